@@ -1,0 +1,1 @@
+"""Coordinator and admin commands: rounds, exports, scheduling."""

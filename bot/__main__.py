@@ -1,0 +1,201 @@
+"""Command line: ``python -m bot run | demo | chat | export | rounds | chart``.
+
+Every command that needs settings reads them from the environment / ``.env``; a
+missing or invalid setting prints one line naming it and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError, load_settings
+
+EXIT_SETTINGS = 2
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        print(f"buurtstem: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_SETTINGS) from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the real bot with long polling."""
+    from telegram import Update
+
+    from bot.app import build_application
+    from bot.logs import configure_logging
+
+    settings = _settings()
+    configure_logging(secrets=[settings.telegram_bot_token.get_secret_value()])
+    application = build_application(settings)
+    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the offline end-to-end demo."""
+    from bot.demo import run_demo
+
+    summary = asyncio.run(
+        run_demo(residents=args.residents, seed=args.seed, out_dir=Path(args.out), survey=args.survey)
+    )
+    print(summary.render())
+    return 0 if summary.ok else 1
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Talk to the bot as a resident from the terminal, via the simulator."""
+    from bot.demo import run_terminal
+
+    asyncio.run(run_terminal(language=args.lang, survey=args.survey, db=args.db))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write an export file, the same as the chat command."""
+    from bot.exports.service import run_export
+    from bot.survey import catalogue
+
+    settings = _settings()
+    fmt = args.format
+    if fmt == "csv" and args.dialect == "excel-nl":
+        fmt = "excel-nl"
+    if not settings.database_path.exists():
+        print(f"buurtstem: database {settings.database_path} does not exist", file=sys.stderr)
+        return 1
+    result = run_export(
+        settings.database_path, catalogue(), Path(args.out), fmt=fmt, tz=settings.tz,
+        round_ids=[args.round] if args.round is not None else None,
+        panel_secret=settings.export_key() if args.panel else None,
+        min_cell_size=settings.min_cell_size,
+    )
+    print(f"wrote {result.path}: {result.rows} rows, {result.respondents} respondents")
+    return 0
+
+
+async def _rounds(args: argparse.Namespace) -> int:
+    from bot.storage import Storage
+    from bot.survey import catalogue
+
+    settings = _settings()
+    cat = catalogue()
+    storage = await Storage.open(settings.database_path)
+    try:
+        await storage.seed_centres(cat.centres)
+        if args.action == "open":
+            if args.survey not in cat.surveys:
+                print(f"buurtstem: unknown survey {args.survey!r}; choose one of "
+                      f"{', '.join(cat.surveys)}", file=sys.stderr)
+                return 1
+            try:
+                round_ = await storage.create_round(args.survey, args.centre or [])
+            except ValueError as exc:
+                print(f"buurtstem: {exc}", file=sys.stderr)
+                return 1
+            print(f"opened round {round_.id}: survey {round_.survey}, "
+                  f"{len(round_.centres)} centre(s)")
+        elif args.action == "close":
+            round_ = await storage.round(args.id)
+            if round_ is None:
+                print(f"buurtstem: no round {args.id}", file=sys.stderr)
+                return 1
+            await storage.set_round_status(args.id, "closed")
+            print(f"closed round {args.id}")
+        else:
+            for round_ in await storage.rounds():
+                print(f"{round_.id}\t{round_.survey}\t{round_.status}\t{','.join(round_.centres)}")
+    finally:
+        await storage.close()
+    return 0
+
+
+def cmd_rounds(args: argparse.Namespace) -> int:
+    """Open, close or list rounds."""
+    return asyncio.run(_rounds(args))
+
+
+def cmd_chart(args: argparse.Namespace) -> int:
+    """Draw the indicator chart of a round (or all rounds)."""
+    from bot.charts import draw_indicator_chart
+    from bot.exports.query import connect_readonly, iter_answer_rows
+    from bot.exports.summary import indicator_summary
+    from bot.survey import catalogue
+
+    settings = _settings()
+    cat = catalogue()
+    conn = connect_readonly(settings.database_path)
+    try:
+        rows = list(iter_answer_rows(conn, cat, tz=settings.tz,
+                                     round_ids=[args.round] if args.round is not None else None))
+    finally:
+        conn.close()
+    summary = indicator_summary(rows, cat, k=settings.min_cell_size)
+    path = draw_indicator_chart(summary, cat, Path(args.out), k=settings.min_cell_size)
+    print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m bot``."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="run the bot (long polling)").set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo", help="offline end-to-end demo through the local simulator")
+    demo.add_argument("--residents", type=int, default=30)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--out", default="demo-output")
+    demo.add_argument("--survey", default="short")
+    demo.set_defaults(func=cmd_demo)
+
+    chat = sub.add_parser("chat", help="chat with the bot as a resident, via the simulator")
+    chat.add_argument("--lang", default="nl")
+    chat.add_argument("--survey", default="short")
+    chat.add_argument("--db", default=None, help="database file (default: a temporary one)")
+    chat.set_defaults(func=cmd_chat)
+
+    export = sub.add_parser("export", help="export anonymised answers")
+    export.add_argument("--out", required=True)
+    export.add_argument("--round", type=int, default=None)
+    export.add_argument("--format", choices=["csv", "xlsx", "codebook"], default="csv")
+    export.add_argument("--dialect", choices=["rfc4180", "excel-nl"], default="rfc4180")
+    export.add_argument("--panel", action="store_true", help="stable panel keys (HMAC, EXPORT_SECRET)")
+    export.set_defaults(func=cmd_export)
+
+    rounds = sub.add_parser("rounds", help="open, close or list survey rounds")
+    rsub = rounds.add_subparsers(dest="action", required=True)
+    ropen = rsub.add_parser("open")
+    ropen.add_argument("--survey", default="praatplaat")
+    ropen.add_argument("--centre", action="append", help="centre code (repeatable; default all)")
+    rclose = rsub.add_parser("close")
+    rclose.add_argument("id", type=int)
+    rsub.add_parser("list")
+    rounds.set_defaults(func=cmd_rounds)
+
+    chart = sub.add_parser("chart", help="draw the indicator chart (PNG)")
+    chart.add_argument("--out", required=True)
+    chart.add_argument("--round", type=int, default=None)
+    chart.set_defaults(func=cmd_chart)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m bot`` and the ``buurtstem`` script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

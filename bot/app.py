@@ -1,0 +1,240 @@
+"""The application factory: builds the python-telegram-bot ``Application`` and wires handlers.
+
+Note: order matters. Handler groups run from low to high, one handler per group:
+
+* group -2: drop updates already processed (dedup by ``update_id``);
+* group -1: ignore what a private survey bot must not act on (groups, channels, edits,
+  inline queries, callbacks from inline messages);
+* group 0: commands, buttons, typed answers, other messages, chat-member changes;
+* group 1: remember the update id as processed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
+from telegram.constants import ChatType
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.i18n import DEFAULT_LANGUAGE, N_, Translator
+from bot.services import Services, services
+from bot.settings import Settings
+from bot.storage import Storage
+from bot.survey import Catalogue, catalogue
+from bot.telegram_bot import RobustBot
+from conversations import answering, help as help_, language, onboarding, withdraw
+from conversations import callback_data as cd
+
+log = logging.getLogger(__name__)
+
+#: Resident commands, shown in the menu of every private chat (setMyCommands).
+RESIDENT_COMMANDS = [
+    ("start", N_("meedoen of verdergaan")),
+    ("language", N_("taal kiezen")),
+    ("stop", N_("geen berichten meer")),
+    ("forget", N_("alles van mij verwijderen")),
+    ("help", N_("uitleg")),
+]
+
+
+def file_base_url(base_url: str) -> str:
+    """The file download base for a Bot API base url (``…/bot`` → ``…/file/bot``)."""
+    stem = base_url.rstrip("/")
+    if stem.endswith("/bot"):
+        return stem[: -len("/bot")] + "/file/bot"
+    return stem + "/file/bot"
+
+
+# -- cross-cutting handlers ------------------------------------------------------------
+async def drop_duplicates(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stops an update that was handled before (a redelivery after a crash)."""
+    if await services(context).storage.is_processed(update.update_id):
+        log.info("Skipped duplicate update %s", update.update_id)
+        raise ApplicationHandlerStop
+
+
+async def ignore_out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stops updates a private survey bot must not act on, answering stray callbacks."""
+    if update.callback_query and update.callback_query.message is None:
+        await update.callback_query.answer()
+        raise ApplicationHandlerStop
+    if update.edited_message or update.edited_channel_post:
+        raise ApplicationHandlerStop
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        if update.callback_query:
+            await update.callback_query.answer()
+        raise ApplicationHandlerStop
+    if update.effective_user is None:
+        raise ApplicationHandlerStop
+
+
+async def mark_processed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Remembers the update id, so a redelivered update is not handled twice."""
+    await services(context).storage.mark_processed(update.update_id)
+
+
+async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Dispatches a button press by its callback data; unknown data is a stale button."""
+    query = update.callback_query
+    cb = cd.parse(query.data)
+    if cb is None or cb.kind == "noop":
+        contact = await services(context).storage.contact(query.message.chat.id)
+        tr = Translator(contact.language if contact else DEFAULT_LANGUAGE)
+        await query.answer(None if cb else tr._("Deze knop werkt niet meer."))
+        return
+    handler = {
+        "lang": onboarding.on_language,
+        "consent": onboarding.on_consent,
+        "centre": onboarding.on_centre,
+        "go": answering.on_go,
+        "answer": answering.on_answer,
+        "forget": withdraw.on_forget,
+    }.get(cb.kind)
+    if handler is None:
+        from admin import callbacks as admin_callbacks
+
+        await admin_callbacks.dispatch(update, context, cb)
+        return
+    await handler(update, context, cb)
+
+
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Marks a resident unreachable when they block the bot, reachable when they unblock."""
+    change = update.my_chat_member
+    if change.chat.type != ChatType.PRIVATE:
+        return
+    blocked = change.new_chat_member.status in ("kicked", "left")
+    await services(context).storage.update_contact(change.chat.id, reachable=not blocked)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Logs the error (type and update id only: no message text) and apologises."""
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("Error %s while handling update %s", type(error).__name__, update_id,
+              exc_info=not isinstance(error, TelegramError))
+    if isinstance(update, Update) and update.effective_chat and not isinstance(error, Forbidden):
+        chat = update.effective_chat
+        if chat.type != ChatType.PRIVATE:
+            return
+        try:
+            contact = await services(context).storage.contact(chat.id)
+            tr = Translator(contact.language if contact else DEFAULT_LANGUAGE)
+            if update.callback_query:
+                await update.callback_query.answer()
+            await context.bot.send_message(chat.id, tr._("Sorry, er ging iets mis. Probeer het nog eens."))
+        except Exception:  # noqa: BLE001 - the apology itself must never crash the bot
+            log.warning("Could not send the error apology")
+
+
+# -- lifecycle -------------------------------------------------------------------------
+async def set_commands(application: Application) -> None:
+    """Sets the resident command menu per language (``setMyCommands`` with ``language_code``)."""
+    bot = application.bot
+    for lang in Catalogue.languages:
+        tr = Translator(lang)
+        commands = [BotCommand(name, tr._(desc)) for name, desc in RESIDENT_COMMANDS]
+        await bot.set_my_commands(
+            commands, scope=BotCommandScopeAllPrivateChats(),
+            language_code=None if lang == DEFAULT_LANGUAGE else lang,
+        )
+    from admin.commands import admin_commands
+
+    svc = services_of(application)
+    for admin_id in svc.settings.admin_ids:
+        try:
+            await bot.set_my_commands(
+                [BotCommand(n, d) for n, d in admin_commands(Translator(DEFAULT_LANGUAGE))],
+                scope=BotCommandScopeChat(admin_id),
+            )
+        except TelegramError:
+            log.warning("Could not set the admin command menu for one admin")
+
+
+def services_of(application: Application) -> Services:
+    """The :class:`Services` stored in an application."""
+    return application.bot_data["services"]
+
+
+def build_application(settings: Settings, *, storage: Storage | None = None) -> Application:
+    """Build the bot: handlers, storage opened in ``post_init``, closed in ``post_shutdown``.
+
+    Args:
+        settings: Loaded settings (token, Bot API base url, database path, secrets).
+        storage: An already open storage to use (tests); else one is opened at start.
+    """
+    token = settings.telegram_bot_token.get_secret_value()
+    base_url = settings.telegram_api_base_url
+    bot = RobustBot(
+        token,
+        base_url=base_url,
+        base_file_url=file_base_url(base_url),
+        request=HTTPXRequest(connection_pool_size=16, read_timeout=10, write_timeout=20),
+        get_updates_request=HTTPXRequest(read_timeout=10),
+    )
+
+    async def post_init(application: Application) -> None:
+        store = storage or await Storage.open(settings.database_path)
+        cat = catalogue()
+        await store.seed_centres(cat.centres)
+        application.bot_data["services"] = Services(settings=settings, storage=store, catalogue=cat)
+        await set_commands(application)
+        from admin import scheduling
+
+        await scheduling.on_startup(application)
+
+    async def post_shutdown(application: Application) -> None:
+        svc = application.bot_data.get("services")
+        if svc is not None and storage is None:
+            await svc.storage.close()
+
+    application = (
+        ApplicationBuilder()
+        .bot(bot)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    register_handlers(application)
+    return application
+
+
+def register_handlers(application: Application) -> None:
+    """Add every handler in its group (see the module docstring)."""
+    from admin import commands as admin_commands
+
+    application.add_handler(TypeHandler(Update, drop_duplicates), group=-2)
+    application.add_handler(TypeHandler(Update, ignore_out_of_scope), group=-1)
+
+    application.add_handler(CommandHandler("start", onboarding.start))
+    application.add_handler(CommandHandler("language", language.language))
+    application.add_handler(CommandHandler("stop", withdraw.stop))
+    application.add_handler(CommandHandler("forget", withdraw.forget))
+    application.add_handler(CommandHandler("help", help_.help_command))
+    for handler in admin_commands.handlers():
+        application.add_handler(handler)
+    application.add_handler(CallbackQueryHandler(on_callback))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, answering.on_text))
+    application.add_handler(MessageHandler(filters.COMMAND, help_.unknown_command))
+    application.add_handler(
+        MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, answering.on_other)
+    )
+    application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_error_handler(on_error)
+
+    application.add_handler(TypeHandler(Update, mark_processed), group=1)

@@ -1,0 +1,319 @@
+"""Offline end-to-end demo and terminal chat: simulator + the real bot over real HTTP.
+
+``run_demo``: N simulated residents in six languages onboard, consent and complete a
+round; a coordinator exports through the chat (``/export``); CSV (both dialects), XLSX,
+codebook and chart land in the output folder; a summary is printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import secrets
+import sqlite3
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.demo_stories import STORIES
+from bot.settings import Settings
+from bot.storage import Storage
+from bot.survey import catalogue
+from bot.survey.models import LANGUAGES
+
+#: Telegram ``language_code`` values the simulated residents send (realistic variants).
+LANGUAGE_CODES = {"nl": "nl-BE", "en": "en-GB", "tr": "tr", "ar": "ar", "pl": "pl", "uk": "uk"}
+
+ADMIN_ID = 900000001
+DEMO_TOKEN = "123456:DEMO-TOKEN-not-secret"
+
+
+@dataclass
+class DemoSummary:
+    """Figures of one demo run."""
+
+    residents: int = 0
+    finished: int = 0
+    answers: int = 0
+    scrubbed: int = 0
+    languages: dict[str, int] = field(default_factory=dict)
+    csv_rows: int = 0
+    files: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True if every resident finished and the export holds their answers."""
+        return not self.errors and self.finished == self.residents and self.csv_rows > 0
+
+    def render(self) -> str:
+        """Human-readable summary."""
+        langs = ", ".join(f"{k} {v}" for k, v in sorted(self.languages.items()))
+        lines = [
+            "Buurtstem demo",
+            f"  respondents   {self.finished} of {self.residents} finished ({langs})",
+            f"  answers       {self.answers} stored, {self.csv_rows} rows in the CSV",
+            f"  scrubbed      {self.scrubbed} free-text answers had personal data removed",
+            f"  seconds       {self.seconds:.1f}",
+            "  files:",
+            *[f"    {p}" for p in self.files],
+        ]
+        lines += [f"  ERROR {e}" for e in self.errors]
+        return "\n".join(lines)
+
+
+def demo_settings(base_url: str, db_path: Path) -> Settings:
+    """Settings for an offline run against the simulator (fresh random pseudonym secret)."""
+    return Settings(
+        telegram_bot_token=DEMO_TOKEN,
+        telegram_api_base_url=base_url,
+        database_path=db_path,
+        pseudonym_secret=secrets.token_hex(16),
+        admin_ids=frozenset({ADMIN_ID}),
+        _env_file=None,
+    )
+
+
+def _keyboard_data(message) -> list[str]:
+    rows = (message.reply_markup or {}).get("inline_keyboard", []) if message else []
+    return [b.get("callback_data", "") for row in rows for b in row]
+
+
+def _actionable(message) -> bool:
+    return any(d.startswith(("a:", "c:", "ce:", "go:")) for d in _keyboard_data(message))
+
+
+async def _next_prompt(user, start: int, timeout: float = 10.0):
+    """Wait until the bot's newest message in this chat asks for something or says thanks."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        messages = user.messages
+        for message in reversed(messages[start:]):
+            if _actionable(message) or (message.text or "").startswith("🙏"):
+                return message
+        await asyncio.sleep(0.005)
+    raise TimeoutError("the bot did not ask the next question in time")
+
+
+async def _wait_markup_change(message, before: dict | None, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while message.reply_markup == before and time.monotonic() < deadline:
+        await asyncio.sleep(0.003)
+
+
+async def simulate_resident(
+    sim, user_id: int, lang: str, rng: random.Random, centre: str, items: list
+) -> bool:
+    """One resident: /start (deep link), consent, then answer every question.
+
+    Returns:
+        True if the resident reached the thank-you message.
+    """
+    code = LANGUAGE_CODES[lang] if rng.random() > 0.15 else "pt-br"
+    user = sim.user(user_id, first_name="Resident", language_code=code)
+    stories = STORIES[lang]
+    start = len(user.messages)
+    user.send_text(f"/start {centre}" if rng.random() < 0.7 else "/start")
+    prompt = await _next_prompt(user, start)
+    if code == "pt-br" and lang != "nl":
+        start = len(user.messages)
+        user.press_button(_language_name(lang))
+        prompt = await _next_prompt(user, start)
+    for _ in range(60):
+        data = _keyboard_data(prompt)
+        start = len(user.messages)
+        if (prompt.text or "").startswith("🙏"):
+            return True
+        if any(d.startswith("c:y") for d in data):
+            user.press(prompt, next(d for d in data if d.startswith("c:y")))
+        elif any(d.startswith("ce:") for d in data):
+            user.press(prompt, next(d for d in data if d.startswith(f"ce:{centre}:")))
+        elif any(d.startswith("go:") for d in data):
+            user.press(prompt, data[0])
+        elif any(":v" in d for d in data):
+            values = [d for d in data if ":v" in d]
+            weights = [1, 2, 3, 4, 5][: len(values)]
+            pick = rng.choices(values, weights=list(reversed(weights)))[0] if rng.random() > 0.1 else next(
+                d for d in data if d.endswith((":dk", ":sk")))
+            user.press(prompt, pick)
+        elif any(":t" in d for d in data):
+            toggles = [d for d in data if ":t" in d]
+            for index in sorted(rng.sample(range(len(toggles)), k=min(len(toggles), rng.randint(1, 3)))):
+                before = prompt.reply_markup
+                current = [d for d in _keyboard_data(prompt) if ":t" in d][index]
+                user.press(prompt, current)
+                await _wait_markup_change(prompt, before)
+            done = next(d for d in _keyboard_data(prompt) if ":d." in d)
+            user.press(prompt, done)
+        else:
+            text = _text_answer(prompt, items, stories, rng)
+            if text is None:
+                user.press(prompt, next(d for d in data if d.endswith(":sk")))
+            else:
+                user.send_text(text)
+        prompt = await _next_prompt(user, start)
+    return False
+
+
+def _language_name(lang: str) -> str:
+    from bot.i18n import LANGUAGE_NAMES
+
+    return LANGUAGE_NAMES[lang]
+
+
+def _text_answer(prompt, items, stories: dict[str, list[str]], rng: random.Random) -> str | None:
+    """A story fitting the asked item (from the skip button's position), or None to skip."""
+    if rng.random() < 0.1:
+        return None
+    skip = next(d for d in _keyboard_data(prompt) if d.endswith(":sk"))
+    item_id = items[int(skip.split(":")[2])].id
+    kind = {"msc.contact": "contact", "msc.why": "why"}.get(item_id, "story")
+    return rng.choice(stories[kind])
+
+
+async def _wait_for_button(user, text: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(text in b for row in user.buttons() for b, _d in row):
+            return
+        await asyncio.sleep(0.005)
+    raise TimeoutError(f"no button {text!r}")
+
+
+async def coordinator_export(sim, out_dir: Path) -> list[Path]:
+    """The coordinator exports every format through the chat; returns the files written."""
+    admin = sim.user(ADMIN_ID, first_name="Coordinator", language_code="nl")
+    written = []
+    for label in ("CSV (komma)", "CSV (Excel NL", "Excel (xlsx)", "Codeboek"):
+        start = len(admin.messages)
+        admin.send_text("/export")
+        await admin.wait_reply(count=1, after=start)
+        await _wait_for_button(admin, "Alle rondes")
+        admin.press_button("Alle rondes")
+        await _wait_for_button(admin, label)
+        admin.press_button(label)
+        docs_before = sum(1 for m in admin.messages if m.document)
+        for _ in range(3000):
+            docs = [m for m in admin.messages if m.document]
+            if len(docs) > docs_before:
+                break
+            await asyncio.sleep(0.01)
+        doc = [m for m in admin.messages if m.document][-1]
+        name = doc.document["file_name"]
+        if label.startswith("CSV (Excel"):
+            name = name.replace(".csv", "-excel-nl.csv")
+        path = out_dir / name
+        path.write_bytes(doc.document_bytes)
+        written.append(path)
+    return written
+
+
+async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("demo-output"),
+                   survey: str = "short") -> DemoSummary:
+    """Run the offline demo and return its summary (see module docstring)."""
+    from bot.simulator import BotApiSimulator
+
+    started = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = DemoSummary(residents=residents)
+    rng = random.Random(seed)
+    cat = catalogue()
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = Path(tmp) / "demo.sqlite3"
+        async with BotApiSimulator(token=DEMO_TOKEN) as sim:
+            settings = demo_settings(sim.base_url, db_path)
+            storage = await Storage.open(db_path)
+            await storage.seed_centres(cat.centres)
+            await storage.create_round(survey, [])
+            application = build_application(settings, storage=storage)
+            async with application:
+                await application.start()
+                await application.updater.start_polling(
+                    poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
+                )
+                centres = [c.code for c in cat.centres]
+                plan = [(700000000 + i, LANGUAGES[i % len(LANGUAGES)], rng.choice(centres))
+                        for i in range(residents)]
+                results = await asyncio.gather(
+                    *[simulate_resident(sim, uid, lang, random.Random(seed * 1000 + uid), centre,
+                                        cat.survey_items(survey))
+                      for uid, lang, centre in plan],
+                    return_exceptions=True,
+                )
+                for (uid, lang, _c), result in zip(plan, results):
+                    if result is True:
+                        summary.finished += 1
+                        summary.languages[lang] = summary.languages.get(lang, 0) + 1
+                    else:
+                        summary.errors.append(f"resident {uid - 700000000} ({lang}) did not finish: {result!r}")
+                files = await coordinator_export(sim, out_dir)
+                await application.updater.stop()
+                await application.stop()
+            await storage.close()
+        conn = sqlite3.connect(db_path)
+        summary.answers = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+        conn.close()
+        summary.files.extend(files)
+        csv_file = next(p for p in files if p.suffix == ".csv" and "excel-nl" not in p.name and "codeboek" not in p.name)
+        import csv as _csv
+
+        with csv_file.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(_csv.DictReader(fh))
+        summary.csv_rows = len(rows)
+        summary.scrubbed = sum(1 for r in rows if "[" in r["text"] and "]" in r["text"])
+        summary.files.append(_chart(rows, cat, out_dir))
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _chart(rows: list[dict], cat, out_dir: Path) -> Path:
+    from datetime import date
+
+    from bot.charts import draw_indicator_chart
+    from bot.exports.rows import AnswerRow
+    from bot.exports.summary import indicator_summary
+
+    answer_rows = [
+        AnswerRow(int(r["round"]), r["centre"], r["respondent"], r["language"], r["item_id"],
+                  r["item_type"], r["main_goal"], r["sub_goal"], r["status"], r["value"],
+                  r["value_label_nl"], r["text"], r["mode"], date.fromisoformat(r["answered_on"]))
+        for r in rows
+    ]
+    summary = indicator_summary(answer_rows, cat, k=5)
+    return draw_indicator_chart(summary, cat, out_dir / "indicators.png", k=5)
+
+
+async def run_terminal(*, language: str = "nl", survey: str = "short", db: str | None = None) -> None:
+    """Chat with the bot from the terminal as a resident (simulator on loopback)."""
+    from bot.simulator import BotApiSimulator
+    from bot.simulator.terminal import run_terminal_chat
+    from bot.logs import configure_logging
+
+    configure_logging(secrets=[DEMO_TOKEN])
+    import logging
+
+    logging.getLogger().setLevel(logging.WARNING)
+    cat = catalogue()
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = Path(db) if db else Path(tmp) / "chat.sqlite3"
+        async with BotApiSimulator(token=DEMO_TOKEN) as sim:
+            settings = demo_settings(sim.base_url, db_path)
+            storage = await Storage.open(db_path)
+            await storage.seed_centres(cat.centres)
+            if not [r for r in await storage.rounds() if r.is_open]:
+                await storage.create_round(survey, [])
+            application = build_application(settings, storage=storage)
+            async with application:
+                await application.start()
+                await application.updater.start_polling(poll_interval=0.0, timeout=1)
+                user = sim.user(800000001, first_name="Resident", language_code=language)
+                print("Buurtstem terminal chat. Type /start to begin, a number to press a button, /quit to stop.")
+                await run_terminal_chat(sim, user)
+                await application.updater.stop()
+                await application.stop()
+            await storage.close()

@@ -1,0 +1,1 @@
+"""Anonymised exports: CSV, XLSX, codebook, summary tables and charts."""

@@ -1,0 +1,72 @@
+"""Row shapes shared by the export writers (CSV, XLSX, codebook, summary, charts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+#: Column order of the long-format answers export (one row per answer; a meaning-card
+#: pick is one row per picked card, with ``value`` = the card id).
+ANSWER_COLUMNS: tuple[str, ...] = (
+    "round",
+    "centre",
+    "respondent",
+    "language",
+    "item_id",
+    "item_type",
+    "main_goal",
+    "sub_goal",
+    "status",
+    "value",
+    "value_label_nl",
+    "text",
+    "mode",
+    "answered_on",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    """One exported answer, already anonymised.
+
+    Attributes:
+        round: Round id.
+        centre: Centre code.
+        respondent: Per-export label (``R0001`` …) or, with ``--panel``, an HMAC panel key.
+            Never the stored pseudonym.
+        language: Language the resident answered in (``nl``, ``en``, ``tr``, ``ar``,
+            ``pl``, ``uk``).
+        item_id: Stable item id, e.g. ``ind.cohesion.less_lonely``.
+        item_type: ``text``, ``scale``, ``choice`` or ``cards``.
+        main_goal: Main goal id or ``""``.
+        sub_goal: Sub-goal id or ``""``.
+        status: ``answered``, ``skipped`` or ``dont_know``.
+        value: Scale value ``"1"``–``"5"``, an option/card id, or ``""``.
+        value_label_nl: Dutch label of ``value`` or ``""``.
+        text: Scrubbed free text or ``""``.
+        mode: ``self`` (resident on own phone) or ``assisted`` (entered by a coordinator).
+        answered_on: Date only (Europe/Amsterdam), never a time.
+    """
+
+    round: int
+    centre: str
+    respondent: str
+    language: str
+    item_id: str
+    item_type: str
+    main_goal: str
+    sub_goal: str
+    status: str
+    value: str
+    value_label_nl: str
+    text: str
+    mode: str
+    answered_on: date
+
+    def as_tuple(self) -> tuple:
+        """Values in :data:`ANSWER_COLUMNS` order (date as ISO ``YYYY-MM-DD``)."""
+        return (
+            self.round, self.centre, self.respondent, self.language, self.item_id,
+            self.item_type, self.main_goal, self.sub_goal, self.status, self.value,
+            self.value_label_nl, self.text, self.mode, self.answered_on.isoformat(),
+        )

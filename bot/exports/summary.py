@@ -1,0 +1,177 @@
+"""Per-indicator frequency table with small-cell suppression.
+
+Statistical disclosure control (SDC): in a small neighbourhood a count of 1 or 2 can point
+to a person ("the one resident who answered 'not at all'"). Following the common practice
+of national statistical offices (Statistics Netherlands, CBS, publishes no cells under a
+minimum frequency and marks withheld cells), the table applies:
+
+1. **Primary suppression** — a count of ``1 .. k-1`` is shown as ``"<k"`` (``"<5"``).
+   Zero is shown: it tells nothing about an individual.
+2. **Secondary suppression** — the five value cells add up to ``n``, which is shown. If
+   exactly one of them is primary-suppressed it could be recovered as ``n`` minus the
+   others, so the smallest other non-zero value cell (ties: lowest scale value) is also
+   withheld, shown as ``"x"`` (CBS's sign for "geheim"). The same is done when several
+   cells are primary-suppressed but their total (``n`` minus the shown cells) is the least
+   or the most they can hold — two ``"<5"`` cells totalling 2 must both be 1.
+   ``dont_know`` and ``skipped`` are not part of ``n`` and get primary suppression only.
+3. **Row suppression** — if ``0 < n < k`` the whole distribution is withheld: ``n`` is
+   shown as ``"<k"``, the five value cells as ``"x"`` and the median as ``None``.
+
+This is a simple rule, not an audited protection (cf. τ-ARGUS, Hundepool et al.,
+*Statistical Disclosure Control*, Wiley 2012): a reader who knows the rule can still narrow a
+hidden cell to a range. It is meant for the small tables of one centre and round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.exports.rows import AnswerRow
+from bot.survey.catalogue import Catalogue
+
+#: Scale values, as strings (the export's ``value`` column and the summary's keys).
+VALUES: tuple[str, ...] = ("1", "2", "3", "4", "5")
+
+#: Column order of :func:`indicator_summary` dicts.
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "item_id", "main_goal", "n", *VALUES, "dont_know", "skipped", "median",
+)
+
+#: Mark of a secondary-suppressed (or row-suppressed) cell.
+SECONDARY_MARK = "x"
+
+
+@dataclass
+class Counts:
+    """Raw, unsuppressed answer counts of one scale item.
+
+    Attributes:
+        values: Scale value (``"1"`` … ``"5"``) -> number of ``answered`` rows.
+        dont_know: Number of ``dont_know`` rows.
+        skipped: Number of ``skipped`` rows.
+    """
+
+    values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VALUES, 0))
+    dont_know: int = 0
+    skipped: int = 0
+
+    @property
+    def n(self) -> int:
+        """Number of answers with a scale value."""
+        return sum(self.values.values())
+
+    def median(self) -> float | int | None:
+        """Median scale value (mean of the two middle answers if ``n`` is even)."""
+        n = self.n
+        if n == 0:
+            return None
+        lo_pos, hi_pos = (n - 1) // 2, n // 2
+        lo = hi = None
+        seen = 0
+        for value in VALUES:
+            seen += self.values[value]
+            if lo is None and seen > lo_pos:
+                lo = int(value)
+            if seen > hi_pos:
+                hi = int(value)
+                break
+        mid = (lo + hi) / 2
+        return int(mid) if mid.is_integer() else mid
+
+
+def count_answers(rows: Iterable[AnswerRow], cat: Catalogue) -> dict[str, Counts]:
+    """Count answers per scale item, without any suppression (internal use only).
+
+    Args:
+        rows: Answers (any rounds/centres; filter before calling).
+        cat: Catalogue; only its scale items (:attr:`Catalogue.indicators`) are counted.
+
+    Returns:
+        Item id -> :class:`Counts`, for every indicator of ``cat`` in catalogue order
+        (zero counts if none answered). Rows of other items, and ``answered`` rows whose
+        value is not ``1``–``5``, are ignored.
+    """
+    counts = {item.id: Counts() for item in cat.indicators}
+    for row in rows:
+        c = counts.get(row.item_id)
+        if c is None:
+            continue
+        if row.status == "answered":
+            if row.value in c.values:
+                c.values[row.value] += 1
+        elif row.status == "dont_know":
+            c.dont_know += 1
+        elif row.status == "skipped":
+            c.skipped += 1
+    return counts
+
+
+def suppress_counts(counts: Counts, k: int = 5) -> dict:
+    """Apply primary, secondary and row suppression to one item's counts.
+
+    Args:
+        counts: Raw counts of one item.
+        k: Threshold (``k <= 1`` disables suppression).
+
+    Returns:
+        Dict with keys ``n``, ``"1"`` … ``"5"``, ``dont_know``, ``skipped``, ``median``:
+        ``int`` where shown, ``"<k"`` or ``"x"`` where withheld, ``median`` ``None`` if
+        withheld or undefined.
+
+    Example:
+        Counts 1:2, 2:0, 3:7, 4:10, 5:6 (n = 25), k = 5: ``"1"`` is ``"<5"`` (primary),
+        ``"5"`` (6, the smallest other non-zero cell) is ``"x"`` (secondary); ``"2"``
+        stays 0; n 25 and the median 4 are shown.
+    """
+    small = f"<{k}"
+
+    def primary(c: int) -> int | str:
+        return small if 0 < c < k else c
+
+    n = counts.n
+    out: dict = {"n": n}
+    if 0 < n < k:
+        out["n"] = small
+        out.update(dict.fromkeys(VALUES, SECONDARY_MARK))
+        out["median"] = None
+    else:
+        cells = {v: primary(c) for v, c in counts.values.items()}
+        hidden = [v for v, c in cells.items() if isinstance(c, str)]
+        total = sum(counts.values[v] for v in hidden)
+        # One hidden cell equals n minus the shown ones; several hidden cells are still
+        # pinned down if their total is the least or the most they can add up to
+        # (e.g. two "<5" cells totalling 2 must both be 1).
+        if len(hidden) == 1 or (hidden and total in (len(hidden), len(hidden) * (k - 1))):
+            candidates = [v for v in VALUES if v not in hidden and counts.values[v] > 0]
+            if candidates:
+                second = min(candidates, key=lambda v: (counts.values[v], v))
+                cells[second] = SECONDARY_MARK
+        out.update(cells)
+        out["median"] = counts.median()
+    out["dont_know"] = primary(counts.dont_know)
+    out["skipped"] = primary(counts.skipped)
+    return out
+
+
+def indicator_summary(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5) -> list[dict]:
+    """Frequency table of every indicator, safe to publish (see the module docstring).
+
+    Args:
+        rows: Answers of the group to summarise (e.g. one centre, one round).
+        cat: The survey catalogue.
+        k: Minimum cell size (default 5); ``k <= 1`` disables suppression.
+
+    Returns:
+        One dict per scale item in catalogue order, keys :data:`SUMMARY_COLUMNS`:
+        ``item_id``, ``main_goal``, ``n`` (answers with a value 1–5), ``"1"`` … ``"5"``,
+        ``dont_know``, ``skipped`` (int, ``"<k"`` or ``"x"``) and ``median`` (int, float
+        such as 3.5, or ``None``).
+    """
+    counts = count_answers(rows, cat)
+    out = []
+    for item in cat.indicators:
+        row = {"item_id": item.id, "main_goal": item.main_goal or ""}
+        row.update(suppress_counts(counts[item.id], k))
+        out.append({key: row[key] for key in SUMMARY_COLUMNS})
+    return out

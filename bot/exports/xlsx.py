@@ -1,0 +1,221 @@
+"""Excel workbook export: answers, stories, codebook, summary and notes in one file.
+
+Sheets, in order:
+
+* ``answers`` — :data:`~bot.exports.rows.ANSWER_COLUMNS`, one row per answer (scale
+  values as numbers, dates as Excel dates).
+* ``stories`` — only ``text`` answers with a non-empty text: round, centre, respondent,
+  language, item_id, text, answered_on.
+* ``codebook`` — :func:`bot.exports.codebook.codebook_rows`.
+* ``summary`` — :func:`bot.exports.summary.indicator_summary` with small-cell suppression.
+* ``about`` — notes: time zone, suppression threshold and legend, caller's notes.
+
+Every sheet has a bold header row that stays in view (``freeze_panes = "A2"``) and
+columns sized to their content (capped at :data:`MAX_WIDTH` characters).
+
+Safety: every text cell is neutralised (OWASP CSV-injection rule, see
+:mod:`bot.exports.safety`) *and* written with the explicit cell type ``s`` (string), so
+neither a leading ``=`` (openpyxl would store a formula) nor an Excel error literal such as
+``#N/A`` changes the type. Control characters that XML 1.0 cannot hold are removed.
+
+The workbook is written in openpyxl's write-only mode: rows are streamed to temporary
+files, but openpyxl keeps the shared-strings table in memory, and a sheet holds at most
+1,048,576 rows (Excel's limit), so use the CSV export for very large data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from itertools import chain, islice
+from pathlib import Path
+from typing import BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from bot.exports.codebook import CODEBOOK_COLUMNS, codebook_rows
+from bot.exports.rows import ANSWER_COLUMNS, AnswerRow
+from bot.exports.safety import neutralise
+from bot.exports.summary import SECONDARY_MARK, SUMMARY_COLUMNS, count_answers, suppress_counts
+from bot.survey.catalogue import Catalogue
+
+#: Column order of the ``stories`` sheet.
+STORY_COLUMNS: tuple[str, ...] = (
+    "round", "centre", "respondent", "language", "item_id", "text", "answered_on",
+)
+
+#: Columns of the ``summary`` sheet (the indicator's Dutch wording after its id).
+SUMMARY_SHEET_COLUMNS: tuple[str, ...] = (
+    SUMMARY_COLUMNS[0], "indicator_nl", *SUMMARY_COLUMNS[1:],
+)
+
+#: Widest column, in characters.
+MAX_WIDTH = 60
+
+#: Excel's maximum rows per sheet (header included) and characters per cell.
+MAX_ROWS = 1_048_576
+MAX_CELL_CHARS = 32_767
+
+#: Rows read ahead to size the columns of the streamed sheets.
+_SAMPLE_ROWS = 1000
+
+_BOLD = Font(bold=True)
+
+
+def clean_text(value: str) -> str:
+    """Make a string safe for an XLSX text cell.
+
+    Removes control characters XML 1.0 cannot store (all below U+0020 except tab, LF,
+    CR), truncates to Excel's 32,767-character cell limit, then applies
+    :func:`~bot.exports.safety.neutralise`.
+    """
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if len(value) >= MAX_CELL_CHARS:
+        value = value[: MAX_CELL_CHARS - 2] + "…"
+    return neutralise(value)
+
+
+def _text_cell(ws, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=clean_text(value))
+    cell.data_type = "s"
+    return cell
+
+
+def _cells(ws, values: Sequence) -> list:
+    """Values -> row for ``ws.append``: strings become typed, cleaned text cells."""
+    return [_text_cell(ws, v) if isinstance(v, str) else v for v in values]
+
+
+def _display_len(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, date):
+        return 10
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def _size_columns(ws, header: Sequence[str], sample: Iterable[Sequence]) -> None:
+    """Set column widths from the header and a sample of rows (before the first append)."""
+    widths = [len(h) + 2 for h in header]
+    for row in sample:
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], _display_len(value) + 2)
+    for i, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = min(width, MAX_WIDTH)
+
+
+def _start_sheet(wb: Workbook, title: str, header: Sequence[str], sample: Iterable[Sequence]):
+    ws = wb.create_sheet(title)
+    ws.freeze_panes = "A2"
+    _size_columns(ws, header, sample)
+    head = []
+    for name in header:
+        cell = _text_cell(ws, name)
+        cell.font = _BOLD
+        head.append(cell)
+    ws.append(head)
+    return ws
+
+
+def _answer_values(row: AnswerRow) -> tuple:
+    values = list(row.as_tuple())
+    values[-1] = row.answered_on
+    if row.item_type == "scale" and row.value.isdigit():
+        values[ANSWER_COLUMNS.index("value")] = int(row.value)
+    return tuple(values)
+
+
+def _story_values(row: AnswerRow) -> tuple:
+    return (row.round, row.centre, row.respondent, row.language, row.item_id, row.text,
+            row.answered_on)
+
+
+def _is_story(row: AnswerRow) -> bool:
+    return row.item_type == "text" and bool(row.text.strip())
+
+
+def write_xlsx(
+    rows: Iterable[AnswerRow],
+    cat: Catalogue,
+    out: Path | str | BinaryIO,
+    *,
+    k: int = 5,
+    notes: Sequence[str] = (),
+) -> None:
+    """Write the export workbook (see the module docstring for the sheets).
+
+    Args:
+        rows: Answers, already anonymised; consumed once.
+        cat: The survey catalogue (codebook, indicator texts).
+        out: Destination path or a binary file object open for writing.
+        k: Minimum cell size of the ``summary`` sheet (default 5).
+        notes: Extra lines for the ``about`` sheet, e.g. ``"vrije tekst verwijderd na de
+            bewaartermijn"``.
+
+    Raises:
+        ValueError: If the answers do not fit in one sheet (more than 1,048,575 rows).
+        OSError: If ``out`` cannot be written.
+    """
+    it: Iterator[AnswerRow] = iter(rows)
+    head = list(islice(it, _SAMPLE_ROWS))
+
+    wb = Workbook(write_only=True)
+    answers = _start_sheet(wb, "answers", ANSWER_COLUMNS, (_answer_values(r) for r in head))
+    stories = _start_sheet(
+        wb, "stories", STORY_COLUMNS, (_story_values(r) for r in head if _is_story(r))
+    )
+
+    written = 0
+
+    def stream() -> Iterator[AnswerRow]:
+        nonlocal written
+        for row in chain(head, it):
+            written += 1
+            if written >= MAX_ROWS:
+                raise ValueError(
+                    f"more than {MAX_ROWS - 1:,} answers do not fit in an XLSX sheet; use CSV"
+                )
+            answers.append(_cells(answers, _answer_values(row)))
+            if _is_story(row):
+                stories.append(_cells(stories, _story_values(row)))
+            yield row
+
+    counts = count_answers(stream(), cat)
+
+    book = [[r[c] for c in CODEBOOK_COLUMNS] for r in codebook_rows(cat)]
+    ws = _start_sheet(wb, "codebook", CODEBOOK_COLUMNS, book)
+    for values in book:
+        ws.append(_cells(ws, values))
+
+    summary = []
+    for item in cat.indicators:
+        cells = suppress_counts(counts[item.id], k)
+        row = {"item_id": item.id, "indicator_nl": item.source_nl or item.prompt["nl"],
+               "main_goal": item.main_goal or "", **cells}
+        summary.append([row[c] for c in SUMMARY_SHEET_COLUMNS])
+    ws = _start_sheet(wb, "summary", SUMMARY_SHEET_COLUMNS, summary)
+    for values in summary:
+        ws.append(_cells(ws, values))
+
+    about = [
+        ["Datums zijn kalenderdatums in Europe/Amsterdam; er worden geen tijden geëxporteerd."],
+        [f"Tabblad summary: aantallen van 1 tot {k - 1} staan als \"<{k}\"; "
+         f"\"{SECONDARY_MARK}\" = verborgen zodat een kleine cel niet uit n is terug te "
+         f"rekenen; bij n < {k} wordt de hele verdeling en de mediaan weggelaten."],
+        ["Cellen die met = + - @ of een tab beginnen, krijgen een ' ervoor "
+         "(bescherming tegen formule-injectie, OWASP)."],
+        *([note] for note in notes),
+    ]
+    ws = _start_sheet(wb, "about", ["about"], [])
+    ws.column_dimensions["A"].width = 120
+    for values in about:
+        ws.append(_cells(ws, values))
+
+    if isinstance(out, (str, Path)):
+        wb.save(str(out))
+    else:
+        wb.save(out)

@@ -1,0 +1,484 @@
+"""Remove direct identifiers from residents' free text before it is stored.
+
+Buurtstem keeps stories, not people: under GDPR art. 5(1)(c) (data minimisation) a
+story needs no phone number, e-mail address, bank account, postcode, BSN, link or
+Telegram username. :func:`scrub` replaces each of these with a typed Dutch
+placeholder (see :data:`PLACEHOLDERS`) and leaves every other character untouched,
+including newlines, emoji and right-to-left text. :func:`cap` trims a message to a
+storage limit without splitting a character.
+
+The passes run in a fixed order; every pass works on the output of the one before, and
+no placeholder contains a digit, ``@`` or ``.``, so a placeholder is never matched again:
+
+1. ``email``    – ``naam+tag@sub.example.nl``, unicode local parts, ``naam (at) x.nl``.
+   First, so that the domain of an address is not mistaken for a bare URL (a link that
+   contains an address is then replaced by the URL pass as a whole, and both count).
+2. ``url``      – ``http(s)://…``, ``www.…`` and bare domains (``example.nl/pad``,
+   ``t.me/naam``); a bare domain needs either a path or a TLD from a short list of
+   common ones, because many TLDs are also short words (``de``, ``nu``, ``in``, …).
+3. ``handle``   – ``@gebruiker`` (Telegram: 5–32 of ``[A-Za-z0-9_]``, first a letter).
+   After e-mail, so the ``@`` of an address is gone by then.
+4. ``iban``     – ISO 13616: a two-letter country code, two check digits and the
+   country's BBAN, spaces/hyphens allowed, validated with :mod:`schwifty` (length,
+   structure and the ISO 7064 mod-97-10 check). Before BSN and phone, whose digit
+   patterns would otherwise bite into the account number.
+5. ``bsn``      – 9 digits (``123456782``, ``123.456.782``, ``123 456 782``,
+   ``1234.56.782``) or 8 digits (a BSN with its leading zero dropped) that pass the
+   elfproef (11-test, see :func:`elfproef`). Before phone: a Dutch phone number has
+   10 digits, so a 9-digit number is never a complete Dutch number, and a number that
+   passes the 11-test is more likely a BSN. A 9-digit number that *fails* the 11-test
+   is left alone here and may still be taken by the phone pass (e.g. a Polish mobile
+   written after ``tel.``).
+6. ``postcode`` – Dutch postcode ``1234 AB`` with optional house number. Before phone
+   so that ``2532 AB 14`` is taken as a whole.
+7. ``phone``    – :class:`phonenumbers.PhoneNumberMatcher` with region ``NL`` and
+   ``Leniency.VALID`` (dates such as ``12-03-2024`` are *possible* numbers, never
+   valid ones), then two regex passes for what the matcher misses: numbers written
+   with an explicit ``+``/``00`` country prefix or a ``0`` trunk prefix and 10–11
+   digits, and any 9–15 digit number right after a word such as *tel*, *bel*,
+   *nummer*, *numara*, *numer*, *номер*, *رقم*.
+
+Sources:
+    * GDPR (Regulation (EU) 2016/679), art. 5(1)(c): data minimisation.
+    * BSN elfproef: Rijksdienst voor Identiteitsgegevens, "Logisch ontwerp BSN" –
+      ``9*d1 + 8*d2 + … + 2*d8 - 1*d9`` is a multiple of 11.
+    * ISO 13616-1:2020 (IBAN) and ISO 7064 MOD 97-10 check digits.
+    * PostNL postcode format: four digits 1000–9999 and two letters, never
+      ``SA``, ``SD`` or ``SS``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import Leniency, PhoneNumberMatcher
+from schwifty import IBAN
+from schwifty import registry as _iban_registry
+
+__all__ = ["PLACEHOLDERS", "ScrubResult", "cap", "elfproef", "scrub"]
+
+#: Placeholder text for each kind of personal data (Dutch, as the stored corpus is
+#: analysed by the Dutch research team).
+PLACEHOLDERS: dict[str, str] = {
+    "phone": "[telefoon]",
+    "email": "[e-mail]",
+    "iban": "[iban]",
+    "postcode": "[postcode]",
+    "bsn": "[bsn]",
+    "url": "[url]",
+    "handle": "[gebruikersnaam]",
+}
+
+
+@dataclass(frozen=True)
+class ScrubResult:
+    """Outcome of :func:`scrub`.
+
+    Attributes:
+        text: The scrubbed text; same as the input where nothing was found.
+        found: ``kind -> number of replacements`` for kinds with at least one
+            replacement, e.g. ``{"phone": 2, "email": 1}``; kinds are keys of
+            :data:`PLACEHOLDERS`.
+    """
+
+    text: str
+    found: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        """bool: True if at least one replacement was made."""
+        return bool(self.found)
+
+
+# --------------------------------------------------------------------------- URL
+_URL_TAIL = r"[^\s<>\"]*"
+_STRONG_TLDS = (
+    "nl|com|org|net|eu|info|io|app|dev|online|site|shop|store|blog|news|page|link|club|"
+    "xyz|top|biz|gov|edu|frl|amsterdam|rotterdam|tr|pl|ua|uk|fr|ru|ly|gl|gg|tk|ws|ee|gle"
+)
+# Any other lower-case TLD (``t.me``, ``wa.me``, ``forms.gle`` …) counts only when a path
+# follows, because many TLDs are also short words ("de", "nu", "in", …).
+_LABEL = r"[a-z0-9][a-z0-9-]{0,62}"
+_URL_RE = re.compile(
+    rf"""
+    (?<![\w@.\-/+%])
+    (?:
+        (?i:https?|ftp)://{_URL_TAIL}
+      | (?i:www)\.[^\s<>\"./][^\s<>\"]*
+      | (?i:(?:{_LABEL}\.)+(?:{_STRONG_TLDS}))(?![\w\-@])(?:[/?\#]{_URL_TAIL})?
+      | (?:{_LABEL}\.)+[a-z]{{2,12}}/[^\s<>\"]{_URL_TAIL}
+    )
+    """,
+    re.VERBOSE,
+)
+_URL_TRAILING = ".,;:!?'\"»”’)]}>…"
+_URL_OPENERS = {")": "(", "]": "[", "}": "{"}
+
+# ------------------------------------------------------------------------- e-mail
+_LOCAL = r"[\w%+\-]+(?:\.[\w%+\-]+)*"
+_AT = r"(?:@|\s?[\[({]\s?(?i:at)\s?[\])}]\s?)"
+_DOT = r"(?:\.|\s?[\[({]\s?(?i:dot|punt|nokta|kropka|крапка)\s?[\])}]\s?)"
+_DLABEL = r"[^\W_][\w-]*"
+_EMAIL_RE = re.compile(
+    rf"(?<![\w.%+\-]){_LOCAL}{_AT}{_DLABEL}(?:{_DOT}{_DLABEL})*{_DOT}[^\W\d_]{{2,24}}(?![\w-])"
+)
+
+# ------------------------------------------------------------------------- handle
+_HANDLE_RE = re.compile(r"(?<![\w@.])@[A-Za-z][A-Za-z0-9_]{4,31}(?![\w@])")
+
+# --------------------------------------------------------------------------- IBAN
+_IBAN_START_RE = re.compile(r"(?<![^\W_])[A-Za-z]{2}[0-9]{2}")
+_IBAN_SEPARATORS = " \u00a0-"
+
+# ---------------------------------------------------------------------------- BSN
+_BSN_RE = re.compile(
+    r"""
+    (?<![\w+€$£])(?<!\d[ .,:/-])(?<![€$£]\ )
+    (?:
+        \d{4}(?P<s1>[.\ ])\d{2}(?P=s1)\d{3}      # 1234.56.782 (passport style)
+      | \d{3}(?P<s2>[.\ -])\d{3}(?P=s2)\d{3}     # 123.456.782 / 123 456 782
+      | \d{8,9}                                # 123456782 / 12345672 (zero dropped)
+    )
+    (?!\w)(?![.,:/-]?\d)(?!\ \d)
+    """,
+    re.VERBOSE,
+)
+
+# ----------------------------------------------------------------------- postcode
+_POSTCODE_RE = re.compile(
+    r"""
+    (?<![\w\-+€$£.,:/])
+    (?P<digits>[1-9][0-9]{3})
+    [\ \u00a0]?
+    (?P<letters>[A-Za-z]{2})
+    (?![^\W\d_])
+    (?:[\ \u00a0]+(?P<house>[1-9][0-9]{0,4}(?:-?[A-Za-z](?![^\W\d_])|-[0-9]{1,4})?)(?![\w]|[.,:][0-9]))?
+    """,
+    re.VERBOSE,
+)
+#: Letter pairs PostNL never issues.
+_POSTCODE_NEVER = frozenset({"SA", "SD", "SS"})
+#: Upper-case pairs that follow a 4-digit amount as a unit or currency.
+_POSTCODE_UPPER_STOP = frozenset(
+    "TL KM KG CM MM ML GB MB KB TB AM PM BC AD CC HZ KW PK EU NL XL XS".split()
+)
+#: Two-letter words and units (nl, en, tr, pl) that must not turn "1990 ik" into a postcode.
+_POSTCODE_WORDS = frozenset(
+    """
+    en in op om of je we ze te al na nu er is de ik zo ja af as ga ge ok pm am hé he
+    mr dr st ca bv mn zn nr tv pc ov ns tl ah oh ei wc cm pk vs tm ml mg eu ad nd vd
+    an at be by do go if it me my no on or so to up us ex eh hi ha ho uh um yo
+    ve da ki mi bu ne ay ev su az ol ya el ar iz ez ik
+    za od po co ty wy ni ci tu by bo ku oo gr zl
+    km kg mm cl dl kb mb gb tb hz kw cc bc xl xs ps pp nb lt
+    """.split()
+)
+#: Words announcing an address; they let a lower-case "2532 en" count as a postcode.
+_POSTCODE_CUE_RE = re.compile(
+    r"(?i:postcode|post code|zip|adres|address|adresi|adresim|posta kodu|kod pocztowy|kod|"
+    r"адреса|адресa|індекс|поштовий)|العنوان|عنوان|الرمز البريدي"
+)
+
+# -------------------------------------------------------------------------- phone
+_SEP = r"[ \u00a0.\-/]"
+_PHONE_INTL_RE = re.compile(
+    rf"(?<![\w+])(?:\+|00)[ \u00a0]?[1-9](?:{_SEP}?(?:\(\d{{1,4}}\)|\d)){{7,14}}(?!{_SEP}?\d)(?!\w)"
+)
+_PHONE_TRUNK_RE = re.compile(
+    rf"(?<![\w+.,:/\-])(?:\(0\d{{1,3}}\)|0[1-9]\d{{0,3}})(?:{_SEP}?\d){{6,10}}(?!{_SEP}?\d)(?!\w)"
+)
+_PHONE_KEYWORD_RE = re.compile(
+    r"""
+    (?P<lead>
+      (?i:\b(?:tel|telefoon|telefoonnummer|telefon|telefonu|telefonum|telephone|phone|
+             mobiel|mobile|mob|gsm|nummer|numer|numara|numaram|numarası|numaramı|whatsapp|
+             bel|belt|call|zadzwoń|dzwoń|ara|arayın|номер|телефон|тел|дзвоніть)\b
+         |رقم|هاتف|جوال|اتصل|واتساب)
+      [^\d\n]{0,20}?
+    )
+    (?P<num>\+?\d(?:[ \u00a0.\-/]?\d){8,14})
+    (?![ \u00a0.\-/]?\d)(?!\w)
+    """,
+    re.VERBOSE,
+)
+_DATE_LIKE_RE = re.compile(
+    r"\(?(?:\d{1,2}[-./]\d{1,2}[-./](?:\d{4}|\d{2})|\d{4}[-./]\d{1,2}[-./]\d{1,2})(?:$|\s)"
+)
+_TIME_LIKE_RE = re.compile(r"(?<!\d)\d{1,2}[.:]\d{2}(?!\d)")
+_DIGIT_RE = re.compile(r"\d")
+#: Seven digits with at most a few separators between them: cheap gate for the matcher.
+_PHONE_HINT_RE = re.compile(r"\d(?:[\s().\-/]{0,4}\d){6}")
+
+
+def elfproef(digits: str) -> bool:
+    """Dutch BSN 11-test (elfproef).
+
+    Args:
+        digits: 8 or 9 decimal digits, no separators; an 8-digit string is read as a
+            BSN with its leading zero dropped.
+
+    Returns:
+        True if ``9*d1 + 8*d2 + 7*d3 + 6*d4 + 5*d5 + 4*d6 + 3*d7 + 2*d8 - 1*d9`` is a
+        positive multiple of 11 (source: RvIG, *Logisch ontwerp BSN*). ``000000000``
+        and other all-zero sums are rejected.
+    """
+    if len(digits) == 8:
+        digits = "0" + digits
+    if len(digits) != 9 or not digits.isdigit():
+        return False
+    values = [int(c) for c in digits]
+    total = sum(w * d for w, d in zip(range(9, 1, -1), values[:8])) - values[8]
+    return total != 0 and total % 11 == 0
+
+
+def _looks_like_date(compact: str) -> bool:
+    """Return True if 8 digits read as a plausible DDMMYYYY or YYYYMMDD date."""
+    dd, mm, yyyy = int(compact[:2]), int(compact[2:4]), int(compact[4:])
+    if 1 <= dd <= 31 and 1 <= mm <= 12 and 1900 <= yyyy <= 2100:
+        return True
+    yyyy, mm, dd = int(compact[:4]), int(compact[4:6]), int(compact[6:])
+    return 1900 <= yyyy <= 2100 and 1 <= mm <= 12 and 1 <= dd <= 31
+
+
+class _Subst:
+    """Collect replacements of one pass and count them."""
+
+    def __init__(self, found: dict[str, int]) -> None:
+        self.found = found
+
+    def sub(self, kind: str, pattern: re.Pattern[str], text: str, accept=None) -> str:
+        """Replace matches of ``pattern`` accepted by ``accept(match) -> span | None``."""
+        pieces: list[str] = []
+        last = 0
+        count = 0
+        for m in pattern.finditer(text):
+            span = accept(m) if accept else m.span()
+            if span is None:
+                continue
+            start, end = span
+            if start < last:
+                continue
+            pieces.append(text[last:start])
+            pieces.append(PLACEHOLDERS[kind])
+            last = end
+            count += 1
+        if not count:
+            return text
+        pieces.append(text[last:])
+        self.found[kind] = self.found.get(kind, 0) + count
+        return "".join(pieces)
+
+    def spans(self, kind: str, text: str, spans: list[tuple[int, int]]) -> str:
+        """Replace the given non-overlapping, sorted spans."""
+        if not spans:
+            return text
+        pieces: list[str] = []
+        last = 0
+        for start, end in spans:
+            pieces.append(text[last:start])
+            pieces.append(PLACEHOLDERS[kind])
+            last = end
+        pieces.append(text[last:])
+        self.found[kind] = self.found.get(kind, 0) + len(spans)
+        return "".join(pieces)
+
+
+# ---------------------------------------------------------------- pass helpers
+def _accept_url(m: re.Match[str]) -> tuple[int, int] | None:
+    s = m.group()
+    end = m.end()
+    while s and s[-1] in _URL_TRAILING:
+        # keep a closing bracket that closes one opened inside the URL
+        opener = _URL_OPENERS.get(s[-1])
+        if opener and s.count(opener) >= s.count(s[-1]):
+            break
+        s = s[:-1]
+        end -= 1
+    if s.lower() in {"http://", "https://", "ftp://", "www."} or len(s) < 4:
+        return None
+    return m.start(), end
+
+
+@lru_cache(maxsize=128)
+def _iban_length(country: str) -> int | None:
+    try:
+        return _iban_registry.get_iban_spec(country).iban_length
+    except Exception:  # unknown country code
+        return None
+
+
+def _iban_spans(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    n = len(text)
+    while True:
+        m = _IBAN_START_RE.search(text, pos)
+        if m is None:
+            return spans
+        length = _iban_length(m.group()[:2].upper())
+        pos = m.start() + 1
+        if length is None:
+            continue
+        chars = [m.group()]
+        i = m.end()
+        have = 4
+        while have < length and i < n:
+            c = text[i]
+            if c.isascii() and c.isalnum():
+                chars.append(c)
+                have += 1
+                i += 1
+            elif c in _IBAN_SEPARATORS and i + 1 < n and text[i + 1].isascii() and text[i + 1].isalnum():
+                i += 1
+            else:
+                break
+        if have != length or (i < n and text[i].isalnum()):
+            continue
+        try:
+            IBAN("".join(chars).upper())
+        except Exception:  # schwifty.exceptions.SchwiftyException and friends
+            continue
+        spans.append((m.start(), i))
+        pos = i
+    # unreachable
+
+
+def _accept_bsn(m: re.Match[str]) -> tuple[int, int] | None:
+    compact = re.sub(r"\D", "", m.group())
+    if len(compact) == 8 and (_looks_like_date(compact) or m.group() != compact):
+        return None
+    return m.span() if elfproef(compact) else None
+
+
+def _accept_postcode(m: re.Match[str]) -> tuple[int, int] | None:
+    letters = m.group("letters")
+    upper = letters.upper()
+    if upper in _POSTCODE_NEVER:
+        return None
+    if letters.isupper():
+        if m.group("house") is None and upper in _POSTCODE_UPPER_STOP:
+            return None
+    elif letters.lower() in _POSTCODE_WORDS and not _POSTCODE_CUE_RE.search(
+        m.string, max(0, m.start() - 30), m.start()
+    ):
+        return None
+    return m.span()
+
+
+def _accept_phone_regex(m: re.Match[str]) -> tuple[int, int] | None:
+    s = m.group("num") if "num" in m.re.groupindex else m.group()
+    digits = len(_DIGIT_RE.findall(s))
+    if _DATE_LIKE_RE.match(s) or len(_TIME_LIKE_RE.findall(s)) >= 2:
+        return None
+    if m.re is _PHONE_TRUNK_RE and not 10 <= digits <= 11:
+        return None
+    if m.re is _PHONE_INTL_RE and not 8 <= digits <= 15:
+        return None
+    return m.span("num") if "num" in m.re.groupindex else m.span()
+
+
+def _phone_matcher_spans(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    try:
+        for match in PhoneNumberMatcher(text, "NL", leniency=Leniency.VALID):
+            spans.append((match.start, match.end))
+    except phonenumbers.NumberParseException:  # pragma: no cover - defensive
+        return []
+    return spans
+
+
+# ----------------------------------------------------------------------- public
+def scrub(text: str) -> ScrubResult:
+    """Replace personal data in ``text`` with typed placeholders.
+
+    Args:
+        text: Free text of any length (callers cap it first, see :func:`cap`).
+
+    Returns:
+        ScrubResult: ``text`` with every phone number, e-mail address, IBAN, Dutch
+        postcode (+ house number), BSN, URL and Telegram username replaced by its
+        entry in :data:`PLACEHOLDERS`, and ``found`` counting the replacements per
+        kind. Everything else is kept character for character.
+
+    Example:
+        >>> scrub("Bel 06-12345678 of mail jan@example.nl").text
+        'Bel [telefoon] of mail [e-mail]'
+    """
+    found: dict[str, int] = {}
+    if not text:
+        return ScrubResult(text, found)
+    sub = _Subst(found)
+
+    if "@" in text or "(" in text or "[" in text or "{" in text:
+        text = sub.sub("email", _EMAIL_RE, text)
+    if "." in text or "/" in text:
+        text = sub.sub("url", _URL_RE, text, _accept_url)
+    if "@" in text:
+        text = sub.sub("handle", _HANDLE_RE, text)
+
+    digit_count = len(_DIGIT_RE.findall(text))
+    if digit_count >= 4:
+        text = sub.spans("iban", text, _iban_spans(text))
+        if digit_count >= 8:
+            text = sub.sub("bsn", _BSN_RE, text, _accept_bsn)
+        text = sub.sub("postcode", _POSTCODE_RE, text, _accept_postcode)
+    if digit_count >= 7 and _PHONE_HINT_RE.search(text):
+        text = sub.spans("phone", text, _phone_matcher_spans(text))
+        text = sub.sub("phone", _PHONE_INTL_RE, text, _accept_phone_regex)
+        text = sub.sub("phone", _PHONE_TRUNK_RE, text, _accept_phone_regex)
+        text = sub.sub("phone", _PHONE_KEYWORD_RE, text, _accept_phone_regex)
+    return ScrubResult(text, found)
+
+
+def _is_extender(ch: str) -> bool:
+    """Return True if ``ch`` continues the grapheme before it (approximation of UAX #29)."""
+    cp = ord(ch)
+    return (
+        unicodedata.category(ch) in ("Mn", "Me", "Mc")
+        or cp == 0x200D  # zero-width joiner
+        or 0xFE00 <= cp <= 0xFE0F  # variation selectors
+        or 0x1F3FB <= cp <= 0x1F3FF  # emoji skin tones
+        or 0xE0020 <= cp <= 0xE007F  # emoji tag characters
+        or 0xE0100 <= cp <= 0xE01EF  # variation selectors supplement
+        or 0xDC00 <= cp <= 0xDFFF  # low surrogate (lone surrogates in odd input)
+    )
+
+
+def cap(text: str, limit: int = 2000) -> tuple[str, bool]:
+    """Cut ``text`` to at most ``limit`` characters (code points).
+
+    The cut is moved back so that it does not split a surrogate pair, a base letter
+    from its combining marks, a ZWJ emoji sequence, a skin-tone modifier or a flag
+    (regional-indicator pair). If the whole prefix is one grapheme, a hard cut is made.
+
+    Args:
+        text: Any text.
+        limit: Maximum number of characters kept; values below 0 count as 0.
+
+    Returns:
+        tuple[str, bool]: ``(kept_text, was_cut)`` with ``len(kept_text) <= limit``.
+    """
+    limit = max(limit, 0)
+    if len(text) <= limit:
+        return text, False
+    cut = limit
+    while cut > 0 and (_is_extender(text[cut]) or text[cut - 1] == "\u200d"):
+        cut -= 1
+    if cut > 0 and text[cut - 1] == "\r" and text[cut] == "\n":
+        cut -= 1
+    # regional indicators pair up from the start of a run; do not split a pair
+    if cut > 0 and 0x1F1E6 <= ord(text[cut]) <= 0x1F1FF:
+        run = 0
+        j = cut - 1
+        while j >= 0 and 0x1F1E6 <= ord(text[j]) <= 0x1F1FF:
+            run += 1
+            j -= 1
+        if run % 2 == 1:
+            cut -= 1
+    if cut == 0:
+        cut = limit
+    return text[:cut], True

@@ -1,0 +1,129 @@
+"""Settings from the environment or a ``.env`` file (pydantic-settings).
+
+A missing or invalid setting is reported by :func:`load_settings` as one line naming the
+setting; the bot token is a :class:`~pydantic.SecretStr` so it is never echoed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+#: Telegram's own Bot API endpoint (https://core.telegram.org/bots/api#making-requests).
+TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid. ``str(exc)`` is one line naming the setting."""
+
+
+class Settings(BaseSettings):
+    """Buurtstem's configuration.
+
+    Attributes:
+        telegram_bot_token: ``TELEGRAM_BOT_TOKEN``, as issued by @BotFather
+            (``<bot id>:<secret>``).
+        telegram_api_base_url: ``TELEGRAM_API_BASE_URL``; any Bot-API-compatible server,
+            e.g. a self-hosted ``telegram-bot-api`` or the local simulator
+            (``http://127.0.0.1:8081/bot``). The token and method are appended.
+        database_path: ``DATABASE_PATH``, the SQLite file.
+        pseudonym_secret: ``PSEUDONYM_SECRET``, key of ``HMAC-SHA256(secret, chat_id)``
+            respondent pseudonyms; at least 16 characters. Losing it unlinks answers from
+            chats for good (which is the point).
+        export_secret: ``EXPORT_SECRET``, key for stable panel keys in exports
+            (``--panel``); separate from the pseudonym secret.
+        admin_ids: ``ADMIN_IDS``, comma-separated Telegram user ids.
+        timezone: ``TIMEZONE``, an IANA zone name.
+        min_cell_size: ``MIN_CELL_SIZE``, small-cell suppression threshold k.
+        retention_days: ``RETENTION_DAYS``, free text is purged this long after a round closes.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr
+    telegram_api_base_url: str = TELEGRAM_BASE_URL
+    database_path: Path = Path("buurtstem.sqlite3")
+    pseudonym_secret: SecretStr
+    export_secret: SecretStr | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Europe/Amsterdam"
+    min_cell_size: int = Field(default=5, ge=2)
+    retention_days: int = Field(default=365, ge=1)
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        bot_id, _, secret = value.get_secret_value().partition(":")
+        if not bot_id.isdigit() or len(secret) < 4:
+            raise ValueError("must look like <bot id>:<secret> as issued by @BotFather")
+        return value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _url_shape(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("pseudonym_secret")
+    @classmethod
+    def _secret_length(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.lstrip("-").isdigit() for p in parts):
+                raise ValueError("must be comma-separated numeric Telegram user ids")
+            return frozenset(int(p) for p in parts)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("must be an IANA time zone such as Europe/Amsterdam") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.timezone)
+
+    def export_key(self) -> bytes:
+        """Key for panel keys: ``EXPORT_SECRET`` or, if unset, derived from the pseudonym secret."""
+        if self.export_secret is not None:
+            return self.export_secret.get_secret_value().encode()
+        import hashlib
+
+        return hashlib.sha256(b"export:" + self.pseudonym_secret.get_secret_value().encode()).digest()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build :class:`Settings` from the environment, ``.env`` and ``overrides``.
+
+    Raises:
+        SettingsError: One line naming the first missing or invalid setting by its
+            environment variable; the offending value is never included.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        if first["type"] == "missing":
+            raise SettingsError(f"{name} is not set") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"{name} is invalid: {message}") from None

@@ -1,0 +1,490 @@
+"""SQLite storage through aiosqlite: schema migrations and every query the bot makes.
+
+One :class:`Storage` owns one connection (WAL mode). Writes that belong together run in
+one transaction under an :class:`asyncio.Lock`, so a concurrent task (the outbox sender)
+never interleaves with a handler's transaction. SQL is kept portable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from bot.survey.models import Centre
+
+
+def utcnow() -> datetime:
+    """Current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A resident who consented: what is needed to send invitations, nothing more."""
+
+    chat_id: int
+    language: str
+    centre_code: str | None
+    opted_in: bool
+    reachable: bool
+    consent_version: str
+    feedback_opt_in: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """A survey round: a survey, its centres and its window (UTC datetimes)."""
+
+    id: int
+    survey: str
+    status: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    centres: tuple[str, ...]
+    text_purged_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """True while answers are taken."""
+        return self.status == "open"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A stored answer of one respondent to one item."""
+
+    item_id: str
+    status: str
+    value: int | None
+    choices: tuple[str, ...]
+    text: str | None
+    revision: int
+
+
+@dataclass(frozen=True, slots=True)
+class Participation:
+    """A respondent's take part in a round."""
+
+    round_id: int
+    respondent: str
+    centre_code: str
+    language: str
+    mode: str
+    finished: bool
+
+
+class Storage:
+    """Async access to the Buurtstem database.
+
+    Use :meth:`open` to connect and migrate; :meth:`close` when done.
+    """
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+        self._lock = asyncio.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------
+    @classmethod
+    async def open(cls, path: Path | str) -> Storage:
+        """Connect to ``path`` (``":memory:"`` allowed), enable WAL, apply migrations."""
+        db = await aiosqlite.connect(str(path))
+        db.row_factory = aiosqlite.Row
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA busy_timeout=5000")
+        storage = cls(db)
+        await storage.migrate()
+        return storage
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self.db.close()
+
+    async def migrate(self) -> list[int]:
+        """Apply the numbered ``bot/migrations/NNNN_*.sql`` files not yet applied.
+
+        Returns:
+            The versions applied now (empty if the schema was current).
+        """
+        await self.db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        async with self.db.execute("SELECT version FROM schema_migrations") as cur:
+            done = {row[0] for row in await cur.fetchall()}
+        applied = []
+        folder = resources.files("bot") / "migrations"
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if not entry.name.endswith(".sql"):
+                continue
+            version = int(entry.name.split("_", 1)[0])
+            if version in done:
+                continue
+            script = entry.read_text(encoding="utf-8")
+            await self.db.executescript(
+                "BEGIN;\n" + script + f"\nINSERT INTO schema_migrations VALUES "
+                f"({version}, '{_iso(utcnow())}');\nCOMMIT;"
+            )
+            applied.append(version)
+        return applied
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run the block in one transaction (``BEGIN IMMEDIATE`` … ``COMMIT``/``ROLLBACK``)."""
+        async with self._lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                await self.db.rollback()
+                raise
+            else:
+                await self.db.commit()
+
+    async def _fetchall(self, sql: str, params: Sequence = ()) -> list[aiosqlite.Row]:
+        async with self.db.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def _fetchone(self, sql: str, params: Sequence = ()) -> aiosqlite.Row | None:
+        async with self.db.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    # -- updates ---------------------------------------------------------------------
+    async def is_processed(self, update_id: int) -> bool:
+        """True if this update id was handled before (redelivered update)."""
+        row = await self._fetchone(
+            "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
+        )
+        return row is not None
+
+    async def mark_processed(self, update_id: int) -> None:
+        """Remember an update id as handled (idempotent)."""
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT OR IGNORE INTO processed_updates VALUES (?, ?)",
+                (update_id, _iso(utcnow())),
+            )
+
+    # -- centres ---------------------------------------------------------------------
+    async def seed_centres(self, centres: Iterable[Centre]) -> int:
+        """Insert the default centres that are not there yet; returns how many were added."""
+        now = _iso(utcnow())
+        added = 0
+        async with self.transaction() as db:
+            for centre in centres:
+                cur = await db.execute(
+                    "INSERT OR IGNORE INTO centres (code, name, created_at) VALUES (?, ?, ?)",
+                    (centre.code, centre.name, now),
+                )
+                added += cur.rowcount
+        return added
+
+    async def centres(self) -> list[tuple[str, str]]:
+        """Active centres as ``(code, name)``, by name."""
+        rows = await self._fetchall(
+            "SELECT code, name FROM centres WHERE active = 1 ORDER BY name"
+        )
+        return [(r["code"], r["name"]) for r in rows]
+
+    async def centre_name(self, code: str) -> str | None:
+        """Name of an active centre, or None if unknown."""
+        row = await self._fetchone(
+            "SELECT name FROM centres WHERE code = ? AND active = 1", (code,)
+        )
+        return row["name"] if row else None
+
+    # -- contacts --------------------------------------------------------------------
+    async def contact(self, chat_id: int) -> Contact | None:
+        """The contact of a chat, or None if the resident never consented (or forgot)."""
+        row = await self._fetchone("SELECT * FROM contacts WHERE chat_id = ?", (chat_id,))
+        if row is None:
+            return None
+        return Contact(
+            chat_id=row["chat_id"],
+            language=row["language"],
+            centre_code=row["centre_code"],
+            opted_in=bool(row["opted_in"]),
+            reachable=bool(row["reachable"]),
+            consent_version=row["consent_version"],
+            feedback_opt_in=bool(row["feedback_opt_in"]),
+        )
+
+    async def save_contact(
+        self, chat_id: int, *, language: str, centre_code: str | None, consent_version: str
+    ) -> None:
+        """Create or refresh a contact after consent (opted in and reachable)."""
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO contacts (chat_id, language, centre_code, opted_in, reachable,"
+                " consent_version, consented_on) VALUES (?, ?, ?, 1, 1, ?, ?)"
+                " ON CONFLICT (chat_id) DO UPDATE SET language = excluded.language,"
+                " centre_code = excluded.centre_code, opted_in = 1, reachable = 1,"
+                " consent_version = excluded.consent_version,"
+                " consented_on = excluded.consented_on",
+                (chat_id, language, centre_code, consent_version, utcnow().date().isoformat()),
+            )
+
+    async def update_contact(self, chat_id: int, **fields: object) -> bool:
+        """Set some of ``language``, ``centre_code``, ``opted_in``, ``reachable``,
+        ``feedback_opt_in``. Returns False if there is no such contact.
+
+        Raises:
+            ValueError: For any other field name.
+        """
+        allowed = {"language", "centre_code", "opted_in", "reachable", "feedback_opt_in"}
+        if not fields or set(fields) - allowed:
+            raise ValueError(f"cannot update contact fields {sorted(set(fields) - allowed)}")
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        values = [int(v) if isinstance(v, bool) else v for v in fields.values()]
+        async with self.transaction() as db:
+            cur = await db.execute(
+                f"UPDATE contacts SET {assignments} WHERE chat_id = ?", (*values, chat_id)
+            )
+            return cur.rowcount > 0
+
+    async def forget(self, chat_id: int, respondent: str) -> int:
+        """Delete a resident's contact, outbox rows, participations and every answer.
+
+        The right to erasure (GDPR art. 17). Returns the number of answers deleted.
+        """
+        async with self.transaction() as db:
+            cur = await db.execute("DELETE FROM answers WHERE respondent = ?", (respondent,))
+            deleted = cur.rowcount
+            await db.execute("DELETE FROM participations WHERE respondent = ?", (respondent,))
+            await db.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
+            await db.execute("DELETE FROM contacts WHERE chat_id = ?", (chat_id,))
+        return deleted
+
+    # -- rounds ----------------------------------------------------------------------
+    async def create_round(
+        self,
+        survey: str,
+        centres: Sequence[str],
+        *,
+        opens_at: datetime | None = None,
+        closes_at: datetime | None = None,
+        status: str = "open",
+    ) -> Round:
+        """Create a round for ``centres`` (all active centres if empty).
+
+        Raises:
+            ValueError: If a centre code is unknown or the window is inverted.
+        """
+        if opens_at and closes_at and closes_at <= opens_at:
+            raise ValueError("a round must close after it opens")
+        known = {code for code, _ in await self.centres()}
+        chosen = list(centres) or sorted(known)
+        unknown = [c for c in chosen if c not in known]
+        if unknown:
+            raise ValueError(f"unknown centre(s): {', '.join(unknown)}")
+        now = utcnow()
+        async with self.transaction() as db:
+            cur = await db.execute(
+                "INSERT INTO rounds (survey, status, opens_at, closes_at, opened_at, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (survey, status, _iso(opens_at), _iso(closes_at),
+                 _iso(now) if status == "open" else None, _iso(now)),
+            )
+            round_id = cur.lastrowid
+            await db.executemany(
+                "INSERT INTO round_centres VALUES (?, ?)", [(round_id, c) for c in chosen]
+            )
+        found = await self.round(round_id)
+        assert found is not None
+        return found
+
+    async def round(self, round_id: int) -> Round | None:
+        """A round by id, or None."""
+        row = await self._fetchone("SELECT * FROM rounds WHERE id = ?", (round_id,))
+        if row is None:
+            return None
+        centres = await self._fetchall(
+            "SELECT centre_code FROM round_centres WHERE round_id = ? ORDER BY centre_code",
+            (round_id,),
+        )
+        return Round(
+            id=row["id"],
+            survey=row["survey"],
+            status=row["status"],
+            opens_at=_dt(row["opens_at"]),
+            closes_at=_dt(row["closes_at"]),
+            centres=tuple(r["centre_code"] for r in centres),
+            text_purged_at=_dt(row["text_purged_at"]),
+        )
+
+    async def rounds(self) -> list[Round]:
+        """All rounds, newest first."""
+        rows = await self._fetchall("SELECT id FROM rounds ORDER BY id DESC")
+        return [r for r in [await self.round(row["id"]) for row in rows] if r]
+
+    async def open_round_for(self, centre_code: str) -> Round | None:
+        """The newest open round that includes ``centre_code``, or None."""
+        row = await self._fetchone(
+            "SELECT r.id FROM rounds r JOIN round_centres rc ON rc.round_id = r.id"
+            " WHERE r.status = 'open' AND rc.centre_code = ? ORDER BY r.id DESC LIMIT 1",
+            (centre_code,),
+        )
+        return await self.round(row["id"]) if row else None
+
+    async def set_round_status(self, round_id: int, status: str) -> None:
+        """Move a round to ``open``, ``closed`` or ``cancelled`` (records the moment)."""
+        column = {"open": "opened_at", "closed": "closed_at"}.get(status)
+        async with self.transaction() as db:
+            if column:
+                await db.execute(
+                    f"UPDATE rounds SET status = ?, {column} = ? WHERE id = ?",
+                    (status, _iso(utcnow()), round_id),
+                )
+            else:
+                await db.execute("UPDATE rounds SET status = ? WHERE id = ?", (status, round_id))
+
+    # -- participation and answers ---------------------------------------------------
+    async def participation(self, round_id: int, respondent: str) -> Participation | None:
+        """A respondent's participation in a round, or None if not started."""
+        row = await self._fetchone(
+            "SELECT * FROM participations WHERE round_id = ? AND respondent = ?",
+            (round_id, respondent),
+        )
+        if row is None:
+            return None
+        return Participation(
+            round_id=row["round_id"],
+            respondent=row["respondent"],
+            centre_code=row["centre_code"],
+            language=row["language"],
+            mode=row["mode"],
+            finished=row["finished_at"] is not None,
+        )
+
+    async def start_participation(
+        self, round_id: int, respondent: str, *, centre_code: str, language: str,
+        mode: str = "self",
+    ) -> None:
+        """Record that a respondent started a round (idempotent)."""
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT OR IGNORE INTO participations"
+                " (round_id, respondent, centre_code, language, mode, started_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (round_id, respondent, centre_code, language, mode, _iso(utcnow())),
+            )
+
+    async def finish_participation(self, round_id: int, respondent: str) -> None:
+        """Mark a participation finished (first time only)."""
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE participations SET finished_at = ? WHERE round_id = ?"
+                " AND respondent = ? AND finished_at IS NULL",
+                (_iso(utcnow()), round_id, respondent),
+            )
+
+    async def answers(self, round_id: int, respondent: str) -> dict[str, Answer]:
+        """A respondent's answers in a round, by item id."""
+        rows = await self._fetchall(
+            "SELECT item_id, status, value, choices, text, revision FROM answers"
+            " WHERE round_id = ? AND respondent = ?",
+            (round_id, respondent),
+        )
+        return {
+            r["item_id"]: Answer(
+                item_id=r["item_id"],
+                status=r["status"],
+                value=r["value"],
+                choices=tuple(json.loads(r["choices"])) if r["choices"] else (),
+                text=r["text"],
+                revision=r["revision"],
+            )
+            for r in rows
+        }
+
+    async def record_answer(
+        self,
+        *,
+        round_id: int,
+        respondent: str,
+        item_id: str,
+        status: str,
+        language: str,
+        centre_code: str,
+        value: int | None = None,
+        choices: Sequence[str] = (),
+        text: str | None = None,
+        mode: str = "self",
+        update_id: int | None = None,
+    ) -> int:
+        """Store an answer, replacing an earlier one to the same item (revision + 1).
+
+        The update id is marked processed in the same transaction, so a redelivered
+        update can never record the answer twice (DESIGN.md, "State").
+
+        Returns:
+            The answer's revision (1 for a first answer).
+
+        Raises:
+            ValueError: If the round is not open (nothing is stored).
+        """
+        async with self.transaction() as db:
+            async with db.execute("SELECT status FROM rounds WHERE id = ?", (round_id,)) as cur:
+                row = await cur.fetchone()
+            if row is None or row[0] != "open":
+                raise ValueError("round is not open")
+            await db.execute(
+                "INSERT INTO answers (round_id, respondent, item_id, status, value, choices,"
+                " text, language, centre_code, mode, answered_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (round_id, respondent, item_id) DO UPDATE SET"
+                " status = excluded.status, value = excluded.value,"
+                " choices = excluded.choices, text = excluded.text,"
+                " language = excluded.language, answered_at = excluded.answered_at,"
+                " revision = answers.revision + 1",
+                (round_id, respondent, item_id, status, value,
+                 json.dumps(list(choices)) if choices else None, text, language,
+                 centre_code, mode, _iso(utcnow())),
+            )
+            if update_id is not None:
+                await db.execute(
+                    "INSERT OR IGNORE INTO processed_updates VALUES (?, ?)",
+                    (update_id, _iso(utcnow())),
+                )
+            async with db.execute(
+                "SELECT revision FROM answers WHERE round_id = ? AND respondent = ?"
+                " AND item_id = ?",
+                (round_id, respondent, item_id),
+            ) as cur:
+                revision = (await cur.fetchone())[0]
+        return revision
+
+    # -- media cache -----------------------------------------------------------------
+    async def cached_file_id(self, picture: str) -> str | None:
+        """Telegram ``file_id`` of an uploaded picture, or None if never uploaded."""
+        row = await self._fetchone("SELECT file_id FROM media_cache WHERE picture = ?", (picture,))
+        return row["file_id"] if row else None
+
+    async def cache_file_id(self, picture: str, file_id: str) -> None:
+        """Remember the ``file_id`` Telegram gave an uploaded picture."""
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO media_cache VALUES (?, ?)", (picture, file_id)
+            )
+
+    async def forget_file_id(self, picture: str) -> None:
+        """Drop a cached ``file_id`` (e.g. when Telegram no longer accepts it)."""
+        async with self.transaction() as db:
+            await db.execute("DELETE FROM media_cache WHERE picture = ?", (picture,))

@@ -1,0 +1,70 @@
+"""A python-telegram-bot ``ExtBot`` that survives updates it cannot parse.
+
+python-telegram-bot parses a ``getUpdates`` batch as a whole: one update in a shape it
+does not know (e.g. a legacy ``poll`` without ``persistent_id``) makes it drop the whole
+batch and ask for it again, forever, so no update is handled any more (see
+``shared/real-updates/INDEX.md``, "Findings" 1). :class:`RobustBot` parses update by
+update and replaces an unparseable one by an empty ``Update`` with the same id, which no
+handler matches, so the offset moves on and the valid updates are handled.
+"""
+
+from __future__ import annotations
+
+import datetime as dtm
+import logging
+from collections.abc import Sequence
+
+from telegram import Update
+from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
+from telegram.ext import ExtBot
+
+log = logging.getLogger(__name__)
+
+
+class RobustBot(ExtBot):
+    """``ExtBot`` whose :meth:`get_updates` skips unparseable updates (logs only their id)."""
+
+    async def get_updates(  # type: ignore[override]
+        self,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: int | float | dtm.timedelta | None = None,
+        allowed_updates: Sequence[str] | None = None,
+        *,
+        read_timeout=DEFAULT_NONE,
+        write_timeout=DEFAULT_NONE,
+        connect_timeout=DEFAULT_NONE,
+        pool_timeout=DEFAULT_NONE,
+        api_kwargs=None,
+    ) -> tuple[Update, ...]:
+        """Like :meth:`telegram.Bot.get_updates`, parsing each update on its own."""
+        seconds = timeout.total_seconds() if isinstance(timeout, dtm.timedelta) else (timeout or 0)
+        if isinstance(read_timeout, DefaultValue):
+            base = self._request[0].read_timeout or 0
+        else:
+            base = read_timeout or 0
+        data = {
+            "timeout": timeout,
+            "offset": offset,
+            "limit": limit,
+            "allowed_updates": allowed_updates,
+        }
+        result = await self._post(
+            "getUpdates",
+            data,
+            read_timeout=base + seconds,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+            api_kwargs=api_kwargs,
+        )
+        updates = []
+        for raw in result or []:
+            try:
+                updates.append(Update.de_json(raw, self))
+            except Exception as exc:  # noqa: BLE001 - any shape error must not block polling
+                update_id = raw.get("update_id") if isinstance(raw, dict) else None
+                log.error("Skipped update %s that could not be parsed (%s)", update_id, type(exc).__name__)
+                if isinstance(update_id, int):
+                    updates.append(Update(update_id=update_id))
+        return tuple(updates)

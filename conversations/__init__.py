@@ -1,0 +1,1 @@
+"""Resident flows: onboarding and consent, answering a round, language, withdraw/forget."""

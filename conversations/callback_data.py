@@ -1,0 +1,180 @@
+"""Callback data of the resident's inline keyboards: building and strict parsing.
+
+Every payload is short ASCII: the Bot API caps ``callback_data`` at 1–64 bytes
+(https://core.telegram.org/bots/api#inlinekeyboardbutton). Parsing never raises: data
+that does not match a known shape (stale buttons of other bots, forged payloads, the
+``"33000"`` of a real captured update) gives ``None`` and is treated as a stale button.
+
+Shapes:
+    ``l:<lang>``                          pick a language
+    ``c:<y|n>:<lang>[:<centre>]``         consent yes/no (language and deep-link centre ride along)
+    ``ce:<centre>:<lang>``                pick a centre (only offered after consent)
+    ``go:<round>``                        start a round (invitation button)
+    ``a:<round>:<pos>:<action>``          answer item number ``pos`` of a round, where action is
+                                          ``v<1-5>`` scale value, ``dk`` don't know, ``sk`` skip,
+                                          ``t<k>.<mask>`` toggle option k, ``d.<mask>`` done
+                                          (mask: hex bit set of the selected options)
+    ``f:<y|n>``                           confirm or cancel /forget
+    ``x``                                 a finished button (does nothing)
+    ``ex:<round|all>[:<fmt>]``            coordinator export: pick a round, then a format
+                                          (``csv``, ``nl`` = excel-nl CSV, ``xlsx``, ``book`` = codebook)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_BYTES = 64
+
+_LANG = r"[a-z]{2}"
+_CODE = r"[a-z0-9_-]{1,32}"
+_PATTERNS = {
+    "lang": re.compile(rf"^l:(?P<lang>{_LANG})$"),
+    "consent": re.compile(rf"^c:(?P<yes>[yn]):(?P<lang>{_LANG})(?::(?P<centre>{_CODE}))?$"),
+    "centre": re.compile(rf"^ce:(?P<centre>{_CODE}):(?P<lang>{_LANG})$"),
+    "go": re.compile(r"^go:(?P<round>\d{1,9})$"),
+    "answer": re.compile(
+        r"^a:(?P<round>\d{1,9}):(?P<pos>\d{1,3}):"
+        r"(?P<action>v[1-9]|dk|sk|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
+    ),
+    "forget": re.compile(r"^f:(?P<yes>[yn])$"),
+    "noop": re.compile(r"^x$"),
+    "export": re.compile(r"^ex:(?P<round>all|\d{1,9})(?::(?P<fmt>csv|nl|xlsx|book))?$"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    """A parsed payload.
+
+    Attributes:
+        kind: One of ``lang``, ``consent``, ``centre``, ``go``, ``answer``, ``forget``, ``noop``.
+        lang: Language code (``lang``, ``consent``, ``centre``).
+        yes: Consent/forget confirmation.
+        centre: Centre code.
+        round_id: Round id (``go``, ``answer``).
+        pos: Item position in the survey, 0-based (``answer``).
+        action: ``value``, ``dont_know``, ``skip``, ``toggle`` or ``done`` (``answer``).
+        value: Scale value (``value``) or option index (``toggle``).
+        mask: Selected options as a bit set (``toggle``, ``done``).
+    """
+
+    kind: str
+    lang: str | None = None
+    yes: bool | None = None
+    centre: str | None = None
+    round_id: int | None = None
+    pos: int | None = None
+    action: str | None = None
+    value: int | None = None
+    mask: int = 0
+
+
+def parse(data: str | None) -> Callback | None:
+    """Parse callback data; None for anything unknown, forged or too long."""
+    if not data or len(data.encode("utf-8")) > MAX_BYTES:
+        return None
+    for kind, pattern in _PATTERNS.items():
+        match = pattern.match(data)
+        if not match:
+            continue
+        groups = match.groupdict()
+        if kind == "answer":
+            raw = groups["action"]
+            action, value, mask = _answer_action(raw)
+            return Callback(
+                kind, round_id=int(groups["round"]), pos=int(groups["pos"]),
+                action=action, value=value, mask=mask,
+            )
+        if kind == "export":
+            raw_round = groups["round"]
+            return Callback(
+                kind, round_id=None if raw_round == "all" else int(raw_round),
+                action=groups.get("fmt"),
+            )
+        return Callback(
+            kind,
+            lang=groups.get("lang"),
+            yes=(groups["yes"] == "y") if "yes" in groups else None,
+            centre=groups.get("centre"),
+            round_id=int(groups["round"]) if "round" in groups else None,
+        )
+    return None
+
+
+def _answer_action(raw: str) -> tuple[str, int | None, int]:
+    if raw.startswith("v"):
+        return "value", int(raw[1:]), 0
+    if raw == "dk":
+        return "dont_know", None, 0
+    if raw == "sk":
+        return "skip", None, 0
+    if raw.startswith("t"):
+        index, mask = raw[1:].split(".")
+        return "toggle", int(index), int(mask, 16)
+    return "done", None, int(raw[2:], 16)
+
+
+def _checked(data: str) -> str:
+    if len(data.encode("utf-8")) > MAX_BYTES:
+        raise ValueError(f"callback data longer than {MAX_BYTES} bytes (Bot API limit)")
+    return data
+
+
+def language(lang: str) -> str:
+    """Payload of a language button."""
+    return _checked(f"l:{lang}")
+
+
+def consent(yes: bool, lang: str, centre: str | None = None) -> str:
+    """Payload of a consent button."""
+    return _checked(f"c:{'y' if yes else 'n'}:{lang}" + (f":{centre}" if centre else ""))
+
+
+def centre(code: str, lang: str) -> str:
+    """Payload of a centre button."""
+    return _checked(f"ce:{code}:{lang}")
+
+
+def go(round_id: int) -> str:
+    """Payload of a round's Start button."""
+    return _checked(f"go:{round_id}")
+
+
+def answer_value(round_id: int, pos: int, value: int) -> str:
+    """Payload of a scale button."""
+    return _checked(f"a:{round_id}:{pos}:v{value}")
+
+
+def answer_dont_know(round_id: int, pos: int) -> str:
+    """Payload of the "don't know" button."""
+    return _checked(f"a:{round_id}:{pos}:dk")
+
+
+def answer_skip(round_id: int, pos: int) -> str:
+    """Payload of the "skip" button."""
+    return _checked(f"a:{round_id}:{pos}:sk")
+
+
+def answer_toggle(round_id: int, pos: int, index: int, mask: int) -> str:
+    """Payload of an option toggle; ``mask`` is the selection shown when it was drawn."""
+    return _checked(f"a:{round_id}:{pos}:t{index}.{mask:x}")
+
+
+def answer_done(round_id: int, pos: int, mask: int) -> str:
+    """Payload of the "done" button of a multi-select item."""
+    return _checked(f"a:{round_id}:{pos}:d.{mask:x}")
+
+
+def forget(yes: bool) -> str:
+    """Payload of the /forget confirmation buttons."""
+    return _checked(f"f:{'y' if yes else 'n'}")
+
+
+def export(round_id: int | None, fmt: str | None = None) -> str:
+    """Payload of an export button (round, then format)."""
+    return _checked(f"ex:{'all' if round_id is None else round_id}" + (f":{fmt}" if fmt else ""))
+
+
+NOOP = "x"

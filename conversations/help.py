@@ -1,0 +1,42 @@
+"""``/help`` and the reply to unknown commands."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.i18n import Translator
+from bot.services import services
+from conversations.answering import _lang_of
+
+
+def help_text(tr: Translator) -> str:
+    """The resident's command list in their language."""
+    return "\n".join(
+        [
+            tr._("Zo werkt Buurtstem:"),
+            "/start – " + tr._("meedoen of verdergaan"),
+            "/language – " + tr._("taal kiezen"),
+            "/stop – " + tr._("geen berichten meer"),
+            "/forget – " + tr._("alles van mij verwijderen"),
+            "/help – " + tr._("deze uitleg"),
+        ]
+    )
+
+
+async def _tr(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Translator:
+    contact = await services(context).storage.contact(update.effective_chat.id)
+    return Translator(contact.language if contact else _lang_of(update))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Lists the commands."""
+    await update.effective_message.reply_text(help_text(await _tr(update, context)))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers a command the bot does not know (or that is not for this user) politely."""
+    tr = await _tr(update, context)
+    await update.effective_message.reply_text(
+        tr._("Dit commando ken ik niet. Stuur /help voor wat ik kan.")
+    )

@@ -1,0 +1,116 @@
+"""Inline keyboards of the resident's flow (pure builders; no I/O).
+
+Buttons are big and few per row (many residents read little Dutch and use small
+phones). Texts come from the survey catalogue in the resident's language.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.survey.models import Item, Scale
+from conversations import callback_data as cd
+
+CHECK = "✅"
+
+
+def _rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+
+
+def languages(selected: str) -> InlineKeyboardMarkup:
+    """Six language buttons, two per row, the selected one marked."""
+    buttons = [
+        InlineKeyboardButton(
+            (f"{CHECK} " if code == selected else "") + name, callback_data=cd.language(code)
+        )
+        for code, name in LANGUAGE_NAMES.items()
+    ]
+    return InlineKeyboardMarkup(_rows(buttons, 2))
+
+
+def consent(tr: Translator, centre: str | None) -> InlineKeyboardMarkup:
+    """Yes / no buttons of the consent question."""
+    lang = tr.language
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("👍 " + tr._("Ja, ik doe mee"), callback_data=cd.consent(True, lang, centre))],
+            [InlineKeyboardButton("✋ " + tr._("Nee, liever niet"), callback_data=cd.consent(False, lang, centre))],
+        ]
+    )
+
+
+def centres(options: list[tuple[str, str]], lang: str) -> InlineKeyboardMarkup:
+    """One button per centre ``(code, name)``, one per row (names are long)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(name, callback_data=cd.centre(code, lang))] for code, name in options]
+    )
+
+
+def start_round(tr: Translator, round_id: int) -> InlineKeyboardMarkup:
+    """The Start button of an invitation."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton("▶️ " + tr._("Start"), callback_data=cd.go(round_id))]]
+    )
+
+
+def skip(tr: Translator, round_id: int, pos: int) -> InlineKeyboardMarkup:
+    """The Skip button under a free-text question."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton("⏭️ " + tr._("Overslaan"), callback_data=cd.answer_skip(round_id, pos))]]
+    )
+
+
+def scale(scale_: Scale, tr: Translator, round_id: int, pos: int) -> InlineKeyboardMarkup:
+    """The picture answer scale: one face per row (highest first), then don't know / skip."""
+    lang = tr.language
+    rows = [
+        [InlineKeyboardButton(f"{p.emoji} {p.label[lang]}", callback_data=cd.answer_value(round_id, pos, p.value))]
+        for p in reversed(scale_.points)
+    ]
+    rows.append(
+        [
+            InlineKeyboardButton("🤷 " + scale_.dont_know[lang], callback_data=cd.answer_dont_know(round_id, pos)),
+            InlineKeyboardButton("⏭️ " + scale_.skip[lang], callback_data=cd.answer_skip(round_id, pos)),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def choices(item: Item, tr: Translator, round_id: int, pos: int, mask: int) -> InlineKeyboardMarkup:
+    """Toggle buttons for a multi-select item; selected options carry a check mark.
+
+    Each toggle carries the selection it was drawn with, so the keyboard itself holds
+    the state until "Done" (nothing half-written in the database).
+    """
+    lang = tr.language
+    buttons = []
+    for k, opt in enumerate(item.options):
+        mark = CHECK if mask >> k & 1 else opt.emoji
+        buttons.append(
+            InlineKeyboardButton(f"{mark} {opt.label[lang]}".strip(), callback_data=cd.answer_toggle(round_id, pos, k, mask))
+        )
+    rows = _rows(buttons, 2 if item.type == "cards" else 1)
+    rows.append(
+        [
+            InlineKeyboardButton("✔️ " + tr._("Klaar"), callback_data=cd.answer_done(round_id, pos, mask)),
+            InlineKeyboardButton("⏭️ " + tr._("Overslaan"), callback_data=cd.answer_skip(round_id, pos)),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def chosen(label: str) -> InlineKeyboardMarkup:
+    """A single inert button showing what was chosen (replaces an answered keyboard)."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(f"{CHECK} {label}", callback_data=cd.NOOP)]])
+
+
+def forget_confirm(tr: Translator) -> InlineKeyboardMarkup:
+    """Confirm / cancel buttons of /forget."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("🗑️ " + tr._("Ja, verwijder alles"), callback_data=cd.forget(True))],
+            [InlineKeyboardButton("↩️ " + tr._("Nee, niets verwijderen"), callback_data=cd.forget(False))],
+        ]
+    )

@@ -1,0 +1,23 @@
+"""``/language``: change the language at any time, mid-round too."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.services import services
+from conversations import keyboards
+from conversations.answering import _lang_of
+
+
+async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Shows the six language buttons with the current one marked."""
+    svc = services(context)
+    contact = await svc.storage.contact(update.effective_chat.id)
+    lang = contact.language if contact else _lang_of(update)
+    tr = Translator(lang)
+    await update.effective_message.reply_text(
+        "🌐 " + tr._("Kies je taal.") + " (" + LANGUAGE_NAMES[lang] + ")",
+        reply_markup=keyboards.languages(lang),
+    )

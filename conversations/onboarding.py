@@ -1,0 +1,173 @@
+"""Onboarding: ``/start`` → language → consent → centre → the open round.
+
+Nothing is stored before the resident says yes to the consent text (GDPR art. 6(1)(a)
+and art. 7: consent must be given before processing, and be provable — hence the
+stored consent version). Until then the flow is carried entirely by the buttons'
+callback data, so it also survives a restart of the bot.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.i18n import LANGUAGE_NAMES, Translator, negotiate_language
+from bot.services import CONSENT_VERSION, services
+from conversations import answering, keyboards
+from conversations import callback_data as cd
+
+
+def consent_text(tr: Translator) -> str:
+    """The consent text of :data:`bot.services.CONSENT_VERSION`, in the resident's language."""
+    return "\n\n".join(
+        [
+            tr._("Buurtstem vraagt je naar je ervaringen met het ontmoetingscentrum in je buurt."),
+            "🔒 " + tr._("Wij bewaren je antwoorden zonder je naam, gebruikersnaam of telefoonnummer. Persoonlijke gegevens in je tekst halen we weg."),
+            "📊 " + tr._("Het ontmoetingscentrum en de gemeente zien alleen antwoorden zonder namen. Zo leren ze wat het centrum voor bewoners betekent."),
+            "✋ " + tr._("Meedoen is vrijwillig. Je kunt elke vraag overslaan. Met /stop krijg je geen berichten meer. Met /forget verwijder je alles."),
+            tr._("Doe je mee?"),
+        ]
+    )
+
+
+def _centre_arg(context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    if not context.args:
+        return None
+    code = context.args[0].strip().lower()
+    return code if cd.parse(cd.centre(code[:32], "nl")) else None
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greets the resident and asks for a language (or resumes a known resident's round)."""
+    svc = services(context)
+    chat_id = update.effective_chat.id
+    payload = _centre_arg(context)
+    centre = payload if payload and await svc.storage.centre_name(payload) else None
+    contact = await svc.storage.contact(chat_id)
+    if contact is not None:
+        if centre and centre != contact.centre_code:
+            await svc.storage.update_contact(chat_id, centre_code=centre)
+        if not contact.opted_in:
+            await svc.storage.update_contact(chat_id, opted_in=True)
+        contact = await svc.storage.contact(chat_id)
+        tr = Translator(contact.language)
+        await update.effective_message.reply_text(tr._("Welkom terug bij Buurtstem!"))
+        await _continue(update, context, chat_id)
+        return
+    lang = negotiate_language(update.effective_user.language_code)
+    context.user_data["centre"] = centre
+    tr = Translator(lang)
+    await update.effective_message.reply_text(
+        "👋 " + tr._("Hallo! Ik ben Buurtstem.") + "\n\n"
+        + tr._("Ik heb {language} voor je gekozen. Kies hieronder een andere taal als je wilt.",
+               language=LANGUAGE_NAMES[lang]),
+        reply_markup=keyboards.languages(lang),
+    )
+    await update.effective_message.reply_text(
+        consent_text(tr), reply_markup=keyboards.consent(tr, centre)
+    )
+
+
+async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+    """Switches language: before consent, shows the consent text again; later, saves it."""
+    query = update.callback_query
+    svc = services(context)
+    chat_id = query.message.chat.id
+    lang = cb.lang if cb.lang in LANGUAGE_NAMES else "nl"
+    tr = Translator(lang)
+    await query.answer(LANGUAGE_NAMES[lang])
+    try:
+        await query.edit_message_reply_markup(reply_markup=keyboards.languages(lang))
+    except Exception:  # noqa: BLE001 - "not modified" when tapping the marked language
+        pass
+    contact = await svc.storage.contact(chat_id)
+    if contact is None:
+        centre = context.user_data.get("centre")
+        await context.bot.send_message(chat_id, consent_text(tr), reply_markup=keyboards.consent(tr, centre))
+        return
+    await svc.storage.update_contact(chat_id, language=lang)
+    await context.bot.send_message(chat_id, "✅ " + tr._("Ik praat nu {language} met je.", language=LANGUAGE_NAMES[lang]))
+    await _continue(update, context, chat_id, quiet=True)
+
+
+async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+    """Records nothing on "no"; on "yes" asks for the centre (or saves the deep-link one)."""
+    query = update.callback_query
+    svc = services(context)
+    chat_id = query.message.chat.id
+    lang = cb.lang if cb.lang in LANGUAGE_NAMES else "nl"
+    tr = Translator(lang)
+    await query.answer()
+    if await svc.storage.contact(chat_id) is not None:
+        await query.edit_message_reply_markup(reply_markup=None)
+        await _continue(update, context, chat_id)
+        return
+    if not cb.yes:
+        await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Nee, liever niet")))
+        await context.bot.send_message(
+            chat_id, tr._("Dat is goed. Ik heb niets van je bewaard. Wil je later toch meedoen? Stuur /start.")
+        )
+        return
+    await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Ja, ik doe mee")))
+    centre = cb.centre if cb.centre and await svc.storage.centre_name(cb.centre) else None
+    if centre:
+        await _save(update, context, chat_id, lang, centre)
+        return
+    await context.bot.send_message(
+        chat_id,
+        tr._("Bij welk ontmoetingscentrum kom je?"),
+        reply_markup=keyboards.centres(await svc.storage.centres(), lang),
+    )
+
+
+async def on_centre(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+    """Saves the contact with the chosen centre (consent was given to get this button)."""
+    query = update.callback_query
+    svc = services(context)
+    chat_id = query.message.chat.id
+    lang = cb.lang if cb.lang in LANGUAGE_NAMES else "nl"
+    tr = Translator(lang)
+    name = await svc.storage.centre_name(cb.centre or "")
+    if name is None:
+        await query.answer(tr._("Deze knop werkt niet meer."))
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(reply_markup=keyboards.chosen(name))
+    contact = await svc.storage.contact(chat_id)
+    if contact is not None:
+        await svc.storage.update_contact(chat_id, centre_code=cb.centre)
+        await _continue(update, context, chat_id)
+        return
+    await _save(update, context, chat_id, lang, cb.centre)
+
+
+async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str, centre: str) -> None:
+    svc = services(context)
+    await svc.storage.save_contact(chat_id, language=lang, centre_code=centre, consent_version=CONSENT_VERSION)
+    context.user_data.pop("centre", None)
+    tr = Translator(lang)
+    name = await svc.storage.centre_name(centre)
+    await context.bot.send_message(chat_id, "✅ " + tr._("Dank je wel! Je doet mee via {centre}.", centre=name))
+    await _continue(update, context, chat_id)
+
+
+async def _continue(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, quiet: bool = False) -> None:
+    """Start or resume the open round of the resident's centre, or say there is none."""
+    svc = services(context)
+    contact = await svc.storage.contact(chat_id)
+    if contact is None:
+        return
+    round_ = await answering.current_round(svc, contact)
+    tr = Translator(contact.language)
+    if round_ is None:
+        if not quiet:
+            await context.bot.send_message(
+                chat_id, tr._("Er is nu geen vragenronde. Je krijgt een bericht als er een nieuwe ronde is.")
+            )
+        return
+    participation = await svc.storage.participation(round_.id, svc.respondent(chat_id))
+    if participation is not None and participation.finished:
+        if not quiet:
+            await context.bot.send_message(chat_id, tr._("Je hebt alle vragen van deze ronde beantwoord. Dank je wel!"))
+        return
+    await answering.begin(context, chat_id, contact, round_)

@@ -1,0 +1,86 @@
+"""Send a survey item to a resident: text questions, picture questions, multi-select.
+
+Pictures are uploaded once per bot; Telegram's ``file_id`` is cached in the database and
+reused for every later resident (Bot API, "Sending files": a file_id can be resent).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.i18n import Translator
+from bot.services import Services
+from bot.storage import Round
+from bot.survey.models import Item
+from conversations import keyboards
+
+log = logging.getLogger(__name__)
+
+#: Bot API caption limit for sendPhoto (https://core.telegram.org/bots/api#sendphoto).
+CAPTION_LIMIT = 1024
+
+
+def question_text(item: Item, tr: Translator, number: int, total: int) -> str:
+    """The text of a question with its progress header ("Vraag 2 van 9")."""
+    header = tr._("Vraag {number} van {total}", number=number, total=total)
+    body = item.prompt[tr.language]
+    if item.type == "text":
+        hint = tr._("Typ je antwoord. Of druk op Overslaan.")
+    elif item.type in ("choice", "cards"):
+        hint = tr._("Tik op alles wat past. Druk daarna op Klaar.")
+    else:
+        hint = tr._("Kies een gezicht.")
+    return f"{header}\n\n{body}\n\n👉 {hint}"
+
+
+async def send_picture(
+    context: ContextTypes.DEFAULT_TYPE, svc: Services, chat_id: int, picture: str, **kwargs
+) -> Message:
+    """Send a picture from ``bot/surveys/pictures`` by cached ``file_id`` or upload it once.
+
+    Raises:
+        telegram.error.TelegramError: From the Bot API, except a stale cached file id,
+            which is dropped and replaced by a fresh upload.
+    """
+    file_id = await svc.storage.cached_file_id(picture)
+    if file_id:
+        try:
+            return await context.bot.send_photo(chat_id, photo=file_id, **kwargs)
+        except BadRequest:
+            log.warning("cached file id of %s rejected; uploading again", picture)
+            await svc.storage.forget_file_id(picture)
+    with svc.catalogue.picture_path(picture).open("rb") as fh:
+        message = await context.bot.send_photo(chat_id, photo=fh, **kwargs)
+    await svc.storage.cache_file_id(picture, message.photo[-1].file_id)
+    return message
+
+
+async def send_question(
+    context: ContextTypes.DEFAULT_TYPE,
+    svc: Services,
+    chat_id: int,
+    tr: Translator,
+    round_: Round,
+    pos: int,
+    item: Item,
+    number: int,
+    total: int,
+    mask: int = 0,
+) -> Message:
+    """Send item ``pos`` of ``round_`` to a chat with the keyboard that fits its type."""
+    text = question_text(item, tr, number, total)
+    if item.type == "scale":
+        markup = keyboards.scale(svc.catalogue.scale, tr, round_.id, pos)
+        assert item.picture is not None  # guaranteed by the catalogue validation
+        return await send_picture(
+            context, svc, chat_id, item.picture, caption=text[:CAPTION_LIMIT], reply_markup=markup
+        )
+    if item.type in ("choice", "cards"):
+        markup = keyboards.choices(item, tr, round_.id, pos, mask)
+    else:
+        markup = keyboards.skip(tr, round_.id, pos)
+    return await context.bot.send_message(chat_id, text, reply_markup=markup)

@@ -1,0 +1,62 @@
+"""``/stop`` (no more invitations) and ``/forget`` (delete everything of mine).
+
+Both always work, whatever the resident is doing (DESIGN.md, "Privacy model"; GDPR
+art. 7(3) withdrawal of consent and art. 17 right to erasure).
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.i18n import Translator
+from bot.services import services
+from conversations import callback_data as cd
+from conversations import keyboards
+from conversations.answering import _lang_of
+
+
+async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stops invitations and reminders; answers already given stay (anonymous)."""
+    svc = services(context)
+    chat_id = update.effective_chat.id
+    contact = await svc.storage.contact(chat_id)
+    tr = Translator(contact.language if contact else _lang_of(update))
+    if contact is not None:
+        await svc.storage.update_contact(chat_id, opted_in=False)
+    await update.effective_message.reply_text(
+        tr._("Je krijgt geen berichten meer van mij.") + "\n\n"
+        + tr._("Wil je ook je antwoorden laten verwijderen? Stuur /forget. Wil je weer meedoen? Stuur /start.")
+    )
+
+
+async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Asks for confirmation before deleting everything."""
+    svc = services(context)
+    contact = await svc.storage.contact(update.effective_chat.id)
+    tr = Translator(contact.language if contact else _lang_of(update))
+    await update.effective_message.reply_text(
+        tr._("Wil je echt alles verwijderen wat je hebt gegeven? Dit kan niet ongedaan worden."),
+        reply_markup=keyboards.forget_confirm(tr),
+    )
+
+
+async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+    """Deletes the contact and every answer (after "yes"), or does nothing (after "no")."""
+    query = update.callback_query
+    svc = services(context)
+    chat_id = query.message.chat.id
+    contact = await svc.storage.contact(chat_id)
+    tr = Translator(contact.language if contact else _lang_of(update))
+    await query.answer()
+    if not cb.yes:
+        await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Nee, niets verwijderen")))
+        await context.bot.send_message(chat_id, tr._("Goed, ik heb niets verwijderd."))
+        return
+    await svc.storage.forget(chat_id, svc.respondent(chat_id))
+    context.user_data.clear()
+    context.chat_data.clear()
+    await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Ja, verwijder alles")))
+    await context.bot.send_message(
+        chat_id, tr._("Alles is verwijderd: je gegevens en je antwoorden. Dank je wel voor je tijd.")
+    )

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Set up Buurtstem on a fresh machine that has only python3:
+# a virtualenv in .venv, the package with its test extras, compiled catalogues.
+set -eu
+cd "$(dirname "$0")/.."
+PY="${PYTHON:-python3}"
+
+if [ ! -x .venv/bin/python ]; then
+    if ! "$PY" -m venv .venv >/dev/null 2>&1; then
+        rm -rf .venv
+        # Debian ships venv/ensurepip separately (package python3-venv).
+        if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+            echo "setup: installing python3-venv (Debian)"
+            apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+            "$PY" -m venv .venv
+        else
+            echo "setup: '$PY -m venv' failed; install your distribution's python3-venv package" >&2
+            exit 1
+        fi
+    fi
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+.venv/bin/pybabel compile -q -d locales -D messages

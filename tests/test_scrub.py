@@ -1,0 +1,273 @@
+"""Value tests for :mod:`bot.privacy.scrub` (GDPR art. 5(1)(c) data minimisation)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.privacy.scrub import PLACEHOLDERS, ScrubResult, cap, elfproef, scrub
+
+
+def _only(kind: str, text: str, expected: str, count: int = 1) -> None:
+    result = scrub(text)
+    assert result.text == expected
+    assert result.found == {kind: count}
+    assert result.changed
+
+
+# ------------------------------------------------------------------ phone
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Bel me op 06-12345678 aub", "Bel me op [telefoon] aub"),
+        ("mijn nummer: 06 1234 5678.", "mijn nummer: [telefoon]."),
+        ("0612345678", "[telefoon]"),
+        ("Call +31 6 1234 5678 tonight", "Call [telefoon] tonight"),
+        ("+31 (0)6 12345678", "[telefoon]"),
+        ("0031612345678 is mijn nummer", "[telefoon] is mijn nummer"),
+        ("buurthuis 070-1234567", "buurthuis [telefoon]"),
+        ("010 123 45 67", "[telefoon]"),
+        ("06.12.34.56.78", "[telefoon]"),
+        ("(070) 123 4567", "[telefoon]"),
+        ("Beni arayın: +90 532 123 45 67", "Beni arayın: [telefoon]"),
+        ("Numaram 0532 123 45 67", "Numaram [telefoon]"),
+        ("Zadzwoń: +48 512 345 678", "Zadzwoń: [telefoon]"),
+        ("mój numer to 512 345 678", "mój numer to [telefoon]"),
+        ("Мій номер +380 67 123 4567.", "Мій номер [telefoon]."),
+        ("дзвоніть 067 123 45 67", "дзвоніть [telefoon]"),
+        ("اتصل بي على 0612345678 شكرا", "اتصل بي على [telefoon] شكرا"),
+        ("رقمي ٠٦١٢٣٤٥٦٧٨", "رقمي [telefoon]"),
+    ],
+)
+def test_phone_numbers(text: str, expected: str) -> None:
+    _only("phone", text, expected)
+
+
+def test_two_phones_counted() -> None:
+    result = scrub("06-12345678 of 020-1234567")
+    assert result.text == "[telefoon] of [telefoon]"
+    assert result.found == {"phone": 2}
+
+
+# ------------------------------------------------------------------ e-mail
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail naar jan@example.nl.", "mail naar [e-mail]."),
+        ("Jan.de.Vries+buurt@mail.example.co.uk", "[e-mail]"),
+        ("yazın: ayse_yilmaz@ornek.com.tr", "yazın: [e-mail]"),
+        ("пишіть олена@приклад.укр", "пишіть [e-mail]"),
+        ("(ola.nowak@przyklad.pl)", "([e-mail])"),
+        ("jan (at) example.nl", "[e-mail]"),
+    ],
+)
+def test_email(text: str, expected: str) -> None:
+    _only("email", text, expected)
+
+
+# ------------------------------------------------------------------ URL
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("zie https://example.nl/agenda?week=12.", "zie [url]."),
+        ("Kijk op www.buurthuis-voorbeeld.nl!", "Kijk op [url]!"),
+        ("example.nl/path", "[url]"),
+        ("groep: t.me/buurtgroep_west", "groep: [url]"),
+        ("HTTP://EXAMPLE.COM", "[url]"),
+        ("(zie buurthuis.nl)", "(zie [url])"),
+        ("https://nl.wikipedia.org/wiki/Den_Haag_(stad).", "[url]."),
+    ],
+)
+def test_url(text: str, expected: str) -> None:
+    _only("url", text, expected)
+
+
+# ------------------------------------------------------------------ handle
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Vraag het @resident_name.", "Vraag het [gebruikersnaam]."),
+        ("@Buurtvader2024 zei dat", "[gebruikersnaam] zei dat"),
+        ("كتب @ahmed_99 ذلك", "كتب [gebruikersnaam] ذلك"),
+    ],
+)
+def test_handle(text: str, expected: str) -> None:
+    _only("handle", text, expected)
+
+
+def test_handle_rules() -> None:
+    assert scrub("@abc is te kort").text == "@abc is te kort"
+    # the @ inside an e-mail is not a handle
+    assert scrub("mail resident_name@example.nl").found == {"email": 1}
+
+
+# ------------------------------------------------------------------ IBAN
+@pytest.mark.parametrize(
+    "iban",
+    [
+        "NL91 ABNA 0417 1643 00",
+        "NL91ABNA0417164300",
+        "nl91 abna 0417 1643 00",
+        "DE89 3704 0044 0532 0130 00",
+        "BE68 5390 0754 7034",
+        "TR33 0006 1005 1978 6457 8413 26",
+        "PL61 1090 1014 0000 0712 1981 2874",
+        "UA21 3223 1300 0002 6007 2335 6600 1",
+    ],
+)
+def test_iban_valid(iban: str) -> None:
+    _only("iban", f"Rekening {iban}, dank.", "Rekening [iban], dank.")
+
+
+def test_iban_wrong_checksum_not_iban() -> None:
+    for wrong in ("NL92 ABNA 0417 1643 00", "NL91ABNA0417164301", "DE88 3704 0044 0532 0130 00"):
+        result = scrub(f"IBAN {wrong}")
+        assert PLACEHOLDERS["iban"] not in result.text
+        assert "iban" not in result.found
+
+
+# ------------------------------------------------------------------ BSN
+def test_elfproef() -> None:
+    assert elfproef("123456782")
+    assert elfproef("111222333")
+    assert elfproef("12345672")  # leading zero dropped: 012345672
+    assert not elfproef("123456789")
+    assert not elfproef("000000000")
+    assert not elfproef("12345")
+
+
+@pytest.mark.parametrize(
+    "bsn", ["123456782", "123.456.782", "123 456 782", "1234.56.782", "111222333", "012345672", "12345672"]
+)
+def test_bsn_valid(bsn: str) -> None:
+    _only("bsn", f"mijn BSN is {bsn}.", "mijn BSN is [bsn].")
+
+
+def test_bsn_invalid_is_not_bsn() -> None:
+    for text in ("nummer 123456789 klopt niet", "ref 123.456.789", "bestelling 12345678"):
+        result = scrub(text)
+        assert "bsn" not in result.found
+
+
+# ------------------------------------------------------------------ postcode
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ik woon op 2532 AB 14.", "Ik woon op [postcode]."),
+        ("adres 2532AB 14", "adres [postcode]"),
+        ("postcode 2532 ab", "postcode [postcode]"),
+        ('"2532AB"', '"[postcode]"'),
+        ("Laan van Meerdervoort 12, 2517 AB Den Haag", "Laan van Meerdervoort 12, [postcode] Den Haag"),
+        ("1011 PN 3-2", "[postcode]"),
+        ("9711 LM 12a", "[postcode]"),
+    ],
+)
+def test_postcode(text: str, expected: str) -> None:
+    _only("postcode", text, expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "in 2024 en 2025 kwam ik",
+        "sinds 1990 ik hier woon",
+        "2000 TL ödedim",
+        "1500 km gereden",
+        "3000 SS", "1234 SA 12", "1234 sd",
+        "0123 AB",
+    ],
+)
+def test_not_postcode(text: str) -> None:
+    assert "postcode" not in scrub(text).found
+
+
+# ------------------------------------------------------------------ clean text
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Op 12-03-2024 om 14:30 was er koffie.",
+        "Op 12.03.2024 kwamen 35 mensen.",
+        "Het kost € 12,50 per persoon.",
+        "in 2024 kwam ik hier wonen",
+        "Ik neem bus 23 en daarna lijn 12.",
+        "Ik heb 3 kinderen in groep 8.",
+        "om 14.30 uur in kamer 12",
+        "Huur steeg 15% tot 1.250 euro.",
+        "Van 2019-2024 woonde ik in de Kerkstraat 12.",
+        "Ik woon op nummer 7 in de Schilderswijk.",
+        "tussen 10:00-12:00 en 13.00-17.00",
+        "o.a. de buurt, i.o.m. het wijkteam, d.w.z. nu.",
+        "Ik kom morgen.De buurt is mooi.",
+        "2024 yılında 3 çocuğumla geldim, kira 1.200 euro.",
+        "W 2023 roku 40% sąsiadów przyszło o 18:00.",
+        "У 2024 році 15% мешканців прийшли о 19:00, квиток 2,50 євро.",
+        "في عام 2024 جاء 35 شخصا الساعة 14:30 والسعر 3,50 يورو",
+        "في ١٢/٠٣/٢٠٢٤ جاء ٣٥ شخصا",
+        "We telden 1.250.000 bezoekers sinds 1995.",
+        "E-mail mij niet, bel niet.",
+        "Het was 21-3-2024 14:00 tot 16:00.",
+    ],
+)
+def test_clean_unchanged(text: str) -> None:
+    result = scrub(text)
+    assert result.text == text
+    assert result.found == {}
+    assert not result.changed
+
+
+# ------------------------------------------------------------------ mixed
+def test_mixed_and_whitespace_preserved() -> None:
+    text = (
+        "Hallo!\nBel 06-12345678 of mail a.b@example.nl\r\n"
+        "IBAN NL91ABNA0417164300\tBSN 123456782\n"
+        "\u200fعنواني 2532 AB 14 و @resident_name\n"
+    )
+    result = scrub(text)
+    assert result.text == (
+        "Hallo!\nBel [telefoon] of mail [e-mail]\r\n"
+        "IBAN [iban]\tBSN [bsn]\n"
+        "\u200fعنواني [postcode] و [gebruikersnaam]\n"
+    )
+    assert result.found == {"phone": 1, "email": 1, "iban": 1, "bsn": 1, "postcode": 1, "handle": 1}
+
+
+def test_placeholders_not_rematched() -> None:
+    once = scrub("06-12345678 jan@example.nl www.example.nl @resident_name 2532 AB 14")
+    twice = scrub(once.text)
+    assert twice.text == once.text
+    assert twice.found == {}
+
+
+def test_empty_and_result_type() -> None:
+    result = scrub("")
+    assert isinstance(result, ScrubResult)
+    assert result.text == "" and result.found == {} and not result.changed
+
+
+# ------------------------------------------------------------------ cap
+def test_cap_short_text_untouched() -> None:
+    assert cap("kort", 10) == ("kort", False)
+    assert cap("x" * 2000) == ("x" * 2000, False)
+
+
+def test_cap_cuts_with_flag() -> None:
+    text, cut = cap("x" * 2500)
+    assert cut and len(text) == 2000
+    text, cut = cap("abcdef", 3)
+    assert (text, cut) == ("abc", True)
+
+
+def test_cap_keeps_graphemes() -> None:
+    family = "\U0001F468\u200d\U0001F469\u200d\U0001F467"  # ZWJ sequence, 5 code points
+    text, cut = cap("ab" + family + "cd", 5)
+    assert cut and text == "ab"
+    text, cut = cap("cafe\u0301!", 4)  # e + combining acute
+    assert cut and text == "caf"
+    text, cut = cap("\U0001F1F3\U0001F1F1\U0001F1F9\U0001F1F7", 3)  # NL + TR flags
+    assert cut and text == "\U0001F1F3\U0001F1F1"
+    text, cut = cap("a\r\nb", 2)
+    assert cut and text == "a"
+
+
+def test_cap_newlines_preserved() -> None:
+    text, cut = cap("a\nb\nc\nd", 5)
+    assert (text, cut) == ("a\nb\nc", True)
