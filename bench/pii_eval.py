@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.privacy.scrub import PLACEHOLDERS, scrub  # noqa: E402
+from bot.privacy.scrub import PLACEHOLDERS, scrub
 
 LANGS = ("nl", "en", "tr", "ar", "pl", "uk")
 KINDS = ("phone", "email", "iban", "postcode", "bsn", "url", "handle")
@@ -101,11 +101,60 @@ def _phone_nl_mobile(rng: random.Random) -> str:
     )
 
 
-_NL_AREA = ["10", "20", "30", "40", "50", "70", "71", "72", "73", "76", "77", "78", "79",
-            "13", "15", "23", "24", "26", "33", "35", "36", "38", "43", "45", "46", "53",
-            "55", "58", "74", "75", "118", "161", "172", "174", "180", "182", "184", "186",
-            "222", "228", "251", "297", "318", "320", "341", "413", "475", "492", "546",
-            "570", "591", "597"]
+_NL_AREA = [
+    "10",
+    "20",
+    "30",
+    "40",
+    "50",
+    "70",
+    "71",
+    "72",
+    "73",
+    "76",
+    "77",
+    "78",
+    "79",
+    "13",
+    "15",
+    "23",
+    "24",
+    "26",
+    "33",
+    "35",
+    "36",
+    "38",
+    "43",
+    "45",
+    "46",
+    "53",
+    "55",
+    "58",
+    "74",
+    "75",
+    "118",
+    "161",
+    "172",
+    "174",
+    "180",
+    "182",
+    "184",
+    "186",
+    "222",
+    "228",
+    "251",
+    "297",
+    "318",
+    "320",
+    "341",
+    "413",
+    "475",
+    "492",
+    "546",
+    "570",
+    "591",
+    "597",
+]
 
 
 def _phone_nl_landline(rng: random.Random) -> str:
@@ -131,8 +180,28 @@ def _phone_nl_landline(rng: random.Random) -> str:
 
 
 def _phone_tr(rng: random.Random) -> str:
-    pre = rng.choice(["530", "532", "533", "535", "536", "537", "541", "542", "543", "544",
-                      "505", "506", "507", "551", "552", "553", "554", "555"])
+    pre = rng.choice(
+        [
+            "530",
+            "532",
+            "533",
+            "535",
+            "536",
+            "537",
+            "541",
+            "542",
+            "543",
+            "544",
+            "505",
+            "506",
+            "507",
+            "551",
+            "552",
+            "553",
+            "554",
+            "555",
+        ]
+    )
     sub = _digits(rng, 7)
     return rng.choice(
         [
@@ -147,9 +216,33 @@ def _phone_tr(rng: random.Random) -> str:
 
 
 def _phone_pl(rng: random.Random) -> str:
-    pre = rng.choice(["501", "502", "504", "510", "512", "530", "535", "570", "600", "601",
-                      "602", "660", "664", "690", "691", "696", "721", "731", "781", "790",
-                      "880", "882", "885"])
+    pre = rng.choice(
+        [
+            "501",
+            "502",
+            "504",
+            "510",
+            "512",
+            "530",
+            "535",
+            "570",
+            "600",
+            "601",
+            "602",
+            "660",
+            "664",
+            "690",
+            "691",
+            "696",
+            "721",
+            "731",
+            "781",
+            "790",
+            "880",
+            "882",
+            "885",
+        ]
+    )
     sub = _digits(rng, 6)
     return rng.choice(
         [
@@ -179,11 +272,17 @@ def _phone_ua(rng: random.Random) -> str:
 def _phone_ar(rng: random.Random) -> str:
     if rng.random() < 0.5:  # Morocco mobile
         sub = rng.choice("67") + _digits(rng, 8)
-        return rng.choice([f"+212 {sub[0]} {_group(sub[1:], (2, 2, 2, 2))}", f"+212{sub}",
-                           f"00212 {sub[:3]} {sub[3:6]} {sub[6:]}"])
+        return rng.choice(
+            [
+                f"+212 {sub[0]} {_group(sub[1:], (2, 2, 2, 2))}",
+                f"+212{sub}",
+                f"00212 {sub[:3]} {sub[3:6]} {sub[6:]}",
+            ]
+        )
     sub = "9" + rng.choice("3456789") + _digits(rng, 7)  # Syria mobile
-    return rng.choice([f"+963 {sub[:3]} {sub[3:6]} {sub[6:]}", f"+963{sub}",
-                       f"00963 {sub[:3]} {sub[3:]}"])
+    return rng.choice(
+        [f"+963 {sub[:3]} {sub[3:6]} {sub[6:]}", f"+963{sub}", f"00963 {sub[:3]} {sub[3:]}"]
+    )
 
 
 _FIRST = {
@@ -203,8 +302,18 @@ _LAST = {
     "uk": ["shevchenko", "kovalenko", "bondarenko", "tkachenko", "kravchenko", "melnyk"],
 }
 _MAIL_DOMAINS = {
-    "nl": ["gmail.com", "hotmail.com", "ziggo.nl", "kpnmail.nl", "xs4all.nl", "live.nl",
-           "outlook.com", "planet.nl", "buurthuis-voorbeeld.nl", "denhaag.nl"],
+    "nl": [
+        "gmail.com",
+        "hotmail.com",
+        "ziggo.nl",
+        "kpnmail.nl",
+        "xs4all.nl",
+        "live.nl",
+        "outlook.com",
+        "planet.nl",
+        "buurthuis-voorbeeld.nl",
+        "denhaag.nl",
+    ],
     "en": ["gmail.com", "outlook.com", "yahoo.co.uk", "icloud.com", "example.org"],
     "tr": ["gmail.com", "hotmail.com", "hotmail.com.tr", "yandex.com.tr", "outlook.com"],
     "ar": ["gmail.com", "hotmail.com", "yahoo.fr", "outlook.com", "live.nl"],
@@ -278,10 +387,24 @@ def gen_iban(rng: random.Random, lang: str) -> str:
     return grouped.lower()
 
 
-_PC_LETTERS = [a + b for a in "ABCDEFGHJKLMNPRSTVWXZ" for b in "ABCDEFGHJKLMNPRSTVWXZ"
-               if a + b not in {"SA", "SD", "SS"}]
-_STREETS = ["Kerkstraat", "Laan van Meerdervoort", "Hoofdweg", "Dorpsstraat", "Molenweg",
-            "Wilhelminastraat", "Beatrixlaan", "Schoolstraat", "Stationsweg", "Prinsengracht"]
+_PC_LETTERS = [
+    a + b
+    for a in "ABCDEFGHJKLMNPRSTVWXZ"
+    for b in "ABCDEFGHJKLMNPRSTVWXZ"
+    if a + b not in {"SA", "SD", "SS"}
+]
+_STREETS = [
+    "Kerkstraat",
+    "Laan van Meerdervoort",
+    "Hoofdweg",
+    "Dorpsstraat",
+    "Molenweg",
+    "Wilhelminastraat",
+    "Beatrixlaan",
+    "Schoolstraat",
+    "Stationsweg",
+    "Prinsengracht",
+]
 _CITIES = ["Den Haag", "Rotterdam", "Amsterdam", "Utrecht", "Tilburg", "Almere", "Zwolle"]
 
 
@@ -316,7 +439,7 @@ def gen_bsn(rng: random.Random, lang: str) -> str:
         head = rng.choice("0123456") + _digits(rng, 7)
         total = sum(w * int(d) for w, d in zip(range(9, 1, -1), head))
         last = total % 11
-        if last < 10 and not (total == 0):
+        if last < 10 and total != 0:
             bsn = head + str(last)
             break
     r = rng.random()
@@ -332,11 +455,31 @@ def gen_bsn(rng: random.Random, lang: str) -> str:
 
 
 def gen_url(rng: random.Random, lang: str) -> str:
-    slug = rng.choice(["buurtwest", "wijkcentrum-noord", "buurthuis_de_boog", "samenindewijk",
-                       "moestuin-oost", "taalcafe2024", "buurtgroep_zuid"])
-    site = rng.choice(["buurthuis-voorbeeld.nl", "wijkcentrum-noord.nl", "debuurtkamer.nl",
-                       "samen-sterk.org", "ornek-dernek.com.tr", "przyklad.pl", "hromada.org.ua"])
-    code = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(rng.randint(5, 10)))
+    slug = rng.choice(
+        [
+            "buurtwest",
+            "wijkcentrum-noord",
+            "buurthuis_de_boog",
+            "samenindewijk",
+            "moestuin-oost",
+            "taalcafe2024",
+            "buurtgroep_zuid",
+        ]
+    )
+    site = rng.choice(
+        [
+            "buurthuis-voorbeeld.nl",
+            "wijkcentrum-noord.nl",
+            "debuurtkamer.nl",
+            "samen-sterk.org",
+            "ornek-dernek.com.tr",
+            "przyklad.pl",
+            "hromada.org.ua",
+        ]
+    )
+    code = "".join(
+        rng.choice(string.ascii_letters + string.digits) for _ in range(rng.randint(5, 10))
+    )
     return rng.choice(
         [
             f"www.{site}",
@@ -390,79 +533,203 @@ GENERATORS = {
 # {x} marks the planted value.
 PLANTED: dict[str, dict[str, list[str]]] = {
     "nl": {
-        "phone": ["Bel me gerust op {x} als er iets is.", "Mijn nummer is {x}, app maar.",
-                  "De buurtvader ({x}) heeft ons echt geholpen.", "{x} is het nummer van mijn buurvrouw."],
-        "email": ["Mail me op {x} dan stuur ik de foto's.", "Je kunt {x} mailen voor de moestuin.",
-                  "Mijn e-mail: {x}"],
-        "iban": ["Ik heb € 15 overgemaakt naar {x} voor het uitje.", "Stort het geld op {x} t.n.v. de bewonerscommissie.",
-                 "Rekeningnummer {x}, graag vóór 1 mei."],
-        "postcode": ["Ik woon sinds 2019 op {x} en ken nu iedereen.", "Het adres is {x}.",
-                     "Kom langs op {x}, de deur staat open."],
-        "bsn": ["Bij de gemeente moest ik mijn BSN {x} opgeven.", "Mijn burgerservicenummer is {x}.",
-                "Ze vroegen om mijn bsn ({x}) voor de toeslag."],
-        "url": ["Alles staat op {x}.", "Kijk op {x} voor het programma van 2024.",
-                "Via {x} vond ik het taalcafé."],
-        "handle": ["Stuur een bericht naar {x}, die regelt de koffie.", "Vraag maar aan {x}!",
-                   "{x} heeft de groep opgezet."],
+        "phone": [
+            "Bel me gerust op {x} als er iets is.",
+            "Mijn nummer is {x}, app maar.",
+            "De buurtvader ({x}) heeft ons echt geholpen.",
+            "{x} is het nummer van mijn buurvrouw.",
+        ],
+        "email": [
+            "Mail me op {x} dan stuur ik de foto's.",
+            "Je kunt {x} mailen voor de moestuin.",
+            "Mijn e-mail: {x}",
+        ],
+        "iban": [
+            "Ik heb € 15 overgemaakt naar {x} voor het uitje.",
+            "Stort het geld op {x} t.n.v. de bewonerscommissie.",
+            "Rekeningnummer {x}, graag vóór 1 mei.",
+        ],
+        "postcode": [
+            "Ik woon sinds 2019 op {x} en ken nu iedereen.",
+            "Het adres is {x}.",
+            "Kom langs op {x}, de deur staat open.",
+        ],
+        "bsn": [
+            "Bij de gemeente moest ik mijn BSN {x} opgeven.",
+            "Mijn burgerservicenummer is {x}.",
+            "Ze vroegen om mijn bsn ({x}) voor de toeslag.",
+        ],
+        "url": [
+            "Alles staat op {x}.",
+            "Kijk op {x} voor het programma van 2024.",
+            "Via {x} vond ik het taalcafé.",
+        ],
+        "handle": [
+            "Stuur een bericht naar {x}, die regelt de koffie.",
+            "Vraag maar aan {x}!",
+            "{x} heeft de groep opgezet.",
+        ],
     },
     "en": {
-        "phone": ["Call me on {x} if you need help.", "My number is {x}.",
-                  "You can reach the caretaker at {x} after 6 pm."],
-        "email": ["Email me at {x} and I'll send the photos.", "Contact: {x}",
-                  "I wrote to {x} but got no answer."],
-        "iban": ["Please transfer the €10 to {x}.", "Our account is {x}, thanks!",
-                 "Donations go to {x}."],
-        "postcode": ["I have lived at {x} since 2015.", "Our address is {x}.",
-                     "The meeting is at {x}, second floor."],
-        "bsn": ["The form asked for my BSN, {x}.", "My citizen service number is {x}.",
-                "They wrote my BSN {x} on the letter."],
-        "url": ["Everything is on {x}.", "I found the course via {x}.", "Sign up at {x} before Friday."],
-        "handle": ["Message {x} on Telegram.", "Ask {x}, she knows everyone.", "{x} runs the group chat."],
+        "phone": [
+            "Call me on {x} if you need help.",
+            "My number is {x}.",
+            "You can reach the caretaker at {x} after 6 pm.",
+        ],
+        "email": [
+            "Email me at {x} and I'll send the photos.",
+            "Contact: {x}",
+            "I wrote to {x} but got no answer.",
+        ],
+        "iban": [
+            "Please transfer the €10 to {x}.",
+            "Our account is {x}, thanks!",
+            "Donations go to {x}.",
+        ],
+        "postcode": [
+            "I have lived at {x} since 2015.",
+            "Our address is {x}.",
+            "The meeting is at {x}, second floor.",
+        ],
+        "bsn": [
+            "The form asked for my BSN, {x}.",
+            "My citizen service number is {x}.",
+            "They wrote my BSN {x} on the letter.",
+        ],
+        "url": [
+            "Everything is on {x}.",
+            "I found the course via {x}.",
+            "Sign up at {x} before Friday.",
+        ],
+        "handle": [
+            "Message {x} on Telegram.",
+            "Ask {x}, she knows everyone.",
+            "{x} runs the group chat.",
+        ],
     },
     "tr": {
-        "phone": ["Beni {x} numarasından arayabilirsiniz.", "Telefonum {x}, akşam arayın.",
-                  "Komşumun numarası {x}."],
-        "email": ["Bana {x} adresinden yazın.", "E-postam: {x}", "Fotoğrafları {x} adresine gönderdim."],
-        "iban": ["Parayı {x} hesabına yatırdım.", "IBAN numaram {x}.", "Bağışlar için {x} kullanılıyor."],
-        "postcode": ["2018'den beri {x} adresinde oturuyorum.", "Adresim {x}.", "Toplantı {x} adresinde."],
-        "bsn": ["Belediye BSN numaramı istedi: {x}.", "BSN {x} ile başvurdum.", "Benim BSN'im {x}."],
-        "url": ["Her şey {x} sitesinde var.", "Kursu {x} üzerinden buldum.", "Program için {x} adresine bakın."],
-        "handle": ["Telegram'da {x} kullanıcısına yazın.", "{x} grubu yönetiyor.", "{x} ile konuşun."],
+        "phone": [
+            "Beni {x} numarasından arayabilirsiniz.",
+            "Telefonum {x}, akşam arayın.",
+            "Komşumun numarası {x}.",
+        ],
+        "email": [
+            "Bana {x} adresinden yazın.",
+            "E-postam: {x}",
+            "Fotoğrafları {x} adresine gönderdim.",
+        ],
+        "iban": [
+            "Parayı {x} hesabına yatırdım.",
+            "IBAN numaram {x}.",
+            "Bağışlar için {x} kullanılıyor.",
+        ],
+        "postcode": [
+            "2018'den beri {x} adresinde oturuyorum.",
+            "Adresim {x}.",
+            "Toplantı {x} adresinde.",
+        ],
+        "bsn": [
+            "Belediye BSN numaramı istedi: {x}.",
+            "BSN {x} ile başvurdum.",
+            "Benim BSN'im {x}.",
+        ],
+        "url": [
+            "Her şey {x} sitesinde var.",
+            "Kursu {x} üzerinden buldum.",
+            "Program için {x} adresine bakın.",
+        ],
+        "handle": [
+            "Telegram'da {x} kullanıcısına yazın.",
+            "{x} grubu yönetiyor.",
+            "{x} ile konuşun.",
+        ],
     },
     "ar": {
         "phone": ["اتصلوا بي على الرقم {x} في المساء.", "رقم هاتفي {x}.", "جارتي رقمها {x}."],
         "email": ["راسلوني على {x} من فضلكم.", "بريدي الإلكتروني: {x}", "أرسلت الصور إلى {x}."],
         "iban": ["حولت المبلغ إلى الحساب {x}.", "رقم الحساب {x}.", "التبرعات على {x} شكرا."],
         "postcode": ["أسكن في {x} منذ 2016.", "عنواني {x}.", "الاجتماع في {x} الطابق الثاني."],
-        "bsn": ["طلبت البلدية رقم BSN الخاص بي {x}.", "رقم BSN الخاص بي هو {x}.", "كتبوا {x} على الرسالة."],
+        "bsn": [
+            "طلبت البلدية رقم BSN الخاص بي {x}.",
+            "رقم BSN الخاص بي هو {x}.",
+            "كتبوا {x} على الرسالة.",
+        ],
         "url": ["كل شيء موجود على {x}.", "وجدت الدورة عبر {x}.", "سجلوا على {x} قبل الجمعة."],
-        "handle": ["راسلوا {x} على تيليغرام.", "اسألوا {x} فهي تعرف الجميع.", "{x} يدير المجموعة."],
+        "handle": [
+            "راسلوا {x} على تيليغرام.",
+            "اسألوا {x} فهي تعرف الجميع.",
+            "{x} يدير المجموعة.",
+        ],
     },
     "pl": {
-        "phone": ["Zadzwoń do mnie pod {x}.", "Mój numer to {x}, proszę pisać.", "Sąsiadka ma numer {x}."],
+        "phone": [
+            "Zadzwoń do mnie pod {x}.",
+            "Mój numer to {x}, proszę pisać.",
+            "Sąsiadka ma numer {x}.",
+        ],
         "email": ["Napisz do mnie na {x}.", "Mój e-mail: {x}", "Wysłałam zdjęcia na {x}."],
-        "iban": ["Przelałam 20 euro na konto {x}.", "Numer konta: {x}.", "Darowizny na {x}, dziękujemy."],
-        "postcode": ["Mieszkam pod adresem {x} od 2017 roku.", "Mój adres to {x}.", "Spotkanie jest na {x}."],
-        "bsn": ["Gmina poprosiła o mój BSN {x}.", "Mój numer BSN to {x}.", "Na liście był mój BSN: {x}."],
+        "iban": [
+            "Przelałam 20 euro na konto {x}.",
+            "Numer konta: {x}.",
+            "Darowizny na {x}, dziękujemy.",
+        ],
+        "postcode": [
+            "Mieszkam pod adresem {x} od 2017 roku.",
+            "Mój adres to {x}.",
+            "Spotkanie jest na {x}.",
+        ],
+        "bsn": [
+            "Gmina poprosiła o mój BSN {x}.",
+            "Mój numer BSN to {x}.",
+            "Na liście był mój BSN: {x}.",
+        ],
         "url": ["Wszystko jest na {x}.", "Kurs znalazłem przez {x}.", "Zapisy na {x} do piątku."],
-        "handle": ["Napisz do {x} na Telegramie.", "Zapytaj {x}, ona wszystkich zna.", "{x} prowadzi grupę."],
+        "handle": [
+            "Napisz do {x} na Telegramie.",
+            "Zapytaj {x}, ona wszystkich zna.",
+            "{x} prowadzi grupę.",
+        ],
     },
     "uk": {
-        "phone": ["Телефонуйте мені за номером {x}.", "Мій номер {x}, пишіть у вайбер.", "Номер сусідки {x}."],
+        "phone": [
+            "Телефонуйте мені за номером {x}.",
+            "Мій номер {x}, пишіть у вайбер.",
+            "Номер сусідки {x}.",
+        ],
         "email": ["Пишіть мені на {x}.", "Моя пошта: {x}", "Я надіслала фото на {x}."],
-        "iban": ["Я переказала 20 євро на рахунок {x}.", "Номер рахунку {x}.", "Пожертви на {x}, дякуємо."],
-        "postcode": ["Я живу за адресою {x} з 2022 року.", "Моя адреса {x}.", "Зустріч на {x}, другий поверх."],
-        "bsn": ["Гемейнте попросила мій BSN {x}.", "Мій номер BSN {x}.", "У листі був мій BSN: {x}."],
+        "iban": [
+            "Я переказала 20 євро на рахунок {x}.",
+            "Номер рахунку {x}.",
+            "Пожертви на {x}, дякуємо.",
+        ],
+        "postcode": [
+            "Я живу за адресою {x} з 2022 року.",
+            "Моя адреса {x}.",
+            "Зустріч на {x}, другий поверх.",
+        ],
+        "bsn": [
+            "Гемейнте попросила мій BSN {x}.",
+            "Мій номер BSN {x}.",
+            "У листі був мій BSN: {x}.",
+        ],
         "url": ["Усе є на {x}.", "Я знайшла курс через {x}.", "Реєстрація на {x} до п'ятниці."],
-        "handle": ["Напишіть {x} у Телеграмі.", "Запитайте {x}, вона всіх знає.", "{x} веде групу."],
+        "handle": [
+            "Напишіть {x} у Телеграмі.",
+            "Запитайте {x}, вона всіх знає.",
+            "{x} веде групу.",
+        ],
     },
 }
 
 # Harmless story fragments appended to some planted sentences (so the scrubber works in
 # context) – they contain digits that must survive.
 CONTEXT = {
-    "nl": ["Op 12-03-2024 waren we met 35 mensen.", "Koffie kost € 1,50.", "Ik neem altijd bus 23.",
-           "Mijn zoon zit in groep 8."],
+    "nl": [
+        "Op 12-03-2024 waren we met 35 mensen.",
+        "Koffie kost € 1,50.",
+        "Ik neem altijd bus 23.",
+        "Mijn zoon zit in groep 8.",
+    ],
     "en": ["On 3 March 2024 we were 40 people.", "Tea costs €1.", "I take tram 9 at 8:15."],
     "tr": ["12.03.2024 tarihinde 30 kişiydik.", "Çay 1 euro.", "Saat 14:30'da geldim."],
     "ar": ["في 12/03/2024 كنا 30 شخصا.", "الشاي بيورو واحد.", "جئت الساعة 14:30."],
@@ -500,11 +767,31 @@ def _clean_values(rng: random.Random) -> dict[str, str]:
         "week": str(rng.randint(1, 52)),
         "num": str(rng.randint(1, 60)),
         "tl": str(rng.randint(1000, 9500)),
+        "thousand2": f"{rng.randint(1, 9)}.{rng.randint(100, 999)}",
+        "big_space": f"{rng.randint(1, 99)} {rng.randint(100, 999)} 000",
+        "time_lead": f"{rng.randint(6, 9):02d}:{mi:02d}"
+        if rng.random() < 0.5
+        else f"{rng.randint(6, 9):02d}.{mi:02d}",
+        "num2": str(rng.randint(1, 250)),
+        "d": str(d),
+        "m": f"{m:02d}",
     }
 
 
 CLEAN: dict[str, list[str]] = {
     "nl": [
+        "Het buurthuis is open van {time_lead} tot 17.00 uur, op {d}-{m} is het dicht.",
+        "Ik woon in de Kerkstraat {num} en mijn buren op nummer {num2}.",
+        "We betalen € {thousand} huur en {n} x per week € {price} voor de lunch.",
+        "In de jaren 80 en 90 was het hier anders, in {year} is alles nieuw.",
+        "Het project liep van 1-1-{year} t/m 31-12-{year2}.",
+        "Ik was {n} jaar toen ik in {year} hier kwam, nu ben ik {age}.",
+        "In {year} hebben {thousand} bewoners {thousand2} uur vrijwilligerswerk gedaan.",
+        "Tussen {year} en {year2} stegen de kosten met {pct},5%.",
+        "Het wijkbudget is € {big} en {year} is het laatste jaar.",
+        "Mijn oma werd geboren op {date_dash} in Paramaribo.",
+        "Lijn {tram} en bus {bus} rijden om de {n} minuten, de laatste om {time_lead}.",
+        "Sinds {year} woon ik hier, in {year2} op 3 hoog.",
         "Op {date_dash} om {time_colon} kwamen {people} mensen naar het buurthuis.",
         "In {year} kwam ik in de wijk wonen en sinds {year2} help ik mee.",
         "De koffieochtend is van {time_range} en kost € {price}.",
@@ -523,6 +810,11 @@ CLEAN: dict[str, list[str]] = {
         "In {year} en {year2} organiseerden we de braderie.",
     ],
     "en": [
+        "Between {year} and {year2} rents rose by {pct}%.",
+        "In {year} we had {thousand} visitors and {thousand2} cups of coffee.",
+        "In {year} at the fair we sold {people} cakes.",
+        "From {year} to {year2} I lived at number {num}.",
+        "The bus left at {time_lead} on {date_iso}.",
         "On {date_slash} at {time_colon} about {people} people came.",
         "I moved here in {year} and joined the garden in {year2}.",
         "The coffee morning runs {time_range} and costs €{price}.",
@@ -537,6 +829,10 @@ CLEAN: dict[str, list[str]] = {
         "I live at number {num}, apartment {room}.",
     ],
     "tr": [
+        "{year}'de geldim, {year2} ve {year}'de çalıştım.",
+        "Kira {tl} TL'den {thousand} euroya çıktı.",
+        "Geçen ay {tl} TL ödedim, burada {price} euro.",
+        "{year} ve {year2} arasında {people} aile taşındı.",
         "{date_dot} tarihinde saat {time_colon}'da {people} kişi geldi.",
         "{year} yılında buraya taşındım, {year2} yılından beri gönüllüyüm.",
         "Kahve sabahı {time_range} arası ve {price} euro.",
@@ -549,6 +845,10 @@ CLEAN: dict[str, list[str]] = {
         "Kerkstraat'ta oturuyoruz, parkın yanında.",
     ],
     "ar": [
+        "دفعنا {thousand} يورو في {year} للمركز.",
+        "الحافلة رقم {bus} تأتي الساعة {time_lead}.",
+        "في ٢٠٢٤ جاء ١٢٠ شخصا والسعر ٣ يورو.",
+        "من {year} إلى {year2} سكنت في الطابق {n}.",
         "في {date_slash} الساعة {time_colon} جاء {people} شخصا.",
         "انتقلت إلى الحي في عام {year} وبدأت التطوع في {year2}.",
         "صباح القهوة من {time_range} والسعر {price} يورو.",
@@ -561,6 +861,10 @@ CLEAN: dict[str, list[str]] = {
         "بين {year} و {year2} تغير الكثير.",
     ],
     "pl": [
+        "Budżet wynosił {big_space} zł w {year} roku.",
+        "Od {year} do {year2} mieszkałam w Polsce.",
+        "W {year} na festynie było {people} osób.",
+        "Za mieszkanie płacę {thousand} € i {n} razy w tygodniu {price} € za obiad.",
         "{date_dot} o {time_colon} przyszło {people} osób.",
         "Przeprowadziłam się tu w {year} roku, od {year2} jestem wolontariuszką.",
         "Kawa jest od {time_range} i kosztuje {price} €.",
@@ -573,6 +877,10 @@ CLEAN: dict[str, list[str]] = {
         "Mieszkamy przy Kerkstraat, obok parku.",
     ],
     "uk": [
+        "Бюджет {big_space} грн на {year} рік.",
+        "З {year} по {year2} ми жили в Харкові.",
+        "Оренда {thousand} €, а в Києві було {tl} грн.",
+        "Автобус {bus} приходить о {time_lead}, трамвай {tram} о {time_colon}.",
         "{date_dot} о {time_colon} прийшли {people} людей.",
         "Я переїхала сюди у {year} році, з {year2} волонтерка.",
         "Кава з {time_range}, коштує {price} €.",
@@ -587,7 +895,9 @@ CLEAN: dict[str, list[str]] = {
 }
 
 
-def build(seed: int, per_cell: int) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str]]]:
+def build(
+    seed: int, per_cell: int
+) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str]]]:
     """Build the corpus.
 
     Args:
@@ -625,7 +935,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the evaluation and print the report; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=20240601)
-    parser.add_argument("--per-cell", type=int, default=6, help="planted sentences per language and kind")
+    parser.add_argument(
+        "--per-cell", type=int, default=6, help="planted sentences per language and kind"
+    )
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args(argv)
 
@@ -648,8 +960,10 @@ def main(argv: list[str] | None = None) -> int:
             misses.append(f"  [{lang}/{kind}] {sentence!r} -> {result.text!r}")
     changed = [(lang, s, r) for (lang, s), r in zip(clean, clean_out) if r.changed]
 
-    print(f"PII scrubber evaluation: {n_total} sentences ({len(planted)} planted, {len(clean)} clean), "
-          f"languages {', '.join(LANGS)}, seed {args.seed}")
+    print(
+        f"PII scrubber evaluation: {n_total} sentences ({len(planted)} planted, {len(clean)} clean), "
+        f"languages {', '.join(LANGS)}, seed {args.seed}"
+    )
     print(f"{'kind':<10}{'planted':>8}{'found':>8}{'recall':>8}")
     ok = True
     for kind in KINDS:
@@ -661,8 +975,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'all':<10}{len(planted):>8}{total_found:>8}{total_found / len(planted):>8.3f}")
     share = len(changed) / len(clean)
     ok &= share <= CLEAN_CHANGED_TARGET
-    print(f"clean changed: {len(changed)}/{len(clean)} = {share:.3%} (target <= {CLEAN_CHANGED_TARGET:.0%})")
-    print(f"time: {elapsed / n_total * 1e6:.1f} µs per sentence ({n_total / elapsed:,.0f} sentences/s)")
+    print(
+        f"clean changed: {len(changed)}/{len(clean)} = {share:.3%} (target <= {CLEAN_CHANGED_TARGET:.0%})"
+    )
+    print(
+        f"time: {elapsed / n_total * 1e6:.1f} µs per sentence ({n_total / elapsed:,.0f} sentences/s)"
+    )
     if args.show_misses or not ok:
         if misses:
             print("missed planted values:")

@@ -122,7 +122,8 @@ async def simulate_resident(
     prompt = await _next_prompt(user, start)
     if code == "pt-br" and lang != "nl":
         start = len(user.messages)
-        user.press_button(_language_name(lang))
+        chooser = next(m for m in user.messages if any(d.startswith("l:") for d in _keyboard_data(m)))
+        user.press_button(_language_name(lang), chooser)
         prompt = await _next_prompt(user, start)
     for _ in range(60):
         data = _keyboard_data(prompt)
@@ -232,6 +233,7 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
             await storage.create_round(survey, [])
             application = build_application(settings, storage=storage)
             async with application:
+                await application.post_init(application)  # as run_polling() would
                 await application.start()
                 await application.updater.start_polling(
                     poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
@@ -309,6 +311,7 @@ async def run_terminal(*, language: str = "nl", survey: str = "short", db: str |
                 await storage.create_round(survey, [])
             application = build_application(settings, storage=storage)
             async with application:
+                await application.post_init(application)  # as run_polling() would
                 await application.start()
                 await application.updater.start_polling(poll_interval=0.0, timeout=1)
                 user = sim.user(800000001, first_name="Resident", language_code=language)

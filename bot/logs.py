@@ -42,6 +42,9 @@ def configure_logging(*, secrets: list[str] | None = None, level: int = logging.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Their DEBUG records hold whole updates (message text) and SQL parameters.
+    for name in ("telegram", "aiosqlite"):
+        logging.getLogger(name).setLevel(max(level, logging.INFO))
     redact = RedactingFilter(secrets or [])
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)

@@ -42,6 +42,12 @@ def test_phone_numbers(text: str, expected: str) -> None:
     _only("phone", text, expected)
 
 
+def test_phone_not_taken_as_bsn() -> None:
+    # "25232101" alone would pass the 11-test as a zero-dropped BSN
+    _only("phone", "bel (06) 25232101", "bel [telefoon]")
+    _only("phone", "Beni 0 544 540 1540 arayın", "Beni [telefoon] arayın")
+
+
 def test_two_phones_counted() -> None:
     result = scrub("06-12345678 of 020-1234567")
     assert result.text == "[telefoon] of [telefoon]"
@@ -136,7 +142,16 @@ def test_elfproef() -> None:
 
 
 @pytest.mark.parametrize(
-    "bsn", ["123456782", "123.456.782", "123 456 782", "1234.56.782", "111222333", "012345672", "12345672"]
+    "bsn",
+    [
+        "123456782",
+        "123.456.782",
+        "123 456 782",
+        "1234.56.782",
+        "111222333",
+        "012345672",
+        "12345672",
+    ],
 )
 def test_bsn_valid(bsn: str) -> None:
     _only("bsn", f"mijn BSN is {bsn}.", "mijn BSN is [bsn].")
@@ -156,13 +171,24 @@ def test_bsn_invalid_is_not_bsn() -> None:
         ("adres 2532AB 14", "adres [postcode]"),
         ("postcode 2532 ab", "postcode [postcode]"),
         ('"2532AB"', '"[postcode]"'),
-        ("Laan van Meerdervoort 12, 2517 AB Den Haag", "Laan van Meerdervoort 12, [postcode] Den Haag"),
+        (
+            "Laan van Meerdervoort 12, 2517 AB Den Haag",
+            "Laan van Meerdervoort 12, [postcode] Den Haag",
+        ),
         ("1011 PN 3-2", "[postcode]"),
         ("9711 LM 12a", "[postcode]"),
     ],
 )
 def test_postcode(text: str, expected: str) -> None:
     _only("postcode", text, expected)
+
+
+def test_postcode_context() -> None:
+    # a rejected candidate ("2019 op 9808") must not hide the postcode inside it
+    _only("postcode", "sinds 2019 op 9808 MP 184 ken ik", "sinds 2019 op [postcode] ken ik")
+    _only("postcode", "Molenweg 79, 1419 KG Amsterdam", "Molenweg 79, [postcode] Amsterdam")
+    _only("postcode", "postcode 2532 en 14", "postcode [postcode]")
+    _only("postcode", "Moja adres: 1234 km 5", "Moja adres: [postcode]")
 
 
 @pytest.mark.parametrize(
@@ -172,7 +198,9 @@ def test_postcode(text: str, expected: str) -> None:
         "sinds 1990 ik hier woon",
         "2000 TL ödedim",
         "1500 km gereden",
-        "3000 SS", "1234 SA 12", "1234 sd",
+        "3000 SS",
+        "1234 SA 12",
+        "1234 sd",
         "0123 AB",
     ],
 )
@@ -205,6 +233,11 @@ def test_not_postcode(text: str) -> None:
         "We telden 1.250.000 bezoekers sinds 1995.",
         "E-mail mij niet, bel niet.",
         "Het was 21-3-2024 14:00 tot 16:00.",
+        "bijv.de/het en zie hoofdstuk 3.nl",
+        "in 2024 OV-chipkaart, score 0 5 10 15 20 25",
+        "IN 2024 EN 2025 KWAMEN WE",
+        "Budżet wynosił 1 250 000 zł, od 2015 do 2020.",
+        "Kira 2500 TL oldu, 2019 ve 2020.",
     ],
 )
 def test_clean_unchanged(text: str) -> None:
@@ -227,7 +260,14 @@ def test_mixed_and_whitespace_preserved() -> None:
         "IBAN [iban]\tBSN [bsn]\n"
         "\u200fعنواني [postcode] و [gebruikersnaam]\n"
     )
-    assert result.found == {"phone": 1, "email": 1, "iban": 1, "bsn": 1, "postcode": 1, "handle": 1}
+    assert result.found == {
+        "phone": 1,
+        "email": 1,
+        "iban": 1,
+        "bsn": 1,
+        "postcode": 1,
+        "handle": 1,
+    }
 
 
 def test_placeholders_not_rematched() -> None:
@@ -257,13 +297,13 @@ def test_cap_cuts_with_flag() -> None:
 
 
 def test_cap_keeps_graphemes() -> None:
-    family = "\U0001F468\u200d\U0001F469\u200d\U0001F467"  # ZWJ sequence, 5 code points
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # ZWJ sequence, 5 code points
     text, cut = cap("ab" + family + "cd", 5)
     assert cut and text == "ab"
     text, cut = cap("cafe\u0301!", 4)  # e + combining acute
     assert cut and text == "caf"
-    text, cut = cap("\U0001F1F3\U0001F1F1\U0001F1F9\U0001F1F7", 3)  # NL + TR flags
-    assert cut and text == "\U0001F1F3\U0001F1F1"
+    text, cut = cap("\U0001f1f3\U0001f1f1\U0001f1f9\U0001f1f7", 3)  # NL + TR flags
+    assert cut and text == "\U0001f1f3\U0001f1f1"
     text, cut = cap("a\r\nb", 2)
     assert cut and text == "a"
 

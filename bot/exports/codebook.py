@@ -43,8 +43,10 @@ ABOUT_NL: tuple[str, ...] = (
     "Eén rij per antwoord (long format); een gekozen betekeniskaart is één rij per kaart.",
     "Datums zijn kalenderdatums in Europe/Amsterdam; er worden geen tijden geëxporteerd.",
     "respondent is een label per export (R0001 …), geen telefoonnummer of Telegram-id.",
-    "Cellen die met = + - @ of een tab beginnen, krijgen een ' ervoor (bescherming tegen "
-    "formule-injectie, OWASP).",
+    (
+        "Cellen die met = + - @ of een tab beginnen, krijgen een ' ervoor (bescherming "
+        "tegen formule-injectie, OWASP)."
+    ),
 )
 
 _STATUS_NL = {"answered": "beantwoord"}

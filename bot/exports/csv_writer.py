@@ -25,7 +25,7 @@ import codecs
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from operator import attrgetter
 from pathlib import Path
@@ -56,7 +56,8 @@ def _writer_kwargs(dialect: str) -> dict:
     try:
         return DIALECTS[dialect]
     except KeyError:
-        raise ValueError(f"unknown CSV dialect {dialect!r}; use one of {sorted(DIALECTS)}") from None
+        known = ", ".join(sorted(DIALECTS))
+        raise ValueError(f"unknown CSV dialect {dialect!r}; use one of {known}") from None
 
 
 @contextmanager
@@ -79,10 +80,8 @@ def open_csv_text(out: BinaryIO | Path | str) -> Iterator[io.TextIOWrapper]:
         raw.write(codecs.BOM_UTF8)
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=False)
         # Larger internal chunks: fewer hand-overs to the byte buffer (CPython honours it).
-        try:
+        with suppress(AttributeError):  # other Python implementations
             text._CHUNK_SIZE = BUFFER_SIZE  # type: ignore[attr-defined]
-        except AttributeError:  # pragma: no cover - other Python implementations
-            pass
         try:
             yield text
         finally:
@@ -105,7 +104,7 @@ class _IsoDates(dict):
 def _answer_cells(rows: Iterable[AnswerRow], counter: list[int]) -> Iterator[tuple]:
     """Rows as cell tuples, neutralised; counts rows in ``counter[0]``.
 
-    The injection test runs once per row on the twelve string cells joined by ``\\x1f``
+    The injection test runs once per row on the twelve string cells joined by U+001F
     (one C-level regex search); only rows that may hold a trigger are checked cell by cell.
     Dates are formatted once per distinct day.
     """

@@ -203,11 +203,11 @@ def write_xlsx(
 
     about = [
         ["Datums zijn kalenderdatums in Europe/Amsterdam; er worden geen tijden geëxporteerd."],
-        [f"Tabblad summary: aantallen van 1 tot {k - 1} staan als \"<{k}\"; "
-         f"\"{SECONDARY_MARK}\" = verborgen zodat een kleine cel niet uit n is terug te "
-         f"rekenen; bij n < {k} wordt de hele verdeling en de mediaan weggelaten."],
-        ["Cellen die met = + - @ of een tab beginnen, krijgen een ' ervoor "
-         "(bescherming tegen formule-injectie, OWASP)."],
+        [(f"Tabblad summary: aantallen van 1 tot {k - 1} staan als \"<{k}\"; "
+          f"\"{SECONDARY_MARK}\" = verborgen zodat een kleine cel niet uit n is terug te "
+          f"rekenen; bij n < {k} wordt de hele verdeling en de mediaan weggelaten.")],
+        [("Cellen die met = + - @ of een tab beginnen, krijgen een ' ervoor "
+          "(bescherming tegen formule-injectie, OWASP).")],
         *([note] for note in notes),
     ]
     ws = _start_sheet(wb, "about", ["about"], [])

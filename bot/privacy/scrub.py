@@ -21,22 +21,30 @@ no placeholder contains a digit, ``@`` or ``.``, so a placeholder is never match
 4. ``iban``     – ISO 13616: a two-letter country code, two check digits and the
    country's BBAN, spaces/hyphens allowed, validated with :mod:`schwifty` (length,
    structure and the ISO 7064 mod-97-10 check). Before BSN and phone, whose digit
-   patterns would otherwise bite into the account number.
+   patterns would otherwise bite into the account number. A wrong checksum is not an
+   IBAN; its digit groups may then still be taken by the phone pass.
 5. ``bsn``      – 9 digits (``123456782``, ``123.456.782``, ``123 456 782``,
-   ``1234.56.782``) or 8 digits (a BSN with its leading zero dropped) that pass the
-   elfproef (11-test, see :func:`elfproef`). Before phone: a Dutch phone number has
-   10 digits, so a 9-digit number is never a complete Dutch number, and a number that
-   passes the 11-test is more likely a BSN. A 9-digit number that *fails* the 11-test
-   is left alone here and may still be taken by the phone pass (e.g. a Polish mobile
-   written after ``tel.``).
-6. ``postcode`` – Dutch postcode ``1234 AB`` with optional house number. Before phone
+   ``1234.56.782``) or 8 plain digits (a BSN with its leading zero dropped, not a
+   ``DDMMYYYY``/``YYYYMMDD`` date) that pass the elfproef (see :func:`elfproef`) and
+   do not continue a digit group (``+48 512 345 678``, ``(06) 25232101``). Before
+   phone: a Dutch phone number has 10 digits, so a 9-digit number is never a complete
+   Dutch number, and a number passing the 11-test is more likely a BSN. A 9-digit
+   number that *fails* the 11-test is left alone here and may still be taken by the
+   phone pass (e.g. a Polish mobile written after ``tel.``).
+6. ``postcode`` – ``1234 AB`` / ``1234AB`` with an optional house number
+   (``14``, ``14a``, ``3-2``), first digit 1–9, never ``SA``/``SD``/``SS``. Upper-case
+   letters count, except ``TL``/``KM``/``KG`` without a house number and function words
+   in an all-caps message; lower-case letters count unless they are a two-letter word
+   (``2024 en``, ``1990 ik``) or, without a house number, a unit (``1500 km``), unless
+   an address cue (*postcode*, *adres*, *адрес*, ``Straat 12,``) precedes. Before phone
    so that ``2532 AB 14`` is taken as a whole.
 7. ``phone``    – :class:`phonenumbers.PhoneNumberMatcher` with region ``NL`` and
    ``Leniency.VALID`` (dates such as ``12-03-2024`` are *possible* numbers, never
-   valid ones), then two regex passes for what the matcher misses: numbers written
-   with an explicit ``+``/``00`` country prefix or a ``0`` trunk prefix and 10–11
-   digits, and any 9–15 digit number right after a word such as *tel*, *bel*,
-   *nummer*, *numara*, *numer*, *номер*, *رقم*.
+   valid ones), then regexes for what the matcher misses: 8–15 digits after an
+   explicit ``+``/``00`` prefix; 10–11 digits after a ``0`` trunk prefix
+   (``0532 123 45 67``, ``06 9123 4567``); 9–15 digits right after a word such as
+   *tel*, *bel*, *nummer*, *numara*, *numer*, *номер*, *رقم*. Candidates that read as
+   a date or as two clock times are skipped.
 
 Sources:
     * GDPR (Regulation (EU) 2016/679), art. 5(1)(c): data minimisation.
@@ -117,6 +125,10 @@ _URL_RE = re.compile(
 )
 _URL_TRAILING = ".,;:!?'\"»”’)]}>…"
 _URL_OPENERS = {")": "(", "]": "[", "}": "{"}
+#: Word pairs written with a slash that look like ``x.de/het`` after a missing space.
+_SLASH_WORDS = frozenset(
+    {"de/het", "het/de", "en/of", "of/en", "he/she", "hij/zij", "zij/hij", "ja/nee"}
+)
 
 # ------------------------------------------------------------------------- e-mail
 _LOCAL = r"[\w%+\-]+(?:\.[\w%+\-]+)*"
@@ -137,7 +149,7 @@ _IBAN_SEPARATORS = " \u00a0-"
 # ---------------------------------------------------------------------------- BSN
 _BSN_RE = re.compile(
     r"""
-    (?<![\w+€$£])(?<!\d[ .,:/-])(?<![€$£]\ )
+    (?<![\w+€$£])(?<![\d)][ .,:/-])(?<![€$£]\ )
     (?:
         \d{4}(?P<s1>[.\ ])\d{2}(?P=s1)\d{3}      # 1234.56.782 (passport style)
       | \d{3}(?P<s2>[.\ -])\d{3}(?P=s2)\d{3}     # 123.456.782 / 123 456 782
@@ -155,32 +167,42 @@ _POSTCODE_RE = re.compile(
     (?P<digits>[1-9][0-9]{3})
     [\ \u00a0]?
     (?P<letters>[A-Za-z]{2})
-    (?![^\W\d_])
+    (?![^\W\d_]|-[^\W\d_])   # no third letter, no compound ("2024 OV-kaart")
     (?:[\ \u00a0]+(?P<house>[1-9][0-9]{0,4}(?:-?[A-Za-z](?![^\W\d_])|-[0-9]{1,4})?)(?![\w]|[.,:][0-9]))?
     """,
     re.VERBOSE,
 )
 #: Letter pairs PostNL never issues.
 _POSTCODE_NEVER = frozenset({"SA", "SD", "SS"})
-#: Upper-case pairs that follow a 4-digit amount as a unit or currency.
-_POSTCODE_UPPER_STOP = frozenset(
-    "TL KM KG CM MM ML GB MB KB TB AM PM BC AD CC HZ KW PK EU NL XL XS".split()
-)
-#: Two-letter words and units (nl, en, tr, pl) that must not turn "1990 ik" into a postcode.
+#: Upper-case pairs written after an amount ("2000 TL", "1500 KM"); a postcode only
+#: with a house number or an address cue.
+_POSTCODE_UPPER_STOP = frozenset({"TL", "KM", "KG"})
+#: Two-letter function words (nl, en, tr, pl) that follow a year or amount ("in 2024 en
+#: 2025", "sinds 1990 ik"): a postcode only with an address cue before it.
 _POSTCODE_WORDS = frozenset(
     """
-    en in op om of je we ze te al na nu er is de ik zo ja af as ga ge ok pm am hé he
-    mr dr st ca bv mn zn nr tv pc ov ns tl ah oh ei wc cm pk vs tm ml mg eu ad nd vd
-    an at be by do go if it me my no on or so to up us ex eh hi ha ho uh um yo
-    ve da ki mi bu ne ay ev su az ol ya el ar iz ez ik
-    za od po co ty wy ni ci tu by bo ku oo gr zl
-    km kg mm cl dl kb mb gb tb hz kw cc bc xl xs ps pp nb lt
-    """.split()
+    en in op om of je we ze te al na nu er is de ik zo ja af ga ge he
+    an at be by do go if it me my no on or so to up us
+    ve da ki mi bu ne ay ev su az ol ya el ar iz ez
+    za od po co ty wy ni ci tu bo ku oo
+    """.split()  # noqa: SIM905
 )
+#: Lower-case units and abbreviations after a number ("1500 km", "2000 tl"): a postcode
+#: only with a house number after it or an address cue before it.
+_POSTCODE_UNITS = frozenset(
+    """
+    km kg mm cm ml cl dl mg kb mb gb tb hz kw cc tl zl gr pk st pm am ca nr tv pc ov
+    wc ex ps pp tm vs bc ad xl xs eu nl ok mr dr bv mn zn ns ah oh ei nd vd hi ha ho
+    uh um yo eh nb lt
+    """.split()  # noqa: SIM905
+)
+#: An all-caps word just before the digits ("IN 2024 EN"): the message is shouting.
+_CAPS_WORD_BEFORE_RE = re.compile(r"\b[A-Z]{2,}\W+$")
 #: Words announcing an address; they let a lower-case "2532 en" count as a postcode.
 _POSTCODE_CUE_RE = re.compile(
-    r"(?i:postcode|post code|zip|adres|address|adresi|adresim|posta kodu|kod pocztowy|kod|"
-    r"адреса|адресa|індекс|поштовий)|العنوان|عنوان|الرمز البريدي"
+    r"(?i:postcode|post code|zip|adres|address|posta kodu|kod pocztowy|адрес|індекс|поштов)"
+    r"|العنوان|عنوان|الرمز البريدي"
+    r"|\b[1-9]\d{0,3}(?:-?[A-Za-z]|-\d{1,3})?,\s*$"  # "Molenweg 79, " right before
 )
 
 # -------------------------------------------------------------------------- phone
@@ -189,7 +211,7 @@ _PHONE_INTL_RE = re.compile(
     rf"(?<![\w+])(?:\+|00)[ \u00a0]?[1-9](?:{_SEP}?(?:\(\d{{1,4}}\)|\d)){{7,14}}(?!{_SEP}?\d)(?!\w)"
 )
 _PHONE_TRUNK_RE = re.compile(
-    rf"(?<![\w+.,:/\-])(?:\(0\d{{1,3}}\)|0[1-9]\d{{0,3}})(?:{_SEP}?\d){{6,10}}(?!{_SEP}?\d)(?!\w)"
+    rf"(?<![\w+.,:/\-])(?:\(0\d{{1,3}}\)|0{_SEP}[1-9]\d{{2}}|0[1-9]\d{{0,3}})(?:{_SEP}?\d){{6,10}}(?!{_SEP}?\d)(?!\w)"
 )
 _PHONE_KEYWORD_RE = re.compile(
     r"""
@@ -228,9 +250,9 @@ def elfproef(digits: str) -> bool:
     """
     if len(digits) == 8:
         digits = "0" + digits
-    if len(digits) != 9 or not digits.isdigit():
+    values = [unicodedata.decimal(c, -1) for c in digits]  # also Arabic-Indic digits
+    if len(values) != 9 or min(values) < 0:
         return False
-    values = [int(c) for c in digits]
     total = sum(w * d for w, d in zip(range(9, 1, -1), values[:8])) - values[8]
     return total != 0 and total % 11 == 0
 
@@ -255,16 +277,17 @@ class _Subst:
         pieces: list[str] = []
         last = 0
         count = 0
-        for m in pattern.finditer(text):
+        pos = 0
+        while (m := pattern.search(text, pos)) is not None:
             span = accept(m) if accept else m.span()
             if span is None:
+                # a rejected candidate ("2019 op 9808") must not hide one inside it
+                pos = m.start() + 1
                 continue
             start, end = span
-            if start < last:
-                continue
             pieces.append(text[last:start])
             pieces.append(PLACEHOLDERS[kind])
-            last = end
+            last = pos = end
             count += 1
         if not count:
             return text
@@ -300,6 +323,14 @@ def _accept_url(m: re.Match[str]) -> tuple[int, int] | None:
         end -= 1
     if s.lower() in {"http://", "https://", "ftp://", "www."} or len(s) < 4:
         return None
+    low = s.lower()
+    if not low.startswith(("http://", "https://", "ftp://", "www.")):
+        host, _, path = low.partition("/")
+        labels = host.split(".")
+        if not path and (len(labels[-2]) < 2 or labels[-2].isdigit()):
+            return None  # "hoofdstuk 3.nl"
+        if path and f"{labels[-1]}/{path.split('/')[0]}" in _SLASH_WORDS:
+            return None  # "bijv.de/het"
     return m.start(), end
 
 
@@ -307,8 +338,17 @@ def _accept_url(m: re.Match[str]) -> tuple[int, int] | None:
 def _iban_length(country: str) -> int | None:
     try:
         return _iban_registry.get_iban_spec(country).iban_length
-    except Exception:  # unknown country code
+    except (ValueError, KeyError):  # schwifty InvalidCountryCode is a ValueError
         return None
+
+
+def _valid_iban(compact: str) -> bool:
+    """Return True if schwifty accepts ``compact`` (length, structure, mod-97 check)."""
+    try:
+        IBAN(compact)
+    except ValueError:  # every SchwiftyException is a ValueError
+        return False
+    return True
 
 
 def _iban_spans(text: str) -> list[tuple[int, int]]:
@@ -332,15 +372,18 @@ def _iban_spans(text: str) -> list[tuple[int, int]]:
                 chars.append(c)
                 have += 1
                 i += 1
-            elif c in _IBAN_SEPARATORS and i + 1 < n and text[i + 1].isascii() and text[i + 1].isalnum():
+            elif (
+                c in _IBAN_SEPARATORS
+                and i + 1 < n
+                and text[i + 1].isascii()
+                and text[i + 1].isalnum()
+            ):
                 i += 1
             else:
                 break
         if have != length or (i < n and text[i].isalnum()):
             continue
-        try:
-            IBAN("".join(chars).upper())
-        except Exception:  # schwifty.exceptions.SchwiftyException and friends
+        if not _valid_iban("".join(chars).upper()):
             continue
         spans.append((m.start(), i))
         pos = i
@@ -359,12 +402,23 @@ def _accept_postcode(m: re.Match[str]) -> tuple[int, int] | None:
     upper = letters.upper()
     if upper in _POSTCODE_NEVER:
         return None
+    lower = letters.lower()
+    house = m.group("house")
     if letters.isupper():
-        if m.group("house") is None and upper in _POSTCODE_UPPER_STOP:
-            return None
-    elif letters.lower() in _POSTCODE_WORDS and not _POSTCODE_CUE_RE.search(
-        m.string, max(0, m.start() - 30), m.start()
-    ):
+        if upper in _POSTCODE_UPPER_STOP and house is None:
+            suspicious = True
+        else:
+            # "IN 2024 EN 2025": a function word in an all-caps message
+            suspicious = (
+                lower in _POSTCODE_WORDS
+                and _CAPS_WORD_BEFORE_RE.search(m.string, max(0, m.start() - 12), m.start())
+                is not None
+            )
+    elif lower in _POSTCODE_WORDS:
+        suspicious = True
+    else:
+        suspicious = lower in _POSTCODE_UNITS and house is None
+    if suspicious and not _POSTCODE_CUE_RE.search(m.string, max(0, m.start() - 30), m.start()):
         return None
     return m.span()
 

@@ -91,13 +91,7 @@ def _parse_html(src: str) -> tuple[str, list[dict[str, Any]]]:
         if char == "&":
             match = _HTML_ENTITY.match(src, i)
             if match:
-                name = match.group(1)
-                if name.startswith("#x"):
-                    out.add(chr(int(name[2:], 16)))
-                elif name.startswith("#"):
-                    out.add(chr(int(name[1:])))
-                else:
-                    out.add(_HTML_NAMED[name])
+                out.add(_decode_html_entity(match.group(1)))
                 i = match.end()
             else:  # tdlib keeps a bare '&' as text
                 out.add("&")
@@ -176,7 +170,7 @@ def _parse_html(src: str) -> tuple[str, list[dict[str, Any]]]:
 
 def _decode_html_entity(name: str) -> str:
     if name.startswith("#x"):
-        return chr(int(name[2:], 16))
+        return chr(int("0" + name[1:], 0))
     if name.startswith("#"):
         return chr(int(name[1:]))
     return _HTML_NAMED[name]
@@ -330,7 +324,9 @@ def _parse_markdown_v2(src: str) -> tuple[str, list[dict[str, Any]]]:
             if k < n and src[k] == "\n":
                 language = src[i:k]
                 i = k + 1
-            stack.append({"type": "pre", "start": out.pos, "byte": begin_byte, "language": language})
+            stack.append(
+                {"type": "pre", "start": out.pos, "byte": begin_byte, "language": language}
+            )
             continue
         elif char == "`":
             kind, i = "code", i + 1

@@ -51,7 +51,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -175,6 +175,7 @@ class SentMessage:
         entities: Entities of the text or caption (UTF-16 offsets).
         deleted: Set by ``deleteMessage``; the message stays in the lists.
         date: Unix time of sending.
+        edit_date: Unix time of the last edit, or ``None``.
         raw: The ``Message`` JSON as the Bot API returns it now.
     """
 
@@ -192,6 +193,7 @@ class SentMessage:
     entities: list[JSONDict] = field(default_factory=list)
     deleted: bool = False
     date: int = 0
+    edit_date: int | None = None
     raw: JSONDict = field(default_factory=dict, repr=False)
 
     @property
@@ -757,7 +759,7 @@ class BotApiSimulator:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> BotApiSimulator:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -937,17 +939,22 @@ class BotApiSimulator:
             for key in ("last_name", "username"):
                 if key in chat:
                     user[key] = chat[key]
-        new_member: JSONDict = {"user": self._bot_user(), "status": new}
-        if new == "kicked":
-            new_member["until_date"] = 0
+
+        def member(status: str) -> JSONDict:
+            # ChatMemberBanned needs until_date (0 = forever), else PTB cannot parse the update
+            entry: JSONDict = {"user": self._bot_user(), "status": status}
+            if status == "kicked":
+                entry["until_date"] = 0
+            return entry
+
         self.inject_update(
             {
                 "my_chat_member": {
                     "chat": dict(chat),
                     "from": user,
                     "date": int(time.time()),
-                    "old_chat_member": {"user": self._bot_user(), "status": old},
-                    "new_chat_member": new_member,
+                    "old_chat_member": member(old),
+                    "new_chat_member": member(new),
                 }
             }
         )
@@ -1037,10 +1044,15 @@ class BotApiSimulator:
         if failure.status == 200:  # late but effective: finish even if the client leaves
             task = asyncio.ensure_future(self._late(failure.delay, handler, params))
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._forget_task)
             return await asyncio.shield(task)
         await self._sleep(failure.delay)
         raise failure.error()
+
+    def _forget_task(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: the client may have left before the answer
 
     async def _late(self, delay: float, handler: Handler, params: JSONDict) -> Any:
         self._inflight += 1
@@ -1069,6 +1081,8 @@ class BotApiSimulator:
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             if not sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if hasattr(socket, "TCP_QUICKACK"):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
 
     async def _read_params(self, request: web.Request) -> JSONDict:
         params: JSONDict = dict(request.query)
@@ -1211,7 +1225,7 @@ class BotApiSimulator:
     @staticmethod
     def _check_inline_button(button: Any) -> None:
         if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-            raise _bad("can't parse inline keyboard button: Field \"text\" must be of type String")
+            raise _bad('can\'t parse inline keyboard button: Field "text" must be of type String')
         kinds = [kind for kind in _INLINE_BUTTON_KINDS if kind in button]
         if not kinds:
             raise _bad("can't parse inline keyboard button: Text buttons are unallowed in the "
@@ -1222,7 +1236,7 @@ class BotApiSimulator:
                 raise _bad("BUTTON_DATA_INVALID")
         if "url" in button:
             url = button["url"]
-            if not isinstance(url, str) or not re.match(r"(https?|tg)://\S+$", url, re.I):
+            if not isinstance(url, str) or not re.match(r"(https?|tg)://\S+$", url, re.IGNORECASE):
                 raise _bad("BUTTON_URL_INVALID")
 
     def _rate_check(self, chat_id: int) -> None:
@@ -1261,8 +1275,8 @@ class BotApiSimulator:
             "chat": dict(chat),
             "date": sent.date,
         }
-        if sent.edits:
-            message["edit_date"] = int(time.time())
+        if sent.edit_date is not None:
+            message["edit_date"] = sent.edit_date
         if sent.text is not None:
             message["text"] = sent.text
             if sent.entities:
@@ -1365,7 +1379,8 @@ class BotApiSimulator:
         if not mime_type or mime_type == "application/octet-stream":
             mime_type = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
         file_id = _new_id("BQACAgQAAxkBAAI", 58)
-        path = f"documents/file_{len(self._file_paths)}{'.' + file_name.rsplit('.', 1)[-1] if '.' in file_name else ''}"
+        suffix = "." + file_name.rsplit(".", 1)[-1] if "." in file_name else ""
+        path = f"documents/file_{len(self._file_paths)}{suffix}"
         document = {
             "file_name": file_name,
             "mime_type": mime_type,
@@ -1408,7 +1423,9 @@ class BotApiSimulator:
         self._poll_generation += 1
         generation = self._poll_generation
         if offset > 0:
-            self._queue = [q for q in self._queue if q.update_id >= offset or (q.late and not q.issued)]
+            self._queue = [
+                q for q in self._queue if q.update_id >= offset or (q.late and not q.issued)
+            ]
             self._max_offset = max(self._max_offset, offset)
         elif offset < 0:
             self._queue = self._queue[offset:]
@@ -1455,7 +1472,11 @@ class BotApiSimulator:
         raise _bad("webhooks are not supported by the simulator; use getUpdates")
 
     async def _get_webhook_info(self, params: JSONDict) -> JSONDict:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._queue)}
+        return {
+            "url": "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._queue),
+        }
 
     @staticmethod
     def _scope_key(params: JSONDict) -> tuple[str, str]:
@@ -1534,15 +1555,13 @@ class BotApiSimulator:
 
     async def _get_chat_menu_button(self, params: JSONDict) -> JSONDict:
         chat_id = _param_int(params, "chat_id")
-        return self._menu_buttons.get(chat_id) or self._menu_buttons.get(None) or {
-            "type": "commands"
-        }
+        return (
+            self._menu_buttons.get(chat_id) or self._menu_buttons.get(None) or {"type": "commands"}
+        )
 
     async def _send_message(self, params: JSONDict) -> JSONDict:
         chat = self._chat(params)
-        text, entities = self._formatted(
-            params, "text", "entities", limit=MAX_TEXT, required=True
-        )
+        text, entities = self._formatted(params, "text", "entities", limit=MAX_TEXT, required=True)
         markup = self._markup(params)
         self._rate_check(chat["id"])
         return self._record(
@@ -1557,7 +1576,7 @@ class BotApiSimulator:
         )
         markup = self._markup(params)
         self._rate_check(chat["id"])
-        stored, file_id = self._input_file(params, "photo", "photo")
+        stored, _ = self._input_file(params, "photo", "photo")
         return self._record(
             chat, "sendPhoto", caption=caption, entities=entities, reply_markup=markup,
             parse_mode=_param_str(params, "parse_mode"),
@@ -1571,8 +1590,9 @@ class BotApiSimulator:
         )
         markup = self._markup(params)
         self._rate_check(chat["id"])
-        stored, file_id = self._input_file(params, "document", "document")
-        document = {k: stored.payload[k] for k in ("file_name", "mime_type", "file_id", "file_size")}
+        stored, _ = self._input_file(params, "document", "document")
+        keys = ("file_name", "mime_type", "file_id", "file_size")
+        document = {key: stored.payload[key] for key in keys}
         return self._record(
             chat, "sendDocument", caption=caption, entities=entities, reply_markup=markup,
             parse_mode=_param_str(params, "parse_mode"), document=document,
@@ -1597,12 +1617,21 @@ class BotApiSimulator:
             raise _bad("message to edit not found")
         return sent
 
+    @staticmethod
+    def _kept_markup(sent: SentMessage, markup: JSONDict | None) -> JSONDict | None:
+        """An edit without ``reply_markup`` removes the inline keyboard (Bot API), but a
+        reply keyboard belongs to the chat, not to the edited message."""
+        if markup is None and sent.inline_keyboard is None:
+            return sent.reply_markup
+        return markup
+
     def _apply_edit(self, sent: SentMessage, **changes: Any) -> JSONDict:
         if all(getattr(sent, key) == value for key, value in changes.items()):
             raise _bad(_NOT_MODIFIED)
         for key, value in changes.items():
             setattr(sent, key, value)
         sent.edits += 1
+        sent.edit_date = int(time.time())
         message = self._render(sent)
         self._notify()
         return message
@@ -1611,12 +1640,8 @@ class BotApiSimulator:
         sent = self._editable(params)
         if sent.text is None:
             raise _bad("there is no text in the message to edit")
-        text, entities = self._formatted(
-            params, "text", "entities", limit=MAX_TEXT, required=True
-        )
-        markup = self._markup(params, inline_only=True)
-        if markup is None and sent.inline_keyboard is None:
-            markup = sent.reply_markup  # a reply keyboard is not the message's to lose
+        text, entities = self._formatted(params, "text", "entities", limit=MAX_TEXT, required=True)
+        markup = self._kept_markup(sent, self._markup(params, inline_only=True))
         changed = self._apply_edit(sent, text=text, entities=entities, reply_markup=markup)
         sent.parse_mode = _param_str(params, "parse_mode")
         return changed
@@ -1628,7 +1653,7 @@ class BotApiSimulator:
         caption, entities = self._formatted(
             params, "caption", "caption_entities", limit=MAX_CAPTION, required=False
         )
-        markup = self._markup(params, inline_only=True)
+        markup = self._kept_markup(sent, self._markup(params, inline_only=True))
         changed = self._apply_edit(sent, caption=caption, entities=entities, reply_markup=markup)
         sent.parse_mode = _param_str(params, "parse_mode")
         return changed

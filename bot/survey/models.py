@@ -155,6 +155,8 @@ class Scale(_Model):
     dont_know: Texts
     skip: Texts
 
+    _texts = field_validator("dont_know", "skip")(lambda v: _check_texts(v, what="scale label"))
+
 
 class EffectCategory(_Model):
     """An effect category of appendix 3 ("Frequentie van benoemde effecten").

@@ -1,0 +1,235 @@
+"""Indicator chart: the distribution of picture-question answers, one panel per main goal.
+
+Each indicator is a horizontal 100 %-stacked bar of the answers 1 … 5 (``dont_know`` and
+``skipped`` are left out), with ``n`` at the bar end. An indicator with fewer than ``k``
+answers is not drawn; its row says "minder dan 5 antwoorden" instead.
+
+Disclosure: drawn from answer rows, the bars show exact proportions once ``n >= k``, so
+small cells can be read off the chart together with ``n``. To publish a chart that
+reveals no more than the suppressed table, pass the output of
+:func:`bot.exports.summary.indicator_summary` instead: withheld cells (``"<5"``, ``"x"``)
+are then drawn as one grey hatched segment at the end of the bar.
+
+Rendering uses matplotlib's object-oriented API (:class:`~matplotlib.figure.Figure` with
+the Agg canvas, no pyplot), which is safe to call from worker threads of the bot.
+
+Palette: ColorBrewer ``RdYlBu`` 5-class (Brewer, colorbrewer2.org), a diverging scheme
+marked colour-blind safe.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from bot.exports.rows import AnswerRow
+from bot.exports.summary import VALUES, count_answers
+from bot.survey.catalogue import Catalogue
+
+#: ColorBrewer RdYlBu, 5 classes: 1 (red) … 5 (blue).
+PALETTE: tuple[str, ...] = ("#d7191c", "#fdae61", "#ffffbf", "#abd9e9", "#2c7bb6")
+#: Text colour inside each segment (contrast with the fill).
+_INK: tuple[str, ...] = ("white", "black", "black", "black", "white")
+#: Fill of withheld cells (summary input only).
+HIDDEN_COLOUR = "#bdbdbd"
+
+#: Figure size in inches and resolution: 1210 x 1540 px, fits 22 indicators.
+FIGSIZE: tuple[float, float] = (11.0, 14.0)
+DPI = 110
+
+#: Fixed chart texts; other languages fall back to English.
+MESSAGES: dict[str, dict[str, str]] = {
+    "nl": {
+        "too_few": "minder dan {k} antwoorden",
+        "title": "Hoe ervaren bewoners het ontmoetingscentrum?",
+        "subtitle": "Verdeling van de antwoorden per indicator (zonder 'weet ik niet' en "
+                    "'overslaan'); n = aantal antwoorden",
+        "hidden": "verborgen (kleine aantallen)",
+    },
+    "en": {
+        "too_few": "fewer than {k} answers",
+        "title": "How do residents experience the community centre?",
+        "subtitle": "Distribution of answers per indicator (without 'don't know' and "
+                    "'skip'); n = number of answers",
+        "hidden": "withheld (small counts)",
+    },
+}
+
+_WRAP = 44  # characters per y-label line
+
+
+@dataclass
+class ChartBar:
+    """What the chart shows for one indicator.
+
+    Attributes:
+        item_id: Indicator id.
+        main_goal: Main goal id (the panel).
+        label: Indicator text in the chart language (unwrapped).
+        n: Number of answers with a value, or a withheld mark such as ``"<5"``.
+        drawn: False if the indicator has fewer than ``k`` answers (only the label shows).
+        shares: Scale value (``"1"`` … ``"5"``, and ``"hidden"`` for withheld cells) ->
+            fraction of ``n`` (0 … 1); empty if not drawn.
+    """
+
+    item_id: str
+    main_goal: str
+    label: str
+    n: int | str
+    drawn: bool
+    shares: dict[str, float] = field(default_factory=dict)
+
+
+def _messages(language: str) -> dict[str, str]:
+    return MESSAGES.get(language, MESSAGES["en"])
+
+
+def _label(item, language: str) -> str:
+    if language == "nl" and item.source_nl:
+        return item.source_nl
+    return item.prompt.get(language) or item.prompt["nl"]
+
+
+def chart_plan(
+    summary_or_rows: Iterable[AnswerRow] | Iterable[dict],
+    cat: Catalogue,
+    *,
+    k: int = 5,
+    language: str = "nl",
+) -> list[ChartBar]:
+    """Decide what :func:`draw_indicator_chart` draws, without drawing (pure function).
+
+    Args:
+        summary_or_rows: Answer rows, or the dicts of
+            :func:`~bot.exports.summary.indicator_summary` (whose withheld cells are kept
+            hidden).
+        cat: The survey catalogue; every indicator appears, in catalogue order.
+        k: Indicators with fewer answers are not drawn.
+        language: Language of the labels (indicator texts from the catalogue).
+
+    Returns:
+        One :class:`ChartBar` per indicator of ``cat``.
+    """
+    data = list(summary_or_rows)
+    by_item: dict[str, dict] = {}
+    if data and isinstance(data[0], dict):
+        for row in data:
+            by_item[row["item_id"]] = {v: row.get(v, 0) for v in (*VALUES, "n")}
+    else:
+        for item_id, counts in count_answers(data, cat).items():
+            by_item[item_id] = {**counts.values, "n": counts.n}
+
+    bars = []
+    for item in cat.indicators:
+        cells = by_item.get(item.id, {**dict.fromkeys(VALUES, 0), "n": 0})
+        n = cells["n"]
+        bar = ChartBar(item.id, item.main_goal or "", _label(item, language), n, False)
+        if isinstance(n, int) and n >= max(k, 1):
+            known = {v: cells[v] for v in VALUES if isinstance(cells[v], int)}
+            bar.shares = {v: c / n for v, c in known.items()}
+            hidden = n - sum(known.values())
+            if len(known) < len(VALUES) and hidden > 0:
+                bar.shares["hidden"] = hidden / n
+            bar.drawn = True
+        bars.append(bar)
+    return bars
+
+
+def draw_indicator_chart(
+    summary_or_rows: Iterable[AnswerRow] | Iterable[dict],
+    cat: Catalogue,
+    out: Path | str,
+    *,
+    k: int = 5,
+    language: str = "nl",
+    title: str | None = None,
+) -> Path:
+    """Draw the indicator chart as a PNG (1210 x 1540 px).
+
+    Args:
+        summary_or_rows: Answer rows of one group (e.g. one centre and round), or the
+            suppressed summary of :func:`~bot.exports.summary.indicator_summary`.
+        cat: The survey catalogue.
+        out: PNG path to write.
+        k: Indicators with fewer than ``k`` answers are labelled, not drawn.
+        language: ``nl`` or ``en`` for the fixed texts (others fall back to English);
+            indicator and scale labels come from the catalogue in this language.
+        title: Heading; default a generic question in ``language``.
+
+    Returns:
+        ``out`` as a :class:`~pathlib.Path`. The PNG's text chunks record
+        ``Suppressed`` (comma-separated ids of indicators not drawn).
+    """
+    out = Path(out)
+    msg = _messages(language)
+    bars = chart_plan(summary_or_rows, cat, k=k, language=language)
+    goals = [g for g in cat.main_goals if any(b.main_goal == g for b in bars)]
+
+    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    heights = [sum(b.main_goal == g for b in bars) + 0.9 for g in goals]
+    axes = fig.subplots(len(goals), 1, height_ratios=heights, squeeze=False)[:, 0]
+
+    any_hidden = False
+    for ax, goal in zip(axes, goals, strict=True):
+        rows = [b for b in bars if b.main_goal == goal]
+        ys = range(len(rows))
+        for y, bar in zip(ys, rows, strict=True):
+            if not bar.drawn:
+                ax.text(0.5, y, msg["too_few"].format(k=k), ha="center", va="center",
+                        fontsize=10, style="italic", color="#555555")
+                continue
+            left = 0.0
+            keys = [*VALUES, "hidden"]
+            for key in keys:
+                share = bar.shares.get(key, 0.0)
+                if share <= 0:
+                    continue
+                if key == "hidden":
+                    any_hidden = True
+                    ax.barh(y, share, left=left, height=0.72, color=HIDDEN_COLOUR,
+                            hatch="///", edgecolor="white", linewidth=0.8)
+                else:
+                    i = VALUES.index(key)
+                    ax.barh(y, share, left=left, height=0.72, color=PALETTE[i],
+                            edgecolor="white", linewidth=0.8)
+                    if share >= 0.07:
+                        ax.text(left + share / 2, y, f"{share:.0%}", ha="center",
+                                va="center", fontsize=9, color=_INK[i])
+                left += share
+            ax.text(1.01, y, f"n = {bar.n}", ha="left", va="center", fontsize=10)
+        ax.set_yticks(list(ys), [textwrap.fill(b.label, _WRAP) for b in rows], fontsize=10)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"],
+                      fontsize=9)
+        ax.tick_params(axis="y", length=0)
+        ax.axvline(0.5, color="#777777", linewidth=0.6, linestyle=":", zorder=0)
+        ax.spines[["top", "right", "left"]].set_visible(False)
+        ax.set_title(cat.main_goals[goal].text.get(language, cat.main_goals[goal].text["nl"]),
+                     loc="left", fontsize=13, fontweight="bold")
+
+    handles = [Patch(facecolor=PALETTE[i], edgecolor="#888888",
+                     label=f"{p.value} {p.label.get(language, p.label['nl'])}")
+               for i, p in enumerate(cat.scale.points)]
+    if any_hidden:
+        handles.append(Patch(facecolor=HIDDEN_COLOUR, hatch="///", edgecolor="white",
+                             label=msg["hidden"]))
+    # The heading is the legend's title: constrained layout then stacks them without
+    # overlap (a suptitle and an "outside" figure legend collide).
+    fig.legend(handles=handles, loc="outside upper center", ncols=len(handles),
+               fontsize=10, frameon=False, title=title or msg["title"],
+               title_fontproperties={"size": 16, "weight": "bold"})
+    fig.supxlabel(msg["subtitle"], fontsize=9, color="#333333")
+
+    suppressed = ",".join(b.item_id for b in bars if not b.drawn)
+    fig.savefig(out, format="png", dpi=DPI,
+                metadata={"Title": title or msg["title"], "Software": "Buurtstem",
+                          "Suppressed": suppressed})
+    return out

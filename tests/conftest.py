@@ -1,0 +1,101 @@
+"""Shared fixtures: the local Bot API simulator and the real bot running against it."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from telegram import Update
+
+from bot.app import build_application
+from bot.settings import Settings
+from bot.storage import Storage
+from bot.survey import catalogue
+
+TOKEN = "123456:TEST-TOKEN-abcdef"
+ADMIN_ID = 900000001
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def make_settings(base_url: str, db_path: Path, **overrides) -> Settings:
+    """Settings for a test bot against the simulator."""
+    values = dict(
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=base_url,
+        database_path=db_path,
+        pseudonym_secret="test-secret-0123456789",
+        admin_ids=frozenset({ADMIN_ID}),
+        _env_file=None,
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+class BotHarness:
+    """Runs the real bot (long polling) against a simulator, restartable."""
+
+    def __init__(self, sim, db_path: Path, **overrides) -> None:
+        self.sim = sim
+        self.db_path = db_path
+        self.settings = make_settings(sim.base_url, db_path, **overrides)
+        self.application = None
+        self.storage: Storage | None = None
+
+    async def prepare(self, survey: str | None = "praatplaat", centres: list[str] | None = None):
+        """Seed centres and open a round before the bot starts; returns the round."""
+        store = await Storage.open(self.db_path)
+        await store.seed_centres(catalogue().centres)
+        round_ = await store.create_round(survey, centres or []) if survey else None
+        await store.close()
+        return round_
+
+    async def start(self) -> None:
+        self.storage = await Storage.open(self.db_path)
+        self.application = build_application(self.settings, storage=self.storage)
+        await self.application.initialize()
+        await self.application.post_init(self.application)  # run_polling() would call it
+        await self.application.start()
+        await self.application.updater.start_polling(
+            poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
+        )
+
+    async def stop(self) -> None:
+        if self.application is None:
+            return
+        await self.application.updater.stop()
+        await self.application.stop()
+        await self.application.shutdown()
+        await self.storage.close()
+        self.application = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
+@pytest.fixture
+async def sim():
+    from bot.simulator import BotApiSimulator
+
+    async with BotApiSimulator(token=TOKEN) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def harness(sim, tmp_path):
+    bot = BotHarness(sim, tmp_path / "bot.sqlite3")
+    yield bot
+    await bot.stop()
+
+
+@asynccontextmanager
+async def nothing():
+    yield
+
+
+async def settle(sim, seconds: float = 0.05) -> None:
+    """Let the bot handle everything queued."""
+    await sim.wait_idle(timeout=10)
+    await asyncio.sleep(seconds)

@@ -1,0 +1,128 @@
+"""Indicator chart (matplotlib) and A4 QR poster (Pillow + segno)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from admin import poster
+from admin.poster import DEFAULT_LINES, make_poster
+from bot.charts import DPI, FIGSIZE, MESSAGES, chart_plan, draw_indicator_chart
+from bot.exports.rows import AnswerRow
+from bot.exports.summary import indicator_summary
+from bot.survey import catalogue
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def answers(cat, *, few: str, n: int = 12) -> list[AnswerRow]:
+    """``n`` respondents answer every indicator (values cycling 1..5), except ``few``: 3."""
+    rows = []
+    for r in range(n):
+        for j, item in enumerate(cat.indicators):
+            if item.id == few and r >= 3:
+                continue
+            rows.append(AnswerRow(
+                round=1, centre="shalom", respondent=f"R{r:04d}", language="nl",
+                item_id=item.id, item_type="scale", main_goal=item.main_goal or "",
+                sub_goal="", status="answered" if r != 0 else "dont_know",
+                value=str(1 + (r + j) % 5) if r != 0 else "", value_label_nl="", text="",
+                mode="self", answered_on=date(2025, 3, 14)))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return catalogue()
+
+
+def test_chart_plan_suppresses_small_indicator(cat):
+    few = "ind.cohesion.community"
+    bars = chart_plan(answers(cat, few=few), cat, k=5)
+    assert [b.item_id for b in bars] == [i.id for i in cat.indicators]
+    hidden = [b for b in bars if not b.drawn]
+    assert [b.item_id for b in hidden] == [few]
+    assert hidden[0].n == 2 and hidden[0].shares == {}
+    drawn = bars[0]
+    assert drawn.n == 11 and abs(sum(drawn.shares.values()) - 1) < 1e-9
+    assert drawn.label == cat.indicators[0].source_nl
+    en = chart_plan(answers(cat, few=few), cat, language="en")
+    assert en[0].label == cat.indicators[0].prompt["en"]
+
+
+def test_chart_plan_from_summary_keeps_hidden_cells_hidden(cat):
+    rows = answers(cat, few="ind.cohesion.community")
+    bars = chart_plan(indicator_summary(rows, cat, k=5), cat, k=5)
+    first = bars[0]
+    # 11 answers over 5 values: every cell is 1..4, all withheld -> one grey segment
+    assert first.drawn and first.shares == {"hidden": 1.0}
+    assert not next(b for b in bars if b.item_id == "ind.cohesion.community").drawn
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_draw_indicator_chart_png(tmp_path: Path, cat, language):
+    few = "ind.trust.supported"
+    out = draw_indicator_chart(answers(cat, few=few, n=20), cat, tmp_path / "chart.png",
+                               language=language, title="Shalom, ronde 1")
+    assert out == tmp_path / "chart.png"
+    assert out.read_bytes()[:8] == PNG_MAGIC
+    with Image.open(out) as im:
+        assert im.size == (round(FIGSIZE[0] * DPI), round(FIGSIZE[1] * DPI))
+        assert im.text["Suppressed"] == few
+        assert im.text["Title"] == "Shalom, ronde 1"
+    assert MESSAGES["nl"]["too_few"].format(k=5) == "minder dan 5 antwoorden"
+    assert MESSAGES["en"]["too_few"].format(k=5) == "fewer than 5 answers"
+
+
+def test_draw_chart_from_summary_and_empty(tmp_path: Path, cat):
+    rows = answers(cat, few="ind.cohesion.community")
+    out = draw_indicator_chart(indicator_summary(rows, cat), cat, tmp_path / "s.png")
+    with Image.open(out) as im:
+        assert im.text["Suppressed"] == "ind.cohesion.community"
+    out = draw_indicator_chart([], cat, tmp_path / "empty.png")
+    with Image.open(out) as im:
+        assert im.text["Suppressed"].split(",") == [i.id for i in cat.indicators]
+
+
+def decode(png: bytes | Path) -> list[str]:
+    import io
+
+    image = Image.open(io.BytesIO(png) if isinstance(png, bytes) else png)
+    return [r.text for r in zxingcpp.read_barcodes(image)]
+
+
+def test_poster_qr_decodes_to_deep_link(tmp_path: Path):
+    link = "https://t.me/BuurtstemBot?start=shalom"
+    out = tmp_path / "poster.png"
+    data = make_poster("Buurt- en Kerkhuis Shalom", link, DEFAULT_LINES, out=out)
+    assert data[:8] == PNG_MAGIC and out.read_bytes() == data
+    assert decode(data) == [link]
+    with Image.open(out) as im:
+        assert im.size == poster.PAGE == (1240, 1754)
+        assert round(im.info["dpi"][0]) == 150
+
+
+def test_poster_long_name_and_link():
+    link = "https://t.me/BuurtstemBot?start=" + "a" * 64
+    data = make_poster("Wijk- en Ontmoetingscentrum De Bijzonder Lange Naam Zuidwest",
+                       link, {"nl": "Scan de code", "ar": "امسح الرمز"})
+    assert decode(data) == [link]
+
+
+def test_poster_rejects_empty_link():
+    with pytest.raises(ValueError):
+        make_poster("Shalom", "", DEFAULT_LINES)
+
+
+def test_rtl_without_raqm_is_left_out_not_garbled(monkeypatch, caplog):
+    monkeypatch.setattr(poster.features, "check", lambda name: False)
+    monkeypatch.setitem(__import__("sys").modules, "arabic_reshaper", None)
+    with caplog.at_level(logging.WARNING, logger="admin.poster"):
+        assert poster._shape(DEFAULT_LINES["ar"]) is None
+    assert "right-to-left" in caplog.text
+    assert poster._shape(DEFAULT_LINES["uk"]) == DEFAULT_LINES["uk"]
