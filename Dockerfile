@@ -1,5 +1,7 @@
 # Buurtstem: slim image, non-root, long polling.
 FROM python:3.11-slim
+# FriBiDi: Pillow shapes the Arabic line of the QR poster with libraqm + FriBiDi.
+RUN apt-get update && apt-get install -y --no-install-recommends libfribidi0 && rm -rf /var/lib/apt/lists/*
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY pyproject.toml README.md babel.cfg ./

@@ -343,6 +343,16 @@ class Storage:
         )
         return await self.round(row["id"]) if row else None
 
+    async def unfinished_closed_round(self, centre_code: str, respondent: str) -> bool:
+        """True if the respondent started, but did not finish, a now closed round of the centre."""
+        row = await self._fetchone(
+            "SELECT 1 FROM participations p JOIN rounds r ON r.id = p.round_id"
+            " WHERE p.respondent = ? AND p.centre_code = ? AND p.finished_at IS NULL"
+            " AND r.status = 'closed' LIMIT 1",
+            (respondent, centre_code),
+        )
+        return row is not None
+
     async def set_round_status(self, round_id: int, status: str) -> None:
         """Move a round to ``open``, ``closed`` or ``cancelled`` (records the moment)."""
         column = {"open": "opened_at", "closed": "closed_at"}.get(status)

@@ -3,7 +3,9 @@
 Every answer is committed before the next question is sent, and the position is derived
 from the database (:mod:`conversations.flow`), so a restart resumes at the next
 unanswered item. Callback data is checked against the respondent's open item: a stale,
-forged or double-tapped button gets a short notice and stores nothing.
+forged or double-tapped button gets a short notice and stores nothing. "Previous
+question" lets a resident change an answer while the round is open; the new answer
+replaces the old one and its revision goes up (recorded as a change).
 """
 
 from __future__ import annotations
@@ -14,16 +16,29 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, negotiate_language
 from bot.privacy.scrub import cap, scrub
-from bot.services import Services, services
-from bot.storage import Contact, Round
+from bot.services import services
+from bot.storage import Round
 from bot.survey.models import Item
 from conversations import callback_data as cd
 from conversations import flow, keyboards
 from conversations.questions import send_question
+from conversations.session import Session, current_round, session_for
 
 log = logging.getLogger(__name__)
+
+#: chat_data key of the item a resident went back to (round id, position).
+REVISIT = "revisit"
+
+
+def lang_of(update: Update) -> str:
+    """Language for someone without a contact: negotiated from Telegram's language_code."""
+    user = update.effective_user
+    return negotiate_language(user.language_code if user else None)
+
+
+_lang_of = lang_of  # kept for modules that import the old name
 
 
 async def _edit_markup(query: CallbackQuery, markup) -> None:
@@ -35,79 +50,80 @@ async def _edit_markup(query: CallbackQuery, markup) -> None:
             raise
 
 
-async def current_round(svc: Services, contact: Contact) -> Round | None:
-    """The open round of the resident's centre, or None."""
-    if not contact.centre_code:
-        return None
-    return await svc.storage.open_round_for(contact.centre_code)
-
-
-async def begin(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, contact: Contact, round_: Round
-) -> None:
-    """Start (or resume) ``round_`` for a resident and ask the next item."""
-    svc = services(context)
-    respondent = svc.respondent(chat_id)
-    await svc.storage.start_participation(
-        round_.id, respondent, centre_code=contact.centre_code or "", language=contact.language
+async def begin(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round) -> None:
+    """Start (or resume) ``round_`` for a session and ask the next item."""
+    await services(context).storage.start_participation(
+        round_.id, session.respondent, centre_code=session.centre_code or "",
+        language=session.language, mode=session.mode,
     )
-    await ask_next(context, chat_id, contact, round_)
+    await ask_next(context, session, round_)
 
 
-async def ask_next(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, contact: Contact, round_: Round
-) -> None:
-    """Ask the first unanswered item, or thank the resident when the round is complete."""
+async def ask_next(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round) -> None:
+    """Ask the first unanswered item, or thank the respondent when the round is complete."""
     svc = services(context)
-    tr = Translator(contact.language)
-    respondent = svc.respondent(chat_id)
+    tr = Translator(session.language)
     items = svc.catalogue.survey_items(round_.survey)
-    answers = await svc.storage.answers(round_.id, respondent)
+    answers = await svc.storage.answers(round_.id, session.respondent)
     pos = flow.next_position(items, answers)
     if pos is None:
-        await svc.storage.finish_participation(round_.id, respondent)
+        await svc.storage.finish_participation(round_.id, session.respondent)
+        if session.mode == "assisted":
+            from conversations.session import end_assisted
+
+            end_assisted(context)
+            await context.bot.send_message(
+                session.chat_id, "🙏 " + tr._("Klaar! Het interview is opgeslagen, zonder naam.")
+            )
+            return
         await context.bot.send_message(
-            chat_id,
+            session.chat_id,
             "🙏 " + tr._("Dank je wel! Je antwoorden zijn opgeslagen, zonder je naam.")
             + "\n\n" + tr._("Wil je iets veranderen of alles laten verwijderen? Stuur /forget."),
         )
         return
     done, total = flow.progress(items, answers)
-    await send_question(context, svc, chat_id, tr, round_, pos, items[pos], done + 1, total)
+    await send_question(context, svc, session.chat_id, tr, round_, pos, items[pos], done + 1, total)
 
 
 async def on_go(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
     """Starts a round from an invitation's Start button."""
     query = update.callback_query
     svc = services(context)
-    chat_id = query.message.chat.id
-    contact = await svc.storage.contact(chat_id)
+    session = await session_for(context, query.message.chat.id)
     round_ = await svc.storage.round(cb.round_id or 0)
-    if contact is None:
-        await query.answer(Translator("nl")._("Stuur eerst /start."))
+    if session is None:
+        await query.answer(Translator(lang_of(update))._("Stuur eerst /start."))
         return
-    tr = Translator(contact.language)
-    if round_ is None or not round_.is_open or contact.centre_code not in round_.centres:
+    tr = Translator(session.language)
+    if round_ is None or not round_.is_open or session.centre_code not in round_.centres:
         await query.answer(tr._("Deze ronde is gesloten. Dank je wel!"), show_alert=True)
+        await _edit_markup(query, None)
         return
     await query.answer()
     await _edit_markup(query, None)
-    await begin(context, chat_id, contact, round_)
+    await begin(context, session, round_)
 
 
 def _option_label(item: Item, choices: list[str], lang: str) -> str:
-    labels = [opt.label[lang] for opt in item.options if opt.id in choices]
-    return ", ".join(labels)
+    return ", ".join(opt.label[lang] for opt in item.options if opt.id in choices)
+
+
+def _allowed_positions(context: ContextTypes.DEFAULT_TYPE, round_id: int, pos: int | None) -> set[int]:
+    allowed = {pos} if pos is not None else set()
+    revisit = context.chat_data.get(REVISIT)
+    if revisit and revisit[0] == round_id:
+        allowed.add(revisit[1])
+    return allowed
 
 
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
     """Stores a button answer after checking it belongs to the respondent's open item."""
     query = update.callback_query
     svc = services(context)
-    chat_id = query.message.chat.id
-    contact = await svc.storage.contact(chat_id)
-    tr = Translator(contact.language if contact else "nl")
-    if contact is None:
+    session = await session_for(context, query.message.chat.id)
+    tr = Translator(session.language if session else lang_of(update))
+    if session is None:
         await query.answer(tr._("Stuur eerst /start."))
         return
     round_ = await svc.storage.round(cb.round_id or 0)
@@ -115,16 +131,29 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         await query.answer(tr._("Deze ronde is gesloten. Dank je wel!"), show_alert=True)
         await _edit_markup(query, None)
         return
-    respondent = svc.respondent(chat_id)
-    participation = await svc.storage.participation(round_.id, respondent)
+    participation = await svc.storage.participation(round_.id, session.respondent)
     items = svc.catalogue.survey_items(round_.survey)
-    answers = await svc.storage.answers(round_.id, respondent)
+    answers = await svc.storage.answers(round_.id, session.respondent)
     pos = flow.next_position(items, answers)
-    if participation is None or pos is None or cb.pos != pos:
+    if participation is None or cb.pos not in _allowed_positions(context, round_.id, pos):
         await query.answer(tr._("Deze knop werkt niet meer."))
         return
+    pos = cb.pos
     item = items[pos]
-    lang = contact.language
+    lang = session.language
+    if cb.action == "back":
+        earlier = [p for p in range(pos) if items[p].id in answers and flow.is_asked(items[p], answers)]
+        if not earlier:
+            await query.answer(tr._("Dit is de eerste vraag."))
+            return
+        target = earlier[-1]
+        context.chat_data[REVISIT] = (round_.id, target)
+        await query.answer()
+        await _edit_markup(query, None)
+        done = sum(1 for p in range(target) if flow.is_asked(items[p], answers))
+        total = flow.progress(items, answers)[1]
+        await send_question(context, svc, session.chat_id, tr, round_, target, items[target], done + 1, total)
+        return
     status, value, choices = "answered", None, []
     if cb.action == "skip":
         status, label = "skipped", svc.catalogue.scale.skip[lang]
@@ -137,14 +166,12 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
             return
         value, label = point.value, f"{point.emoji} {point.label[lang]}"
     elif cb.action in ("toggle", "done") and item.type in ("choice", "cards"):
-        limit = 1 << len(item.options)
-        if cb.mask >= limit or (cb.action == "toggle" and (cb.value or 0) >= len(item.options)):
+        if cb.mask >= 1 << len(item.options) or (cb.action == "toggle" and (cb.value or 0) >= len(item.options)):
             await query.answer(tr._("Deze knop werkt niet meer."))
             return
         if cb.action == "toggle":
-            new_mask = cb.mask ^ (1 << (cb.value or 0))
             await query.answer()
-            await _edit_markup(query, keyboards.choices(item, tr, round_.id, pos, new_mask))
+            await _edit_markup(query, keyboards.choices(item, tr, round_.id, pos, cb.mask ^ (1 << (cb.value or 0))))
             return
         choices = flow.mask_to_choices(item, cb.mask)
         if not choices:
@@ -154,58 +181,60 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     else:
         await query.answer(tr._("Deze knop werkt niet meer."))
         return
-    try:
-        await svc.storage.record_answer(
-            round_id=round_.id, respondent=respondent, item_id=item.id, status=status,
-            value=value, choices=choices, language=lang,
-            centre_code=participation.centre_code, mode=participation.mode,
-            update_id=update.update_id,
-        )
-    except ValueError:
+    if not await _store(update, context, session, round_, participation.centre_code, item,
+                        status=status, value=value, choices=choices):
         await query.answer(tr._("Deze ronde is gesloten. Dank je wel!"), show_alert=True)
         return
     await query.answer()
     await _edit_markup(query, keyboards.chosen(label[:60]))
-    await ask_next(context, chat_id, contact, round_)
+    await ask_next(context, session, round_)
+
+
+async def _store(update: Update, context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round,
+                 centre: str, item: Item, **answer) -> bool:
+    """Record an answer; clears a finished revisit. False if the round closed meanwhile."""
+    try:
+        await services(context).storage.record_answer(
+            round_id=round_.id, respondent=session.respondent, item_id=item.id,
+            language=session.language, centre_code=centre, mode=session.mode,
+            update_id=update.update_id, **answer,
+        )
+    except ValueError:
+        return False
+    revisit = context.chat_data.get(REVISIT)
+    if revisit and revisit[0] == round_.id:
+        context.chat_data.pop(REVISIT, None)
+    return True
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stores typed text as the answer to an open free-text item (scrubbed and capped)."""
     message = update.effective_message
-    svc = services(context)
-    chat_id = message.chat.id
-    contact = await svc.storage.contact(chat_id)
-    if contact is None:
-        tr = Translator(_lang_of(update))
-        await message.reply_text(tr._("Hallo! Stuur /start om mee te doen."))
+    session = await session_for(context, message.chat.id)
+    if session is None:
+        await message.reply_text(Translator(lang_of(update))._("Hallo! Stuur /start om mee te doen."))
         return
-    tr = Translator(contact.language)
+    tr = Translator(session.language)
     if message.forward_origin is not None or "forward_from" in (message.api_kwargs or {}) or message.via_bot:
         await message.reply_text(tr._("Typ alsjeblieft je eigen antwoord. Doorgestuurde berichten gebruik ik niet."))
         return
-    state = await _state(svc, chat_id, contact)
+    state = await _state(context, session)
     if state is None:
-        await _no_round(message, svc, contact, tr)
+        await _no_round(context, message, session, tr)
         return
     round_, participation, items, pos = state
     item = items[pos]
     if item.type != "text":
         await message.reply_text(tr._("Druk alsjeblieft op een van de knoppen."))
-        await ask_next(context, chat_id, contact, round_)
+        await _ask_at(context, session, round_, items, pos)
         return
     scrubbed = scrub(message.text or "")
     text, was_cut = cap(scrubbed.text, item.max_length)
     if not text.strip():
         await message.reply_text(tr._("Typ je antwoord. Of druk op Overslaan."))
         return
-    try:
-        await svc.storage.record_answer(
-            round_id=round_.id, respondent=svc.respondent(chat_id), item_id=item.id,
-            status="answered", text=text, language=contact.language,
-            centre_code=participation.centre_code, mode=participation.mode,
-            update_id=update.update_id,
-        )
-    except ValueError:
+    if not await _store(update, context, session, round_, participation.centre_code, item,
+                        status="answered", text=text):
         await message.reply_text(tr._("Deze ronde is gesloten. Dank je wel!"))
         return
     notes = []
@@ -215,7 +244,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         notes.append("✂️ " + tr._("Je antwoord was erg lang. Ik heb de eerste {limit} tekens bewaard.", limit=tr.number(item.max_length)))
     if notes:
         await message.reply_text("\n\n".join(notes))
-    await ask_next(context, chat_id, contact, round_)
+    await ask_next(context, session, round_)
 
 
 #: What to say for each kind of non-text message in a text step.
@@ -246,46 +275,60 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         seen.append(message.media_group_id)
         del seen[:-20]
-    svc = services(context)
-    contact = await svc.storage.contact(message.chat.id)
-    tr = Translator(contact.language if contact else _lang_of(update))
-    if contact is None:
+    session = await session_for(context, message.chat.id)
+    tr = Translator(session.language if session else lang_of(update))
+    if session is None:
         await message.reply_text(tr._("Hallo! Stuur /start om mee te doen."))
         return
-    state = await _state(svc, message.chat.id, contact)
+    state = await _state(context, session)
     if state is None:
-        await _no_round(message, svc, contact, tr)
+        await _no_round(context, message, session, tr)
         return
     round_, _participation, items, pos = state
     if items[pos].type == "text":
-        kind = _message_kind(message)
-        await message.reply_text(tr._(_KIND_HINTS[kind]))
+        await message.reply_text(tr._(_KIND_HINTS[_message_kind(message)]))
     else:
         await message.reply_text(tr._("Druk alsjeblieft op een van de knoppen."))
-    await ask_next(context, message.chat.id, contact, round_)
+    await _ask_at(context, session, round_, items, pos)
 
 
-async def _state(svc: Services, chat_id: int, contact: Contact):
-    """(round, participation, items, pos) of a resident answering now, else None."""
-    round_ = await current_round(svc, contact)
+async def _ask_at(context, session: Session, round_: Round, items: list[Item], pos: int) -> None:
+    """Send item ``pos`` again (the open item, or the one being revisited)."""
+    svc = services(context)
+    answers = await svc.storage.answers(round_.id, session.respondent)
+    done = sum(1 for p in range(pos) if flow.is_asked(items[p], answers))
+    total = flow.progress(items, answers)[1]
+    await send_question(context, svc, session.chat_id, Translator(session.language), round_, pos,
+                        items[pos], done + 1, total)
+
+
+async def _state(context: ContextTypes.DEFAULT_TYPE, session: Session):
+    """(round, participation, items, pos) of a session answering now, else None."""
+    svc = services(context)
+    round_ = await current_round(context, session)
     if round_ is None:
         return None
-    respondent = svc.respondent(chat_id)
-    participation = await svc.storage.participation(round_.id, respondent)
-    if participation is None or participation.finished:
+    participation = await svc.storage.participation(round_.id, session.respondent)
+    if participation is None:
         return None
     items = svc.catalogue.survey_items(round_.survey)
-    pos = flow.next_position(items, await svc.storage.answers(round_.id, respondent))
+    revisit = context.chat_data.get(REVISIT)
+    if revisit and revisit[0] == round_.id:
+        return round_, participation, items, revisit[1]
+    if participation.finished:
+        return None
+    pos = flow.next_position(items, await svc.storage.answers(round_.id, session.respondent))
     if pos is None:
         return None
     return round_, participation, items, pos
 
 
-async def _no_round(message: Message, svc: Services, contact: Contact, tr: Translator) -> None:
+async def _no_round(context: ContextTypes.DEFAULT_TYPE, message: Message, session: Session, tr: Translator) -> None:
     """Tell a resident who is not answering a round what they can do."""
-    round_ = await current_round(svc, contact)
+    svc = services(context)
+    round_ = await current_round(context, session)
     if round_ is not None:
-        participation = await svc.storage.participation(round_.id, svc.respondent(message.chat.id))
+        participation = await svc.storage.participation(round_.id, session.respondent)
         if participation is None:
             await message.reply_text(
                 tr._("Er is een nieuwe vragenronde. Druk op Start om te beginnen."),
@@ -294,13 +337,9 @@ async def _no_round(message: Message, svc: Services, contact: Contact, tr: Trans
             return
         await message.reply_text(tr._("Je hebt alle vragen van deze ronde beantwoord. Dank je wel!"))
         return
+    if session.centre_code and await svc.storage.unfinished_closed_round(session.centre_code, session.respondent):
+        await message.reply_text(tr._("Deze ronde is gesloten. Dank je wel!"))
+        return
     await message.reply_text(
         tr._("Er is nu geen vragenronde. Je krijgt een bericht als er een nieuwe ronde is.")
     )
-
-
-def _lang_of(update: Update) -> str:
-    from bot.i18n import negotiate_language
-
-    user = update.effective_user
-    return negotiate_language(user.language_code if user else None)

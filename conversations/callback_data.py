@@ -12,6 +12,7 @@ Shapes:
     ``go:<round>``                        start a round (invitation button)
     ``a:<round>:<pos>:<action>``          answer item number ``pos`` of a round, where action is
                                           ``v<1-5>`` scale value, ``dk`` don't know, ``sk`` skip,
+                                          ``bk`` back to the previous item (to change an answer),
                                           ``t<k>.<mask>`` toggle option k, ``d.<mask>`` done
                                           (mask: hex bit set of the selected options)
     ``f:<y|n>``                           confirm or cancel /forget
@@ -36,7 +37,7 @@ _PATTERNS = {
     "go": re.compile(r"^go:(?P<round>\d{1,9})$"),
     "answer": re.compile(
         r"^a:(?P<round>\d{1,9}):(?P<pos>\d{1,3}):"
-        r"(?P<action>v[1-9]|dk|sk|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
+        r"(?P<action>v[1-9]|dk|sk|bk|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
     ),
     "forget": re.compile(r"^f:(?P<yes>[yn])$"),
     "noop": re.compile(r"^x$"),
@@ -110,6 +111,8 @@ def _answer_action(raw: str) -> tuple[str, int | None, int]:
         return "dont_know", None, 0
     if raw == "sk":
         return "skip", None, 0
+    if raw == "bk":
+        return "back", None, 0
     if raw.startswith("t"):
         index, mask = raw[1:].split(".")
         return "toggle", int(index), int(mask, 16)
@@ -155,6 +158,11 @@ def answer_dont_know(round_id: int, pos: int) -> str:
 def answer_skip(round_id: int, pos: int) -> str:
     """Payload of the "skip" button."""
     return _checked(f"a:{round_id}:{pos}:sk")
+
+
+def answer_back(round_id: int, pos: int) -> str:
+    """Payload of the "previous question" button."""
+    return _checked(f"a:{round_id}:{pos}:bk")
 
 
 def answer_toggle(round_id: int, pos: int, index: int, mask: int) -> str:

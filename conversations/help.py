@@ -7,7 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot.i18n import Translator
 from bot.services import services
-from conversations.answering import _lang_of
+from conversations.answering import lang_of as _lang_of
 
 
 def help_text(tr: Translator) -> str:

@@ -8,7 +8,7 @@ from telegram.ext import ContextTypes
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.services import services
 from conversations import keyboards
-from conversations.answering import _lang_of
+from conversations.answering import lang_of as _lang_of
 
 
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

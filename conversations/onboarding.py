@@ -15,6 +15,7 @@ from bot.i18n import LANGUAGE_NAMES, Translator, negotiate_language
 from bot.services import CONSENT_VERSION, services
 from conversations import answering, keyboards
 from conversations import callback_data as cd
+from conversations.session import current_round, session_for
 
 
 def consent_text(tr: Translator) -> str:
@@ -157,7 +158,8 @@ async def _continue(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id:
     contact = await svc.storage.contact(chat_id)
     if contact is None:
         return
-    round_ = await answering.current_round(svc, contact)
+    session = await session_for(context, chat_id)
+    round_ = await current_round(context, session)
     tr = Translator(contact.language)
     if round_ is None:
         if not quiet:
@@ -170,4 +172,4 @@ async def _continue(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id:
         if not quiet:
             await context.bot.send_message(chat_id, tr._("Je hebt alle vragen van deze ronde beantwoord. Dank je wel!"))
         return
-    await answering.begin(context, chat_id, contact, round_)
+    await answering.begin(context, session, round_)

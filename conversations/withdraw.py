@@ -13,7 +13,7 @@ from bot.i18n import Translator
 from bot.services import services
 from conversations import callback_data as cd
 from conversations import keyboards
-from conversations.answering import _lang_of
+from conversations.answering import lang_of as _lang_of
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

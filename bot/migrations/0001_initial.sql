@@ -80,13 +80,16 @@ CREATE TABLE outbox (
     chat_id     INTEGER NOT NULL,
     kind        TEXT NOT NULL,
     status      TEXT NOT NULL DEFAULT 'pending'
-                CHECK (status IN ('pending', 'sent', 'failed', 'blocked', 'skipped')),
+                CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'blocked', 'skipped')),
     attempts    INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
     last_error  TEXT,
+    payload     TEXT,
     created_at  TEXT NOT NULL,
     sent_at     TEXT,
     UNIQUE (round_id, chat_id, kind)
 );
+CREATE INDEX outbox_pending ON outbox(status, id);
 
 CREATE TABLE media_cache (
     picture  TEXT PRIMARY KEY,

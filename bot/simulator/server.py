@@ -23,9 +23,12 @@ With ``enforce_limits=True`` the documented flood limits answer 429.
 
 Everything runs on the caller's event loop; the public synchronous methods
 (:meth:`BotApiSimulator.inject_update`, :meth:`SimUser.send_text`, ...) must be called
-from that loop's thread. The server adds no latency of its own: sockets get
-``TCP_NODELAY`` and aiohttp writes status line, headers and body of a small response in one
-``send`` (see ``tests/test_simulator.py::test_latency``).
+from that loop's thread. The server adds no latency of its own: accepted sockets get
+``TCP_NODELAY`` (no Nagle wait on our side; aiohttp also writes status line, headers and
+body of a response in one ``send``, checked with strace) and ``TCP_QUICKACK`` re-armed on
+every request (so a client that sends headers and body in two writes without
+``TCP_NODELAY`` is not stalled ~40 ms by our delayed ACK). See the latency tests in
+``tests/test_simulator.py``.
 
 Not simulated: webhooks, inline mode (``inline_message_id`` edits answer "message to edit
 not found"), media groups, getChat, files sent by URL (Telegram would download them; here
@@ -40,7 +43,6 @@ import bisect
 import collections
 import copy
 import json
-import logging
 import math
 import mimetypes
 import re
@@ -58,8 +60,6 @@ from aiohttp import web
 from bot.simulator.entities import EntityParseError, parse_text, utf16_len
 
 __all__ = ["BotApiSimulator", "SentMessage", "SimUser"]
-
-_LOG = logging.getLogger(__name__)
 
 JSONDict = dict[str, Any]
 
@@ -639,6 +639,8 @@ class BotApiSimulator:
         uploads: Number of files received by multipart upload that created a file.
         blocked: Chat ids that currently block the bot.
         rate_limited: Number of 429 answers given by the flood limiter.
+        users: User id → :class:`SimUser`.
+        port: The bound TCP port (after :meth:`start`).
     """
 
     def __init__(
@@ -861,7 +863,8 @@ class BotApiSimulator:
         if isinstance(message_id, int):
             current = self._message_ids.get(chat["id"], 0)
             self._message_ids[chat["id"]] = max(current, message_id)
-            if message.get("from", {}).get("id") != self.bot_id:
+            sender = message.get("from")
+            if not isinstance(sender, dict) or sender.get("id") != self.bot_id:
                 self._incoming.setdefault(chat["id"], set()).add(message_id)
 
     # --------------------------------------------------------------- fault injection
@@ -1076,6 +1079,8 @@ class BotApiSimulator:
 
     @staticmethod
     def _set_nodelay(request: web.Request) -> None:
+        """Disable Nagle (``TCP_NODELAY``) and delayed ACKs (Linux ``TCP_QUICKACK``, which
+        the kernel clears again, hence per request) on the request's socket."""
         transport = request.transport
         sock = transport.get_extra_info("socket") if transport is not None else None
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
@@ -1463,6 +1468,8 @@ class BotApiSimulator:
         return self._queue[:limit]
 
     async def _delete_webhook(self, params: JSONDict) -> bool:
+        """https://core.telegram.org/bots/api#deletewebhook; ``drop_pending_updates``
+        empties the queue."""
         if _param_bool(params, "drop_pending_updates"):
             self._queue.clear()
             self._notify()
@@ -1495,6 +1502,8 @@ class BotApiSimulator:
         return key, _param_str(params, "language_code") or ""
 
     async def _set_my_commands(self, params: JSONDict) -> bool:
+        """https://core.telegram.org/bots/api#setmycommands: ≤ 100 commands, names
+        ``[a-z0-9_]{1,32}``, descriptions 1–256 chars; an empty list deletes."""
         commands = _param_json(params, "commands")
         if not isinstance(commands, list):
             raise _bad("can't parse commands JSON object")
@@ -1560,6 +1569,7 @@ class BotApiSimulator:
         )
 
     async def _send_message(self, params: JSONDict) -> JSONDict:
+        """https://core.telegram.org/bots/api#sendmessage: text 1–4096 chars after parsing."""
         chat = self._chat(params)
         text, entities = self._formatted(params, "text", "entities", limit=MAX_TEXT, required=True)
         markup = self._markup(params)
@@ -1570,6 +1580,8 @@ class BotApiSimulator:
         )  # fmt: skip
 
     async def _send_photo(self, params: JSONDict) -> JSONDict:
+        """https://core.telegram.org/bots/api#sendphoto: upload (≤ 10 MB, w + h ≤ 10000,
+        ratio ≤ 20) or a known photo ``file_id``; caption ≤ 1024 chars."""
         chat = self._chat(params)
         caption, entities = self._formatted(
             params, "caption", "caption_entities", limit=MAX_CAPTION, required=False
@@ -1584,6 +1596,8 @@ class BotApiSimulator:
         )  # fmt: skip
 
     async def _send_document(self, params: JSONDict) -> JSONDict:
+        """https://core.telegram.org/bots/api#senddocument: upload (≤ 50 MB) or a known
+        document ``file_id``; the MIME type is guessed from the name if not given."""
         chat = self._chat(params)
         caption, entities = self._formatted(
             params, "caption", "caption_entities", limit=MAX_CAPTION, required=False
@@ -1600,6 +1614,7 @@ class BotApiSimulator:
         )  # fmt: skip
 
     async def _send_chat_action(self, params: JSONDict) -> bool:
+        """https://core.telegram.org/bots/api#sendchataction (not rate-limited here)."""
         self._chat(params)
         if _param_str(params, "action") not in _CHAT_ACTIONS:
             raise _bad("wrong parameter action in request")
@@ -1637,6 +1652,8 @@ class BotApiSimulator:
         return message
 
     async def _edit_message_text(self, params: JSONDict) -> JSONDict:
+        """https://core.telegram.org/bots/api#editmessagetext; no ``reply_markup`` removes
+        the inline keyboard."""
         sent = self._editable(params)
         if sent.text is None:
             raise _bad("there is no text in the message to edit")
@@ -1647,6 +1664,7 @@ class BotApiSimulator:
         return changed
 
     async def _edit_message_caption(self, params: JSONDict) -> JSONDict:
+        """https://core.telegram.org/bots/api#editmessagecaption."""
         sent = self._editable(params)
         if sent.text is not None:
             raise _bad("there is no caption in the message to edit")
@@ -1659,6 +1677,8 @@ class BotApiSimulator:
         return changed
 
     async def _edit_message_reply_markup(self, params: JSONDict) -> JSONDict:
+        """https://core.telegram.org/bots/api#editmessagereplymarkup; an empty or absent
+        markup removes the keyboard."""
         sent = self._editable(params)
         markup = self._markup(params, inline_only=True)
         if markup is not None and not markup["inline_keyboard"]:
@@ -1668,6 +1688,8 @@ class BotApiSimulator:
         return self._apply_edit(sent, reply_markup=markup)
 
     async def _delete_message(self, params: JSONDict) -> bool:
+        """https://core.telegram.org/bots/api#deletemessage: bot messages are flagged
+        ``deleted``; the resident's messages may be deleted too (private chats)."""
         chat = self._chat(params)
         message_id = _param_int(params, "message_id")
         sent = self._find(chat["id"], message_id)
@@ -1681,6 +1703,8 @@ class BotApiSimulator:
         return True
 
     async def _answer_callback_query(self, params: JSONDict) -> bool:
+        """https://core.telegram.org/bots/api#answercallbackquery: once per query id;
+        ``text`` ≤ 200 chars."""
         query_id = _param_str(params, "callback_query_id") or ""
         if self._callbacks.get(query_id, True):
             raise _bad(_QUERY_INVALID)
@@ -1699,6 +1723,7 @@ class BotApiSimulator:
         return True
 
     async def _get_file(self, params: JSONDict) -> JSONDict:
+        """https://core.telegram.org/bots/api#getfile, for files the bot uploaded here."""
         file_id = _param_str(params, "file_id") or ""
         stored = self._files.get(file_id)
         if stored is None:
