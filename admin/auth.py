@@ -1,8 +1,9 @@
 """Who may use coordinator and admin commands.
 
-Admins are the user ids in ``ADMIN_IDS``. Commands work only in private chats; anyone
-else gets the same polite reply as for an unknown command, and the attempt is logged
-without its text.
+Admins are the user ids in ``ADMIN_IDS`` plus admins added in the chat; coordinators
+belong to one or more centres. Commands work only in private chats; anyone else gets
+the same polite reply as for an unknown command, and the attempt is logged without its
+text (issue 7).
 """
 
 from __future__ import annotations
@@ -15,25 +16,43 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
+from admin.roles import Role
 from bot.services import services
 from conversations.help import unknown_command
 
 log = logging.getLogger(__name__)
 
+StaffHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Role], Awaitable[None]]
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
-def admin_only(func: Handler) -> Handler:
-    """Run ``func`` only for an admin in a private chat; others get the unknown-command reply."""
+async def role_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Role:
+    """The role of the update's sender."""
+    user = update.effective_user
+    return await services(context).roles.role(user.id if user else None)
 
-    @functools.wraps(func)
-    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        user = update.effective_user
-        chat = update.effective_chat
-        if chat is None or chat.type != ChatType.PRIVATE or not services(context).is_admin(user and user.id):
-            log.info("Refused %s for a non-admin", func.__name__)
-            await unknown_command(update, context)
-            return
-        await func(update, context)
 
-    return wrapper
+def staff_only(*, admin: bool = False) -> Callable[[StaffHandler], Handler]:
+    """Decorator: run the handler only for coordinators (or only admins), in private chats.
+
+    The wrapped handler receives the sender's :class:`~admin.roles.Role` as third argument.
+    """
+
+    def decorate(func: StaffHandler) -> Handler:
+        @functools.wraps(func)
+        async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            chat = update.effective_chat
+            role = await role_of(update, context)
+            allowed = role.admin if admin else role.is_staff
+            if chat is None or chat.type != ChatType.PRIVATE or not allowed:
+                log.info("Refused /%s for a user without the role", func.__name__)
+                await unknown_command(update, context)
+                return
+            await func(update, context, role)
+
+        return wrapper
+
+    return decorate
+
+
+admin_only = staff_only(admin=True)

@@ -1,8 +1,13 @@
-"""Coordinator/admin chat commands: ``/rounds``, ``/export``."""
+"""Coordinator and admin commands (issue 7), one small handler per command.
+
+Every command works only in a private chat and only for its role (see
+:mod:`admin.auth`); a coordinator sees, changes and exports only their own centres.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -10,10 +15,14 @@ from pathlib import Path
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
-from admin.auth import admin_only
-from bot.i18n import Translator
-from bot.services import services
+from admin import lifecycle
+from admin.auth import admin_only, role_of, staff_only
+from admin.progress import render_progress, round_progress, shown
+from admin.roles import Role
 from bot.exports.service import export_filename, run_export
+from bot.i18n import N_, Translator, negotiate_language
+from bot.services import services
+from bot.storage import Round
 from conversations import callback_data as cd
 
 #: Export formats offered as buttons: callback code -> (service format, button label).
@@ -24,45 +33,264 @@ EXPORT_BUTTONS = {
     "book": ("codebook", "Codeboek (CSV)"),
 }
 
+#: Staff commands: (command, description, admin only).
+STAFF_COMMANDS = [
+    ("rounds", N_("rondes bekijken"), False),
+    ("newround", N_("nieuwe ronde maken"), False),
+    ("open", N_("ronde openen: /open ID"), False),
+    ("close", N_("ronde sluiten: /close ID"), False),
+    ("cancel", N_("ronde annuleren: /cancel ID"), False),
+    ("remind", N_("herinnering sturen: /remind ID"), False),
+    ("progress", N_("voortgang: /progress ID"), False),
+    ("centres", N_("centra en aantallen bewoners"), False),
+    ("qr", N_("poster met QR-code: /qr CENTRUM"), False),
+    ("interview", N_("interview afnemen voor iemand zonder telefoon"), False),
+    ("stories", N_("verhalen lezen en coderen: /stories ID"), False),
+    ("export", N_("antwoorden exporteren"), False),
+    ("chart", N_("grafiek: /chart ID"), False),
+    ("invite_coordinator", N_("code voor een coördinator: /invite_coordinator CENTRUM"), True),
+    ("add_admin", N_("beheerder toevoegen: /add_admin USER_ID"), True),
+]
+
+
+def staff_tr(update: Update) -> Translator:
+    """Translator for a coordinator/admin (from their Telegram language)."""
+    user = update.effective_user
+    return Translator(negotiate_language(user.language_code if user else None))
+
+
+def staff_commands(tr: Translator, admin: bool) -> list[tuple[str, str]]:
+    """The staff command menu ``(command, description)``."""
+    return [(name, tr._(desc)) for name, desc, only_admin in STAFF_COMMANDS if admin or not only_admin]
+
 
 def admin_commands(tr: Translator) -> list[tuple[str, str]]:
-    """The admin command menu ``(command, description)`` in the admin's language."""
-    return [
-        ("rounds", tr._("rondes bekijken")),
-        ("export", tr._("antwoorden exporteren")),
-        ("help", tr._("uitleg")),
-    ]
+    """The admin command menu (every staff command)."""
+    return staff_commands(tr, True)
 
 
-async def _tr(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Translator:
-    from bot.i18n import negotiate_language
+def staff_help(tr: Translator, role: Role) -> str:
+    """The staff part of /help."""
+    lines = [tr._("Voor coördinatoren:")]
+    lines += [f"/{name} – {desc}" for name, desc in staff_commands(tr, role.admin)]
+    return "\n".join(lines)
 
-    return Translator(negotiate_language(update.effective_user.language_code))
+
+async def _round_arg(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, tr: Translator,
+                     *, default_open: bool = False) -> Round | None:
+    """The round named by the first argument, if the user may act on it; replies otherwise."""
+    svc = services(context)
+    if not context.args:
+        if default_open:
+            for round_ in await svc.storage.rounds():
+                if role.covers(round_.centres) and round_.status in ("open", "closed"):
+                    return round_
+        await update.effective_message.reply_text(tr._("Geef het nummer van de ronde, bijvoorbeeld: /{command} 3",
+                                                       command=_command_name(update)))
+        return None
+    try:
+        round_ = await svc.storage.round(int(context.args[0].lstrip("#")))
+    except ValueError:
+        round_ = None
+    if round_ is None or not role.covers(round_.centres):
+        await update.effective_message.reply_text(tr._("Die ronde bestaat niet, of is niet van jouw centrum."))
+        return None
+    return round_
+
+
+def _command_name(update: Update) -> str:
+    text = update.effective_message.text or ""
+    return text.split()[0].lstrip("/").split("@")[0] if text.startswith("/") else ""
+
+
+# -- enrolment ---------------------------------------------------------------------------
+@admin_only
+async def invite_coordinator(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+    """Makes a one-time code (48 h) for a coordinator of a centre."""
+    svc = services(context)
+    tr = staff_tr(update)
+    if not context.args or await svc.storage.centre_name(context.args[0].lower()) is None:
+        codes = ", ".join(code for code, _ in await svc.storage.centres())
+        await update.effective_message.reply_text(tr._("Gebruik: /invite_coordinator CENTRUM. Centra: {codes}", codes=codes))
+        return
+    centre = context.args[0].lower()
+    code = await svc.roles.create_invite(centre)
+    await update.effective_message.reply_text(
+        tr._("Code voor een coördinator van {centre}: {code}\nDe coördinator stuurt: /coordinator {code}\nDe code werkt één keer en 48 uur lang.",
+             centre=await svc.storage.centre_name(centre), code=code)
+    )
+
+
+async def coordinator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Redeems a coordinator code: the sender becomes coordinator of its centre."""
+    svc = services(context)
+    tr = staff_tr(update)
+    if update.effective_chat.type != "private" or not context.args:
+        await update.effective_message.reply_text(tr._("Dit commando ken ik niet. Stuur /help voor wat ik kan."))
+        return
+    centre = await svc.roles.redeem_invite(context.args[0], update.effective_user.id, tr.language)
+    if centre is None:
+        await update.effective_message.reply_text(tr._("Deze code werkt niet (meer). Vraag een nieuwe code."))
+        return
+    from bot.app import set_staff_commands
+
+    await set_staff_commands(context.application, update.effective_user.id, tr, admin=False)
+    await update.effective_message.reply_text(
+        "✅ " + tr._("Je bent nu coördinator van {centre}. Stuur /help voor je commando's.",
+                     centre=await svc.storage.centre_name(centre))
+    )
 
 
 @admin_only
-async def rounds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Lists the rounds with survey, status and centres."""
-    svc = services(context)
-    tr = await _tr(update, context)
-    found = await svc.storage.rounds()
-    if not found:
-        await update.effective_message.reply_text(tr._("Er zijn nog geen rondes."))
+async def add_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+    """Makes a Telegram user id an admin."""
+    tr = staff_tr(update)
+    if not context.args or not context.args[0].isdigit():
+        await update.effective_message.reply_text(tr._("Gebruik: /add_admin USER_ID"))
         return
-    lines = [
-        f"#{r.id} · {r.survey} · {r.status} · {len(r.centres)} " + tr.ngettext("centrum", "centra", len(r.centres))
-        for r in found[:30]
-    ]
+    await services(context).roles.add_admin(int(context.args[0]))
+    await update.effective_message.reply_text(tr._("Toegevoegd als beheerder."))
+
+
+# -- centres -----------------------------------------------------------------------------
+@staff_only()
+async def centres(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+    """Lists centres with resident counts; admins: ``add CODE Name`` and ``rename CODE Name``."""
+    svc = services(context)
+    tr = staff_tr(update)
+    args = context.args or []
+    if args and args[0] in ("add", "rename"):
+        if not role.admin:
+            await update.effective_message.reply_text(tr._("Alleen beheerders kunnen centra toevoegen of hernoemen."))
+            return
+        if len(args) < 3 or not cd.parse(cd.centre(args[1].lower()[:32], "nl")):
+            await update.effective_message.reply_text(tr._("Gebruik: /centres add CODE Naam, of /centres rename CODE Naam"))
+            return
+        code, name = args[1].lower(), " ".join(args[2:])[:80]
+        ok = await svc.storage.upsert_centre(code, name, create=args[0] == "add")
+        await update.effective_message.reply_text(tr._("Opgeslagen.") if ok else tr._("Dat centrum bestaat niet, of bestaat al."))
+        return
+    counts = await svc.storage.resident_counts()
+    k = svc.settings.min_cell_size
+    lines = [tr._("Centra (aantal deelnemende bewoners):")]
+    for code, name in await svc.storage.centres():
+        if code in role.centres:
+            lines.append(f"• {name} ({code}): {shown(counts.get(code, 0), k)}")
     await update.effective_message.reply_text("\n".join(lines))
 
 
-@admin_only
-async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@staff_only()
+async def qr(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+    """Sends a printable PNG poster with the centre's deep-link QR code."""
+    from admin.poster import make_poster
+    from bot.survey.models import LANGUAGES
+
+    svc = services(context)
+    tr = staff_tr(update)
+    own = sorted(role.centres)
+    code = (context.args[0].lower() if context.args else (own[0] if len(own) == 1 else None))
+    if code is None or code not in role.centres:
+        await update.effective_message.reply_text(tr._("Gebruik: /qr CENTRUM. Jouw centra: {codes}", codes=", ".join(own)))
+        return
+    name = await svc.storage.centre_name(code)
+    link = f"https://t.me/{context.bot.username}?start={code}"
+    lines = {lang: Translator(lang)._("Scan en vertel je verhaal") for lang in LANGUAGES}
+    png = await asyncio.to_thread(make_poster, name, link, lines)
+    await update.effective_message.reply_document(
+        document=io.BytesIO(png), filename=f"buurtstem-poster-{code}.png", caption=link
+    )
+
+
+# -- rounds ------------------------------------------------------------------------------
+@staff_only()
+async def rounds(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+    """Lists the rounds of the user's centres with their status."""
+    svc = services(context)
+    tr = staff_tr(update)
+    found = [r for r in await svc.storage.rounds() if role.covers(r.centres)]
+    if not found:
+        await update.effective_message.reply_text(tr._("Er zijn nog geen rondes. Maak er een met /newround."))
+        return
+    lines = [lifecycle.round_label(r, tr, svc.settings.tz) for r in found[:30]]
+    await update.effective_message.reply_text("\n".join(lines))
+
+
+@staff_only()
+async def open_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+    """Opens a round now and invites its residents."""
+    tr = staff_tr(update)
+    round_ = await _round_arg(update, context, role, tr)
+    if round_ is None:
+        return
+    if round_.status in ("closed", "cancelled"):
+        await update.effective_message.reply_text(tr._("Deze ronde is al gesloten."))
+        return
+    await lifecycle.open_round(context.application, round_.id)
+    await lifecycle.announce_progress(context.application, update.effective_chat.id, tr.language, round_.id, "invite")
+
+
+@staff_only()
+async def close(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+    """Closes a round: no more answers."""
+    tr = staff_tr(update)
+    round_ = await _round_arg(update, context, role, tr)
+    if round_ is None:
+        return
+    await lifecycle.close_round(context.application, round_.id, "closed")
+    await update.effective_message.reply_text(tr._("Ronde {round} is gesloten.", round=round_.id))
+
+
+@staff_only()
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+    """Cancels a round."""
+    tr = staff_tr(update)
+    round_ = await _round_arg(update, context, role, tr)
+    if round_ is None:
+        return
+    await lifecycle.close_round(context.application, round_.id, "cancelled")
+    await update.effective_message.reply_text(tr._("Ronde {round} is geannuleerd.", round=round_.id))
+
+
+@staff_only()
+async def remind(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+    """Reminds residents who have not finished the round."""
+    tr = staff_tr(update)
+    round_ = await _round_arg(update, context, role, tr)
+    if round_ is None:
+        return
+    if not round_.is_open:
+        await update.effective_message.reply_text(tr._("Deze ronde is niet open."))
+        return
+    queued = await lifecycle.remind(context.application, round_.id)
+    await update.effective_message.reply_text(
+        tr.ngettext("{n} herinnering klaargezet.", "{n} herinneringen klaargezet.", queued)
+    )
+
+
+@staff_only()
+async def progress_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+    """Shows counts for a round: invited, started, finished, per language, per item."""
+    svc = services(context)
+    tr = staff_tr(update)
+    round_ = await _round_arg(update, context, role, tr, default_open=True)
+    if round_ is None:
+        return
+    counts = await round_progress(svc.storage, round_.id)
+    items = [i.id for i in svc.catalogue.survey_items(round_.survey)]
+    label = lifecycle.round_label(round_, tr, svc.settings.tz)
+    await update.effective_message.reply_text(
+        render_progress(counts, label, items, tr, svc.settings.min_cell_size)
+    )
+
+
+# -- export and chart --------------------------------------------------------------------
+@staff_only()
+async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
     """Asks which round to export (then which format)."""
     svc = services(context)
-    tr = await _tr(update, context)
+    tr = staff_tr(update)
     buttons = [[InlineKeyboardButton(tr._("Alle rondes"), callback_data=cd.export(None))]]
-    for r in (await svc.storage.rounds())[:10]:
+    for r in [r for r in await svc.storage.rounds() if role.covers(r.centres)][:10]:
         buttons.append([InlineKeyboardButton(f"#{r.id} · {r.survey} · {r.status}", callback_data=cd.export(r.id))])
     await update.effective_message.reply_text(
         tr._("Welke ronde wil je exporteren?"), reply_markup=InlineKeyboardMarkup(buttons)
@@ -73,10 +301,16 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     """Second step: pick a format; third step: build the file and send it as a document."""
     query = update.callback_query
     svc = services(context)
-    tr = await _tr(update, context)
-    if not svc.is_admin(update.effective_user.id):
+    tr = staff_tr(update)
+    role = await role_of(update, context)
+    if not role.is_staff:
         await query.answer(tr._("Deze knop werkt niet meer."))
         return
+    if cb.round_id is not None:
+        round_ = await svc.storage.round(cb.round_id)
+        if round_ is None or not role.covers(round_.centres):
+            await query.answer(tr._("Deze knop werkt niet meer."))
+            return
     if cb.action is None:
         await query.answer()
         await query.edit_message_text(
@@ -96,20 +330,65 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         result = await asyncio.to_thread(
             run_export, settings.database_path, svc.catalogue, out, fmt=fmt, tz=settings.tz,
             round_ids=None if cb.round_id is None else [cb.round_id],
+            centres=None if role.admin else sorted(role.centres),
             min_cell_size=settings.min_cell_size,
         )
+        caption = (tr.ngettext("{n} antwoord", "{n} antwoorden", result.rows)
+                   + " · " + tr.ngettext("{n} deelnemer", "{n} deelnemers", result.respondents))
         with out.open("rb") as fh:
-            await context.bot.send_document(
-                query.message.chat.id, document=fh, filename=name,
-                caption=tr.ngettext("{n} antwoord", "{n} antwoorden", result.rows)
-                + " · " + tr.ngettext("{n} deelnemer", "{n} deelnemers", result.respondents),
-            )
+            await context.bot.send_document(query.message.chat.id, document=fh, filename=name, caption=caption)
     await query.edit_message_reply_markup(reply_markup=None)
 
 
+@staff_only()
+async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+    """Sends the indicator chart of a round (bars under 5 answers are not drawn)."""
+    from bot.charts import draw_indicator_chart
+    from bot.exports.query import connect_readonly, iter_answer_rows
+    from bot.exports.summary import indicator_summary
+
+    svc = services(context)
+    tr = staff_tr(update)
+    round_ = await _round_arg(update, context, role, tr, default_open=True)
+    if round_ is None:
+        return
+    settings = svc.settings
+
+    def draw(out: Path) -> Path:
+        conn = connect_readonly(settings.database_path)
+        try:
+            rows = list(iter_answer_rows(conn, svc.catalogue, tz=settings.tz, round_ids=[round_.id],
+                                         centres=None if role.admin else sorted(role.centres)))
+        finally:
+            conn.close()
+        summary = indicator_summary(rows, svc.catalogue, k=settings.min_cell_size)
+        return draw_indicator_chart(summary, svc.catalogue, out, k=settings.min_cell_size,
+                                    language="nl" if tr.language == "nl" else "en")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = await asyncio.to_thread(draw, Path(tmp) / f"buurtstem-ronde-{round_.id}.png")
+        with path.open("rb") as fh:
+            await update.effective_message.reply_document(document=fh, filename=path.name)
+
+
 def handlers() -> list[BaseHandler]:
-    """The admin command handlers, registered in group 0 before the unknown-command reply."""
+    """The staff command handlers, registered in group 0 before the unknown-command reply."""
+    from admin import interview, wizard
+
     return [
+        CommandHandler("coordinator", coordinator),
+        CommandHandler("invite_coordinator", invite_coordinator),
+        CommandHandler("add_admin", add_admin),
+        CommandHandler("centres", centres),
+        CommandHandler("qr", qr),
         CommandHandler("rounds", rounds),
+        CommandHandler("newround", wizard.newround),
+        CommandHandler("open", open_),
+        CommandHandler("close", close),
+        CommandHandler("cancel", cancel),
+        CommandHandler("remind", remind),
+        CommandHandler("progress", progress_),
+        CommandHandler("interview", interview.interview),
         CommandHandler("export", export),
+        CommandHandler("chart", chart),
     ]

@@ -1,45 +1,92 @@
 """Round scheduling: the database is the source of truth; jobs are rebuilt at start-up.
 
-A round whose opening or closing time passed while the bot was down is opened or
-closed at start (DESIGN.md, "Rounds and scheduling").
+One repeating job (python-telegram-bot's JobQueue, i.e. APScheduler) checks the database
+every :data:`TICK`: rounds whose opening time has come are opened (and invite), rounds
+past their closing time are closed, planned reminders are queued, and free text of
+rounds closed more than ``RETENTION_DAYS`` ago is purged. A round that should have opened
+or closed while the bot was down is caught up at start (DESIGN.md, "Rounds and
+scheduling"). All times are time-zone aware (stored in UTC).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
 
+from admin import lifecycle
 from bot.storage import utcnow
 
 log = logging.getLogger(__name__)
 
-#: How often the scheduler checks the database for rounds due to open or close.
+#: How often the scheduler checks the database.
 TICK = timedelta(seconds=30)
 
 
-async def apply_due(application: Application) -> tuple[list[int], list[int]]:
-    """Open scheduled rounds whose time has come and close open rounds past their end.
+@dataclass
+class DueReport:
+    """What one check did (round ids)."""
 
-    Returns:
-        ``(opened, closed)`` round ids.
-    """
-    storage = application.bot_data["services"].storage
-    now = utcnow()
-    opened, closed = [], []
+    opened: list[int] = field(default_factory=list)
+    closed: list[int] = field(default_factory=list)
+    reminded: list[int] = field(default_factory=list)
+    purged: list[int] = field(default_factory=list)
+
+
+async def apply_due(application: Application, now: datetime | None = None) -> DueReport:
+    """Open, close, remind and purge whatever is due at ``now`` (default: the current time)."""
+    svc = application.bot_data["services"]
+    storage = svc.storage
+    now = now or utcnow()
+    report = DueReport()
     for round_ in await storage.rounds():
         if round_.status == "scheduled" and round_.opens_at and round_.opens_at <= now:
-            await storage.set_round_status(round_.id, "open")
-            opened.append(round_.id)
+            if round_.closes_at and round_.closes_at <= now:
+                await lifecycle.close_round(application, round_.id, "closed")
+                report.closed.append(round_.id)
+                continue
+            await lifecycle.open_round(application, round_.id)
+            report.opened.append(round_.id)
         elif round_.status == "open" and round_.closes_at and round_.closes_at <= now:
-            await storage.set_round_status(round_.id, "closed")
-            closed.append(round_.id)
-    for round_id in opened:
-        log.info("Opened round %s", round_id)
-    for round_id in closed:
-        log.info("Closed round %s", round_id)
-    return opened, closed
+            await lifecycle.close_round(application, round_.id, "closed")
+            report.closed.append(round_.id)
+    async with storage.db.execute(
+        "SELECT id, closes_at, remind_days_before FROM rounds WHERE status = 'open'"
+        " AND remind_days_before IS NOT NULL AND reminded_at IS NULL AND closes_at IS NOT NULL"
+    ) as cur:
+        planned = await cur.fetchall()
+    for round_id, closes_at, days in planned:
+        if datetime.fromisoformat(closes_at) - timedelta(days=days) <= now:
+            await lifecycle.remind(application, round_id)
+            async with storage.transaction() as db:
+                await db.execute("UPDATE rounds SET reminded_at = ? WHERE id = ?", (now.isoformat(), round_id))
+            report.reminded.append(round_id)
+    report.purged = await purge_free_text(storage, svc.settings.retention_days, now)
+    for name in ("opened", "closed", "reminded", "purged"):
+        if getattr(report, name):
+            log.info("Rounds %s: %s", name, getattr(report, name))
+    return report
+
+
+async def purge_free_text(storage, retention_days: int, now: datetime) -> list[int]:
+    """Delete the free text of rounds closed more than ``retention_days`` ago.
+
+    Storage limitation (GDPR art. 5(1)(e)): stories are kept only as long as needed.
+    Scale answers and card picks stay. Returns the purged round ids.
+    """
+    cutoff = (now - timedelta(days=retention_days)).isoformat()
+    async with storage.db.execute(
+        "SELECT id FROM rounds WHERE status IN ('closed', 'cancelled') AND closed_at IS NOT NULL"
+        " AND closed_at <= ? AND text_purged_at IS NULL", (cutoff,),
+    ) as cur:
+        due = [row[0] for row in await cur.fetchall()]
+    for round_id in due:
+        async with storage.transaction() as db:
+            await db.execute("UPDATE answers SET text = NULL WHERE round_id = ? AND text IS NOT NULL", (round_id,))
+            await db.execute("UPDATE rounds SET text_purged_at = ? WHERE id = ?", (now.isoformat(), round_id))
+    return due
 
 
 async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -47,7 +94,7 @@ async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_startup(application: Application) -> None:
-    """Catch up on rounds due while the bot was down, then check every :data:`TICK`."""
+    """Catch up on what was due while the bot was down, then check every :data:`TICK`."""
     await apply_due(application)
     if application.job_queue is not None:
         application.job_queue.run_repeating(_tick, interval=TICK, first=TICK, name="rounds")

@@ -144,7 +144,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 # -- lifecycle -------------------------------------------------------------------------
 async def set_commands(application: Application) -> None:
-    """Sets the resident command menu per language (``setMyCommands`` with ``language_code``)."""
+    """Sets the command menus: residents' per language (``setMyCommands`` with
+    ``language_code``) for all private chats, staff commands per staff chat only, so
+    residents never see them."""
     bot = application.bot
     for lang in Catalogue.languages:
         tr = Translator(lang)
@@ -153,17 +155,23 @@ async def set_commands(application: Application) -> None:
             commands, scope=BotCommandScopeAllPrivateChats(),
             language_code=None if lang == DEFAULT_LANGUAGE else lang,
         )
-    from admin.commands import admin_commands
-
     svc = services_of(application)
     for admin_id in svc.settings.admin_ids:
-        try:
-            await bot.set_my_commands(
-                [BotCommand(n, d) for n, d in admin_commands(Translator(DEFAULT_LANGUAGE))],
-                scope=BotCommandScopeChat(admin_id),
-            )
-        except TelegramError:
-            log.warning("Could not set the admin command menu for one admin")
+        await set_staff_commands(application, admin_id, Translator(DEFAULT_LANGUAGE), admin=True)
+    for user_id in await svc.roles.coordinator_ids():
+        await set_staff_commands(application, user_id, Translator(DEFAULT_LANGUAGE), admin=False)
+
+
+async def set_staff_commands(application: Application, user_id: int, tr: Translator, *, admin: bool) -> None:
+    """Set the command menu of one staff member's private chat (resident + staff commands)."""
+    from admin.commands import staff_commands
+
+    commands = [BotCommand(name, tr._(desc)) for name, desc in RESIDENT_COMMANDS]
+    commands += [BotCommand(name, desc[:256]) for name, desc in staff_commands(tr, admin)]
+    try:
+        await application.bot.set_my_commands(commands, scope=BotCommandScopeChat(user_id))
+    except TelegramError:
+        log.warning("Could not set the staff command menu for one staff member")
 
 
 def services_of(application: Application) -> Services:
@@ -194,11 +202,24 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         await store.seed_centres(cat.centres)
         application.bot_data["services"] = Services(settings=settings, storage=store, catalogue=cat)
         await set_commands(application)
-        from admin import scheduling
+        from admin import lifecycle, scheduling
+        from bot.outbox import OutboxSender
 
+        async def render(row):
+            return await lifecycle.render(application, row)
+
+        async def on_progress(round_id, kind, status):
+            await lifecycle.report_progress(application, round_id, kind, status)
+
+        sender = OutboxSender(application.bot, store, render, on_progress=on_progress)
+        application.bot_data["outbox"] = sender
+        sender.start()
         await scheduling.on_startup(application)
 
     async def post_shutdown(application: Application) -> None:
+        sender = application.bot_data.pop("outbox", None)
+        if sender is not None:
+            await sender.stop()
         svc = application.bot_data.get("services")
         if svc is not None and storage is None:
             await svc.storage.close()

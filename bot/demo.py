@@ -136,6 +136,11 @@ async def simulate_resident(
             user.press(prompt, next(d for d in data if d.startswith(f"ce:{centre}:")))
         elif any(d.startswith("go:") for d in data):
             user.press(prompt, data[0])
+        elif any(d.endswith(":ok") for d in data):
+            user.press(prompt, next(d for d in data if d.endswith(":ok")))
+        elif any(d.endswith(":fy") for d in data):
+            flag = ":fy" if rng.random() < 0.6 else ":fn"
+            user.press(prompt, next(d for d in data if d.endswith(flag)))
         elif any(":v" in d for d in data):
             values = [d for d in data if ":v" in d]
             weights = [1, 2, 3, 4, 5][: len(values)]
@@ -256,6 +261,7 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
                 files = await coordinator_export(sim, out_dir)
                 await application.updater.stop()
                 await application.stop()
+                await application.post_shutdown(application)
             await storage.close()
         conn = sqlite3.connect(db_path)
         summary.answers = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
@@ -319,4 +325,5 @@ async def run_terminal(*, language: str = "nl", survey: str = "short", db: str |
                 await run_terminal_chat(sim, user)
                 await application.updater.stop()
                 await application.stop()
+                await application.post_shutdown(application)
             await storage.close()

@@ -29,6 +29,13 @@ class Services:
     storage: Storage
     catalogue: Catalogue
 
+    @property
+    def roles(self):
+        """Role queries (:class:`admin.roles.Roles`)."""
+        from admin.roles import Roles
+
+        return Roles(self.storage, self.settings.admin_ids)
+
     def respondent(self, chat_id: int) -> str:
         """The stored pseudonym of a chat (HMAC-SHA256 with ``PSEUDONYM_SECRET``)."""
         secret = self.settings.pseudonym_secret.get_secret_value().encode()

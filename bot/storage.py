@@ -210,6 +210,25 @@ class Storage:
         )
         return row["name"] if row else None
 
+    async def upsert_centre(self, code: str, name: str, *, create: bool) -> bool:
+        """Add a centre (``create``) or rename one. False if it exists (add) or not (rename)."""
+        async with self.transaction() as db:
+            if create:
+                cur = await db.execute(
+                    "INSERT OR IGNORE INTO centres (code, name, created_at) VALUES (?, ?, ?)",
+                    (code, name, _iso(utcnow())),
+                )
+            else:
+                cur = await db.execute("UPDATE centres SET name = ? WHERE code = ?", (name, code))
+            return cur.rowcount > 0
+
+    async def resident_counts(self) -> dict[str, int]:
+        """Centre code -> number of opted-in residents."""
+        rows = await self._fetchall(
+            "SELECT centre_code, COUNT(*) FROM contacts WHERE opted_in = 1 GROUP BY centre_code"
+        )
+        return {r[0]: r[1] for r in rows}
+
     # -- contacts --------------------------------------------------------------------
     async def contact(self, chat_id: int) -> Contact | None:
         """The contact of a chat, or None if the resident never consented (or forgot)."""
@@ -342,6 +361,16 @@ class Storage:
             (centre_code,),
         )
         return await self.round(row["id"]) if row else None
+
+    async def set_round_plan(
+        self, round_id: int, *, remind_days_before: int | None, created_by: int | None
+    ) -> None:
+        """Store a round's reminder plan (days before closing) and its creator."""
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE rounds SET remind_days_before = ?, created_by = ? WHERE id = ?",
+                (remind_days_before, created_by, round_id),
+            )
 
     async def unfinished_closed_round(self, centre_code: str, respondent: str) -> bool:
         """True if the respondent started, but did not finish, a now closed round of the centre."""

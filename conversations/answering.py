@@ -28,8 +28,12 @@ from conversations.session import Session, current_round, session_for
 
 log = logging.getLogger(__name__)
 
-#: chat_data key of the item a resident went back to (round id, position).
+#: chat_data key of the item a resident went back to, or whose read-back is open
+#: (round id, position).
 REVISIT = "revisit"
+
+#: Story items whose text is shown back for checking (MSC read-back, issue 6).
+READBACK_ITEMS = frozenset({"msc.change_self", "msc.change_neighbourhood", "msc.why"})
 
 
 def lang_of(update: Update) -> str:
@@ -134,6 +138,9 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     participation = await svc.storage.participation(round_.id, session.respondent)
     items = svc.catalogue.survey_items(round_.survey)
     answers = await svc.storage.answers(round_.id, session.respondent)
+    if participation is not None and cb.action in ("confirm", "fix", "feedback_yes", "feedback_no"):
+        await _on_readback(update, context, cb, session, round_, items, answers, tr)
+        return
     pos = flow.next_position(items, answers)
     if participation is None or cb.pos not in _allowed_positions(context, round_.id, pos):
         await query.answer(tr._("Deze knop werkt niet meer."))
@@ -244,6 +251,52 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         notes.append("✂️ " + tr._("Je antwoord was erg lang. Ik heb de eerste {limit} tekens bewaard.", limit=tr.number(item.max_length)))
     if notes:
         await message.reply_text("\n\n".join(notes))
+    if item.id in READBACK_ITEMS:
+        context.chat_data[REVISIT] = (round_.id, pos)
+        await message.reply_text(
+            tr._("Je schreef:") + f"\n\n«{text}»\n\n" + tr._("Klopt dit? Typ een betere versie, of druk op Klopt."),
+            reply_markup=keyboards.readback(tr, round_.id, pos),
+        )
+        return
+    await ask_next(context, session, round_)
+
+
+async def _on_readback(update, context, cb: cd.Callback, session: Session, round_: Round,
+                       items: list[Item], answers, tr: Translator) -> None:
+    """Read-back buttons: confirm or fix a story; then (once) the feedback opt-in question."""
+    query = update.callback_query
+    svc = services(context)
+    if cb.pos is None or cb.pos >= len(items) or items[cb.pos].id not in answers:
+        await query.answer(tr._("Deze knop werkt niet meer."))
+        return
+    item = items[cb.pos]
+    if cb.action == "fix":
+        context.chat_data[REVISIT] = (round_.id, cb.pos)
+        await query.answer()
+        await _edit_markup(query, None)
+        await context.bot.send_message(session.chat_id, "✏️ " + tr._("Typ je nieuwe versie."))
+        return
+    if cb.action == "confirm":
+        revisit = context.chat_data.get(REVISIT)
+        if revisit and revisit[0] == round_.id:
+            context.chat_data.pop(REVISIT, None)
+        await query.answer()
+        await _edit_markup(query, keyboards.chosen(tr._("Klopt")))
+        contact = await svc.storage.contact(session.chat_id) if session.mode == "self" else None
+        if item.id == "msc.why" and contact is not None and not contact.feedback_opt_in:
+            await context.bot.send_message(
+                session.chat_id,
+                tr._("Het ontmoetingscentrum leest de verhalen en kiest de verhalen die het meest laten zien wat er verandert. Wil je daarna één bericht krijgen over wat er gekozen is, en waarom?"),
+                reply_markup=keyboards.feedback_opt_in(tr, round_.id, cb.pos),
+            )
+            return
+        await ask_next(context, session, round_)
+        return
+    yes = cb.action == "feedback_yes"
+    if session.mode == "self":
+        await svc.storage.update_contact(session.chat_id, feedback_opt_in=yes)
+    await query.answer()
+    await _edit_markup(query, keyboards.chosen(tr._("Ja, graag") if yes else tr._("Nee, dank je")))
     await ask_next(context, session, round_)
 
 

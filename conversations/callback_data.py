@@ -13,10 +13,13 @@ Shapes:
     ``a:<round>:<pos>:<action>``          answer item number ``pos`` of a round, where action is
                                           ``v<1-5>`` scale value, ``dk`` don't know, ``sk`` skip,
                                           ``bk`` back to the previous item (to change an answer),
+                                          ``ok``/``fx`` read-back: the story is right / fix it,
+                                          ``fy``/``fn`` feedback opt-in yes / no,
                                           ``t<k>.<mask>`` toggle option k, ``d.<mask>`` done
                                           (mask: hex bit set of the selected options)
     ``f:<y|n>``                           confirm or cancel /forget
     ``x``                                 a finished button (does nothing)
+    ``ad:<verb>:<arg>``                   coordinator/admin wizards (new round, interview…)
     ``ex:<round|all>[:<fmt>]``            coordinator export: pick a round, then a format
                                           (``csv``, ``nl`` = excel-nl CSV, ``xlsx``, ``book`` = codebook)
 """
@@ -37,10 +40,11 @@ _PATTERNS = {
     "go": re.compile(r"^go:(?P<round>\d{1,9})$"),
     "answer": re.compile(
         r"^a:(?P<round>\d{1,9}):(?P<pos>\d{1,3}):"
-        r"(?P<action>v[1-9]|dk|sk|bk|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
+        r"(?P<action>v[1-9]|dk|sk|bk|ok|fx|fy|fn|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
     ),
     "forget": re.compile(r"^f:(?P<yes>[yn])$"),
     "noop": re.compile(r"^x$"),
+    "admin": re.compile(r"^ad:(?P<verb>[a-z]{1,12}):(?P<arg>[A-Za-z0-9_.*>-]{0,48})$"),
     "export": re.compile(r"^ex:(?P<round>all|\d{1,9})(?::(?P<fmt>csv|nl|xlsx|book))?$"),
 }
 
@@ -88,6 +92,8 @@ def parse(data: str | None) -> Callback | None:
                 kind, round_id=int(groups["round"]), pos=int(groups["pos"]),
                 action=action, value=value, mask=mask,
             )
+        if kind == "admin":
+            return Callback(kind, action=groups["verb"], centre=groups["arg"])
         if kind == "export":
             raw_round = groups["round"]
             return Callback(
@@ -113,6 +119,8 @@ def _answer_action(raw: str) -> tuple[str, int | None, int]:
         return "skip", None, 0
     if raw == "bk":
         return "back", None, 0
+    if raw in ("ok", "fx", "fy", "fn"):
+        return {"ok": "confirm", "fx": "fix", "fy": "feedback_yes", "fn": "feedback_no"}[raw], None, 0
     if raw.startswith("t"):
         index, mask = raw[1:].split(".")
         return "toggle", int(index), int(mask, 16)
@@ -165,6 +173,11 @@ def answer_back(round_id: int, pos: int) -> str:
     return _checked(f"a:{round_id}:{pos}:bk")
 
 
+def answer_flag(round_id: int, pos: int, flag: str) -> str:
+    """Payload of a read-back or feedback button (``ok``, ``fx``, ``fy``, ``fn``)."""
+    return _checked(f"a:{round_id}:{pos}:{flag}")
+
+
 def answer_toggle(round_id: int, pos: int, index: int, mask: int) -> str:
     """Payload of an option toggle; ``mask`` is the selection shown when it was drawn."""
     return _checked(f"a:{round_id}:{pos}:t{index}.{mask:x}")
@@ -178,6 +191,11 @@ def answer_done(round_id: int, pos: int, mask: int) -> str:
 def forget(yes: bool) -> str:
     """Payload of the /forget confirmation buttons."""
     return _checked(f"f:{'y' if yes else 'n'}")
+
+
+def admin(verb: str, arg: str = "") -> str:
+    """Payload of a coordinator/admin button: ``ad:<verb>:<arg>``."""
+    return _checked(f"ad:{verb}:{arg}")
 
 
 def export(round_id: int | None, fmt: str | None = None) -> str:

@@ -30,8 +30,15 @@ async def _tr(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Translator:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Lists the commands."""
-    await update.effective_message.reply_text(help_text(await _tr(update, context)))
+    """Lists the commands (and, for coordinators and admins, theirs)."""
+    from admin.auth import role_of
+    from admin.commands import staff_help, staff_tr
+
+    text = help_text(await _tr(update, context))
+    role = await role_of(update, context)
+    if role.is_staff:
+        text += "\n\n" + staff_help(staff_tr(update), role)
+    await update.effective_message.reply_text(text)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

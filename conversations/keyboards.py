@@ -55,10 +55,18 @@ def start_round(tr: Translator, round_id: int) -> InlineKeyboardMarkup:
     )
 
 
+def _back_row(tr: Translator, round_id: int, pos: int) -> list[list[InlineKeyboardButton]]:
+    """A "previous question" row (not on the first question)."""
+    if pos == 0:
+        return []
+    return [[InlineKeyboardButton("↩️ " + tr._("Vorige vraag"), callback_data=cd.answer_back(round_id, pos))]]
+
+
 def skip(tr: Translator, round_id: int, pos: int) -> InlineKeyboardMarkup:
-    """The Skip button under a free-text question."""
+    """The Skip button under a free-text question (and "previous question")."""
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton("⏭️ " + tr._("Overslaan"), callback_data=cd.answer_skip(round_id, pos))]]
+        + _back_row(tr, round_id, pos)
     )
 
 
@@ -75,7 +83,7 @@ def scale(scale_: Scale, tr: Translator, round_id: int, pos: int) -> InlineKeybo
             InlineKeyboardButton("⏭️ " + scale_.skip[lang], callback_data=cd.answer_skip(round_id, pos)),
         ]
     )
-    return InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup(rows + _back_row(tr, round_id, pos))
 
 
 def choices(item: Item, tr: Translator, round_id: int, pos: int, mask: int) -> InlineKeyboardMarkup:
@@ -98,7 +106,27 @@ def choices(item: Item, tr: Translator, round_id: int, pos: int, mask: int) -> I
             InlineKeyboardButton("⏭️ " + tr._("Overslaan"), callback_data=cd.answer_skip(round_id, pos)),
         ]
     )
-    return InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup(rows + _back_row(tr, round_id, pos))
+
+
+def readback(tr: Translator, round_id: int, pos: int) -> InlineKeyboardMarkup:
+    """Buttons under a story shown back: it is right / change it."""
+    return InlineKeyboardMarkup(
+        [[
+            InlineKeyboardButton("✅ " + tr._("Klopt"), callback_data=cd.answer_flag(round_id, pos, "ok")),
+            InlineKeyboardButton("✏️ " + tr._("Aanpassen"), callback_data=cd.answer_flag(round_id, pos, "fx")),
+        ]]
+    )
+
+
+def feedback_opt_in(tr: Translator, round_id: int, pos: int) -> InlineKeyboardMarkup:
+    """Yes / no to hearing which stories the panel chose."""
+    return InlineKeyboardMarkup(
+        [[
+            InlineKeyboardButton("👍 " + tr._("Ja, graag"), callback_data=cd.answer_flag(round_id, pos, "fy")),
+            InlineKeyboardButton("👋 " + tr._("Nee, dank je"), callback_data=cd.answer_flag(round_id, pos, "fn")),
+        ]]
+    )
 
 
 def chosen(label: str) -> InlineKeyboardMarkup:

@@ -66,6 +66,7 @@ class BotHarness:
             return
         await self.application.updater.stop()
         await self.application.stop()
+        await self.application.post_shutdown(self.application)  # run_polling() would call it
         await self.application.shutdown()
         await self.storage.close()
         self.application = None

@@ -53,6 +53,17 @@ def current_question(user):
     return last_with(user, "a:")
 
 
+async def confirm_readbacks(sim, user) -> None:
+    """Press "right" on a story read-back and "no" on the feedback question, if shown."""
+    for _ in range(3):
+        data = data_of(user.last)
+        flag = next((d for d in data if d.endswith((":ok", ":fn"))), None)
+        if flag is None:
+            return
+        user.press(user.last, flag)
+        await settle(sim)
+
+
 async def answer_all_text(sim, user, texts: list[str]) -> None:
     """Answer text questions with ``texts`` in turn, skipping button questions' choices."""
     for text in texts:
@@ -68,6 +79,7 @@ async def answer_all_text(sim, user, texts: list[str]) -> None:
         else:
             user.send_text(text)
         await settle(sim)
+        await confirm_readbacks(sim, user)
 
 
 async def test_nothing_stored_before_consent_and_no_ends_politely(sim, harness):
@@ -126,6 +138,7 @@ async def test_restart_between_questions_resumes_without_loss_or_double(sim, har
     await harness.restart()
     user.send_text("Ik ken nu mijn buren.")
     await settle(sim)
+    await confirm_readbacks(sim, user)
     stored = db_rows(harness, "SELECT item_id, text FROM answers ORDER BY id")
     assert stored == [("msc.contact", "Via de buren."), ("msc.change_self", "Ik ken nu mijn buren.")]
     assert "msc.change_neighbourhood" == catalogue().survey_items("praatplaat")[2].id
@@ -181,8 +194,10 @@ async def test_stale_forged_and_double_tapped_callbacks_store_nothing(sim, harne
     # short: change_self (text), why (text), then a picture question
     user.send_text("Ik ben minder alleen.")
     await settle(sim)
+    await confirm_readbacks(sim, user)
     user.send_text("Omdat het fijn is.")
     await settle(sim)
+    await confirm_readbacks(sim, user)
     q = current_question(user)
     assert q.photo_file_id
     value = next(d for d in data_of(q) if d.endswith(":v4"))

@@ -1,0 +1,79 @@
+"""``/interview``: a coordinator enters a round for a resident without a phone.
+
+Like the paper interview sheet: the coordinator reads the questions aloud and enters
+the answers. They are stored with ``mode = "assisted"`` under a fresh pseudonym; no
+contact is created (issue 7). ``/interview stop`` leaves assisted mode.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from admin.auth import role_of, staff_only
+from admin.roles import Role
+from bot.i18n import LANGUAGE_NAMES
+from bot.services import services
+from conversations import answering
+from conversations import callback_data as cd
+from conversations.session import end_assisted, start_assisted
+
+
+@staff_only()
+async def interview(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+    """Asks which open round the interview is for."""
+    from admin.commands import staff_tr
+
+    svc = services(context)
+    tr = staff_tr(update)
+    if context.args and context.args[0] == "stop":
+        end_assisted(context)
+        await update.effective_message.reply_text(tr._("Interview gestopt."))
+        return
+    rounds = [r for r in await svc.storage.rounds() if r.is_open and set(r.centres) & role.centres]
+    if not rounds:
+        await update.effective_message.reply_text(tr._("Er is geen open ronde voor jouw centrum."))
+        return
+    buttons = [[InlineKeyboardButton(f"#{r.id} · {r.survey}", callback_data=cd.admin("ivr", str(r.id)))] for r in rounds[:10]]
+    await update.effective_message.reply_text(
+        tr._("Interview voor iemand zonder telefoon. Voor welke ronde?"), reply_markup=InlineKeyboardMarkup(buttons)
+    )
+
+
+async def on_interview(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+    """Round → centre → language → the questions, in this chat, in assisted mode."""
+    from admin.commands import staff_tr
+
+    query = update.callback_query
+    svc = services(context)
+    tr = staff_tr(update)
+    role = await role_of(update, context)
+    verb, arg = cb.action, cb.centre or ""
+    parts = arg.split(".")
+    round_ = await svc.storage.round(int(parts[0])) if parts[0].isdigit() else None
+    if not role.is_staff or round_ is None or not round_.is_open:
+        await query.answer(tr._("Deze knop werkt niet meer."))
+        return
+    await query.answer()
+    centres = [c for c in round_.centres if c in role.centres]
+    if verb == "ivr":
+        if len(centres) == 1:
+            verb, parts = "ivc", [parts[0], centres[0]]
+        else:
+            names = dict(await svc.storage.centres())
+            buttons = [[InlineKeyboardButton(names.get(c, c), callback_data=cd.admin("ivc", f"{round_.id}.{c}"))] for c in centres]
+            await query.edit_message_text(tr._("Bij welk centrum?"), reply_markup=InlineKeyboardMarkup(buttons))
+            return
+    if verb == "ivc" and len(parts) >= 2 and parts[1] in centres:
+        buttons = [[InlineKeyboardButton(name, callback_data=cd.admin("ivl", f"{round_.id}.{parts[1]}.{code}"))]
+                   for code, name in LANGUAGE_NAMES.items()]
+        await query.edit_message_text(tr._("In welke taal stel je de vragen?"), reply_markup=InlineKeyboardMarkup(buttons))
+        return
+    if verb == "ivl" and len(parts) == 3 and parts[1] in centres and parts[2] in LANGUAGE_NAMES:
+        await query.edit_message_reply_markup(reply_markup=None)
+        session = start_assisted(context, query.message.chat.id, round_.id, parts[1], parts[2])
+        await context.bot.send_message(
+            query.message.chat.id,
+            tr._("Interview gestart. De antwoorden worden zonder naam opgeslagen. Stoppen: /interview stop"),
+        )
+        await answering.begin(context, session, round_)

@@ -1,0 +1,156 @@
+"""Round lifecycle shared by chat commands, the scheduler and the CLI: open, close,
+cancel, remind — and the texts of invitations and reminders sent through the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardMarkup
+from telegram.ext import Application
+
+from bot.i18n import Translator
+from bot.outbox import BroadcastProgress, OutboxRow, enqueue, enqueue_round_invitations, progress
+from bot.services import Services
+from bot.storage import Round
+from conversations import keyboards
+
+log = logging.getLogger(__name__)
+
+#: bot_data key: (round id, kind) -> (chat id, message id) of the coordinator's progress message.
+PROGRESS_MESSAGES = "broadcast_progress_messages"
+
+
+def _services(application: Application) -> Services:
+    return application.bot_data["services"]
+
+
+def _wake(application: Application) -> None:
+    sender = application.bot_data.get("outbox")
+    if sender is not None:
+        sender.wake()
+
+
+async def open_round(application: Application, round_id: int) -> int:
+    """Open a round and queue one invitation per opted-in, reachable resident.
+
+    Returns:
+        Number of invitations queued now (0 if they were queued before).
+    """
+    svc = _services(application)
+    round_ = await svc.storage.round(round_id)
+    if round_ is None:
+        raise ValueError(f"no round {round_id}")
+    if round_.status != "open":
+        await svc.storage.set_round_status(round_id, "open")
+    queued = await enqueue_round_invitations(svc.storage, round_id, round_.centres, kind="invite")
+    _wake(application)
+    log.info("Round %s open; %s invitations queued", round_id, queued)
+    return queued
+
+
+async def close_round(application: Application, round_id: int, status: str = "closed") -> None:
+    """Close (or cancel) a round; queued invitations that were not sent yet are dropped."""
+    svc = _services(application)
+    await svc.storage.set_round_status(round_id, status)
+    async with svc.storage.transaction() as db:
+        await db.execute(
+            "UPDATE outbox SET status = 'skipped' WHERE round_id = ? AND status = 'pending'",
+            (round_id,),
+        )
+
+
+async def remind(application: Application, round_id: int) -> int:
+    """Queue a reminder for residents of the round's centres who have not finished it.
+
+    Residents who used /stop (opted out) or blocked the bot get nothing. Returns the
+    number of reminders queued.
+    """
+    svc = _services(application)
+    round_ = await svc.storage.round(round_id)
+    if round_ is None or not round_.is_open:
+        raise ValueError(f"round {round_id} is not open")
+    marks = ",".join("?" * len(round_.centres))
+    async with svc.storage.db.execute(
+        f"SELECT chat_id FROM contacts WHERE opted_in = 1 AND reachable = 1"
+        f" AND centre_code IN ({marks})", round_.centres,
+    ) as cur:
+        chats = [row[0] for row in await cur.fetchall()]
+    async with svc.storage.db.execute(
+        "SELECT respondent FROM participations WHERE round_id = ? AND finished_at IS NOT NULL",
+        (round_id,),
+    ) as cur:
+        finished = {row[0] for row in await cur.fetchall()}
+    async with svc.storage.db.execute(
+        "SELECT COUNT(DISTINCT kind) FROM outbox WHERE round_id = ? AND kind LIKE 'remind-%'",
+        (round_id,),
+    ) as cur:
+        earlier = (await cur.fetchone())[0]
+    targets = [chat for chat in chats if svc.respondent(chat) not in finished]
+    queued = await enqueue(svc.storage, round_id, targets, f"remind-{earlier + 1}")
+    _wake(application)
+    return queued
+
+
+async def render(application: Application, row: OutboxRow) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The text and Start button of an invitation or reminder, in the resident's language."""
+    svc = _services(application)
+    tr = Translator(row.language)
+    round_ = await svc.storage.round(row.round_id)
+    if row.kind == "feedback" and row.payload:
+        return row.payload.get(row.language) or row.payload.get("nl", ""), None
+    survey = svc.catalogue.surveys.get(round_.survey) if round_ else None
+    title = survey.title[tr.language] if survey else ""
+    lines = []
+    if row.kind.startswith("remind"):
+        lines.append("⏰ " + tr._("Een herinnering: je hebt de vragen nog niet afgemaakt."))
+    else:
+        lines.append("👋 " + tr._("Er is een nieuwe vragenronde: {title}.", title=title))
+    if round_ and round_.closes_at:
+        lines.append(tr._("Je kunt meedoen tot {date}.", date=tr.date(round_.closes_at, svc.settings.tz)))
+    lines.append(tr._("Druk op Start om te beginnen. Met /stop krijg je geen berichten meer."))
+    markup = keyboards.start_round(tr, row.round_id) if round_ and round_.is_open else None
+    return "\n\n".join(lines), markup
+
+
+async def report_progress(application: Application, round_id: int, kind: str, status: BroadcastProgress) -> None:
+    """Edit the coordinator's progress message ("sent 340 of 512, 3 unreachable")."""
+    where = application.bot_data.get(PROGRESS_MESSAGES, {}).get((round_id, kind))
+    if where is None:
+        return
+    chat_id, message_id, language = where
+    tr = Translator(language)
+    text = tr._("Ronde {round}: {sent} van {total} berichten verstuurd, {unreachable} niet bereikbaar.",
+                round=round_id, sent=status.sent, total=status.total,
+                unreachable=status.blocked + status.failed)
+    try:
+        await application.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
+    except Exception:  # noqa: BLE001 - "not modified" and friends are harmless here
+        pass
+
+
+async def announce_progress(application: Application, chat_id: int, language: str, round_id: int, kind: str) -> None:
+    """Send the coordinator a progress message that the outbox sender keeps up to date."""
+    svc = _services(application)
+    tr = Translator(language)
+    status = await progress(svc.storage, round_id, kind)
+    message = await application.bot.send_message(
+        chat_id, tr._("Ronde {round}: {sent} van {total} berichten verstuurd, {unreachable} niet bereikbaar.",
+                      round=round_id, sent=status.sent, total=status.total,
+                      unreachable=status.blocked + status.failed),
+    )
+    application.bot_data.setdefault(PROGRESS_MESSAGES, {})[(round_id, kind)] = (chat_id, message.message_id, language)
+
+
+def round_label(round_: Round, tr: Translator, tz) -> str:
+    """One line describing a round: id, survey, status, window."""
+    status = {
+        "scheduled": tr._("gepland"), "open": tr._("open"), "closed": tr._("gesloten"),
+        "cancelled": tr._("geannuleerd"),
+    }[round_.status]
+    window = ""
+    if round_.opens_at or round_.closes_at:
+        start = tr.datetime(round_.opens_at, tz, "short") if round_.opens_at else "…"
+        end = tr.datetime(round_.closes_at, tz, "short") if round_.closes_at else "…"
+        window = f" · {start} – {end}"
+    return f"#{round_.id} · {round_.survey} · {status}{window}"

@@ -1,0 +1,163 @@
+"""``/newround``: a short button wizard — survey, centres, opening, length, reminder, confirm.
+
+The answers so far live in ``user_data`` until "Create"; nothing is stored before that.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from admin import lifecycle
+from admin.auth import role_of, staff_only
+from admin.roles import Role
+from admin.times import closing_time, opening_time
+from bot.i18n import Translator
+from bot.services import services
+from bot.storage import utcnow
+from conversations import callback_data as cd
+
+KEY = "newround"
+
+
+def _kb(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
+
+
+@staff_only()
+async def newround(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+    """Starts the wizard: which survey?"""
+    from admin.commands import staff_tr
+
+    svc = services(context)
+    tr = staff_tr(update)
+    context.user_data[KEY] = {"centres": []}
+    rows = [[(f"{s.title[tr.language]} ({len(s.items)})", cd.admin("nrs", name))]
+            for name, s in svc.catalogue.surveys.items()]
+    rows.append([("✖️ " + tr._("Stoppen"), cd.admin("nrx"))])
+    await update.effective_message.reply_text(tr._("Nieuwe ronde. Welke vragenlijst?"), reply_markup=_kb(rows))
+
+
+async def on_wizard(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+    """Handles every wizard button; each step edits the same message."""
+    from admin.commands import staff_tr
+
+    query = update.callback_query
+    svc = services(context)
+    tr = staff_tr(update)
+    role = await role_of(update, context)
+    state = context.user_data.get(KEY)
+    if not role.is_staff or state is None:
+        await query.answer(tr._("Deze knop werkt niet meer."))
+        return
+    await query.answer()
+    verb, arg = cd_verb(cb)
+    own = sorted(role.centres)
+    if verb == "nrx":
+        context.user_data.pop(KEY, None)
+        await query.edit_message_text(tr._("Gestopt. Er is niets aangemaakt."))
+        return
+    if verb == "nrs" and arg in svc.catalogue.surveys:
+        state["survey"] = arg
+        if len(own) == 1:
+            state["centres"] = own
+            await _ask_opening(query, tr)
+            return
+        await _ask_centres(query, tr, state, own, dict(await svc.storage.centres()))
+        return
+    if verb == "nrc":
+        if arg == "*":
+            state["centres"] = own
+        elif arg == ">":
+            if not state["centres"]:
+                return
+            await _ask_opening(query, tr)
+            return
+        elif arg in role.centres:
+            chosen = set(state["centres"]) ^ {arg}
+            state["centres"] = sorted(chosen)
+        await _ask_centres(query, tr, state, own, dict(await svc.storage.centres()))
+        return
+    if verb == "nro":
+        state["opens"] = opening_time(arg, utcnow(), svc.settings.tz).isoformat()
+        rows = [[(tr.ngettext("{n} week", "{n} weken", w), cd.admin("nrd", str(7 * w)))] for w in (1, 2, 4)]
+        await query.edit_message_text(tr._("Hoe lang blijft de ronde open?"), reply_markup=_kb(rows))
+        return
+    if verb == "nrd" and arg.isdigit():
+        state["days"] = int(arg)
+        rows = [[(tr._("Geen herinnering"), cd.admin("nrr", "0"))],
+                [(tr.ngettext("{n} dag voor het sluiten", "{n} dagen voor het sluiten", 1), cd.admin("nrr", "1"))],
+                [(tr.ngettext("{n} dag voor het sluiten", "{n} dagen voor het sluiten", 3), cd.admin("nrr", "3"))]]
+        await query.edit_message_text(tr._("Een herinnering sturen aan wie nog niet klaar is?"), reply_markup=_kb(rows))
+        return
+    if verb == "nrr" and arg.isdigit():
+        state["remind"] = int(arg)
+        await query.edit_message_text(_summary(state, tr, svc), reply_markup=_kb(
+            [[("✅ " + tr._("Aanmaken"), cd.admin("nrok")), ("✖️ " + tr._("Stoppen"), cd.admin("nrx"))]]))
+        return
+    if verb == "nrok" and {"survey", "opens", "days"} <= state.keys():
+        await _create(update, context, state, tr, role)
+        return
+
+
+def cd_verb(cb: cd.Callback) -> tuple[str, str]:
+    """(verb, argument) of an admin callback."""
+    return cb.action or "", cb.centre or ""
+
+
+async def _ask_centres(query, tr: Translator, state: dict, own: list[str], names: dict[str, str]) -> None:
+    rows = [[(("✅ " if code in state["centres"] else "") + names.get(code, code), cd.admin("nrc", code))]
+            for code in own]
+    rows.append([(tr._("Alle centra"), cd.admin("nrc", "*")), ("➡️ " + tr._("Verder"), cd.admin("nrc", ">"))])
+    await query.edit_message_text(tr._("Voor welke centra? Tik om te kiezen."), reply_markup=_kb(rows))
+
+
+async def _ask_opening(query, tr: Translator) -> None:
+    rows = [[(tr._("Nu"), cd.admin("nro", "now")), (tr._("Morgen 9:00"), cd.admin("nro", "tomorrow"))],
+            [(tr._("Maandag 9:00"), cd.admin("nro", "monday")), (tr._("Over een week"), cd.admin("nro", "week"))]]
+    await query.edit_message_text(tr._("Wanneer gaat de ronde open?"), reply_markup=_kb(rows))
+
+
+def _summary(state: dict, tr: Translator, svc) -> str:
+    from datetime import datetime
+
+    opens = datetime.fromisoformat(state["opens"])
+    closes = closing_time(opens, state["days"], svc.settings.tz)
+    tz = svc.settings.tz
+    remind = (tr.ngettext("{n} dag voor het sluiten", "{n} dagen voor het sluiten", state["remind"])
+              if state.get("remind") else tr._("Geen herinnering"))
+    return "\n".join([
+        tr._("Klopt dit?"),
+        tr._("Vragenlijst: {survey}", survey=state["survey"]),
+        tr.ngettext("{n} centrum", "{n} centra", len(state["centres"])) + ": " + ", ".join(state["centres"]),
+        tr._("Open: {date}", date=tr.datetime(opens, tz, "short")),
+        tr._("Sluit: {date}", date=tr.datetime(closes, tz, "short")),
+        tr._("Herinnering: {when}", when=remind),
+    ])
+
+
+async def _create(update: Update, context: ContextTypes.DEFAULT_TYPE, state: dict, tr: Translator, role: Role) -> None:
+    from datetime import datetime
+
+    svc = services(context)
+    if not role.covers(state["centres"]):
+        await update.callback_query.edit_message_text(tr._("Deze knop werkt niet meer."))
+        return
+    opens = datetime.fromisoformat(state["opens"])
+    closes = closing_time(opens, state["days"], svc.settings.tz)
+    now = utcnow()
+    status = "open" if opens <= now + timedelta(seconds=5) else "scheduled"
+    round_ = await svc.storage.create_round(state["survey"], state["centres"], opens_at=opens,
+                                           closes_at=closes, status="scheduled")
+    await svc.storage.set_round_plan(round_.id, remind_days_before=state.get("remind") or None,
+                                     created_by=update.effective_user.id)
+    context.user_data.pop(KEY, None)
+    await update.callback_query.edit_message_text(
+        tr._("Ronde {round} is aangemaakt.", round=round_.id) + "\n" + lifecycle.round_label(
+            await svc.storage.round(round_.id), tr, svc.settings.tz)
+    )
+    if status == "open":
+        await lifecycle.open_round(context.application, round_.id)
+        await lifecycle.announce_progress(context.application, update.effective_chat.id, tr.language, round_.id, "invite")
