@@ -10,7 +10,8 @@ https://core.telegram.org/bots/faq#how-can-i-message-all-of-my-bot-39s-subscribe
 "the API will not allow bulk notifications to more than ~30 users per second" and no more
 than one message per second to one chat. The sender therefore paces with a token bucket of
 ``rate`` = 25 messages/s and a burst of 4 (at most 4 + 25 = 29 calls in any 1 s window,
-under the 30 of Telegram even with some network jitter) and keeps ``per_chat_interval`` = 1 s
+under the 30 of Telegram even with some network jitter; the bucket starts empty, so a
+restart adds no burst) and keeps ``per_chat_interval`` = 1 s
 between the end of one call and the start of the next to the same chat. Several sends
 (``max_in_flight``, default 8) may be in flight, so a 100 ms round trip to Telegram still
 allows 25 messages/s.
@@ -243,13 +244,15 @@ async def progress(storage: Storage, round_id: int, kind: str) -> BroadcastProgr
 class _Pacer:
     """Token bucket (``rate`` tokens/s, ``burst`` capacity) with a global pause for 429s.
 
-    Callers are served first come, first served (an :class:`asyncio.Lock` is FIFO).
+    Callers are served first come, first served (an :class:`asyncio.Lock` is FIFO). The
+    bucket starts empty: a sender started right after another one stopped (a restart) must
+    not add a burst to the other's last second of sends.
     """
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate = rate
         self.burst = float(burst)
-        self.tokens = float(burst)
+        self.tokens = 0.0
         self.stamp = time.monotonic()
         self.paused_until = 0.0
         self._lock = asyncio.Lock()

@@ -1,0 +1,213 @@
+"""End-to-end: coordinator and admin commands through the simulator (issue 7)."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from admin.roles import Roles
+from admin.times import closing_time, opening_time
+from bot.storage import Storage, utcnow
+from tests.conftest import ADMIN_ID, settle
+from tests.test_e2e_resident import confirm_readbacks, data_of, last_with, onboard
+
+COORD_A = 910000001   # coordinator of shalom
+COORD_B = 910000002   # coordinator of bijbetje
+RESIDENT = 910000003
+
+STAFF_COMMANDS = ["/rounds", "/newround", "/open 1", "/close 1", "/cancel 1", "/remind 1", "/progress 1",
+                  "/centres", "/qr shalom", "/interview", "/export", "/chart 1"]
+ADMIN_COMMANDS = ["/invite_coordinator shalom", "/add_admin 5"]
+
+
+async def make_coordinator(harness, user_id: int, centre: str) -> None:
+    store = harness.storage
+    code = await Roles(store, frozenset()).create_invite(centre)
+    user = harness.sim.user(user_id, language_code="nl")
+    user.send_text(f"/coordinator {code}")
+    await settle(harness.sim)
+    assert "coördinator" in user.last.text
+
+
+def rows(harness, sql, params=()):
+    conn = sqlite3.connect(harness.db_path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+async def staffed(sim, harness):
+    await harness.prepare("short", ["shalom"])
+    await harness.start()
+    await make_coordinator(harness, COORD_A, "shalom")
+    await make_coordinator(harness, COORD_B, "bijbetje")
+    return harness
+
+
+@pytest.mark.parametrize("command", STAFF_COMMANDS + ADMIN_COMMANDS)
+async def test_resident_gets_the_unknown_command_reply(sim, staffed, command):
+    user = sim.user(RESIDENT)
+    user.send_text(command)
+    await settle(sim)
+    assert "ken ik niet" in user.last.text
+    assert not any(m.document for m in user.messages)
+
+
+@pytest.mark.parametrize("command", ["/open 1", "/close 1", "/cancel 1", "/remind 1", "/progress 1", "/qr shalom", "/chart 1"])
+async def test_coordinator_of_other_centre_sees_and_changes_nothing(sim, staffed, command):
+    other = sim.user(COORD_B)
+    before = rows(staffed, "SELECT status FROM rounds")
+    other.send_text(command)
+    await settle(sim)
+    assert rows(staffed, "SELECT status FROM rounds") == before
+    assert not any(m.document for m in other.messages)
+    text = other.last.text
+    assert "Shalom" not in text and "short" not in text
+
+
+@pytest.mark.parametrize("command", ADMIN_COMMANDS)
+async def test_coordinator_cannot_use_admin_commands(sim, staffed, command):
+    coord = sim.user(COORD_A)
+    coord.send_text(command)
+    await settle(sim)
+    assert "ken ik niet" in coord.last.text
+
+
+async def test_coordinator_and_admin_use_their_commands(sim, staffed):
+    coord = sim.user(COORD_A)
+    coord.send_text("/rounds")
+    await settle(sim)
+    assert "#1" in coord.last.text and "short" in coord.last.text
+    coord.send_text("/progress 1")
+    await settle(sim)
+    assert "Begonnen: 0" in coord.last.text
+    admin = sim.user(ADMIN_ID)
+    admin.send_text("/rounds")
+    await settle(sim)
+    assert "#1" in admin.last.text
+    admin.send_text("/invite_coordinator bijbetje")
+    await settle(sim)
+    assert "/coordinator" in admin.last.text
+
+
+async def test_invite_code_works_once_and_not_after_48h(sim, harness):
+    await harness.prepare("short")
+    await harness.start()
+    roles = Roles(harness.storage, frozenset())
+    code = await roles.create_invite("shalom")
+    assert await roles.redeem_invite(code, 1, "nl") == "shalom"
+    assert await roles.redeem_invite(code, 2, "nl") is None
+    old = await roles.create_invite("shalom", now=utcnow() - timedelta(hours=49))
+    assert await roles.redeem_invite(old, 3, "nl") is None
+    assert (await roles.role(2)).centres == frozenset()
+    stored = rows(harness, "SELECT code_hash FROM invite_codes")
+    assert all(code.replace("-", "") not in h for (h,) in stored)
+
+
+async def test_round_scheduled_in_the_past_opens_at_startup_and_invites_once(sim, harness):
+    await harness.prepare(None)
+    store = await Storage.open(harness.db_path)
+    for chat in (801, 802, 803):
+        await store.save_contact(chat, language="nl", centre_code="shalom", consent_version="v")
+        sim.user(chat)
+    await store.update_contact(803, opted_in=False)
+    past = utcnow() - timedelta(hours=2)
+    await store.create_round("short", ["shalom"], opens_at=past, closes_at=past + timedelta(days=7), status="scheduled")
+    await store.close()
+    await harness.start()
+    await harness.application.bot_data["outbox"].drain(timeout=10)
+    await settle(sim)
+    assert rows(harness, "SELECT status FROM rounds") == [("open",)]
+    invited = [m.chat_id for m in sim.sent if m.chat_id in (801, 802, 803)]
+    assert sorted(invited) == [801, 802]
+    await harness.restart()
+    await harness.application.bot_data["outbox"].drain(timeout=10)
+    await settle(sim)
+    assert sorted(m.chat_id for m in sim.sent if m.chat_id in (801, 802, 803)) == [801, 802]
+
+
+async def test_reminder_reaches_only_non_finishers_and_never_stop_residents(sim, harness):
+    await harness.prepare("indicators", ["shalom"])
+    await harness.start()
+    finisher, starter, stopper = sim.user(811), sim.user(812), sim.user(813)
+    for user in (finisher, starter, stopper):
+        await onboard(sim, user)
+    for _ in range(22):
+        q = last_with(finisher, "a:")
+        finisher.press(q, next(d for d in data_of(q) if d.endswith(":v3")))
+        await settle(sim, 0.01)
+    assert finisher.last.text.startswith("🙏")
+    stopper.send_text("/stop")
+    await settle(sim)
+    admin = sim.user(ADMIN_ID)
+    admin.send_text("/remind 1")
+    await settle(sim)
+    assert "1 herinnering" in admin.last.text
+    await harness.application.bot_data["outbox"].drain(timeout=10)
+    await settle(sim)
+    reminded = [m.chat_id for m in sim.sent if "herinnering" in (m.text or "").lower() and m.chat_id in (811, 812, 813)]
+    assert reminded == [812]
+
+
+async def test_qr_poster_decodes_to_the_deep_link(sim, staffed):
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+
+    coord = sim.user(COORD_A)
+    coord.send_text("/qr shalom")
+    await settle(sim, 0.3)
+    doc = [m for m in coord.messages if m.document][-1]
+    image = Image.open(io.BytesIO(doc.document_bytes))
+    decoded = [r.text for r in zxingcpp.read_barcodes(image)]
+    assert decoded == ["https://t.me/buurtstem_bot?start=shalom"]
+
+
+async def test_closed_round_takes_no_late_answers(sim, harness):
+    await harness.prepare("praatplaat", ["shalom"])
+    await harness.start()
+    user = sim.user(820)
+    await onboard(sim, user)
+    q = last_with(user, "a:")
+    admin = sim.user(ADMIN_ID)
+    admin.send_text("/close 1")
+    await settle(sim)
+    user.send_text("Te laat.")
+    await settle(sim)
+    assert "gesloten" in user.last.text
+    user.press(q, next(d for d in data_of(q) if d.endswith(":sk")))
+    await settle(sim)
+    assert rows(harness, "SELECT COUNT(*) FROM answers") == [(0,)]
+
+
+async def test_interview_stores_assisted_answers_without_a_contact(sim, staffed):
+    coord = sim.user(COORD_A)
+    coord.send_text("/interview")
+    await settle(sim)
+    coord.press_button("#1")
+    await settle(sim)
+    coord.press_button("Türkçe")
+    await settle(sim)
+    coord.send_text("Daha az yalnızım.")
+    await settle(sim)
+    await confirm_readbacks(sim, coord)
+    stored = rows(staffed, "SELECT item_id, mode, language, centre_code FROM answers")
+    assert stored == [("msc.change_self", "assisted", "tr", "shalom")]
+    assert rows(staffed, "SELECT COUNT(*) FROM contacts") == [(0,)]
+
+
+def test_wizard_times_are_amsterdam_local():
+    from zoneinfo import ZoneInfo
+    from datetime import datetime, UTC
+
+    tz = ZoneInfo("Europe/Amsterdam")
+    now = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)          # Saturday, day before DST starts
+    opens = opening_time("tomorrow", now, tz)
+    assert opens.astimezone(tz).hour == 9 and opens == datetime(2026, 3, 29, 7, 0, tzinfo=UTC)
+    assert opening_time("monday", now, tz).astimezone(tz).weekday() == 0
+    closes = closing_time(opens, 7, tz)
+    assert closes.astimezone(tz).strftime("%Y-%m-%d %H:%M") == "2026-04-05 23:59"
