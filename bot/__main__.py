@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -75,7 +76,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         settings.database_path, catalogue(), Path(args.out), fmt=fmt, tz=settings.tz,
         round_ids=[args.round] if args.round is not None else None,
         panel_secret=settings.export_key() if args.panel else None,
-        min_cell_size=settings.min_cell_size,
+        min_cell_size=settings.min_cell_size, workers=os.cpu_count() or 1,
     )
     print(f"wrote {result.path}: {result.rows} rows, {result.respondents} respondents")
     return 0

@@ -230,7 +230,11 @@ async def progress(storage: Storage, round_id: int, kind: str) -> BroadcastProgr
         (round_id, kind),
     ) as cursor:
         counts = {status: n for status, n in await cursor.fetchall()}
-    sent, blocked, failed = counts.get("sent", 0), counts.get("blocked", 0), counts.get("failed", 0)
+    sent, blocked, failed = (
+        counts.get("sent", 0),
+        counts.get("blocked", 0),
+        counts.get("failed", 0),
+    )
     pending = counts.get("pending", 0) + counts.get("sending", 0)
     return BroadcastProgress(
         total=sent + blocked + failed + pending, sent=sent, blocked=blocked, failed=failed,
@@ -369,7 +373,6 @@ class OutboxSender:
         self._on_progress = on_progress
         self._progress_every = progress_every
         self._backoff = backoff
-        self._max_in_flight = max_in_flight
         self.stats: dict[str, int] = dict.fromkeys(
             ("sent", "blocked", "failed", "retried", "rate_limited", "skipped", "recovered"), 0
         )
@@ -441,9 +444,9 @@ class OutboxSender:
                 self.wake()
                 while self._idle_passes == mark and loop.time() < deadline:
                     await asyncio.sleep(0.01)
-                if self._idle_passes != mark and not self._inflight:
-                    if await self._due_count() == 0:
-                        return
+                idle = self._idle_passes != mark and not self._inflight
+                if idle and await self._due_count() == 0:
+                    return
                 continue
             await asyncio.sleep(0.02)
         raise TimeoutError(f"outbox not drained after {timeout}s: {due} row(s) due")
@@ -562,7 +565,11 @@ class OutboxSender:
             elif not r["reachable"]:
                 skip.append(("unreachable", r["id"]))
             else:
-                payload = json.loads(r["payload"]) if r["payload"] else None
+                try:
+                    payload = json.loads(r["payload"]) if r["payload"] else None
+                except ValueError:  # written by hand: send without it rather than never
+                    logger.warning("outbox: row %d: payload is not JSON, ignored", r["id"])
+                    payload = None
                 rows.append(OutboxRow(
                     id=r["id"], round_id=r["round_id"], chat_id=r["chat_id"], kind=r["kind"],
                     language=r["language"], payload=payload,
@@ -646,7 +653,7 @@ class OutboxSender:
         row = dispatch.row
         try:
             text, markup = await self._render(row)
-        except Exception as error:  # a render bug must not stop the broadcast
+        except Exception as error:  # noqa: BLE001 - a render bug must not stop the broadcast
             logger.warning("outbox: row %d: render failed (%s)", row.id, type(error).__name__)
             await self._render_failed(row, error)
             return
@@ -697,7 +704,7 @@ class OutboxSender:
                 await self._unreachable(row, error)
             else:
                 await self._retry_or_fail(row.id, attempts, error)
-        except Exception as error:  # NetworkError, TimedOut, 5xx, anything unexpected
+        except Exception as error:  # noqa: BLE001 - NetworkError, TimedOut, 5xx, ...
             self._last_call[row.chat_id] = time.monotonic()
             await self._retry_or_fail(row.id, attempts, error)
         else:
@@ -734,9 +741,7 @@ class OutboxSender:
         async with self._storage.transaction() as db:
             await self._record_error(db, row_id, attempts, error)
 
-    async def _record_error(
-        self, db: Any, row_id: int, attempts: int, error: Exception
-    ) -> None:
+    async def _record_error(self, db: Any, row_id: int, attempts: int, error: Exception) -> None:
         """Inside a transaction: ``failed`` after the last attempt, else ``pending`` with
         ``next_attempt_at`` = now + ``backoff * 2**(attempts - 1)`` seconds."""
         if attempts >= self._max_attempts:
@@ -800,5 +805,5 @@ class OutboxSender:
             if self._on_progress is not None:
                 try:
                     await self._on_progress(pair[0], pair[1], state)
-                except Exception as error:
+                except Exception as error:  # noqa: BLE001 - a report must not stop sending
                     logger.warning("outbox: on_progress failed (%s)", type(error).__name__)

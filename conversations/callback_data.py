@@ -32,7 +32,7 @@ from dataclasses import dataclass
 MAX_BYTES = 64
 
 _LANG = r"[a-z]{2}"
-_CODE = r"[a-z0-9_-]{1,32}"
+_CODE = r"[a-z0-9][a-z0-9_-]{0,31}"
 _PATTERNS = {
     "lang": re.compile(rf"^l:(?P<lang>{_LANG})$"),
     "consent": re.compile(rf"^c:(?P<yes>[yn]):(?P<lang>{_LANG})(?::(?P<centre>{_CODE}))?$"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import itertools
 import time
 from collections.abc import AsyncIterator
 
@@ -83,8 +84,13 @@ async def limited_api() -> AsyncIterator[BotApiSimulator]:
 
 
 async def residents(
-    storage: Storage, sim: BotApiSimulator, count: int, *, centre: str = "shalom",
-    first: int = FIRST_CHAT, known: bool = True,
+    storage: Storage,
+    sim: BotApiSimulator,
+    count: int,
+    *,
+    centre: str = "shalom",
+    first: int = FIRST_CHAT,
+    known: bool = True,
 ) -> list[int]:
     """Insert ``count`` opted-in contacts (and let the simulator know their chats)."""
     chats = list(range(first, first + count))
@@ -267,7 +273,7 @@ async def test_transient_errors_are_retried_with_backoff(storage, round_id, api,
 
 
 async def test_gives_up_after_three_attempts(storage, round_id, api, bot):
-    [chat, other] = await residents(storage, api, 2)
+    [chat, _other] = await residents(storage, api, 2)
     await enqueue(storage, round_id, [chat], "invite")
     api.fail("sendMessage", status=502, times=4, chat_id=chat)
     sender = OutboxSender(bot, storage, render, rate=200, backoff=0.05)
@@ -340,9 +346,7 @@ async def test_killed_mid_broadcast_and_restarted_sends_each_invitation_once(
     assert limited_api.rate_limited == 0
 
 
-async def test_row_left_sending_by_a_crash_is_marked_sent_not_resent(
-    storage, round_id, api, bot
-):
+async def test_row_left_sending_by_a_crash_is_marked_sent_not_resent(storage, round_id, api, bot):
     chats = await residents(storage, api, 3)
     await enqueue(storage, round_id, chats, "invite")
     async with storage.transaction() as db:  # the process died during this row's call
@@ -406,7 +410,7 @@ async def test_pacing_stays_under_the_flood_limits(storage, round_id, limited_ap
     # progress: every ~2 s while running, then once at the end
     assert reports[-1][1] == BroadcastProgress(200, 200, 0, 0, 0)
     assert 3 <= len(reports) <= 6
-    gaps = [b[0] - a[0] for a, b in zip(reports[:-2], reports[1:-1], strict=True)]
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(reports[:-1])]
     assert all(gap >= 2.0 - 0.05 for gap in gaps)
     assert all(0 < state.pending for _, state in reports[:-1])
 

@@ -54,6 +54,7 @@ def run_export(
     centres: Sequence[str] | None = None,
     panel_secret: bytes | None = None,
     min_cell_size: int = 5,
+    workers: int = 1,
 ) -> ExportResult:
     """Write one export file (blocking; run it in a thread from async code).
 
@@ -67,6 +68,7 @@ def run_export(
         centres: Only these centres (None: all) — a coordinator's scope.
         panel_secret: Stable panel keys instead of per-export labels (admins only).
         min_cell_size: k for small-cell suppression in aggregate sheets.
+        workers: Processes for a large CSV export (the CLI uses the CPU count).
 
     Raises:
         ValueError: For an unknown format.
@@ -100,19 +102,13 @@ def run_export(
             n = len(materialised)
             respondents = len({r.respondent for r in materialised})
         else:
-            from bot.exports.csv_writer import write_answers_csv
+            from bot.exports.sql_csv import write_answers_csv_sql
 
-            seen: set[str] = set()
-
-            def counting(source):
-                for row in source:
-                    seen.add(row.respondent)
-                    yield row
-
-            n = write_answers_csv(
-                counting(rows), out, dialect="excel-nl" if fmt == "excel-nl" else "rfc4180"
+            n, respondents = write_answers_csv_sql(
+                conn, cat, out, tz=tz, dialect="excel-nl" if fmt == "excel-nl" else "rfc4180",
+                round_ids=round_ids, centres=centres, panel_secret=panel_secret,
+                workers=workers, db_path=Path(db_path),
             )
-            respondents = len(seen)
     finally:
         conn.close()
     return ExportResult(out, n, respondents)

@@ -201,5 +201,5 @@ class Centre(_Model):
         name: Display name, as the centre calls itself.
     """
 
-    code: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
     name: str

@@ -1,0 +1,532 @@
+"""``/stories``: coordinators and admins read, review, code and select residents' stories.
+
+The Most Significant Change technique in the chat (logic and storage in :mod:`bot.msc`;
+Davies & Dart 2005, "The 'Most Significant Change' (MSC) Technique: A Guide to Its
+Use"): hierarchical selection, each with a documented reason, then feedback.
+
+* ``/stories ROUND`` shows one story per message: the (redacted, scrubbed) text, "why
+  it matters", domain, centre, date (no time) and language, never who told it. Buttons:
+  ◀ ▶ paging (the message is edited), review (✔ approve, ⛔ withhold, ↩ back to
+  review), the 14 effect categories of appendix 3 (Movisie 2025) as toggles, ⭐
+  shortlist and 🏆 "select as most significant for this domain". A coordinator sees
+  only their own centres' stories; an admin sees all. Withheld stories show no text,
+  to anybody, until returned to review.
+* ``/stories ROUND gekozen`` pages through the centre-level selections only: the pool an
+  admin selects from across centres (level ``all``, 🏆🏆).
+* ``/stories ROUND final`` (an admin; or the coordinator of a one-centre round) makes the
+  selection final and queues one feedback message per storyteller who asked for it.
+* Redact: reply to a story message with the corrected text; it is scrubbed again and
+  shown instead of the original everywhere.
+* Select: after 🏆 the coordinator's next text message is the reason. No reason (empty,
+  blank, or a command such as ``/cancel``) → refused politely, nothing stored.
+
+Callback data (``ad:<verb>:<arg>``, routed here by :mod:`admin.callbacks` for verbs
+starting with ``st``): ``stp`` page ``<round>.<pos>.<view>``; ``sta`` / ``stw`` /
+``str`` review ``<answer>.<view>``; ``stc`` code ``<answer>.<effect index>.<view>``;
+``sts`` shortlist ``<answer>.<view>``; ``stx`` select ``<answer>.<c|a>.<view>``;
+``stfb`` a resident's feedback opt-in ``y`` / ``n``. ``view`` is ``a`` (all stories) or
+``s`` (centre-level selections).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from admin.auth import role_of, staff_only
+from admin.commands import staff_tr
+from admin.roles import Role
+from bot import msc
+from bot.i18n import Translator
+from bot.privacy.scrub import cap
+from bot.services import services
+from bot.storage import Round
+from conversations import callback_data as cd
+
+log = logging.getLogger(__name__)
+
+#: ``user_data`` key of a selection waiting for its reason.
+PENDING = "msc_pending_selection"
+
+#: Views: all stories in scope, or only the centre-level selections.
+VIEWS = ("a", "s")
+
+#: Words after the round number that make the selection final / show the pool.
+FINAL_WORDS = frozenset({"final", "definitief"})
+POOL_WORDS = frozenset({"gekozen", "selected", "chosen", "pool"})
+
+#: First line of a story message: "📖 … #<answer id>" (how a reply finds its story).
+_MARK_RE = re.compile(r"^📖 .*#(\d+)\s*$")
+
+#: (id of the bot object, user id) of staff whose next text is a selection reason. A
+#: mirror of ``user_data[PENDING]`` that a handler filter (which sees no context) can read.
+_AWAITING: set[tuple[int, int]] = set()
+
+#: Shown lengths in a story message (Telegram caps a message at 4096 characters).
+_TEXT_MAX, _WHY_MAX, _REASON_SHOWN = 1800, 1200, 300
+
+
+# -- helpers ---------------------------------------------------------------------------
+def _bot_key(message: Message, user_id: int) -> tuple[int, int]:
+    try:
+        return id(message.get_bot()), user_id
+    except RuntimeError:
+        return 0, user_id
+
+
+def _story_reply_target(message: Message) -> int | None:
+    """The answer id of the story message ``message`` replies to, or None."""
+    reply = message.reply_to_message
+    if reply is None or reply.from_user is None or not reply.from_user.is_bot:
+        return None
+    match = _MARK_RE.match((reply.text or "").split("\n", 1)[0])
+    return int(match.group(1)) if match else None
+
+
+def _view_of(message: Message | None) -> str:
+    """The view a story message was drawn in (from its buttons); ``a`` if unknown."""
+    markup = message.reply_markup if message else None
+    for row in (markup.inline_keyboard if markup else ()):
+        for button in row:
+            data = button.callback_data or ""
+            if data.startswith("ad:st") and data.rsplit(".", 1)[-1] in VIEWS:
+                return data.rsplit(".", 1)[-1]
+    return "a"
+
+
+def _scope(role: Role, round_: Round | None) -> list[str]:
+    """The round's centres the user may see stories of (empty: none)."""
+    if round_ is None:
+        return []
+    return [c for c in round_.centres if role.admin or c in role.centres]
+
+
+def _may_see(role: Role, centre: str) -> bool:
+    return role.admin or centre in role.centres
+
+
+async def _listing(context: ContextTypes.DEFAULT_TYPE, round_: Round, role: Role, view: str) -> list[msc.Story]:
+    svc = services(context)
+    found = await msc.stories(svc.storage, svc.catalogue, round_.id, _scope(role, round_))
+    if view == "s":
+        found = [s for s in found if s.state != "withheld" and s.selected_at("centre")]
+    return found
+
+
+async def _edit(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, text: str,
+                markup: InlineKeyboardMarkup | None) -> None:
+    try:
+        await context.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+def _stale(tr: Translator) -> str:
+    return tr._("Deze knop werkt niet meer.")
+
+
+# -- rendering -------------------------------------------------------------------------
+async def render(context: ContextTypes.DEFAULT_TYPE, tr: Translator, role: Role, round_: Round,
+                 listing: list[msc.Story], pos: int, view: str) -> tuple[str, InlineKeyboardMarkup]:
+    """Text and buttons of story number ``pos`` (0-based) of ``listing``.
+
+    Shows the text, why it matters, domain, centre, date and language; never the
+    respondent. A withheld story shows no text.
+    """
+    svc = services(context)
+    cat = svc.catalogue
+    story = listing[pos]
+    n = len(listing)
+    final = await msc.final_at(svc.storage, round_.id) is not None
+    centres = dict(await svc.storage.centres())
+    domain = msc.domain_label(cat, story.domain, tr)
+    language = tr.locale.languages.get(story.language, story.language)
+    lines = [
+        "📖 " + tr._("Verhaal {k} van {n}", k=pos + 1, n=n) + f" · #{story.answer_id}",
+        f"🏷 {domain} · 🏠 {centres.get(story.centre_code, story.centre_code)}",
+        f"🗓 {tr.date(story.answered_at, svc.settings.tz)} · 🌐 {language}",
+        {
+            "to_review": "🕓 " + tr._("Nog te beoordelen"),
+            "approved": "✔ " + tr._("Goedgekeurd"),
+            "withheld": "⛔ " + tr._("Achtergehouden"),
+        }[story.state],
+    ]
+    if story.state == "withheld":
+        lines += ["", tr._("De tekst wordt niet getoond. Druk op ↩ om het verhaal opnieuw te beoordelen.")]
+        rows = [_nav_row(round_.id, pos, n, view),
+                [InlineKeyboardButton("↩ " + tr._("Opnieuw beoordelen"),
+                                      callback_data=cd.admin("str", f"{story.answer_id}.{view}"))]]
+        return "\n".join(lines), InlineKeyboardMarkup(rows)
+    if story.redacted:
+        lines.append("✏️ " + tr._("Tekst aangepast door een coördinator"))
+    if story.shortlisted:
+        lines.append("⭐ " + tr._("Op de shortlist"))
+    if story.codes:
+        labels = [msc.effect_label(cat, e.id, tr.language) for e in cat.effects if e.id in story.codes]
+        lines.append("🔖 " + ", ".join(labels))
+    for sel in story.selections:
+        where = tr._("Gekozen voor het centrum") if sel.level == "centre" else tr._("Gekozen uit alle centra")
+        lines.append(f"🏆 {where}: “{cap(sel.reason, _REASON_SHOWN)[0]}”")
+    if final:
+        lines.append("🔒 " + tr._("De keuze van deze ronde is definitief."))
+    lines += ["", f"«{cap(story.text, _TEXT_MAX)[0]}»", ""]
+    why = cap(story.why, _WHY_MAX)[0] if story.why else tr._("(geen antwoord)")
+    lines.append("💬 " + tr._("Waarom belangrijk:") + f" «{why}»")
+    lines += ["", "✏️ " + tr._("Tekst verbeteren? Antwoord op dit bericht met de verbeterde tekst.")]
+    aid = story.answer_id
+    rows = [_nav_row(round_.id, pos, n, view)]
+    review = []
+    for verb, state, label in (("sta", "approved", "✔ " + tr._("Goedkeuren")),
+                               ("stw", "withheld", "⛔ " + tr._("Achterhouden")),
+                               ("str", "to_review", "↩ " + tr._("Te beoordelen"))):
+        mark = "• " if story.state == state else ""
+        review.append(InlineKeyboardButton(mark + label, callback_data=cd.admin(verb, f"{aid}.{view}")))
+    rows.append(review)
+    effects = [
+        InlineKeyboardButton(("✅ " if e.id in story.codes else "") + msc.effect_label(cat, e.id, tr.language),
+                             callback_data=cd.admin("stc", f"{aid}.{i}.{view}"))
+        for i, e in enumerate(cat.effects)
+    ]
+    rows += [effects[i:i + 2] for i in range(0, len(effects), 2)]
+    rows.append([InlineKeyboardButton(("✅ " if story.shortlisted else "") + "⭐ " + tr._("Shortlist"),
+                                      callback_data=cd.admin("sts", f"{aid}.{view}"))])
+    if not final:
+        chosen = story.selected_at("centre") is not None
+        rows.append([InlineKeyboardButton(
+            ("🏆 ✅ " + tr._("Gekozen: {domain} (andere reden?)", domain=domain)) if chosen
+            else ("🏆 " + tr._("Kies als belangrijkste: {domain}", domain=domain)),
+            callback_data=cd.admin("stx", f"{aid}.c.{view}"))])
+        if role.admin and len(round_.centres) > 1 and chosen:
+            top = story.selected_at("all") is not None
+            rows.append([InlineKeyboardButton(
+                "🏆🏆 " + ("✅ " if top else "") + tr._("Kies uit alle centra: {domain}", domain=domain),
+                callback_data=cd.admin("stx", f"{aid}.a.{view}"))])
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def _nav_row(round_id: int, pos: int, n: int, view: str) -> list[InlineKeyboardButton]:
+    row = []
+    if pos > 0:
+        row.append(InlineKeyboardButton("◀", callback_data=cd.admin("stp", f"{round_id}.{pos - 1}.{view}")))
+    row.append(InlineKeyboardButton(f"{pos + 1}/{n}", callback_data=cd.NOOP))
+    if pos < n - 1:
+        row.append(InlineKeyboardButton("▶", callback_data=cd.admin("stp", f"{round_id}.{pos + 1}.{view}")))
+    return row
+
+
+async def _refresh(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, tr: Translator,
+                   role: Role, round_: Round, view: str, answer_id: int | None, pos: int = 0) -> None:
+    """Redraw a story message at ``answer_id`` (or at ``pos`` if it left the view)."""
+    listing = await _listing(context, round_, role, view)
+    if not listing:
+        await _edit(context, chat_id, message_id, tr._("Er zijn geen verhalen (meer) om te tonen."), None)
+        return
+    ids = [s.answer_id for s in listing]
+    pos = ids.index(answer_id) if answer_id in ids else min(max(pos, 0), len(listing) - 1)
+    text, markup = await render(context, tr, role, round_, listing, pos, view)
+    await _edit(context, chat_id, message_id, text, markup)
+
+
+# -- /stories --------------------------------------------------------------------------
+@staff_only()
+async def stories(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+    """``/stories ROUND [gekozen|final]``: page through, review and select stories."""
+    svc = services(context)
+    tr = staff_tr(update)
+    message = update.effective_message
+    args = context.args or []
+    if not args:
+        mine = [r for r in await svc.storage.rounds() if _scope(role, r)][:10]
+        lines = [tr._("Gebruik: /stories RONDE. Daarna: /stories RONDE gekozen (de gekozen verhalen), /stories RONDE final (keuze definitief maken).")]
+        lines += [f"#{r.id} · {r.survey} · {r.status}" for r in mine]
+        await message.reply_text("\n".join(lines))
+        return
+    try:
+        round_ = await svc.storage.round(int(args[0].lstrip("#")))
+    except ValueError:
+        round_ = None
+    if not _scope(role, round_):
+        await message.reply_text(tr._("Die ronde bestaat niet, of is niet van jouw centrum."))
+        return
+    word = args[1].lower() if len(args) > 1 else ""
+    if word in FINAL_WORDS:
+        await _finalise(update, context, role, round_, tr)
+        return
+    view = "s" if word in POOL_WORDS else "a"
+    listing = await _listing(context, round_, role, view)
+    if not listing:
+        await message.reply_text(
+            tr._("Er zijn nog geen gekozen verhalen in ronde {round}.", round=round_.id) if view == "s"
+            else tr._("Er zijn nog geen verhalen in ronde {round}.", round=round_.id)
+        )
+        return
+    text, markup = await render(context, tr, role, round_, listing, 0, view)
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def _finalise(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, round_: Round,
+                    tr: Translator) -> None:
+    """Make the selection final and queue feedback to the storytellers who asked for it."""
+    svc = services(context)
+    message = update.effective_message
+    if not (role.admin or (len(round_.centres) == 1 and round_.centres[0] in role.centres)):
+        await message.reply_text(tr._("Alleen een beheerder kan de keuze van een ronde met meer centra definitief maken."))
+        return
+    if not await msc.selections(svc.storage, round_.id):
+        await message.reply_text(tr._("Er is nog geen verhaal gekozen in ronde {round}. Kies eerst per domein een verhaal, met een reden.", round=round_.id))
+        return
+    newly = await msc.finalise(svc.storage, round_.id)
+    queued = await msc.queue_feedback(svc.storage, svc.catalogue, round_.id, svc.respondent)
+    sender = context.application.bot_data.get("outbox")
+    if sender is not None and queued:
+        sender.wake()
+    log.info("Round %s selection final (new: %s); %s feedback messages queued", round_.id, newly, queued)
+    head = (tr._("De keuze van ronde {round} is nu definitief.", round=round_.id) if newly
+            else tr._("De keuze van ronde {round} was al definitief.", round=round_.id))
+    await message.reply_text(
+        "🔒 " + head + "\n" + tr.ngettext(
+            "{n} verteller krijgt een bericht over wat er gekozen is, en waarom.",
+            "{n} vertellers krijgen een bericht over wat er gekozen is, en waarom.", queued)
+    )
+
+
+# -- buttons ---------------------------------------------------------------------------
+async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+    """Every ``ad:st…`` button: paging, review, codes, shortlist, select, feedback opt-in."""
+    query = update.callback_query
+    if cb.action == "stfb":
+        await _on_feedback_choice(update, context, cb.centre or "")
+        return
+    svc = services(context)
+    tr = staff_tr(update)
+    role = await role_of(update, context)
+    chat = query.message.chat
+    if not role.is_staff or chat.type != ChatType.PRIVATE:
+        await query.answer(_stale(tr))
+        return
+    parts = (cb.centre or "").split(".")
+    view = parts[-1]
+    story = None
+    try:
+        if cb.action == "stp":
+            round_id, pos = int(parts[0]), int(parts[1])
+        else:
+            story = await msc.story(svc.storage, svc.catalogue, int(parts[0]))
+            if story is None or not _may_see(role, story.centre_code):
+                raise ValueError("not visible")
+            round_id, pos = story.round_id, 0
+    except (ValueError, IndexError):
+        await query.answer(_stale(tr))
+        return
+    round_ = await svc.storage.round(round_id)
+    if view not in VIEWS or not _scope(role, round_):
+        await query.answer(_stale(tr))
+        return
+    user_id = update.effective_user.id
+    notice = None
+    if story is not None and story.state == "withheld" and cb.action != "str":
+        await query.answer(tr._("Dit verhaal is achtergehouden. Zet het eerst terug met ↩."))
+        return
+    if cb.action in ("sta", "stw", "str"):
+        state = {"sta": "approved", "stw": "withheld", "str": "to_review"}[cb.action]
+        removed = await msc.set_state(svc.storage, story.answer_id, state, user_id)
+        notice = {"approved": tr._("Goedgekeurd."), "withheld": tr._("Achtergehouden: dit verhaal komt nergens in."),
+                  "to_review": tr._("Terug naar te beoordelen.")}[state]
+        if removed:
+            notice += " " + tr._("De keuze van dit verhaal is ingetrokken.")
+    elif cb.action == "stc":
+        try:
+            effect = svc.catalogue.effects[int(parts[1])]
+        except (ValueError, IndexError):
+            await query.answer(_stale(tr))
+            return
+        await msc.toggle_code(svc.storage, story.answer_id, effect.id, user_id)
+    elif cb.action == "sts":
+        await msc.toggle_shortlist(svc.storage, story.answer_id, user_id)
+    elif cb.action == "stx":
+        await _ask_reason(update, context, role, round_, story, parts, view, tr)
+        return
+    elif cb.action != "stp":
+        await query.answer(_stale(tr))
+        return
+    await query.answer(notice)
+    await _refresh(context, chat.id, query.message.message_id, tr, role, round_, view,
+                   story.answer_id if story else None, pos)
+
+
+async def _ask_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, round_: Round,
+                      story: msc.Story, parts: list[str], view: str, tr: Translator) -> None:
+    """🏆 pressed: remember the pending selection and ask for the reason."""
+    query = update.callback_query
+    svc = services(context)
+    level = {"c": "centre", "a": "all"}.get(parts[1] if len(parts) > 2 else "")
+    if level is None or (level == "all" and not (role.admin and len(round_.centres) > 1
+                                                 and story.selected_at("centre"))):
+        await query.answer(_stale(tr))
+        return
+    if await msc.final_at(svc.storage, round_.id) is not None:
+        await query.answer(tr._("De keuze van deze ronde is definitief."))
+        return
+    context.user_data[PENDING] = {
+        "answer_id": story.answer_id, "level": level, "round_id": round_.id,
+        "chat_id": query.message.chat.id, "message_id": query.message.message_id, "view": view,
+    }
+    _AWAITING.add(_bot_key(query.message, update.effective_user.id))
+    await query.answer()
+    domain = msc.domain_label(svc.catalogue, story.domain, tr)
+    where = tr._("voor alle centra") if level == "all" else tr._("voor dit centrum")
+    await context.bot.send_message(
+        query.message.chat.id,
+        "🏆 " + tr._("Waarom is dit {where} het belangrijkste verhaal over «{domain}»? Typ de reden in je eigen woorden.", where=where, domain=domain)
+        + "\n" + tr._("De reden gaat ook naar de bewoners die om terugkoppeling vroegen: noem geen namen en citeer het verhaal niet. Zonder reden sla ik niets op."),
+    )
+
+
+# -- typed messages: reasons and redactions --------------------------------------------
+class _StoriesFilter(filters.MessageFilter):
+    """Private text that is a reply to a story message, or from someone owing a reason."""
+
+    def filter(self, message: Message) -> bool:
+        if message.chat.type != ChatType.PRIVATE or message.text is None or message.from_user is None:
+            return False
+        if _story_reply_target(message) is not None and not message.text.startswith("/"):
+            return True
+        return _bot_key(message, message.from_user.id) in _AWAITING
+
+
+async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A reason after 🏆, or a reply to a story message with a corrected text."""
+    message = update.effective_message
+    user = update.effective_user
+    target = _story_reply_target(message)
+    if target is not None and not message.text.startswith("/"):
+        await _on_redaction(update, context, target)
+        return
+    _AWAITING.discard(_bot_key(message, user.id))
+    pending = context.user_data.pop(PENDING, None)
+    if pending is None:  # a stale mark: not ours after all
+        from conversations import answering
+        from conversations.help import unknown_command
+
+        if message.text.startswith("/"):
+            await unknown_command(update, context)
+        else:
+            await answering.on_text(update, context)
+        return
+    await _on_reason(update, context, pending)
+
+
+async def _on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, pending: dict) -> None:
+    svc = services(context)
+    tr = staff_tr(update)
+    message = update.effective_message
+    role = await role_of(update, context)
+    story = await msc.story(svc.storage, svc.catalogue, pending["answer_id"])
+    round_ = await svc.storage.round(pending["round_id"])
+    allowed = (story is not None and round_ is not None and _may_see(role, story.centre_code)
+               and (pending["level"] == "centre" or role.admin))
+    if not allowed:
+        await message.reply_text(tr._("Dit verhaal kan niet (meer) gekozen worden. Er is niets opgeslagen."))
+        return
+    try:
+        await msc.select(svc.storage, svc.catalogue, answer_id=story.answer_id, level=pending["level"],
+                         reason=message.text, user_id=update.effective_user.id)
+    except msc.ReasonRequired:
+        await message.reply_text("🙅 " + tr._("Zonder reden kies ik geen verhaal: er is niets opgeslagen. Druk opnieuw op 🏆 en typ dan waarom dit verhaal het belangrijkst is."))
+        return
+    except msc.SelectionFinal:
+        await message.reply_text(tr._("De keuze van deze ronde is al definitief. Er is niets veranderd."))
+        return
+    except msc.SelectionError:
+        await message.reply_text(tr._("Dit verhaal kan niet (meer) gekozen worden. Er is niets opgeslagen."))
+        return
+    domain = msc.domain_label(svc.catalogue, story.domain, tr)
+    await message.reply_text("🏆 " + tr._("Gekozen als belangrijkste verhaal over «{domain}». Je reden is bewaard.", domain=domain))
+    await _refresh(context, pending["chat_id"], pending["message_id"], tr, role, round_, pending["view"],
+                   story.answer_id)
+
+
+async def _on_redaction(update: Update, context: ContextTypes.DEFAULT_TYPE, answer_id: int) -> None:
+    svc = services(context)
+    tr = staff_tr(update)
+    message = update.effective_message
+    role = await role_of(update, context)
+    if not role.is_staff:
+        from conversations import answering
+
+        await answering.on_text(update, context)
+        return
+    story = await msc.story(svc.storage, svc.catalogue, answer_id)
+    if story is None or not _may_see(role, story.centre_code):
+        await message.reply_text(tr._("Dit verhaal kan ik niet vinden, of het is niet van jouw centrum."))
+        return
+    if story.state == "withheld":
+        await message.reply_text(tr._("Dit verhaal is achtergehouden. Zet het eerst terug met ↩."))
+        return
+    item = svc.catalogue.items.get(story.item_id)
+    try:
+        await msc.set_redaction(svc.storage, answer_id, message.text, update.effective_user.id,
+                                limit=item.max_length if item else 2000)
+    except ValueError:
+        await message.reply_text(tr._("Een lege tekst kan ik niet gebruiken. Er is niets veranderd."))
+        return
+    await message.reply_text("✏️ " + tr._("Aangepast. Deze versie wordt voortaan overal getoond in plaats van de oorspronkelijke tekst."))
+    replied = message.reply_to_message
+    round_ = await svc.storage.round(story.round_id)
+    await _refresh(context, replied.chat.id, replied.message_id, tr, role, round_, _view_of(replied), answer_id)
+
+
+# -- residents: feedback opt-in --------------------------------------------------------
+async def ask_feedback_opt_in(context: ContextTypes.DEFAULT_TYPE, chat_id: int, tr: Translator) -> None:
+    """Ask a resident whether they want one message about what the panel chose, and why.
+
+    The answer is stored in ``contacts.feedback_opt_in`` by the ``ad:stfb:y|n`` buttons.
+    """
+    await context.bot.send_message(
+        chat_id,
+        tr._("Het ontmoetingscentrum leest de verhalen en kiest de verhalen die het meest laten zien wat er verandert. Wil je daarna één bericht krijgen over wat er gekozen is, en waarom?"),
+        reply_markup=InlineKeyboardMarkup([[
+            InlineKeyboardButton("👍 " + tr._("Ja, graag"), callback_data=cd.admin("stfb", "y")),
+            InlineKeyboardButton("👋 " + tr._("Nee, dank je"), callback_data=cd.admin("stfb", "n")),
+        ]]),
+    )
+
+
+async def _on_feedback_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str) -> None:
+    """``ad:stfb:y|n``: only in the resident's own private chat, only with a contact."""
+    query = update.callback_query
+    svc = services(context)
+    chat = query.message.chat
+    user = update.effective_user
+    contact = await svc.storage.contact(chat.id)
+    tr = Translator(contact.language if contact else "nl")
+    if (contact is None or chat.type != ChatType.PRIVATE or user is None or user.id != chat.id
+            or arg not in ("y", "n")):
+        await query.answer(_stale(tr))
+        return
+    yes = arg == "y"
+    await svc.storage.update_contact(chat.id, feedback_opt_in=yes)
+    await query.answer()
+    label = "✅ " + (tr._("Ja, graag") if yes else tr._("Nee, dank je"))
+    try:
+        await query.edit_message_reply_markup(
+            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=cd.NOOP)]])
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+def handlers() -> list[BaseHandler]:
+    """Handlers to register in group 0 before the command handlers and the resident text
+    handler: typed reasons / redactions, and ``/stories``."""
+    return [
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & _StoriesFilter(), on_message),
+        CommandHandler("stories", stories),
+    ]

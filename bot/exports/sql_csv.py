@@ -1,0 +1,275 @@
+"""The long-format CSV export, built by SQLite itself (the fast path for large rounds).
+
+Same output, byte for byte, as :func:`bot.exports.csv_writer.write_answers_csv` over
+:func:`bot.exports.query.iter_answer_rows` (a test checks this), but the joins with
+the catalogue, the expansion of card picks, CSV quoting and the OWASP guard run inside
+SQLite, so Python only touches free text (scrubbed again, a registered function) and
+whole output lines. This keeps a 1,000,000-answer export within a small factor of the
+``sqlite3`` shell's own ``.mode csv`` (see ``bench/export.py``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.exports.csv_writer import BUFFER_SIZE, DIALECTS
+from bot.exports.rows import ANSWER_COLUMNS
+from bot.exports.safety import neutralise
+from bot.privacy.pseudonym import panel_key
+from bot.privacy.scrub import scrub
+from bot.survey import Catalogue
+
+
+def _neutral(expr: str) -> str:
+    """SQL: OWASP guard — prefix ``'`` when the cell starts with = + - @ TAB CR."""
+    return (f"(CASE WHEN substr({expr}, 1, 1) IN ('=', '+', '-', '@', char(9), char(13))"
+            f" THEN '''' || {expr} ELSE {expr} END)")
+
+
+def _quoted(expr: str, delimiter: str) -> str:
+    """SQL: minimal CSV quoting (quote if the cell holds the delimiter, a quote, CR or LF)."""
+    return (f"(CASE WHEN {expr} GLOB '*[\"{delimiter}' || char(10) || char(13) || ']*'"
+            f" THEN '\"' || replace({expr}, '\"', '\"\"') || '\"' ELSE {expr} END)")
+
+
+def _cell(expr: str, delimiter: str, *, guard: bool = True) -> str:
+    inner = _neutral(f"COALESCE({expr}, '')") if guard else f"COALESCE({expr}, '')"
+    return _quoted(inner, delimiter)
+
+
+#: Text without any of these cannot hold what :func:`bot.privacy.scrub.scrub` replaces
+#: (every kind needs a digit, an ``@``, a ``/`` or a dot followed by a letter), so
+#: re-scrubbing it at export can be skipped.
+_MAYBE_PII = re.compile(r"[0-9@/]|\.[^\W\d_]|www", re.IGNORECASE)
+
+
+def csv_field(value: str, delimiter: str) -> str:
+    """One CSV cell as :mod:`csv` writes it with minimal quoting, after the OWASP guard."""
+    value = neutralise(value)
+    if delimiter in value or '"' in value or "\n" in value or "\r" in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _prepare(conn: sqlite3.Connection, cat: Catalogue, tz: ZoneInfo, where: str, params: list,
+             panel_secret: bytes | None, d: str) -> None:
+    """Temp tables holding catalogue values as ready CSV cells, labels and local days."""
+
+    def text_cell(text: str | None) -> str:
+        if not text:
+            return ""
+        if _MAYBE_PII.search(text):
+            text = scrub(text).text
+        return csv_field(text, d)
+
+    conn.create_function("bs_text_cell", 1, text_cell, deterministic=True)
+    conn.execute("CREATE TEMP TABLE bs_items (item_id TEXT PRIMARY KEY, item_type TEXT,"
+                 " main_goal TEXT, sub_goal TEXT)")
+    conn.executemany(
+        "INSERT INTO bs_items VALUES (?, ?, ?, ?)",
+        [(i.id, csv_field(i.type, d), csv_field(i.main_goal or "", d), csv_field(i.sub_goal or "", d))
+         for i in cat.items.values()],
+    )
+    conn.execute("CREATE TEMP TABLE bs_scale (value INTEGER PRIMARY KEY, label TEXT)")
+    conn.executemany("INSERT INTO bs_scale VALUES (?, ?)",
+                     [(p.value, csv_field(p.label["nl"], d)) for p in cat.scale.points])
+    conn.execute("CREATE TEMP TABLE bs_options (item_id TEXT, option_id TEXT, value TEXT, label TEXT,"
+                 " main_goal TEXT, PRIMARY KEY (item_id, option_id))")
+    conn.executemany(
+        "INSERT INTO bs_options VALUES (?, ?, ?, ?, ?)",
+        [(i.id, o.id, csv_field(o.id, d), csv_field(o.label["nl"], d),
+          csv_field(o.main_goal or i.main_goal or "", d))
+         for i in cat.items.values() for o in i.options],
+    )
+    conn.execute("CREATE TEMP TABLE bs_days (hour TEXT PRIMARY KEY, day TEXT)")
+    hours = [r[0] for r in conn.execute(
+        f"SELECT DISTINCT substr(answered_at, 1, 13) FROM answers{where}", params)]
+    conn.executemany(
+        "INSERT INTO bs_days VALUES (?, ?)",
+        [(h, datetime.fromisoformat(h + ":00:00+00:00").astimezone(tz).date().isoformat()) for h in hours],
+    )
+    conn.execute("CREATE TEMP TABLE bs_labels (respondent TEXT PRIMARY KEY, label TEXT)")
+    firsts = conn.execute(
+        f"SELECT respondent FROM answers{where} GROUP BY respondent"
+        " ORDER BY MIN(round_id), respondent", params,
+    )
+    if panel_secret is not None:
+        labels = ((r[0], panel_key(panel_secret, r[0])) for r in firsts)
+    else:
+        labels = ((r[0], f"R{n:04d}") for n, r in enumerate(firsts, 1))
+    conn.executemany("INSERT INTO bs_labels VALUES (?, ?)", list(labels))
+
+
+def _filters(round_ids, centres, exclude_answer_sql) -> tuple[str, str, list]:
+    """(WHERE on answers, WHERE on answers aliased ``a``, parameters)."""
+    clauses, a_clauses, params = [], [], []
+    if round_ids is not None:
+        clauses.append(f"round_id IN ({','.join('?' * len(round_ids))})")
+        a_clauses.append(f"a.round_id IN ({','.join('?' * len(round_ids))})")
+        params.extend(round_ids)
+    if centres is not None:
+        clauses.append(f"centre_code IN ({','.join('?' * len(centres))})")
+        a_clauses.append(f"a.centre_code IN ({','.join('?' * len(centres))})")
+        params.extend(centres)
+    if exclude_answer_sql:
+        clauses.append(f"NOT ({exclude_answer_sql.replace('a.', '')})")
+        a_clauses.append(f"NOT ({exclude_answer_sql})")
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    a_where = (" WHERE " + " AND ".join(a_clauses)) if a_clauses else ""
+    return where, a_where, params
+
+
+def _line_sql(d: str, a_where: str, ranged: bool) -> str:
+    sep = f" || '{d}' || "
+    cells = [
+        "a.round_id",
+        # centre codes, languages, item ids, statuses and modes are constrained ASCII ids
+        # (see the CHECKs and the pydantic patterns): nothing to quote or guard.
+        "a.centre_code", "l.label", "a.language", "a.item_id",
+        "COALESCE(i.item_type, '')",
+        "(CASE WHEN j.value IS NOT NULL AND o.main_goal != '' THEN o.main_goal"
+        " ELSE COALESCE(i.main_goal, '') END)",
+        "COALESCE(i.sub_goal, '')", "a.status",
+        "(CASE WHEN j.value IS NOT NULL THEN COALESCE(o.value, '') ELSE COALESCE(a.value, '') END)",
+        "(CASE WHEN j.value IS NOT NULL THEN COALESCE(o.label, '') ELSE COALESCE(s.label, '') END)",
+        "(CASE WHEN j.value IS NOT NULL OR a.text IS NULL THEN '' ELSE bs_text_cell(a.text) END)",
+        "a.mode", "dd.day",
+    ]
+    where = a_where
+    if ranged:
+        cond = "(a.round_id, a.respondent) >= (?, ?) AND (a.round_id, a.respondent) < (?, ?)"
+        where = (where + " AND " + cond) if where else " WHERE " + cond
+    # json_each yields a card pick list in array order inside the nested loop, so ordering
+    # by the answer is enough (and lets SQLite walk the answers_export index, no sort).
+    return (
+        "SELECT " + sep.join(cells) + " || char(13) || char(10)"
+        " FROM answers a"
+        " LEFT JOIN json_each(CASE WHEN a.choices IS NULL OR a.choices = '[]' THEN NULL ELSE a.choices END) j"
+        " LEFT JOIN bs_items i ON i.item_id = a.item_id"
+        " LEFT JOIN bs_scale s ON s.value = a.value"
+        " LEFT JOIN bs_options o ON o.item_id = a.item_id AND o.option_id = j.value"
+        " JOIN bs_labels l ON l.respondent = a.respondent"
+        " JOIN bs_days dd ON dd.hour = substr(a.answered_at, 1, 13)"
+        + where + " ORDER BY a.round_id, a.respondent, a.id"
+    )
+
+
+def _write_lines(conn: sqlite3.Connection, sql: str, params: list, fh) -> int:
+    rows = 0
+    cursor = conn.execute(sql, params)
+    while batch := cursor.fetchmany(10000):
+        fh.write("".join([r[0] for r in batch]).encode("utf-8"))
+        rows += len(batch)
+    return rows
+
+
+def _part_worker(db_path: str, out_part: str, d: str, tz_name: str, round_ids, centres,
+                 panel_secret, exclude_answer_sql, bounds: list) -> int:
+    """Child process: write the lines of one key range (no BOM, no header)."""
+    from bot.survey import catalogue
+
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    where, a_where, params = _filters(round_ids, centres, exclude_answer_sql)
+    _prepare(conn, catalogue(), ZoneInfo(tz_name), where, params, panel_secret, d)
+    with open(out_part, "wb", buffering=BUFFER_SIZE) as fh:
+        rows = _write_lines(conn, _line_sql(d, a_where, True), params + bounds, fh)
+    conn.close()
+    return rows
+
+
+#: Below this many answers an export runs in one process (starting workers costs ~0.5 s).
+PARALLEL_THRESHOLD = 200_000
+
+
+def write_answers_csv_sql(
+    conn: sqlite3.Connection,
+    cat: Catalogue,
+    out: Path,
+    *,
+    tz: ZoneInfo,
+    dialect: str = "rfc4180",
+    round_ids: Sequence[int] | None = None,
+    centres: Sequence[str] | None = None,
+    panel_secret: bytes | None = None,
+    exclude_answer_sql: str | None = None,
+    workers: int = 1,
+    db_path: Path | None = None,
+) -> tuple[int, int]:
+    """Write the answers export with SQLite doing the heavy lifting.
+
+    Args:
+        conn: A connection to the Buurtstem database (temp tables are created on it).
+        cat: Survey catalogue (types, goals, Dutch labels).
+        out: Destination file (UTF-8 with BOM, CRLF).
+        tz: Time zone of ``answered_on``.
+        dialect: ``rfc4180`` (comma) or ``excel-nl`` (semicolon).
+        round_ids: Only these rounds. centres: Only these centres.
+        panel_secret: Stable panel keys instead of per-export labels.
+        exclude_answer_sql: Optional SQL condition on answers ``a`` that excludes rows
+            (e.g. withheld stories).
+        workers: Processes to split a large export over (key ranges of
+            ``(round, respondent)``, written in order, so the file is the same).
+        db_path: The database file (needed for ``workers > 1``).
+
+    Returns:
+        ``(rows written, respondents)``.
+
+    Raises:
+        ValueError: For an unknown dialect.
+    """
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown CSV dialect {dialect!r}")
+    d = DIALECTS[dialect]["delimiter"]
+    where, a_where, params = _filters(round_ids, centres, exclude_answer_sql)
+    _prepare(conn, cat, tz, where, params, panel_secret, d)
+    total = conn.execute(f"SELECT COUNT(*) FROM answers{where}", params).fetchone()[0]
+    header = d.join(ANSWER_COLUMNS) + "\r\n"
+    with open(out, "wb", buffering=BUFFER_SIZE) as fh:
+        fh.write(codecs.BOM_UTF8 + header.encode("utf-8"))
+        if workers > 1 and db_path is not None and total >= PARALLEL_THRESHOLD:
+            rows = _write_parallel(conn, fh, workers, total, where, params, str(db_path), d, tz,
+                                   round_ids, centres, panel_secret, exclude_answer_sql, out)
+        else:
+            rows = _write_lines(conn, _line_sql(d, a_where, False), params, fh)
+    respondents = conn.execute("SELECT COUNT(*) FROM bs_labels").fetchone()[0]
+    for table in ("bs_items", "bs_scale", "bs_options", "bs_days", "bs_labels"):
+        conn.execute(f"DROP TABLE temp.{table}")
+    return rows, respondents
+
+
+def _write_parallel(conn, fh, workers, total, where, params, db_path, d, tz, round_ids, centres,
+                    panel_secret, exclude_answer_sql, out: Path) -> int:
+    import multiprocessing
+    import shutil
+    from concurrent.futures import ProcessPoolExecutor
+
+    order = f"SELECT round_id, respondent FROM answers{where} ORDER BY round_id, respondent, id LIMIT 1 OFFSET ?"
+    cuts = []
+    for k in range(1, workers):
+        row = conn.execute(order, params + [total * k // workers]).fetchone()
+        cuts.append(list(row))
+    low, high = [-1, ""], [2**62, ""]
+    ranges = list(zip([low] + cuts, cuts + [high]))
+    parts = [out.with_name(f".{out.name}.part{k}") for k in range(len(ranges))]
+    context = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [
+                pool.submit(_part_worker, db_path, str(part), d, tz.key, round_ids, centres,
+                            panel_secret, exclude_answer_sql, lo + hi)
+                for part, (lo, hi) in zip(parts, ranges)
+            ]
+            rows = sum(f.result() for f in futures)
+        for part in parts:
+            with open(part, "rb") as src:
+                shutil.copyfileobj(src, fh, BUFFER_SIZE)
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)
+    return rows

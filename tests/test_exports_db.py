@@ -1,0 +1,146 @@
+"""Exports from a real database: fast SQL path == Python path, anonymity rules."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import bot.exports.sql_csv as sql_csv
+from bot.exports.csv_writer import write_answers_csv
+from bot.exports.query import connect_readonly, iter_answer_rows
+from bot.exports.service import run_export
+from bot.privacy.pseudonym import respondent_pseudonym
+from bot.storage import Storage
+from bot.survey import catalogue
+
+TZ = ZoneInfo("Europe/Amsterdam")
+SECRET = b"test-secret-0123456789"
+TRICKY = ["=HYPERLINK(\"http://x\");\"quoted\"\nnew line, comma", "-1", "@sum", "gewoon goed",
+          "Bel 06-12345678", "\tTab", "Çok güzel", "الحمد لله ١٢٣", ""]
+
+
+@pytest.fixture
+async def db(tmp_path):
+    path = tmp_path / "e.sqlite3"
+    store = await Storage.open(path)
+    cat = catalogue()
+    await store.seed_centres(cat.centres)
+    round_ = await store.create_round("full", ["shalom", "bijbetje"])
+    second = await store.create_round("short", ["shalom"])
+    items = cat.survey_items("full")
+    for chat in range(1, 13):
+        who = respondent_pseudonym(SECRET, chat)
+        centre = "shalom" if chat % 2 else "bijbetje"
+        for k, item in enumerate(items):
+            kwargs = dict(round_id=round_.id, respondent=who, item_id=item.id, language="nl",
+                          centre_code=centre, status="answered")
+            if item.type == "scale":
+                kwargs["value"] = (chat + k) % 5 + 1
+            elif item.type in ("choice", "cards"):
+                kwargs["choices"] = [o.id for o in item.options[: (chat % 3) + 1]]
+            else:
+                kwargs["text"] = TRICKY[(chat + k) % len(TRICKY)] or None
+                if kwargs["text"] is None:
+                    kwargs["status"] = "skipped"
+            await store.record_answer(**kwargs)
+        if chat <= 3:
+            await store.record_answer(round_id=second.id, respondent=who, item_id="msc.why",
+                                      status="answered", text="Omdat het fijn is.", language="tr",
+                                      centre_code="shalom")
+    await store.close()
+    conn = sqlite3.connect(path)
+    # answers at 23:30 UTC on 31 March are 1 April in Amsterdam (summer time)
+    conn.execute("UPDATE answers SET answered_at = '2026-03-31T23:30:00+00:00' WHERE id % 7 = 0")
+    conn.commit()
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize("dialect", ["rfc4180", "excel-nl"])
+def test_sql_export_is_byte_identical_to_python_writer(db, tmp_path, dialect):
+    cat = catalogue()
+    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
+    rows, respondents = sql_csv.write_answers_csv_sql(connect_readonly(db), cat, fast, tz=TZ, dialect=dialect)
+    n = write_answers_csv(iter_answer_rows(connect_readonly(db), cat, tz=TZ), slow, dialect=dialect)
+    assert rows == n > 300 and respondents == 12
+    assert fast.read_bytes() == slow.read_bytes()
+
+
+def test_parallel_export_writes_the_same_file(db, tmp_path, monkeypatch):
+    cat = catalogue()
+    monkeypatch.setattr(sql_csv, "PARALLEL_THRESHOLD", 1)
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    sql_csv.write_answers_csv_sql(connect_readonly(db), cat, one, tz=TZ)
+    sql_csv.write_answers_csv_sql(connect_readonly(db), cat, two, tz=TZ, workers=2, db_path=db)
+    assert one.read_bytes() == two.read_bytes()
+
+
+def _read(path):
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_export_is_anonymous_and_dates_only(db, tmp_path):
+    out = tmp_path / "a.csv"
+    run_export(db, catalogue(), out, tz=TZ)
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and not raw[3:].startswith(b"sep=")
+    rows = _read(out)
+    pseudonyms = {respondent_pseudonym(SECRET, c) for c in range(1, 13)}
+    text = raw.decode("utf-8-sig")
+    assert not any(p in text for p in pseudonyms)
+    assert {r["respondent"] for r in rows} == {f"R{i:04d}" for i in range(1, 13)}
+    assert all(len(r["answered_on"]) == 10 and "T" not in r["answered_on"] for r in rows)
+    assert "2026-04-01" in {r["answered_on"] for r in rows}
+    assert "06-12345678" not in text and "[telefoon]" in text
+    for r in rows:
+        assert r["text"][:1] not in ("=", "+", "-", "@", "\t")
+    assert any(r["text"] == "'=HYPERLINK(\"[url]\");\"quoted\"\nnew line, comma" for r in rows)
+    cards = [r for r in rows if r["item_id"] == "cards.meaning"]
+    assert cards and all(r["value_label_nl"] and r["main_goal"] for r in cards)
+    scale = [r for r in rows if r["item_type"] == "scale"]
+    assert all(r["value"] in "12345" and r["main_goal"] and r["value_label_nl"] for r in scale)
+
+
+def test_labels_are_per_export_and_panel_keys_join(db, tmp_path):
+    cat = catalogue()
+    run_export(db, cat, tmp_path / "r1.csv", tz=TZ, round_ids=[1])
+    run_export(db, cat, tmp_path / "r2.csv", tz=TZ, round_ids=[2])
+    first = {r["respondent"] for r in _read(tmp_path / "r1.csv")}
+    second = {r["respondent"] for r in _read(tmp_path / "r2.csv")}
+    assert second == {"R0001", "R0002", "R0003"} and second <= first   # same labels, different people
+    run_export(db, cat, tmp_path / "p1.csv", tz=TZ, round_ids=[1], panel_secret=b"k" * 16)
+    run_export(db, cat, tmp_path / "p2.csv", tz=TZ, round_ids=[2], panel_secret=b"k" * 16)
+    p1 = {r["respondent"] for r in _read(tmp_path / "p1.csv")}
+    p2 = {r["respondent"] for r in _read(tmp_path / "p2.csv")}
+    assert len(p2) == 3 and p2 <= p1 and all(k.startswith("P") for k in p2)
+
+
+def test_centre_scope_limits_the_export(db, tmp_path):
+    run_export(db, catalogue(), tmp_path / "s.csv", tz=TZ, centres=["shalom"])
+    assert {r["centre"] for r in _read(tmp_path / "s.csv")} == {"shalom"}
+
+
+async def test_forget_removes_answers_from_later_exports(db, tmp_path):
+    store = await Storage.open(db)
+    await store.forget(1, respondent_pseudonym(SECRET, 1))
+    await store.close()
+    run_export(db, catalogue(), tmp_path / "f.csv", tz=TZ)
+    assert len({r["respondent"] for r in _read(tmp_path / "f.csv")}) == 11
+
+
+def test_xlsx_has_no_formula_cells(db, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "x.xlsx"
+    run_export(db, catalogue(), out, fmt="xlsx", tz=TZ)
+    book = openpyxl.load_workbook(out)
+    assert {"answers", "stories", "codebook", "summary"} <= set(book.sheetnames)
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c for c in cells if c.data_type == "f"]
+    assert book["answers"].freeze_panes == "A2"
