@@ -19,7 +19,7 @@ from admin import lifecycle
 from admin.auth import admin_only, role_of, staff_only
 from admin.progress import render_progress, round_progress, shown
 from admin.roles import Role
-from bot.exports.service import export_filename, run_export
+from bot.exports.service import export_filename, run_export, small_export
 from bot.i18n import N_, Translator, negotiate_language
 from bot.services import services
 from bot.storage import Round
@@ -322,19 +322,35 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         )
         return
     fmt = EXPORT_BUTTONS[cb.action][0]
-    await query.answer(tr._("Even geduld…"))
     settings = svc.settings
+    round_ids = None if cb.round_id is None else [cb.round_id]
+    scope = None if role.admin else sorted(role.centres)
+    if fmt != "codebook" and cb.yes is None and small_export(
+        settings.database_path, round_ids=round_ids, centres=scope, k=settings.min_cell_size
+    ):
+        await query.answer()
+        await query.edit_message_text(
+            tr._("Deze export heeft minder dan {k} deelnemers. Dan kan een verhaal iemand herkenbaar maken. Verhalen meenemen?",
+                 k=settings.min_cell_size),
+            reply_markup=InlineKeyboardMarkup([
+                [InlineKeyboardButton(tr._("Ja, met verhalen"), callback_data=cd.export(cb.round_id, cb.action, True))],
+                [InlineKeyboardButton(tr._("Nee, zonder verhalen"), callback_data=cd.export(cb.round_id, cb.action, False))],
+            ]),
+        )
+        return
+    await query.answer(tr._("Even geduld…"))
     name = export_filename(fmt, cb.round_id, datetime.now(settings.tz).date())
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / name
         result = await asyncio.to_thread(
             run_export, settings.database_path, svc.catalogue, out, fmt=fmt, tz=settings.tz,
-            round_ids=None if cb.round_id is None else [cb.round_id],
-            centres=None if role.admin else sorted(role.centres),
-            min_cell_size=settings.min_cell_size,
+            round_ids=round_ids, centres=scope, min_cell_size=settings.min_cell_size,
+            include_small_stories=bool(cb.yes),
         )
         caption = (tr.ngettext("{n} antwoord", "{n} antwoorden", result.rows)
                    + " · " + tr.ngettext("{n} deelnemer", "{n} deelnemers", result.respondents))
+        if result.notes:
+            caption += "\n" + "\n".join(result.notes)
         with out.open("rb") as fh:
             await context.bot.send_document(query.message.chat.id, document=fh, filename=name, caption=caption)
     await query.edit_message_reply_markup(reply_markup=None)

@@ -77,8 +77,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         round_ids=[args.round] if args.round is not None else None,
         panel_secret=settings.export_key() if args.panel else None,
         min_cell_size=settings.min_cell_size, workers=os.cpu_count() or 1,
+        include_small_stories=args.include_small_stories,
     )
     print(f"wrote {result.path}: {result.rows} rows, {result.respondents} respondents")
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 
@@ -170,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "xlsx", "codebook"], default="csv")
     export.add_argument("--dialect", choices=["rfc4180", "excel-nl"], default="rfc4180")
     export.add_argument("--panel", action="store_true", help="stable panel keys (HMAC, EXPORT_SECRET)")
+    export.add_argument("--include-small-stories", action="store_true",
+                        help="include free text even with fewer than MIN_CELL_SIZE respondents")
     export.set_defaults(func=cmd_export)
 
     rounds = sub.add_parser("rounds", help="open, close or list survey rounds")

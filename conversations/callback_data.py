@@ -20,8 +20,9 @@ Shapes:
     ``f:<y|n>``                           confirm or cancel /forget
     ``x``                                 a finished button (does nothing)
     ``ad:<verb>:<arg>``                   coordinator/admin wizards (new round, interview…)
-    ``ex:<round|all>[:<fmt>]``            coordinator export: pick a round, then a format
-                                          (``csv``, ``nl`` = excel-nl CSV, ``xlsx``, ``book`` = codebook)
+    ``ex:<round|all>[:<fmt>[:<y|n>]]``    coordinator export: pick a round, then a format
+                                          (``csv``, ``nl`` = excel-nl CSV, ``xlsx``, ``book`` = codebook),
+                                          then for a round under 5 respondents: stories yes/no
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ _PATTERNS = {
     "forget": re.compile(r"^f:(?P<yes>[yn])$"),
     "noop": re.compile(r"^x$"),
     "admin": re.compile(r"^ad:(?P<verb>[a-z]{1,12}):(?P<arg>[A-Za-z0-9_.*>-]{0,48})$"),
-    "export": re.compile(r"^ex:(?P<round>all|\d{1,9})(?::(?P<fmt>csv|nl|xlsx|book))?$"),
+    "export": re.compile(r"^ex:(?P<round>all|\d{1,9})(?::(?P<fmt>csv|nl|xlsx|book)(?::(?P<yes>[yn]))?)?$"),
 }
 
 
@@ -99,6 +100,7 @@ def parse(data: str | None) -> Callback | None:
             return Callback(
                 kind, round_id=None if raw_round == "all" else int(raw_round),
                 action=groups.get("fmt"),
+                yes=None if groups.get("yes") is None else groups["yes"] == "y",
             )
         return Callback(
             kind,
@@ -198,9 +200,12 @@ def admin(verb: str, arg: str = "") -> str:
     return _checked(f"ad:{verb}:{arg}")
 
 
-def export(round_id: int | None, fmt: str | None = None) -> str:
-    """Payload of an export button (round, then format)."""
-    return _checked(f"ex:{'all' if round_id is None else round_id}" + (f":{fmt}" if fmt else ""))
+def export(round_id: int | None, fmt: str | None = None, stories: bool | None = None) -> str:
+    """Payload of an export button (round, then format, then — small rounds — stories y/n)."""
+    data = f"ex:{'all' if round_id is None else round_id}" + (f":{fmt}" if fmt else "")
+    if fmt and stories is not None:
+        data += ":y" if stories else ":n"
+    return _checked(data)
 
 
 NOOP = "x"

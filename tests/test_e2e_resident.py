@@ -118,6 +118,9 @@ async def test_resident_completes_praatplaat_and_export_holds_exactly_their_answ
     admin.press_button("Alle rondes")
     await settle(sim)
     admin.press_button("CSV (komma)")
+    await settle(sim)
+    assert "minder dan 5 deelnemers" in admin.last.text      # one respondent: ask first
+    admin.press_button("Ja, met verhalen")
     await settle(sim, 0.2)
     doc = [m for m in admin.messages if m.document][-1]
     assert doc.document_bytes.startswith(b"\xef\xbb\xbf")
@@ -125,6 +128,7 @@ async def test_resident_completes_praatplaat_and_export_holds_exactly_their_answ
     assert {r["respondent"] for r in rows} == {"R0001"}
     assert len(rows) == len(stored)  # one domain picked: one row for it
     assert all("06-12345678" not in v and "102" != v for r in rows for v in r.values())
+    assert any("[telefoon]" in r["text"] for r in rows)
     assert {r["answered_on"][:4] for r in rows} == {r["answered_on"][:4] for r in rows} and all(len(r["answered_on"]) == 10 for r in rows)
 
 

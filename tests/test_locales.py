@@ -9,6 +9,7 @@ fail on a broken catalogue.
 
 from __future__ import annotations
 
+import ast
 import copy
 import re
 import string
@@ -23,6 +24,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from babel.util import pathmatch
 
 from bot.survey.models import LANGUAGES
 
@@ -34,12 +36,13 @@ TARGETS = tuple(lang for lang in LANGUAGES if lang != SOURCE_LANGUAGE)
 #: (language, msgid) whose translation may equal the Dutch text. Keep this short:
 #: - "Start" is also the normal English word for the Start button.
 #: - "{n} centrum"/"{n} centra" are also the Polish singular and plural.
-#: - "open" (status of a round) and "{n} week" are also English.
+#: - "open" (status of a round), "{n} week" and "Shortlist" are also English.
 SAME_AS_SOURCE_OK: set[tuple[str, str]] = {
     ("en", "Start"),
     ("pl", "{n} centrum"),
     ("en", "open"),
     ("en", "{n} week"),
+    ("en", "Shortlist"),
 }
 
 #: Bidi control characters translators must not add (the code isolates inserted values).
@@ -66,6 +69,33 @@ def code_messages() -> dict[MsgId, list[str]]:
         key = tuple(message) if isinstance(message, (list, tuple)) else message
         found.setdefault(key, []).append(f"{filename}:{lineno}")
     return found
+
+
+#: ``_("…")``, ``N_("…")``, ``gettext("…")``, ``ngettext("…", …)`` with one plain literal first.
+MARKED = re.compile(
+    r"""\b(?:_|N_|gettext|ngettext)\(\s*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')\s*[,)]"""
+)
+
+
+def unextracted(code: dict[MsgId, list[str]]) -> list[str]:
+    """Marked literals in the source that Babel did not extract.
+
+    On Python < 3.12 Babel cannot see calls inside f-string expressions, such as
+    ``f"{tr._('Gekozen')}"``: those texts never reach the catalogues and stay Dutch.
+    """
+    with open(ROOT / "babel.cfg", encoding="utf-8") as fh:
+        method_map, _options = parse_mapping_cfg(fh, str(ROOT / "babel.cfg"))
+    known = {m[0] if isinstance(m, tuple) else m for m in code}
+    problems = []
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if not any(pathmatch(pattern, rel) for pattern, _method in method_map):
+            continue
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for literal in MARKED.findall(line):
+                if ast.literal_eval(literal) not in known:
+                    problems.append(f"{rel}:{lineno}: {literal} is marked but not extracted")
+    return problems
 
 
 def load_po(lang: str) -> Catalog:
@@ -235,6 +265,12 @@ def test_every_language_has_a_catalogue() -> None:
     for lang in TARGETS:
         assert (LOCALES / lang / "LC_MESSAGES" / "messages.po").is_file(), lang
     assert not (LOCALES / SOURCE_LANGUAGE).exists(), "Dutch is the source: no nl catalogue"
+
+
+def test_every_marked_string_is_extracted(code) -> None:
+    assert unextracted(code) == [], (
+        "move these tr._() calls out of the f-string (Babel cannot extract them there)"
+    )
 
 
 @pytest.mark.parametrize("lang", TARGETS)

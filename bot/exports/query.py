@@ -46,6 +46,8 @@ def iter_answer_rows(
     panel_secret: bytes | None = None,
     rescrub: bool = True,
     respondent_label: Callable[[str], str] | None = None,
+    include_text: bool = True,
+    exclude_answer_sql: str | None = None,
 ) -> Iterator[AnswerRow]:
     """Yield one row per answer (one per picked option for ``choice``/``cards`` items).
 
@@ -59,6 +61,9 @@ def iter_answer_rows(
             per-export label (``export --panel``).
         rescrub: Scrub free text again at export (defence in depth).
         respondent_label: Labeller to use (a fresh :class:`RespondentLabeller` if None).
+        include_text: False leaves free text out (small rounds without confirmation).
+        exclude_answer_sql: SQL condition on answers ``a`` whose rows are left out
+            (withheld stories).
     """
     item_info, option_info = _labels(cat)
     label = respondent_label or RespondentLabeller()
@@ -69,9 +74,11 @@ def iter_answer_rows(
     if centres is not None:
         where.append(f"centre_code IN ({','.join('?' * len(centres))})")
         params.extend(centres)
+    if exclude_answer_sql:
+        where.append(f"NOT ({exclude_answer_sql})")
     sql = (
         "SELECT round_id, centre_code, respondent, language, item_id, status, value, choices,"
-        " text, mode, answered_at FROM answers"
+        " text, mode, answered_at FROM answers a"
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY round_id, respondent, id"
     )
@@ -90,7 +97,9 @@ def iter_answer_rows(
                 day = datetime.fromisoformat(answered_at).astimezone(tz).date()
                 day_cache[stamp] = day
             item_type, main_goal, sub_goal = item_info.get(item_id, ("", "", ""))
-            if text and rescrub:
+            if not include_text:
+                text = ""
+            elif text and rescrub:
                 text = scrub(text).text
             if choices:
                 for option in json.loads(choices):

@@ -12,6 +12,9 @@ from bot.exports.query import connect_readonly, iter_answer_rows
 from bot.privacy.pseudonym import RespondentLabeller
 from bot.survey import Catalogue
 
+#: Answers never exported: stories a coordinator withheld in the MSC review (issue 6).
+WITHHELD_SQL = "a.id IN (SELECT answer_id FROM msc_reviews WHERE state = 'withheld')"
+
 #: Export formats: name -> (file suffix, description).
 FORMATS: dict[str, tuple[str, str]] = {
     "csv": (".csv", "CSV, comma (RFC 4180)"),
@@ -29,11 +32,13 @@ class ExportResult:
         path: The file written.
         rows: Answer rows written (codebook: item rows).
         respondents: Distinct respondents in the export.
+        notes: Things the reader must know (text purged after retention, text left out).
     """
 
     path: Path
     rows: int
     respondents: int
+    notes: tuple[str, ...] = ()
 
 
 def export_filename(fmt: str, round_id: int | None, today: date) -> str:
@@ -55,6 +60,7 @@ def run_export(
     panel_secret: bytes | None = None,
     min_cell_size: int = 5,
     workers: int = 1,
+    include_small_stories: bool = False,
 ) -> ExportResult:
     """Write one export file (blocking; run it in a thread from async code).
 
@@ -69,6 +75,9 @@ def run_export(
         panel_secret: Stable panel keys instead of per-export labels (admins only).
         min_cell_size: k for small-cell suppression in aggregate sheets.
         workers: Processes for a large CSV export (the CLI uses the CPU count).
+        include_small_stories: Export free text even when fewer than ``min_cell_size``
+            respondents are in the export (only after an explicit confirmation: with so
+            few storytellers a story can point to a person).
 
     Raises:
         ValueError: For an unknown format.
@@ -83,9 +92,14 @@ def run_export(
     labeller = RespondentLabeller()
     conn = connect_readonly(db_path)
     try:
+        notes, include_text = export_notes(
+            conn, round_ids=round_ids, centres=centres, k=min_cell_size,
+            include_small_stories=include_small_stories,
+        )
         rows = iter_answer_rows(
             conn, cat, tz=tz, round_ids=round_ids, centres=centres,
-            panel_secret=panel_secret, respondent_label=labeller,
+            panel_secret=panel_secret, respondent_label=labeller, include_text=include_text,
+            exclude_answer_sql=WITHHELD_SQL,
         )
         if fmt == "xlsx":
             from bot.exports.xlsx import write_xlsx
@@ -97,6 +111,7 @@ def run_export(
                     f"Dates are calendar dates in {tz.key}; no times are exported.",
                     f"Cells below {min_cell_size} are suppressed in the summary sheet.",
                     "Respondent labels are made for this export only.",
+                    *notes,
                 ],
             )
             n = len(materialised)
@@ -107,8 +122,63 @@ def run_export(
             n, respondents = write_answers_csv_sql(
                 conn, cat, out, tz=tz, dialect="excel-nl" if fmt == "excel-nl" else "rfc4180",
                 round_ids=round_ids, centres=centres, panel_secret=panel_secret,
-                workers=workers, db_path=Path(db_path),
+                workers=workers, db_path=Path(db_path), include_text=include_text,
+                exclude_answer_sql=WITHHELD_SQL,
             )
     finally:
         conn.close()
-    return ExportResult(out, n, respondents)
+    return ExportResult(out, n, respondents, tuple(notes))
+
+
+def export_notes(conn, *, round_ids, centres, k: int, include_small_stories: bool) -> tuple[list[str], bool]:
+    """Notes for an export and whether free text may be included.
+
+    Returns:
+        ``(notes, include_text)``: notes name rounds whose free text was purged after the
+        retention period, and say when text was left out because fewer than ``k``
+        respondents are in the export.
+    """
+    notes: list[str] = []
+    clauses, params = [], []
+    if round_ids is not None:
+        clauses.append(f"id IN ({','.join('?' * len(round_ids))})")
+        params.extend(round_ids)
+    where = (" AND " + " AND ".join(clauses)) if clauses else ""
+    for round_id, purged in conn.execute(
+        f"SELECT id, text_purged_at FROM rounds WHERE text_purged_at IS NOT NULL{where}", params
+    ):
+        notes.append(f"Round {round_id}: free text was deleted on {purged[:10]} "
+                     "(retention period ended); stories are not in this export.")
+    a_clauses, a_params = [], []
+    if round_ids is not None:
+        a_clauses.append(f"round_id IN ({','.join('?' * len(round_ids))})")
+        a_params.extend(round_ids)
+    if centres is not None:
+        a_clauses.append(f"centre_code IN ({','.join('?' * len(centres))})")
+        a_params.extend(centres)
+    a_where = (" WHERE " + " AND ".join(a_clauses)) if a_clauses else ""
+    respondents = conn.execute(f"SELECT COUNT(DISTINCT respondent) FROM answers{a_where}", a_params).fetchone()[0]
+    include_text = True
+    if 0 < respondents < k and not include_small_stories:
+        include_text = False
+        notes.append(f"Fewer than {k} respondents: free text left out to protect anonymity "
+                     "(export again with explicit confirmation to include it).")
+    return notes, include_text
+
+
+def small_export(db_path: Path | str, *, round_ids=None, centres=None, k: int = 5) -> bool:
+    """True if an export of this scope has 1 to ``k - 1`` respondents (ask before stories)."""
+    conn = connect_readonly(db_path)
+    try:
+        clauses, params = [], []
+        if round_ids is not None:
+            clauses.append(f"round_id IN ({','.join('?' * len(round_ids))})")
+            params.extend(round_ids)
+        if centres is not None:
+            clauses.append(f"centre_code IN ({','.join('?' * len(centres))})")
+            params.extend(centres)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        n = conn.execute(f"SELECT COUNT(DISTINCT respondent) FROM answers{where}", params).fetchone()[0]
+        return 0 < n < k
+    finally:
+        conn.close()

@@ -58,11 +58,11 @@ def csv_field(value: str, delimiter: str) -> str:
 
 
 def _prepare(conn: sqlite3.Connection, cat: Catalogue, tz: ZoneInfo, where: str, params: list,
-             panel_secret: bytes | None, d: str) -> None:
+             panel_secret: bytes | None, d: str, include_text: bool = True) -> None:
     """Temp tables holding catalogue values as ready CSV cells, labels and local days."""
 
     def text_cell(text: str | None) -> str:
-        if not text:
+        if not text or not include_text:
             return ""
         if _MAYBE_PII.search(text):
             text = scrub(text).text
@@ -170,13 +170,13 @@ def _write_lines(conn: sqlite3.Connection, sql: str, params: list, fh) -> int:
 
 
 def _part_worker(db_path: str, out_part: str, d: str, tz_name: str, round_ids, centres,
-                 panel_secret, exclude_answer_sql, bounds: list) -> int:
+                 panel_secret, exclude_answer_sql, bounds: list, include_text: bool = True) -> int:
     """Child process: write the lines of one key range (no BOM, no header)."""
     from bot.survey import catalogue
 
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     where, a_where, params = _filters(round_ids, centres, exclude_answer_sql)
-    _prepare(conn, catalogue(), ZoneInfo(tz_name), where, params, panel_secret, d)
+    _prepare(conn, catalogue(), ZoneInfo(tz_name), where, params, panel_secret, d, include_text)
     with open(out_part, "wb", buffering=BUFFER_SIZE) as fh:
         rows = _write_lines(conn, _line_sql(d, a_where, True), params + bounds, fh)
     conn.close()
@@ -200,6 +200,7 @@ def write_answers_csv_sql(
     exclude_answer_sql: str | None = None,
     workers: int = 1,
     db_path: Path | None = None,
+    include_text: bool = True,
 ) -> tuple[int, int]:
     """Write the answers export with SQLite doing the heavy lifting.
 
@@ -216,6 +217,8 @@ def write_answers_csv_sql(
         workers: Processes to split a large export over (key ranges of
             ``(round, respondent)``, written in order, so the file is the same).
         db_path: The database file (needed for ``workers > 1``).
+        include_text: False leaves every free-text cell empty (small rounds without
+            the coordinator's confirmation).
 
     Returns:
         ``(rows written, respondents)``.
@@ -227,14 +230,15 @@ def write_answers_csv_sql(
         raise ValueError(f"unknown CSV dialect {dialect!r}")
     d = DIALECTS[dialect]["delimiter"]
     where, a_where, params = _filters(round_ids, centres, exclude_answer_sql)
-    _prepare(conn, cat, tz, where, params, panel_secret, d)
+    _prepare(conn, cat, tz, where, params, panel_secret, d, include_text)
     total = conn.execute(f"SELECT COUNT(*) FROM answers{where}", params).fetchone()[0]
     header = d.join(ANSWER_COLUMNS) + "\r\n"
     with open(out, "wb", buffering=BUFFER_SIZE) as fh:
         fh.write(codecs.BOM_UTF8 + header.encode("utf-8"))
         if workers > 1 and db_path is not None and total >= PARALLEL_THRESHOLD:
             rows = _write_parallel(conn, fh, workers, total, where, params, str(db_path), d, tz,
-                                   round_ids, centres, panel_secret, exclude_answer_sql, out)
+                                   round_ids, centres, panel_secret, exclude_answer_sql, out,
+                                   include_text)
         else:
             rows = _write_lines(conn, _line_sql(d, a_where, False), params, fh)
     respondents = conn.execute("SELECT COUNT(*) FROM bs_labels").fetchone()[0]
@@ -244,7 +248,7 @@ def write_answers_csv_sql(
 
 
 def _write_parallel(conn, fh, workers, total, where, params, db_path, d, tz, round_ids, centres,
-                    panel_secret, exclude_answer_sql, out: Path) -> int:
+                    panel_secret, exclude_answer_sql, out: Path, include_text: bool) -> int:
     import multiprocessing
     import shutil
     from concurrent.futures import ProcessPoolExecutor
@@ -262,7 +266,7 @@ def _write_parallel(conn, fh, workers, total, where, params, db_path, d, tz, rou
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = [
                 pool.submit(_part_worker, db_path, str(part), d, tz.key, round_ids, centres,
-                            panel_secret, exclude_answer_sql, lo + hi)
+                            panel_secret, exclude_answer_sql, lo + hi, include_text)
                 for part, (lo, hi) in zip(parts, ranges)
             ]
             rows = sum(f.result() for f in futures)
