@@ -211,3 +211,54 @@ def test_wizard_times_are_amsterdam_local():
     assert opening_time("monday", now, tz).astimezone(tz).weekday() == 0
     closes = closing_time(opens, 7, tz)
     assert closes.astimezone(tz).strftime("%Y-%m-%d %H:%M") == "2026-04-05 23:59"
+
+
+async def test_newround_wizard_creates_an_open_round_and_invites(sim, staffed):
+    store = staffed.storage
+    for chat in (831, 832):
+        await store.save_contact(chat, language="pl", centre_code="shalom", consent_version="v")
+        sim.user(chat, language_code="pl")
+    coord = sim.user(COORD_A)
+    coord.send_text("/newround")
+    await settle(sim)
+    coord.press(coord.last, next(d for d in data_of(coord.last) if d.endswith(":indicators")))
+    await settle(sim)
+    coord.press_button("Nu")                  # one centre: no centre step
+    await settle(sim)
+    coord.press_button("2 weken")
+    await settle(sim)
+    coord.press_button("3 dagen")
+    await settle(sim)
+    assert "Klopt dit?" in coord.last.text and "indicators" in coord.last.text
+    coord.press_button("Aanmaken")
+    await settle(sim)
+    (status, remind, closes, opens) = rows(staffed, "SELECT status, remind_days_before, closes_at, opens_at FROM rounds WHERE id = 2")[0]
+    assert (status, remind) == ("open", 3)
+    from datetime import datetime
+
+    assert (datetime.fromisoformat(closes) - datetime.fromisoformat(opens)).days in (14, 15)
+    await staffed.application.bot_data["outbox"].drain(timeout=10)
+    await settle(sim)
+    invited = [m for m in sim.sent if m.chat_id in (831, 832)]
+    assert len(invited) == 2 and all("go:2" in str(m.reply_markup) for m in invited)
+    assert any("2 van 2" in m.text for m in coord.messages if m.text and "Ronde 2" in m.text)
+
+
+async def test_retention_purges_free_text_and_exports_say_so(sim, harness, tmp_path):
+    from admin.scheduling import purge_free_text
+    from bot.exports.service import run_export
+    from bot.survey import catalogue
+    from zoneinfo import ZoneInfo
+
+    await harness.prepare("praatplaat", ["shalom"])
+    await harness.start()
+    user = sim.user(840)
+    await onboard(sim, user)
+    user.send_text("Mijn verhaal.")
+    await settle(sim)
+    await harness.storage.set_round_status(1, "closed")
+    assert await purge_free_text(harness.storage, 365, utcnow()) == []
+    assert await purge_free_text(harness.storage, 365, utcnow() + timedelta(days=366)) == [1]
+    assert rows(harness, "SELECT COUNT(*) FROM answers WHERE text IS NOT NULL") == [(0,)]
+    result = run_export(harness.db_path, catalogue(), tmp_path / "x.csv", tz=ZoneInfo("Europe/Amsterdam"))
+    assert any("retention" in note for note in result.notes)
