@@ -55,7 +55,8 @@ async def close_round(application: Application, round_id: int, status: str = "cl
     await svc.storage.set_round_status(round_id, status)
     async with svc.storage.transaction() as db:
         await db.execute(
-            "UPDATE outbox SET status = 'skipped' WHERE round_id = ? AND status = 'pending'",
+            "UPDATE outbox SET status = 'skipped' WHERE round_id = ? AND status = 'pending'"
+            " AND kind <> 'feedback'",
             (round_id,),
         )
 

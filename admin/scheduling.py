@@ -85,6 +85,8 @@ async def purge_free_text(storage, retention_days: int, now: datetime) -> list[i
     for round_id in due:
         async with storage.transaction() as db:
             await db.execute("UPDATE answers SET text = NULL WHERE round_id = ? AND text IS NOT NULL", (round_id,))
+            await db.execute("UPDATE msc_reviews SET redacted_text = NULL WHERE answer_id IN"
+                             " (SELECT id FROM answers WHERE round_id = ?)", (round_id,))
             await db.execute("UPDATE rounds SET text_purged_at = ? WHERE id = ?", (now.isoformat(), round_id))
     return due
 

@@ -68,7 +68,7 @@ _MARK_RE = re.compile(r"^📖 .*#(\d+)\s*$")
 _AWAITING: set[tuple[int, int]] = set()
 
 #: Shown lengths in a story message (Telegram caps a message at 4096 characters).
-_TEXT_MAX, _WHY_MAX, _REASON_SHOWN = 1800, 1200, 300
+_TEXT_MAX, _WHY_MAX, _REASON_SHOWN, _MESSAGE_MAX = 1800, 900, 300, 4096
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -83,6 +83,11 @@ def _story_reply_target(message: Message) -> int | None:
     """The answer id of the story message ``message`` replies to, or None."""
     reply = message.reply_to_message
     if reply is None or reply.from_user is None or not reply.from_user.is_bot:
+        return None
+    try:
+        if reply.from_user.id != message.get_bot().id:
+            return None
+    except RuntimeError:
         return None
     match = _MARK_RE.match((reply.text or "").split("\n", 1)[0])
     return int(match.group(1)) if match else None
@@ -193,7 +198,7 @@ async def render(context: ContextTypes.DEFAULT_TYPE, tr: Translator, role: Role,
                              callback_data=cd.admin("stc", f"{aid}.{i}.{view}"))
         for i, e in enumerate(cat.effects)
     ]
-    rows += [effects[i:i + 2] for i in range(0, len(effects), 2)]
+    rows += _pairs(effects)
     rows.append([InlineKeyboardButton(("✅ " if story.shortlisted else "") + "⭐ " + tr._("Shortlist"),
                                       callback_data=cd.admin("sts", f"{aid}.{view}"))])
     if not final:
@@ -207,7 +212,18 @@ async def render(context: ContextTypes.DEFAULT_TYPE, tr: Translator, role: Role,
             rows.append([InlineKeyboardButton(
                 "🏆🏆 " + ("✅ " if top else "") + tr._("Kies uit alle centra: {domain}", domain=domain),
                 callback_data=cd.admin("stx", f"{aid}.a.{view}"))])
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    return cap("\n".join(lines), _MESSAGE_MAX)[0], InlineKeyboardMarkup(rows)
+
+
+def _pairs(buttons: list[InlineKeyboardButton], short: int = 22) -> list[list[InlineKeyboardButton]]:
+    """Two short buttons per row; a long label gets a row of its own (phones cut labels)."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for button in buttons:
+        if len(button.text) <= short and rows and len(rows[-1]) == 1 and len(rows[-1][0].text) <= short:
+            rows[-1].append(button)
+        else:
+            rows.append([button])
+    return rows
 
 
 def _nav_row(round_id: int, pos: int, n: int, view: str) -> list[InlineKeyboardButton]:
@@ -286,13 +302,17 @@ async def _finalise(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
     sender = context.application.bot_data.get("outbox")
     if sender is not None and queued:
         sender.wake()
+    async with svc.storage.db.execute(
+        "SELECT COUNT(*) FROM outbox WHERE round_id = ? AND kind = 'feedback'", (round_.id,)
+    ) as cur:
+        total = (await cur.fetchone())[0]
     log.info("Round %s selection final (new: %s); %s feedback messages queued", round_.id, newly, queued)
     head = (tr._("De keuze van ronde {round} is nu definitief.", round=round_.id) if newly
             else tr._("De keuze van ronde {round} was al definitief.", round=round_.id))
     await message.reply_text(
         "🔒 " + head + "\n" + tr.ngettext(
             "{n} verteller krijgt een bericht over wat er gekozen is, en waarom.",
-            "{n} vertellers krijgen een bericht over wat er gekozen is, en waarom.", queued)
+            "{n} vertellers krijgen een bericht over wat er gekozen is, en waarom.", total)
     )
 
 
@@ -342,7 +362,10 @@ async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
             notice += " " + tr._("De keuze van dit verhaal is ingetrokken.")
     elif cb.action == "stc":
         try:
-            effect = svc.catalogue.effects[int(parts[1])]
+            index = int(parts[1])
+            if index < 0:
+                raise IndexError(index)
+            effect = svc.catalogue.effects[index]
         except (ValueError, IndexError):
             await query.answer(_stale(tr))
             return

@@ -72,6 +72,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not settings.database_path.exists():
         print(f"buurtstem: database {settings.database_path} does not exist", file=sys.stderr)
         return 1
+    if fmt in ("stories", "effects"):
+        return _export_msc(args, settings, fmt)
     result = run_export(
         settings.database_path, catalogue(), Path(args.out), fmt=fmt, tz=settings.tz,
         round_ids=[args.round] if args.round is not None else None,
@@ -82,6 +84,30 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(f"wrote {result.path}: {result.rows} rows, {result.respondents} respondents")
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
+def _export_msc(args: argparse.Namespace, settings: Settings, fmt: str) -> int:
+    """``--format stories`` (folder: verhalen.md/.html, effecten.csv) or ``effects`` (CSV)."""
+    from bot.exports.csv_writer import write_table_csv
+    from bot.exports.query import connect_readonly
+    from bot.exports.stories_doc import EFFECT_COLUMNS, effects_table, write_stories_files
+    from bot.survey import catalogue
+
+    rounds = [args.round] if args.round is not None else None
+    conn = connect_readonly(settings.database_path)
+    try:
+        if fmt == "stories":
+            paths = write_stories_files(conn, catalogue(), Path(args.out), round_ids=rounds,
+                                        k=settings.min_cell_size, tz=settings.tz)
+            print("wrote " + ", ".join(map(str, paths)))
+        else:
+            rows = effects_table(conn, catalogue(), rounds, k=settings.min_cell_size)
+            write_table_csv(EFFECT_COLUMNS, ([r[c] for c in EFFECT_COLUMNS] for r in rows),
+                            Path(args.out), dialect=args.dialect)
+            print(f"wrote {args.out}")
+    finally:
+        conn.close()
     return 0
 
 
@@ -170,7 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="export anonymised answers")
     export.add_argument("--out", required=True)
     export.add_argument("--round", type=int, default=None)
-    export.add_argument("--format", choices=["csv", "xlsx", "codebook"], default="csv")
+    export.add_argument("--format", choices=["csv", "xlsx", "codebook", "stories", "effects"],
+                        default="csv", help="stories: --out is a folder (Markdown, HTML, effects CSV)")
     export.add_argument("--dialect", choices=["rfc4180", "excel-nl"], default="rfc4180")
     export.add_argument("--panel", action="store_true", help="stable panel keys (HMAC, EXPORT_SECRET)")
     export.add_argument("--include-small-stories", action="store_true",

@@ -242,6 +242,13 @@ def register_handlers(application: Application) -> None:
     application.add_handler(TypeHandler(Update, drop_duplicates), group=-2)
     application.add_handler(TypeHandler(Update, ignore_out_of_scope), group=-1)
 
+    # Story review first: a reply with a corrected story, or a selection reason, must not be
+    # taken for a command or a resident's answer.
+    from admin import stories as admin_stories
+
+    for handler in admin_stories.handlers():
+        application.add_handler(handler)
+
     application.add_handler(CommandHandler("start", onboarding.start))
     application.add_handler(CommandHandler("language", language.language))
     application.add_handler(CommandHandler("stop", withdraw.stop))

@@ -45,6 +45,7 @@ class DemoSummary:
     files: list[Path] = field(default_factory=list)
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    panel: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -59,6 +60,10 @@ class DemoSummary:
             f"  respondents   {self.finished} of {self.residents} finished ({langs})",
             f"  answers       {self.answers} stored, {self.csv_rows} rows in the CSV",
             f"  scrubbed      {self.scrubbed} free-text answers had personal data removed",
+            f"  stories       {self.panel.get('stories', 0)} reviewed: {self.panel.get('approved', 0)} approved,"
+            f" {self.panel.get('withheld', 0)} withheld, {self.panel.get('codes', 0)} effect codes,"
+            f" {self.panel.get('selected_centre', 0)} + {self.panel.get('selected_all', 0)} selected with a reason",
+            f"  feedback      {self.panel.get('feedback', 0)} opted-in storytellers told what was chosen",
             f"  seconds       {self.seconds:.1f}",
             "  files:",
             *[f"    {p}" for p in self.files],
@@ -235,7 +240,7 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
             settings = demo_settings(sim.base_url, db_path)
             storage = await Storage.open(db_path)
             await storage.seed_centres(cat.centres)
-            await storage.create_round(survey, [])
+            round_ = await storage.create_round(survey, [])
             application = build_application(settings, storage=storage)
             async with application:
                 await application.post_init(application)  # as run_polling() would
@@ -258,6 +263,10 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
                         summary.languages[lang] = summary.languages.get(lang, 0) + 1
                     else:
                         summary.errors.append(f"resident {uid - 700000000} ({lang}) did not finish: {result!r}")
+                from bot.demo_msc import simulate_panel
+
+                summary.panel = await simulate_panel(sim, ADMIN_ID, round_.id, random.Random(seed))
+                await application.bot_data["outbox"].drain(timeout=30)
                 files = await coordinator_export(sim, out_dir)
                 await application.updater.stop()
                 await application.stop()
@@ -267,6 +276,11 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
         summary.answers = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
         conn.close()
         summary.files.extend(files)
+        from bot.exports.stories_doc import write_stories_files
+
+        conn = sqlite3.connect(db_path)
+        summary.files.extend(write_stories_files(conn, cat, out_dir, k=5))
+        conn.close()
         csv_file = next(p for p in files if p.suffix == ".csv" and "excel-nl" not in p.name and "codeboek" not in p.name)
         import csv as _csv
 

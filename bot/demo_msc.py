@@ -110,8 +110,8 @@ async def simulate_panel(sim, admin_user_id: int, round_id: int, rng: random.Ran
         was made final) and ``feedback`` (feedback messages queued, as the bot reported).
     """
     user = sim.user(admin_user_id, first_name="Coordinator", language_code="nl")
-    counts = dict(stories=0, approved=0, withheld=0, codes=0, selected_centre=0, selected_all=0,
-                  final=0, feedback=0)
+    counts = {"stories": 0, "approved": 0, "withheld": 0, "codes": 0, "selected_centre": 0,
+              "selected_all": 0, "final": 0, "feedback": 0}
     first = await _send(user, f"/stories {round_id}")
     if not (first.text or "").startswith("📖"):
         return counts
@@ -159,7 +159,9 @@ async def simulate_panel(sim, admin_user_id: int, round_id: int, rng: random.Ran
                 counts["selected_all"] += 1
     if not counts["selected_centre"]:
         return counts
-    done = await _send(user, f"/stories {round_id} final", contains="🔒")
+    done = await _send(user, f"/stories {round_id} final")
+    if "🔒" not in (done.text or ""):
+        return counts
     counts["final"] = 1
     numbers = re.findall(r"\d+", (done.text or "").split("\n", 1)[-1])
     counts["feedback"] = int(numbers[0]) if numbers else 0

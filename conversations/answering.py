@@ -83,7 +83,7 @@ async def ask_next(context: ContextTypes.DEFAULT_TYPE, session: Session, round_:
         await context.bot.send_message(
             session.chat_id,
             "🙏 " + tr._("Dank je wel! Je antwoorden zijn opgeslagen, zonder je naam.")
-            + "\n\n" + tr._("Wil je iets veranderen of alles laten verwijderen? Stuur /forget."),
+            + "\n\n" + tr._("Wil je al je antwoorden laten verwijderen? Stuur /forget."),
         )
         return
     done, total = flow.progress(items, answers)

@@ -5,23 +5,29 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.i18n import Translator
+from bot.i18n import Translator, is_rtl, isolate
 from bot.services import services
 from conversations.answering import lang_of as _lang_of
 
 
 def help_text(tr: Translator) -> str:
-    """The resident's command list in their language."""
-    return "\n".join(
-        [
-            tr._("Zo werkt Buurtstem:"),
-            "/start – " + tr._("meedoen of verdergaan"),
-            "/language – " + tr._("taal kiezen"),
-            "/stop – " + tr._("geen berichten meer"),
-            "/forget – " + tr._("alles van mij verwijderen"),
-            "/help – " + tr._("deze uitleg"),
-        ]
-    )
+    """The resident's command list in their language.
+
+    For right-to-left languages the description comes first, so each line starts with a
+    right-to-left letter and the phone lays it out right to left (UAX 9, rule P2).
+    """
+    entries = [
+        ("/start", tr._("meedoen of verdergaan")),
+        ("/language", tr._("taal kiezen")),
+        ("/stop", tr._("geen berichten meer")),
+        ("/forget", tr._("alles van mij verwijderen")),
+        ("/help", tr._("deze uitleg")),
+    ]
+    if is_rtl(tr.language):
+        lines = [f"{desc} – {isolate(cmd, tr.language)}" for cmd, desc in entries]
+    else:
+        lines = [f"{cmd} – {desc}" for cmd, desc in entries]
+    return "\n".join([tr._("Zo werkt Buurtstem:"), *lines])
 
 
 async def _tr(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Translator:

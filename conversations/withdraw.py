@@ -36,7 +36,7 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     contact = await svc.storage.contact(update.effective_chat.id)
     tr = Translator(contact.language if contact else _lang_of(update))
     await update.effective_message.reply_text(
-        tr._("Wil je echt alles verwijderen wat je hebt gegeven? Dit kan niet ongedaan worden."),
+        tr._("Wil je echt alles verwijderen wat je hebt gegeven? Dit kan niet ongedaan gemaakt worden."),
         reply_markup=keyboards.forget_confirm(tr),
     )
 

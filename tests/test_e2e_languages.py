@@ -37,7 +37,7 @@ async def test_each_language_completes_the_short_round(sim, harness, lang):
         await settle(sim)
         await confirm_readbacks(sim, user)
     assert user.last.text.startswith("🙏")
-    assert user.last.text == "🙏 " + Translator(lang)._("Dank je wel! Je antwoorden zijn opgeslagen, zonder je naam.") + "\n\n" + Translator(lang)._("Wil je iets veranderen of alles laten verwijderen? Stuur /forget.")
+    assert user.last.text == "🙏 " + Translator(lang)._("Dank je wel! Je antwoorden zijn opgeslagen, zonder je naam.") + "\n\n" + Translator(lang)._("Wil je al je antwoorden laten verwijderen? Stuur /forget.")
     conn = sqlite3.connect(harness.db_path)
     languages = {row[0] for row in conn.execute("SELECT language FROM answers")}
     conn.close()

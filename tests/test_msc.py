@@ -386,7 +386,7 @@ async def test_redaction_by_reply_replaces_the_text_everywhere(sim, harness):
 
 
 async def test_resident_feedback_opt_in_buttons(sim, harness):
-    round_ = await harness.prepare("praatplaat", ["shalom"])
+    await harness.prepare("praatplaat", ["shalom"])
     await harness.start()
     await harness.storage.save_contact(801, language="nl", centre_code="shalom", consent_version="t")
     resident = sim.user(801)

@@ -78,7 +78,7 @@ def iter_answer_rows(
         where.append(f"NOT ({exclude_answer_sql})")
     sql = (
         "SELECT round_id, centre_code, respondent, language, item_id, status, value, choices,"
-        " text, mode, answered_at FROM answers a"
+        " text, mode, answered_at FROM answers_shown a"
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY round_id, respondent, id"
     )

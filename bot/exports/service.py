@@ -13,7 +13,8 @@ from bot.privacy.pseudonym import RespondentLabeller
 from bot.survey import Catalogue
 
 #: Answers never exported: stories a coordinator withheld in the MSC review (issue 6).
-WITHHELD_SQL = "a.id IN (SELECT answer_id FROM msc_reviews WHERE state = 'withheld')"
+#: Kept as a hook for extra exclusions;
+WITHHELD_SQL = None  # the exports read the view answers_shown, which leaves them out
 
 #: Export formats: name -> (file suffix, description).
 FORMATS: dict[str, tuple[str, str]] = {
@@ -157,7 +158,7 @@ def export_notes(conn, *, round_ids, centres, k: int, include_small_stories: boo
         a_clauses.append(f"centre_code IN ({','.join('?' * len(centres))})")
         a_params.extend(centres)
     a_where = (" WHERE " + " AND ".join(a_clauses)) if a_clauses else ""
-    respondents = conn.execute(f"SELECT COUNT(DISTINCT respondent) FROM answers{a_where}", a_params).fetchone()[0]
+    respondents = conn.execute(f"SELECT COUNT(DISTINCT respondent) FROM answers_shown{a_where}", a_params).fetchone()[0]
     include_text = True
     if 0 < respondents < k and not include_small_stories:
         include_text = False
@@ -178,7 +179,7 @@ def small_export(db_path: Path | str, *, round_ids=None, centres=None, k: int = 
             clauses.append(f"centre_code IN ({','.join('?' * len(centres))})")
             params.extend(centres)
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        n = conn.execute(f"SELECT COUNT(DISTINCT respondent) FROM answers{where}", params).fetchone()[0]
+        n = conn.execute(f"SELECT COUNT(DISTINCT respondent) FROM answers_shown{where}", params).fetchone()[0]
         return 0 < n < k
     finally:
         conn.close()

@@ -26,6 +26,11 @@ from bot.privacy.scrub import scrub
 from bot.survey import Catalogue
 
 
+#: What exports read: the answers without withheld stories, with coordinators' redactions
+#: in place (a view, see migration 0003).
+SOURCE = "answers_shown"
+
+
 def _neutral(expr: str) -> str:
     """SQL: OWASP guard — prefix ``'`` when the cell starts with = + - @ TAB CR."""
     return (f"(CASE WHEN substr({expr}, 1, 1) IN ('=', '+', '-', '@', char(9), char(13))"
@@ -89,14 +94,14 @@ def _prepare(conn: sqlite3.Connection, cat: Catalogue, tz: ZoneInfo, where: str,
     )
     conn.execute("CREATE TEMP TABLE bs_days (hour TEXT PRIMARY KEY, day TEXT)")
     hours = [r[0] for r in conn.execute(
-        f"SELECT DISTINCT substr(answered_at, 1, 13) FROM answers{where}", params)]
+        f"SELECT DISTINCT substr(answered_at, 1, 13) FROM {SOURCE}{where}", params)]
     conn.executemany(
         "INSERT INTO bs_days VALUES (?, ?)",
         [(h, datetime.fromisoformat(h + ":00:00+00:00").astimezone(tz).date().isoformat()) for h in hours],
     )
     conn.execute("CREATE TEMP TABLE bs_labels (respondent TEXT PRIMARY KEY, label TEXT)")
     firsts = conn.execute(
-        f"SELECT respondent FROM answers{where} GROUP BY respondent"
+        f"SELECT respondent FROM {SOURCE}{where} GROUP BY respondent"
         " ORDER BY MIN(round_id), respondent", params,
     )
     if panel_secret is not None:
@@ -149,7 +154,7 @@ def _line_sql(d: str, a_where: str, ranged: bool) -> str:
     # by the answer is enough (and lets SQLite walk the answers_export index, no sort).
     return (
         "SELECT " + sep.join(cells) + " || char(13) || char(10)"
-        " FROM answers a"
+        f" FROM {SOURCE} a"
         " LEFT JOIN json_each(CASE WHEN a.choices IS NULL OR a.choices = '[]' THEN NULL ELSE a.choices END) j"
         " LEFT JOIN bs_items i ON i.item_id = a.item_id"
         " LEFT JOIN bs_scale s ON s.value = a.value"
@@ -231,7 +236,7 @@ def write_answers_csv_sql(
     d = DIALECTS[dialect]["delimiter"]
     where, a_where, params = _filters(round_ids, centres, exclude_answer_sql)
     _prepare(conn, cat, tz, where, params, panel_secret, d, include_text)
-    total = conn.execute(f"SELECT COUNT(*) FROM answers{where}", params).fetchone()[0]
+    total = conn.execute(f"SELECT COUNT(*) FROM {SOURCE}{where}", params).fetchone()[0]
     header = d.join(ANSWER_COLUMNS) + "\r\n"
     with open(out, "wb", buffering=BUFFER_SIZE) as fh:
         fh.write(codecs.BOM_UTF8 + header.encode("utf-8"))
@@ -253,7 +258,7 @@ def _write_parallel(conn, fh, workers, total, where, params, db_path, d, tz, rou
     import shutil
     from concurrent.futures import ProcessPoolExecutor
 
-    order = f"SELECT round_id, respondent FROM answers{where} ORDER BY round_id, respondent, id LIMIT 1 OFFSET ?"
+    order = f"SELECT round_id, respondent FROM {SOURCE}{where} ORDER BY round_id, respondent, id LIMIT 1 OFFSET ?"
     cuts = []
     for k in range(1, workers):
         row = conn.execute(order, params + [total * k // workers]).fetchone()

@@ -216,6 +216,7 @@ def stories_markdown(records: Sequence[StoryRecord], cat: Catalogue, *, language
     """
     tr = Translator(language)
     title, meta, intro = _intro(tr, records)
+    why_label, codes_label = tr._("Waarom belangrijk:"), tr._("Effecten:")
     lines = [f"# {md_escape(title)}", "", md_escape(meta), "", md_escape(intro), ""]
     if not records:
         lines += [md_escape(tr._("Er zijn (nog) geen goedgekeurde verhalen.")), ""]
@@ -223,16 +224,17 @@ def stories_markdown(records: Sequence[StoryRecord], cat: Catalogue, *, language
         lines += [f"## {md_escape(msc.domain_label(cat, domain, tr))} ({len(group)})", ""]
         for n, r in enumerate(group, 1):
             star = "🏆 " if r.selected else ""
-            lines.append(f"### {star}{md_escape(tr._('Verhaal {n}', n=n))} · {md_escape(r.centre_name)}"
+            heading = tr._("Verhaal {n}", n=n)
+            lines.append(f"### {star}{md_escape(heading)} · {md_escape(r.centre_name)}"
                          f" · {md_escape(_date(r.answered_on, tr))} · {md_escape(_language_name(r.language, tr))}")
             lines.append("")
             lines += [f"> {line}" if line else ">" for line in md_escape(r.text).split("\n")]
             lines.append("")
             if r.why:
-                lines += [f"**{md_escape(tr._('Waarom belangrijk:'))}** {md_escape(r.why)}", ""]
+                lines += [f"**{md_escape(why_label)}** {md_escape(r.why)}", ""]
             if r.codes:
                 labels = "; ".join(md_escape(msc.effect_label(cat, e, tr.language)) for e in r.codes)
-                lines += [f"**{md_escape(tr._('Effecten:'))}** {labels}", ""]
+                lines += [f"**{md_escape(codes_label)}** {labels}", ""]
             for note in r.selections:
                 lines += [f"**{md_escape(_selection_label(note, tr))}:** “{md_escape(note.reason)}”", ""]
     lines += ["---", "", md_escape(_sources(tr)), ""]
@@ -316,25 +318,27 @@ def stories_html(records: Sequence[StoryRecord], cat: Catalogue, *, language: st
         "</header>",
         "<main>",
     ]
+    why_label, codes_label, chosen = tr._("Waarom belangrijk:"), tr._("Effecten:"), tr._("Gekozen")
     if not records:
-        out.append(f"<p>{_h(tr._('Er zijn (nog) geen goedgekeurde verhalen.'))}</p>")
+        empty = tr._("Er zijn (nog) geen goedgekeurde verhalen.")
+        out.append(f"<p>{_h(empty)}</p>")
     for domain, group in _grouped(records, cat):
         out.append('<section class="domain">')
         out.append(f'<h2>{_h(msc.domain_label(cat, domain, tr))} <span class="count">({len(group)})</span></h2>')
         for r in group:
             lang = html.escape(r.language, quote=True)
             classes = "story selected" if r.selected else "story"
-            badge = f'<span class="badge">{_h(tr._("Gekozen"))}</span>' if r.selected else ""
+            badge = f'<span class="badge">{_h(chosen)}</span>' if r.selected else ""
             out.append(f'<article class="{classes}">')
             out.append(f'<p class="story-meta">{badge}{_h(r.centre_name)} · {_h(_date(r.answered_on, tr))}'
                        f" · {_h(_language_name(r.language, tr))}</p>")
             out.append(f'<blockquote lang="{lang}" dir="auto">{_paragraphs(r.text)}</blockquote>')
             if r.why:
-                out.append(f'<p class="why"><span class="label">{_h(tr._("Waarom belangrijk:"))}</span> '
+                out.append(f'<p class="why"><span class="label">{_h(why_label)}</span> '
                            f'<span lang="{lang}" dir="auto">{_h(r.why)}</span></p>')
             if r.codes:
                 items = "".join(f"<li>{_h(msc.effect_label(cat, e, tr.language))}</li>" for e in r.codes)
-                out.append(f'<ul class="codes" aria-label="{_h(tr._("Effecten:"))}">{items}</ul>')
+                out.append(f'<ul class="codes" aria-label="{_h(codes_label)}">{items}</ul>')
             for note in r.selections:
                 out.append(f'<p class="reason"><span class="label">{_h(_selection_label(note, tr))}:</span> '
                            f"“{_h(note.reason)}”</p>")
