@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings

@@ -23,6 +23,7 @@ class RedactingFilter(logging.Filter):
         self._secrets = [s for s in secrets if s]
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the record in place; always keeps it (returns True)."""
         if record.name.startswith("telegram") and "Received data" in str(record.msg):
             record.msg = "Error while parsing updates (payload withheld)"
             record.args = ()

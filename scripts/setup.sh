@@ -20,4 +20,4 @@ if [ ! -x .venv/bin/python ]; then
     fi
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
-.venv/bin/pybabel compile -q -d locales -D messages
+.venv/bin/pybabel compile -d locales -D messages >/dev/null

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import csv
-import io
-import json
 import sqlite3
-from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -144,3 +141,20 @@ def test_xlsx_has_no_formula_cells(db, tmp_path):
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
     assert not [c for c in cells if c.data_type == "f"]
     assert book["answers"].freeze_panes == "A2"
+
+
+SEED = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "seeds" / "001_247d37e3fda62fae.txt"
+
+
+@pytest.mark.skipif(not SEED.is_file(), reason="../shared/seeds is not present (it lives outside the repo)")
+def test_codebook_csv_indicators_match_the_seed_verbatim(tmp_path):
+    from bot.exports.codebook import write_codebook_csv
+
+    write_codebook_csv(catalogue(), tmp_path / "book.csv")
+    rows = _read(tmp_path / "book.csv")
+    indicator_rows = {r["item_id"]: r for r in rows if r["item_id"].startswith("ind.")}
+    assert len(indicator_rows) == 22
+    seed_lines = {line.strip().lstrip("- ").strip() for line in SEED.read_text(encoding="utf-8").splitlines()}
+    for item_id, row in indicator_rows.items():
+        assert row["source_nl"] in seed_lines, item_id
+        assert row["main_goal"] in {"cohesion", "livability", "resilience", "participation", "trust"}

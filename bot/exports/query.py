@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.exports.rows import AnswerRow
+from bot.exports.scope import scope_sql, where
 from bot.privacy.pseudonym import RespondentLabeller, panel_key
 from bot.privacy.scrub import scrub
 from bot.survey import Catalogue
@@ -67,19 +68,13 @@ def iter_answer_rows(
     """
     item_info, option_info = _labels(cat)
     label = respondent_label or RespondentLabeller()
-    where, params = [], []
-    if round_ids is not None:
-        where.append(f"round_id IN ({','.join('?' * len(round_ids))})")
-        params.extend(round_ids)
-    if centres is not None:
-        where.append(f"centre_code IN ({','.join('?' * len(centres))})")
-        params.extend(centres)
+    conditions, params = scope_sql(round_ids, centres)
     if exclude_answer_sql:
-        where.append(f"NOT ({exclude_answer_sql})")
+        conditions.append(f"NOT ({exclude_answer_sql})")
     sql = (
         "SELECT round_id, centre_code, respondent, language, item_id, status, value, choices,"
         " text, mode, answered_at FROM answers_shown a"
-        + (" WHERE " + " AND ".join(where) if where else "")
+        + where(conditions)
         + " ORDER BY round_id, respondent, id"
     )
     day_cache: dict[str, str] = {}

@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.exports.query import connect_readonly, iter_answer_rows
+from bot.exports.scope import scope_sql, where
 from bot.privacy.pseudonym import RespondentLabeller
 from bot.survey import Catalogue
 
@@ -140,25 +141,14 @@ def export_notes(conn, *, round_ids, centres, k: int, include_small_stories: boo
         respondents are in the export.
     """
     notes: list[str] = []
-    clauses, params = [], []
-    if round_ids is not None:
-        clauses.append(f"id IN ({','.join('?' * len(round_ids))})")
-        params.extend(round_ids)
-    where = (" AND " + " AND ".join(clauses)) if clauses else ""
+    conditions, params = scope_sql(round_ids, None, round_column="id")
+    extra = "".join(f" AND {c}" for c in conditions)
     for round_id, purged in conn.execute(
-        f"SELECT id, text_purged_at FROM rounds WHERE text_purged_at IS NOT NULL{where}", params
+        f"SELECT id, text_purged_at FROM rounds WHERE text_purged_at IS NOT NULL{extra}", params
     ):
         notes.append(f"Round {round_id}: free text was deleted on {purged[:10]} "
                      "(retention period ended); stories are not in this export.")
-    a_clauses, a_params = [], []
-    if round_ids is not None:
-        a_clauses.append(f"round_id IN ({','.join('?' * len(round_ids))})")
-        a_params.extend(round_ids)
-    if centres is not None:
-        a_clauses.append(f"centre_code IN ({','.join('?' * len(centres))})")
-        a_params.extend(centres)
-    a_where = (" WHERE " + " AND ".join(a_clauses)) if a_clauses else ""
-    respondents = conn.execute(f"SELECT COUNT(DISTINCT respondent) FROM answers_shown{a_where}", a_params).fetchone()[0]
+    respondents = _respondents(conn, round_ids, centres)
     include_text = True
     if 0 < respondents < k and not include_small_stories:
         include_text = False
@@ -171,15 +161,14 @@ def small_export(db_path: Path | str, *, round_ids=None, centres=None, k: int = 
     """True if an export of this scope has 1 to ``k - 1`` respondents (ask before stories)."""
     conn = connect_readonly(db_path)
     try:
-        clauses, params = [], []
-        if round_ids is not None:
-            clauses.append(f"round_id IN ({','.join('?' * len(round_ids))})")
-            params.extend(round_ids)
-        if centres is not None:
-            clauses.append(f"centre_code IN ({','.join('?' * len(centres))})")
-            params.extend(centres)
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        n = conn.execute(f"SELECT COUNT(DISTINCT respondent) FROM answers_shown{where}", params).fetchone()[0]
+        n = _respondents(conn, round_ids, centres)
         return 0 < n < k
     finally:
         conn.close()
+
+
+def _respondents(conn, round_ids, centres) -> int:
+    conditions, params = scope_sql(round_ids, centres)
+    return conn.execute(
+        f"SELECT COUNT(DISTINCT respondent) FROM answers_shown{where(conditions)}", params
+    ).fetchone()[0]

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.exports.csv_writer import BUFFER_SIZE, DIALECTS
 from bot.exports.rows import ANSWER_COLUMNS
+from bot.exports.scope import scope_sql, where
 from bot.exports.safety import neutralise
 from bot.privacy.pseudonym import panel_key
 from bot.privacy.scrub import scrub
@@ -113,21 +114,12 @@ def _prepare(conn: sqlite3.Connection, cat: Catalogue, tz: ZoneInfo, where: str,
 
 def _filters(round_ids, centres, exclude_answer_sql) -> tuple[str, str, list]:
     """(WHERE on answers, WHERE on answers aliased ``a``, parameters)."""
-    clauses, a_clauses, params = [], [], []
-    if round_ids is not None:
-        clauses.append(f"round_id IN ({','.join('?' * len(round_ids))})")
-        a_clauses.append(f"a.round_id IN ({','.join('?' * len(round_ids))})")
-        params.extend(round_ids)
-    if centres is not None:
-        clauses.append(f"centre_code IN ({','.join('?' * len(centres))})")
-        a_clauses.append(f"a.centre_code IN ({','.join('?' * len(centres))})")
-        params.extend(centres)
+    plain, params = scope_sql(round_ids, centres)
+    aliased, _ = scope_sql(round_ids, centres, alias="a")
     if exclude_answer_sql:
-        clauses.append(f"NOT ({exclude_answer_sql.replace('a.', '')})")
-        a_clauses.append(f"NOT ({exclude_answer_sql})")
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    a_where = (" WHERE " + " AND ".join(a_clauses)) if a_clauses else ""
-    return where, a_where, params
+        plain.append(f"NOT ({exclude_answer_sql.replace('a.', '')})")
+        aliased.append(f"NOT ({exclude_answer_sql})")
+    return where(plain), where(aliased), params
 
 
 def _line_sql(d: str, a_where: str, ranged: bool) -> str:
