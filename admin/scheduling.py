@@ -64,6 +64,7 @@ async def apply_due(application: Application, now: datetime | None = None) -> Du
                 await db.execute("UPDATE rounds SET reminded_at = ? WHERE id = ?", (now.isoformat(), round_id))
             report.reminded.append(round_id)
     report.purged = await purge_free_text(storage, svc.settings.retention_days, now)
+    await prune_processed_updates(storage, now)
     for name in ("opened", "closed", "reminded", "purged"):
         if getattr(report, name):
             log.info("Rounds %s: %s", name, getattr(report, name))
@@ -89,6 +90,20 @@ async def purge_free_text(storage, retention_days: int, now: datetime) -> list[i
                              " (SELECT id FROM answers WHERE round_id = ?)", (round_id,))
             await db.execute("UPDATE rounds SET text_purged_at = ? WHERE id = ?", (now.isoformat(), round_id))
     return due
+
+
+#: How long update ids are remembered for deduplication. Telegram keeps undelivered
+#: updates for 24 hours (Bot API, getUpdates), so a week is ample.
+UPDATE_MEMORY = timedelta(days=7)
+
+
+async def prune_processed_updates(storage, now: datetime) -> int:
+    """Forget update ids older than :data:`UPDATE_MEMORY`; returns how many were removed."""
+    async with storage.transaction() as db:
+        cur = await db.execute(
+            "DELETE FROM processed_updates WHERE processed_at < ?", ((now - UPDATE_MEMORY).isoformat(),)
+        )
+        return cur.rowcount
 
 
 async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:

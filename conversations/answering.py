@@ -248,7 +248,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if scrubbed.changed:
         notes.append("🔒 " + tr._("Ik heb persoonlijke gegevens (zoals een telefoonnummer) uit je antwoord gehaald. Zo blijf je anoniem."))
     if was_cut:
-        notes.append("✂️ " + tr._("Je antwoord was erg lang. Ik heb de eerste {limit} tekens bewaard.", limit=tr.number(item.max_length)))
+        notes.append("✂️ " + tr.ngettext(
+            "Je antwoord was erg lang. Ik heb het eerste {n} teken bewaard.",
+            "Je antwoord was erg lang. Ik heb de eerste {n} tekens bewaard.",
+            item.max_length,
+        ))
     if notes:
         await message.reply_text("\n\n".join(notes))
     if item.id in READBACK_ITEMS:

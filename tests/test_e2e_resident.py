@@ -351,3 +351,16 @@ async def test_real_updates_never_crash_and_groups_are_ignored(sim, harness):
     await settle(sim)
     assert "/forget" in user.last.text
     assert db_rows(harness, "SELECT COUNT(*) FROM answers") == [(0,)]
+
+
+async def test_long_answer_is_stored_cut_with_a_note(sim, harness):
+    await harness.prepare("praatplaat")
+    await harness.start()
+    user = sim.user(118, language_code="pl")
+    await onboard(sim, user)
+    before = len(user.messages)
+    user.send_text("ą" * 4000)
+    await settle(sim)
+    (text,) = db_rows(harness, "SELECT text FROM answers")[0]
+    assert len(text) == 2000
+    assert any("2\xa0000 znaków" in (m.text or "") for m in user.messages[before:])  # babel: NBSP
