@@ -78,9 +78,27 @@ async def ignore_out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE
     if chat is None or chat.type != ChatType.PRIVATE:
         if update.callback_query:
             await update.callback_query.answer()
+        elif _is_our_staff_command(update):
+            tr = Translator(DEFAULT_LANGUAGE)
+            await update.effective_message.reply_text(
+                tr._("Beheercommando's werken alleen in een privégesprek met mij, vanaf je eigen account.")
+            )
         raise ApplicationHandlerStop
     if update.effective_user is None:
         raise ApplicationHandlerStop
+
+
+def _is_our_staff_command(update: Update) -> bool:
+    """A staff command of this bot sent in a group (e.g. by an anonymous group admin)."""
+    from admin.commands import STAFF_COMMANDS
+
+    message = update.message
+    if message is None or not message.text or not message.text.startswith("/"):
+        return False
+    command, _, target = message.text.split()[0][1:].partition("@")
+    if target and target.lower() != (message.get_bot().username or "").lower():
+        return False
+    return command in {name for name, _desc, _admin in STAFF_COMMANDS}
 
 
 async def mark_processed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -262,3 +262,18 @@ async def test_retention_purges_free_text_and_exports_say_so(sim, harness, tmp_p
     assert rows(harness, "SELECT COUNT(*) FROM answers WHERE text IS NOT NULL") == [(0,)]
     result = run_export(harness.db_path, catalogue(), tmp_path / "x.csv", tz=ZoneInfo("Europe/Amsterdam"))
     assert any("retention" in note for note in result.notes)
+
+
+async def test_staff_command_in_a_group_gets_a_private_only_notice(sim, staffed):
+    group = {"id": -1001234567890, "type": "supergroup", "title": "Buurtgroep"}
+    anonymous = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+    sim.inject_update({"message": {"message_id": 5, "date": 1700000000, "chat": group, "from": anonymous,
+                                   "sender_chat": group, "text": "/export",
+                                   "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}})
+    sim.inject_update({"message": {"message_id": 6, "date": 1700000000, "chat": group, "from": anonymous,
+                                   "sender_chat": group, "text": "/report",
+                                   "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}})
+    await settle(sim)
+    replies = [m for m in sim.sent if m.chat_id == group["id"]]
+    assert len(replies) == 1 and "privégesprek" in replies[0].text
+    assert not any(m.document for m in sim.sent)
