@@ -781,7 +781,7 @@ def _clean_values(rng: random.Random) -> dict[str, str]:
 CLEAN: dict[str, list[str]] = {
     "nl": [
         "Het buurthuis is open van {time_lead} tot 17.00 uur, op {d}-{m} is het dicht.",
-        "Ik woon in de Kerkstraat {num} en mijn buren op nummer {num2}.",
+        "Ik woon in de Kerkstraat en mijn buren wonen {num2} meter verderop.",
         "We betalen € {thousand} huur en {n} x per week € {price} voor de lunch.",
         "In de jaren 80 en 90 was het hier anders, in {year} is alles nieuw.",
         "Het project liep van 1-1-{year} t/m 31-12-{year2}.",

@@ -11,13 +11,14 @@ replaces the old one and its revision goes up (recorded as a change).
 from __future__ import annotations
 
 import logging
+import unicodedata
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.i18n import N_, Translator, negotiate_language
-from bot.privacy.scrub import cap, scrub
+from bot.privacy.scrub import PLACEHOLDERS, cap, scrub
 from bot.services import services
 from bot.storage import Round
 from bot.survey.models import Item
@@ -28,9 +29,43 @@ from conversations.session import Session, current_round, session_for
 
 log = logging.getLogger(__name__)
 
-#: chat_data key of the item a resident went back to, or whose read-back is open
-#: (round id, position).
+#: chat_data key of the item a resident went back to, or whose read-back is open:
+#: (round id, position, mode). Mode ``append``: a story's read-back is open, so more typed
+#: text is added to it (people tell a story in several messages); ``replace``: the
+#: resident asked to change the answer ("previous question" or "change").
 REVISIT = "revisit"
+
+#: Characters that look like nothing on a phone (zero-width, fillers, direction marks).
+_INVISIBLE = frozenset("\u034f\u115f\u1160\u180e\u2800\u3164\uffa0")
+
+
+def has_content(text: str) -> bool:
+    """True if ``text`` has at least one visible character (letters, digits, emoji…).
+
+    Zero-width spaces, direction marks, Hangul and Braille fillers and the like do not
+    count, so an answer made only of them is not stored as a story.
+    """
+    return any(
+        not ch.isspace() and ch not in _INVISIBLE
+        and unicodedata.category(ch) not in ("Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Me")
+        for ch in text
+    )
+
+
+def shown_text(text: str, tr: Translator) -> str:
+    """Stored text with its privacy placeholders in the resident's language (display only)."""
+    for kind, placeholder in PLACEHOLDERS.items():
+        if placeholder in text:
+            text = text.replace(placeholder, "[" + tr._(PLACEHOLDER_NAMES[kind]) + "]")
+    return text
+
+
+#: Names of the privacy placeholders, translated when a text is shown back.
+PLACEHOLDER_NAMES = {
+    "phone": N_("telefoon"), "email": N_("e-mail"), "iban": N_("rekeningnummer"),
+    "postcode": N_("postcode"), "bsn": N_("BSN"), "url": N_("link"),
+    "handle": N_("gebruikersnaam"), "address": N_("adres"),
+}
 
 #: Story items whose text is shown back for checking (MSC read-back, issue 6).
 READBACK_ITEMS = frozenset({"msc.change_self", "msc.change_neighbourhood", "msc.why"})
@@ -67,6 +102,7 @@ async def ask_next(context: ContextTypes.DEFAULT_TYPE, session: Session, round_:
     """Ask the first unanswered item, or thank the respondent when the round is complete."""
     svc = services(context)
     tr = Translator(session.language)
+    context.chat_data.pop(REVISIT, None)  # the question on screen is the next one now
     items = svc.catalogue.survey_items(round_.survey)
     answers = await svc.storage.answers(round_.id, session.respondent)
     pos = flow.next_position(items, answers)
@@ -154,7 +190,7 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
             await query.answer(tr._("Dit is de eerste vraag."))
             return
         target = earlier[-1]
-        context.chat_data[REVISIT] = (round_.id, target)
+        context.chat_data[REVISIT] = (round_.id, target, "replace")
         await query.answer()
         await _edit_markup(query, None)
         done = sum(1 for p in range(target) if flow.is_asked(items[p], answers))
@@ -236,10 +272,16 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _ask_at(context, session, round_, items, pos)
         return
     scrubbed = scrub(message.text or "")
-    text, was_cut = cap(scrubbed.text, item.max_length)
-    if not text.strip():
+    if not has_content(scrubbed.text):
         await message.reply_text(tr._("Typ je antwoord. Of druk op Overslaan."))
         return
+    combined = scrubbed.text
+    revisit = context.chat_data.get(REVISIT)
+    if revisit and revisit[:2] == (round_.id, pos) and revisit[2] == "append":
+        earlier = (await services(context).storage.answers(round_.id, session.respondent)).get(item.id)
+        if earlier is not None and earlier.text:
+            combined = earlier.text + "\n" + combined
+    text, was_cut = cap(combined, item.max_length)
     if not await _store(update, context, session, round_, participation.centre_code, item,
                         status="answered", text=text):
         await message.reply_text(tr._("Deze ronde is gesloten. Dank je wel!"))
@@ -256,9 +298,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if notes:
         await message.reply_text("\n\n".join(notes))
     if item.id in READBACK_ITEMS:
-        context.chat_data[REVISIT] = (round_.id, pos)
+        context.chat_data[REVISIT] = (round_.id, pos, "append")
         await message.reply_text(
-            tr._("Je schreef:") + f"\n\n«{text}»\n\n" + tr._("Klopt dit? Typ een betere versie, of druk op Klopt."),
+            tr._("Je schreef:") + f"\n\n«{shown_text(text, tr)}»\n\n"
+            + tr._("Klopt dit? Druk op Klopt. Wil je nog iets toevoegen? Typ het gewoon."),
             reply_markup=keyboards.readback(tr, round_.id, pos),
         )
         return
@@ -275,7 +318,7 @@ async def _on_readback(update, context, cb: cd.Callback, session: Session, round
         return
     item = items[cb.pos]
     if cb.action == "fix":
-        context.chat_data[REVISIT] = (round_.id, cb.pos)
+        context.chat_data[REVISIT] = (round_.id, cb.pos, "replace")
         await query.answer()
         await _edit_markup(query, None)
         await context.bot.send_message(session.chat_id, "✏️ " + tr._("Typ je nieuwe versie."))

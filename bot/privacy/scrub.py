@@ -79,7 +79,25 @@ PLACEHOLDERS: dict[str, str] = {
     "bsn": "[bsn]",
     "url": "[url]",
     "handle": "[gebruikersnaam]",
+    "address": "[adres]",
 }
+
+#: Dutch street-name endings; a word ending in one of them followed by a house number is
+#: an address ("Dorpsstraat 12b", "Loosduinseweg 12-3").
+_STREET_ENDINGS = (
+    "straat|weg|laan|plein|kade|gracht|singel|dijk|hof|park|dreef|steeg|pad|markt|"
+    "plantsoen|erf|baan|dam|wal|veld|burg|haven|kwartier|oord|hoek|zijde"
+)
+_HOUSE_NUMBER = r"(?!(?:19|20)\d\d\b)\d{1,4}(?:\s?[a-zA-Z](?![a-zA-Z])|-\d{1,3}|\s?(?:hs|bis))?"
+_ADDRESS_RE = re.compile(
+    rf"\b[A-Z][\w'-]*?(?:{_STREET_ENDINGS})\s+{_HOUSE_NUMBER}(?!\d)"
+    rf"|\b(?:Laan|Plein|Burgemeester|Van|De)\s+(?:van\s+|de\s+|der\s+)?[A-Z][\w'-]+\s+{_HOUSE_NUMBER}(?!\d)"
+    rf"|شارع\s+\S+\s+\d{{1,4}}"
+)
+#: Leftovers next to a placeholder: a house number glued to a postcode ("2533ab12"), the
+#: rest of a dotted name after an @handle ("@fatima.amrani").
+_POSTCODE_TAIL_RE = re.compile(r"\[postcode\](\d{1,4}[a-zA-Z]?)(?!\w)")
+_HANDLE_TAIL_RE = re.compile(r"\[gebruikersnaam\](?:\.[A-Za-z0-9_]+)+")
 
 
 @dataclass(frozen=True)
@@ -485,6 +503,12 @@ def scrub(text: str) -> ScrubResult:
         text = sub.sub("phone", _PHONE_INTL_RE, text, _accept_phone_regex)
         text = sub.sub("phone", _PHONE_TRUNK_RE, text, _accept_phone_regex)
         text = sub.sub("phone", _PHONE_KEYWORD_RE, text, _accept_phone_regex)
+    if digit_count and ("[postcode]" in text):
+        text = _POSTCODE_TAIL_RE.sub("[postcode]", text)
+    if "[gebruikersnaam]." in text:
+        text = _HANDLE_TAIL_RE.sub("[gebruikersnaam]", text)
+    if digit_count:
+        text = sub.sub("address", _ADDRESS_RE, text)
     return ScrubResult(text, found)
 
 
