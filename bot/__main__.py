@@ -171,6 +171,13 @@ def cmd_chart(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m bot``."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
@@ -179,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the bot (long polling)").set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="offline end-to-end demo through the local simulator")
-    demo.add_argument("--residents", type=int, default=30)
+    demo.add_argument("--residents", type=_positive, default=30)
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--out", default="demo-output")
     demo.add_argument("--survey", default="short")

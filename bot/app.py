@@ -111,8 +111,10 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     cb = cd.parse(query.data)
     if cb is None or cb.kind == "noop":
+        from conversations.answering import lang_of
+
         contact = await services(context).storage.contact(query.message.chat.id)
-        tr = Translator(contact.language if contact else DEFAULT_LANGUAGE)
+        tr = Translator(contact.language if contact else lang_of(update))
         await query.answer(None if cb else tr._("Deze knop werkt niet meer."))
         return
     handler = {
@@ -151,8 +153,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if chat.type != ChatType.PRIVATE:
             return
         try:
+            from conversations.answering import lang_of
+
             contact = await services(context).storage.contact(chat.id)
-            tr = Translator(contact.language if contact else DEFAULT_LANGUAGE)
+            tr = Translator(contact.language if contact else lang_of(update))
             if update.callback_query:
                 await update.callback_query.answer()
             await context.bot.send_message(chat.id, tr._("Sorry, er ging iets mis. Probeer het nog eens."))

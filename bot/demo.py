@@ -208,6 +208,14 @@ async def coordinator_export(sim, out_dir: Path) -> list[Path]:
         admin.press_button("Alle rondes")
         await _wait_for_button(admin, label)
         admin.press_button(label)
+        for _ in range(300):        # a small round asks before including stories
+            if any("Ja, met verhalen" in b for row in admin.buttons() for b, _d in row) or any(
+                m.document for m in admin.messages[start:]
+            ):
+                break
+            await asyncio.sleep(0.01)
+        if any("Ja, met verhalen" in b for row in admin.buttons() for b, _d in row):
+            admin.press_button("Ja, met verhalen")
         docs_before = sum(1 for m in admin.messages if m.document)
         for _ in range(3000):
             docs = [m for m in admin.messages if m.document]
@@ -248,29 +256,31 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
                 await application.updater.start_polling(
                     poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
                 )
-                centres = [c.code for c in cat.centres]
-                plan = [(700000000 + i, LANGUAGES[i % len(LANGUAGES)], rng.choice(centres))
-                        for i in range(residents)]
-                results = await asyncio.gather(
-                    *[simulate_resident(sim, uid, lang, random.Random(seed * 1000 + uid), centre,
-                                        cat.survey_items(survey))
-                      for uid, lang, centre in plan],
-                    return_exceptions=True,
-                )
-                for (uid, lang, _c), result in zip(plan, results):
-                    if result is True:
-                        summary.finished += 1
-                        summary.languages[lang] = summary.languages.get(lang, 0) + 1
-                    else:
-                        summary.errors.append(f"resident {uid - 700000000} ({lang}) did not finish: {result!r}")
-                from bot.demo_msc import simulate_panel
+                try:
+                    centres = [c.code for c in cat.centres]
+                    plan = [(700000000 + i, LANGUAGES[i % len(LANGUAGES)], rng.choice(centres))
+                            for i in range(residents)]
+                    results = await asyncio.gather(
+                        *[simulate_resident(sim, uid, lang, random.Random(seed * 1000 + uid), centre,
+                                            cat.survey_items(survey))
+                          for uid, lang, centre in plan],
+                        return_exceptions=True,
+                    )
+                    for (uid, lang, _c), result in zip(plan, results):
+                        if result is True:
+                            summary.finished += 1
+                            summary.languages[lang] = summary.languages.get(lang, 0) + 1
+                        else:
+                            summary.errors.append(f"resident {uid - 700000000} ({lang}) did not finish: {result!r}")
+                    from bot.demo_msc import simulate_panel
 
-                summary.panel = await simulate_panel(sim, ADMIN_ID, round_.id, random.Random(seed))
-                await application.bot_data["outbox"].drain(timeout=30)
-                files = await coordinator_export(sim, out_dir)
-                await application.updater.stop()
-                await application.stop()
-                await application.post_shutdown(application)
+                    summary.panel = await simulate_panel(sim, ADMIN_ID, round_.id, random.Random(seed))
+                    await application.bot_data["outbox"].drain(timeout=30)
+                    files = await coordinator_export(sim, out_dir)
+                finally:
+                    await application.updater.stop()
+                    await application.stop()
+                    await application.post_shutdown(application)
             await storage.close()
         conn = sqlite3.connect(db_path)
         summary.answers = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]

@@ -12,7 +12,7 @@ from bot.storage import Storage
 from bot.survey import Catalogue
 
 #: Version of the consent text; stored with each contact. Bump it when the text changes.
-CONSENT_VERSION = "2026-11-v1"
+CONSENT_VERSION = "2026-11-v2"
 
 
 @dataclass(slots=True)

@@ -72,8 +72,19 @@ class Settings(BaseSettings):
     @field_validator("pseudonym_secret")
     @classmethod
     def _secret_length(cls, value: SecretStr) -> SecretStr:
-        if len(value.get_secret_value()) < 16:
+        secret = value.get_secret_value()
+        if len(secret) < 16:
             raise ValueError("must be at least 16 characters")
+        if "replace" in secret.lower() or "change-me" in secret.lower():
+            raise ValueError("is still the example value; make one with: python3 -c "
+                             "'import secrets; print(secrets.token_hex(32))'")
+        return value
+
+    @field_validator("database_path")
+    @classmethod
+    def _database_folder(cls, value: Path) -> Path:
+        if not value.parent.exists():
+            raise ValueError(f"folder {value.parent} does not exist")
         return value
 
     @field_validator("admin_ids", mode="before")

@@ -23,7 +23,7 @@ def consent_text(tr: Translator) -> str:
     return "\n\n".join(
         [
             tr._("Buurtstem vraagt je naar je ervaringen met het ontmoetingscentrum in je buurt."),
-            "🔒 " + tr._("Wij bewaren je antwoorden zonder je naam, gebruikersnaam of telefoonnummer. Persoonlijke gegevens in je tekst halen we weg."),
+            "🔒 " + tr._("Wij bewaren je antwoorden zonder je naam, gebruikersnaam of telefoonnummer. Telefoonnummers, adressen en e-mailadressen in je tekst halen we weg. Schrijf liever geen namen op."),
             "📊 " + tr._("Het ontmoetingscentrum en de gemeente zien alleen antwoorden zonder namen. Zo leren ze wat het centrum voor bewoners betekent."),
             "✋ " + tr._("Meedoen is vrijwillig. Je kunt elke vraag overslaan. Met /stop krijg je geen berichten meer. Met /forget verwijder je alles."),
             tr._("Doe je mee?"),
@@ -100,7 +100,7 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
     tr = Translator(lang)
     await query.answer()
     if await svc.storage.contact(chat_id) is not None:
-        await query.edit_message_reply_markup(reply_markup=None)
+        await answering._edit_markup(query, None)
         await _continue(update, context, chat_id)
         return
     if not cb.yes:
@@ -110,6 +110,7 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
         )
         return
     await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Ja, ik doe mee")))
+    context.user_data["consented"] = True
     centre = cb.centre if cb.centre and await svc.storage.centre_name(cb.centre) else None
     if centre:
         await _save(update, context, chat_id, lang, centre)
@@ -133,11 +134,16 @@ async def on_centre(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         await query.answer(tr._("Deze knop werkt niet meer."))
         return
     await query.answer()
-    await query.edit_message_reply_markup(reply_markup=keyboards.chosen(name))
+    await answering._edit_markup(query, keyboards.chosen(name))
     contact = await svc.storage.contact(chat_id)
     if contact is not None:
         await svc.storage.update_contact(chat_id, centre_code=cb.centre)
         await _continue(update, context, chat_id)
+        return
+    if not context.user_data.get("consented"):
+        # No consent seen in this chat (a forged button, or the bot restarted in between):
+        # ask again rather than store anything.
+        await context.bot.send_message(chat_id, consent_text(tr), reply_markup=keyboards.consent(tr, cb.centre))
         return
     await _save(update, context, chat_id, lang, cb.centre)
 
@@ -146,6 +152,7 @@ async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int
     svc = services(context)
     await svc.storage.save_contact(chat_id, language=lang, centre_code=centre, consent_version=CONSENT_VERSION)
     context.user_data.pop("centre", None)
+    context.user_data.pop("consented", None)
     tr = Translator(lang)
     name = await svc.storage.centre_name(centre)
     await context.bot.send_message(chat_id, "✅ " + tr._("Dank je wel! Je doet mee via {centre}.", centre=name))

@@ -35,6 +35,9 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     contact = await svc.storage.contact(update.effective_chat.id)
     tr = Translator(contact.language if contact else _lang_of(update))
+    if contact is None:
+        await update.effective_message.reply_text(tr._("Er is niets van je bewaard."))
+        return
     await update.effective_message.reply_text(
         tr._("Wil je echt alles verwijderen wat je hebt gegeven? Dit kan niet ongedaan gemaakt worden."),
         reply_markup=keyboards.forget_confirm(tr),

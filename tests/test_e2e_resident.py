@@ -364,3 +364,66 @@ async def test_long_answer_is_stored_cut_with_a_note(sim, harness):
     (text,) = db_rows(harness, "SELECT text FROM answers")[0]
     assert len(text) == 2000
     assert any("2\xa0000 znaków" in (m.text or "") for m in user.messages[before:])  # babel: NBSP
+
+
+async def test_language_switch_during_readback_never_overwrites_the_story(sim, harness):
+    await harness.prepare("short", ["shalom"])
+    await harness.start()
+    user = sim.user(119, language_code="uk")
+    await onboard(sim, user)
+    user.send_text("Я знайшла тут друзів.")
+    await settle(sim)
+    user.send_text("/language")
+    await settle(sim)
+    user.press_button("Polski")
+    await settle(sim)
+    user.send_text("Bo tu mnie słuchają.")
+    await settle(sim)
+    stored = dict(db_rows(harness, "SELECT item_id, text FROM answers"))
+    assert stored["msc.change_self"] == "Я знайшла тут друзів."
+    assert stored["msc.why"] == "Bo tu mnie słuchają."
+
+
+async def test_story_in_several_messages_is_kept_whole(sim, harness):
+    await harness.prepare("short", ["shalom"])
+    await harness.start()
+    user = sim.user(120)
+    await onboard(sim, user)
+    for part in ("Twee jaar geleden kende ik niemand.", "Nu help ik in de keuken.", "Dat heeft mijn leven veranderd."):
+        user.send_text(part)
+        await settle(sim)
+    (text, revision) = db_rows(harness, "SELECT text, revision FROM answers WHERE item_id = 'msc.change_self'")[0]
+    assert text == "Twee jaar geleden kende ik niemand.\nNu help ik in de keuken.\nDat heeft mijn leven veranderd."
+    assert revision == 3 and "Dat heeft mijn leven veranderd." in user.last.text
+
+
+async def test_invisible_only_answer_is_not_stored(sim, harness):
+    await harness.prepare("short", ["shalom"])
+    await harness.start()
+    user = sim.user(121)
+    await onboard(sim, user)
+    user.send_text("\u200b\u200e\u3164\u2800")
+    await settle(sim)
+    assert db_rows(harness, "SELECT COUNT(*) FROM answers") == [(0,)]
+    assert "Typ je antwoord" in user.last.text
+
+
+async def test_forged_centre_button_without_consent_stores_nothing(sim, harness):
+    await harness.prepare("short", ["shalom"])
+    await harness.start()
+    user = sim.user(122)
+    user.send_text("/start")
+    await settle(sim)
+    user.press(user.last, "ce:shalom:nl")
+    await settle(sim)
+    assert db_rows(harness, "SELECT COUNT(*) FROM contacts") == [(0,)]
+    assert "Doe je mee?" in user.last.text
+
+
+async def test_forget_without_data_says_nothing_is_kept(sim, harness):
+    await harness.prepare("short")
+    await harness.start()
+    user = sim.user(123, language_code="en")
+    user.send_text("/forget")
+    await settle(sim)
+    assert user.last.text == "Nothing of yours has been saved."

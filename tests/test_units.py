@@ -167,3 +167,11 @@ def test_redacting_filter_hides_token_and_payloads():
 def test_translator_formats_numbers_per_locale():
     assert Translator("nl").number(1234.5) == "1.234,5"
     assert Translator("en").number(1234.5) == "1,234.5"
+
+
+def test_example_secret_and_missing_database_folder_are_refused(tmp_path):
+    with pytest.raises(SettingsError, match="^PSEUDONYM_SECRET is invalid: is still the example value"):
+        load_settings(telegram_bot_token="1:abcdef", pseudonym_secret="replace-with-32-random-characters", _env_file=None)
+    with pytest.raises(SettingsError, match="^DATABASE_PATH is invalid: folder"):
+        load_settings(telegram_bot_token="1:abcdef", pseudonym_secret="x" * 20,
+                      database_path=tmp_path / "nope" / "db.sqlite3", _env_file=None)

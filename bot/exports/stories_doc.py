@@ -198,7 +198,7 @@ def _intro(tr: Translator, records: Sequence[StoryRecord]) -> tuple[str, str, st
         tr.ngettext("ronde {rounds}", "rondes {rounds}", len(rounds), rounds=", ".join(map(str, rounds))) if rounds else "",
         tr.ngettext("{n} verhaal", "{n} verhalen", len(records)),
     ]))
-    intro = tr._("Goedgekeurde verhalen van bewoners, per domein; gekozen verhalen eerst. Bij elk verhaal: waarom het de verteller belangrijk is, welke effecten erin genoemd worden en, als het gekozen is, waarom. Namen, telefoonnummers en andere persoonsgegevens zijn weggehaald; wie een verhaal vertelde staat er niet in.")
+    intro = tr._("Goedgekeurde verhalen van bewoners, per domein; gekozen verhalen eerst. Bij elk verhaal: waarom het de verteller belangrijk is, welke effecten erin genoemd worden en, als het gekozen is, waarom. Telefoonnummers, adressen, e-mailadressen en andere herkenbare gegevens zijn zo goed mogelijk weggehaald; wie een verhaal vertelde staat er niet in.")
     return title, meta, intro
 
 
