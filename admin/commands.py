@@ -378,8 +378,9 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
         finally:
             conn.close()
         summary = indicator_summary(rows, svc.catalogue, k=settings.min_cell_size)
+        asked = [i.id for i in svc.catalogue.survey_items(round_.survey) if i.type == "scale"]
         return draw_indicator_chart(summary, svc.catalogue, out, k=settings.min_cell_size,
-                                    language="nl" if tr.language == "nl" else "en")
+                                    language="nl" if tr.language == "nl" else "en", only=asked)
 
     with tempfile.TemporaryDirectory() as tmp:
         path = await asyncio.to_thread(draw, Path(tmp) / f"buurtstem-ronde-{round_.id}.png")

@@ -166,7 +166,9 @@ def cmd_chart(args: argparse.Namespace) -> int:
     finally:
         conn.close()
     summary = indicator_summary(rows, cat, k=settings.min_cell_size)
-    path = draw_indicator_chart(summary, cat, Path(args.out), k=settings.min_cell_size)
+    asked = {r.item_id for r in rows if r.item_type == "scale"}
+    path = draw_indicator_chart(summary, cat, Path(args.out), k=settings.min_cell_size,
+                                only=asked or None)
     print(f"wrote {path}")
     return 0
 

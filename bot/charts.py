@@ -102,6 +102,7 @@ def chart_plan(
     *,
     k: int = 5,
     language: str = "nl",
+    only: Iterable[str] | None = None,
 ) -> list[ChartBar]:
     """Decide what :func:`draw_indicator_chart` draws, without drawing (pure function).
 
@@ -112,9 +113,10 @@ def chart_plan(
         cat: The survey catalogue; every indicator appears, in catalogue order.
         k: Indicators with fewer answers are not drawn.
         language: Language of the labels (indicator texts from the catalogue).
+        only: Indicator ids to include (e.g. those of the round's survey); all if None.
 
     Returns:
-        One :class:`ChartBar` per indicator of ``cat``.
+        One :class:`ChartBar` per (included) indicator of ``cat``.
     """
     data = list(summary_or_rows)
     by_item: dict[str, dict] = {}
@@ -126,7 +128,10 @@ def chart_plan(
             by_item[item_id] = {**counts.values, "n": counts.n}
 
     bars = []
+    wanted = set(only) if only is not None else None
     for item in cat.indicators:
+        if wanted is not None and item.id not in wanted:
+            continue
         cells = by_item.get(item.id, {**dict.fromkeys(VALUES, 0), "n": 0})
         n = cells["n"]
         bar = ChartBar(item.id, item.main_goal or "", _label(item, language), n, False)
@@ -149,6 +154,7 @@ def draw_indicator_chart(
     k: int = 5,
     language: str = "nl",
     title: str | None = None,
+    only: Iterable[str] | None = None,
 ) -> Path:
     """Draw the indicator chart as a PNG (1210 x 1540 px).
 
@@ -158,6 +164,7 @@ def draw_indicator_chart(
         cat: The survey catalogue.
         out: PNG path to write.
         k: Indicators with fewer than ``k`` answers are labelled, not drawn.
+        only: Indicator ids to draw (those of the round's survey); every indicator if None.
         language: ``nl`` or ``en`` for the fixed texts (others fall back to English);
             indicator and scale labels come from the catalogue in this language.
         title: Heading; default a generic question in ``language``.
@@ -168,7 +175,7 @@ def draw_indicator_chart(
     """
     out = Path(out)
     msg = _messages(language)
-    bars = chart_plan(summary_or_rows, cat, k=k, language=language)
+    bars = chart_plan(summary_or_rows, cat, k=k, language=language, only=only)
     goals = [g for g in cat.main_goals if any(b.main_goal == g for b in bars)]
 
     fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")

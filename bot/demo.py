@@ -207,6 +207,7 @@ async def coordinator_export(sim, out_dir: Path) -> list[Path]:
         await _wait_for_button(admin, "Alle rondes")
         admin.press_button("Alle rondes")
         await _wait_for_button(admin, label)
+        docs_before = sum(1 for m in admin.messages if m.document)
         admin.press_button(label)
         for _ in range(300):        # a small round asks before including stories
             if any("Ja, met verhalen" in b for row in admin.buttons() for b, _d in row) or any(
@@ -216,7 +217,6 @@ async def coordinator_export(sim, out_dir: Path) -> list[Path]:
             await asyncio.sleep(0.01)
         if any("Ja, met verhalen" in b for row in admin.buttons() for b, _d in row):
             admin.press_button("Ja, met verhalen")
-        docs_before = sum(1 for m in admin.messages if m.document)
         for _ in range(3000):
             docs = [m for m in admin.messages if m.document]
             if len(docs) > docs_before:
@@ -317,7 +317,8 @@ def _chart(rows: list[dict], cat, out_dir: Path) -> Path:
         for r in rows
     ]
     summary = indicator_summary(answer_rows, cat, k=5)
-    return draw_indicator_chart(summary, cat, out_dir / "indicators.png", k=5)
+    asked = {r.item_id for r in answer_rows if r.item_type == "scale"}
+    return draw_indicator_chart(summary, cat, out_dir / "indicators.png", k=5, only=asked)
 
 
 async def run_terminal(*, language: str = "nl", survey: str = "short", db: str | None = None) -> None:

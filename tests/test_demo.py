@@ -1,0 +1,23 @@
+"""The offline demo (README's first command) runs end to end and writes its files."""
+
+from __future__ import annotations
+
+import csv
+
+from bot.demo import run_demo
+
+
+async def test_demo_completes_in_six_languages(tmp_path):
+    summary = await run_demo(residents=6, seed=3, out_dir=tmp_path)
+    assert summary.ok, summary.render()
+    assert summary.finished == 6 and set(summary.languages) == {"nl", "en", "tr", "ar", "pl", "uk"}
+    names = {p.name for p in summary.files}
+    assert {"verhalen.md", "verhalen.html", "effecten.csv", "indicators.png"} <= names
+    assert any(n.endswith("-excel-nl.csv") for n in names) and any(n.endswith(".xlsx") for n in names)
+    answers = next(p for p in summary.files if p.name.startswith("buurtstem-alle-rondes") and p.name.endswith(".csv")
+                   and "excel" not in p.name)
+    with answers.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["language"] for r in rows} == {"nl", "en", "tr", "ar", "pl", "uk"}
+    assert len({r["respondent"] for r in rows}) == 6
+    assert summary.seconds < 60
