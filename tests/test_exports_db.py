@@ -158,3 +158,26 @@ def test_codebook_csv_indicators_match_the_seed_verbatim(tmp_path):
     for item_id, row in indicator_rows.items():
         assert row["source_nl"] in seed_lines, item_id
         assert row["main_goal"] in {"cohesion", "livability", "resilience", "participation", "trust"}
+
+
+@pytest.mark.parametrize("text", ["Gewoon, met \"quotes\"", "=1+1 en\tzo", "-min", "+plus", "@home", "\ttab",
+                                  "regel\r\nnieuw", "zie www.voorbeeld.nl", "mail a@b.nl", "Bel 0612345678",
+                                  "einde.", "a.b", "Ümit.Öz", "x" * 50, "é;è", "\u200bzero"])
+def test_text_cells_match_the_python_writer(tmp_path, text):
+    import asyncio
+
+    async def make():
+        store = await Storage.open(tmp_path / "t.sqlite3")
+        await store.seed_centres(catalogue().centres)
+        r = await store.create_round("praatplaat", ["shalom"])
+        await store.record_answer(round_id=r.id, respondent="p", item_id="msc.why", status="answered",
+                                  text=text, language="nl", centre_code="shalom")
+        await store.close()
+
+    asyncio.run(make())
+    db = tmp_path / "t.sqlite3"
+    for dialect in ("rfc4180", "excel-nl"):
+        fast, slow = tmp_path / "f.csv", tmp_path / "s.csv"
+        sql_csv.write_answers_csv_sql(connect_readonly(db), catalogue(), fast, tz=TZ, dialect=dialect)
+        write_answers_csv(iter_answer_rows(connect_readonly(db), catalogue(), tz=TZ), slow, dialect=dialect)
+        assert fast.read_bytes() == slow.read_bytes(), (text, dialect)

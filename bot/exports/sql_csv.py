@@ -63,9 +63,49 @@ def csv_field(value: str, delimiter: str) -> str:
     return value
 
 
-def _prepare(conn: sqlite3.Connection, cat: Catalogue, tz: ZoneInfo, where: str, params: list,
-             panel_secret: bytes | None, d: str, include_text: bool = True) -> None:
-    """Temp tables holding catalogue values as ready CSV cells, labels and local days."""
+def _tables(conn: sqlite3.Connection, cat: Catalogue, tz: ZoneInfo, where: str, params: list,
+            panel_secret: bytes | None, d: str) -> dict[str, list[tuple]]:
+    """Rows of the helper tables: catalogue values as ready CSV cells, labels, local days."""
+    # Every hour any answer was given (a superset is harmless), mapped to its local day.
+    hours = [r[0] for r in conn.execute("SELECT DISTINCT substr(answered_at, 1, 13) FROM answers")]
+    # Labels in order of first appearance in the export's (round, respondent) order: walk
+    # the distinct pairs along the answers_export index and label each respondent once.
+    labels: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for _round, respondent in conn.execute(
+        f"SELECT DISTINCT round_id, respondent FROM {SOURCE}{where} ORDER BY round_id, respondent",
+        params,
+    ):
+        if respondent not in seen:
+            seen.add(respondent)
+            label = panel_key(panel_secret, respondent) if panel_secret else f"R{len(seen):04d}"
+            labels.append((respondent, label))
+    return {
+        "bs_items": [(i.id, csv_field(i.type, d), csv_field(i.main_goal or "", d),
+                      csv_field(i.sub_goal or "", d)) for i in cat.items.values()],
+        "bs_scale": [(p.value, csv_field(p.label["nl"], d)) for p in cat.scale.points],
+        "bs_options": [(i.id, o.id, csv_field(o.id, d), csv_field(o.label["nl"], d),
+                        csv_field(o.main_goal or i.main_goal or "", d))
+                       for i in cat.items.values() for o in i.options],
+        "bs_days": [(h, datetime.fromisoformat(h + ":00:00+00:00").astimezone(tz).date().isoformat())
+                    for h in hours],
+        "bs_labels": labels,
+    }
+
+
+_SCHEMA = {
+    "bs_items": "(item_id TEXT PRIMARY KEY, item_type TEXT, main_goal TEXT, sub_goal TEXT)",
+    "bs_scale": "(value INTEGER PRIMARY KEY, label TEXT)",
+    "bs_options": "(item_id TEXT, option_id TEXT, value TEXT, label TEXT, main_goal TEXT,"
+                  " PRIMARY KEY (item_id, option_id))",
+    "bs_days": "(hour TEXT PRIMARY KEY, day TEXT)",
+    "bs_labels": "(respondent TEXT PRIMARY KEY, label TEXT)",
+}
+
+
+def _install(conn: sqlite3.Connection, tables: dict[str, list[tuple]], d: str,
+             include_text: bool = True) -> None:
+    """Create the temp tables and the text-cell function on a connection."""
 
     def text_cell(text: str | None) -> str:
         if not text or not include_text:
@@ -75,41 +115,12 @@ def _prepare(conn: sqlite3.Connection, cat: Catalogue, tz: ZoneInfo, where: str,
         return csv_field(text, d)
 
     conn.create_function("bs_text_cell", 1, text_cell, deterministic=True)
-    conn.execute("CREATE TEMP TABLE bs_items (item_id TEXT PRIMARY KEY, item_type TEXT,"
-                 " main_goal TEXT, sub_goal TEXT)")
-    conn.executemany(
-        "INSERT INTO bs_items VALUES (?, ?, ?, ?)",
-        [(i.id, csv_field(i.type, d), csv_field(i.main_goal or "", d), csv_field(i.sub_goal or "", d))
-         for i in cat.items.values()],
-    )
-    conn.execute("CREATE TEMP TABLE bs_scale (value INTEGER PRIMARY KEY, label TEXT)")
-    conn.executemany("INSERT INTO bs_scale VALUES (?, ?)",
-                     [(p.value, csv_field(p.label["nl"], d)) for p in cat.scale.points])
-    conn.execute("CREATE TEMP TABLE bs_options (item_id TEXT, option_id TEXT, value TEXT, label TEXT,"
-                 " main_goal TEXT, PRIMARY KEY (item_id, option_id))")
-    conn.executemany(
-        "INSERT INTO bs_options VALUES (?, ?, ?, ?, ?)",
-        [(i.id, o.id, csv_field(o.id, d), csv_field(o.label["nl"], d),
-          csv_field(o.main_goal or i.main_goal or "", d))
-         for i in cat.items.values() for o in i.options],
-    )
-    conn.execute("CREATE TEMP TABLE bs_days (hour TEXT PRIMARY KEY, day TEXT)")
-    hours = [r[0] for r in conn.execute(
-        f"SELECT DISTINCT substr(answered_at, 1, 13) FROM {SOURCE}{where}", params)]
-    conn.executemany(
-        "INSERT INTO bs_days VALUES (?, ?)",
-        [(h, datetime.fromisoformat(h + ":00:00+00:00").astimezone(tz).date().isoformat()) for h in hours],
-    )
-    conn.execute("CREATE TEMP TABLE bs_labels (respondent TEXT PRIMARY KEY, label TEXT)")
-    firsts = conn.execute(
-        f"SELECT respondent FROM {SOURCE}{where} GROUP BY respondent"
-        " ORDER BY MIN(round_id), respondent", params,
-    )
-    if panel_secret is not None:
-        labels = ((r[0], panel_key(panel_secret, r[0])) for r in firsts)
-    else:
-        labels = ((r[0], f"R{n:04d}") for n, r in enumerate(firsts, 1))
-    conn.executemany("INSERT INTO bs_labels VALUES (?, ?)", list(labels))
+    for name, schema in _SCHEMA.items():
+        conn.execute(f"CREATE TEMP TABLE {name} {schema}")
+        rows = tables[name]
+        if rows:
+            marks = ",".join("?" * len(rows[0]))
+            conn.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
 
 
 def _filters(round_ids, centres, exclude_answer_sql) -> tuple[str, str, list]:
@@ -122,7 +133,20 @@ def _filters(round_ids, centres, exclude_answer_sql) -> tuple[str, str, list]:
     return where(plain), where(aliased), params
 
 
-def _line_sql(d: str, a_where: str, ranged: bool) -> str:
+def _text_sql(d: str, include_text: bool) -> str:
+    """SQL for the text cell. Text that cannot hold personal data (see :data:`_MAYBE_PII`:
+    no ASCII digit, ``@``, ``/``, ``www`` or dot followed by a non-space) is guarded and
+    quoted by SQLite itself; only the rest goes through Python (scrubbed again)."""
+    if not include_text:
+        return "''"
+    maybe_pii = ("a.text GLOB '*[0-9@/]*' OR a.text LIKE '%www%'"
+                 " OR a.text GLOB '*.[^ ' || char(9) || char(10) || char(13) || ']*'")
+    return (f"(CASE WHEN j.value IS NOT NULL OR a.text IS NULL THEN ''"
+            f" WHEN {maybe_pii} THEN bs_text_cell(a.text)"
+            f" ELSE {_quoted(_neutral('a.text'), d)} END)")
+
+
+def _line_sql(d: str, a_where: str, ranged: bool, include_text: bool = True) -> str:
     sep = f" || '{d}' || "
     cells = [
         "a.round_id",
@@ -135,7 +159,7 @@ def _line_sql(d: str, a_where: str, ranged: bool) -> str:
         "COALESCE(i.sub_goal, '')", "a.status",
         "(CASE WHEN j.value IS NOT NULL THEN COALESCE(o.value, '') ELSE COALESCE(a.value, '') END)",
         "(CASE WHEN j.value IS NOT NULL THEN COALESCE(o.label, '') ELSE COALESCE(s.label, '') END)",
-        "(CASE WHEN j.value IS NOT NULL OR a.text IS NULL THEN '' ELSE bs_text_cell(a.text) END)",
+        _text_sql(d, include_text),
         "a.mode", "dd.day",
     ]
     where = a_where
@@ -166,16 +190,13 @@ def _write_lines(conn: sqlite3.Connection, sql: str, params: list, fh) -> int:
     return rows
 
 
-def _part_worker(db_path: str, out_part: str, d: str, tz_name: str, round_ids, centres,
-                 panel_secret, exclude_answer_sql, bounds: list, include_text: bool = True) -> int:
+def _part_worker(db_path: str, out_part: str, d: str, tables: dict, a_where: str, params: list,
+                 bounds: list, include_text: bool = True) -> int:
     """Child process: write the lines of one key range (no BOM, no header)."""
-    from bot.survey import catalogue
-
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    where, a_where, params = _filters(round_ids, centres, exclude_answer_sql)
-    _prepare(conn, catalogue(), ZoneInfo(tz_name), where, params, panel_secret, d, include_text)
+    _install(conn, tables, d, include_text)
     with open(out_part, "wb", buffering=BUFFER_SIZE) as fh:
-        rows = _write_lines(conn, _line_sql(d, a_where, True), params + bounds, fh)
+        rows = _write_lines(conn, _line_sql(d, a_where, True, include_text), params + bounds, fh)
     conn.close()
     return rows
 
@@ -227,43 +248,52 @@ def write_answers_csv_sql(
         raise ValueError(f"unknown CSV dialect {dialect!r}")
     d = DIALECTS[dialect]["delimiter"]
     where, a_where, params = _filters(round_ids, centres, exclude_answer_sql)
-    _prepare(conn, cat, tz, where, params, panel_secret, d, include_text)
-    total = conn.execute(f"SELECT COUNT(*) FROM {SOURCE}{where}", params).fetchone()[0]
+    tables = _tables(conn, cat, tz, where, params, panel_secret, d)
+    _install(conn, tables, d, include_text)
+    # Only decides whether to split: the table's count (cheap) is close enough.
+    total = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
     header = d.join(ANSWER_COLUMNS) + "\r\n"
     with open(out, "wb", buffering=BUFFER_SIZE) as fh:
         fh.write(codecs.BOM_UTF8 + header.encode("utf-8"))
         if workers > 1 and db_path is not None and total >= PARALLEL_THRESHOLD:
-            rows = _write_parallel(conn, fh, workers, total, where, params, str(db_path), d, tz,
-                                   round_ids, centres, panel_secret, exclude_answer_sql, out,
-                                   include_text)
+            rows = _write_parallel(conn, fh, workers, total, where, a_where, params,
+                                   str(db_path), d, tables, out, include_text)
         else:
-            rows = _write_lines(conn, _line_sql(d, a_where, False), params, fh)
+            rows = _write_lines(conn, _line_sql(d, a_where, False, include_text), params, fh)
     respondents = conn.execute("SELECT COUNT(*) FROM bs_labels").fetchone()[0]
     for table in ("bs_items", "bs_scale", "bs_options", "bs_days", "bs_labels"):
         conn.execute(f"DROP TABLE temp.{table}")
     return rows, respondents
 
 
-def _write_parallel(conn, fh, workers, total, where, params, db_path, d, tz, round_ids, centres,
-                    panel_secret, exclude_answer_sql, out: Path, include_text: bool) -> int:
+def _write_parallel(conn, fh, workers, total, where, a_where, params, db_path, d, tables,
+                    out: Path, include_text: bool) -> int:
     import multiprocessing
     import shutil
     from concurrent.futures import ProcessPoolExecutor
 
-    order = f"SELECT round_id, respondent FROM {SOURCE}{where} ORDER BY round_id, respondent, id LIMIT 1 OFFSET ?"
-    cuts = []
-    for k in range(1, workers):
-        row = conn.execute(order, params + [total * k // workers]).fetchone()
-        cuts.append(list(row))
+    # Split at respondent boundaries, equal numbers of respondents per part (respondents
+    # answer about as many items each), in (round, respondent) key order.
+    pairs = conn.execute(
+        f"SELECT DISTINCT round_id, respondent FROM {SOURCE}{where} ORDER BY round_id, respondent",
+        params,
+    ).fetchall()
+    if len(pairs) < workers:
+        return _write_lines(conn, _line_sql(d, a_where, False, include_text), params, fh)
+    cuts = [list(pairs[len(pairs) * k // workers]) for k in range(1, workers)]
     low, high = [-1, ""], [2**62, ""]
     ranges = list(zip([low] + cuts, cuts + [high]))
     parts = [out.with_name(f".{out.name}.part{k}") for k in range(len(ranges))]
-    context = multiprocessing.get_context("spawn")
+    # fork is cheap and safe in a single-threaded process (the CLI); inside the bot (event
+    # loop, aiosqlite threads) start clean interpreters instead.
+    import threading
+
+    context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = [
-                pool.submit(_part_worker, db_path, str(part), d, tz.key, round_ids, centres,
-                            panel_secret, exclude_answer_sql, lo + hi, include_text)
+                pool.submit(_part_worker, db_path, str(part), d, tables, a_where, params,
+                            lo + hi, include_text)
                 for part, (lo, hi) in zip(parts, ranges)
             ]
             rows = sum(f.result() for f in futures)
