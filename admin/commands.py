@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,10 @@ from bot.i18n import N_, Translator, negotiate_language
 from bot.services import services
 from bot.storage import Round
 from conversations import callback_data as cd
+
+#: A centre code must fit a deep link and callback data (Bot API: ``start`` parameter is
+#: 1-64 of ``[A-Za-z0-9_-]``; our callbacks leave room for 32).
+CENTRE_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 
 #: Export formats offered as buttons: callback code -> (service format, button label).
 EXPORT_BUTTONS = {
@@ -88,10 +93,10 @@ async def _round_arg(update: Update, context: ContextTypes.DEFAULT_TYPE, role: R
         await update.effective_message.reply_text(tr._("Geef het nummer van de ronde, bijvoorbeeld: /{command} 3",
                                                        command=_command_name(update)))
         return None
-    try:
-        round_ = await svc.storage.round(int(context.args[0].lstrip("#")))
-    except ValueError:
-        round_ = None
+    raw = context.args[0].lstrip("#")
+    round_ = None
+    if raw.isascii() and raw.isdigit() and len(raw) <= 9:
+        round_ = await svc.storage.round(int(raw))
     if round_ is None or not role.covers(round_.centres):
         await update.effective_message.reply_text(tr._("Die ronde bestaat niet, of is niet van jouw centrum."))
         return None
@@ -125,8 +130,10 @@ async def coordinator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """Redeems a coordinator code: the sender becomes coordinator of its centre."""
     svc = services(context)
     tr = staff_tr(update)
-    if update.effective_chat.type != "private" or not context.args:
-        await update.effective_message.reply_text(tr._("Dit commando ken ik niet. Stuur /help voor wat ik kan."))
+    if update.effective_chat.type != "private":
+        return
+    if not context.args:
+        await update.effective_message.reply_text(tr._("Gebruik: /coordinator CODE (de code krijg je van de beheerder)."))
         return
     centre = await svc.roles.redeem_invite(context.args[0], update.effective_user.id, tr.language)
     if centre is None:
@@ -163,7 +170,7 @@ async def centres(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role
         if not role.admin:
             await update.effective_message.reply_text(tr._("Alleen beheerders kunnen centra toevoegen of hernoemen."))
             return
-        if len(args) < 3 or not cd.parse(cd.centre(args[1].lower()[:32], "nl")):
+        if len(args) < 3 or not CENTRE_CODE.fullmatch(args[1].lower()):
             await update.effective_message.reply_text(tr._("Gebruik: /centres add CODE Naam, of /centres rename CODE Naam"))
             return
         code, name = args[1].lower(), " ".join(args[2:])[:80]
@@ -222,9 +229,14 @@ async def open_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
     round_ = await _round_arg(update, context, role, tr)
     if round_ is None:
         return
-    if round_.status in ("closed", "cancelled"):
+    if round_.status == "closed":
         await update.effective_message.reply_text(tr._("Deze ronde is al gesloten."))
         return
+    if round_.status == "cancelled":
+        await update.effective_message.reply_text(tr._("Deze ronde is geannuleerd."))
+        return
+    if round_.status == "open":
+        await update.effective_message.reply_text(tr._("Deze ronde is al open."))
     await lifecycle.open_round(context.application, round_.id)
     await lifecycle.announce_progress(context.application, update.effective_chat.id, tr.language, round_.id, "invite")
 
@@ -236,6 +248,10 @@ async def close(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
     round_ = await _round_arg(update, context, role, tr)
     if round_ is None:
         return
+    if round_.status not in ("open", "scheduled"):
+        await update.effective_message.reply_text(
+            tr._("Deze ronde is al gesloten.") if round_.status == "closed" else tr._("Deze ronde is geannuleerd."))
+        return
     await lifecycle.close_round(context.application, round_.id, "closed")
     await update.effective_message.reply_text(tr._("Ronde {round} is gesloten.", round=round_.id))
 
@@ -246,6 +262,10 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role)
     tr = staff_tr(update)
     round_ = await _round_arg(update, context, role, tr)
     if round_ is None:
+        return
+    if round_.status not in ("open", "scheduled"):
+        await update.effective_message.reply_text(
+            tr._("Deze ronde is al gesloten.") if round_.status == "closed" else tr._("Deze ronde is geannuleerd."))
         return
     await lifecycle.close_round(context.application, round_.id, "cancelled")
     await update.effective_message.reply_text(tr._("Ronde {round} is geannuleerd.", round=round_.id))
@@ -260,6 +280,10 @@ async def remind(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role)
         return
     if not round_.is_open:
         await update.effective_message.reply_text(tr._("Deze ronde is niet open."))
+        return
+    if await lifecycle.reminded_recently(context.application, round_.id):
+        await update.effective_message.reply_text(
+            tr._("Er is de afgelopen 24 uur al een herinnering gestuurd. Probeer het morgen opnieuw."))
         return
     queued = await lifecycle.remind(context.application, round_.id)
     await update.effective_message.reply_text(
@@ -291,7 +315,7 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role)
     tr = staff_tr(update)
     buttons = [[InlineKeyboardButton(tr._("Alle rondes"), callback_data=cd.export(None))]]
     for r in [r for r in await svc.storage.rounds() if role.covers(r.centres)][:10]:
-        buttons.append([InlineKeyboardButton(f"#{r.id} · {r.survey} · {r.status}", callback_data=cd.export(r.id))])
+        buttons.append([InlineKeyboardButton(lifecycle.round_label(r, tr, svc.settings.tz)[:60], callback_data=cd.export(r.id))])
     await update.effective_message.reply_text(
         tr._("Welke ronde wil je exporteren?"), reply_markup=InlineKeyboardMarkup(buttons)
     )
@@ -347,10 +371,15 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
             round_ids=round_ids, centres=scope, min_cell_size=settings.min_cell_size,
             include_small_stories=bool(cb.yes),
         )
-        caption = (tr.ngettext("{n} antwoord", "{n} antwoorden", result.rows)
-                   + " · " + tr.ngettext("{n} deelnemer", "{n} deelnemers", result.respondents))
-        if result.notes:
-            caption += "\n" + "\n".join(result.notes)
+        if fmt == "codebook":
+            caption = tr.ngettext("{n} regel", "{n} regels", result.rows)
+        else:
+            caption = (tr.ngettext("{n} antwoord", "{n} antwoorden", result.rows)
+                       + " · " + tr.ngettext("{n} deelnemer", "{n} deelnemers", result.respondents))
+        if any(note.startswith("Fewer than") for note in result.notes):
+            caption += "\n" + tr._("Minder dan {k} deelnemers: de verhalen zijn weggelaten.", k=settings.min_cell_size)
+        if any(note.startswith("Round ") for note in result.notes):
+            caption += "\n" + tr._("Van een of meer rondes is de vrije tekst verwijderd na de bewaartermijn.")
         with out.open("rb") as fh:
             await context.bot.send_document(query.message.chat.id, document=fh, filename=name, caption=caption)
     await query.edit_message_reply_markup(reply_markup=None)

@@ -27,7 +27,7 @@ async def interview(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
     svc = services(context)
     tr = staff_tr(update)
     if context.args and context.args[0] == "stop":
-        end_assisted(context)
+        await end_assisted(context, update.effective_chat.id)
         await update.effective_message.reply_text(tr._("Interview gestopt."))
         return
     rounds = [r for r in await svc.storage.rounds() if r.is_open and set(r.centres) & role.centres]
@@ -71,7 +71,7 @@ async def on_interview(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: c
         return
     if verb == "ivl" and len(parts) == 3 and parts[1] in centres and parts[2] in LANGUAGE_NAMES:
         await query.edit_message_reply_markup(reply_markup=None)
-        session = start_assisted(context, query.message.chat.id, round_.id, parts[1], parts[2])
+        session = await start_assisted(context, query.message.chat.id, round_.id, parts[1], parts[2])
         await context.bot.send_message(
             query.message.chat.id,
             tr._("Interview gestart. De antwoorden worden zonder naam opgeslagen. Stoppen: /interview stop"),

@@ -93,6 +93,21 @@ async def remind(application: Application, round_id: int) -> int:
     return queued
 
 
+async def reminded_recently(application: Application, round_id: int, hours: int = 24) -> bool:
+    """True if a reminder for this round was queued in the last ``hours`` hours."""
+    from datetime import timedelta
+
+    from bot.storage import utcnow
+
+    svc = _services(application)
+    since = (utcnow() - timedelta(hours=hours)).isoformat(timespec="seconds")
+    async with svc.storage.db.execute(
+        "SELECT 1 FROM outbox WHERE round_id = ? AND kind LIKE 'remind-%' AND created_at >= ? LIMIT 1",
+        (round_id, since),
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
 async def render(application: Application, row: OutboxRow) -> tuple[str, InlineKeyboardMarkup | None]:
     """The text and Start button of an invitation or reminder, in the resident's language."""
     svc = _services(application)

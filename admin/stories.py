@@ -44,6 +44,7 @@ from admin.roles import Role
 from bot import msc
 from bot.i18n import Translator
 from bot.privacy.scrub import cap
+from bot import chatstate
 from bot.services import services
 from bot.storage import Round
 from conversations import callback_data as cd
@@ -400,6 +401,7 @@ async def _ask_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, role: 
         "answer_id": story.answer_id, "level": level, "round_id": round_.id,
         "chat_id": query.message.chat.id, "message_id": query.message.message_id, "view": view,
     }
+    await chatstate.put(svc.storage, query.message.chat.id, PENDING, context.user_data[PENDING])
     _AWAITING.add(_bot_key(query.message, update.effective_user.id))
     await query.answer()
     domain = msc.domain_label(svc.catalogue, story.domain, tr)
@@ -409,6 +411,21 @@ async def _ask_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, role: 
         "🏆 " + tr._("Waarom is dit {where} het belangrijkste verhaal over «{domain}»? Typ de reden in je eigen woorden.", where=where, domain=domain)
         + "\n" + tr._("De reden gaat ook naar de bewoners die om terugkoppeling vroegen: noem geen namen en citeer het verhaal niet. Zonder reden sla ik niets op."),
     )
+
+
+async def resume_pending_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Treat typed text as a pending selection reason that survived a restart.
+
+    Returns:
+        True if the message was a reason (handled here), False otherwise.
+    """
+    message = update.effective_message
+    pending = await chatstate.pop(services(context).storage, message.chat.id, PENDING)
+    if pending is None:
+        return False
+    context.user_data.pop(PENDING, None)
+    await _on_reason(update, context, pending)
+    return True
 
 
 # -- typed messages: reasons and redactions --------------------------------------------
@@ -433,6 +450,8 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     _AWAITING.discard(_bot_key(message, user.id))
     pending = context.user_data.pop(PENDING, None)
+    stored = await chatstate.pop(services(context).storage, message.chat.id, PENDING)
+    pending = pending or stored
     if pending is None:  # a stale mark: not ours after all
         from conversations import answering
         from conversations.help import unknown_command

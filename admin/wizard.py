@@ -5,6 +5,7 @@ The answers so far live in ``user_data`` until "Create"; nothing is stored befor
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -13,13 +14,19 @@ from telegram.ext import ContextTypes
 from admin import lifecycle
 from admin.auth import role_of, staff_only
 from admin.roles import Role
-from admin.times import closing_time, opening_time
+from admin.times import OPENING_CHOICES, closing_time, opening_time
 from bot.i18n import Translator
 from bot.services import services
 from bot.storage import utcnow
 from conversations import callback_data as cd
 
 KEY = "newround"
+
+
+def _cb(state: dict, verb: str, value: str = "") -> str:
+    """Callback data bound to one wizard run (its token), so an older wizard's buttons
+    can never act on a newer wizard's answers."""
+    return cd.admin(verb, f"{state['token']}.{value}")
 
 
 def _kb(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -33,10 +40,10 @@ async def newround(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Rol
 
     svc = services(context)
     tr = staff_tr(update)
-    context.user_data[KEY] = {"centres": []}
-    rows = [[(f"{s.title[tr.language]} ({len(s.items)})", cd.admin("nrs", name))]
+    state = context.user_data[KEY] = {"centres": [], "token": secrets.token_hex(3)}
+    rows = [[(f"{s.title[tr.language]} ({len(s.items)})", _cb(state, "nrs", name))]
             for name, s in svc.catalogue.surveys.items()]
-    rows.append([("✖️ " + tr._("Stoppen"), cd.admin("nrx"))])
+    rows.append([("✖️ " + tr._("Stoppen"), _cb(state, "nrx"))])
     await update.effective_message.reply_text(tr._("Nieuwe ronde. Welke vragenlijst?"), reply_markup=_kb(rows))
 
 
@@ -52,8 +59,11 @@ async def on_wizard(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     if not role.is_staff or state is None:
         await query.answer(tr._("Deze knop werkt niet meer."))
         return
+    verb, token, arg = cd_verb(cb)
+    if token != state.get("token"):
+        await query.answer(tr._("Deze knop werkt niet meer."))
+        return
     await query.answer()
-    verb, arg = cd_verb(cb)
     own = sorted(role.centres)
     if verb == "nrx":
         context.user_data.pop(KEY, None)
@@ -63,7 +73,7 @@ async def on_wizard(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         state["survey"] = arg
         if len(own) == 1:
             state["centres"] = own
-            await _ask_opening(query, tr)
+            await _ask_opening(query, tr, state)
             return
         await _ask_centres(query, tr, state, own, dict(await svc.storage.centres()))
         return
@@ -72,51 +82,57 @@ async def on_wizard(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
             state["centres"] = own
         elif arg == ">":
             if not state["centres"]:
+                await query.edit_message_text(tr._("Kies eerst minstens één centrum."),
+                                              reply_markup=query.message.reply_markup)
                 return
-            await _ask_opening(query, tr)
+            await _ask_opening(query, tr, state)
             return
         elif arg in role.centres:
             chosen = set(state["centres"]) ^ {arg}
             state["centres"] = sorted(chosen)
         await _ask_centres(query, tr, state, own, dict(await svc.storage.centres()))
         return
-    if verb == "nro":
+    if verb == "nro" and arg in OPENING_CHOICES and state.get("centres"):
         state["opens"] = opening_time(arg, utcnow(), svc.settings.tz).isoformat()
-        rows = [[(tr.ngettext("{n} week", "{n} weken", w), cd.admin("nrd", str(7 * w)))] for w in (1, 2, 4)]
+        rows = [[(tr.ngettext("{n} week", "{n} weken", w), _cb(state, "nrd", str(7 * w)))] for w in (1, 2, 4)]
+        rows.append([("✖️ " + tr._("Stoppen"), _cb(state, "nrx"))])
         await query.edit_message_text(tr._("Hoe lang blijft de ronde open?"), reply_markup=_kb(rows))
         return
-    if verb == "nrd" and arg.isdigit():
+    if verb == "nrd" and arg in ("7", "14", "28") and "opens" in state:
         state["days"] = int(arg)
-        rows = [[(tr._("Geen herinnering"), cd.admin("nrr", "0"))],
-                [(tr.ngettext("{n} dag voor het sluiten", "{n} dagen voor het sluiten", 1), cd.admin("nrr", "1"))],
-                [(tr.ngettext("{n} dag voor het sluiten", "{n} dagen voor het sluiten", 3), cd.admin("nrr", "3"))]]
+        rows = [[(tr._("Geen herinnering"), _cb(state, "nrr", "0"))],
+                [(tr.ngettext("{n} dag voor het sluiten", "{n} dagen voor het sluiten", 1), _cb(state, "nrr", "1"))],
+                [(tr.ngettext("{n} dag voor het sluiten", "{n} dagen voor het sluiten", 3), _cb(state, "nrr", "3"))],
+                [("✖️ " + tr._("Stoppen"), _cb(state, "nrx"))]]
         await query.edit_message_text(tr._("Een herinnering sturen aan wie nog niet klaar is?"), reply_markup=_kb(rows))
         return
-    if verb == "nrr" and arg.isdigit():
+    if verb == "nrr" and arg in ("0", "1", "3") and "days" in state:
         state["remind"] = int(arg)
         await query.edit_message_text(_summary(state, tr, svc), reply_markup=_kb(
-            [[("✅ " + tr._("Aanmaken"), cd.admin("nrok")), ("✖️ " + tr._("Stoppen"), cd.admin("nrx"))]]))
+            [[("✅ " + tr._("Aanmaken"), _cb(state, "nrok")), ("✖️ " + tr._("Stoppen"), _cb(state, "nrx"))]]))
         return
-    if verb == "nrok" and {"survey", "opens", "days"} <= state.keys():
+    if verb == "nrok" and {"survey", "opens", "days"} <= state.keys() and state["centres"]:
         await _create(update, context, state, tr, role)
         return
 
 
-def cd_verb(cb: cd.Callback) -> tuple[str, str]:
-    """(verb, argument) of an admin callback."""
-    return cb.action or "", cb.centre or ""
+def cd_verb(cb: cd.Callback) -> tuple[str, str, str]:
+    """(verb, wizard token, value) of a wizard callback."""
+    token, _, value = (cb.centre or "").partition(".")
+    return cb.action or "", token, value
 
 
 async def _ask_centres(query, tr: Translator, state: dict, own: list[str], names: dict[str, str]) -> None:
-    rows = [[(("✅ " if code in state["centres"] else "") + names.get(code, code), cd.admin("nrc", code))]
+    rows = [[(("✅ " if code in state["centres"] else "") + names.get(code, code), _cb(state, "nrc", code))]
             for code in own]
-    rows.append([(tr._("Alle centra"), cd.admin("nrc", "*")), ("➡️ " + tr._("Verder"), cd.admin("nrc", ">"))])
+    rows.append([(tr._("Alle centra"), _cb(state, "nrc", "*")), ("➡️ " + tr._("Verder"), _cb(state, "nrc", ">"))])
     await query.edit_message_text(tr._("Voor welke centra? Tik om te kiezen."), reply_markup=_kb(rows))
 
 
-async def _ask_opening(query, tr: Translator) -> None:
-    rows = [[(tr._("Nu"), cd.admin("nro", "now")), (tr._("Morgen 9:00"), cd.admin("nro", "tomorrow"))],
-            [(tr._("Maandag 9:00"), cd.admin("nro", "monday")), (tr._("Over een week"), cd.admin("nro", "week"))]]
+async def _ask_opening(query, tr: Translator, state: dict) -> None:
+    rows = [[(tr._("Nu"), _cb(state, "nro", "now")), (tr._("Morgen 9:00"), _cb(state, "nro", "tomorrow"))],
+            [(tr._("Maandag 9:00"), _cb(state, "nro", "monday")), (tr._("Over een week"), _cb(state, "nro", "week"))],
+            [("✖️ " + tr._("Stoppen"), _cb(state, "nrx"))]]
     await query.edit_message_text(tr._("Wanneer gaat de ronde open?"), reply_markup=_kb(rows))
 
 
@@ -130,7 +146,7 @@ def _summary(state: dict, tr: Translator, svc) -> str:
               if state.get("remind") else tr._("Geen herinnering"))
     return "\n".join([
         tr._("Klopt dit?"),
-        tr._("Vragenlijst: {survey}", survey=state["survey"]),
+        tr._("Vragenlijst: {survey}", survey=svc.catalogue.surveys[state["survey"]].title[tr.language]),
         tr.ngettext("{n} centrum", "{n} centra", len(state["centres"])) + ": " + ", ".join(state["centres"]),
         tr._("Open: {date}", date=tr.datetime(opens, tz, "short")),
         tr._("Sluit: {date}", date=tr.datetime(closes, tz, "short")),
@@ -154,10 +170,11 @@ async def _create(update: Update, context: ContextTypes.DEFAULT_TYPE, state: dic
     await svc.storage.set_round_plan(round_.id, remind_days_before=state.get("remind") or None,
                                      created_by=update.effective_user.id)
     context.user_data.pop(KEY, None)
+    if status == "open":
+        await lifecycle.open_round(context.application, round_.id)
     await update.callback_query.edit_message_text(
         tr._("Ronde {round} is aangemaakt.", round=round_.id) + "\n" + lifecycle.round_label(
             await svc.storage.round(round_.id), tr, svc.settings.tz)
     )
     if status == "open":
-        await lifecycle.open_round(context.application, round_.id)
         await lifecycle.announce_progress(context.application, update.effective_chat.id, tr.language, round_.id, "invite")

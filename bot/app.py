@@ -158,7 +158,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             contact = await services(context).storage.contact(chat.id)
             tr = Translator(contact.language if contact else lang_of(update))
             if update.callback_query:
-                await update.callback_query.answer()
+                try:
+                    await update.callback_query.answer()
+                except TelegramError:
+                    pass  # already answered before the error
             await context.bot.send_message(chat.id, tr._("Sorry, er ging iets mis. Probeer het nog eens."))
         except Exception:  # noqa: BLE001 - the apology itself must never crash the bot
             log.warning("Could not send the error apology")

@@ -111,7 +111,7 @@ async def ask_next(context: ContextTypes.DEFAULT_TYPE, session: Session, round_:
         if session.mode == "assisted":
             from conversations.session import end_assisted
 
-            end_assisted(context)
+            await end_assisted(context, session.chat_id)
             await context.bot.send_message(
                 session.chat_id, "🙏 " + tr._("Klaar! Het interview is opgeslagen, zonder naam.")
             )
@@ -253,6 +253,10 @@ async def _store(update: Update, context: ContextTypes.DEFAULT_TYPE, session: Se
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stores typed text as the answer to an open free-text item (scrubbed and capped)."""
     message = update.effective_message
+    from admin import stories
+
+    if await stories.resume_pending_reason(update, context):
+        return  # a coordinator's selection reason (kept across a restart)
     session = await session_for(context, message.chat.id)
     if session is None:
         await message.reply_text(Translator(lang_of(update))._("Hallo! Stuur /start om mee te doen."))

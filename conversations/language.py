@@ -8,11 +8,14 @@ from telegram.ext import ContextTypes
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.services import services
 from conversations import keyboards
+from conversations.session import interview_guard
 from conversations.answering import lang_of as _lang_of
 
 
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Shows the six language buttons with the current one marked."""
+    if await interview_guard(update, context):
+        return
     svc = services(context)
     contact = await svc.storage.contact(update.effective_chat.id)
     lang = contact.language if contact else _lang_of(update)

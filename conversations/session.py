@@ -3,6 +3,8 @@ enters a round on behalf of a resident without a phone (assisted mode, issue 7).
 
 In assisted mode no contact is created: the answers get a fresh random respondent
 pseudonym and ``mode = "assisted"``, like the paper interview sheet ("praatplaat").
+The assisted session is kept in the database (:mod:`bot.chatstate`), so it survives a
+restart of the bot.
 """
 
 from __future__ import annotations
@@ -12,8 +14,12 @@ from dataclasses import dataclass
 
 from telegram.ext import ContextTypes
 
+from bot import chatstate
 from bot.services import services
 from bot.storage import Round
+
+#: chat_state key of an assisted interview.
+ASSISTED = "assisted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,37 +43,38 @@ class Session:
     round_id: int | None = None
 
 
-def start_assisted(
+async def start_assisted(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int, round_id: int, centre: str, language: str
 ) -> Session:
-    """Begin an assisted interview in this chat (kept in memory for this chat only)."""
-    context.chat_data["assisted"] = {
+    """Begin an assisted interview in this chat."""
+    data = {
         "respondent": "assisted-" + secrets.token_hex(16),
         "round_id": round_id,
         "centre": centre,
         "language": language,
     }
-    session = session_from_chat_data(context, chat_id)
-    assert session is not None
-    return session
+    await chatstate.put(services(context).storage, chat_id, ASSISTED, data)
+    return _from(chat_id, data)
 
 
-def end_assisted(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Leave assisted mode."""
-    context.chat_data.pop("assisted", None)
+async def end_assisted(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> bool:
+    """Leave assisted mode; True if an interview was running."""
+    return await chatstate.pop(services(context).storage, chat_id, ASSISTED) is not None
 
 
-def session_from_chat_data(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Session | None:
+async def assisted_session(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Session | None:
     """The assisted session of a chat, if one is running."""
-    data = context.chat_data.get("assisted") if context.chat_data is not None else None
-    if not data:
-        return None
+    data = await chatstate.get(services(context).storage, chat_id, ASSISTED)
+    return _from(chat_id, data) if data else None
+
+
+def _from(chat_id: int, data: dict) -> Session:
     return Session(chat_id, data["respondent"], data["language"], data["centre"], "assisted", data["round_id"])
 
 
 async def session_for(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Session | None:
     """The session of a chat: assisted if running, else the resident's contact, else None."""
-    assisted = session_from_chat_data(context, chat_id)
+    assisted = await assisted_session(context, chat_id)
     if assisted is not None:
         return assisted
     svc = services(context)
@@ -86,3 +93,19 @@ async def current_round(context: ContextTypes.DEFAULT_TYPE, session: Session) ->
     if not session.centre_code:
         return None
     return await storage.open_round_for(session.centre_code)
+
+
+async def interview_guard(update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """During an assisted interview, resident commands (/stop, /forget, /language) would act
+    on the coordinator's own data: refuse them with a hint. True if refused."""
+    from bot.i18n import Translator, negotiate_language
+
+    chat = update.effective_chat
+    if chat is None or await assisted_session(context, chat.id) is None:
+        return False
+    user = update.effective_user
+    tr = Translator(negotiate_language(user.language_code if user else None))
+    await update.effective_message.reply_text(
+        tr._("Je neemt nu een interview af. Stop eerst met /interview stop.")
+    )
+    return True

@@ -13,11 +13,14 @@ from bot.i18n import Translator
 from bot.services import services
 from conversations import callback_data as cd
 from conversations import keyboards
+from conversations.session import interview_guard
 from conversations.answering import lang_of as _lang_of
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stops invitations and reminders; answers already given stay (anonymous)."""
+    if await interview_guard(update, context):
+        return
     svc = services(context)
     chat_id = update.effective_chat.id
     contact = await svc.storage.contact(chat_id)
@@ -32,6 +35,8 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Asks for confirmation before deleting everything."""
+    if await interview_guard(update, context):
+        return
     svc = services(context)
     contact = await svc.storage.contact(update.effective_chat.id)
     tr = Translator(contact.language if contact else _lang_of(update))

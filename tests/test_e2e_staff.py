@@ -221,7 +221,7 @@ async def test_newround_wizard_creates_an_open_round_and_invites(sim, staffed):
     coord = sim.user(COORD_A)
     coord.send_text("/newround")
     await settle(sim)
-    coord.press(coord.last, next(d for d in data_of(coord.last) if d.endswith(":indicators")))
+    coord.press(coord.last, next(d for d in data_of(coord.last) if d.endswith(".indicators")))
     await settle(sim)
     coord.press_button("Nu")                  # one centre: no centre step
     await settle(sim)
@@ -229,7 +229,7 @@ async def test_newround_wizard_creates_an_open_round_and_invites(sim, staffed):
     await settle(sim)
     coord.press_button("3 dagen")
     await settle(sim)
-    assert "Klopt dit?" in coord.last.text and "indicators" in coord.last.text
+    assert "Klopt dit?" in coord.last.text and "Vragen met plaatjes" in coord.last.text
     coord.press_button("Aanmaken")
     await settle(sim)
     (status, remind, closes, opens) = rows(staffed, "SELECT status, remind_days_before, closes_at, opens_at FROM rounds WHERE id = 2")[0]
@@ -277,3 +277,66 @@ async def test_staff_command_in_a_group_gets_a_private_only_notice(sim, staffed)
     replies = [m for m in sim.sent if m.chat_id == group["id"]]
     assert len(replies) == 1 and "privégesprek" in replies[0].text
     assert not any(m.document for m in sim.sent)
+
+
+async def test_an_older_wizard_cannot_act_on_a_newer_one(sim, staffed):
+    coord = sim.user(COORD_A)
+    coord.send_text("/newround")
+    await settle(sim)
+    first = coord.last
+    coord.send_text("/newround")
+    await settle(sim)
+    coord.press(first, next(d for d in data_of(first) if d.endswith(".indicators")))
+    await settle(sim)
+    assert any("werkt niet meer" in (a.get("text") or "") for a in sim.callback_answers)
+    assert rows(staffed, "SELECT COUNT(*) FROM rounds") == [(1,)]
+
+
+async def test_bad_centre_codes_are_refused(sim, staffed):
+    admin = sim.user(ADMIN_ID)
+    admin.send_text("/centres add " + "c" * 40 + " Veertig")
+    await settle(sim)
+    admin.send_text("/centres add -dash Streep")
+    await settle(sim)
+    assert rows(staffed, "SELECT COUNT(*) FROM centres") == [(11,)]
+    admin.send_text("/centres add nieuw Het Nieuwe Huis")
+    await settle(sim)
+    assert rows(staffed, "SELECT name FROM centres WHERE code = 'nieuw'") == [("Het Nieuwe Huis",)]
+
+
+async def test_round_status_only_moves_forward_and_reminders_have_a_cooldown(sim, staffed):
+    await staffed.storage.save_contact(850, language="nl", centre_code="shalom", consent_version="v")
+    sim.user(850)
+    admin = sim.user(ADMIN_ID)
+    admin.send_text("/remind 1")
+    await settle(sim)
+    admin.send_text("/remind 1")
+    await settle(sim)
+    assert "24 uur" in admin.last.text
+    admin.send_text("/cancel 1")
+    await settle(sim)
+    admin.send_text("/close 1")
+    await settle(sim)
+    assert "geannuleerd" in admin.last.text
+    assert rows(staffed, "SELECT status FROM rounds WHERE id = 1") == [("cancelled",)]
+    admin.send_text("/progress 99999999999999999999999")
+    await settle(sim)
+    assert "bestaat niet" in admin.last.text
+
+
+async def test_interview_survives_a_restart_and_blocks_resident_commands(sim, staffed):
+    coord = sim.user(COORD_A)
+    coord.send_text("/interview")
+    await settle(sim)
+    coord.press_button("#1")
+    await settle(sim)
+    coord.press_button("Nederlands")
+    await settle(sim)
+    await staffed.restart()
+    coord.send_text("/stop")
+    await settle(sim)
+    assert "/interview stop" in coord.last.text
+    coord.send_text("Ik voel me minder alleen.")
+    await settle(sim)
+    await confirm_readbacks(sim, coord)
+    assert rows(staffed, "SELECT item_id, mode FROM answers") == [("msc.change_self", "assisted")]
