@@ -241,9 +241,8 @@ async def open_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
     await lifecycle.announce_progress(context.application, update.effective_chat.id, tr.language, round_.id, "invite")
 
 
-@staff_only()
-async def close(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
-    """Closes a round: no more answers."""
+async def _end_round(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, status: str) -> None:
+    """Close or cancel the round named in the command; only an open or planned round."""
     tr = staff_tr(update)
     round_ = await _round_arg(update, context, role, tr)
     if round_ is None:
@@ -252,23 +251,22 @@ async def close(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
         await update.effective_message.reply_text(
             tr._("Deze ronde is al gesloten.") if round_.status == "closed" else tr._("Deze ronde is geannuleerd."))
         return
-    await lifecycle.close_round(context.application, round_.id, "closed")
-    await update.effective_message.reply_text(tr._("Ronde {round} is gesloten.", round=round_.id))
+    await lifecycle.close_round(context.application, round_.id, status)
+    done = (tr._("Ronde {round} is gesloten.", round=round_.id) if status == "closed"
+            else tr._("Ronde {round} is geannuleerd.", round=round_.id))
+    await update.effective_message.reply_text(done)
+
+
+@staff_only()
+async def close(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+    """Closes a round: no more answers."""
+    await _end_round(update, context, role, "closed")
 
 
 @staff_only()
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
     """Cancels a round."""
-    tr = staff_tr(update)
-    round_ = await _round_arg(update, context, role, tr)
-    if round_ is None:
-        return
-    if round_.status not in ("open", "scheduled"):
-        await update.effective_message.reply_text(
-            tr._("Deze ronde is al gesloten.") if round_.status == "closed" else tr._("Deze ronde is geannuleerd."))
-        return
-    await lifecycle.close_round(context.application, round_.id, "cancelled")
-    await update.effective_message.reply_text(tr._("Ronde {round} is geannuleerd.", round=round_.id))
+    await _end_round(update, context, role, "cancelled")
 
 
 @staff_only()
