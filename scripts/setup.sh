@@ -20,4 +20,7 @@ if [ ! -x .venv/bin/python ]; then
     fi
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
-.venv/bin/pybabel compile -d locales -D messages >/dev/null
+if ! out=$(.venv/bin/pybabel compile -d locales -D messages 2>&1); then
+    echo "$out" >&2
+    exit 1
+fi

@@ -244,6 +244,7 @@ def save_small(img: Image.Image, path: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Regenerate every indicator pictogram; returns the process exit code."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--openmoji", help="extracted openmoji npm package (holds color/svg)")
     parser.add_argument("--out", default=str(PICTURES), help="output folder")
