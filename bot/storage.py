@@ -331,27 +331,37 @@ class Storage:
 
     async def round(self, round_id: int) -> Round | None:
         """A round by id, or None."""
-        row = await self._fetchone("SELECT * FROM rounds WHERE id = ?", (round_id,))
-        if row is None:
-            return None
-        centres = await self._fetchall(
-            "SELECT centre_code FROM round_centres WHERE round_id = ? ORDER BY centre_code",
-            (round_id,),
-        )
-        return Round(
-            id=row["id"],
-            survey=row["survey"],
-            status=row["status"],
-            opens_at=_dt(row["opens_at"]),
-            closes_at=_dt(row["closes_at"]),
-            centres=tuple(r["centre_code"] for r in centres),
-            text_purged_at=_dt(row["text_purged_at"]),
-        )
+        found = await self._rounds("WHERE id = ?", (round_id,))
+        return found[0] if found else None
 
     async def rounds(self) -> list[Round]:
         """All rounds, newest first."""
-        rows = await self._fetchall("SELECT id FROM rounds ORDER BY id DESC")
-        return [r for r in [await self.round(row["id"]) for row in rows] if r]
+        return await self._rounds("", ())
+
+    async def _rounds(self, where: str, params: Sequence) -> list[Round]:
+        """Rounds matching ``where`` with their centres, newest first (two queries)."""
+        rows = await self._fetchall(f"SELECT * FROM rounds {where} ORDER BY id DESC", params)
+        if not rows:
+            return []
+        ids = [row["id"] for row in rows]
+        centres: dict[int, list[str]] = {i: [] for i in ids}
+        for link in await self._fetchall(
+            f"SELECT round_id, centre_code FROM round_centres WHERE round_id IN"
+            f" ({','.join('?' * len(ids))}) ORDER BY centre_code", ids,
+        ):
+            centres[link["round_id"]].append(link["centre_code"])
+        return [
+            Round(
+                id=row["id"],
+                survey=row["survey"],
+                status=row["status"],
+                opens_at=_dt(row["opens_at"]),
+                closes_at=_dt(row["closes_at"]),
+                centres=tuple(centres[row["id"]]),
+                text_purged_at=_dt(row["text_purged_at"]),
+            )
+            for row in rows
+        ]
 
     async def open_round_for(self, centre_code: str) -> Round | None:
         """The newest open round that includes ``centre_code``, or None."""
