@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -91,9 +91,13 @@ async def harness(sim, tmp_path):
     await bot.stop()
 
 
-@asynccontextmanager
-async def nothing():
-    yield
+def db_rows(harness, sql: str, params=()) -> list[tuple]:
+    """Run a query on the harness's database (a separate sqlite3 connection)."""
+    conn = sqlite3.connect(harness.db_path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
 
 
 async def settle(sim, seconds: float = 0.05) -> None:

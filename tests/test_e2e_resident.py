@@ -6,12 +6,12 @@ import csv
 import io
 import json
 import logging
-import sqlite3
 
 import pytest
 
 from bot.survey import catalogue
 from tests.conftest import ADMIN_ID, SHARED, TOKEN, settle
+from tests.conftest import db_rows
 
 PII = "Bel me op 06-12345678 of mail fatima@example.nl"
 
@@ -39,13 +39,6 @@ async def onboard(sim, user, centre: str = "shalom", lang_button: str | None = N
     user.press(consent, next(d for d in data_of(consent) if d.startswith("c:y")))
     await settle(sim)
 
-
-def db_rows(harness, sql: str, params=()):
-    conn = sqlite3.connect(harness.db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def current_question(user):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from admin.roles import Roles
 from admin.times import closing_time, opening_time
 from bot.storage import Storage, utcnow
 from tests.conftest import ADMIN_ID, settle
+from tests.conftest import db_rows as rows
 from tests.test_e2e_resident import confirm_readbacks, data_of, last_with, onboard
 
 COORD_A = 910000001   # coordinator of shalom
@@ -31,13 +31,6 @@ async def make_coordinator(harness, user_id: int, centre: str) -> None:
     await settle(harness.sim)
     assert "coördinator" in user.last.text
 
-
-def rows(harness, sql, params=()):
-    conn = sqlite3.connect(harness.db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from bot.exports import stories_doc
 from bot.privacy.pseudonym import respondent_pseudonym
 from bot.survey import catalogue
 from tests.conftest import ADMIN_ID, settle
+from tests.conftest import db_rows as rows
 
 SECRET = b"test-secret-0123456789"
 COORDINATOR = 900000050
@@ -57,13 +58,6 @@ async def teller(storage, round_id: int, chat_id: int, centre: str, text: str, w
         await storage.record_answer(round_id=round_id, respondent=pseudonym(chat_id), item_id=item_id,
                                     status="answered", language=lang, centre_code=centre, text=value)
 
-
-def rows(harness, sql: str, params=()):
-    conn = sqlite3.connect(harness.db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def buttons(message) -> list[tuple[str, str]]:
