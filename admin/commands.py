@@ -386,9 +386,7 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
 @staff_only()
 async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
     """Sends the indicator chart of a round (bars under 5 answers are not drawn)."""
-    from bot.charts import draw_indicator_chart
-    from bot.exports.query import connect_readonly, iter_answer_rows
-    from bot.exports.summary import indicator_summary
+    from bot.exports.service import run_chart
 
     svc = services(context)
     tr = staff_tr(update)
@@ -396,18 +394,13 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
     if round_ is None:
         return
     settings = svc.settings
+    asked = [i.id for i in svc.catalogue.survey_items(round_.survey) if i.type == "scale"]
 
     def draw(out: Path) -> Path:
-        conn = connect_readonly(settings.database_path)
-        try:
-            rows = list(iter_answer_rows(conn, svc.catalogue, tz=settings.tz, round_ids=[round_.id],
-                                         centres=None if role.admin else sorted(role.centres)))
-        finally:
-            conn.close()
-        summary = indicator_summary(rows, svc.catalogue, k=settings.min_cell_size)
-        asked = [i.id for i in svc.catalogue.survey_items(round_.survey) if i.type == "scale"]
-        return draw_indicator_chart(summary, svc.catalogue, out, k=settings.min_cell_size,
-                                    language="nl" if tr.language == "nl" else "en", only=asked)
+        return run_chart(settings.database_path, svc.catalogue, out, tz=settings.tz,
+                         round_ids=[round_.id], centres=None if role.admin else sorted(role.centres),
+                         k=settings.min_cell_size, language="nl" if tr.language == "nl" else "en",
+                         only=asked)
 
     with tempfile.TemporaryDirectory() as tmp:
         path = await asyncio.to_thread(draw, Path(tmp) / f"buurtstem-ronde-{round_.id}.png")

@@ -152,23 +152,13 @@ def cmd_rounds(args: argparse.Namespace) -> int:
 
 def cmd_chart(args: argparse.Namespace) -> int:
     """Draw the indicator chart of a round (or all rounds)."""
-    from bot.charts import draw_indicator_chart
-    from bot.exports.query import connect_readonly, iter_answer_rows
-    from bot.exports.summary import indicator_summary
+    from bot.exports.service import run_chart
     from bot.survey import catalogue
 
     settings = _settings()
-    cat = catalogue()
-    conn = connect_readonly(settings.database_path)
-    try:
-        rows = list(iter_answer_rows(conn, cat, tz=settings.tz,
-                                     round_ids=[args.round] if args.round is not None else None))
-    finally:
-        conn.close()
-    summary = indicator_summary(rows, cat, k=settings.min_cell_size)
-    asked = {r.item_id for r in rows if r.item_type == "scale"}
-    path = draw_indicator_chart(summary, cat, Path(args.out), k=settings.min_cell_size,
-                                only=asked or None)
+    path = run_chart(settings.database_path, catalogue(), Path(args.out), tz=settings.tz,
+                     round_ids=[args.round] if args.round is not None else None,
+                     k=settings.min_cell_size)
     print(f"wrote {path}")
     return 0
 

@@ -298,27 +298,11 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
             rows = list(_csv.DictReader(fh))
         summary.csv_rows = len(rows)
         summary.scrubbed = sum(1 for r in rows if "[" in r["text"] and "]" in r["text"])
-        summary.files.append(_chart(rows, cat, out_dir))
+        from bot.exports.service import run_chart
+
+        summary.files.append(run_chart(db_path, cat, out_dir / "indicators.png", tz=settings.tz))
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def _chart(rows: list[dict], cat, out_dir: Path) -> Path:
-    from datetime import date
-
-    from bot.charts import draw_indicator_chart
-    from bot.exports.rows import AnswerRow
-    from bot.exports.summary import indicator_summary
-
-    answer_rows = [
-        AnswerRow(int(r["round"]), r["centre"], r["respondent"], r["language"], r["item_id"],
-                  r["item_type"], r["main_goal"], r["sub_goal"], r["status"], r["value"],
-                  r["value_label_nl"], r["text"], r["mode"], date.fromisoformat(r["answered_on"]))
-        for r in rows
-    ]
-    summary = indicator_summary(answer_rows, cat, k=5)
-    asked = {r.item_id for r in answer_rows if r.item_type == "scale"}
-    return draw_indicator_chart(summary, cat, out_dir / "indicators.png", k=5, only=asked)
 
 
 async def run_terminal(*, language: str = "nl", survey: str = "short", db: str | None = None) -> None:

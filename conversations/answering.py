@@ -77,8 +77,6 @@ def lang_of(update: Update) -> str:
     return negotiate_language(user.language_code if user else None)
 
 
-_lang_of = lang_of  # kept for modules that import the old name
-
 
 async def _edit_markup(query: CallbackQuery, markup) -> None:
     """Replace a message's keyboard; "message is not modified" is not an error here."""

@@ -48,7 +48,6 @@ def iter_answer_rows(
     rescrub: bool = True,
     respondent_label: Callable[[str], str] | None = None,
     include_text: bool = True,
-    exclude_answer_sql: str | None = None,
 ) -> Iterator[AnswerRow]:
     """Yield one row per answer (one per picked option for ``choice``/``cards`` items).
 
@@ -63,14 +62,10 @@ def iter_answer_rows(
         rescrub: Scrub free text again at export (defence in depth).
         respondent_label: Labeller to use (a fresh :class:`RespondentLabeller` if None).
         include_text: False leaves free text out (small rounds without confirmation).
-        exclude_answer_sql: SQL condition on answers ``a`` whose rows are left out
-            (withheld stories).
     """
     item_info, option_info = _labels(cat)
     label = respondent_label or RespondentLabeller()
     conditions, params = scope_sql(round_ids, centres)
-    if exclude_answer_sql:
-        conditions.append(f"NOT ({exclude_answer_sql})")
     sql = (
         "SELECT round_id, centre_code, respondent, language, item_id, status, value, choices,"
         " text, mode, answered_at FROM answers_shown a"

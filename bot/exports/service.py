@@ -13,10 +13,6 @@ from bot.exports.scope import scope_sql, where
 from bot.privacy.pseudonym import RespondentLabeller
 from bot.survey import Catalogue
 
-#: Answers never exported: stories a coordinator withheld in the MSC review (issue 6).
-#: Kept as a hook for extra exclusions;
-WITHHELD_SQL = None  # the exports read the view answers_shown, which leaves them out
-
 #: Export formats: name -> (file suffix, description).
 FORMATS: dict[str, tuple[str, str]] = {
     "csv": (".csv", "CSV, comma (RFC 4180)"),
@@ -101,7 +97,6 @@ def run_export(
         rows = iter_answer_rows(
             conn, cat, tz=tz, round_ids=round_ids, centres=centres,
             panel_secret=panel_secret, respondent_label=labeller, include_text=include_text,
-            exclude_answer_sql=WITHHELD_SQL,
         )
         if fmt == "xlsx":
             from bot.exports.xlsx import write_xlsx
@@ -125,8 +120,7 @@ def run_export(
                 conn, cat, out, tz=tz, dialect="excel-nl" if fmt == "excel-nl" else "rfc4180",
                 round_ids=round_ids, centres=centres, panel_secret=panel_secret,
                 workers=workers, db_path=Path(db_path), include_text=include_text,
-                exclude_answer_sql=WITHHELD_SQL,
-            )
+                )
     finally:
         conn.close()
     return ExportResult(out, n, respondents, tuple(notes))
@@ -172,3 +166,41 @@ def _respondents(conn, round_ids, centres) -> int:
     return conn.execute(
         f"SELECT COUNT(DISTINCT respondent) FROM answers_shown{where(conditions)}", params
     ).fetchone()[0]
+
+
+def run_chart(
+    db_path: Path | str,
+    cat: Catalogue,
+    out: Path,
+    *,
+    tz: ZoneInfo,
+    round_ids: Sequence[int] | None = None,
+    centres: Sequence[str] | None = None,
+    k: int = 5,
+    language: str = "nl",
+    only: Sequence[str] | None = None,
+) -> Path:
+    """Draw the indicator chart of an export scope (blocking; shared by chat, CLI, demo).
+
+    Args:
+        db_path: The SQLite database.
+        cat: Survey catalogue.
+        out: Destination PNG.
+        tz: Time zone (as for exports).
+        round_ids: Only these rounds. centres: Only these centres.
+        k: Bars with fewer answers are not drawn (small-cell suppression).
+        language: ``nl`` or ``en`` for the chart's fixed texts.
+        only: Indicators to draw; default: the picture questions that have answers.
+    """
+    from bot.charts import draw_indicator_chart
+    from bot.exports.summary import indicator_summary
+
+    conn = connect_readonly(db_path)
+    try:
+        rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids, centres=centres))
+    finally:
+        conn.close()
+    if only is None:
+        only = sorted({r.item_id for r in rows if r.item_type == "scale"}) or None
+    summary = indicator_summary(rows, cat, k=k)
+    return draw_indicator_chart(summary, cat, out, k=k, language=language, only=only)

@@ -44,11 +44,6 @@ def _quoted(expr: str, delimiter: str) -> str:
             f" THEN '\"' || replace({expr}, '\"', '\"\"') || '\"' ELSE {expr} END)")
 
 
-def _cell(expr: str, delimiter: str, *, guard: bool = True) -> str:
-    inner = _neutral(f"COALESCE({expr}, '')") if guard else f"COALESCE({expr}, '')"
-    return _quoted(inner, delimiter)
-
-
 #: Text without any of these cannot hold what :func:`bot.privacy.scrub.scrub` replaces
 #: (every kind needs a digit, an ``@``, a ``/`` or a dot followed by a letter), so
 #: re-scrubbing it at export can be skipped.
@@ -123,13 +118,10 @@ def _install(conn: sqlite3.Connection, tables: dict[str, list[tuple]], d: str,
             conn.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
 
 
-def _filters(round_ids, centres, exclude_answer_sql) -> tuple[str, str, list]:
+def _filters(round_ids, centres) -> tuple[str, str, list]:
     """(WHERE on answers, WHERE on answers aliased ``a``, parameters)."""
     plain, params = scope_sql(round_ids, centres)
     aliased, _ = scope_sql(round_ids, centres, alias="a")
-    if exclude_answer_sql:
-        plain.append(f"NOT ({exclude_answer_sql.replace('a.', '')})")
-        aliased.append(f"NOT ({exclude_answer_sql})")
     return where(plain), where(aliased), params
 
 
@@ -215,7 +207,6 @@ def write_answers_csv_sql(
     round_ids: Sequence[int] | None = None,
     centres: Sequence[str] | None = None,
     panel_secret: bytes | None = None,
-    exclude_answer_sql: str | None = None,
     workers: int = 1,
     db_path: Path | None = None,
     include_text: bool = True,
@@ -230,8 +221,6 @@ def write_answers_csv_sql(
         dialect: ``rfc4180`` (comma) or ``excel-nl`` (semicolon).
         round_ids: Only these rounds. centres: Only these centres.
         panel_secret: Stable panel keys instead of per-export labels.
-        exclude_answer_sql: Optional SQL condition on answers ``a`` that excludes rows
-            (e.g. withheld stories).
         workers: Processes to split a large export over (key ranges of
             ``(round, respondent)``, written in order, so the file is the same).
         db_path: The database file (needed for ``workers > 1``).
@@ -247,7 +236,7 @@ def write_answers_csv_sql(
     if dialect not in DIALECTS:
         raise ValueError(f"unknown CSV dialect {dialect!r}")
     d = DIALECTS[dialect]["delimiter"]
-    where, a_where, params = _filters(round_ids, centres, exclude_answer_sql)
+    where, a_where, params = _filters(round_ids, centres)
     tables = _tables(conn, cat, tz, where, params, panel_secret, d)
     _install(conn, tables, d, include_text)
     # Only decides whether to split: the table's count (cheap) is close enough.
