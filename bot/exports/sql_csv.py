@@ -59,8 +59,13 @@ def csv_field(value: str, delimiter: str) -> str:
 
 
 def _tables(conn: sqlite3.Connection, cat: Catalogue, tz: ZoneInfo, where: str, params: list,
-            panel_secret: bytes | None, d: str) -> dict[str, list[tuple]]:
-    """Rows of the helper tables: catalogue values as ready CSV cells, labels, local days."""
+            panel_secret: bytes | None, d: str, *, as_cells: bool = True) -> dict[str, list[tuple]]:
+    """Rows of the helper tables: catalogue values as ready CSV cells (``as_cells=False``:
+    plain values, for ``bench/export.py``'s shell run), labels, local days."""
+
+    def cell(value: str) -> str:
+        return csv_field(value, d) if as_cells else value
+
     # Every hour any answer was given (a superset is harmless), mapped to its local day.
     hours = [r[0] for r in conn.execute("SELECT DISTINCT substr(answered_at, 1, 13) FROM answers")]
     # Labels in order of first appearance in the export's (round, respondent) order: walk
@@ -76,11 +81,11 @@ def _tables(conn: sqlite3.Connection, cat: Catalogue, tz: ZoneInfo, where: str, 
             label = panel_key(panel_secret, respondent) if panel_secret else f"R{len(seen):04d}"
             labels.append((respondent, label))
     return {
-        "bs_items": [(i.id, csv_field(i.type, d), csv_field(i.main_goal or "", d),
-                      csv_field(i.sub_goal or "", d)) for i in cat.items.values()],
-        "bs_scale": [(p.value, csv_field(p.label["nl"], d)) for p in cat.scale.points],
-        "bs_options": [(i.id, o.id, csv_field(o.id, d), csv_field(o.label["nl"], d),
-                        csv_field(o.main_goal or i.main_goal or "", d))
+        "bs_items": [(i.id, cell(i.type), cell(i.main_goal or ""),
+                      cell(i.sub_goal or "")) for i in cat.items.values()],
+        "bs_scale": [(p.value, cell(p.label["nl"])) for p in cat.scale.points],
+        "bs_options": [(i.id, o.id, cell(o.id), cell(o.label["nl"]),
+                        cell(o.main_goal or i.main_goal or ""))
                        for i in cat.items.values() for o in i.options],
         "bs_days": [(h, datetime.fromisoformat(h + ":00:00+00:00").astimezone(tz).date().isoformat())
                     for h in hours],
