@@ -82,13 +82,15 @@ def staff_help(tr: Translator, role: Role) -> str:
 
 
 async def _round_arg(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, tr: Translator,
-                     *, default_open: bool = False) -> Round | None:
-    """The round named by the first argument, if the user may act on it; replies otherwise."""
+                     *, default_open: bool = False, view: bool = False) -> Round | None:
+    """The round named by the first argument, if the user may act on it (``view``: look
+    at their centres' share of it); replies otherwise."""
     svc = services(context)
+    allowed = role.sees if view else role.covers
     if not context.args:
         if default_open:
             for round_ in await svc.storage.rounds():
-                if role.covers(round_.centres) and round_.status in ("open", "closed"):
+                if allowed(round_.centres) and round_.status in ("open", "closed"):
                     return round_
         await update.effective_message.reply_text(tr._("Geef het nummer van de ronde, bijvoorbeeld: /{command} 3",
                                                        command=_command_name(update)))
@@ -97,10 +99,24 @@ async def _round_arg(update: Update, context: ContextTypes.DEFAULT_TYPE, role: R
     round_ = None
     if raw.isascii() and raw.isdigit() and len(raw) <= 9:
         round_ = await svc.storage.round(int(raw))
-    if round_ is None or not role.covers(round_.centres):
+    if round_ is None or not role.sees(round_.centres):
         await update.effective_message.reply_text(tr._("Die ronde bestaat niet, of is niet van jouw centrum."))
         return None
+    if not allowed(round_.centres):
+        await update.effective_message.reply_text(
+            tr._("Deze ronde loopt ook in andere centra. Alleen een beheerder kan hem openen, sluiten of herinneringen sturen."))
+        return None
     return round_
+
+
+async def _share_line(svc, role: Role, round_: Round, tr: Translator) -> str | None:
+    """"Only your centre: …" when the user sees a share of a round of several centres."""
+    share = role.share(round_.centres)
+    if share is None:
+        return None
+    names = [await svc.storage.centre_name(code) or code for code in share]
+    return tr.ngettext("Alleen jouw centrum: {centres}", "Alleen jouw centra: {centres}", len(names),
+                       centres=", ".join(names))
 
 
 def _command_name(update: Update) -> str:
@@ -214,11 +230,13 @@ async def rounds(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role)
     """Lists the rounds of the user's centres with their status."""
     svc = services(context)
     tr = staff_tr(update)
-    found = [r for r in await svc.storage.rounds() if role.covers(r.centres)]
+    found = [r for r in await svc.storage.rounds() if role.sees(r.centres)]
     if not found:
         await update.effective_message.reply_text(tr._("Er zijn nog geen rondes. Maak er een met /newround."))
         return
-    lines = [lifecycle.round_label(r, tr, svc.settings.tz) for r in found[:30]]
+    shared = tr._("ook in andere centra")
+    lines = [lifecycle.round_label(r, tr, svc.settings.tz) + ("" if role.covers(r.centres) else f" · {shared}")
+             for r in found[:30]]
     await update.effective_message.reply_text("\n".join(lines))
 
 
@@ -294,14 +312,15 @@ async def progress_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
     """Shows counts for a round: invited, started, finished, per language, per item."""
     svc = services(context)
     tr = staff_tr(update)
-    round_ = await _round_arg(update, context, role, tr, default_open=True)
+    round_ = await _round_arg(update, context, role, tr, default_open=True, view=True)
     if round_ is None:
         return
-    counts = await round_progress(svc.storage, round_.id)
+    counts = await round_progress(svc.storage, round_.id, role.share(round_.centres))
     items = [i.id for i in svc.catalogue.survey_items(round_.survey)]
     label = lifecycle.round_label(round_, tr, svc.settings.tz)
     await update.effective_message.reply_text(
-        render_progress(counts, label, items, tr, svc.settings.min_cell_size)
+        render_progress(counts, label, items, tr, svc.settings.min_cell_size,
+                        scope=await _share_line(svc, role, round_, tr))
     )
 
 
@@ -312,7 +331,7 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role)
     svc = services(context)
     tr = staff_tr(update)
     buttons = [[InlineKeyboardButton(tr._("Alle rondes"), callback_data=cd.export(None))]]
-    for r in [r for r in await svc.storage.rounds() if role.covers(r.centres)][:10]:
+    for r in [r for r in await svc.storage.rounds() if role.sees(r.centres)][:10]:
         buttons.append([InlineKeyboardButton(lifecycle.round_label(r, tr, svc.settings.tz)[:60], callback_data=cd.export(r.id))])
     await update.effective_message.reply_text(
         tr._("Welke ronde wil je exporteren?"), reply_markup=InlineKeyboardMarkup(buttons)
@@ -330,7 +349,7 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         return
     if cb.round_id is not None:
         round_ = await svc.storage.round(cb.round_id)
-        if round_ is None or not role.covers(round_.centres):
+        if round_ is None or not role.sees(round_.centres):
             await query.answer(tr._("Deze knop werkt niet meer."))
             return
     if cb.action is None:
@@ -390,7 +409,7 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
 
     svc = services(context)
     tr = staff_tr(update)
-    round_ = await _round_arg(update, context, role, tr, default_open=True)
+    round_ = await _round_arg(update, context, role, tr, default_open=True, view=True)
     if round_ is None:
         return
     settings = svc.settings
@@ -398,7 +417,7 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
 
     def draw(out: Path) -> Path:
         return run_chart(settings.database_path, svc.catalogue, out, tz=settings.tz,
-                         round_ids=[round_.id], centres=None if role.admin else sorted(role.centres),
+                         round_ids=[round_.id], centres=role.share(round_.centres),
                          k=settings.min_cell_size, language="nl" if tr.language == "nl" else "en",
                          only=asked)
 

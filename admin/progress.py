@@ -1,13 +1,17 @@
 """``/progress``: how far a round is — counts only, never an answer or a person.
 
 Counts from 1 to ``k - 1`` are shown as ``<k`` (small-cell suppression, default k = 5),
-so a coordinator cannot tell from the numbers who took part.
+so a coordinator cannot tell from the numbers who took part. The per-language counts add
+up to "started", so one more language is withheld (``x``) where the total would give a
+hidden one away (secondary suppression, as in the export's summary sheet).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.exports.summary import suppress_cells
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.storage import Storage
 
@@ -36,44 +40,76 @@ def shown(count: int, k: int) -> str:
     return f"<{k}" if 0 < count < k else str(count)
 
 
-async def round_progress(storage: Storage, round_id: int) -> RoundProgress:
-    """Collect the counts of a round from the database."""
+async def round_progress(storage: Storage, round_id: int,
+                         centres: Sequence[str] | None = None) -> RoundProgress:
+    """Collect the counts of a round from the database.
+
+    Args:
+        storage: The Buurtstem database.
+        round_id: The round.
+        centres: Only count these centres (a coordinator's share of a round that runs in
+            several centres; invitations by the resident's centre now). None: all.
+    """
     result = RoundProgress()
     db = storage.db
+    if centres is None:
+        only, only_contact, params = "", "", []
+    else:
+        marks = ",".join("?" * len(centres))
+        only = f" AND centre_code IN ({marks})"
+        only_contact = (f" AND chat_id IN (SELECT chat_id FROM contacts"
+                        f" WHERE centre_code IN ({marks}))")
+        params = list(centres)
     async with db.execute(
-        "SELECT COUNT(*) FROM outbox WHERE round_id = ? AND kind = 'invite' AND status = 'sent'",
-        (round_id,),
+        "SELECT COUNT(*) FROM outbox WHERE round_id = ? AND kind = 'invite' AND status = 'sent'"
+        + only_contact, (round_id, *params),
     ) as cur:
         result.invited = (await cur.fetchone())[0]
     async with db.execute(
         "SELECT language, COUNT(*), SUM(finished_at IS NOT NULL) FROM participations"
-        " WHERE round_id = ? GROUP BY language", (round_id,),
+        " WHERE round_id = ?" + only + " GROUP BY language", (round_id, *params),
     ) as cur:
         for language, started, finished in await cur.fetchall():
             result.by_language[language] = started
             result.started += started
             result.finished += finished or 0
     async with db.execute(
-        "SELECT item_id, COUNT(*) FROM answers WHERE round_id = ? GROUP BY item_id", (round_id,)
+        "SELECT item_id, COUNT(*) FROM answers WHERE round_id = ?" + only + " GROUP BY item_id",
+        (round_id, *params),
     ) as cur:
         result.by_item = {item: n for item, n in await cur.fetchall()}
     return result
 
 
-def render_progress(progress: RoundProgress, round_label: str, items: list[str], tr: Translator, k: int) -> str:
-    """The /progress message."""
-    lines = [
-        round_label,
-        "",
+def render_progress(progress: RoundProgress, round_label: str, items: list[str], tr: Translator, k: int,
+                    scope: str | None = None) -> str:
+    """The /progress message.
+
+    Args:
+        progress: The raw counts.
+        round_label: First line (see :func:`admin.lifecycle.round_label`).
+        items: Item ids of the round's survey, in order.
+        tr: The coordinator's language.
+        k: Minimum cell size (``MIN_CELL_SIZE``).
+        scope: A line under the label saying the counts cover only some centres.
+    """
+    lines = [round_label, *([scope] if scope else []), ""]
+    lines += [
         tr._("Uitgenodigd: {n}", n=shown(progress.invited, k)),
         tr._("Begonnen: {n}", n=shown(progress.started, k)),
         tr._("Klaar: {n}", n=shown(progress.finished, k)),
         "",
         tr._("Per taal:"),
     ]
-    for lang, name in LANGUAGE_NAMES.items():
-        if lang in progress.by_language:
-            lines.append(f"  {name}: {shown(progress.by_language[lang], k)}")
+    # The languages add up to "started", which is shown: suppress with secondary cells.
+    languages = {lang: progress.by_language[lang] for lang in LANGUAGE_NAMES if lang in progress.by_language}
+    if progress.started < k:
+        # "started" is hidden itself: every language is below k, primary suppression only.
+        by_language = {lang: shown(count, k) for lang, count in languages.items()}
+    else:
+        by_language = suppress_cells(languages, k) if k > 1 else languages
+    for lang, count in by_language.items():
+        lines.append(f"  {LANGUAGE_NAMES[lang]}: {count}")
     lines += ["", tr._("Antwoorden per vraag:")]
     for item in items:
         lines.append(f"  {item}: {shown(progress.by_item.get(item, 0), k)}")

@@ -42,8 +42,21 @@ class Role:
         return self.admin or bool(self.centres)
 
     def covers(self, centres: tuple[str, ...] | list[str]) -> bool:
-        """True if the user may act on something that spans ``centres``."""
+        """True if the user may act on something that spans ``centres`` (open, close,
+        cancel or remind a round: that reaches every one of its centres' residents)."""
         return self.admin or (bool(centres) and set(centres) <= self.centres)
+
+    def sees(self, centres: tuple[str, ...] | list[str]) -> bool:
+        """True if the user may look at something that spans ``centres`` — their own
+        centres' share of it (progress, export, chart, stories)."""
+        return self.admin or bool(set(centres) & self.centres)
+
+    def share(self, centres: tuple[str, ...] | list[str]) -> list[str] | None:
+        """The centres of ``centres`` the user's view is limited to, sorted; None when
+        the user sees all of them (an admin, or a coordinator of every one)."""
+        if self.covers(centres):
+            return None
+        return sorted(set(centres) & self.centres)
 
 
 class Roles:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,12 @@ async def settle(sim, seconds: float = 0.05) -> None:
     """Let the bot handle everything queued."""
     await sim.wait_idle(timeout=10)
     await asyncio.sleep(seconds)
+
+
+async def until(condition, timeout: float = 10.0) -> None:
+    """Wait until ``condition()`` is true (work in a thread, e.g. a poster or an export,
+    can outlast :func:`settle`); fails the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)

@@ -10,7 +10,7 @@ import logging
 import pytest
 
 from bot.survey import catalogue
-from tests.conftest import ADMIN_ID, SHARED, TOKEN, settle
+from tests.conftest import ADMIN_ID, SHARED, TOKEN, settle, until
 from tests.conftest import db_rows
 
 PII = "Bel me op 06-12345678 of mail fatima@example.nl"
@@ -115,6 +115,7 @@ async def test_resident_completes_praatplaat_and_export_holds_exactly_their_answ
     assert "minder dan 5 deelnemers" in admin.last.text      # one respondent: ask first
     admin.press_button("Ja, met verhalen")
     await settle(sim, 0.2)
+    await until(lambda: any(m.document for m in admin.messages))
     doc = [m for m in admin.messages if m.document][-1]
     assert doc.document_bytes.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(doc.document_bytes.decode("utf-8-sig"))))

@@ -10,7 +10,7 @@ import pytest
 from admin.roles import Roles
 from admin.times import closing_time, opening_time
 from bot.storage import Storage, utcnow
-from tests.conftest import ADMIN_ID, settle
+from tests.conftest import ADMIN_ID, settle, until
 from tests.conftest import db_rows as rows
 from tests.test_e2e_resident import confirm_readbacks, data_of, last_with, onboard
 
@@ -154,6 +154,7 @@ async def test_qr_poster_decodes_to_the_deep_link(sim, staffed):
     coord = sim.user(COORD_A)
     coord.send_text("/qr shalom")
     await settle(sim, 0.3)
+    await until(lambda: any(m.document for m in coord.messages))
     doc = [m for m in coord.messages if m.document][-1]
     image = Image.open(io.BytesIO(doc.document_bytes))
     decoded = [r.text for r in zxingcpp.read_barcodes(image)]
@@ -333,3 +334,46 @@ async def test_interview_survives_a_restart_and_blocks_resident_commands(sim, st
     await settle(sim)
     await confirm_readbacks(sim, coord)
     assert rows(staffed, "SELECT item_id, mode FROM answers") == [("msc.change_self", "assisted")]
+
+
+async def test_coordinator_sees_their_share_of_a_round_of_several_centres(sim, harness, tmp_path):
+    await harness.prepare("short", ["shalom", "bijbetje"])
+    await harness.start()
+    await make_coordinator(harness, COORD_A, "shalom")
+    await make_coordinator(harness, COORD_B, "bijbetje")
+    people = ([("shalom", "nl")] * 6 + [("shalom", "tr")] * 7 + [("shalom", "en")] * 2
+              + [("bijbetje", "pl")] * 3)
+    for n, (centre, lang) in enumerate(people):
+        await harness.storage.db.execute(
+            "INSERT INTO participations (round_id, respondent, centre_code, language, started_at)"
+            " VALUES (1, ?, ?, ?, '2026-11-01T10:00:00+00:00')", (f"r{n}", centre, lang))
+    await harness.storage.db.commit()
+    coord = sim.user(COORD_A)
+    coord.send_text("/rounds")
+    await settle(sim)
+    assert "#1" in coord.last.text and "ook in andere centra" in coord.last.text
+    coord.send_text("/progress 1")
+    await settle(sim)
+    text = coord.last.text
+    assert "Alleen jouw centrum: Buurt- en Kerkhuis Shalom" in text
+    assert "Begonnen: 15" in text and "Polski" not in text
+    # English (2) is hidden; the smallest other language (Nederlands, 6) is withheld too,
+    # or 15 - 7 - 6 would give the English count away.
+    assert "English: <5" in text and "Nederlands: x" in text and "Türkçe: 7" in text
+    other = sim.user(COORD_B)
+    other.send_text("/progress 1")
+    await settle(sim)
+    assert "Begonnen: <5" in other.last.text and "Polski: <5" in other.last.text
+    assert "Nederlands" not in other.last.text and "Alleen jouw centrum: Bij Betje" in other.last.text
+    # managing the round reaches the other centre's residents: admins only
+    coord.send_text("/close 1")
+    await settle(sim)
+    assert "ook in andere centra" in coord.last.text
+    assert rows(harness, "SELECT status FROM rounds WHERE id = 1") == [("open",)]
+    coord.send_text("/export")
+    await settle(sim)
+    assert any("#1" in b["text"] for row in coord.last.reply_markup["inline_keyboard"] for b in row)
+    admin = sim.user(ADMIN_ID)
+    admin.send_text("/progress 1")
+    await settle(sim)
+    assert "Begonnen: 18" in admin.last.text and "Alleen" not in admin.last.text

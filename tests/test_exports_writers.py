@@ -19,6 +19,7 @@ from bot.exports.summary import (
     SUMMARY_COLUMNS,
     Counts,
     indicator_summary,
+    suppress_cells,
     suppress_counts,
 )
 from bot.exports.xlsx import MAX_WIDTH, write_xlsx
@@ -431,3 +432,13 @@ def test_xlsx_to_file_object_with_real_catalogue():
     assert len(summary) == 22
     codebook_ids = {r[0] for r in wb["codebook"].iter_rows(min_row=2, values_only=True)}
     assert {i.id for i in cat.indicators} <= codebook_ids
+
+
+@pytest.mark.parametrize(("cells", "expected"), [
+    ({"nl": 9, "en": 2, "tr": 6}, {"nl": 9, "en": "<5", "tr": "x"}),   # one hidden: withhold one more
+    ({"nl": 9, "en": 2, "tr": 3}, {"nl": 9, "en": "<5", "tr": "<5"}),  # 5 could be 1+4 or 2+3
+    ({"nl": 9, "en": 1, "tr": 1}, {"nl": "x", "en": "<5", "tr": "<5"}),  # 2 must be 1+1
+    ({"nl": 9, "en": 0, "tr": 7}, {"nl": 9, "en": 0, "tr": 7}),        # nothing hidden
+])
+def test_suppress_cells_withholds_what_the_total_would_reveal(cells, expected):
+    assert suppress_cells(cells, 5) == expected

@@ -7,11 +7,9 @@ bot and the Bot API simulator.
 
 from __future__ import annotations
 
-import asyncio
 import random
 import re
 import sqlite3
-import time
 
 import pytest
 
@@ -20,7 +18,7 @@ from bot import msc
 from bot.exports import stories_doc
 from bot.privacy.pseudonym import respondent_pseudonym
 from bot.survey import catalogue
-from tests.conftest import ADMIN_ID, settle
+from tests.conftest import ADMIN_ID, settle, until
 from tests.conftest import db_rows as rows
 
 SECRET = b"test-secret-0123456789"
@@ -71,13 +69,6 @@ def data(message, prefix: str, infix: str = "") -> str:
 
 def answer_id(message) -> int:
     return int(re.search(r"#(\d+)\s*$", message.text.split("\n", 1)[0]).group(1))
-
-
-async def until(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
 
 
 async def press(sim, user, message, payload: str, *, redraws: bool = True) -> None:

@@ -107,6 +107,38 @@ def count_answers(rows: Iterable[AnswerRow], cat: Catalogue) -> dict[str, Counts
     return counts
 
 
+def suppress_cells(cells: dict[str, int], k: int = 5) -> dict[str, int | str]:
+    """Primary and secondary suppression of cells whose total is published.
+
+    Args:
+        cells: Label -> count (e.g. scale value -> answers, language -> respondents);
+            insertion order breaks ties.
+        k: Threshold (``k <= 1`` disables suppression).
+
+    Returns:
+        Label -> the count, ``"<k"`` (primary: 1 to ``k - 1``) or ``"x"`` (secondary:
+        the smallest other non-zero cell, withheld because the published total minus the
+        shown cells would give a hidden one away).
+
+    Example:
+        ``{"nl": 9, "en": 2, "tr": 6}`` with k = 5 -> ``{"nl": 9, "en": "<5", "tr": "x"}``.
+    """
+    small = f"<{k}"
+    out: dict[str, int | str] = {v: small if 0 < c < k else c for v, c in cells.items()}
+    hidden = [v for v, c in out.items() if isinstance(c, str)]
+    total = sum(cells[v] for v in hidden)
+    # One hidden cell equals the total minus the shown ones; several hidden cells are
+    # still pinned down if their total is the least or the most they can add up to
+    # (e.g. two "<5" cells totalling 2 must both be 1).
+    if len(hidden) == 1 or (hidden and total in (len(hidden), len(hidden) * (k - 1))):
+        order = list(cells)
+        candidates = [v for v in cells if v not in hidden and cells[v] > 0]
+        if candidates:
+            second = min(candidates, key=lambda v: (cells[v], order.index(v)))
+            out[second] = SECONDARY_MARK
+    return out
+
+
 def suppress_counts(counts: Counts, k: int = 5) -> dict:
     """Apply primary, secondary and row suppression to one item's counts.
 
@@ -136,18 +168,7 @@ def suppress_counts(counts: Counts, k: int = 5) -> dict:
         out.update(dict.fromkeys(VALUES, SECONDARY_MARK))
         out["median"] = None
     else:
-        cells = {v: primary(c) for v, c in counts.values.items()}
-        hidden = [v for v, c in cells.items() if isinstance(c, str)]
-        total = sum(counts.values[v] for v in hidden)
-        # One hidden cell equals n minus the shown ones; several hidden cells are still
-        # pinned down if their total is the least or the most they can add up to
-        # (e.g. two "<5" cells totalling 2 must both be 1).
-        if len(hidden) == 1 or (hidden and total in (len(hidden), len(hidden) * (k - 1))):
-            candidates = [v for v in VALUES if v not in hidden and counts.values[v] > 0]
-            if candidates:
-                second = min(candidates, key=lambda v: (counts.values[v], v))
-                cells[second] = SECONDARY_MARK
-        out.update(cells)
+        out.update(suppress_cells(counts.values, k))
         out["median"] = counts.median()
     out["dont_know"] = primary(counts.dont_know)
     out["skipped"] = primary(counts.skipped)
