@@ -418,7 +418,7 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
     def draw(out: Path) -> Path:
         return run_chart(settings.database_path, svc.catalogue, out, tz=settings.tz,
                          round_ids=[round_.id], centres=role.share(round_.centres),
-                         k=settings.min_cell_size, language="nl" if tr.language == "nl" else "en",
+                         k=settings.min_cell_size, language=tr.language,
                          only=asked)
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from bot.i18n import LANGUAGE_NAMES, is_rtl
 from bot.settings import Settings, SettingsError, load_settings
 
 EXIT_SETTINGS = 2
@@ -158,7 +159,7 @@ def cmd_chart(args: argparse.Namespace) -> int:
     settings = _settings()
     path = run_chart(settings.database_path, catalogue(), Path(args.out), tz=settings.tz,
                      round_ids=[args.round] if args.round is not None else None,
-                     k=settings.min_cell_size)
+                     k=settings.min_cell_size, language=args.language)
     print(f"wrote {path}")
     return 0
 
@@ -214,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     chart = sub.add_parser("chart", help="draw the indicator chart (PNG)")
     chart.add_argument("--out", required=True)
     chart.add_argument("--round", type=int, default=None)
+    chart.add_argument("--language", default="nl", choices=[lang for lang in LANGUAGE_NAMES if not is_rtl(lang)],
+                       help="language of the chart's texts (default nl; Arabic charts are not drawn:"
+                       " matplotlib cannot shape Arabic script)")
     chart.set_defaults(func=cmd_chart)
     return parser
 

@@ -30,6 +30,7 @@ from matplotlib.patches import Patch
 
 from bot.exports.rows import AnswerRow
 from bot.exports.summary import VALUES, count_answers
+from bot.i18n import LANGUAGE_NAMES, N_, Translator, is_rtl
 from bot.survey.catalogue import Catalogue
 
 #: ColorBrewer RdYlBu, 5 classes: 1 (red) … 5 (blue).
@@ -43,23 +44,24 @@ HIDDEN_COLOUR = "#bdbdbd"
 FIGSIZE: tuple[float, float] = (11.0, 14.0)
 DPI = 110
 
-#: Fixed chart texts; other languages fall back to English.
-MESSAGES: dict[str, dict[str, str]] = {
-    "nl": {
-        "too_few": "minder dan {k} antwoorden",
-        "title": "Hoe ervaren bewoners het ontmoetingscentrum?",
-        "subtitle": "Verdeling van de antwoorden per indicator (zonder 'weet ik niet' en "
-                    "'overslaan'); n = aantal antwoorden",
-        "hidden": "verborgen (kleine aantallen)",
-    },
-    "en": {
-        "too_few": "fewer than {k} answers",
-        "title": "How do residents experience the community centre?",
-        "subtitle": "Distribution of answers per indicator (without 'don't know' and "
-                    "'skip'); n = number of answers",
-        "hidden": "withheld (small counts)",
-    },
-}
+#: Languages the chart is drawn in. Arabic falls back to English: matplotlib lays text out
+#: left to right and does not shape Arabic letters (no complex text layout in its text
+#: engine), so Arabic labels would come out as separate letters in reverse order.
+CHART_LANGUAGES: tuple[str, ...] = tuple(lang for lang in LANGUAGE_NAMES if not is_rtl(lang))
+
+#: Fixed chart texts (Dutch source, translated through the gettext catalogues).
+TOO_FEW = N_("minder dan {k} antwoorden")
+TITLE = N_("Hoe ervaren bewoners het ontmoetingscentrum?")
+SUBTITLE = N_("Verdeling van de antwoorden per indicator (zonder 'weet ik niet' en "
+              "'overslaan'); n = aantal antwoorden")
+HIDDEN = N_("verborgen (kleine aantallen)")
+
+
+def chart_language(language: str) -> str:
+    """The language a chart for a user of ``language`` is drawn in (see
+    :data:`CHART_LANGUAGES`; anything else gives ``en``)."""
+    return language if language in CHART_LANGUAGES else "en"
+
 
 _WRAP = 44  # characters per y-label line
 
@@ -84,10 +86,6 @@ class ChartBar:
     n: int | str
     drawn: bool
     shares: dict[str, float] = field(default_factory=dict)
-
-
-def _messages(language: str) -> dict[str, str]:
-    return MESSAGES.get(language, MESSAGES["en"])
 
 
 def _label(item, language: str) -> str:
@@ -165,8 +163,9 @@ def draw_indicator_chart(
         out: PNG path to write.
         k: Indicators with fewer than ``k`` answers are labelled, not drawn.
         only: Indicator ids to draw (those of the round's survey); every indicator if None.
-        language: ``nl`` or ``en`` for the fixed texts (others fall back to English);
-            indicator and scale labels come from the catalogue in this language.
+        language: Language of the fixed texts (gettext) and of the indicator and scale
+            labels (catalogue); one of :data:`CHART_LANGUAGES`, others are drawn in
+            English (see :func:`chart_language`).
         title: Heading; default a generic question in ``language``.
 
     Returns:
@@ -174,7 +173,8 @@ def draw_indicator_chart(
         ``Suppressed`` (comma-separated ids of indicators not drawn).
     """
     out = Path(out)
-    msg = _messages(language)
+    language = chart_language(language)
+    tr = Translator(language)
     bars = chart_plan(summary_or_rows, cat, k=k, language=language, only=only)
     goals = [g for g in cat.main_goals if any(b.main_goal == g for b in bars)]
 
@@ -189,7 +189,7 @@ def draw_indicator_chart(
         ys = range(len(rows))
         for y, bar in zip(ys, rows, strict=True):
             if not bar.drawn:
-                ax.text(0.5, y, msg["too_few"].format(k=k), ha="center", va="center",
+                ax.text(0.5, y, tr._(TOO_FEW, k=k), ha="center", va="center",
                         fontsize=10, style="italic", color="#555555")
                 continue
             left = 0.0
@@ -227,16 +227,16 @@ def draw_indicator_chart(
                for i, p in enumerate(cat.scale.points)]
     if any_hidden:
         handles.append(Patch(facecolor=HIDDEN_COLOUR, hatch="///", edgecolor="white",
-                             label=msg["hidden"]))
+                             label=tr._(HIDDEN)))
     # The heading is the legend's title: constrained layout then stacks them without
     # overlap (a suptitle and an "outside" figure legend collide).
     fig.legend(handles=handles, loc="outside upper center", ncols=len(handles),
-               fontsize=10, frameon=False, title=title or msg["title"],
+               fontsize=10, frameon=False, title=title or tr._(TITLE),
                title_fontproperties={"size": 16, "weight": "bold"})
-    fig.supxlabel(msg["subtitle"], fontsize=9, color="#333333")
+    fig.supxlabel(tr._(SUBTITLE), fontsize=9, color="#333333")
 
     suppressed = ",".join(b.item_id for b in bars if not b.drawn)
     fig.savefig(out, format="png", dpi=DPI,
-                metadata={"Title": title or msg["title"], "Software": "Buurtstem",
+                metadata={"Title": title or tr._(TITLE), "Software": "Buurtstem",
                           "Suppressed": suppressed})
     return out

@@ -12,9 +12,10 @@ from PIL import Image
 
 from admin import poster
 from admin.poster import DEFAULT_LINES, make_poster
-from bot.charts import DPI, FIGSIZE, MESSAGES, chart_plan, draw_indicator_chart
+from bot.charts import DPI, FIGSIZE, TITLE, TOO_FEW, chart_language, chart_plan, draw_indicator_chart
 from bot.exports.rows import AnswerRow
 from bot.exports.summary import indicator_summary
+from bot.i18n import Translator
 from bot.survey import catalogue
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -64,7 +65,7 @@ def test_chart_plan_from_summary_keeps_hidden_cells_hidden(cat):
     assert not next(b for b in bars if b.item_id == "ind.cohesion.community").drawn
 
 
-@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("language", ["nl", "en", "tr", "pl", "uk"])
 def test_draw_indicator_chart_png(tmp_path: Path, cat, language):
     few = "ind.trust.supported"
     out = draw_indicator_chart(answers(cat, few=few, n=20), cat, tmp_path / "chart.png",
@@ -75,8 +76,19 @@ def test_draw_indicator_chart_png(tmp_path: Path, cat, language):
         assert im.size == (round(FIGSIZE[0] * DPI), round(FIGSIZE[1] * DPI))
         assert im.text["Suppressed"] == few
         assert im.text["Title"] == "Shalom, ronde 1"
-    assert MESSAGES["nl"]["too_few"].format(k=5) == "minder dan 5 antwoorden"
-    assert MESSAGES["en"]["too_few"].format(k=5) == "fewer than 5 answers"
+
+
+def test_chart_texts_come_from_the_catalogues_and_arabic_falls_back_to_english(tmp_path, cat):
+    assert Translator("nl")._(TOO_FEW, k=5) == "minder dan 5 antwoorden"
+    assert Translator("en")._(TOO_FEW, k=5) == "fewer than 5 answers"
+    assert Translator("pl")._(TOO_FEW, k=5) == "mniej niż 5 odpowiedzi"
+    assert [chart_language(lang) for lang in ("nl", "tr", "uk", "ar", "xx")] == ["nl", "tr", "uk", "en", "en"]
+    out = draw_indicator_chart(answers(cat, few="ind.trust.supported"), cat, tmp_path / "c.png", language="ar")
+    with Image.open(out) as im:
+        assert im.text["Title"] == "How do residents experience the community centre?"
+    out = draw_indicator_chart(answers(cat, few="ind.trust.supported"), cat, tmp_path / "c.png", language="uk")
+    with Image.open(out) as im:
+        assert im.text["Title"] == Translator("uk")._(TITLE) == "Як мешканці оцінюють сусідський центр?"
 
 
 def test_draw_chart_from_summary_and_empty(tmp_path: Path, cat):

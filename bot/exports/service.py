@@ -189,7 +189,7 @@ def run_chart(
         tz: Time zone (as for exports).
         round_ids: Only these rounds. centres: Only these centres.
         k: Bars with fewer answers are not drawn (small-cell suppression).
-        language: ``nl`` or ``en`` for the chart's fixed texts.
+        language: Language of the chart (see :data:`bot.charts.CHART_LANGUAGES`).
         only: Indicators to draw; default: the picture questions that have answers.
     """
     from bot.charts import draw_indicator_chart
