@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardMarkup
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.i18n import Translator
@@ -141,8 +142,8 @@ async def report_progress(application: Application, round_id: int, kind: str, st
                 unreachable=status.blocked + status.failed)
     try:
         await application.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
-    except Exception:  # noqa: BLE001 - "not modified" and friends are harmless here
-        pass
+    except TelegramError as exc:  # "not modified", a deleted message: harmless here
+        log.debug("progress message not edited: %s", type(exc).__name__)
 
 
 async def announce_progress(application: Application, chat_id: int, language: str, round_id: int, kind: str) -> None:

@@ -41,10 +41,9 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandl
 from admin.auth import role_of, staff_only
 from admin.commands import staff_tr
 from admin.roles import Role
-from bot import msc
+from bot import chatstate, msc
 from bot.i18n import Translator
 from bot.privacy.scrub import cap
-from bot import chatstate
 from bot.services import services
 from bot.storage import Round
 from conversations import callback_data as cd

@@ -36,8 +36,9 @@ from bot.settings import Settings
 from bot.storage import Storage
 from bot.survey import Catalogue, catalogue
 from bot.telegram_bot import RobustBot
-from conversations import answering, help as help_, language, onboarding, withdraw
+from conversations import answering, language, onboarding, withdraw
 from conversations import callback_data as cd
+from conversations import help as help_
 
 log = logging.getLogger(__name__)
 

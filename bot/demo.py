@@ -60,9 +60,9 @@ class DemoSummary:
             f"  respondents   {self.finished} of {self.residents} finished ({langs})",
             f"  answers       {self.answers} stored, {self.csv_rows} rows in the CSV",
             f"  scrubbed      {self.scrubbed} free-text answers had personal data removed",
-            f"  stories       {self.panel.get('stories', 0)} reviewed: {self.panel.get('approved', 0)} approved,"
-            f" {self.panel.get('withheld', 0)} withheld, {self.panel.get('codes', 0)} effect codes,"
-            f" {self.panel.get('selected_centre', 0)} + {self.panel.get('selected_all', 0)} selected with a reason",
+            (f"  stories       {self.panel.get('stories', 0)} reviewed: {self.panel.get('approved', 0)} approved,"
+             f" {self.panel.get('withheld', 0)} withheld, {self.panel.get('codes', 0)} effect codes,"
+             f" {self.panel.get('selected_centre', 0)} + {self.panel.get('selected_all', 0)} selected with a reason"),
             f"  feedback      {self.panel.get('feedback', 0)} opted-in storytellers told what was chosen",
             f"  seconds       {self.seconds:.1f}",
             "  files:",
@@ -307,9 +307,9 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
 
 async def run_terminal(*, language: str = "nl", survey: str = "short", db: str | None = None) -> None:
     """Chat with the bot from the terminal as a resident (simulator on loopback)."""
+    from bot.logs import configure_logging
     from bot.simulator import BotApiSimulator
     from bot.simulator.terminal import run_terminal_chat
-    from bot.logs import configure_logging
 
     configure_logging(secrets=[DEMO_TOKEN])
     import logging

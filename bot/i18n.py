@@ -98,7 +98,7 @@ class Translator:
         language: Language code (one of :data:`LANGUAGES`).
     """
 
-    __slots__ = ("language", "_t")
+    __slots__ = ("_t", "language")
 
     def __init__(self, language: str) -> None:
         self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
@@ -117,7 +117,7 @@ class Translator:
     def _fill(self, text: str, values: dict[str, object]) -> str:
         return text.format(**{k: isolate(v, self.language) for k, v in values.items()})
 
-    def number(self, value: int | float) -> str:
+    def number(self, value: float) -> str:
         """A number in the language's notation (``babel.numbers``)."""
         return format_decimal(value, locale=self.language)
 

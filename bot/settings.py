@@ -7,11 +7,11 @@ setting; the bot token is a :class:`~pydantic.SecretStr` so it is never echoed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing import Annotated
 
 #: Telegram's own Bot API endpoint (https://core.telegram.org/bots/api#making-requests).
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"

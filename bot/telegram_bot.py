@@ -28,7 +28,7 @@ class RobustBot(ExtBot):
         self,
         offset: int | None = None,
         limit: int | None = None,
-        timeout: int | float | dtm.timedelta | None = None,
+        timeout: float | dtm.timedelta | None = None,
         allowed_updates: Sequence[str] | None = None,
         *,
         read_timeout=DEFAULT_NONE,

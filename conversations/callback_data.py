@@ -126,7 +126,7 @@ def _answer_action(raw: str) -> tuple[str, int | None, int]:
     if raw.startswith("t"):
         index, mask = raw[1:].split(".")
         return "toggle", int(index), int(mask, 16)
-    return "done", None, int(raw[2:], 16)
+    return "done", None, int(raw[2:], 16)  # noqa: FURB166 - "dn" + hex mask, not "0x"
 
 
 def _checked(data: str) -> str:

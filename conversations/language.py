@@ -8,8 +8,8 @@ from telegram.ext import ContextTypes
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.services import services
 from conversations import keyboards
-from conversations.session import interview_guard
 from conversations.answering import lang_of as _lang_of
+from conversations.session import interview_guard
 
 
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

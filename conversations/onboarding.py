@@ -8,7 +8,10 @@ callback data, so it also survives a restart of the bot.
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.i18n import LANGUAGE_NAMES, Translator, negotiate_language
@@ -16,6 +19,8 @@ from bot.services import CONSENT_VERSION, services
 from conversations import answering, keyboards
 from conversations import callback_data as cd
 from conversations.session import current_round, session_for
+
+log = logging.getLogger(__name__)
 
 
 def consent_text(tr: Translator) -> str:
@@ -79,8 +84,8 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd
     await query.answer(LANGUAGE_NAMES[lang])
     try:
         await query.edit_message_reply_markup(reply_markup=keyboards.languages(lang))
-    except Exception:  # noqa: BLE001 - "not modified" when tapping the marked language
-        pass
+    except TelegramError:  # "message is not modified" when tapping the marked language
+        log.debug("language keyboard unchanged")
     contact = await svc.storage.contact(chat_id)
     if contact is None:
         centre = context.user_data.get("centre")

@@ -13,8 +13,8 @@ from bot.i18n import Translator
 from bot.services import services
 from conversations import callback_data as cd
 from conversations import keyboards
-from conversations.session import interview_guard
 from conversations.answering import lang_of as _lang_of
+from conversations.session import interview_guard
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

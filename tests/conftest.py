@@ -22,14 +22,14 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 def make_settings(base_url: str, db_path: Path, **overrides) -> Settings:
     """Settings for a test bot against the simulator."""
-    values = dict(
-        telegram_bot_token=TOKEN,
-        telegram_api_base_url=base_url,
-        database_path=db_path,
-        pseudonym_secret="test-secret-0123456789",
-        admin_ids=frozenset({ADMIN_ID}),
-        _env_file=None,
-    )
+    values = {
+        "telegram_bot_token": TOKEN,
+        "telegram_api_base_url": base_url,
+        "database_path": db_path,
+        "pseudonym_secret": "test-secret-0123456789",
+        "admin_ids": frozenset({ADMIN_ID}),
+        "_env_file": None,
+    }
     values.update(overrides)
     return Settings(**values)
 

@@ -12,7 +12,15 @@ from PIL import Image
 
 from admin import poster
 from admin.poster import DEFAULT_LINES, make_poster
-from bot.charts import DPI, FIGSIZE, TITLE, TOO_FEW, chart_language, chart_plan, draw_indicator_chart
+from bot.charts import (
+    DPI,
+    FIGSIZE,
+    TITLE,
+    TOO_FEW,
+    chart_language,
+    chart_plan,
+    draw_indicator_chart,
+)
 from bot.exports.rows import AnswerRow
 from bot.exports.summary import indicator_summary
 from bot.i18n import Translator

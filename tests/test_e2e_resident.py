@@ -10,8 +10,7 @@ import logging
 import pytest
 
 from bot.survey import catalogue
-from tests.conftest import ADMIN_ID, SHARED, TOKEN, settle, until
-from tests.conftest import db_rows
+from tests.conftest import ADMIN_ID, SHARED, TOKEN, db_rows, settle, until
 
 PII = "Bel me op 06-12345678 of mail fatima@example.nl"
 
@@ -228,7 +227,7 @@ async def test_scale_buttons_store_their_values_and_photo_uploaded_once(sim, har
     assert rows == [(i, v) for i, v in zip(first_five, values)] * 2
     assert sim.uploads == 6   # 5 pictures + the one of question 6, each uploaded once for both residents
     # the answered keyboard shows the choice and no longer offers buttons
-    chosen = [m for m in sim.user(110).messages if m.photo_file_id][0]
+    chosen = next(m for m in sim.user(110).messages if m.photo_file_id)
     assert data_of(chosen) == ["x"]
 
 
@@ -304,9 +303,7 @@ async def test_blocked_bot_marks_contact_unreachable(sim, harness):
 
 
 async def test_token_and_message_text_never_logged(sim, harness, caplog):
-    from bot.logs import RedactingFilter
-
-    from bot.logs import configure_logging
+    from bot.logs import RedactingFilter, configure_logging
 
     configure_logging(secrets=[TOKEN], level=logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="bot")

@@ -195,8 +195,8 @@ async def test_interview_stores_assisted_answers_without_a_contact(sim, staffed)
 
 
 def test_wizard_times_are_amsterdam_local():
+    from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
-    from datetime import datetime, UTC
 
     tz = ZoneInfo("Europe/Amsterdam")
     now = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)          # Saturday, day before DST starts
@@ -239,10 +239,11 @@ async def test_newround_wizard_creates_an_open_round_and_invites(sim, staffed):
 
 
 async def test_retention_purges_free_text_and_exports_say_so(sim, harness, tmp_path):
+    from zoneinfo import ZoneInfo
+
     from admin.scheduling import purge_free_text
     from bot.exports.service import run_export
     from bot.survey import catalogue
-    from zoneinfo import ZoneInfo
 
     await harness.prepare("praatplaat", ["shalom"])
     await harness.start()

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import bot.exports.sql_csv as sql_csv
+from bot.exports import sql_csv
 from bot.exports.csv_writer import write_answers_csv
 from bot.exports.query import connect_readonly, iter_answer_rows
 from bot.exports.service import run_export
@@ -35,8 +35,8 @@ async def db(tmp_path):
         who = respondent_pseudonym(SECRET, chat)
         centre = "shalom" if chat % 2 else "bijbetje"
         for k, item in enumerate(items):
-            kwargs = dict(round_id=round_.id, respondent=who, item_id=item.id, language="nl",
-                          centre_code=centre, status="answered")
+            kwargs = {"round_id": round_.id, "respondent": who, "item_id": item.id, "language": "nl",
+                          "centre_code": centre, "status": "answered"}
             if item.type == "scale":
                 kwargs["value"] = (chat + k) % 5 + 1
             elif item.type in ("choice", "cards"):

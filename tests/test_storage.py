@@ -39,8 +39,8 @@ async def test_default_centres_are_the_eleven_of_appendix_1(storage):
 
 async def test_answer_is_replaced_with_revision_and_update_marked(storage):
     round_ = await storage.create_round("short", [])
-    kwargs = dict(round_id=round_.id, respondent="p" * 64, item_id="msc.why", language="nl",
-                  centre_code=round_.centres[0])
+    kwargs = {"round_id": round_.id, "respondent": "p" * 64, "item_id": "msc.why", "language": "nl",
+                  "centre_code": round_.centres[0]}
     assert await storage.record_answer(status="answered", text="eerst", update_id=10, **kwargs) == 1
     assert await storage.record_answer(status="answered", text="daarna", update_id=11, **kwargs) == 2
     answers = await storage.answers(round_.id, "p" * 64)

@@ -20,12 +20,11 @@ from zoneinfo import ZoneInfo
 
 from bot.exports.csv_writer import BUFFER_SIZE, DIALECTS
 from bot.exports.rows import ANSWER_COLUMNS
-from bot.exports.scope import scope_sql, where
 from bot.exports.safety import neutralise
+from bot.exports.scope import scope_sql, where
 from bot.privacy.pseudonym import panel_key
 from bot.privacy.scrub import scrub
 from bot.survey import Catalogue
-
 
 #: What exports read: the answers without withheld stories, with coordinators' redactions
 #: in place (a view, see migration 0003).
@@ -151,8 +150,8 @@ def _line_sql(d: str, a_where: str, ranged: bool, include_text: bool = True) -> 
         # (see the CHECKs and the pydantic patterns): nothing to quote or guard.
         "a.centre_code", "l.label", "a.language", "a.item_id",
         "COALESCE(i.item_type, '')",
-        "(CASE WHEN j.value IS NOT NULL AND o.main_goal != '' THEN o.main_goal"
-        " ELSE COALESCE(i.main_goal, '') END)",
+        ("(CASE WHEN j.value IS NOT NULL AND o.main_goal != '' THEN o.main_goal"
+         " ELSE COALESCE(i.main_goal, '') END)"),
         "COALESCE(i.sub_goal, '')", "a.status",
         "(CASE WHEN j.value IS NOT NULL THEN COALESCE(o.value, '') ELSE COALESCE(a.value, '') END)",
         "(CASE WHEN j.value IS NOT NULL THEN COALESCE(o.label, '') ELSE COALESCE(s.label, '') END)",
