@@ -235,7 +235,7 @@ async def rounds(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role)
         await update.effective_message.reply_text(tr._("Er zijn nog geen rondes. Maak er een met /newround."))
         return
     shared = tr._("ook in andere centra")
-    lines = [lifecycle.round_label(r, tr, svc.settings.tz) + ("" if role.covers(r.centres) else f" · {shared}")
+    lines = [lifecycle.round_label(r, tr, svc.settings.tz, svc.catalogue) + ("" if role.covers(r.centres) else f" · {shared}")
              for r in found[:30]]
     await update.effective_message.reply_text("\n".join(lines))
 
@@ -317,7 +317,7 @@ async def progress_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
         return
     counts = await round_progress(svc.storage, round_.id, role.share(round_.centres))
     items = [i.id for i in svc.catalogue.survey_items(round_.survey)]
-    label = lifecycle.round_label(round_, tr, svc.settings.tz)
+    label = lifecycle.round_label(round_, tr, svc.settings.tz, svc.catalogue)
     await update.effective_message.reply_text(
         render_progress(counts, label, items, tr, svc.settings.min_cell_size,
                         scope=await _share_line(svc, role, round_, tr))
@@ -332,7 +332,7 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role)
     tr = staff_tr(update)
     buttons = [[InlineKeyboardButton(tr._("Alle rondes"), callback_data=cd.export(None))]]
     for r in [r for r in await svc.storage.rounds() if role.sees(r.centres)][:10]:
-        buttons.append([InlineKeyboardButton(lifecycle.round_label(r, tr, svc.settings.tz)[:60], callback_data=cd.export(r.id))])
+        buttons.append([InlineKeyboardButton(lifecycle.round_label(r, tr, svc.settings.tz, svc.catalogue)[:60], callback_data=cd.export(r.id))])
     await update.effective_message.reply_text(
         tr._("Welke ronde wil je exporteren?"), reply_markup=InlineKeyboardMarkup(buttons)
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
+from admin import lifecycle
 from admin.auth import role_of, staff_only
 from admin.roles import Role
 from bot.i18n import LANGUAGE_NAMES
@@ -34,7 +35,7 @@ async def interview(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
     if not rounds:
         await update.effective_message.reply_text(tr._("Er is geen open ronde voor jouw centrum."))
         return
-    buttons = [[InlineKeyboardButton(f"#{r.id} · {r.survey}", callback_data=cd.admin("ivr", str(r.id)))] for r in rounds[:10]]
+    buttons = [[InlineKeyboardButton(lifecycle.survey_label(r, tr, svc.catalogue), callback_data=cd.admin("ivr", str(r.id)))] for r in rounds[:10]]
     await update.effective_message.reply_text(
         tr._("Interview voor iemand zonder telefoon. Voor welke ronde?"), reply_markup=InlineKeyboardMarkup(buttons)
     )

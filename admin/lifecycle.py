@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from bot.outbox import BroadcastProgress, OutboxRow, enqueue, enqueue_round_invitations, progress
 from bot.services import Services
 from bot.storage import Round
+from bot.survey import Catalogue
 from conversations import keyboards
 
 log = logging.getLogger(__name__)
@@ -159,8 +160,9 @@ async def announce_progress(application: Application, chat_id: int, language: st
     application.bot_data.setdefault(PROGRESS_MESSAGES, {})[(round_id, kind)] = (chat_id, message.message_id, language)
 
 
-def round_label(round_: Round, tr: Translator, tz) -> str:
-    """One line describing a round: id, survey, status, window."""
+def round_label(round_: Round, tr: Translator, tz, cat: Catalogue) -> str:
+    """One line describing a round: ``#3 · Korte vragenlijst · open · 1 dec. 10:00 – …``
+    (id, the survey's title in the staff member's language, status, window in ``tz``)."""
     status = {
         "scheduled": tr._("gepland"), "open": tr._("open"), "closed": tr._("gesloten"),
         "cancelled": tr._("geannuleerd"),
@@ -170,4 +172,12 @@ def round_label(round_: Round, tr: Translator, tz) -> str:
         start = tr.datetime(round_.opens_at, tz, "short") if round_.opens_at else "…"
         end = tr.datetime(round_.closes_at, tz, "short") if round_.closes_at else "…"
         window = f" · {start} – {end}"
-    return f"#{round_.id} · {round_.survey} · {status}{window}"
+    return f"{survey_label(round_, tr, cat)} · {status}{window}"
+
+
+def survey_label(round_: Round, tr: Translator, cat: Catalogue) -> str:
+    """``#3 · Korte vragenlijst``: the round id and its survey's title (the name if the
+    catalogue no longer has the survey)."""
+    survey = cat.surveys.get(round_.survey)
+    title = survey.title.get(tr.language, survey.title["nl"]) if survey else round_.survey
+    return f"#{round_.id} · {title}"

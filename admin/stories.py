@@ -38,6 +38,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
+from admin import lifecycle
 from admin.auth import role_of, staff_only
 from admin.commands import staff_tr
 from admin.roles import Role
@@ -260,7 +261,7 @@ async def stories(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role
     if not args:
         mine = [r for r in await svc.storage.rounds() if _scope(role, r)][:10]
         lines = [tr._("Gebruik: /stories RONDE. Daarna: /stories RONDE gekozen (de gekozen verhalen), /stories RONDE final (keuze definitief maken).")]
-        lines += [f"#{r.id} · {r.survey} · {r.status}" for r in mine]
+        lines += [lifecycle.round_label(r, tr, svc.settings.tz, svc.catalogue) for r in mine]
         await message.reply_text("\n".join(lines))
         return
     try:

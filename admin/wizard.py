@@ -174,7 +174,7 @@ async def _create(update: Update, context: ContextTypes.DEFAULT_TYPE, state: dic
         await lifecycle.open_round(context.application, round_.id)
     await update.callback_query.edit_message_text(
         tr._("Ronde {round} is aangemaakt.", round=round_.id) + "\n" + lifecycle.round_label(
-            await svc.storage.round(round_.id), tr, svc.settings.tz)
+            await svc.storage.round(round_.id), tr, svc.settings.tz, svc.catalogue)
     )
     if status == "open":
         await lifecycle.announce_progress(context.application, update.effective_chat.id, tr.language, round_.id, "invite")

@@ -60,7 +60,7 @@ async def test_coordinator_of_other_centre_sees_and_changes_nothing(sim, staffed
     assert rows(staffed, "SELECT status FROM rounds") == before
     assert not any(m.document for m in other.messages)
     text = other.last.text
-    assert "Shalom" not in text and "short" not in text
+    assert "Shalom" not in text and "short" not in text and "Korte vragenlijst" not in text
 
 
 @pytest.mark.parametrize("command", ADMIN_COMMANDS)
@@ -75,7 +75,7 @@ async def test_coordinator_and_admin_use_their_commands(sim, staffed):
     coord = sim.user(COORD_A)
     coord.send_text("/rounds")
     await settle(sim)
-    assert "#1" in coord.last.text and "short" in coord.last.text
+    assert "#1" in coord.last.text and "Korte vragenlijst · open" in coord.last.text
     coord.send_text("/progress 1")
     await settle(sim)
     assert "Begonnen: 0" in coord.last.text

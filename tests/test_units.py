@@ -175,3 +175,21 @@ def test_example_secret_and_missing_database_folder_are_refused(tmp_path):
     with pytest.raises(SettingsError, match="^DATABASE_PATH is invalid: folder"):
         load_settings(telegram_bot_token="1:abcdef", pseudonym_secret="x" * 20,
                       database_path=tmp_path / "nope" / "db.sqlite3", _env_file=None)
+
+
+def test_round_label_names_the_survey_in_the_staff_language():
+    from zoneinfo import ZoneInfo
+
+    from admin.lifecycle import round_label, survey_label
+    from bot.i18n import Translator
+    from bot.storage import Round
+    from bot.survey import catalogue
+
+    cat = catalogue()
+    round_ = Round(7, "short", "open", None, None, ("shalom",))
+    tz = ZoneInfo("Europe/Amsterdam")
+    assert round_label(round_, Translator("nl"), tz, cat) == "#7 · Korte vragenlijst · open"
+    assert round_label(round_, Translator("en"), tz, cat) == "#7 · Short survey · open"
+    assert round_label(Round(8, "full", "closed", None, None, ()), Translator("pl"), tz, cat).endswith(
+        Translator("pl")._("gesloten"))
+    assert survey_label(Round(9, "retired", "open", None, None, ()), Translator("nl"), cat) == "#9 · retired"
