@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 #: resident asked to change the answer ("previous question" or "change").
 REVISIT = "revisit"
 
+#: chat_data key: (round id, position) of a feedback opt-in question on screen, so that
+#: resuming the round (after /language or /start) asks it again instead of skipping it.
+OPT_IN = "pending_feedback_opt_in"
+
 #: Characters that look like nothing on a phone (zero-width, fillers, direction marks).
 _INVISIBLE = frozenset("\u034f\u115f\u1160\u180e\u2800\u3164\uffa0")
 
@@ -93,7 +97,23 @@ async def begin(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Ro
         round_.id, session.respondent, centre_code=session.centre_code or "",
         language=session.language, mode=session.mode,
     )
+    pending = context.chat_data.get(OPT_IN)
+    if pending and pending[0] == round_.id and session.mode == "self":
+        await _ask_feedback_opt_in(context, session, round_, pending[1])
+        return
     await ask_next(context, session, round_)
+
+
+async def _ask_feedback_opt_in(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round,
+                               pos: int) -> None:
+    """Ask (once per resident) whether they want to hear which stories were chosen."""
+    tr = Translator(session.language)
+    context.chat_data[OPT_IN] = (round_.id, pos)
+    await context.bot.send_message(
+        session.chat_id,
+        tr._("Het ontmoetingscentrum leest de verhalen en kiest de verhalen die het meest laten zien wat er verandert. Wil je daarna één bericht krijgen over wat er gekozen is, en waarom?"),
+        reply_markup=keyboards.feedback_opt_in(tr, round_.id, pos),
+    )
 
 
 async def ask_next(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round) -> None:
@@ -101,6 +121,7 @@ async def ask_next(context: ContextTypes.DEFAULT_TYPE, session: Session, round_:
     svc = services(context)
     tr = Translator(session.language)
     context.chat_data.pop(REVISIT, None)  # the question on screen is the next one now
+    context.chat_data.pop(OPT_IN, None)
     items = svc.catalogue.survey_items(round_.survey)
     answers = await svc.storage.answers(round_.id, session.respondent)
     pos = flow.next_position(items, answers)
@@ -333,11 +354,7 @@ async def _on_readback(update, context, cb: cd.Callback, session: Session, round
         await _edit_markup(query, keyboards.chosen(tr._("Klopt")))
         contact = await svc.storage.contact(session.chat_id) if session.mode == "self" else None
         if item.id == "msc.why" and contact is not None and not contact.feedback_opt_in:
-            await context.bot.send_message(
-                session.chat_id,
-                tr._("Het ontmoetingscentrum leest de verhalen en kiest de verhalen die het meest laten zien wat er verandert. Wil je daarna één bericht krijgen over wat er gekozen is, en waarom?"),
-                reply_markup=keyboards.feedback_opt_in(tr, round_.id, cb.pos),
-            )
+            await _ask_feedback_opt_in(context, session, round_, cb.pos)
             return
         await ask_next(context, session, round_)
         return

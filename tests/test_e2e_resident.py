@@ -418,3 +418,31 @@ async def test_forget_without_data_says_nothing_is_kept(sim, harness):
     user.send_text("/forget")
     await settle(sim)
     assert user.last.text == "Nothing of yours has been saved."
+
+
+async def test_feedback_question_is_asked_again_after_a_language_switch(sim, harness):
+    await harness.prepare("short", ["shalom"])
+    await harness.start()
+    user = sim.user(121, language_code="nl")
+    await onboard(sim, user)
+    for story in ("Ik heb hier vrienden gevonden.", "Omdat ik me minder alleen voel."):
+        user.send_text(story)
+        await settle(sim)
+        user.press(user.last, next(d for d in data_of(user.last) if d.endswith(":ok")))
+        await settle(sim)
+    assert any(d.endswith(":fy") for d in data_of(user.last))
+    user.send_text("/language")
+    await settle(sim)
+    user.press_button("English")
+    await settle(sim)
+    question = user.last
+    assert any(d.endswith(":fy") for d in data_of(question))       # asked again, not skipped
+    assert "Do you want" in question.text or "Would you like" in question.text
+    user.press(question, next(d for d in data_of(question) if d.endswith(":fy")))
+    await settle(sim)
+    assert db_rows(harness, "SELECT feedback_opt_in FROM contacts WHERE chat_id = 121") == [(1,)]
+    assert data_of(user.last) and not any(d.endswith((":fy", ":ok")) for d in data_of(user.last))
+    # resuming later goes on with the questions, not the opt-in again
+    user.send_text("/start")
+    await settle(sim)
+    assert not any(d.endswith(":fy") for d in data_of(user.last))
