@@ -16,4 +16,6 @@ RUN pip install --no-cache-dir . \
 ENV LOCALES_DIR=/app/locales DATABASE_PATH=/data/buurtstem.sqlite3
 USER buurtstem
 VOLUME ["/data"]
+# Only used with WEBHOOK_URL (then also set WEBHOOK_LISTEN=0.0.0.0).
+EXPOSE 8443
 CMD ["python", "-m", "bot", "run"]

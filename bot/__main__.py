@@ -27,16 +27,19 @@ def _settings() -> Settings:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run the real bot with long polling."""
+    """Run the real bot: long polling, or a webhook server when ``WEBHOOK_URL`` is set."""
     from telegram import Update
 
-    from bot.app import build_application
+    from bot.app import build_application, webhook_options
     from bot.logs import configure_logging
 
     settings = _settings()
-    configure_logging(secrets=[settings.telegram_bot_token.get_secret_value()])
+    configure_logging(secrets=[settings.telegram_bot_token.get_secret_value(), settings.webhook_secret()])
     application = build_application(settings)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    if settings.webhook_url:
+        application.run_webhook(allowed_updates=Update.ALL_TYPES, **webhook_options(settings))
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
 
 

@@ -12,6 +12,7 @@ Note: order matters. Handler groups run from low to high, one handler per group:
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
 from telegram.constants import ChatType
@@ -203,6 +204,28 @@ async def set_staff_commands(application: Application, user_id: int, tr: Transla
 def services_of(application: Application) -> Services:
     """The :class:`Services` stored in an application."""
     return application.bot_data["services"]
+
+
+def webhook_options(settings: Settings) -> dict[str, object]:
+    """Keyword arguments for ``Application.run_webhook`` / ``Updater.start_webhook``.
+
+    The server listens on ``WEBHOOK_LISTEN:WEBHOOK_PORT`` at the path of ``WEBHOOK_URL``
+    (so a reverse proxy can pass the path through unchanged), registers ``WEBHOOK_URL``
+    with ``setWebhook`` and answers 403 to any request without the secret token header
+    (https://core.telegram.org/bots/api#setwebhook, ``secret_token``).
+
+    Raises:
+        ValueError: ``WEBHOOK_URL`` is not set.
+    """
+    if not settings.webhook_url:
+        raise ValueError("WEBHOOK_URL is not set")
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlsplit(settings.webhook_url).path.lstrip("/"),
+        "webhook_url": settings.webhook_url,
+        "secret_token": settings.webhook_secret(),
+    }
 
 
 def build_application(settings: Settings, *, storage: Storage | None = None) -> Application:

@@ -6,11 +6,13 @@ setting; the bot token is a :class:`~pydantic.SecretStr` so it is never echoed.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: Telegram's own Bot API endpoint (https://core.telegram.org/bots/api#making-requests).
@@ -40,6 +42,16 @@ class Settings(BaseSettings):
         timezone: ``TIMEZONE``, an IANA zone name.
         min_cell_size: ``MIN_CELL_SIZE``, small-cell suppression threshold k.
         retention_days: ``RETENTION_DAYS``, free text is purged this long after a round closes.
+        webhook_url: ``WEBHOOK_URL``; when set, ``run`` receives updates by webhook at this
+            public URL instead of long polling. Telegram delivers to HTTPS only, on port
+            443, 80, 88 or 8443 (https://core.telegram.org/bots/api#setwebhook); a local
+            Bot API server also accepts ``http://``.
+        webhook_listen: ``WEBHOOK_LISTEN``, the interface the webhook server binds; the
+            default 127.0.0.1 suits a reverse proxy that terminates TLS.
+        webhook_port: ``WEBHOOK_PORT``, its TCP port.
+        webhook_secret_token: ``WEBHOOK_SECRET_TOKEN``, sent by Telegram in the
+            ``X-Telegram-Bot-Api-Secret-Token`` header and checked on every request
+            (1-256 of ``A-Z a-z 0-9 _ -``); derived from the pseudonym secret if unset.
     """
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -53,6 +65,10 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Amsterdam"
     min_cell_size: int = Field(default=5, ge=2)
     retention_days: int = Field(default=365, ge=1)
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret_token: SecretStr | None = None
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -79,6 +95,31 @@ class Settings(BaseSettings):
             raise ValueError("is still the example value; make one with: python3 -c "
                              "'import secrets; print(secrets.token_hex(32))'")
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be a full URL such as https://bot.example.nl/buurtstem")
+        return value
+
+    @field_validator("webhook_secret_token")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("must be 1-256 characters A-Z, a-z, 0-9, _ or - (Bot API setWebhook)")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_https(self) -> Settings:
+        if (self.webhook_url and self.webhook_url.startswith("http://")
+                and self.telegram_api_base_url == TELEGRAM_BASE_URL):
+            raise ValueError("WEBHOOK_URL must start with https:// (Telegram delivers webhooks "
+                             "over HTTPS only; http:// works with a local Bot API server)")
+        return self
 
     @field_validator("database_path")
     @classmethod
@@ -113,6 +154,15 @@ class Settings(BaseSettings):
         """The configured time zone."""
         return ZoneInfo(self.timezone)
 
+    def webhook_secret(self) -> str:
+        """``WEBHOOK_SECRET_TOKEN`` or, if unset, 64 hex characters derived from the
+        pseudonym secret (stable across restarts, useless without that secret)."""
+        if self.webhook_secret_token is not None:
+            return self.webhook_secret_token.get_secret_value()
+        import hashlib
+
+        return hashlib.sha256(b"webhook:" + self.pseudonym_secret.get_secret_value().encode()).hexdigest()
+
     def export_key(self) -> bytes:
         """Key for panel keys: ``EXPORT_SECRET`` or, if unset, derived from the pseudonym secret."""
         if self.export_secret is not None:
@@ -137,4 +187,6 @@ def load_settings(**overrides: object) -> Settings:
         if first["type"] == "missing":
             raise SettingsError(f"{name} is not set") from None
         message = first["msg"].removeprefix("Value error, ")
+        if not first["loc"]:  # a rule across settings names them itself
+            raise SettingsError(message) from None
         raise SettingsError(f"{name} is invalid: {message}") from None

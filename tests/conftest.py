@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
-from bot.app import build_application
+from bot.app import build_application, webhook_options
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.survey import catalogue
@@ -53,14 +53,21 @@ class BotHarness:
         return round_
 
     async def start(self) -> None:
+        """Start the bot as ``run`` does: long polling, or the webhook server when the
+        settings name a ``webhook_url``."""
         self.storage = await Storage.open(self.db_path)
         self.application = build_application(self.settings, storage=self.storage)
         await self.application.initialize()
         await self.application.post_init(self.application)  # run_polling() would call it
         await self.application.start()
-        await self.application.updater.start_polling(
-            poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
-        )
+        if self.settings.webhook_url:
+            await self.application.updater.start_webhook(
+                allowed_updates=Update.ALL_TYPES, **webhook_options(self.settings)
+            )
+        else:
+            await self.application.updater.start_polling(
+                poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
+            )
 
     async def stop(self) -> None:
         if self.application is None:

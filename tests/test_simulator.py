@@ -32,7 +32,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TimedOut
+from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter, TimedOut
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -599,3 +599,46 @@ async def test_terminal_chat(sim: BotApiSimulator) -> None:
     assert "bot: Gekozen: mood:5" in lines
     assert lines[-1] == "bot: Je schreef: hallo"
     assert [m.text for m in resident.messages][-1] == "Je schreef: hallo"  # "x" never sent
+
+
+async def test_webhook_delivery_retries_and_getupdates_conflicts(sim: BotApiSimulator, bot: Bot) -> None:
+    from aiohttp import web
+
+    received: list[tuple[str | None, dict]] = []
+    fail_first = [True]
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append((request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json()))
+        if fail_first[0]:
+            fail_first[0] = False
+            return web.Response(status=500)
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        with pytest.raises(BadRequest, match="unallowed characters"):
+            await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="no spaces")
+        assert await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
+        resident = sim.user(14)
+        first, second = resident.send_text("een"), resident.send_text("twee")
+        await sim.wait_idle()
+        # the first POST got 500: retried, then both delivered in order, with the secret
+        assert [u["update_id"] for _, u in received] == [first, first, second]
+        assert {secret for secret, _ in received} == {"s3cret"}
+        info = await bot.get_webhook_info()
+        assert info.url == f"http://127.0.0.1:{port}/hook" and info.pending_update_count == 0
+        assert "500" in info.last_error_message
+        with pytest.raises(Conflict, match="webhook is active"):
+            await bot.get_updates()
+        assert await bot.delete_webhook()
+        third = resident.send_text("drie")
+        assert [u.update_id for u in await bot.get_updates()] == [third]
+        assert len(received) == 3
+    finally:
+        await runner.cleanup()

@@ -30,7 +30,12 @@ every request (so a client that sends headers and body in two writes without
 ``TCP_NODELAY`` is not stalled ~40 ms by our delayed ACK). See the latency tests in
 ``tests/test_simulator.py``.
 
-Not simulated: webhooks, inline mode (``inline_message_id`` edits answer "message to edit
+Webhooks: after ``setWebhook`` the simulator POSTs each update to the URL (one at a time,
+in order, with the ``X-Telegram-Bot-Api-Secret-Token`` header), retries until the
+receiver answers 2xx, and answers ``getUpdates`` with 409 as Telegram does. Like a local
+``telegram-bot-api`` server it accepts ``http://`` URLs and local addresses.
+
+Not simulated: inline mode (``inline_message_id`` edits answer "message to edit
 not found"), media groups, getChat, files sent by URL (Telegram would download them; here
 they are "wrong file identifier"), automatic url/mention entity detection, the ~15 s
 expiry of callback queries.
@@ -223,6 +228,23 @@ class _Queued:
     update: JSONDict
     issued: bool = False
     late: bool = False  # id below an offset the bot already confirmed: deliver once anyway
+
+
+@dataclass
+class _Webhook:
+    url: str
+    secret_token: str | None
+    max_connections: int
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
+#: https://core.telegram.org/bots/api#setwebhook: 1-256 characters A-Z, a-z, 0-9, _ and -.
+_SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+#: Pause between failed webhook deliveries (Telegram backs off further; tests want speed).
+WEBHOOK_RETRY_S = 0.2
+_WEBHOOK_CONFLICT = ("Conflict: can't use getUpdates method while webhook is active; "
+                     "use deleteWebhook to delete the webhook first")
 
 
 @dataclass
@@ -690,6 +712,8 @@ class BotApiSimulator:
         self._chat_last_send: dict[int, float] = {}
         self._recent_sends: collections.deque[float] = collections.deque()
         self._group_sends: dict[int, collections.deque[float]] = {}
+        self._webhook: _Webhook | None = None
+        self._webhook_task: asyncio.Task[None] | None = None
         self._inflight = 0
         self._last_activity = 0.0
         self._changed = asyncio.Event()
@@ -1419,6 +1443,8 @@ class BotApiSimulator:
 
         A newer ``getUpdates`` ends a waiting one with 409 Conflict, as Telegram does.
         """
+        if self._webhook is not None:
+            raise ApiError(409, _WEBHOOK_CONFLICT)
         offset = _param_int(params, "offset", 0) or 0
         limit = min(max(_param_int(params, "limit", 100) or 100, 1), 100)
         timeout = max(_param_int(params, "timeout", 0) or 0, 0)
@@ -1470,20 +1496,103 @@ class BotApiSimulator:
     async def _delete_webhook(self, params: JSONDict) -> bool:
         """https://core.telegram.org/bots/api#deletewebhook; ``drop_pending_updates``
         empties the queue."""
+        self._stop_webhook()
         if _param_bool(params, "drop_pending_updates"):
             self._queue.clear()
-            self._notify()
+        self._notify()
         return True
 
     async def _set_webhook(self, params: JSONDict) -> bool:
-        raise _bad("webhooks are not supported by the simulator; use getUpdates")
+        """https://core.telegram.org/bots/api#setwebhook: deliver updates by HTTP POST.
+
+        An empty ``url`` removes the webhook. ``http://`` URLs are accepted, as by a local
+        Bot API server (Telegram itself needs HTTPS on port 443, 80, 88 or 8443).
+        """
+        url = _param_str(params, "url") or ""
+        if not url:
+            return await self._delete_webhook(params)
+        if not url.startswith(("http://", "https://")):
+            raise _bad("bad webhook: an HTTP or HTTPS URL must be provided for webhook")
+        secret = _param_str(params, "secret_token")
+        if secret is not None and not _SECRET_TOKEN_RE.fullmatch(secret):
+            raise _bad("secret token contains unallowed characters")
+        allowed = _param_json(params, "allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed_updates = frozenset(allowed) if allowed else None
+        if _param_bool(params, "drop_pending_updates"):
+            self._queue.clear()
+        for entry in self._queue:
+            entry.issued = False  # a poll may have fetched it without confirming
+        connections = _param_int(params, "max_connections", 40) or 40
+        self._webhook = _Webhook(url, secret, min(max(connections, 1), 100))
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.ensure_future(self._deliver_webhook())
+            self._tasks.add(self._webhook_task)
+            self._webhook_task.add_done_callback(self._forget_task)
+        self._notify()
+        return True
+
+    def _stop_webhook(self) -> None:
+        self._webhook = None
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            self._webhook_task = None
+        for entry in self._queue:
+            entry.issued = False
+
+    async def _deliver_webhook(self) -> None:
+        """POST queued updates to the webhook in order; an update leaves the queue on 2xx."""
+        import aiohttp
+
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            while not self._closing and self._webhook is not None:
+                hook = self._webhook
+                changed = self._changed
+                batch = self._deliverable(1)
+                if not batch:
+                    await changed.wait()
+                    continue
+                entry = batch[0]
+                entry.issued = True
+                headers = {"X-Telegram-Bot-Api-Secret-Token": hook.secret_token} if hook.secret_token else {}
+                error = None
+                self._inflight += 1
+                self._touch()
+                try:
+                    async with session.post(hook.url, json=entry.update, headers=headers) as resp:
+                        if not 200 <= resp.status < 300:
+                            error = f"Wrong response from the webhook: {resp.status} {resp.reason}"
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    error = f"Connection failed: {type(exc).__name__}"
+                finally:
+                    self._inflight -= 1
+                    self._touch()
+                if error is None:
+                    if entry in self._queue:
+                        self._queue.remove(entry)
+                    self._notify()
+                else:
+                    hook.last_error_date, hook.last_error_message = int(time.time()), error
+                    entry.issued = False
+                    await asyncio.sleep(WEBHOOK_RETRY_S)
 
     async def _get_webhook_info(self, params: JSONDict) -> JSONDict:
-        return {
-            "url": "",
+        """https://core.telegram.org/bots/api#getwebhookinfo"""
+        hook = self._webhook
+        info: JSONDict = {
+            "url": hook.url if hook else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._queue),
         }
+        if hook is not None:
+            info["max_connections"] = hook.max_connections
+            if self._allowed_updates is not None:
+                info["allowed_updates"] = sorted(self._allowed_updates)
+            if hook.last_error_date is not None:
+                info["last_error_date"] = hook.last_error_date
+                info["last_error_message"] = hook.last_error_message
+        return info
 
     @staticmethod
     def _scope_key(params: JSONDict) -> tuple[str, str]:
