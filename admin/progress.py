@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.exports.summary import suppress_cells
+from bot.exports.summary import SECONDARY_MARK, suppress_cells
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.storage import Storage
 
@@ -93,21 +93,24 @@ def render_progress(progress: RoundProgress, round_label: str, items: list[str],
         k: Minimum cell size (``MIN_CELL_SIZE``).
         scope: A line under the label saying the counts cover only some centres.
     """
+    # The languages add up to "started": suppress them as cells of that total.
+    languages = {lang: progress.by_language[lang] for lang in LANGUAGE_NAMES if lang in progress.by_language}
+    started = shown(progress.started, k)
+    if progress.started < k or k <= 1:
+        # "started" is hidden itself (or nothing is): primary suppression only.
+        by_language = {lang: shown(count, k) for lang, count in languages.items()}
+    else:
+        by_language, total_shown = suppress_cells(languages, k)
+        if not total_shown:
+            started = SECONDARY_MARK
     lines = [round_label, *([scope] if scope else []), ""]
     lines += [
         tr._("Uitgenodigd: {n}", n=shown(progress.invited, k)),
-        tr._("Begonnen: {n}", n=shown(progress.started, k)),
+        tr._("Begonnen: {n}", n=started),
         tr._("Klaar: {n}", n=shown(progress.finished, k)),
         "",
         tr._("Per taal:"),
     ]
-    # The languages add up to "started", which is shown: suppress with secondary cells.
-    languages = {lang: progress.by_language[lang] for lang in LANGUAGE_NAMES if lang in progress.by_language}
-    if progress.started < k:
-        # "started" is hidden itself: every language is below k, primary suppression only.
-        by_language = {lang: shown(count, k) for lang, count in languages.items()}
-    else:
-        by_language = suppress_cells(languages, k) if k > 1 else languages
     for lang, count in by_language.items():
         lines.append(f"  {LANGUAGE_NAMES[lang]}: {count}")
     lines += ["", tr._("Antwoorden per vraag:")]

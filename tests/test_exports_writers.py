@@ -19,6 +19,7 @@ from bot.exports.summary import (
     SUMMARY_COLUMNS,
     Counts,
     indicator_summary,
+    pinned,
     suppress_cells,
     suppress_counts,
 )
@@ -296,7 +297,7 @@ def test_primary_and_secondary_suppression():
     # The smallest other non-zero cell, "5" (6), is withheld too; the zero stays.
     out = suppress_counts(counts(2, 0, 7, 10, 6, dont_know=3, skipped=0), k=5)
     assert out == {"n": 25, "1": "<5", "2": 0, "3": 7, "4": 10, "5": "x",
-                   "median": 4, "dont_know": "<5", "skipped": 0}
+                   "median": None, "dont_know": "<5", "skipped": 0}
 
 
 def test_secondary_tie_takes_lowest_value():
@@ -351,7 +352,7 @@ def test_indicator_summary_from_rows():
     lonely, contacts, heard = summary
     assert lonely == {"item_id": "ind.cohesion.less_lonely", "main_goal": "cohesion", "n": 25,
                       "1": "<5", "2": 0, "3": 7, "4": 10, "5": "x", "dont_know": "<5",
-                      "skipped": 0, "median": 4}
+                      "skipped": 0, "median": None}
     assert contacts["n"] == 0 and contacts["median"] is None
     assert heard["n"] == "<5" and heard["median"] is None and heard["4"] == "x"
 
@@ -410,7 +411,7 @@ def test_xlsx_sheets_header_and_no_formulas(tmp_path: Path):
     head = [c.value for c in wb["summary"][1]]
     lonely = dict(zip(head, summary["ind.cohesion.less_lonely"], strict=True))
     assert lonely["indicator_nl"] == "Bewoners voelen zich minder eenzaam"
-    assert (lonely["n"], lonely["1"], lonely["5"], lonely["median"]) == (25, "<5", "x", 4)
+    assert (lonely["n"], lonely["1"], lonely["5"], lonely["median"]) == (25, "<5", "x", None)
 
     codebook = list(wb["codebook"].iter_rows(values_only=True))
     assert codebook[0] == CODEBOOK_COLUMNS
@@ -439,6 +440,43 @@ def test_xlsx_to_file_object_with_real_catalogue():
     ({"nl": 9, "en": 2, "tr": 3}, {"nl": 9, "en": "<5", "tr": "<5"}),  # 5 could be 1+4 or 2+3
     ({"nl": 9, "en": 1, "tr": 1}, {"nl": "x", "en": "<5", "tr": "<5"}),  # 2 must be 1+1
     ({"nl": 9, "en": 0, "tr": 7}, {"nl": 9, "en": 0, "tr": 7}),        # nothing hidden
+    # 1 hidden next to a 5: "<5" + "x" = 6 with x >= 5 pins the "<5" to 1, so one more
+    ({"1": 1, "2": 5, "3": 10, "4": 10, "5": 10}, {"1": "<5", "2": "x", "3": "x", "4": 10, "5": 10}),
+    ({"1": 4, "2": 4, "3": 5, "4": 0, "5": 0}, {"1": "<5", "2": "<5", "3": "x", "4": 0, "5": 0}),
 ])
 def test_suppress_cells_withholds_what_the_total_would_reveal(cells, expected):
-    assert suppress_cells(cells, 5) == expected
+    out, total_shown = suppress_cells(cells, 5)
+    assert out == expected and total_shown
+    # whatever is shown, a reader cannot pin a "<5" cell to one value
+    hidden = [v for v, c in out.items() if isinstance(c, str)]
+    small = [v for v in hidden if out[v] == "<5"]
+    total = sum(cells[v] for v in hidden)
+    assert not pinned(total, len(small), len(hidden) - len(small), 5)
+
+
+def test_pinned_by_brute_force():
+    """pinned() agrees with enumerating every value a reader would think possible."""
+    import itertools
+
+    k = 5
+    for primary, secondary in [(1, 0), (2, 0), (1, 1), (2, 1), (3, 1), (1, 2)]:
+        for total in range(primary + secondary * k, 40):
+            values = set()
+            for combo in itertools.product(range(1, k), repeat=primary):
+                rest = total - sum(combo)
+                if (secondary == 0 and rest == 0) or (secondary and rest >= secondary * k):
+                    values.add(combo[0])
+            if values:
+                assert pinned(total, primary, secondary, k) == (len(values) == 1), (primary, secondary, total)
+
+
+def test_a_total_that_cannot_be_protected_is_withheld_too():
+    out, total_shown = suppress_cells({"1": 1, "2": 5, "3": 0}, 5)
+    assert not total_shown and out == {"1": "x", "2": "x", "3": 0}
+    row = suppress_counts(Counts(values={"1": 1, "2": 5, "3": 0, "4": 0, "5": 0}), 5)
+    assert row["n"] == "x" and row["median"] is None
+
+
+def test_median_is_withheld_when_a_value_cell_is():
+    assert suppress_counts(Counts(values={"1": 2, "2": 2, "3": 2, "4": 0, "5": 0}), 5)["median"] is None
+    assert suppress_counts(Counts(values={"1": 5, "2": 5, "3": 0, "4": 0, "5": 0}), 5)["median"] == 1.5

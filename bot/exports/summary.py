@@ -7,19 +7,25 @@ minimum frequency and marks withheld cells), the table applies:
 
 1. **Primary suppression** — a count of ``1 .. k-1`` is shown as ``"<k"`` (``"<5"``).
    Zero is shown: it tells nothing about an individual.
-2. **Secondary suppression** — the five value cells add up to ``n``, which is shown. If
-   exactly one of them is primary-suppressed it could be recovered as ``n`` minus the
-   others, so the smallest other non-zero value cell (ties: lowest scale value) is also
-   withheld, shown as ``"x"`` (CBS's sign for "geheim"). The same is done when several
-   cells are primary-suppressed but their total (``n`` minus the shown cells) is the least
-   or the most they can hold — two ``"<5"`` cells totalling 2 must both be 1.
-   ``dont_know`` and ``skipped`` are not part of ``n`` and get primary suppression only.
-3. **Row suppression** — if ``0 < n < k`` the whole distribution is withheld: ``n`` is
-   shown as ``"<k"``, the five value cells as ``"x"`` and the median as ``None``.
+2. **Secondary suppression** — the five value cells add up to ``n``, which is shown, so
+   ``n`` minus the shown cells gives the total of the hidden ones. A reader knows every
+   ``"<k"`` cell holds 1 to ``k - 1`` and every ``"x"`` cell at least ``k``; from those
+   bounds and the hidden total they can compute the range each ``"<k"`` cell must lie in
+   (the feasibility interval, as τ-ARGUS's audit does). While that range is a single value
+   (one ``"<5"`` cell, or two ``"<5"`` totalling 2 or 8, or a ``"<5"`` next to an ``"x"``
+   that leaves no room) the smallest other non-zero value cell (ties: lowest scale value)
+   is withheld too, shown as ``"x"`` (CBS's sign for "geheim"). ``dont_know`` and
+   ``skipped`` are not part of ``n`` and get primary suppression only.
+3. **Row suppression** — if ``0 < n < k``, or if even hiding every value cell leaves a
+   ``"<k"`` cell pinned down, ``n`` is withheld too (``"<k"`` or ``"x"``) and so are the
+   five value cells.
+4. **Median** — an order statistic tells how many answers lie on either side of it, so it
+   is shown only when no value cell is withheld.
 
-This is a simple rule, not an audited protection (cf. τ-ARGUS, Hundepool et al.,
-*Statistical Disclosure Control*, Wiley 2012): a reader who knows the rule can still narrow a
-hidden cell to a range. It is meant for the small tables of one centre and round.
+This protects each small cell from exact recovery within one table; it is not a full
+audit across tables (cf. τ-ARGUS, Hundepool et al., *Statistical Disclosure Control*,
+Wiley 2012): a reader who combines several tables of the same people, or knows the rule,
+can still narrow a hidden cell. It is meant for the small tables of one centre and round.
 """
 
 from __future__ import annotations
@@ -107,7 +113,31 @@ def count_answers(rows: Iterable[AnswerRow], cat: Catalogue) -> dict[str, Counts
     return counts
 
 
-def suppress_cells(cells: dict[str, int], k: int = 5) -> dict[str, int | str]:
+def pinned(hidden_total: int, primary: int, secondary: int, k: int) -> bool:
+    """True if a reader can tell the exact value of a ``"<k"`` cell.
+
+    Args:
+        hidden_total: Sum of the withheld cells (the published total minus the shown cells).
+        primary: Number of ``"<k"`` cells (each 1 to ``k - 1``).
+        secondary: Number of ``"x"`` cells (each at least ``k``).
+        k: Threshold.
+
+    Returns:
+        Whether the feasibility interval of a ``"<k"`` cell (the same for each of them) is
+        a single value.
+    """
+    if primary == 0:
+        return False
+    others_min = (primary - 1) + secondary * k
+    high = min(k - 1, hidden_total - others_min)
+    if secondary:
+        low = 1
+    else:
+        low = max(1, hidden_total - (primary - 1) * (k - 1))
+    return low >= high
+
+
+def suppress_cells(cells: dict[str, int], k: int = 5) -> tuple[dict[str, int | str], bool]:
     """Primary and secondary suppression of cells whose total is published.
 
     Args:
@@ -116,27 +146,30 @@ def suppress_cells(cells: dict[str, int], k: int = 5) -> dict[str, int | str]:
         k: Threshold (``k <= 1`` disables suppression).
 
     Returns:
-        Label -> the count, ``"<k"`` (primary: 1 to ``k - 1``) or ``"x"`` (secondary:
-        the smallest other non-zero cell, withheld because the published total minus the
-        shown cells would give a hidden one away).
+        ``(cells, total_shown)``: label -> the count, ``"<k"`` (primary: 1 to ``k - 1``)
+        or ``"x"`` (secondary: withheld so that no ``"<k"`` cell can be computed back, see
+        :func:`pinned`); ``total_shown`` is False when no choice of ``"x"`` cells protects
+        the small ones, so the total must be withheld as well (then every non-zero cell is
+        withheld).
 
     Example:
-        ``{"nl": 9, "en": 2, "tr": 6}`` with k = 5 -> ``{"nl": 9, "en": "<5", "tr": "x"}``.
+        ``{"nl": 9, "en": 2, "tr": 6}`` with k = 5 -> ``({"nl": 9, "en": "<5", "tr": "x"},
+        True)``: with only ``en`` hidden, 17 - 9 - 6 would give 2; with ``tr`` hidden
+        too, ``en`` could be 1 to 3.
     """
     small = f"<{k}"
     out: dict[str, int | str] = {v: small if 0 < c < k else c for v, c in cells.items()}
-    hidden = [v for v, c in out.items() if isinstance(c, str)]
-    total = sum(cells[v] for v in hidden)
-    # One hidden cell equals the total minus the shown ones; several hidden cells are
-    # still pinned down if their total is the least or the most they can add up to
-    # (e.g. two "<5" cells totalling 2 must both be 1).
-    if len(hidden) == 1 or (hidden and total in (len(hidden), len(hidden) * (k - 1))):
-        order = list(cells)
-        candidates = [v for v in cells if v not in hidden and cells[v] > 0]
-        if candidates:
-            second = min(candidates, key=lambda v: (cells[v], order.index(v)))
-            out[second] = SECONDARY_MARK
-    return out
+    primary = [v for v, c in cells.items() if 0 < c < k]
+    order = list(cells)
+    candidates = sorted((v for v, c in cells.items() if c >= k), key=lambda v: (cells[v], order.index(v)))
+    secondary: list[str] = []
+    while pinned(sum(cells[v] for v in primary + secondary), len(primary), len(secondary), k):
+        if not candidates:
+            return {v: (SECONDARY_MARK if c else 0) for v, c in cells.items()}, False
+        secondary.append(candidates.pop(0))
+    for v in secondary:
+        out[v] = SECONDARY_MARK
+    return out, True
 
 
 def suppress_counts(counts: Counts, k: int = 5) -> dict:
@@ -149,12 +182,12 @@ def suppress_counts(counts: Counts, k: int = 5) -> dict:
     Returns:
         Dict with keys ``n``, ``"1"`` … ``"5"``, ``dont_know``, ``skipped``, ``median``:
         ``int`` where shown, ``"<k"`` or ``"x"`` where withheld, ``median`` ``None`` if
-        withheld or undefined.
+        any value cell is withheld or there are no answers.
 
     Example:
         Counts 1:2, 2:0, 3:7, 4:10, 5:6 (n = 25), k = 5: ``"1"`` is ``"<5"`` (primary),
         ``"5"`` (6, the smallest other non-zero cell) is ``"x"`` (secondary); ``"2"``
-        stays 0; n 25 and the median 4 are shown.
+        stays 0; n 25 is shown, the median is not.
     """
     small = f"<{k}"
 
@@ -168,8 +201,12 @@ def suppress_counts(counts: Counts, k: int = 5) -> dict:
         out.update(dict.fromkeys(VALUES, SECONDARY_MARK))
         out["median"] = None
     else:
-        out.update(suppress_cells(counts.values, k))
-        out["median"] = counts.median()
+        cells, total_shown = suppress_cells(counts.values, k)
+        if not total_shown:
+            out["n"] = SECONDARY_MARK
+        out.update(cells)
+        withheld = any(isinstance(c, str) for c in cells.values())
+        out["median"] = None if withheld else counts.median()
     out["dont_know"] = primary(counts.dont_know)
     out["skipped"] = primary(counts.skipped)
     return out

@@ -205,7 +205,8 @@ def write_xlsx(
         ["Datums zijn kalenderdatums in Europe/Amsterdam; er worden geen tijden geëxporteerd."],
         [(f"Tabblad summary: aantallen van 1 tot {k - 1} staan als \"<{k}\"; "
           f"\"{SECONDARY_MARK}\" = verborgen zodat een kleine cel niet uit n is terug te "
-          f"rekenen; bij n < {k} wordt de hele verdeling en de mediaan weggelaten.")],
+          f"rekenen (ook \"x\" bij n als geen keuze van cellen dat voorkomt); de mediaan staat "
+          f"er alleen als geen cel verborgen is; bij n < {k} wordt de hele verdeling weggelaten.")],
         [("Cellen die met = + - @ of een tab beginnen, krijgen een ' ervoor "
           "(bescherming tegen formule-injectie, OWASP).")],
         *([note] for note in notes),
