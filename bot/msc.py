@@ -16,7 +16,9 @@ Pure logic and storage queries; the chat side is :mod:`admin.stories`, the docum
   even to the admin), not selectable, not in any document or export. The SQL condition
   for exports is :data:`WITHHELD_CONDITION` (view ``msc_withheld_answers``, which also
   covers the ``msc.why`` answer of a respondent whose every story in the round is
-  withheld); the view ``answers_shown`` is ``answers`` with that filter and the
+  withheld, and the same respondent's other free text in that round — ``msc.contact``,
+  ``msc.other``, ``cards.missing`` are not reviewed here and may repeat what made the
+  story unsafe; migration 0006); the view ``answers_shown`` is ``answers`` with that filter and the
   redactions applied.
 * **Effect codes** (``msc_codes``): the 14 effect categories of appendix 3 of Movisie
   (2025), "Op weg naar monitoring – Ontmoetingscentra Den Haag Zuidwest"
@@ -701,8 +703,9 @@ async def queue_feedback(storage, cat: Catalogue, round_id: int, respondent_of: 
 def withheld_answer_ids(conn: sqlite3.Connection) -> set[int]:
     """Ids of answers that must never leave the database (sync, for the export code).
 
-    Withheld stories plus the ``msc.why`` answer of respondents whose every story in the
-    round is withheld (view ``msc_withheld_answers``). Prefer filtering in SQL with
+    Withheld stories, the ``msc.why`` answer of respondents whose every story in the
+    round is withheld, and the other free text of a respondent with a withheld story in
+    that round (view ``msc_withheld_answers``). Prefer filtering in SQL with
     :data:`WITHHELD_CONDITION`; this set is for code that filters rows in Python.
     """
     return {row[0] for row in conn.execute("SELECT answer_id FROM msc_withheld_answers")}

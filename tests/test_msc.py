@@ -130,6 +130,11 @@ async def test_withheld_story_appears_in_no_output(sim, harness):
     await teller(harness.storage, round_.id, 301, "shalom", "Ik ken nu mijn buren.", "Omdat ik minder alleen ben.")
     await teller(harness.storage, round_.id, 302, "shalom", secret, "Geheime reden van de verteller.")
     await teller(harness.storage, round_.id, 303, "shalom", "Ik help in de keuken.", "Ik doe ertoe.")
+    # the same teller's other free text (not reviewed in /stories) goes with the story
+    for chat_id, text in ((302, "Kees woont op nummer 12, vraag hem maar."), (301, "Gezellig hier.")):
+        await harness.storage.record_answer(
+            round_id=round_.id, respondent=pseudonym(chat_id), item_id="msc.other", status="answered",
+            language="nl", centre_code="shalom", text=text)
     ids = await story_ids(harness)
     admin = sim.user(ADMIN_ID)
     msg = await open_stories(sim, admin, round_.id)
@@ -162,6 +167,7 @@ async def test_withheld_story_appears_in_no_output(sim, harness):
     for output in (md, page, "\n".join(str(r) for r in table), "\n".join(map(str, shown))):
         assert secret not in output and "Kees" not in output
         assert "Geheime reden" not in output          # its "why", too (the teller's only story)
+    assert "Gezellig hier." in "\n".join(map(str, shown))   # other tellers' text stays
     assert "Ik ken nu mijn buren." in md and "Ik help in de keuken." in page
     assert table[0]["mentioned"] == 2                   # the withheld story's code does not count
     assert ids[secret] in withheld
