@@ -32,10 +32,10 @@ CENTRE_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 
 #: Export formats offered as buttons: callback code -> (service format, button label).
 EXPORT_BUTTONS = {
-    "csv": ("csv", "CSV (komma)"),
-    "nl": ("excel-nl", "CSV (Excel NL, puntkomma)"),
-    "xlsx": ("xlsx", "Excel (xlsx)"),
-    "book": ("codebook", "Codeboek (CSV)"),
+    "csv": ("csv", N_("CSV (komma)")),
+    "nl": ("excel-nl", N_("CSV (Excel NL, puntkomma)")),
+    "xlsx": ("xlsx", "Excel (xlsx)"),  # the same in every language
+    "book": ("codebook", N_("Codeboek (CSV)")),
 }
 
 #: Staff commands: (command, description, admin only).
@@ -95,10 +95,8 @@ async def _round_arg(update: Update, context: ContextTypes.DEFAULT_TYPE, role: R
         await update.effective_message.reply_text(tr._("Geef het nummer van de ronde, bijvoorbeeld: /{command} 3",
                                                        command=_command_name(update)))
         return None
-    raw = context.args[0].lstrip("#")
-    round_ = None
-    if raw.isascii() and raw.isdigit() and len(raw) <= 9:
-        round_ = await svc.storage.round(int(raw))
+    round_id = cd.parse_id(context.args[0])
+    round_ = await svc.storage.round(round_id) if round_id is not None else None
     if round_ is None or not role.sees(round_.centres):
         await update.effective_message.reply_text(tr._("Die ronde bestaat niet, of is niet van jouw centrum."))
         return None
@@ -168,10 +166,11 @@ async def coordinator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def add_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
     """Makes a Telegram user id an admin."""
     tr = staff_tr(update)
-    if not context.args or not context.args[0].isdigit():
+    user_id = cd.parse_id(context.args[0], max_digits=15) if context.args else None
+    if user_id is None:
         await update.effective_message.reply_text(tr._("Gebruik: /add_admin USER_ID"))
         return
-    await services(context).roles.add_admin(int(context.args[0]))
+    await services(context).roles.add_admin(user_id)
     await update.effective_message.reply_text(tr._("Toegevoegd als beheerder."))
 
 
@@ -357,7 +356,7 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         await query.edit_message_text(
             tr._("Welk formaat?"),
             reply_markup=InlineKeyboardMarkup(
-                [[InlineKeyboardButton(label, callback_data=cd.export(cb.round_id, code))]
+                [[InlineKeyboardButton(tr._(label), callback_data=cd.export(cb.round_id, code))]
                  for code, (_fmt, label) in EXPORT_BUTTONS.items()]
             ),
         )

@@ -51,7 +51,8 @@ async def on_interview(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: c
     role = await role_of(update, context)
     verb, arg = cb.action, cb.centre or ""
     parts = arg.split(".")
-    round_ = await svc.storage.round(int(parts[0])) if parts[0].isdigit() else None
+    round_id = cd.parse_id(parts[0])
+    round_ = await svc.storage.round(round_id) if round_id is not None else None
     if not role.is_staff or round_ is None or not round_.is_open:
         await query.answer(tr._("Deze knop werkt niet meer."))
         return

@@ -62,7 +62,7 @@ FINAL_WORDS = frozenset({"final", "definitief"})
 POOL_WORDS = frozenset({"gekozen", "selected", "chosen", "pool"})
 
 #: First line of a story message: "📖 … #<answer id>" (how a reply finds its story).
-_MARK_RE = re.compile(r"^📖 .*#(\d+)\s*$")
+_MARK_RE = re.compile(r"^📖 .*#(\d{1,9})\s*$")
 
 #: (id of the bot object, user id) of staff whose next text is a selection reason. A
 #: mirror of ``user_data[PENDING]`` that a handler filter (which sees no context) can read.
@@ -264,10 +264,8 @@ async def stories(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role
         lines += [lifecycle.round_label(r, tr, svc.settings.tz, svc.catalogue) for r in mine]
         await message.reply_text("\n".join(lines))
         return
-    try:
-        round_ = await svc.storage.round(int(args[0].lstrip("#")))
-    except ValueError:
-        round_ = None
+    round_id = cd.parse_id(args[0])
+    round_ = await svc.storage.round(round_id) if round_id is not None else None
     if not _scope(role, round_):
         await message.reply_text(tr._("Die ronde bestaat niet, of is niet van jouw centrum."))
         return
@@ -335,10 +333,13 @@ async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
     view = parts[-1]
     story = None
     try:
+        number = cd.parse_id(parts[0])
+        if number is None:
+            raise ValueError("not an id")
         if cb.action == "stp":
-            round_id, pos = int(parts[0]), int(parts[1])
+            round_id, pos = number, int(parts[1])
         else:
-            story = await msc.story(svc.storage, svc.catalogue, int(parts[0]))
+            story = await msc.story(svc.storage, svc.catalogue, number)
             if story is None or not _may_see(role, story.centre_code):
                 raise ValueError("not visible")
             round_id, pos = story.round_id, 0

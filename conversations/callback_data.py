@@ -180,6 +180,21 @@ def answer_flag(round_id: int, pos: int, flag: str) -> str:
     return _checked(f"a:{round_id}:{pos}:{flag}")
 
 
+def parse_id(raw: str, max_digits: int = 9) -> int | None:
+    """A non-negative id written in ASCII digits, or None.
+
+    Args:
+        raw: Text from a command argument or a button payload (``#3`` is accepted).
+        max_digits: Longest accepted number: 9 for rounds and answers; 15 for Telegram
+            user ids (at most 52 significant bits, Bot API "User"). Longer numbers
+            cannot be ids and would overflow SQLite's 64-bit INTEGER.
+    """
+    raw = raw.lstrip("#")
+    if raw.isascii() and raw.isdigit() and len(raw) <= max_digits:
+        return int(raw)
+    return None
+
+
 def answer_toggle(round_id: int, pos: int, index: int, mask: int) -> str:
     """Payload of an option toggle; ``mask`` is the selection shown when it was drawn."""
     return _checked(f"a:{round_id}:{pos}:t{index}.{mask:x}")

@@ -378,3 +378,25 @@ async def test_coordinator_sees_their_share_of_a_round_of_several_centres(sim, h
     admin.send_text("/progress 1")
     await settle(sim)
     assert "Begonnen: 18" in admin.last.text and "Alleen" not in admin.last.text
+
+
+@pytest.mark.parametrize("command", ["/stories 99999999999999999999999", "/stories #99999999999",
+                                     "/add_admin 99999999999999999999999", "/progress ١٢"])
+async def test_huge_or_foreign_numbers_get_a_polite_reply(sim, staffed, command):
+    admin = sim.user(ADMIN_ID)
+    admin.send_text(command)
+    await settle(sim)
+    assert "mis" not in admin.last.text              # not "Sorry, er ging iets mis"
+    assert "bestaat niet" in admin.last.text or "Gebruik" in admin.last.text
+
+
+async def test_forged_huge_ids_in_buttons_are_stale(sim, staffed):
+    admin = sim.user(ADMIN_ID)
+    admin.send_text("/rounds")
+    await settle(sim)
+    answered = len(sim.callback_answers)
+    for payload in ("ad:stp:99999999999999999999.0.a", "ad:sta:99999999999999999999.a", "ad:ivr:99999999999999999999"):
+        admin.press(admin.last, payload)
+    await settle(sim)
+    assert len(sim.callback_answers) == answered + 3
+    assert "mis" not in admin.last.text
