@@ -152,6 +152,7 @@ def draw_indicator_chart(
     k: int = 5,
     language: str = "nl",
     title: str | None = None,
+    caption: str | None = None,
     only: Iterable[str] | None = None,
 ) -> Path:
     """Draw the indicator chart as a PNG (1210 x 1540 px).
@@ -167,6 +168,8 @@ def draw_indicator_chart(
             labels (catalogue); one of :data:`CHART_LANGUAGES`, others are drawn in
             English (see :func:`chart_language`).
         title: Heading; default a generic question in ``language``.
+        caption: A second heading line saying what the chart covers (round, survey,
+            centres, date), so a forwarded chart still says what it shows.
 
     Returns:
         ``out`` as a :class:`~pathlib.Path`. The PNG's text chunks record
@@ -178,7 +181,10 @@ def draw_indicator_chart(
     bars = chart_plan(summary_or_rows, cat, k=k, language=language, only=only)
     goals = [g for g in cat.main_goals if any(b.main_goal == g for b in bars)]
 
-    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    fig = Figure(figsize=FIGSIZE, dpi=DPI)
+    # a little room at the edges so long indicator labels do not touch the border
+    fig.set_layout_engine("constrained", w_pad=0.12, h_pad=0.06)
+    heading = title or tr._(TITLE)
     FigureCanvasAgg(fig)
     heights = [sum(b.main_goal == g for b in bars) + 0.9 for g in goals]
     axes = fig.subplots(len(goals), 1, height_ratios=heights, squeeze=False)[:, 0]
@@ -231,12 +237,12 @@ def draw_indicator_chart(
     # The heading is the legend's title: constrained layout then stacks them without
     # overlap (a suptitle and an "outside" figure legend collide).
     fig.legend(handles=handles, loc="outside upper center", ncols=len(handles),
-               fontsize=10, frameon=False, title=title or tr._(TITLE),
+               fontsize=10, frameon=False, title=heading + (f"\n{caption}" if caption else ""),
                title_fontproperties={"size": 16, "weight": "bold"})
     fig.supxlabel(tr._(SUBTITLE), fontsize=9, color="#333333")
 
     suppressed = ",".join(b.item_id for b in bars if not b.drawn)
     fig.savefig(out, format="png", dpi=DPI,
-                metadata={"Title": title or tr._(TITLE), "Software": "Buurtstem",
+                metadata={"Title": heading, "Description": caption or "", "Software": "Buurtstem",
                           "Suppressed": suppressed})
     return out

@@ -378,6 +378,17 @@ async def test_coordinator_sees_their_share_of_a_round_of_several_centres(sim, h
     admin.send_text("/progress 1")
     await settle(sim)
     assert "Begonnen: 18" in admin.last.text and "Alleen" not in admin.last.text
+    # the chart says what it covers: this round, only the coordinator's centre
+    coord.send_text("/chart 1")
+    await settle(sim)
+    await until(lambda: any(m.document for m in coord.messages))
+    from PIL import Image
+
+    png = [m for m in coord.messages if m.document][-1].document_bytes
+    with Image.open(io.BytesIO(png)) as im:
+        caption = im.text["Description"]
+    assert caption.startswith("#1 Korte vragenlijst · Buurt- en Kerkhuis Shalom · ")
+    assert "Bij Betje" not in caption
 
 
 @pytest.mark.parametrize("command", ["/stories 99999999999999999999999", "/stories #99999999999",

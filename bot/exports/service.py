@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -168,6 +168,37 @@ def _respondents(conn, round_ids, centres) -> int:
     ).fetchone()[0]
 
 
+def chart_caption(conn, cat: Catalogue, *, round_ids: Sequence[int] | None,
+                  centres: Sequence[str] | None, language: str, tz: ZoneInfo,
+                  now: datetime | None = None) -> str:
+    """What a chart covers, in ``language``: ``#3 Korte vragenlijst · Bij Betje · 30 nov 2026``.
+
+    Rounds by id and survey title (``Alle rondes`` when not limited), the centres when
+    limited to some, and the day the chart was made (in ``tz``).
+    """
+    from bot.charts import chart_language
+    from bot.i18n import Translator
+
+    tr = Translator(chart_language(language))
+    parts = []
+    if round_ids is None:
+        parts.append(tr._("Alle rondes"))
+    else:
+        named = []
+        for round_id in round_ids:
+            row = conn.execute("SELECT survey FROM rounds WHERE id = ?", (round_id,)).fetchone()
+            survey = cat.surveys.get(row[0]) if row else None
+            named.append(f"#{round_id} {survey.title.get(tr.language, survey.title['nl'])}" if survey
+                         else f"#{round_id}")
+        parts.append(", ".join(named))
+    if centres:
+        names = dict(conn.execute("SELECT code, name FROM centres").fetchall())
+        shown = [names.get(code, code) for code in centres]
+        parts.append(", ".join(shown[:3]) + (f" +{len(shown) - 3}" if len(shown) > 3 else ""))
+    parts.append(tr.date(now or datetime.now(tz), tz, "medium"))
+    return " · ".join(parts)
+
+
 def run_chart(
     db_path: Path | str,
     cat: Catalogue,
@@ -191,6 +222,8 @@ def run_chart(
         k: Bars with fewer answers are not drawn (small-cell suppression).
         language: Language of the chart (see :data:`bot.charts.CHART_LANGUAGES`).
         only: Indicators to draw; default: the picture questions that have answers.
+
+    The heading's second line says what the chart covers (:func:`chart_caption`).
     """
     from bot.charts import draw_indicator_chart
     from bot.exports.summary import indicator_summary
@@ -198,9 +231,10 @@ def run_chart(
     conn = connect_readonly(db_path)
     try:
         rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids, centres=centres))
+        caption = chart_caption(conn, cat, round_ids=round_ids, centres=centres, language=language, tz=tz)
     finally:
         conn.close()
     if only is None:
         only = sorted({r.item_id for r in rows if r.item_type == "scale"}) or None
     summary = indicator_summary(rows, cat, k=k)
-    return draw_indicator_chart(summary, cat, out, k=k, language=language, only=only)
+    return draw_indicator_chart(summary, cat, out, k=k, language=language, only=only, caption=caption)
