@@ -71,8 +71,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     fmt = args.format
     if fmt == "csv" and args.dialect == "excel-nl":
         fmt = "excel-nl"
-    if not settings.database_path.exists():
-        print(f"buurtstem: database {settings.database_path} does not exist", file=sys.stderr)
+    problem = _scope_problem(settings, args.round)
+    if problem:
+        print(f"buurtstem: {problem}", file=sys.stderr)
         return 1
     if fmt in ("stories", "effects"):
         return _export_msc(args, settings, fmt)
@@ -89,18 +90,49 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scope_problem(settings: Settings, round_id: int | None) -> str | None:
+    """Why an export or chart of ``round_id`` (None: all rounds) cannot be made, or None."""
+    import sqlite3
+
+    from bot.exports.query import connect_readonly
+
+    if not settings.database_path.exists():
+        return f"database {settings.database_path} does not exist"
+    if round_id is None:
+        return None
+    conn = connect_readonly(settings.database_path)
+    try:
+        found = conn.execute("SELECT 1 FROM rounds WHERE id = ?", (round_id,)).fetchone()
+    except (sqlite3.Error, OverflowError):
+        found = None
+    finally:
+        conn.close()
+    return None if found else f"round {round_id} does not exist (see: python -m bot rounds list)"
+
+
 def _export_msc(args: argparse.Namespace, settings: Settings, fmt: str) -> int:
     """``--format stories`` (folder: verhalen.md/.html, effecten.csv) or ``effects`` (CSV)."""
     from bot.exports.csv_writer import write_table_csv
     from bot.exports.query import connect_readonly
+    from bot.exports.service import small_export
     from bot.exports.stories_doc import EFFECT_COLUMNS, effects_table, write_stories_files
     from bot.survey import catalogue
 
     rounds = [args.round] if args.round is not None else None
+    out = Path(args.out)
+    if fmt == "stories":
+        if out.exists() and not out.is_dir():
+            print(f"buurtstem: --out {out} is a file; the stories export writes a folder", file=sys.stderr)
+            return 1
+        if not args.include_small_stories and small_export(
+                settings.database_path, round_ids=rounds, k=settings.min_cell_size):
+            print(f"buurtstem: fewer than {settings.min_cell_size} respondents: a story could point to a"
+                  " person; add --include-small-stories to export them anyway", file=sys.stderr)
+            return 1
     conn = connect_readonly(settings.database_path)
     try:
         if fmt == "stories":
-            paths = write_stories_files(conn, catalogue(), Path(args.out), round_ids=rounds,
+            paths = write_stories_files(conn, catalogue(), out, round_ids=rounds,
                                         k=settings.min_cell_size, tz=settings.tz)
             print("wrote " + ", ".join(map(str, paths)))
         else:
@@ -160,6 +192,10 @@ def cmd_chart(args: argparse.Namespace) -> int:
     from bot.survey import catalogue
 
     settings = _settings()
+    problem = _scope_problem(settings, args.round)
+    if problem:
+        print(f"buurtstem: {problem}", file=sys.stderr)
+        return 1
     path = run_chart(settings.database_path, catalogue(), Path(args.out), tz=settings.tz,
                      round_ids=[args.round] if args.round is not None else None,
                      k=settings.min_cell_size, language=args.language)

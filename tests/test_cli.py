@@ -1,0 +1,73 @@
+"""``python -m bot export | chart | rounds`` against a small database (the CLI contract)."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from bot.__main__ import main
+from bot.storage import Storage
+from bot.survey import catalogue
+from tests.conftest import TOKEN
+
+
+@pytest.fixture
+async def db(tmp_path, monkeypatch):
+    path = tmp_path / "bot.sqlite3"
+    store = await Storage.open(path)
+    await store.seed_centres(catalogue().centres)
+    round_ = await store.create_round("short", ["shalom"])
+    for n in range(2):
+        who = f"{n:064x}"
+        await store.record_answer(round_id=round_.id, respondent=who, item_id="msc.change_self",
+                                  status="answered", language="nl", centre_code="shalom",
+                                  text=f"Verhaal {n}: ik ken nu mijn buren.")
+        await store.record_answer(round_id=round_.id, respondent=who, item_id="ind.cohesion.less_lonely",
+                                  status="answered", language="nl", centre_code="shalom", value=4)
+    await store.close()
+    monkeypatch.chdir(tmp_path)
+    for name, value in (("TELEGRAM_BOT_TOKEN", TOKEN), ("PSEUDONYM_SECRET", "cli-test-secret-0123"),
+                        ("DATABASE_PATH", str(path))):
+        monkeypatch.setenv(name, value)
+    return path
+
+
+def test_export_csv_of_a_round(db, tmp_path, capsys):
+    out = tmp_path / "r1.csv"
+    assert main(["export", "--round", "1", "--out", str(out)]) == 0
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert sorted(r["item_id"] for r in rows) == ["ind.cohesion.less_lonely"] * 2 + ["msc.change_self"] * 2
+    # two respondents: fewer than 5, so the stories are left out unless asked for
+    assert {r["text"] for r in rows} == {""}
+    assert "Fewer than 5 respondents" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["export", "--round", "99", "--out", "x.csv"],
+                                  ["chart", "--round", "99", "--out", "x.png"],
+                                  ["export", "--format", "stories", "--round", "99", "--out", "d"]])
+def test_a_round_that_does_not_exist_is_an_error(db, tmp_path, capsys, argv):
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "buurtstem: round 99 does not exist (see: python -m bot rounds list)"
+    assert not (tmp_path / argv[-1]).exists()
+
+
+def test_stories_need_a_folder_and_consent_for_small_rounds(db, tmp_path, capsys):
+    existing = tmp_path / "file.csv"
+    existing.write_text("x")
+    assert main(["export", "--format", "stories", "--out", str(existing)]) == 1
+    assert "is a file" in capsys.readouterr().err
+    folder = tmp_path / "stories"
+    assert main(["export", "--format", "stories", "--out", str(folder)]) == 1
+    assert "--include-small-stories" in capsys.readouterr().err and not folder.exists()
+    assert main(["export", "--format", "stories", "--out", str(folder), "--include-small-stories"]) == 0
+    assert sorted(f.name for f in folder.iterdir()) == ["effecten.csv", "verhalen.html", "verhalen.md"]
+    assert (folder / "verhalen.md").read_text(encoding="utf-8").startswith("# Verhalen")
+
+
+def test_rounds_list(db, capsys):
+    assert main(["rounds", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "1" in out and "short" in out and "shalom" in out
