@@ -311,7 +311,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     notes = []
     if scrubbed.changed:
-        notes.append("🔒 " + tr._("Ik heb persoonlijke gegevens (zoals een telefoonnummer) uit je antwoord gehaald. Zo blijf je anoniem."))
+        notes.append("🔒 " + tr._("Ik heb persoonlijke gegevens (zoals een telefoonnummer) uit je antwoord gehaald. Schrijf ook liever geen namen op."))
     if was_cut:
         notes.append("✂️ " + tr.ngettext(
             "Je antwoord was erg lang. Ik heb het eerste {n} teken bewaard.",
