@@ -18,9 +18,10 @@ from bot.settings import Settings, SettingsError, load_settings
 EXIT_SETTINGS = 2
 
 
-def _settings() -> Settings:
+def _settings(*, require_bot: bool = True) -> Settings:
+    """Settings, or exit 2 with one line naming the bad setting (the token is never shown)."""
     try:
-        return load_settings()
+        return load_settings(require_bot=require_bot)
     except SettingsError as exc:
         print(f"buurtstem: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_SETTINGS) from None
@@ -67,7 +68,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.exports.service import run_export
     from bot.survey import catalogue
 
-    settings = _settings()
+    settings = _settings(require_bot=False)
     fmt = args.format
     if fmt == "csv" and args.dialect == "excel-nl":
         fmt = "excel-nl"
@@ -149,7 +150,7 @@ async def _rounds(args: argparse.Namespace) -> int:
     from bot.storage import Storage
     from bot.survey import catalogue
 
-    settings = _settings()
+    settings = _settings(require_bot=False)
     cat = catalogue()
     storage = await Storage.open(settings.database_path)
     try:
@@ -191,7 +192,7 @@ def cmd_chart(args: argparse.Namespace) -> int:
     from bot.exports.service import run_chart
     from bot.survey import catalogue
 
-    settings = _settings()
+    settings = _settings(require_bot=False)
     problem = _scope_problem(settings, args.round)
     if problem:
         print(f"buurtstem: {problem}", file=sys.stderr)
@@ -266,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except SettingsError as exc:  # e.g. --panel without EXPORT_SECRET or PSEUDONYM_SECRET
+        print(f"buurtstem: {exc}", file=sys.stderr)
+        return EXIT_SETTINGS
     except KeyboardInterrupt:
         return 130
 

@@ -33,7 +33,7 @@ from telegram.request import HTTPXRequest
 
 from bot.i18n import DEFAULT_LANGUAGE, N_, Translator
 from bot.services import Services, services
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.storage import Storage
 from bot.survey import Catalogue, catalogue
 from bot.telegram_bot import RobustBot
@@ -234,7 +234,13 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
     Args:
         settings: Loaded settings (token, Bot API base url, database path, secrets).
         storage: An already open storage to use (tests); else one is opened at start.
+
+    Raises:
+        SettingsError: ``TELEGRAM_BOT_TOKEN`` or ``PSEUDONYM_SECRET`` is not set.
     """
+    if settings.telegram_bot_token is None:
+        raise SettingsError("TELEGRAM_BOT_TOKEN is not set")
+    settings.pseudonym_key()
     token = settings.telegram_bot_token.get_secret_value()
     base_url = settings.telegram_api_base_url
     bot = RobustBot(

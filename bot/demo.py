@@ -46,6 +46,7 @@ class DemoSummary:
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
     panel: dict = field(default_factory=dict)
+    database: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -68,8 +69,15 @@ class DemoSummary:
             "  files:",
             *[f"    {p}" for p in self.files],
         ]
+        if self.database is not None:
+            lines += [(f"  database      {self.database}  (try: DATABASE_PATH={self.database}"
+                      " .venv/bin/python -m bot rounds list)")]
         lines += [f"  ERROR {e}" for e in self.errors]
         return "\n".join(lines)
+
+
+#: File name of the demo's database, kept in the output folder.
+DEMO_DATABASE = "buurtstem-demo.sqlite3"
 
 
 def demo_settings(base_url: str, db_path: Path) -> Settings:
@@ -301,6 +309,18 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
         from bot.exports.service import run_chart
 
         summary.files.append(run_chart(db_path, cat, out_dir / "indicators.png", tz=settings.tz))
+        # Keep the database (its pseudonym secret is gone with this run, so the answers can
+        # never be tied to the simulated chats) for trying the CLI on it.
+        kept = out_dir / DEMO_DATABASE
+        kept.unlink(missing_ok=True)
+        src, dst = sqlite3.connect(db_path), sqlite3.connect(kept)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        finally:
+            src.close()
+            dst.close()
+        summary.database = kept
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -38,7 +38,7 @@ class Services:
 
     def respondent(self, chat_id: int) -> str:
         """The stored pseudonym of a chat (HMAC-SHA256 with ``PSEUDONYM_SECRET``)."""
-        secret = self.settings.pseudonym_secret.get_secret_value().encode()
+        secret = self.settings.pseudonym_key().encode()
         return respondent_pseudonym(secret, chat_id)
 
     def is_admin(self, user_id: int | None) -> bool:

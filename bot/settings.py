@@ -56,10 +56,12 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    telegram_bot_token: SecretStr
+    # Required to run the bot (load_settings checks them); offline commands (export,
+    # chart, rounds) work on the database alone.
+    telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = TELEGRAM_BASE_URL
     database_path: Path = Path("buurtstem.sqlite3")
-    pseudonym_secret: SecretStr
+    pseudonym_secret: SecretStr | None = None
     export_secret: SecretStr | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "Europe/Amsterdam"
@@ -72,7 +74,9 @@ class Settings(BaseSettings):
 
     @field_validator("telegram_bot_token")
     @classmethod
-    def _token_shape(cls, value: SecretStr) -> SecretStr:
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return value
         bot_id, _, secret = value.get_secret_value().partition(":")
         if not bot_id.isdigit() or len(secret) < 4:
             raise ValueError("must look like <bot id>:<secret> as issued by @BotFather")
@@ -87,7 +91,9 @@ class Settings(BaseSettings):
 
     @field_validator("pseudonym_secret")
     @classmethod
-    def _secret_length(cls, value: SecretStr) -> SecretStr:
+    def _secret_length(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return value
         secret = value.get_secret_value()
         if len(secret) < 16:
             raise ValueError("must be at least 16 characters")
@@ -161,26 +167,44 @@ class Settings(BaseSettings):
             return self.webhook_secret_token.get_secret_value()
         import hashlib
 
-        return hashlib.sha256(b"webhook:" + self.pseudonym_secret.get_secret_value().encode()).hexdigest()
+        return hashlib.sha256(b"webhook:" + self.pseudonym_key().encode()).hexdigest()
 
     def export_key(self) -> bytes:
-        """Key for panel keys: ``EXPORT_SECRET`` or, if unset, derived from the pseudonym secret."""
+        """Key for panel keys: ``EXPORT_SECRET`` or, if unset, derived from the pseudonym secret.
+
+        Raises:
+            SettingsError: Neither is set.
+        """
         if self.export_secret is not None:
             return self.export_secret.get_secret_value().encode()
         import hashlib
 
-        return hashlib.sha256(b"export:" + self.pseudonym_secret.get_secret_value().encode()).digest()
+        return hashlib.sha256(b"export:" + self.pseudonym_key().encode()).digest()
+
+    def pseudonym_key(self) -> str:
+        """``PSEUDONYM_SECRET`` (the key of respondent pseudonyms).
+
+        Raises:
+            SettingsError: It is not set (offline commands may run without it).
+        """
+        if self.pseudonym_secret is None:
+            raise SettingsError("PSEUDONYM_SECRET is not set")
+        return self.pseudonym_secret.get_secret_value()
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(*, require_bot: bool = True, **overrides: object) -> Settings:
     """Build :class:`Settings` from the environment, ``.env`` and ``overrides``.
+
+    Args:
+        require_bot: Require what running the bot needs (``TELEGRAM_BOT_TOKEN``,
+            ``PSEUDONYM_SECRET``); False for commands that only read the database.
 
     Raises:
         SettingsError: One line naming the first missing or invalid setting by its
             environment variable; the offending value is never included.
     """
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
@@ -190,3 +214,8 @@ def load_settings(**overrides: object) -> Settings:
         if not first["loc"]:  # a rule across settings names them itself
             raise SettingsError(message) from None
         raise SettingsError(f"{name} is invalid: {message}") from None
+    if require_bot:
+        for name in ("telegram_bot_token", "pseudonym_secret"):
+            if getattr(settings, name) is None:
+                raise SettingsError(f"{name.upper()} is not set")
+    return settings

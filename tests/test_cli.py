@@ -9,7 +9,6 @@ import pytest
 from bot.__main__ import main
 from bot.storage import Storage
 from bot.survey import catalogue
-from tests.conftest import TOKEN
 
 
 @pytest.fixture
@@ -27,10 +26,28 @@ async def db(tmp_path, monkeypatch):
                                   status="answered", language="nl", centre_code="shalom", value=4)
     await store.close()
     monkeypatch.chdir(tmp_path)
-    for name, value in (("TELEGRAM_BOT_TOKEN", TOKEN), ("PSEUDONYM_SECRET", "cli-test-secret-0123"),
-                        ("DATABASE_PATH", str(path))):
-        monkeypatch.setenv(name, value)
+    # offline commands need only the database: no token, no pseudonym secret
+    for name in ("TELEGRAM_BOT_TOKEN", "PSEUDONYM_SECRET", "EXPORT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_PATH", str(path))
     return path
+
+
+def test_panel_keys_need_a_secret(db, tmp_path, capsys, monkeypatch):
+    assert main(["export", "--panel", "--out", "p.csv"]) == 2
+    assert capsys.readouterr().err.strip() == "buurtstem: PSEUDONYM_SECRET is not set"
+    monkeypatch.setenv("EXPORT_SECRET", "panel-secret-0123456789")
+    assert main(["export", "--panel", "--out", "p.csv"]) == 0
+    with (tmp_path / "p.csv").open(encoding="utf-8-sig", newline="") as fh:
+        labels = {r["respondent"] for r in csv.DictReader(fh)}
+    assert len(labels) == 2 and not any(label.startswith("R0") for label in labels)
+
+
+def test_run_still_needs_the_token(db, capsys, monkeypatch):
+    with pytest.raises(SystemExit) as stop:
+        main(["run"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.strip() == "buurtstem: TELEGRAM_BOT_TOKEN is not set"
 
 
 def test_export_csv_of_a_round(db, tmp_path, capsys):

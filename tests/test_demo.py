@@ -21,3 +21,13 @@ async def test_demo_completes_in_six_languages(tmp_path):
     assert {r["language"] for r in rows} == {"nl", "en", "tr", "ar", "pl", "uk"}
     assert len({r["respondent"] for r in rows}) == 6
     assert summary.seconds < 60
+    # the database is kept, self-contained, with the answers the CSV came from
+    import sqlite3
+
+    assert summary.database == tmp_path / "buurtstem-demo.sqlite3"
+    conn = sqlite3.connect(summary.database)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert conn.execute("SELECT COUNT(DISTINCT respondent) FROM answers").fetchone()[0] == 6
+    finally:
+        conn.close()
