@@ -157,6 +157,7 @@ async def test_withheld_story_appears_in_no_output(sim, harness):
         cat = catalogue()
         records = stories_doc.load_stories(conn, cat)
         md = stories_doc.stories_markdown(records, cat)
+        named = stories_doc.stories_markdown(stories_doc.load_stories(conn, cat, k=1), cat)
         page = stories_doc.stories_html(records, cat)
         table = stories_doc.effects_table(conn, cat, k=1)
         withheld = msc.withheld_answer_ids(conn)
@@ -170,6 +171,13 @@ async def test_withheld_story_appears_in_no_output(sim, harness):
     assert "Gezellig hier." in "\n".join(map(str, shown))   # other tellers' text stays
     assert "Ik ken nu mijn buren." in md and "Ik help in de keuken." in page
     assert table[0]["mentioned"] == 2                   # the withheld story's code does not count
+    # three Dutch speakers at Shalom: fewer than 5, so the headings leave the language out
+    assert all(r.language == "" for r in records) and "Nederlands" not in md and "Nederlands" in named
+    # the month, not the day
+    from babel.dates import format_date
+
+    month = format_date(records[0].answered_on, "LLLL y", locale="nl")
+    assert f"· {month}" in md and str(records[0].answered_on.day) + " " + month not in md
     assert ids[secret] in withheld
 
 

@@ -7,8 +7,10 @@ Outputs of the Most Significant Change process (:mod:`bot.msc`):
   with its "why it matters", its effect codes and the reasons it was selected (Davies &
   Dart 2005, "The 'Most Significant Change' (MSC) Technique: A Guide to Its Use": the
   selected stories are documented together with the reasons for their selection).
-  Withheld stories and stories still to review are never in it. No respondent, no time
-  of day: the centre, the date and the language only. The HTML is one standalone file
+  Withheld stories and stories still to review are never in it. No respondent, no day:
+  the centre, the month and the language only — and the language only where at least k
+  respondents of that centre answered the round in it (one Polish speaker at a centre
+  would otherwise be named by the heading). The HTML is one standalone file
   with inline CSS that prints on A4 (a story is never split over two pages); every text
   is escaped with :func:`html.escape`.
 * ``effecten.csv``: the effects table in the shape of appendix 3 of Movisie (2025), "Op
@@ -103,7 +105,8 @@ class StoryRecord:
 
 # -- loading ---------------------------------------------------------------------------
 def load_stories(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[int] | None = None,
-                 centres: Sequence[str] | None = None, *, tz: ZoneInfo = DEFAULT_TZ) -> list[StoryRecord]:
+                 centres: Sequence[str] | None = None, *, tz: ZoneInfo = DEFAULT_TZ,
+                 k: int = 5) -> list[StoryRecord]:
     """The approved stories (never withheld, never still to review), for the documents.
 
     Args:
@@ -112,12 +115,17 @@ def load_stories(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[i
         round_ids: Only these rounds (None: all).
         centres: Only stories told at these centres (None: all) — a coordinator's scope.
         tz: Time zone of the dates.
+        k: A story's language is left out (``""``) when fewer than ``k`` respondents of
+            its round and centre answered in that language.
 
     Returns:
         Records ordered by domain, then selected (across centres first) before the rest,
         then by date.
     """
     names = dict(conn.execute("SELECT code, name FROM centres").fetchall())
+    group_size = {(r, c, lang): n for r, c, lang, n in conn.execute(
+        "SELECT round_id, centre_code, language, COUNT(DISTINCT respondent) FROM answers_shown"
+        " GROUP BY round_id, centre_code, language")}
     effect_order = {e.id: i for i, e in enumerate(cat.effects)}
     order = {d: i for i, d in enumerate(msc.domains(cat))}
     records = []
@@ -134,7 +142,9 @@ def load_stories(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[i
         )
         records.append(StoryRecord(
             round_id=story.round_id, centre_code=story.centre_code,
-            centre_name=names.get(story.centre_code, story.centre_code), language=story.language,
+            centre_name=names.get(story.centre_code, story.centre_code),
+            language=story.language
+            if group_size.get((story.round_id, story.centre_code, story.language), 0) >= k else "",
             domain=story.domain, text=text, why=scrub(story.why).text.strip() if story.why else "",
             answered_on=story.answered_at.astimezone(tz).date(),
             codes=tuple(sorted(story.codes, key=lambda e: effect_order.get(e, 99))),
@@ -157,11 +167,17 @@ def _grouped(records: Sequence[StoryRecord], cat: Catalogue) -> list[tuple[str, 
 
 
 def _date(value: date, tr: Translator) -> str:
-    return format_date(value, format="long", locale=tr.language)
+    """The month a story was told (a day could point to who came in that day)."""
+    return format_date(value, format="LLLL y", locale=tr.language)
 
 
 def _language_name(code: str, tr: Translator) -> str:
     return tr.locale.languages.get(code, code)
+
+
+def _meta(r: StoryRecord, tr: Translator) -> list[str]:
+    """Centre, month and (if not left out) language of a story."""
+    return [r.centre_name, _date(r.answered_on, tr), *([_language_name(r.language, tr)] if r.language else [])]
 
 
 def _selection_label(note: SelectionNote, tr: Translator) -> str:
@@ -225,8 +241,7 @@ def stories_markdown(records: Sequence[StoryRecord], cat: Catalogue, *, language
         for n, r in enumerate(group, 1):
             star = "🏆 " if r.selected else ""
             heading = tr._("Verhaal {n}", n=n)
-            lines.append(f"### {star}{md_escape(heading)} · {md_escape(r.centre_name)}"
-                         f" · {md_escape(_date(r.answered_on, tr))} · {md_escape(_language_name(r.language, tr))}")
+            lines.append(f"### {star}{md_escape(heading)} · " + " · ".join(md_escape(m) for m in _meta(r, tr)))
             lines.append("")
             lines += [f"> {line}" if line else ">" for line in md_escape(r.text).split("\n")]
             lines.append("")
@@ -326,16 +341,15 @@ def stories_html(records: Sequence[StoryRecord], cat: Catalogue, *, language: st
         out.append('<section class="domain">')
         out.append(f'<h2>{_h(msc.domain_label(cat, domain, tr))} <span class="count">({len(group)})</span></h2>')
         for r in group:
-            lang = html.escape(r.language, quote=True)
+            lang = f' lang="{html.escape(r.language, quote=True)}"' if r.language else ""
             classes = "story selected" if r.selected else "story"
             badge = f'<span class="badge">{_h(chosen)}</span>' if r.selected else ""
             out.append(f'<article class="{classes}">')
-            out.append(f'<p class="story-meta">{badge}{_h(r.centre_name)} · {_h(_date(r.answered_on, tr))}'
-                       f" · {_h(_language_name(r.language, tr))}</p>")
-            out.append(f'<blockquote lang="{lang}" dir="auto">{_paragraphs(r.text)}</blockquote>')
+            out.append(f'<p class="story-meta">{badge}' + " · ".join(_h(m) for m in _meta(r, tr)) + "</p>")
+            out.append(f'<blockquote{lang} dir="auto">{_paragraphs(r.text)}</blockquote>')
             if r.why:
                 out.append(f'<p class="why"><span class="label">{_h(why_label)}</span> '
-                           f'<span lang="{lang}" dir="auto">{_h(r.why)}</span></p>')
+                           f'<span{lang} dir="auto">{_h(r.why)}</span></p>')
             if r.codes:
                 items = "".join(f"<li>{_h(msc.effect_label(cat, e, tr.language))}</li>" for e in r.codes)
                 out.append(f'<ul class="codes" aria-label="{_h(codes_label)}">{items}</ul>')
@@ -403,7 +417,7 @@ def write_stories_files(conn: sqlite3.Connection, cat: Catalogue, out_dir: Path 
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    records = load_stories(conn, cat, round_ids, centres, tz=tz)
+    records = load_stories(conn, cat, round_ids, centres, tz=tz, k=k)
     md = out / "verhalen.md"
     md.write_text(stories_markdown(records, cat, language=language), encoding="utf-8")
     page = out / "verhalen.html"
