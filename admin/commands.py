@@ -21,7 +21,7 @@ from admin.auth import admin_only, role_of, staff_only
 from admin.progress import render_progress, round_progress, shown
 from admin.roles import Role
 from bot.exports.service import export_filename, run_export, small_export
-from bot.i18n import N_, Translator, negotiate_language
+from bot.i18n import N_, Translator, is_rtl, isolate, negotiate_language
 from bot.services import services
 from bot.storage import Round
 from conversations import callback_data as cd
@@ -77,7 +77,10 @@ def admin_commands(tr: Translator) -> list[tuple[str, str]]:
 def staff_help(tr: Translator, role: Role) -> str:
     """The staff part of /help."""
     lines = [tr._("Voor coördinatoren:")]
-    lines += [f"/{name} – {desc}" for name, desc in staff_commands(tr, role.admin)]
+    if is_rtl(tr.language):  # description first, so the line lays out right to left
+        lines += [f"{desc} – {isolate('/' + name, tr.language)}" for name, desc in staff_commands(tr, role.admin)]
+    else:
+        lines += [f"/{name} – {desc}" for name, desc in staff_commands(tr, role.admin)]
     return "\n".join(lines)
 
 

@@ -193,3 +193,18 @@ def test_round_label_names_the_survey_in_the_staff_language():
     assert round_label(Round(8, "full", "closed", None, None, ()), Translator("pl"), tz, cat).endswith(
         Translator("pl")._("gesloten"))
     assert survey_label(Round(9, "retired", "open", None, None, ()), Translator("nl"), cat) == "#9 · retired"
+
+
+def test_staff_help_lines_start_right_to_left_in_arabic():
+    import unicodedata
+
+    from admin.commands import staff_help
+    from admin.roles import Role
+    from bot.i18n import Translator
+
+    role = Role(False, frozenset({"shalom"}))
+    arabic = staff_help(Translator("ar"), role).split("\n")[1:]
+    assert arabic and all(unicodedata.bidirectional(line[0]) in ("R", "AL") for line in arabic)
+    assert all("\u2068/" in line and line.endswith("\u2069") for line in arabic)
+    dutch = staff_help(Translator("nl"), role).split("\n")[1:]
+    assert all(line.startswith("/") for line in dutch)
