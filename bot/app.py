@@ -75,6 +75,7 @@ async def ignore_out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE
         await update.callback_query.answer()
         raise ApplicationHandlerStop
     if update.edited_message or update.edited_channel_post:
+        # not a new answer; ignored silently (shared/real-updates/INDEX.md, file 06)
         raise ApplicationHandlerStop
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:

@@ -279,7 +279,7 @@ class Storage:
             return cur.rowcount > 0
 
     async def forget(self, chat_id: int, respondent: str) -> int:
-        """Delete a resident's contact, outbox rows, participations and every answer.
+        """Delete a resident's contact, outbox rows, participations, chat state and every answer.
 
         The right to erasure (GDPR art. 17). Returns the number of answers deleted.
         """
@@ -289,6 +289,7 @@ class Storage:
             await db.execute("DELETE FROM participations WHERE respondent = ?", (respondent,))
             await db.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
             await db.execute("DELETE FROM contacts WHERE chat_id = ?", (chat_id,))
+            await db.execute("DELETE FROM chat_state WHERE chat_id = ?", (chat_id,))
         return deleted
 
     # -- rounds ----------------------------------------------------------------------

@@ -17,6 +17,7 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot import chatstate
 from bot.i18n import N_, Translator, negotiate_language
 from bot.privacy.scrub import PLACEHOLDERS, cap, scrub
 from bot.services import services
@@ -29,15 +30,26 @@ from conversations.session import Session, current_round, session_for
 
 log = logging.getLogger(__name__)
 
-#: chat_data key of the item a resident went back to, or whose read-back is open:
-#: (round id, position, mode). Mode ``append``: a story's read-back is open, so more typed
-#: text is added to it (people tell a story in several messages); ``replace``: the
-#: resident asked to change the answer ("previous question" or "change").
+#: chat_state key of the item a resident went back to, or whose read-back is open:
+#: ``{"round", "pos", "mode"}``. Mode ``append``: a story's read-back is open, so more
+#: typed text is added to it (people tell a story in several messages); ``replace``: the
+#: resident asked to change the answer ("previous question" or "change"). Kept in the
+#: database (:mod:`bot.chatstate`): after a restart the next text still lands where the
+#: resident expects, not as the answer to a question they never saw.
 REVISIT = "revisit"
 
-#: chat_data key: (round id, position) of a feedback opt-in question on screen, so that
-#: resuming the round (after /language or /start) asks it again instead of skipping it.
+#: chat_state key: ``{"round", "pos"}`` of a feedback opt-in question on screen, so that
+#: resuming the round (after /language, /start, a restart, a typed text or a sticker)
+#: asks it again instead of skipping it.
 OPT_IN = "pending_feedback_opt_in"
+
+#: chat_state key set once the resident answered the feedback opt-in question (yes or
+#: no), so it is asked once per resident, not after every "why it matters".
+OPT_IN_ANSWERED = "feedback_opt_in_answered"
+
+#: Direction overrides and isolates (U+202A–U+202E, U+2066–U+2069): removed from typed
+#: text before it is stored, as they can make an exported cell display as something else.
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 #: Characters that look like nothing on a phone (zero-width, fillers, direction marks).
 _INVISIBLE = frozenset("\u034f\u115f\u1160\u180e\u2800\u3164\uffa0")
@@ -54,6 +66,15 @@ def has_content(text: str) -> bool:
         and unicodedata.category(ch) not in ("Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Me")
         for ch in text
     )
+
+
+def has_words(text: str) -> bool:
+    """True if ``text`` has a letter or a digit ("👍", "…" or "-" has none).
+
+    Used for stories (an answer of only punctuation is not stored) and under a read-back
+    (an emoji there means "right", not more story).
+    """
+    return any(unicodedata.category(ch)[0] in ("L", "N") for ch in text)
 
 
 def shown_text(text: str, tr: Translator) -> str:
@@ -82,6 +103,30 @@ def lang_of(update: Update) -> str:
 
 
 
+async def get_revisit(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> tuple[int, int, str] | None:
+    """``(round id, position, mode)`` of the item being revisited in a chat, or None."""
+    value = await chatstate.get(services(context).storage, chat_id, REVISIT)
+    return (value["round"], value["pos"], value["mode"]) if value else None
+
+
+async def set_revisit(context: ContextTypes.DEFAULT_TYPE, chat_id: int, round_id: int, pos: int,
+                      mode: str) -> None:
+    """Remember that item ``pos`` of ``round_id`` is open again (``append`` or ``replace``)."""
+    await chatstate.put(services(context).storage, chat_id, REVISIT,
+                        {"round": round_id, "pos": pos, "mode": mode})
+
+
+async def clear_revisit(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    """The question on screen is the next unanswered one again."""
+    await chatstate.pop(services(context).storage, chat_id, REVISIT)
+
+
+async def pending_opt_in(context: ContextTypes.DEFAULT_TYPE, chat_id: int, round_id: int) -> int | None:
+    """Position of the feedback opt-in question open in this round, or None."""
+    value = await chatstate.get(services(context).storage, chat_id, OPT_IN)
+    return value["pos"] if value and value["round"] == round_id else None
+
+
 async def _edit_markup(query: CallbackQuery, markup) -> None:
     """Replace a message's keyboard; "message is not modified" is not an error here."""
     try:
@@ -97,9 +142,9 @@ async def begin(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Ro
         round_.id, session.respondent, centre_code=session.centre_code or "",
         language=session.language, mode=session.mode,
     )
-    pending = context.chat_data.get(OPT_IN)
-    if pending and pending[0] == round_.id and session.mode == "self":
-        await _ask_feedback_opt_in(context, session, round_, pending[1])
+    pending = await pending_opt_in(context, session.chat_id, round_.id)
+    if pending is not None and session.mode == "self":
+        await _ask_feedback_opt_in(context, session, round_, pending)
         return
     await ask_next(context, session, round_)
 
@@ -108,7 +153,7 @@ async def _ask_feedback_opt_in(context: ContextTypes.DEFAULT_TYPE, session: Sess
                                pos: int) -> None:
     """Ask (once per resident) whether they want to hear which stories were chosen."""
     tr = Translator(session.language)
-    context.chat_data[OPT_IN] = (round_.id, pos)
+    await chatstate.put(services(context).storage, session.chat_id, OPT_IN, {"round": round_.id, "pos": pos})
     await context.bot.send_message(
         session.chat_id,
         tr._("Het ontmoetingscentrum leest de verhalen en kiest de verhalen die het meest laten zien wat er verandert. Wil je daarna één bericht krijgen over wat er gekozen is, en waarom?"),
@@ -120,8 +165,8 @@ async def ask_next(context: ContextTypes.DEFAULT_TYPE, session: Session, round_:
     """Ask the first unanswered item, or thank the respondent when the round is complete."""
     svc = services(context)
     tr = Translator(session.language)
-    context.chat_data.pop(REVISIT, None)  # the question on screen is the next one now
-    context.chat_data.pop(OPT_IN, None)
+    await clear_revisit(context, session.chat_id)  # the question on screen is the next one now
+    await chatstate.pop(svc.storage, session.chat_id, OPT_IN)
     items = svc.catalogue.survey_items(round_.survey)
     answers = await svc.storage.answers(round_.id, session.respondent)
     pos = flow.next_position(items, answers)
@@ -165,12 +210,14 @@ async def on_go(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callb
 
 
 def _option_label(item: Item, choices: list[str], lang: str) -> str:
-    return ", ".join(opt.label[lang] for opt in item.options if opt.id in choices)
+    comma = "، " if lang == "ar" else ", "  # the Arabic comma in Arabic text
+    return comma.join(opt.label[lang] for opt in item.options if opt.id in choices)
 
 
-def _allowed_positions(context: ContextTypes.DEFAULT_TYPE, round_id: int, pos: int | None) -> set[int]:
+async def _allowed_positions(context: ContextTypes.DEFAULT_TYPE, chat_id: int, round_id: int,
+                             pos: int | None) -> set[int]:
     allowed = {pos} if pos is not None else set()
-    revisit = context.chat_data.get(REVISIT)
+    revisit = await get_revisit(context, chat_id)
     if revisit and revisit[0] == round_id:
         allowed.add(revisit[1])
     return allowed
@@ -197,7 +244,7 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         await _on_readback(update, context, cb, session, round_, items, answers, tr)
         return
     pos = flow.next_position(items, answers)
-    if participation is None or cb.pos not in _allowed_positions(context, round_.id, pos):
+    if participation is None or cb.pos not in await _allowed_positions(context, session.chat_id, round_.id, pos):
         await query.answer(tr._("Deze knop werkt niet meer."))
         return
     pos = cb.pos
@@ -209,14 +256,23 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
             await query.answer(tr._("Dit is de eerste vraag."))
             return
         target = earlier[-1]
-        context.chat_data[REVISIT] = (round_.id, target, "replace")
+        await set_revisit(context, session.chat_id, round_.id, target, "replace")
         await query.answer()
         await _edit_markup(query, None)
+        await _show_current(context, session, items[target], answers.get(items[target].id), tr)
         done = sum(1 for p in range(target) if flow.is_asked(items[p], answers))
         total = flow.progress(items, answers)[1]
         await send_question(context, svc, session.chat_id, tr, round_, target, items[target], done + 1, total)
         return
     status, value, choices = "answered", None, []
+    earlier = answers.get(item.id)
+    if cb.action == "skip" and pos != flow.next_position(items, answers) and earlier is not None \
+            and earlier.status != "skipped":
+        # "Skip" on a question the resident went back to: leave the answer as it was.
+        await query.answer()
+        await _edit_markup(query, keyboards.chosen(tr._("Niet veranderd")))
+        await ask_next(context, session, round_)
+        return
     if cb.action == "skip":
         status, label = "skipped", svc.catalogue.scale.skip[lang]
     elif cb.action == "dont_know" and item.type == "scale":
@@ -263,9 +319,9 @@ async def _store(update: Update, context: ContextTypes.DEFAULT_TYPE, session: Se
         )
     except ValueError:
         return False
-    revisit = context.chat_data.get(REVISIT)
+    revisit = await get_revisit(context, session.chat_id)
     if revisit and revisit[0] == round_.id:
-        context.chat_data.pop(REVISIT, None)
+        await clear_revisit(context, session.chat_id)
     return True
 
 
@@ -290,17 +346,24 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     round_, participation, items, pos = state
     item = items[pos]
+    if await _repeat_pending_opt_in(context, session, round_):
+        return
     if item.type != "text":
         await message.reply_text(tr._("Druk alsjeblieft op een van de knoppen."))
         await _ask_at(context, session, round_, items, pos)
         return
-    scrubbed = scrub(message.text or "")
-    if not has_content(scrubbed.text):
+    scrubbed = scrub((message.text or "").translate(_BIDI_CONTROLS))
+    revisit = await get_revisit(context, session.chat_id)
+    appending = revisit is not None and revisit[:2] == (round_.id, pos) and revisit[2] == "append"
+    if appending and not has_words(scrubbed.text):
+        # "👍" or "ok!" under a read-back is not more story: show the read-back again
+        await _send_readback(context, session, round_, pos, item, tr)
+        return
+    if not has_content(scrubbed.text) or (item.id in READBACK_ITEMS and not has_words(scrubbed.text)):
         await message.reply_text(tr._("Typ je antwoord. Of druk op Overslaan."))
         return
     combined = scrubbed.text
-    revisit = context.chat_data.get(REVISIT)
-    if revisit and revisit[:2] == (round_.id, pos) and revisit[2] == "append":
+    if appending:
         earlier = (await services(context).storage.answers(round_.id, session.respondent)).get(item.id)
         if earlier is not None and earlier.text:
             combined = earlier.text + "\n" + combined
@@ -321,14 +384,46 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if notes:
         await message.reply_text("\n\n".join(notes))
     if item.id in READBACK_ITEMS:
-        context.chat_data[REVISIT] = (round_.id, pos, "append")
-        await message.reply_text(
-            tr._("Je schreef:") + f"\n\n«{shown_text(text, tr)}»\n\n"
-            + tr._("Klopt dit? Druk op Klopt. Wil je nog iets toevoegen? Typ het gewoon."),
-            reply_markup=keyboards.readback(tr, round_.id, pos),
-        )
+        await set_revisit(context, session.chat_id, round_.id, pos, "append")
+        await _send_readback(context, session, round_, pos, item, tr, text=text)
         return
     await ask_next(context, session, round_)
+
+
+async def _send_readback(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round, pos: int,
+                         item: Item, tr: Translator, text: str | None = None) -> None:
+    """Show a story back ("You wrote: …") with Right / Change buttons (MSC read-back)."""
+    if text is None:
+        answer = (await services(context).storage.answers(round_.id, session.respondent)).get(item.id)
+        text = answer.text if answer is not None and answer.text else ""
+    await context.bot.send_message(
+        session.chat_id,
+        tr._("Je schreef:") + f"\n\n«{shown_text(text, tr)}»\n\n"
+        + tr._("Klopt dit? Druk op Klopt. Wil je nog iets toevoegen? Typ het gewoon."),
+        reply_markup=keyboards.readback(tr, round_.id, pos),
+    )
+
+
+async def _show_current(context: ContextTypes.DEFAULT_TYPE, session: Session, item: Item, answer,
+                        tr: Translator) -> None:
+    """Before a question the resident went back to: what they answered (text items)."""
+    if item.type == "text" and answer is not None and answer.text:
+        await context.bot.send_message(
+            session.chat_id,
+            tr._("Je antwoord nu:") + f"\n\n«{shown_text(answer.text, tr)}»\n\n"
+            + tr._("Typ een nieuwe versie, of druk op Overslaan om het zo te laten."),
+        )
+
+
+async def _repeat_pending_opt_in(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round) -> bool:
+    """If the feedback opt-in question is open, ask for a button press and show it again."""
+    pos = await pending_opt_in(context, session.chat_id, round_.id)
+    if pos is None or session.mode != "self":
+        return False
+    tr = Translator(session.language)
+    await context.bot.send_message(session.chat_id, tr._("Druk alsjeblieft op een van de knoppen."))
+    await _ask_feedback_opt_in(context, session, round_, pos)
+    return True
 
 
 async def _on_readback(update, context, cb: cd.Callback, session: Session, round_: Round,
@@ -340,27 +435,38 @@ async def _on_readback(update, context, cb: cd.Callback, session: Session, round
         await query.answer(tr._("Deze knop werkt niet meer."))
         return
     item = items[cb.pos]
+    revisit = await get_revisit(context, session.chat_id)
+    open_readback = revisit is not None and revisit[:2] == (round_.id, cb.pos) and revisit[2] == "append"
+    if cb.action in ("fix", "confirm") and not open_readback:
+        # an older read-back: answered already (a second tap would ask the next question twice)
+        await query.answer(tr._("Deze knop werkt niet meer."))
+        await _edit_markup(query, None)
+        return
     if cb.action == "fix":
-        context.chat_data[REVISIT] = (round_.id, cb.pos, "replace")
+        await set_revisit(context, session.chat_id, round_.id, cb.pos, "replace")
         await query.answer()
         await _edit_markup(query, None)
         await context.bot.send_message(session.chat_id, "✏️ " + tr._("Typ je nieuwe versie."))
         return
     if cb.action == "confirm":
-        revisit = context.chat_data.get(REVISIT)
-        if revisit and revisit[0] == round_.id:
-            context.chat_data.pop(REVISIT, None)
+        await clear_revisit(context, session.chat_id)
         await query.answer()
         await _edit_markup(query, keyboards.chosen(tr._("Klopt")))
         contact = await svc.storage.contact(session.chat_id) if session.mode == "self" else None
-        if item.id == "msc.why" and contact is not None and not contact.feedback_opt_in:
+        if (item.id == "msc.why" and contact is not None and not contact.feedback_opt_in
+                and await chatstate.get(svc.storage, session.chat_id, OPT_IN_ANSWERED) is None):
             await _ask_feedback_opt_in(context, session, round_, cb.pos)
             return
         await ask_next(context, session, round_)
         return
+    if await pending_opt_in(context, session.chat_id, round_.id) is None:
+        await query.answer(tr._("Deze knop werkt niet meer."))
+        await _edit_markup(query, None)
+        return
     yes = cb.action == "feedback_yes"
     if session.mode == "self":
         await svc.storage.update_contact(session.chat_id, feedback_opt_in=yes)
+        await chatstate.put(svc.storage, session.chat_id, OPT_IN_ANSWERED, {"yes": yes})
     await query.answer()
     await _edit_markup(query, keyboards.chosen(tr._("Ja, graag") if yes else tr._("Nee, dank je")))
     await ask_next(context, session, round_)
@@ -404,6 +510,14 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _no_round(context, message, session, tr)
         return
     round_, _participation, items, pos = state
+    if await _repeat_pending_opt_in(context, session, round_):
+        return
+    revisit = await get_revisit(context, session.chat_id)
+    if revisit is not None and revisit[:2] == (round_.id, pos) and revisit[2] == "append":
+        # under a read-back: say what is possible and show the read-back again
+        await message.reply_text(tr._("Ik kan alleen getypte tekst gebruiken."))
+        await _send_readback(context, session, round_, pos, items[pos], tr)
+        return
     if items[pos].type == "text":
         await message.reply_text(tr._(_KIND_HINTS[_message_kind(message)]))
     else:
@@ -431,8 +545,8 @@ async def _state(context: ContextTypes.DEFAULT_TYPE, session: Session):
     if participation is None:
         return None
     items = svc.catalogue.survey_items(round_.survey)
-    revisit = context.chat_data.get(REVISIT)
-    if revisit and revisit[0] == round_.id:
+    revisit = await get_revisit(context, session.chat_id)
+    if revisit and revisit[0] == round_.id and revisit[1] < len(items):
         return round_, participation, items, revisit[1]
     if participation.finished:
         return None

@@ -40,7 +40,12 @@ def _centre_arg(context: ContextTypes.DEFAULT_TYPE) -> str | None:
     if not context.args:
         return None
     code = context.args[0].strip().lower()
-    return code if cd.parse(cd.centre(code[:32], "nl")) else None
+    if not code.isascii():  # centre codes are ASCII; emoji would overflow the 64-byte button
+        return None
+    try:
+        return code if cd.parse(cd.centre(code[:32], "nl")) else None
+    except ValueError:
+        return None
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -51,13 +56,17 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     centre = payload if payload and await svc.storage.centre_name(payload) else None
     contact = await svc.storage.contact(chat_id)
     if contact is not None:
-        if centre and centre != contact.centre_code:
+        moved = centre is not None and centre != contact.centre_code
+        if moved:
             await svc.storage.update_contact(chat_id, centre_code=centre)
         if not contact.opted_in:
             await svc.storage.update_contact(chat_id, opted_in=True)
         contact = await svc.storage.contact(chat_id)
         tr = Translator(contact.language)
-        await update.effective_message.reply_text(tr._("Welkom terug bij Buurtstem!"))
+        welcome = tr._("Welkom terug bij Buurtstem!")
+        if moved:  # a QR code of another centre: say so, the questions may change with it
+            welcome += "\n" + tr._("Je centrum is nu: {centre}.", centre=await svc.storage.centre_name(centre))
+        await update.effective_message.reply_text(welcome)
         await _continue(update, context, chat_id)
         return
     lang = negotiate_language(update.effective_user.language_code)
