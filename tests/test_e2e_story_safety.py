@@ -16,15 +16,21 @@ def stored(harness) -> dict[str, tuple]:
         harness, "SELECT item_id, status, text, revision FROM answers")}
 
 
+async def resident(sim, harness, chat_id: int, language: str):
+    """A consented resident of Shalom at the first question of an open ``short`` round."""
+    await harness.prepare("short", ["shalom"])
+    await harness.start()
+    user = sim.user(chat_id, language_code=language)
+    await onboard(sim, user)
+    return user
+
+
 def press(user, message, suffix: str) -> None:
     user.press(message, next(d for d in data_of(message) if d.endswith(suffix)))
 
 
 async def test_restart_while_the_readback_is_open_keeps_adding_to_the_story(sim, harness):
-    await harness.prepare("short", ["shalom"])
-    await harness.start()
-    user = sim.user(501, language_code="en")
-    await onboard(sim, user)
+    user = await resident(sim, harness, 501, "en")
     user.send_text("I found friends here.")
     await settle(sim)
     await harness.restart()
@@ -37,10 +43,7 @@ async def test_restart_while_the_readback_is_open_keeps_adding_to_the_story(sim,
 
 
 async def test_restart_after_change_replaces_the_story(sim, harness):
-    await harness.prepare("short", ["shalom"])
-    await harness.start()
-    user = sim.user(502, language_code="en")
-    await onboard(sim, user)
+    user = await resident(sim, harness, 502, "en")
     user.send_text("First version of my story.")
     await settle(sim)
     press(user, user.last, ":fx")
@@ -54,10 +57,7 @@ async def test_restart_after_change_replaces_the_story(sim, harness):
 
 
 async def test_previous_question_then_skip_keeps_the_answer(sim, harness):
-    await harness.prepare("short", ["shalom"])
-    await harness.start()
-    user = sim.user(503, language_code="en")
-    await onboard(sim, user)
+    user = await resident(sim, harness, 503, "en")
     user.send_text("My precious story.")
     await settle(sim)
     await confirm_readbacks(sim, user)
@@ -72,10 +72,7 @@ async def test_previous_question_then_skip_keeps_the_answer(sim, harness):
 
 
 async def test_sticker_or_emoji_under_the_readback_shows_the_readback_again(sim, harness):
-    await harness.prepare("short", ["shalom"])
-    await harness.start()
-    user = sim.user(504, language_code="nl")
-    await onboard(sim, user)
+    user = await resident(sim, harness, 504, "nl")
     user.send_text("Ik heb hier vrienden gevonden.")
     await settle(sim)
     user.send_message(sticker={"file_id": "CAAC", "file_unique_id": "u1", "type": "regular",
@@ -92,10 +89,7 @@ async def test_sticker_or_emoji_under_the_readback_shows_the_readback_again(sim,
 
 
 async def test_typing_while_the_feedback_question_waits_asks_it_again(sim, harness):
-    await harness.prepare("short", ["shalom"])
-    await harness.start()
-    user = sim.user(505, language_code="ar")
-    await onboard(sim, user)
+    user = await resident(sim, harness, 505, "ar")
     for story in ("وجدت أصدقاء هنا.", "لأنني لم أعد وحيدة."):
         user.send_text(story)
         await settle(sim)
@@ -125,10 +119,7 @@ async def test_typing_while_the_feedback_question_waits_asks_it_again(sim, harne
 
 
 async def test_an_old_right_button_does_not_ask_the_next_question_twice(sim, harness):
-    await harness.prepare("short", ["shalom"])
-    await harness.start()
-    user = sim.user(506, language_code="en")
-    await onboard(sim, user)
+    user = await resident(sim, harness, 506, "en")
     user.send_text("Story one.")
     await settle(sim)
     readback = user.last
@@ -142,10 +133,7 @@ async def test_an_old_right_button_does_not_ask_the_next_question_twice(sim, har
 
 
 async def test_a_story_of_punctuation_or_direction_marks_is_not_stored(sim, harness):
-    await harness.prepare("short", ["shalom"])
-    await harness.start()
-    user = sim.user(507, language_code="tr")
-    await onboard(sim, user)
+    user = await resident(sim, harness, 507, "tr")
     user.send_text("...")
     await settle(sim)
     assert stored(harness) == {}
