@@ -364,12 +364,19 @@ class Storage:
             for row in rows
         ]
 
-    async def open_round_for(self, centre_code: str) -> Round | None:
-        """The newest open round that includes ``centre_code``, or None."""
+    async def open_round_for(self, centre_code: str, respondent: str | None = None) -> Round | None:
+        """The open round a resident of ``centre_code`` answers now, or None.
+
+        The newest open round of the centre, except that a round the respondent started
+        and has not finished comes first: a second round opened meanwhile must not take
+        the typed answers of the round whose question is on the resident's screen.
+        """
         row = await self._fetchone(
             "SELECT r.id FROM rounds r JOIN round_centres rc ON rc.round_id = r.id"
-            " WHERE r.status = 'open' AND rc.centre_code = ? ORDER BY r.id DESC LIMIT 1",
-            (centre_code,),
+            " LEFT JOIN participations p ON p.round_id = r.id AND p.respondent = ?"
+            " WHERE r.status = 'open' AND rc.centre_code = ?"
+            " ORDER BY (p.respondent IS NOT NULL AND p.finished_at IS NULL) DESC, r.id DESC LIMIT 1",
+            (respondent, centre_code),
         )
         return await self.round(row["id"]) if row else None
 

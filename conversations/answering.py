@@ -77,6 +77,35 @@ def has_words(text: str) -> bool:
     return any(unicodedata.category(ch)[0] in ("L", "N") for ch in text)
 
 
+#: Whole messages that mean "yes, that is right" under a read-back, per language
+#: (lower case, without punctuation or emoji); checked together with English and Dutch,
+#: which many residents mix in. An emoji-only message (👍, ✅) counts as well.
+CONFIRMATIONS: dict[str, frozenset[str]] = {
+    "nl": frozenset({"ja", "klopt", "ja klopt", "het klopt", "dat klopt", "ok", "oké", "oke", "goed", "prima", "ja hoor"}),
+    "en": frozenset({"yes", "ok", "okay", "right", "correct", "fine", "yes right", "yes correct", "thats right"}),
+    "tr": frozenset({"evet", "tamam", "doğru", "evet doğru", "tamamdır"}),
+    "ar": frozenset({"نعم", "صحيح", "تمام", "حسنا", "نعم صحيح", "اي", "أجل"}),
+    "pl": frozenset({"tak", "dobrze", "zgadza się", "tak zgadza się", "ok", "okej", "w porządku"}),
+    "uk": frozenset({"так", "добре", "правильно", "вірно", "так правильно", "гаразд"}),
+}
+
+
+def is_confirmation(text: str, language: str) -> bool:
+    """True if a whole message under a read-back means "right" ("Ja, klopt!", "Tamam", "👍").
+
+    Args:
+        text: The typed message.
+        language: The resident's language (its words, plus Dutch and English).
+    """
+    words = "".join(ch if unicodedata.category(ch)[0] in ("L", "N") or ch.isspace() else " "
+                    for ch in text.casefold().replace("'", ""))
+    phrase = " ".join(words.split())
+    if not phrase:  # only emoji or punctuation: a thumbs-up, not more story
+        return any(unicodedata.category(ch) == "So" for ch in text)
+    known = CONFIRMATIONS.get(language, frozenset()) | CONFIRMATIONS["nl"] | CONFIRMATIONS["en"]
+    return phrase in known
+
+
 def shown_text(text: str, tr: Translator) -> str:
     """Stored text with its privacy placeholders in the resident's language (display only)."""
     for kind, placeholder in PLACEHOLDERS.items():
@@ -146,7 +175,37 @@ async def begin(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Ro
     if pending is not None and session.mode == "self":
         await _ask_feedback_opt_in(context, session, round_, pending)
         return
+    revisit = await get_revisit(context, session.chat_id)
+    if revisit is not None and revisit[0] == round_.id and revisit[2] == "append":
+        # a read-back was open (/language, /start): show it again, in the current language
+        items = services(context).catalogue.survey_items(round_.survey)
+        if revisit[1] < len(items):
+            await _send_readback(context, session, round_, revisit[1], items[revisit[1]],
+                                 Translator(session.language))
+            return
     await ask_next(context, session, round_)
+
+
+async def _opt_in_due(context: ContextTypes.DEFAULT_TYPE, session: Session, items: list[Item],
+                      answers: dict, pos: int | None) -> bool:
+    """True when the feedback question should come now: the resident told a story and is
+    past "why it matters" (however they got there), and was never asked before."""
+    if session.mode != "self" or "msc.why" not in answers:
+        return False
+    if pos is not None and items[pos].id in READBACK_ITEMS:
+        return False
+    if not any(_is_story(item_id) and a.status == "answered" for item_id, a in answers.items()):
+        return False
+    svc = services(context)
+    if await chatstate.get(svc.storage, session.chat_id, OPT_IN_ANSWERED) is not None:
+        return False
+    contact = await svc.storage.contact(session.chat_id)
+    return contact is not None and not contact.feedback_opt_in
+
+
+def _is_story(item_id: str) -> bool:
+    """A change story (the items :mod:`bot.msc` reviews)."""
+    return item_id in ("msc.change_self", "msc.change_neighbourhood") or item_id.startswith("msc.domain.")
 
 
 async def _ask_feedback_opt_in(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round,
@@ -170,6 +229,9 @@ async def ask_next(context: ContextTypes.DEFAULT_TYPE, session: Session, round_:
     items = svc.catalogue.survey_items(round_.survey)
     answers = await svc.storage.answers(round_.id, session.respondent)
     pos = flow.next_position(items, answers)
+    if await _opt_in_due(context, session, items, answers, pos):
+        await _ask_feedback_opt_in(context, session, round_, items.index(next(i for i in items if i.id == "msc.why")))
+        return
     if pos is None:
         await svc.storage.finish_participation(round_.id, session.respondent)
         if session.mode == "assisted":
@@ -259,16 +321,21 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         await set_revisit(context, session.chat_id, round_.id, target, "replace")
         await query.answer()
         await _edit_markup(query, None)
-        await _show_current(context, session, items[target], answers.get(items[target].id), tr)
+        earlier = answers.get(items[target].id)
+        await _show_current(context, session, items[target], earlier, tr)
         done = sum(1 for p in range(target) if flow.is_asked(items[p], answers))
         total = flow.progress(items, answers)[1]
-        await send_question(context, svc, session.chat_id, tr, round_, target, items[target], done + 1, total)
+        mask = flow.choices_to_mask(items[target], earlier.choices) if earlier is not None else 0
+        await send_question(context, svc, session.chat_id, tr, round_, target, items[target], done + 1, total,
+                            mask=mask)  # earlier picks ticked: un-ticking is a choice, not a loss
         return
     status, value, choices = "answered", None, []
     earlier = answers.get(item.id)
-    if cb.action == "skip" and pos != flow.next_position(items, answers) and earlier is not None \
-            and earlier.status != "skipped":
-        # "Skip" on a question the resident went back to: leave the answer as it was.
+    revisiting = pos != flow.next_position(items, answers) and earlier is not None and earlier.status != "skipped"
+    empty_done = cb.action == "done" and not flow.mask_to_choices(item, cb.mask)
+    if revisiting and (cb.action == "skip" or empty_done):
+        # "Skip" (or "Done" with nothing ticked) on a question the resident went back to:
+        # leave the answer as it was.
         await query.answer()
         await _edit_markup(query, keyboards.chosen(tr._("Niet veranderd")))
         await ask_next(context, session, round_)
@@ -355,8 +422,14 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     scrubbed = scrub((message.text or "").translate(_BIDI_CONTROLS))
     revisit = await get_revisit(context, session.chat_id)
     appending = revisit is not None and revisit[:2] == (round_.id, pos) and revisit[2] == "append"
+    if appending and is_confirmation(scrubbed.text, session.language):
+        # "ok", "ja klopt" or "👍" under a read-back means Right, not more story
+        await clear_revisit(context, session.chat_id)
+        await message.reply_text("✅ " + tr._("Klopt"))
+        await ask_next(context, session, round_)
+        return
     if appending and not has_words(scrubbed.text):
-        # "👍" or "ok!" under a read-back is not more story: show the read-back again
+        # "…" under a read-back is not more story: show the read-back again
         await _send_readback(context, session, round_, pos, item, tr)
         return
     if not has_content(scrubbed.text) or (item.id in READBACK_ITEMS and not has_words(scrubbed.text)):
@@ -434,7 +507,6 @@ async def _on_readback(update, context, cb: cd.Callback, session: Session, round
     if cb.pos is None or cb.pos >= len(items) or items[cb.pos].id not in answers:
         await query.answer(tr._("Deze knop werkt niet meer."))
         return
-    item = items[cb.pos]
     revisit = await get_revisit(context, session.chat_id)
     open_readback = revisit is not None and revisit[:2] == (round_.id, cb.pos) and revisit[2] == "append"
     if cb.action in ("fix", "confirm") and not open_readback:
@@ -452,12 +524,7 @@ async def _on_readback(update, context, cb: cd.Callback, session: Session, round
         await clear_revisit(context, session.chat_id)
         await query.answer()
         await _edit_markup(query, keyboards.chosen(tr._("Klopt")))
-        contact = await svc.storage.contact(session.chat_id) if session.mode == "self" else None
-        if (item.id == "msc.why" and contact is not None and not contact.feedback_opt_in
-                and await chatstate.get(svc.storage, session.chat_id, OPT_IN_ANSWERED) is None):
-            await _ask_feedback_opt_in(context, session, round_, cb.pos)
-            return
-        await ask_next(context, session, round_)
+        await ask_next(context, session, round_)  # asks the feedback question when it is due
         return
     if await pending_opt_in(context, session.chat_id, round_.id) is None:
         await query.answer(tr._("Deze knop werkt niet meer."))

@@ -35,6 +35,11 @@ def progress(items: Sequence[Item], answers: Mapping[str, Answer]) -> tuple[int,
     return answered, len(applicable)
 
 
+def choices_to_mask(item: Item, choices) -> int:
+    """The bit mask of picked option ids (the inverse of :func:`mask_to_choices`)."""
+    return sum(1 << k for k, opt in enumerate(item.options) if opt.id in set(choices))
+
+
 def mask_to_choices(item: Item, mask: int) -> list[str]:
     """Option ids selected in a bit ``mask`` (bit k = option k), in option order."""
     return [opt.id for k, opt in enumerate(item.options) if mask >> k & 1]

@@ -53,13 +53,26 @@ async def start_assisted(
         "centre": centre,
         "language": language,
     }
+    await _clear_answering_state(context, chat_id)  # the coordinator's own read-back is not the interview's
     await chatstate.put(services(context).storage, chat_id, ASSISTED, data)
     return _from(chat_id, data)
 
 
 async def end_assisted(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> bool:
-    """Leave assisted mode; True if an interview was running."""
+    """Leave assisted mode; True if an interview was running.
+
+    The interview's open read-back or revisit is dropped with it, so the coordinator's
+    next text is not filed as their own answer to the interview's question.
+    """
+    await _clear_answering_state(context, chat_id)
     return await chatstate.pop(services(context).storage, chat_id, ASSISTED) is not None
+
+
+async def _clear_answering_state(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    from conversations.answering import OPT_IN, REVISIT
+
+    for key in (REVISIT, OPT_IN):
+        await chatstate.pop(services(context).storage, chat_id, key)
 
 
 async def assisted_session(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Session | None:
@@ -92,7 +105,7 @@ async def current_round(context: ContextTypes.DEFAULT_TYPE, session: Session) ->
         return round_ if round_ and round_.is_open else None
     if not session.centre_code:
         return None
-    return await storage.open_round_for(session.centre_code)
+    return await storage.open_round_for(session.centre_code, session.respondent)
 
 
 async def interview_guard(update, context: ContextTypes.DEFAULT_TYPE) -> bool:

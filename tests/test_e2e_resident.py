@@ -368,6 +368,11 @@ async def test_language_switch_during_readback_never_overwrites_the_story(sim, h
     await settle(sim)
     user.press_button("Polski")
     await settle(sim)
+    # the read-back comes back, now in Polish; Right, then the next question
+    readback = user.last
+    assert readback.text.startswith("Twoja odpowiedź:") and "Я знайшла тут друзів." in readback.text
+    user.press(readback, next(d for d in data_of(readback) if d.endswith(":ok")))
+    await settle(sim)
     user.send_text("Bo tu mnie słuchają.")
     await settle(sim)
     stored = dict(db_rows(harness, "SELECT item_id, text FROM answers"))

@@ -7,6 +7,7 @@ while the feedback question waits, an old button pressed twice.
 
 from __future__ import annotations
 
+from conversations.keyboards import CHECK
 from tests.conftest import db_rows, settle
 from tests.test_e2e_resident import confirm_readbacks, current_question, data_of, onboard
 
@@ -80,12 +81,17 @@ async def test_sticker_or_emoji_under_the_readback_shows_the_readback_again(sim,
     await settle(sim)
     assert any(d.endswith(":ok") for d in data_of(user.last))   # the read-back, not question 1 with Skip
     assert not any(d.endswith(":sk") for d in data_of(user.last))
-    user.send_text("👍")
-    await settle(sim)
     user.send_text("...")
     await settle(sim)
-    assert stored(harness)["msc.change_self"] == ("answered", "Ik heb hier vrienden gevonden.", 1)
-    assert any(d.endswith(":ok") for d in data_of(user.last))
+    assert any(d.endswith(":ok") for d in data_of(user.last))   # still the read-back
+    for confirm in ("👍", "Ja, klopt!"):
+        user.send_text(confirm)                                  # means Right, not more story
+        await settle(sim)
+        user.send_text("Omdat ik me minder alleen voel.")
+        await settle(sim)
+    answers = stored(harness)
+    assert answers["msc.change_self"] == ("answered", "Ik heb hier vrienden gevonden.", 1)
+    assert answers["msc.why"] == ("answered", "Omdat ik me minder alleen voel.", 1)
 
 
 async def test_typing_while_the_feedback_question_waits_asks_it_again(sim, harness):
@@ -154,3 +160,90 @@ async def test_emoji_deep_link_and_a_new_centre_mid_round(sim, harness):
     other.send_text("/start bijbetje")
     await settle(sim)
     assert any("Your centre is now: Bij Betje." in (m.text or "") for m in other.messages[-3:])
+
+
+async def test_stopping_an_interview_under_its_readback_keeps_the_coordinators_own_answers_apart(sim, harness):
+    from tests.test_e2e_staff import COORD_A, make_coordinator
+
+    await harness.prepare("short", ["shalom"])
+    await harness.start()
+    await make_coordinator(harness, COORD_A, "shalom")
+    coord = sim.user(COORD_A)
+    await onboard(sim, coord)                     # also a resident of Shalom, at question 1
+    coord.send_text("/interview")
+    await settle(sim)
+    coord.press_button("#1")
+    await settle(sim)
+    coord.press_button("Nederlands")
+    await settle(sim)
+    coord.send_text("Het verhaal van de bewoner.")
+    await settle(sim)
+    press(coord, coord.last, ":ok")
+    await settle(sim)
+    coord.send_text("Waarom het ertoe doet.")
+    await settle(sim)                             # the interview's "why" read-back is open
+    coord.send_text("/interview stop")
+    await settle(sim)
+    coord.send_text("Mijn eigen verhaal als bewoner.")
+    await settle(sim)
+    rows = db_rows(harness, "SELECT item_id, mode, text FROM answers ORDER BY id")
+    assert rows == [("msc.change_self", "assisted", "Het verhaal van de bewoner."),
+                    ("msc.why", "assisted", "Waarom het ertoe doet."),
+                    ("msc.change_self", "self", "Mijn eigen verhaal als bewoner.")]
+
+
+async def test_a_second_round_opened_under_a_readback_does_not_take_the_story(sim, harness):
+    user = await resident(sim, harness, 510, "en")
+    user.send_text("I found friends here.")
+    await settle(sim)
+    await harness.storage.create_round("indicators", ["shalom"])
+    user.send_text("And I learned Dutch too.")
+    await settle(sim)
+    assert db_rows(harness, "SELECT round_id, text FROM answers") == [
+        (1, "I found friends here.\nAnd I learned Dutch too.")]
+
+
+async def test_going_back_to_picked_domains_shows_them_ticked_and_done_keeps_them(sim, harness):
+    await harness.prepare("praatplaat", ["shalom"])
+    await harness.start()
+    user = sim.user(511, language_code="en")
+    await onboard(sim, user)
+    press(user, current_question(user), ":sk")                       # msc.contact
+    await settle(sim)
+    for text in ("I found friends.", "I see more people outside.", "I am less alone."):
+        user.send_text(text)
+        await settle(sim)
+        await confirm_readbacks(sim, user)
+    domains = current_question(user)
+    toggles = [d for d in data_of(domains) if ":t" in d]
+    user.press(domains, toggles[0])
+    await settle(sim)
+    user.press(domains, next(d for d in data_of(domains) if ":d." in d))   # redrawn in place
+    await settle(sim)
+    before = db_rows(harness, "SELECT choices FROM answers WHERE item_id = 'msc.domains'")
+    assert before and before[0][0] != "[]"
+    press(user, current_question(user), ":bk")
+    await settle(sim)
+    again = current_question(user)
+    assert CHECK in str(again.reply_markup)                            # the earlier pick is ticked
+    done = next(d for d in data_of(again) if ":d." in d)
+    user.press(again, done.rsplit(":", 1)[0] + ":d.0")                 # Done with nothing ticked
+    await settle(sim)
+    assert db_rows(harness, "SELECT choices, status FROM answers WHERE item_id = 'msc.domains'") == [
+        (before[0][0], "answered")]
+
+
+async def test_leaving_the_why_readback_by_start_comes_back_to_it_and_then_the_feedback_question(sim, harness):
+    user = await resident(sim, harness, 512, "en")
+    user.send_text("I found friends here.")
+    await settle(sim)
+    press(user, user.last, ":ok")
+    await settle(sim)
+    user.send_text("Because I feel at home.")
+    await settle(sim)
+    user.send_text("/start")
+    await settle(sim)
+    assert any(d.endswith(":ok") for d in data_of(user.last))       # the why read-back again
+    press(user, user.last, ":ok")
+    await settle(sim)
+    assert any(d.endswith(":fy") for d in data_of(user.last))       # then the feedback question
