@@ -17,7 +17,7 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot import chatstate
+from bot import chatstate, msc
 from bot.i18n import N_, Translator, negotiate_language
 from bot.privacy.scrub import PLACEHOLDERS, cap, scrub
 from bot.services import services
@@ -150,6 +150,13 @@ async def clear_revisit(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Non
     await chatstate.pop(services(context).storage, chat_id, REVISIT)
 
 
+def readback_open(revisit: tuple[int, int, str] | None, round_id: int, pos: int | None = None) -> bool:
+    """True if ``revisit`` (see :func:`get_revisit`) is an open read-back in ``round_id``
+    (at ``pos``, when given)."""
+    return (revisit is not None and revisit[0] == round_id and revisit[2] == "append"
+            and (pos is None or revisit[1] == pos))
+
+
 async def pending_opt_in(context: ContextTypes.DEFAULT_TYPE, chat_id: int, round_id: int) -> int | None:
     """Position of the feedback opt-in question open in this round, or None."""
     value = await chatstate.get(services(context).storage, chat_id, OPT_IN)
@@ -176,7 +183,7 @@ async def begin(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Ro
         await _ask_feedback_opt_in(context, session, round_, pending)
         return
     revisit = await get_revisit(context, session.chat_id)
-    if revisit is not None and revisit[0] == round_.id and revisit[2] == "append":
+    if readback_open(revisit, round_.id):
         # a read-back was open (/language, /start): show it again, in the current language
         items = services(context).catalogue.survey_items(round_.survey)
         if revisit[1] < len(items):
@@ -194,18 +201,13 @@ async def _opt_in_due(context: ContextTypes.DEFAULT_TYPE, session: Session, item
         return False
     if pos is not None and items[pos].id in READBACK_ITEMS:
         return False
-    if not any(_is_story(item_id) and a.status == "answered" for item_id, a in answers.items()):
+    if not any(msc.story_domain(item_id) and a.status == "answered" for item_id, a in answers.items()):
         return False
     svc = services(context)
     if await chatstate.get(svc.storage, session.chat_id, OPT_IN_ANSWERED) is not None:
         return False
     contact = await svc.storage.contact(session.chat_id)
     return contact is not None and not contact.feedback_opt_in
-
-
-def _is_story(item_id: str) -> bool:
-    """A change story (the items :mod:`bot.msc` reviews)."""
-    return item_id in ("msc.change_self", "msc.change_neighbourhood") or item_id.startswith("msc.domain.")
 
 
 async def _ask_feedback_opt_in(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round,
@@ -377,7 +379,11 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
 
 async def _store(update: Update, context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round,
                  centre: str, item: Item, **answer) -> bool:
-    """Record an answer; clears a finished revisit. False if the round closed meanwhile."""
+    """Record an answer. False if the round closed meanwhile.
+
+    The revisit is not touched here: every caller goes on with :func:`ask_next` (which
+    clears it) or opens the read-back (which replaces it).
+    """
     try:
         await services(context).storage.record_answer(
             round_id=round_.id, respondent=session.respondent, item_id=item.id,
@@ -386,9 +392,6 @@ async def _store(update: Update, context: ContextTypes.DEFAULT_TYPE, session: Se
         )
     except ValueError:
         return False
-    revisit = await get_revisit(context, session.chat_id)
-    if revisit and revisit[0] == round_.id:
-        await clear_revisit(context, session.chat_id)
     return True
 
 
@@ -411,7 +414,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if state is None:
         await _no_round(context, message, session, tr)
         return
-    round_, participation, items, pos = state
+    round_, participation, items, pos, revisit = state
     item = items[pos]
     if await _repeat_pending_opt_in(context, session, round_):
         return
@@ -420,8 +423,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _ask_at(context, session, round_, items, pos)
         return
     scrubbed = scrub((message.text or "").translate(_BIDI_CONTROLS))
-    revisit = await get_revisit(context, session.chat_id)
-    appending = revisit is not None and revisit[:2] == (round_.id, pos) and revisit[2] == "append"
+    appending = readback_open(revisit, round_.id, pos)
     if appending and is_confirmation(scrubbed.text, session.language):
         # "ok", "ja klopt" or "👍" under a read-back means Right, not more story
         await clear_revisit(context, session.chat_id)
@@ -507,9 +509,8 @@ async def _on_readback(update, context, cb: cd.Callback, session: Session, round
     if cb.pos is None or cb.pos >= len(items) or items[cb.pos].id not in answers:
         await query.answer(tr._("Deze knop werkt niet meer."))
         return
-    revisit = await get_revisit(context, session.chat_id)
-    open_readback = revisit is not None and revisit[:2] == (round_.id, cb.pos) and revisit[2] == "append"
-    if cb.action in ("fix", "confirm") and not open_readback:
+    if cb.action in ("fix", "confirm") and not readback_open(
+            await get_revisit(context, session.chat_id), round_.id, cb.pos):
         # an older read-back: answered already (a second tap would ask the next question twice)
         await query.answer(tr._("Deze knop werkt niet meer."))
         await _edit_markup(query, None)
@@ -576,11 +577,10 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if state is None:
         await _no_round(context, message, session, tr)
         return
-    round_, _participation, items, pos = state
+    round_, _participation, items, pos, revisit = state
     if await _repeat_pending_opt_in(context, session, round_):
         return
-    revisit = await get_revisit(context, session.chat_id)
-    if revisit is not None and revisit[:2] == (round_.id, pos) and revisit[2] == "append":
+    if readback_open(revisit, round_.id, pos):
         # under a read-back: say what is possible and show the read-back again
         await message.reply_text(tr._("Ik kan alleen getypte tekst gebruiken."))
         await _send_readback(context, session, round_, pos, items[pos], tr)
@@ -603,7 +603,11 @@ async def _ask_at(context, session: Session, round_: Round, items: list[Item], p
 
 
 async def _state(context: ContextTypes.DEFAULT_TYPE, session: Session):
-    """(round, participation, items, pos) of a session answering now, else None."""
+    """(round, participation, items, pos, revisit) of a session answering now, else None.
+
+    ``pos`` is the revisited item if one is open (``revisit``, see :func:`get_revisit`),
+    else the next unanswered one.
+    """
     svc = services(context)
     round_ = await current_round(context, session)
     if round_ is None:
@@ -614,13 +618,13 @@ async def _state(context: ContextTypes.DEFAULT_TYPE, session: Session):
     items = svc.catalogue.survey_items(round_.survey)
     revisit = await get_revisit(context, session.chat_id)
     if revisit and revisit[0] == round_.id and revisit[1] < len(items):
-        return round_, participation, items, revisit[1]
+        return round_, participation, items, revisit[1], revisit
     if participation.finished:
         return None
     pos = flow.next_position(items, await svc.storage.answers(round_.id, session.respondent))
     if pos is None:
         return None
-    return round_, participation, items, pos
+    return round_, participation, items, pos, revisit
 
 
 async def _no_round(context: ContextTypes.DEFAULT_TYPE, message: Message, session: Session, tr: Translator) -> None:
