@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.exports.safety import suppress
 from bot.exports.summary import SECONDARY_MARK, suppress_cells
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.storage import Storage
@@ -36,8 +37,9 @@ class RoundProgress:
 
 
 def shown(count: int, k: int) -> str:
-    """A count as shown to a coordinator: ``0``, ``<5`` or the number."""
-    return f"<{k}" if 0 < count < k else str(count)
+    """A count as shown to a coordinator: ``0``, ``<5`` or the number
+    (:func:`bot.exports.safety.suppress`, as text)."""
+    return str(suppress(count, k))
 
 
 async def round_progress(storage: Storage, round_id: int,

@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.exports.rows import AnswerRow
+from bot.exports.safety import suppress
 from bot.survey.catalogue import Catalogue
 
 #: Scale values, as strings (the export's ``value`` column and the summary's keys).
@@ -157,9 +158,8 @@ def suppress_cells(cells: dict[str, int], k: int = 5) -> tuple[dict[str, int | s
         True)``: with only ``en`` hidden, 17 - 9 - 6 would give 2; with ``tr`` hidden
         too, ``en`` could be 1 to 3.
     """
-    small = f"<{k}"
-    out: dict[str, int | str] = {v: small if 0 < c < k else c for v, c in cells.items()}
-    primary = [v for v, c in cells.items() if 0 < c < k]
+    out: dict[str, int | str] = {v: suppress(c, k) for v, c in cells.items()}
+    primary = [v for v, c in out.items() if isinstance(c, str)]
     order = list(cells)
     candidates = sorted((v for v, c in cells.items() if c >= k), key=lambda v: (cells[v], order.index(v)))
     secondary: list[str] = []
@@ -189,15 +189,10 @@ def suppress_counts(counts: Counts, k: int = 5) -> dict:
         ``"5"`` (6, the smallest other non-zero cell) is ``"x"`` (secondary); ``"2"``
         stays 0; n 25 is shown, the median is not.
     """
-    small = f"<{k}"
-
-    def primary(c: int) -> int | str:
-        return small if 0 < c < k else c
-
     n = counts.n
     out: dict = {"n": n}
     if 0 < n < k:
-        out["n"] = small
+        out["n"] = suppress(n, k)
         out.update(dict.fromkeys(VALUES, SECONDARY_MARK))
         out["median"] = None
     else:
@@ -207,8 +202,8 @@ def suppress_counts(counts: Counts, k: int = 5) -> dict:
         out.update(cells)
         withheld = any(isinstance(c, str) for c in cells.values())
         out["median"] = None if withheld else counts.median()
-    out["dont_know"] = primary(counts.dont_know)
-    out["skipped"] = primary(counts.skipped)
+    out["dont_know"] = suppress(counts.dont_know, k)
+    out["skipped"] = suppress(counts.skipped, k)
     return out
 
 
