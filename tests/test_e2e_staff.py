@@ -33,6 +33,16 @@ async def make_coordinator(harness, user_id: int, centre: str) -> None:
 
 
 
+async def start_interview(sim, coord, language: str) -> None:
+    """``/interview`` for round 1 in ``language`` (a language button's label)."""
+    coord.send_text("/interview")
+    await settle(sim)
+    coord.press_button("#1")
+    await settle(sim)
+    coord.press_button(language)
+    await settle(sim)
+
+
 @pytest.fixture
 async def staffed(sim, harness):
     await harness.prepare("short", ["shalom"])
@@ -180,12 +190,7 @@ async def test_closed_round_takes_no_late_answers(sim, harness):
 
 async def test_interview_stores_assisted_answers_without_a_contact(sim, staffed):
     coord = sim.user(COORD_A)
-    coord.send_text("/interview")
-    await settle(sim)
-    coord.press_button("#1")
-    await settle(sim)
-    coord.press_button("Türkçe")
-    await settle(sim)
+    await start_interview(sim, coord, "Türkçe")
     coord.send_text("Daha az yalnızım.")
     await settle(sim)
     await confirm_readbacks(sim, coord)
@@ -321,12 +326,7 @@ async def test_round_status_only_moves_forward_and_reminders_have_a_cooldown(sim
 
 async def test_interview_survives_a_restart_and_blocks_resident_commands(sim, staffed):
     coord = sim.user(COORD_A)
-    coord.send_text("/interview")
-    await settle(sim)
-    coord.press_button("#1")
-    await settle(sim)
-    coord.press_button("Nederlands")
-    await settle(sim)
+    await start_interview(sim, coord, "Nederlands")
     await staffed.restart()
     coord.send_text("/stop")
     await settle(sim)

@@ -163,19 +163,14 @@ async def test_emoji_deep_link_and_a_new_centre_mid_round(sim, harness):
 
 
 async def test_stopping_an_interview_under_its_readback_keeps_the_coordinators_own_answers_apart(sim, harness):
-    from tests.test_e2e_staff import COORD_A, make_coordinator
+    from tests.test_e2e_staff import COORD_A, make_coordinator, start_interview
 
     await harness.prepare("short", ["shalom"])
     await harness.start()
     await make_coordinator(harness, COORD_A, "shalom")
     coord = sim.user(COORD_A)
     await onboard(sim, coord)                     # also a resident of Shalom, at question 1
-    coord.send_text("/interview")
-    await settle(sim)
-    coord.press_button("#1")
-    await settle(sim)
-    coord.press_button("Nederlands")
-    await settle(sim)
+    await start_interview(sim, coord, "Nederlands")
     coord.send_text("Het verhaal van de bewoner.")
     await settle(sim)
     press(coord, coord.last, ":ok")
