@@ -165,9 +165,7 @@ class Settings(BaseSettings):
         pseudonym secret (stable across restarts, useless without that secret)."""
         if self.webhook_secret_token is not None:
             return self.webhook_secret_token.get_secret_value()
-        import hashlib
-
-        return hashlib.sha256(b"webhook:" + self.pseudonym_key().encode()).hexdigest()
+        return self._derived_key(b"webhook").hex()
 
     def export_key(self) -> bytes:
         """Key for panel keys: ``EXPORT_SECRET`` or, if unset, derived from the pseudonym secret.
@@ -177,9 +175,13 @@ class Settings(BaseSettings):
         """
         if self.export_secret is not None:
             return self.export_secret.get_secret_value().encode()
+        return self._derived_key(b"export")
+
+    def _derived_key(self, purpose: bytes) -> bytes:
+        """SHA-256 of ``purpose:PSEUDONYM_SECRET``: a separate key per purpose from one secret."""
         import hashlib
 
-        return hashlib.sha256(b"export:" + self.pseudonym_key().encode()).digest()
+        return hashlib.sha256(purpose + b":" + self.pseudonym_key().encode()).digest()
 
     def pseudonym_key(self) -> str:
         """``PSEUDONYM_SECRET`` (the key of respondent pseudonyms).
