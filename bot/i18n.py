@@ -3,7 +3,7 @@
 UI strings are written in Dutch (the source language) and marked with ``_()`` /
 ``ngettext()``; catalogues live in ``locales/<lang>/LC_MESSAGES/messages.po`` and are
 compiled to ``.mo`` by ``pybabel compile`` at set-up. Survey texts are not here: they
-live per language in the survey data (``bot/surveys``).
+live per language in the survey data (a survey pack, ``bot/packs/<name>``).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ def question_text(item: Item, tr: Translator, number: int, total: int) -> str:
 async def send_picture(
     context: ContextTypes.DEFAULT_TYPE, svc: Services, chat_id: int, picture: str, **kwargs
 ) -> Message:
-    """Send a picture from ``bot/surveys/pictures`` by cached ``file_id`` or upload it once.
+    """Send a picture from the pack's ``pictures/`` by cached ``file_id`` or upload it once.
 
     Raises:
         telegram.error.TelegramError: From the Bot API, except a stale cached file id,

@@ -1,4 +1,4 @@
-"""The shipped survey content (bot/surveys) loads, is complete and faithful to the sources."""
+"""The shipped survey content (the default pack in bot/packs) loads, is complete and faithful to the sources."""
 
 from __future__ import annotations
 

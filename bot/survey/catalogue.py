@@ -1,4 +1,4 @@
-"""Load and cross-check the survey content shipped in ``bot/surveys``.
+"""Load and cross-check the survey content of a survey pack (a folder of TOML files).
 
 The TOML files are the single source of survey content. :func:`load_catalogue` parses
 them into the models of :mod:`bot.survey.models` and checks the references between them,
@@ -26,8 +26,11 @@ from bot.survey.models import (
     Survey,
 )
 
-#: Folder with the shipped survey data and pictures.
-DATA_DIR = Path(__file__).resolve().parent.parent / "surveys"
+#: Folder with the survey packs shipped in the package (``bot/packs/<name>``).
+PACKS_DIR = Path(__file__).resolve().parent.parent / "packs"
+
+#: The default survey pack (used when no other pack is chosen).
+DATA_DIR = PACKS_DIR / "den-haag-zuidwest"
 
 
 class SurveyDataError(ValueError):

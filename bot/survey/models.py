@@ -1,6 +1,6 @@
 """Pydantic models for survey content: the theory of change, items, scales and surveys.
 
-Survey content is data (``bot/surveys/*.toml``), validated here at load time. Every
+Survey content is data (a survey pack, ``bot/packs/<name>/*.toml``), validated here at load time. Every
 resident-facing text is a :data:`Texts` mapping with one entry per supported language
 (like XLSForm's ``label::nl`` columns). Dutch (``nl``) is the source language; the Dutch
 texts of main goals, sub-goals and indicators are verbatim from the theory of change
@@ -71,7 +71,7 @@ class Option(_Model):
             callback data, which the Bot API caps at 64 bytes).
         label: Short button text per language.
         emoji: One emoji shown before the label on the button.
-        picture: Optional PNG file name in ``bot/surveys/pictures``.
+        picture: Optional PNG file name in the pack's ``pictures/``.
         main_goal: Optional main goal this option rolls up to (meaning cards).
         derived_from: Optional ids of the indicators / effect categories the card comes from.
     """
@@ -106,7 +106,7 @@ class Item(_Model):
             praatplaat questions, the question as printed on the sheet.
         main_goal: Main goal id (required for ``scale`` items).
         sub_goal: Sub-goal id, where the item is linked to one.
-        picture: PNG file name in ``bot/surveys/pictures`` (required for ``scale`` items).
+        picture: PNG file name in the pack's ``pictures/`` (required for ``scale`` items).
         options: The choices of ``choice`` and ``cards`` items.
         shown_if: Ask only if an earlier choice includes an option.
         max_length: Free-text cap in characters (``text`` items).

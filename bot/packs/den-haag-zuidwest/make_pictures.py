@@ -1,4 +1,4 @@
-"""Regenerate the indicator pictures in ``bot/surveys/pictures``.
+"""Regenerate the indicator pictures in ``pictures/`` next to this script.
 
 Each indicator (a ``scale`` item in ``theory_of_change.toml``) gets one square, text-free
 512x512 PNG named ``<indicator id>.png``: a frame in the colour of its main goal
@@ -12,7 +12,7 @@ SVGs are read from a local copy of the npm package.
 Usage (from the repository root)::
 
     .venv/bin/pip install cairosvg        # SVG renderer, only needed here
-    .venv/bin/python -m bot.surveys.make_pictures [--openmoji DIR]
+    .venv/bin/python bot/packs/den-haag-zuidwest/make_pictures.py [--openmoji DIR]
 
 ``DIR`` is an extracted ``openmoji`` npm package (the folder holding ``color/svg``), or set
 ``OPENMOJI_DIR``. Without either, the script runs ``npm pack openmoji@17.0.0`` in a temporary
