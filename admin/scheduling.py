@@ -2,7 +2,8 @@
 
 One repeating job (python-telegram-bot's JobQueue, i.e. APScheduler) checks the database
 every :data:`TICK`: rounds whose opening time has come are opened (and invite), rounds
-past their closing time are closed, planned reminders are queued, and free text of
+past their closing time are closed, planned reminders are queued (at 10:00 local
+time on their day, :func:`admin.times.reminder_time`), and free text of
 rounds closed more than ``RETENTION_DAYS`` ago is purged. A round that should have opened
 or closed while the bot was down is caught up at start (DESIGN.md, "Rounds and
 scheduling"). All times are time-zone aware (stored in UTC).
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 from telegram.ext import Application, ContextTypes
 
 from admin import lifecycle
+from admin.times import reminder_due
 from bot.storage import utcnow
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,7 @@ async def apply_due(application: Application, now: datetime | None = None) -> Du
     ) as cur:
         planned = await cur.fetchall()
     for round_id, closes_at, days in planned:
-        if datetime.fromisoformat(closes_at) - timedelta(days=days) <= now:
+        if reminder_due(datetime.fromisoformat(closes_at), days, now, svc.settings.tz):
             await lifecycle.remind(application, round_id)
             async with storage.transaction() as db:
                 await db.execute("UPDATE rounds SET reminded_at = ? WHERE id = ?", (now.isoformat(), round_id))

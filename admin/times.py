@@ -1,4 +1,9 @@
-"""Time choices of the /newround wizard (pure, time-zone aware: Europe/Amsterdam)."""
+"""Time choices of the /newround wizard and the reminder plan (pure, time-zone aware:
+Europe/Amsterdam by default, the ``TIMEZONE`` setting).
+
+Days are counted on the local calendar, never as multiples of 24 hours in UTC, so a
+reminder planned across a daylight-saving change still goes out at the same local hour.
+"""
 
 from __future__ import annotations
 
@@ -41,3 +46,45 @@ def closing_time(opens: datetime, days: int, tz: ZoneInfo) -> datetime:
         raise ValueError("a round is open at least one day")
     last = opens.astimezone(tz).date() + timedelta(days=days)
     return datetime.combine(last, time(23, 59), tz).astimezone(UTC)
+
+
+#: Local time at which a planned reminder goes out on its day.
+REMINDER_TIME = time(10, 0)
+#: Local hours in which a planned reminder may go out (start inclusive, end exclusive):
+#: a reminder that was due while the bot was down waits for the next morning rather than
+#: reaching residents at night.
+DAYTIME = (time(9, 0), time(21, 0))
+
+
+def reminder_time(closes: datetime, days_before: int, tz: ZoneInfo) -> datetime:
+    """When a reminder planned ``days_before`` days before closing goes out (UTC result).
+
+    At :data:`REMINDER_TIME` local time on the local calendar day ``days_before`` days
+    before the closing day: a round closing Tuesday 1 April 23:59 CEST with a reminder
+    "3 days before" reminds on Saturday 29 March 10:00 CET (09:00 UTC), whatever clock
+    change lies in between.
+
+    Args:
+        closes: The round's closing time (aware).
+        days_before: Days before the closing day (≥ 0).
+        tz: The round's time zone.
+
+    Raises:
+        ValueError: If ``days_before`` is negative.
+    """
+    if days_before < 0:
+        raise ValueError("a reminder comes before the closing day")
+    day = closes.astimezone(tz).date() - timedelta(days=days_before)
+    return datetime.combine(day, REMINDER_TIME, tz).astimezone(UTC)
+
+
+def reminder_due(closes: datetime, days_before: int, now: datetime, tz: ZoneInfo) -> bool:
+    """True if a planned reminder should be queued at ``now``.
+
+    Due from :func:`reminder_time` on, but only in the local :data:`DAYTIME` hours and
+    before the round closes; a reminder missed at night goes out the next morning.
+    """
+    if now < reminder_time(closes, days_before, tz) or now >= closes:
+        return False
+    start, end = DAYTIME
+    return start <= now.astimezone(tz).time() < end
