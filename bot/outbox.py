@@ -65,6 +65,7 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.storage import Storage
 
 __all__ = [
@@ -86,14 +87,14 @@ UNCONFIRMED = "unconfirmed after restart"
 BATCH_SIZE = 100
 
 
-def _stamp(offset: float = 0.0) -> str:
+def _stamp(offset: float = 0.0, clock: Clock = SYSTEM_CLOCK) -> str:
     """UTC ISO 8601 with microseconds (fixed width, so strings compare like times)."""
-    return (datetime.now(UTC) + timedelta(seconds=offset)).isoformat(timespec="microseconds")
+    return (clock.now() + timedelta(seconds=offset)).isoformat(timespec="microseconds")
 
 
-def _now() -> str:
+def _now(clock: Clock = SYSTEM_CLOCK) -> str:
     """UTC ISO 8601 to the second, as :mod:`bot.storage` writes ``created_at`` etc."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return clock.now().isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------------- data shapes
@@ -253,29 +254,30 @@ class _Pacer:
     not add a burst to the other's last second of sends.
     """
 
-    def __init__(self, rate: float, burst: int) -> None:
+    def __init__(self, rate: float, burst: int, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.clock = clock
         self.rate = rate
         self.burst = float(burst)
         self.tokens = 0.0
-        self.stamp = time.monotonic()
+        self.stamp = clock.monotonic()
         self.paused_until = 0.0
         self._lock = asyncio.Lock()
 
     def pause(self, seconds: float) -> None:
         """No token before ``seconds`` from now; the bucket restarts empty after it."""
-        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+        self.paused_until = max(self.paused_until, self.clock.monotonic() + seconds)
         self.tokens = 0.0
         self.stamp = max(self.stamp, self.paused_until)
 
     def paused(self) -> bool:
-        return time.monotonic() < self.paused_until
+        return self.clock.monotonic() < self.paused_until
 
     async def acquire(self) -> None:
         async with self._lock:
             while True:
-                now = time.monotonic()
+                now = self.clock.monotonic()
                 if now < self.paused_until:
-                    await asyncio.sleep(self.paused_until - now)
+                    await self.clock.sleep(self.paused_until - now)
                     continue
                 if now > self.stamp:
                     self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
@@ -283,7 +285,7 @@ class _Pacer:
                 if self.tokens >= 1.0:
                     self.tokens -= 1.0
                     return
-                await asyncio.sleep((1.0 - self.tokens) / self.rate)
+                await self.clock.sleep((1.0 - self.tokens) / self.rate)
 
 
 def _retry_after_seconds(error: RetryAfter) -> float:
@@ -333,6 +335,7 @@ class OutboxSender:
         burst: Token bucket capacity (keep ``burst + rate`` under 30).
         max_in_flight: Concurrent sends.
         backoff: First retry delay in seconds; doubles with each attempt.
+        clock: Time for pacing, retries and progress reports (tests pass a faster one).
 
     Attributes:
         stats: Counters since construction: ``sent``, ``blocked``, ``failed``, ``retried``
@@ -358,6 +361,7 @@ class OutboxSender:
         burst: int = 4,
         max_in_flight: int = 8,
         backoff: float = 2.0,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         if rate <= 0 or burst < 1 or max_attempts < 1 or max_in_flight < 1:
             raise ValueError("rate, burst, max_attempts and max_in_flight must be positive")
@@ -366,7 +370,8 @@ class OutboxSender:
         self._bot = bot
         self._storage = storage
         self._render = render
-        self._pacer = _Pacer(rate, burst)
+        self._clock = clock
+        self._pacer = _Pacer(rate, burst, clock)
         self._spacing = per_chat_interval + 0.02 if per_chat_interval > 0 else 0.0
         self._max_attempts = max_attempts
         self._poll_interval = poll_interval
@@ -472,10 +477,7 @@ class OutboxSender:
                 continue
             if self._dirty:
                 delay = min(delay, max(self._progress_every, 0.05))
-            try:
-                await asyncio.wait_for(self._wake_event.wait(), delay)
-            except TimeoutError:
-                pass
+            await self._clock.wait(self._wake_event, delay)
 
     async def _recover(self) -> None:
         async with self._storage.transaction() as db:
@@ -486,7 +488,7 @@ class OutboxSender:
             cursor = await db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = ?"
                 " WHERE status = 'sending'",
-                (_now(), UNCONFIRMED),
+                (_now(self._clock), UNCONFIRMED),
             )
             recovered = cursor.rowcount
         if recovered:
@@ -495,7 +497,7 @@ class OutboxSender:
                 "outbox: %d row(s) were being sent when the bot stopped; marked sent "
                 "(unconfirmed), not sent again", recovered,
             )  # fmt: skip
-            now = time.monotonic()
+            now = self._clock.monotonic()
             for pair in pairs:
                 self._dirty.setdefault(pair, now)
 
@@ -503,7 +505,7 @@ class OutboxSender:
         """Dispatch every due row once. Returns 0 to go again at once, else the delay in
         seconds until something may become due."""
         if len(self._last_call) > 1000:
-            limit = time.monotonic() - self._spacing
+            limit = self._clock.monotonic() - self._spacing
             self._last_call = {c: t for c, t in self._last_call.items() if t > limit}
         cursor = 0
         dispatched = 0
@@ -515,7 +517,7 @@ class OutboxSender:
             for row in rows:
                 if row.id in self._inflight:
                     continue
-                now = time.monotonic()
+                now = self._clock.monotonic()
                 if row.chat_id in self._busy_chats:
                     next_at = min(next_at, now + max(self._spacing, 0.05))
                     continue
@@ -534,8 +536,8 @@ class OutboxSender:
             return 0.0
         retry_at = await self._next_retry()
         if retry_at is not None:
-            next_at = min(next_at, time.monotonic() + retry_at)
-        return max(min(self._poll_interval, next_at - time.monotonic()), 0.005)
+            next_at = min(next_at, self._clock.monotonic() + retry_at)
+        return max(min(self._poll_interval, next_at - self._clock.monotonic()), 0.005)
 
     async def _fetch(self, after: int) -> tuple[list[OutboxRow], int | None]:
         """Up to :data:`BATCH_SIZE` due pending rows with ``id > after``; rows whose contact
@@ -550,7 +552,7 @@ class OutboxSender:
             " WHERE o.status = 'pending' AND o.id > ?"
             " AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)"
             " ORDER BY o.id LIMIT ?",
-            (after, _stamp(), BATCH_SIZE),
+            (after, _stamp(clock=self._clock), BATCH_SIZE),
         ) as cursor:
             found = await cursor.fetchall()
         if not found:
@@ -582,7 +584,7 @@ class OutboxSender:
                     skip,
                 )
                 self.stats["skipped"] += max(cursor.rowcount, 0)
-            now = time.monotonic()
+            now = self._clock.monotonic()
             by_id = {r["id"]: (r["round_id"], r["kind"]) for r in found}
             for _reason, row_id in skip:
                 self._dirty.setdefault(by_id[row_id], now)
@@ -593,19 +595,19 @@ class OutboxSender:
         async with self._storage.db.execute(
             "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
             " AND next_attempt_at > ?",
-            (_stamp(),),
+            (_stamp(clock=self._clock),),
         ) as cursor:
             row = await cursor.fetchone()
         if row is None or row[0] is None:
             return None
         due = datetime.fromisoformat(row[0])
-        return max((due - datetime.now(UTC)).total_seconds(), 0.0)
+        return max((due - self._clock.now()).total_seconds(), 0.0)
 
     async def _due_count(self) -> int:
         async with self._storage.db.execute(
             "SELECT COUNT(*) FROM outbox WHERE status = 'sending' OR (status = 'pending'"
             " AND (next_attempt_at IS NULL OR next_attempt_at <= ?))",
-            (_stamp(),),
+            (_stamp(clock=self._clock),),
         ) as cursor:
             row = await cursor.fetchone()
         return int(row[0])
@@ -646,7 +648,7 @@ class OutboxSender:
         self._inflight.pop(row.id, None)
         self._busy_chats.discard(row.chat_id)
         self._slots.release()
-        self._dirty.setdefault((row.round_id, row.kind), time.monotonic())
+        self._dirty.setdefault((row.round_id, row.kind), self._clock.monotonic())
         self._wake_event.set()
 
     async def _deliver(self, dispatch: _Dispatch) -> None:
@@ -677,7 +679,7 @@ class OutboxSender:
                 " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
                 " AND EXISTS (SELECT 1 FROM contacts c WHERE c.chat_id = outbox.chat_id"
                 " AND c.opted_in = 1 AND c.reachable = 1)",
-                (row.id, _stamp()),
+                (row.id, _stamp(clock=self._clock)),
             )
             if cursor.rowcount != 1:
                 return  # already handled, deleted, retry not due, or contact gone
@@ -689,31 +691,31 @@ class OutboxSender:
         try:
             await self._bot.send_message(chat_id=row.chat_id, text=text, reply_markup=markup)
         except RetryAfter as error:
-            self._last_call[row.chat_id] = time.monotonic()
+            self._last_call[row.chat_id] = self._clock.monotonic()
             seconds = _retry_after_seconds(error)
             self._pacer.pause(seconds)
             self.stats["rate_limited"] += 1
             logger.warning("outbox: flood limit (429): all sending paused for %.0f s", seconds)
             await self._requeue(row.id, f"429 retry after {seconds:g} s")
         except Forbidden as error:
-            self._last_call[row.chat_id] = time.monotonic()
+            self._last_call[row.chat_id] = self._clock.monotonic()
             await self._unreachable(row, error)
         except BadRequest as error:
-            self._last_call[row.chat_id] = time.monotonic()
+            self._last_call[row.chat_id] = self._clock.monotonic()
             if "chat not found" in error.message.lower():
                 await self._unreachable(row, error)
             else:
                 await self._retry_or_fail(row.id, attempts, error)
         except Exception as error:  # noqa: BLE001 - NetworkError, TimedOut, 5xx, ...
-            self._last_call[row.chat_id] = time.monotonic()
+            self._last_call[row.chat_id] = self._clock.monotonic()
             await self._retry_or_fail(row.id, attempts, error)
         else:
-            self._last_call[row.chat_id] = time.monotonic()
+            self._last_call[row.chat_id] = self._clock.monotonic()
             async with self._storage.transaction() as db:
                 await db.execute(
                     "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL,"
                     " next_attempt_at = NULL WHERE id = ? AND status = 'sending'",
-                    (_now(), row.id),
+                    (_now(self._clock), row.id),
                 )
             self.stats["sent"] += 1
 
@@ -760,7 +762,7 @@ class OutboxSender:
         await db.execute(
             "UPDATE outbox SET status = 'pending', last_error = ?, next_attempt_at = ?"
             " WHERE id = ? AND status = 'sending'",
-            (_describe(error), _stamp(delay), row_id),
+            (_describe(error), _stamp(delay, self._clock), row_id),
         )
         self.stats["retried"] += 1
         logger.info(
@@ -789,7 +791,7 @@ class OutboxSender:
         for broadcasts that have no pending row left (their last report)."""
         if not self._dirty:
             return
-        now = time.monotonic()
+        now = self._clock.monotonic()
         busy = {(d.row.round_id, d.row.kind) for d in self._inflight.values()}
         for pair, last in list(self._dirty.items()):
             periodic = now - last >= self._progress_every

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from telegram import Update
+from telegram.ext import Application
 
 from bot.app import build_application, webhook_options
 from bot.settings import Settings
@@ -43,6 +44,8 @@ class BotHarness:
         self.settings = make_settings(sim.base_url, db_path, **overrides)
         self.application = None
         self.storage: Storage | None = None
+        sim.track_handling()
+        sim.add_idle_probe(self._outbox_idle)
 
     async def prepare(self, survey: str | None = "praatplaat", centres: list[str] | None = None):
         """Seed centres and open a round before the bot starts; returns the round."""
@@ -57,6 +60,7 @@ class BotHarness:
         settings name a ``webhook_url``."""
         self.storage = await Storage.open(self.db_path)
         self.application = build_application(self.settings, storage=self.storage)
+        report_handled(self.application, self.sim)
         await self.application.initialize()
         await self.application.post_init(self.application)  # run_polling() would call it
         await self.application.start()
@@ -78,10 +82,40 @@ class BotHarness:
         await self.application.shutdown()
         await self.storage.close()
         self.application = None
+        self.sim.forget_unhandled()  # fetched but dropped at stop: redelivered, not awaited
+
+    async def _outbox_idle(self) -> None:
+        """Idle probe for :meth:`BotApiSimulator.wait_idle`: the outbox sent what is due."""
+        sender = self.application.bot_data.get("outbox") if self.application else None
+        if sender is not None:
+            await sender.drain(timeout=10)
 
     async def restart(self) -> None:
         await self.stop()
         await self.start()
+
+
+def report_handled(application: Application, sim) -> None:
+    """Make ``application`` tell ``sim`` when it has finished handling each update, so
+    :func:`settle` waits for exactly that instead of for silence.
+
+    ``Application`` has ``__slots__``, so ``process_update`` cannot be replaced on the
+    instance; the instance gets a slot-less subclass instead (same memory layout). Every
+    path (polling, webhook, concurrent updates) goes through ``process_update``.
+    """
+    base = type(application)
+
+    class Reporting(base):  # type: ignore[misc, valid-type]
+        __slots__ = ()
+
+        async def process_update(self, update: object) -> None:
+            try:
+                await super().process_update(update)
+            finally:
+                if isinstance(update, Update):
+                    sim.report_handled(update.update_id)
+
+    application.__class__ = Reporting
 
 
 @pytest.fixture
@@ -109,9 +143,14 @@ def db_rows(harness, sql: str, params=()) -> list[tuple]:
 
 
 async def settle(sim, seconds: float = 0.05) -> None:
-    """Let the bot handle everything queued."""
+    """Let the bot handle everything queued: every update handled (the harness reports it),
+    no Bot API call in flight, nothing due in the outbox.
+
+    ``seconds`` is kept for existing callers and ignored: waiting is on events, not time
+    (a simulator without a tracked bot falls back to 50 ms of silence).
+    """
+    del seconds
     await sim.wait_idle(timeout=10)
-    await asyncio.sleep(seconds)
 
 
 async def until(condition, timeout: float = 10.0) -> None:

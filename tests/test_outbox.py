@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.clock import SYSTEM_CLOCK, Clock, ScaledClock
 from bot.outbox import (
     UNCONFIRMED,
     BroadcastProgress,
@@ -26,27 +27,37 @@ from bot.survey import catalogue
 
 TOKEN = "123456:OUTBOX-TEST-token"
 FIRST_CHAT = 5_000_001
+#: The outbox and the simulator's flood limits run on one clock that is SPEED times faster
+#: than real time; every figure below (rates, gaps, pauses, back-off) is in clock seconds.
+SPEED = 4.0
+CLOCK = ScaledClock(SPEED)
+
+
+def Sender(bot, storage, render, **options) -> OutboxSender:  # noqa: N802 - reads as the class
+    """An :class:`OutboxSender` on the test clock."""
+    return OutboxSender(bot, storage, render, clock=CLOCK, **options)
 
 
 class SpyBot:
     """Wraps a Bot: counts ``send_message`` calls per chat and logs their timing."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, clock: Clock = CLOCK) -> None:
         self.bot = bot
+        self.clock = clock
         self.calls: collections.Counter[int] = collections.Counter()
         self.log: list[tuple[float, float, int, str]] = []  # start, end, chat, outcome
 
     async def send_message(self, *, chat_id: int, text: str, reply_markup=None):
-        start = time.monotonic()
+        start = self.clock.monotonic()
         self.calls[chat_id] += 1
         try:
             result = await self.bot.send_message(
                 chat_id=chat_id, text=text, reply_markup=reply_markup
             )
         except Exception as error:
-            self.log.append((start, time.monotonic(), chat_id, type(error).__name__))
+            self.log.append((start, self.clock.monotonic(), chat_id, type(error).__name__))
             raise
-        self.log.append((start, time.monotonic(), chat_id, "ok"))
+        self.log.append((start, self.clock.monotonic(), chat_id, "ok"))
         return result
 
 
@@ -79,7 +90,7 @@ async def api() -> AsyncIterator[BotApiSimulator]:
 
 @pytest.fixture
 async def limited_api() -> AsyncIterator[BotApiSimulator]:
-    async with BotApiSimulator(token=TOKEN, enforce_limits=True) as sim:
+    async with BotApiSimulator(token=TOKEN, enforce_limits=True, clock=CLOCK) as sim:
         yield sim
 
 
@@ -142,6 +153,20 @@ async def bot(api: BotApiSimulator) -> AsyncIterator[SpyBot]:
 
 
 @pytest.fixture
+async def real_time_api() -> AsyncIterator[BotApiSimulator]:
+    async with BotApiSimulator(token=TOKEN, enforce_limits=True, clock=SYSTEM_CLOCK) as sim:
+        yield sim
+
+
+@pytest.fixture
+async def real_time_bot(real_time_api: BotApiSimulator) -> AsyncIterator[SpyBot]:
+    async with Bot(
+        TOKEN, base_url=real_time_api.base_url, base_file_url=real_time_api.base_file_url
+    ) as client:
+        yield SpyBot(client, SYSTEM_CLOCK)
+
+
+@pytest.fixture
 async def limited_bot(limited_api: BotApiSimulator) -> AsyncIterator[SpyBot]:
     async with Bot(
         TOKEN, base_url=limited_api.base_url, base_file_url=limited_api.base_file_url
@@ -188,7 +213,7 @@ async def test_each_pending_row_is_sent_exactly_once(storage, round_id, api, bot
         seen.append(row)
         return await render(row)
 
-    sender = OutboxSender(bot, storage, spying_render, rate=200)
+    sender = Sender(bot, storage, spying_render, rate=200)
     sender.start()
     await sender.drain(timeout=10)
     await sender.stop()
@@ -208,7 +233,7 @@ async def test_blocked_resident_is_marked_unreachable_and_never_retried(
     chats = await residents(storage, api, 5)
     api.block(chats[2])
     await enqueue(storage, round_id, chats, "invite")
-    sender = OutboxSender(bot, storage, render, rate=200, backoff=0.01)
+    sender = Sender(bot, storage, render, rate=200, backoff=0.01)
     sender.start()
     await sender.drain(timeout=10)
     # a later broadcast for the same chat is skipped, not attempted
@@ -230,7 +255,7 @@ async def test_blocked_resident_is_marked_unreachable_and_never_retried(
 async def test_chat_not_found_counts_as_unreachable(storage, round_id, api, bot):
     [gone] = await residents(storage, api, 1, known=False)
     await enqueue(storage, round_id, [gone], "invite")
-    sender = OutboxSender(bot, storage, render, rate=200, backoff=0.01)
+    sender = Sender(bot, storage, render, rate=200, backoff=0.01)
     sender.start()
     await sender.drain(timeout=10)
     await sender.stop()
@@ -243,7 +268,7 @@ async def test_429_pauses_all_sending_then_everything_is_sent_once(storage, roun
     chats = await residents(storage, api, 12)
     await enqueue(storage, round_id, chats, "invite")
     api.fail("sendMessage", status=429, retry_after=1, times=1)
-    sender = OutboxSender(bot, storage, render, rate=200)
+    sender = Sender(bot, storage, render, rate=200)
     sender.start()
     await sender.drain(timeout=10)
     await sender.stop()
@@ -261,7 +286,7 @@ async def test_transient_errors_are_retried_with_backoff(storage, round_id, api,
     [chat] = await residents(storage, api, 1)
     await enqueue(storage, round_id, [chat], "invite")
     api.fail("sendMessage", status=500, times=2)
-    sender = OutboxSender(bot, storage, render, rate=200, backoff=0.1)
+    sender = Sender(bot, storage, render, rate=200, backoff=0.1)
     sender.start()
     await until_settled(storage, round_id)
     await sender.stop()
@@ -276,10 +301,10 @@ async def test_gives_up_after_three_attempts(storage, round_id, api, bot):
     [chat, _other] = await residents(storage, api, 2)
     await enqueue(storage, round_id, [chat], "invite")
     api.fail("sendMessage", status=502, times=4, chat_id=chat)
-    sender = OutboxSender(bot, storage, render, rate=200, backoff=0.05)
+    sender = Sender(bot, storage, render, rate=200, backoff=0.05)
     sender.start()
     await until_settled(storage, round_id)
-    await asyncio.sleep(0.3)  # a fourth attempt would come after 0.2 s
+    await CLOCK.sleep(0.3)  # a fourth attempt would come after 0.2 s
     await sender.stop()
     status, attempts, error = (await statuses(storage))[chat]
     assert (status, attempts) == ("failed", 3) and error.startswith("NetworkError")
@@ -292,7 +317,7 @@ async def test_opted_out_contact_gets_nothing(storage, round_id, api, bot):
     chats = await residents(storage, api, 3)
     await enqueue(storage, round_id, chats + [9_999_999], "invite")  # last: no contact
     await storage.update_contact(chats[1], opted_in=False)
-    sender = OutboxSender(bot, storage, render, rate=200)
+    sender = Sender(bot, storage, render, rate=200)
     sender.start()
     await sender.drain(timeout=10)
     await sender.stop()
@@ -310,7 +335,7 @@ async def test_failing_render_is_retried_then_failed(storage, round_id, api, bot
     async def broken(row: OutboxRow):
         raise KeyError("missing translation")
 
-    sender = OutboxSender(bot, storage, broken, backoff=0.01)
+    sender = Sender(bot, storage, broken, backoff=0.01)
     sender.start()
     await until_settled(storage, round_id)
     await sender.stop()
@@ -326,7 +351,7 @@ async def test_killed_mid_broadcast_and_restarted_sends_each_invitation_once(
 ):
     chats = await residents(storage, limited_api, 60)
     await enqueue(storage, round_id, chats, "invite")
-    first = OutboxSender(limited_bot, storage, render)
+    first = Sender(limited_bot, storage, render)
     first.start()
     while len(limited_api.sent) < 20:
         await asyncio.sleep(0.01)
@@ -336,7 +361,7 @@ async def test_killed_mid_broadcast_and_restarted_sends_each_invitation_once(
     assert "sending" not in {s for s, _, _ in (await statuses(storage)).values()}
     assert (await progress(storage, round_id, "invite")).sent == stopped_at
 
-    second = OutboxSender(limited_bot, storage, render)  # as after a restart: same database
+    second = Sender(limited_bot, storage, render)  # as after a restart: same database
     second.start()
     await second.drain(timeout=20)
     await second.stop()
@@ -358,7 +383,7 @@ async def test_row_left_sending_by_a_crash_is_marked_sent_not_resent(storage, ro
     async def on_progress(rid: int, kind: str, state: BroadcastProgress) -> None:
         reports.append(state)
 
-    sender = OutboxSender(bot, storage, render, rate=200, on_progress=on_progress)
+    sender = Sender(bot, storage, render, rate=200, on_progress=on_progress)
     sender.start()
     await sender.drain(timeout=10)
     await sender.stop()
@@ -373,7 +398,7 @@ async def test_stop_waits_for_the_send_in_flight(storage, round_id, api, bot):
     [chat] = await residents(storage, api, 1)
     await enqueue(storage, round_id, [chat], "invite")
     api.fail("sendMessage", status=200, delay=0.5)  # answered late, but delivered
-    sender = OutboxSender(bot, storage, render)
+    sender = Sender(bot, storage, render)
     sender.start()
     while not bot.calls[chat]:
         await asyncio.sleep(0.01)
@@ -385,20 +410,24 @@ async def test_stop_waits_for_the_send_in_flight(storage, round_id, api, bot):
 # ------------------------------------------------------------------------ pacing
 
 
-async def test_pacing_stays_under_the_flood_limits(storage, round_id, limited_api, limited_bot):
+async def test_pacing_stays_under_the_flood_limits(
+    storage, round_id, real_time_api, real_time_bot
+):
+    # In real time: the rate reached is bounded by CPU, which a faster clock cannot speed up.
+    limited_api, limited_bot, clock = real_time_api, real_time_bot, SYSTEM_CLOCK
     chats = await residents(storage, limited_api, 200)
     await enqueue(storage, round_id, chats, "invite")
     reports: list[tuple[float, BroadcastProgress]] = []
 
     async def on_progress(rid: int, kind: str, state: BroadcastProgress) -> None:
         assert (rid, kind) == (round_id, "invite")
-        reports.append((time.monotonic(), state))
+        reports.append((clock.monotonic(), state))
 
-    sender = OutboxSender(limited_bot, storage, render, on_progress=on_progress)
-    started = time.monotonic()
+    sender = OutboxSender(limited_bot, storage, render, on_progress=on_progress, clock=clock)
+    started = clock.monotonic()
     sender.start()
     await sender.drain(timeout=30)
-    seconds = time.monotonic() - started
+    seconds = clock.monotonic() - started
     await sender.stop()
     assert limited_api.rate_limited == 0 and sender.stats["rate_limited"] == 0
     assert per_chat(limited_api) == {chat: 1 for chat in chats}
@@ -421,7 +450,7 @@ async def test_two_messages_to_one_chat_are_a_second_apart(
     [chat] = await residents(storage, limited_api, 1)
     await enqueue(storage, round_id, [chat], "invite")
     await enqueue(storage, round_id, [chat], "reminder")
-    sender = OutboxSender(limited_bot, storage, render)
+    sender = Sender(limited_bot, storage, render)
     sender.start()
     await sender.drain(timeout=10)
     await sender.stop()
@@ -433,7 +462,7 @@ async def test_two_messages_to_one_chat_are_a_second_apart(
 
 async def test_wake_sends_new_rows_without_waiting_for_the_poll(storage, round_id, api, bot):
     chats = await residents(storage, api, 2)
-    sender = OutboxSender(bot, storage, render, rate=200, poll_interval=30)
+    sender = Sender(bot, storage, render, rate=200, poll_interval=30)
     sender.start()
     await asyncio.sleep(0.1)
     await enqueue(storage, round_id, chats, "invite")

@@ -62,6 +62,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.simulator.entities import EntityParseError, parse_text, utf16_len
 
 __all__ = ["BotApiSimulator", "SentMessage", "SimUser"]
@@ -648,6 +649,8 @@ class BotApiSimulator:
         enforce_limits: Answer 429 like Telegram above 30 messages/s overall, 1 message/s
             per chat, 20 messages/min per group (Bot API FAQ). Counts ``send*`` methods
             except ``sendChatAction``.
+        clock: The time the flood limits are measured in (tests share a faster
+            :class:`~bot.clock.ScaledClock` with the bot's outbox).
 
     Attributes:
         token: The bot token.
@@ -674,8 +677,10 @@ class BotApiSimulator:
         host: str = "127.0.0.1",
         port: int = 0,
         enforce_limits: bool = False,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.token = token
+        self.clock = clock
         self.bot_username = bot_username
         self.bot_id = bot_id
         self.host = host
@@ -716,6 +721,9 @@ class BotApiSimulator:
         self._webhook_task: asyncio.Task[None] | None = None
         self._inflight = 0
         self._last_activity = 0.0
+        self._tracking = False  # a bot reports handled updates (see track_handling)
+        self._unhandled: set[int] = set()  # delivered update ids not yet reported handled
+        self._idle_probes: list[Callable[[], Awaitable[None]]] = []
         self._changed = asyncio.Event()
         self._closing = False
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -988,12 +996,37 @@ class BotApiSimulator:
 
     # ------------------------------------------------------------------- waiting
 
+    def track_handling(self) -> None:
+        """Switch :meth:`wait_idle` from "50 ms of silence" to "every update handled".
+
+        For an in-process bot (tests): after this, the bot must call
+        :meth:`report_handled` for every update it has finished handling (tests wrap
+        ``Application.process_update``), and :meth:`wait_idle` no longer needs silence.
+        """
+        self._tracking = True
+
+    def report_handled(self, update_id: int) -> None:
+        """The bot has finished handling ``update_id`` (all its Bot API calls answered)."""
+        self._unhandled.discard(update_id)
+        self._notify()
+
+    def forget_unhandled(self) -> None:
+        """The bot stopped: updates it fetched but never handled are no longer awaited."""
+        self._unhandled.clear()
+        self._notify()
+
+    def add_idle_probe(self, probe: Callable[[], Awaitable[None]]) -> None:
+        """Also await ``probe()`` in :meth:`wait_idle` (e.g. "the outbox has sent what is due")."""
+        self._idle_probes.append(probe)
+
     async def wait_idle(self, timeout: float = 5.0) -> None:
         """Wait until the bot has caught up.
 
-        Idle means: every queued update was fetched by ``getUpdates`` and confirmed (a later
-        ``getUpdates`` with a higher ``offset``), no other Bot API request is in flight, and
-        none started or ended during the last 50 ms.
+        Idle means: every queued update was fetched by ``getUpdates`` (or posted to the
+        webhook) and confirmed, no other Bot API request is in flight, and either the bot
+        reported every delivered update handled (after :meth:`track_handling`; then each
+        idle probe is awaited too and the check repeated) or, without tracking, no request
+        started or ended during the last 50 ms.
 
         Raises:
             TimeoutError: Not idle within ``timeout`` seconds.
@@ -1001,16 +1034,37 @@ class BotApiSimulator:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
+            changed = self._changed
             now = loop.time()
-            quiet = now - self._last_activity
-            if not self._queue and self._inflight == 0 and quiet >= 0.05:
-                return
+            if not self._queue and self._inflight == 0:
+                if not self._tracking:
+                    quiet = now - self._last_activity
+                    if quiet >= 0.05:
+                        return
+                elif not self._unhandled:
+                    if not self._idle_probes:
+                        return
+                    mark = self._last_activity
+                    for probe in self._idle_probes:
+                        await asyncio.wait_for(probe(), max(deadline - loop.time(), 0.001))
+                    if mark == self._last_activity and not self._queue and not self._unhandled:
+                        return
+                    continue
             if now >= deadline:
                 raise TimeoutError(
                     f"simulator not idle after {timeout}s: {len(self._queue)} update(s) "
-                    f"not confirmed, {self._inflight} request(s) in flight"
+                    f"not confirmed, {len(self._unhandled)} not handled, "
+                    f"{self._inflight} request(s) in flight"
                 )
-            await asyncio.sleep(min(max(0.05 - quiet, 0.005), deadline - now, 0.05))
+            wait = min(deadline - now, 0.05)
+            if self._tracking:
+                try:
+                    await asyncio.wait_for(changed.wait(), wait)
+                except TimeoutError:
+                    pass
+            else:
+                quiet = now - self._last_activity
+                await asyncio.sleep(min(max(0.05 - quiet, 0.005), wait))
 
     async def wait_change(self, timeout: float | None = None) -> bool:
         """Wait until the next state change (update queued, message sent/edited/deleted...).
@@ -1052,6 +1106,7 @@ class BotApiSimulator:
             if counted:
                 self._inflight -= 1
                 self._touch()
+                self._notify()
         return web.Response(
             body=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
             status=status,
@@ -1272,7 +1327,7 @@ class BotApiSimulator:
         """Flood limits of the Bot API FAQ; raises 429 with ``retry_after`` ≥ 1 s."""
         if not self.enforce_limits:
             return
-        now = time.monotonic()
+        now = self.clock.monotonic()
         while self._recent_sends and now - self._recent_sends[0] >= 1.0:
             self._recent_sends.popleft()
         wait = 0.0
@@ -1476,6 +1531,8 @@ class BotApiSimulator:
                 pass
         for entry in batch:
             entry.issued = True
+            if self._tracking:
+                self._unhandled.add(entry.update_id)
         if batch:
             self._touch()
         return [entry.update for entry in batch]
@@ -1555,6 +1612,8 @@ class BotApiSimulator:
                     continue
                 entry = batch[0]
                 entry.issued = True
+                if self._tracking:
+                    self._unhandled.add(entry.update_id)
                 headers = {"X-Telegram-Bot-Api-Secret-Token": hook.secret_token} if hook.secret_token else {}
                 error = None
                 self._inflight += 1
