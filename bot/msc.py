@@ -181,7 +181,7 @@ def domain_label(cat: Catalogue, domain: str, tr: Translator) -> str:
     option labels of the ``msc.domains`` item, which exist in every language.
     """
     if domain == "self":
-        return tr._("Voor jezelf")
+        return tr._("Voor de verteller")
     if domain == "neighbourhood":
         return tr._("Voor de bewoners en de wijk")
     item = cat.items.get("msc.domains")
@@ -191,11 +191,17 @@ def domain_label(cat: Catalogue, domain: str, tr: Translator) -> str:
     return domain
 
 
-def effect_label(cat: Catalogue, effect_id: str, language: str) -> str:
-    """An effect category's label in ``language`` (the id if unknown)."""
+def effect_label(cat: Catalogue, effect_id: str, language: str, *, resident: bool = False) -> str:
+    """An effect category's label in ``language`` (the id if unknown).
+
+    Args:
+        resident: The plain label for residents (``EffectCategory.resident``) instead of
+            the analysts' coding label, where the data has one.
+    """
     for effect in cat.effects:
         if effect.id == effect_id:
-            return effect.label.get(language) or effect.label["nl"]
+            texts = effect.resident if resident and effect.resident else effect.label
+            return texts.get(language) or texts["nl"]
     return effect_id
 
 
@@ -617,7 +623,7 @@ def feedback_text(cat: Catalogue, picks: Sequence[FeedbackPick], language: str) 
     for pick in picks:
         head = "• " + domain_label(cat, pick.domain, tr)
         if pick.effects:
-            head += ": " + ", ".join(effect_label(cat, e, tr.language) for e in pick.effects)
+            head += ": " + ", ".join(effect_label(cat, e, tr.language, resident=True) for e in pick.effects)
         if pick.across_centres:
             head += " " + tr._("(gekozen uit alle centra)")
         lines.append("")

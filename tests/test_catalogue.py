@@ -143,7 +143,12 @@ def test_msc_items(cat: Catalogue) -> None:
 
 def test_scale(cat: Catalogue) -> None:
     assert [p.value for p in cat.scale.points] == [1, 2, 3, 4, 5]
-    assert cat.scale.points[0].emoji == "😞" and cat.scale.points[-1].emoji == "😄"
+    faces = [p.emoji for p in cat.scale.points]
+    # An amount scale ("not at all" … "very much"): a resident who reads only the faces must
+    # not see "a little" (a small yes) as sad. No frowning face anywhere; all faces differ.
+    assert not set(faces) & {"😞", "🙁", "☹️", "😟", "😢", "😠"}, faces
+    assert len(set(faces)) == len(faces)
+    assert faces[0] == "😐" and faces[1] == "🙂"
 
 
 def test_surveys(cat: Catalogue) -> None:
@@ -264,7 +269,7 @@ def test_indicator_without_main_goal(tmp_path: Path) -> None:
 
 def test_missing_language(tmp_path: Path) -> None:
     data = _copy(tmp_path)
-    uk = 'uk = "Чому ця зміна важлива для тебе?"\n'
+    uk = 'uk = "Чому ця зміна важлива для вас?"\n'
     _edit_block(data / "items.toml", "msc.why", uk, "")
     with pytest.raises(SurveyDataError, match=r"msc\.why.*missing language.*uk"):
         load_catalogue(data)

@@ -282,7 +282,9 @@ async def test_feedback_reaches_exactly_the_opted_in_storytellers_once(sim, harn
     for cid in (401, 402):
         body = users[cid].messages[0].text
         assert reason in body
-        assert catalogue().effects[0].label[{401: "nl", 402: "tr"}[cid]] in body
+        effect, lang = catalogue().effects[0], {401: "nl", 402: "tr"}[cid]
+        # residents read the plain label, not the analysts' coding label
+        assert effect.resident[lang] in body and effect.label[lang] not in body
         assert all(t not in body for t in texts.values())
         assert "Waarom 401." not in body and "Neden 402." not in body
     # the selection is final: a stale 🏆 button changes nothing

@@ -164,16 +164,23 @@ class EffectCategory(_Model):
     Attributes:
         id: Stable id, e.g. ``cohesion.contacts``.
         main_goal: Main goal id it belongs to (the first one where the source names two).
-        label: Effect name per language; ``nl`` verbatim from appendix 3.
+        label: Effect name per language, as analysts code with it; ``nl`` verbatim from
+            appendix 3 (coordinators' review buttons, exports).
         kinds_nl: The "type antwoorden" column, verbatim.
+        resident: The same category in plain words for residents (B1), per language; shown
+            in the feedback message. ``None``: residents see ``label``.
     """
 
     id: str
     main_goal: str
     label: Texts
     kinds_nl: str
+    resident: Texts | None = None
 
     _texts = field_validator("label")(lambda v: _check_texts(v, what="effect label"))
+    _resident = field_validator("resident")(
+        lambda v: v if v is None else _check_texts(v, what="effect resident label")
+    )
 
 
 class Survey(_Model):
