@@ -35,6 +35,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.logs import configure_logging
 
     settings = _settings()
+    settings.catalogue()  # a broken SURVEY_PACK stops here, in one line
     configure_logging(secrets=[settings.telegram_bot_token.get_secret_value(), settings.webhook_secret()])
     application = build_application(settings)
     if settings.webhook_url:
@@ -66,7 +67,6 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write an export file, the same as the chat command."""
     from bot.exports.service import run_export
-    from bot.survey import catalogue
 
     settings = _settings(require_bot=False)
     fmt = args.format
@@ -79,7 +79,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if fmt in ("stories", "effects"):
         return _export_msc(args, settings, fmt)
     result = run_export(
-        settings.database_path, catalogue(), Path(args.out), fmt=fmt, tz=settings.tz,
+        settings.database_path, settings.catalogue(), Path(args.out), fmt=fmt, tz=settings.tz,
         round_ids=[args.round] if args.round is not None else None,
         panel_secret=settings.export_key() if args.panel else None,
         min_cell_size=settings.min_cell_size, workers=os.cpu_count() or 1,
@@ -117,7 +117,6 @@ def _export_msc(args: argparse.Namespace, settings: Settings, fmt: str) -> int:
     from bot.exports.query import connect_readonly
     from bot.exports.service import small_export
     from bot.exports.stories_doc import EFFECT_COLUMNS, effects_table, write_stories_files
-    from bot.survey import catalogue
 
     rounds = [args.round] if args.round is not None else None
     out = Path(args.out)
@@ -133,11 +132,11 @@ def _export_msc(args: argparse.Namespace, settings: Settings, fmt: str) -> int:
     conn = connect_readonly(settings.database_path)
     try:
         if fmt == "stories":
-            paths = write_stories_files(conn, catalogue(), out, round_ids=rounds,
+            paths = write_stories_files(conn, settings.catalogue(), out, round_ids=rounds,
                                         k=settings.min_cell_size, tz=settings.tz)
             print("wrote " + ", ".join(map(str, paths)))
         else:
-            rows = effects_table(conn, catalogue(), rounds, k=settings.min_cell_size)
+            rows = effects_table(conn, settings.catalogue(), rounds, k=settings.min_cell_size)
             write_table_csv(EFFECT_COLUMNS, ([r[c] for c in EFFECT_COLUMNS] for r in rows),
                             Path(args.out), dialect=args.dialect)
             print(f"wrote {args.out}")
@@ -148,10 +147,9 @@ def _export_msc(args: argparse.Namespace, settings: Settings, fmt: str) -> int:
 
 async def _rounds(args: argparse.Namespace) -> int:
     from bot.storage import Storage
-    from bot.survey import catalogue
 
     settings = _settings(require_bot=False)
-    cat = catalogue()
+    cat = settings.catalogue()
     storage = await Storage.open(settings.database_path)
     try:
         await storage.seed_centres(cat.centres)
@@ -190,14 +188,13 @@ def cmd_rounds(args: argparse.Namespace) -> int:
 def cmd_chart(args: argparse.Namespace) -> int:
     """Draw the indicator chart of a round (or all rounds)."""
     from bot.exports.service import run_chart
-    from bot.survey import catalogue
 
     settings = _settings(require_bot=False)
     problem = _scope_problem(settings, args.round)
     if problem:
         print(f"buurtstem: {problem}", file=sys.stderr)
         return 1
-    path = run_chart(settings.database_path, catalogue(), Path(args.out), tz=settings.tz,
+    path = run_chart(settings.database_path, settings.catalogue(), Path(args.out), tz=settings.tz,
                      round_ids=[args.round] if args.round is not None else None,
                      k=settings.min_cell_size, language=args.language)
     print(f"wrote {path}")

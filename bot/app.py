@@ -35,7 +35,7 @@ from bot.i18n import DEFAULT_LANGUAGE, N_, Translator
 from bot.services import Services, services
 from bot.settings import Settings, SettingsError
 from bot.storage import Storage
-from bot.survey import Catalogue, catalogue
+from bot.survey import Catalogue
 from bot.telegram_bot import RobustBot
 from conversations import answering, language, onboarding, withdraw
 from conversations import callback_data as cd
@@ -254,7 +254,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
 
     async def post_init(application: Application) -> None:
         store = storage or await Storage.open(settings.database_path)
-        cat = catalogue()
+        cat = settings.catalogue()
         await store.seed_centres(cat.centres)
         application.bot_data["services"] = Services(settings=settings, storage=store, catalogue=cat)
         await set_commands(application)

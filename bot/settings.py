@@ -52,6 +52,9 @@ class Settings(BaseSettings):
         webhook_secret_token: ``WEBHOOK_SECRET_TOKEN``, sent by Telegram in the
             ``X-Telegram-Bot-Api-Secret-Token`` header and checked on every request
             (1-256 of ``A-Z a-z 0-9 _ -``); derived from the pseudonym secret if unset.
+        survey_pack: ``SURVEY_PACK``, the survey pack: a folder (TOML files, pictures) or
+            an XLSForm workbook (``.xlsx``); unset means the default pack shipped in
+            ``bot/packs``. See ``docs/packs.md``.
     """
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -71,6 +74,7 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret_token: SecretStr | None = None
+    survey_pack: Path | None = None
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -126,6 +130,27 @@ class Settings(BaseSettings):
             raise ValueError("WEBHOOK_URL must start with https:// (Telegram delivers webhooks "
                              "over HTTPS only; http:// works with a local Bot API server)")
         return self
+
+    @field_validator("survey_pack")
+    @classmethod
+    def _pack_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.exists():
+            raise ValueError(f"{value} does not exist (a pack folder or an .xlsx workbook)")
+        return value
+
+    def catalogue(self):
+        """The survey catalogue of ``SURVEY_PACK`` (or the default pack), loaded once.
+
+        Raises:
+            SettingsError: The pack is broken; one line naming the file (sheet, row) and
+                the problem.
+        """
+        from bot.survey.catalogue import SurveyDataError, catalogue
+
+        try:
+            return catalogue(self.survey_pack)
+        except SurveyDataError as exc:
+            raise SettingsError(f"SURVEY_PACK is broken: {exc}".replace("\n", " ")) from None
 
     @field_validator("database_path")
     @classmethod

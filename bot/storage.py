@@ -184,17 +184,35 @@ class Storage:
 
     # -- centres ---------------------------------------------------------------------
     async def seed_centres(self, centres: Iterable[Centre]) -> int:
-        """Insert the default centres that are not there yet; returns how many were added."""
+        """Insert the survey pack's centres that are not there yet; returns how many were added.
+
+        A centre already there keeps its name (an admin may have renamed it); its
+        neighbourhood and district are filled in from the pack where still unknown.
+        """
         now = _iso(utcnow())
         added = 0
         async with self.transaction() as db:
             for centre in centres:
                 cur = await db.execute(
-                    "INSERT OR IGNORE INTO centres (code, name, created_at) VALUES (?, ?, ?)",
-                    (centre.code, centre.name, now),
+                    "INSERT OR IGNORE INTO centres (code, name, neighbourhood, district, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (centre.code, centre.name, centre.neighbourhood, centre.district, now),
                 )
                 added += cur.rowcount
+                if not cur.rowcount:
+                    await db.execute(
+                        "UPDATE centres SET neighbourhood = COALESCE(neighbourhood, ?),"
+                        " district = COALESCE(district, ?) WHERE code = ?",
+                        (centre.neighbourhood, centre.district, centre.code),
+                    )
         return added
+
+    async def centre_places(self) -> dict[str, tuple[str | None, str | None]]:
+        """Active centre code -> ``(neighbourhood, district)`` (None where unknown)."""
+        rows = await self._fetchall(
+            "SELECT code, neighbourhood, district FROM centres WHERE active = 1"
+        )
+        return {r["code"]: (r["neighbourhood"], r["district"]) for r in rows}
 
     async def centres(self) -> list[tuple[str, str]]:
         """Active centres as ``(code, name)``, by name."""

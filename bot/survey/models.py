@@ -1,34 +1,67 @@
 """Pydantic models for survey content: the theory of change, items, scales and surveys.
 
-Survey content is data (a survey pack, ``bot/packs/<name>/*.toml``), validated here at load time. Every
-resident-facing text is a :data:`Texts` mapping with one entry per supported language
-(like XLSForm's ``label::nl`` columns). Dutch (``nl``) is the source language; the Dutch
-texts of main goals, sub-goals and indicators are verbatim from the theory of change
-("Gezamenlijke impact Ontmoetingscentra Den Haag Zuidwest", Movisie 2025).
+Survey content is data (a survey pack: a folder of TOML files or an XLSForm workbook),
+validated here at load time. Every resident-facing text is a :data:`Texts` mapping with one
+entry per language of the pack (like XLSForm's ``label::nl`` columns).
+
+Which languages a text must have comes from the validation context
+(``model_validate(data, context=TextRules(...).context())``): the pack's own languages, each
+required, and the interface languages a missing text falls back to the pack's source
+language for. Without a context the rules are :data:`LANGUAGES` with Dutch as the source.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from dataclasses import dataclass
 
-#: The languages every resident-facing text must exist in (issue 4). Dutch is the source.
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+#: The interface languages (gettext catalogues) and the default languages of a pack.
 LANGUAGES: tuple[str, ...] = ("nl", "en", "tr", "ar", "pl", "uk")
 
-#: Language code -> text. Must hold every language in :data:`LANGUAGES`.
+#: Language code -> text. Holds every language of the pack (see :class:`TextRules`).
 Texts = dict[str, str]
+
+
+@dataclass(frozen=True)
+class TextRules:
+    """Which languages the texts of a pack must have, and how gaps are filled.
+
+    Attributes:
+        languages: The pack's languages; every resident-facing text must have each.
+        source: The pack's source language (one of ``languages``).
+        fill: Further languages (the interface's) a text gets, copied from ``source``,
+            so a resident who chose one of them reads the source text, never a blank.
+    """
+
+    languages: tuple[str, ...] = LANGUAGES
+    source: str = "nl"
+    fill: tuple[str, ...] = LANGUAGES
+
+    def context(self) -> dict:
+        """The pydantic validation context carrying these rules."""
+        return {"text_rules": self}
+
+
+def _check_texts(value: Texts, info: ValidationInfo | None = None, *, what: str = "text") -> Texts:
+    rules = (info.context or {}).get("text_rules") if info is not None else None
+    rules = rules or TextRules()
+    missing = [lang for lang in rules.languages if not (value.get(lang) or "").strip()]
+    if missing:
+        raise ValueError(f"{what} is missing language(s): {', '.join(missing)}")
+    filled = dict(value)
+    for lang in rules.fill:
+        if not (filled.get(lang) or "").strip():
+            filled[lang] = value[rules.source]
+    return filled
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _check_texts(value: Texts, *, what: str = "text") -> Texts:
-    missing = [lang for lang in LANGUAGES if not (value.get(lang) or "").strip()]
-    if missing:
-        raise ValueError(f"{what} is missing language(s): {', '.join(missing)}")
-    return value
 
 
 class MainGoal(_Model):
@@ -44,7 +77,7 @@ class MainGoal(_Model):
     level: Literal["wijk", "bewoner"]
     text: Texts
 
-    _texts = field_validator("text")(lambda v: _check_texts(v, what="main goal text"))
+    _texts = field_validator("text")(lambda v, info: _check_texts(v, info, what="main goal text"))
 
 
 class SubGoal(_Model):
@@ -60,7 +93,7 @@ class SubGoal(_Model):
     main_goal: str
     text: Texts
 
-    _texts = field_validator("text")(lambda v: _check_texts(v, what="sub-goal text"))
+    _texts = field_validator("text")(lambda v, info: _check_texts(v, info, what="sub-goal text"))
 
 
 class Option(_Model):
@@ -83,7 +116,7 @@ class Option(_Model):
     main_goal: str | None = None
     derived_from: list[str] = []
 
-    _texts = field_validator("label")(lambda v: _check_texts(v, what="option label"))
+    _texts = field_validator("label")(lambda v, info: _check_texts(v, info, what="option label"))
 
 
 class Condition(_Model):
@@ -99,8 +132,10 @@ class Item(_Model):
     Attributes:
         id: Stable id, e.g. ``msc.change_self`` or ``ind.cohesion.less_lonely``.
         type: ``text`` (free text, scrubbed and capped), ``scale`` (the picture scale),
-            ``choice`` (multi-select buttons that steer later items, e.g. life domains) or
-            ``cards`` (multi-select meaning cards).
+            ``choice`` (multi-select buttons that steer later items, e.g. life domains),
+            ``cards`` (multi-select meaning cards), ``single`` (pick one option; XLSForm
+            ``select_one``) or ``number`` (a whole number typed, within
+            ``min_value``..``max_value``; XLSForm ``integer``).
         prompt: The question or first-person statement shown to residents, per language.
         source_nl: For indicators, the indicator exactly as in the seed document; for
             praatplaat questions, the question as printed on the sheet.
@@ -110,10 +145,18 @@ class Item(_Model):
         options: The choices of ``choice`` and ``cards`` items.
         shown_if: Ask only if an earlier choice includes an option.
         max_length: Free-text cap in characters (``text`` items).
+        min_value: Smallest number accepted (``number`` items), if any.
+        max_value: Largest number accepted (``number`` items), if any.
+        note: Text shown above the question (an XLSForm ``note`` before it), per language.
+        hint: Text shown under the question (XLSForm ``hint``), per language.
+        section: Title of the part of the survey the item is in (an XLSForm group), shown
+            as "part 2 of 3"; None outside any part.
+        audio: Language -> audio file in the pack's ``audio/`` folder: the question read
+            aloud, sent as a voice message on request.
     """
 
     id: str = Field(pattern=r"^[a-z0-9_.]{1,40}$")
-    type: Literal["text", "scale", "choice", "cards"]
+    type: Literal["text", "scale", "choice", "cards", "single", "number"]
     prompt: Texts
     source_nl: str | None = None
     main_goal: str | None = None
@@ -122,8 +165,16 @@ class Item(_Model):
     options: list[Option] = []
     shown_if: Condition | None = None
     max_length: int = 2000
+    min_value: int | None = None
+    max_value: int | None = None
+    note: Texts | None = None
+    hint: Texts | None = None
+    section: Texts | None = None
+    audio: dict[str, str] = {}
 
-    _texts = field_validator("prompt")(lambda v: _check_texts(v, what="prompt"))
+    _texts = field_validator("prompt")(lambda v, info: _check_texts(v, info, what="prompt"))
+    _extra = field_validator("note", "hint", "section")(
+        lambda v, info: None if v is None else _check_texts(v, info, what=info.field_name))
 
 
 class ScalePoint(_Model):
@@ -139,7 +190,7 @@ class ScalePoint(_Model):
     emoji: str
     label: Texts
 
-    _texts = field_validator("label")(lambda v: _check_texts(v, what="scale label"))
+    _texts = field_validator("label")(lambda v, info: _check_texts(v, info, what="scale label"))
 
 
 class Scale(_Model):
@@ -155,7 +206,7 @@ class Scale(_Model):
     dont_know: Texts
     skip: Texts
 
-    _texts = field_validator("dont_know", "skip")(lambda v: _check_texts(v, what="scale label"))
+    _texts = field_validator("dont_know", "skip")(lambda v, info: _check_texts(v, info, what="scale label"))
 
 
 class EffectCategory(_Model):
@@ -177,9 +228,9 @@ class EffectCategory(_Model):
     kinds_nl: str
     resident: Texts | None = None
 
-    _texts = field_validator("label")(lambda v: _check_texts(v, what="effect label"))
+    _texts = field_validator("label")(lambda v, info: _check_texts(v, info, what="effect label"))
     _resident = field_validator("resident")(
-        lambda v: v if v is None else _check_texts(v, what="effect resident label")
+        lambda v, info: v if v is None else _check_texts(v, info, what="effect resident label")
     )
 
 
@@ -196,7 +247,7 @@ class Survey(_Model):
     title: Texts
     items: list[str]
 
-    _texts = field_validator("title")(lambda v: _check_texts(v, what="survey title"))
+    _texts = field_validator("title")(lambda v, info: _check_texts(v, info, what="survey title"))
 
 
 class Centre(_Model):
@@ -206,7 +257,12 @@ class Centre(_Model):
         code: Short ASCII code, used in deep links (``/start CODE``, Bot API allows
             ``[A-Za-z0-9_-]{1,64}``).
         name: Display name, as the centre calls itself.
+        neighbourhood: The neighbourhood (``buurt``/``wijk``) it serves, if the pack says.
+        district: The district (``stadsdeel``) it lies in, if the pack says; exports and
+            progress can be broken down by it.
     """
 
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
     name: str
+    neighbourhood: str | None = None
+    district: str | None = None
