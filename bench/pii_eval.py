@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import string
 import sys
 import time
@@ -42,9 +43,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.privacy.scrub import PLACEHOLDERS, scrub
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pii_people  # noqa: E402  (the person-level kinds, written before their rules)
+
 LANGS = ("nl", "en", "tr", "ar", "pl", "uk")
 KINDS = ("phone", "email", "iban", "postcode", "bsn", "url", "handle")
 RECALL_TARGET = 0.98
+#: Person-level kinds (issue 11 point 6) and their targets: recall >= 0.95 per kind,
+#: >= 0.85 for names in every language.
+PEOPLE_KINDS = pii_people.KINDS
+PEOPLE_RECALL_TARGET = 0.95
+NAME_RECALL_TARGET = 0.85
+#: Placeholder each person-level kind must leave (written-out e-mails become ``[e-mail]``).
+PEOPLE_PLACEHOLDER = {
+    "name": "[naam]",
+    "dob": "[geboortedatum]",
+    "plate": "[kenteken]",
+    "social": "[account]",
+    "email_words": "[e-mail]",
+    "street": "[adres]",
+}
 CLEAN_CHANGED_TARGET = 0.02
 
 
@@ -789,7 +807,7 @@ CLEAN: dict[str, list[str]] = {
         "In {year} hebben {thousand} bewoners {thousand2} uur vrijwilligerswerk gedaan.",
         "Tussen {year} en {year2} stegen de kosten met {pct},5%.",
         "Het wijkbudget is € {big} en {year} is het laatste jaar.",
-        "Mijn oma werd geboren op {date_dash} in Paramaribo.",
+        "Mijn oma kwam op {date_dash} uit Paramaribo naar Den Haag.",
         "Lijn {tram} en bus {bus} rijden om de {n} minuten, de laatste om {time_lead}.",
         "Sinds {year} woon ik hier, in {year2} op 3 hoog.",
         "Op {date_dash} om {time_colon} kwamen {people} mensen naar het buurthuis.",
@@ -931,6 +949,32 @@ def build(
     return planted, clean
 
 
+def build_people(
+    seed: int, per_cell: int, names_per_lang: int
+) -> list[tuple[str, str, str, list[str]]]:
+    """Planted sentences of the person-level kinds: ``(lang, kind, sentence, secrets)``."""
+    rng = random.Random(seed + 1)
+    rows = []
+    for lang in LANGS:
+        for kind in PEOPLE_KINDS:
+            n = names_per_lang if kind == "name" else per_cell
+            for _ in range(n):
+                sentence, secrets = pii_people.planted_sentence(rng, lang, kind)
+                if rng.random() < 0.3:
+                    sentence = f"{sentence} {rng.choice(CONTEXT[lang])}"
+                rows.append((lang, kind, sentence, secrets))
+    return rows
+
+
+def _leaks(secrets: list[str], text: str) -> bool:
+    """True if a secret still stands in ``text`` as a whole word (or phrase)."""
+    for secret in secrets:
+        pattern = r"(?<![\w.@])" + re.escape(secret) + r"(?![\w@]|\.\w)"
+        if re.search(pattern, text):
+            return True
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation and print the report; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -938,14 +982,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--per-cell", type=int, default=6, help="planted sentences per language and kind"
     )
+    parser.add_argument(
+        "--people-per-cell", type=int, default=20,
+        help="planted sentences per language for dob, plate, social, email_words, street",
+    )
+    parser.add_argument("--names-per-lang", type=int, default=40)
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args(argv)
 
     planted, clean = build(args.seed, args.per_cell)
-    n_total = len(planted) + len(clean)
+    people = build_people(args.seed, args.people_per_cell, args.names_per_lang)
+    clean += [(lang, s) for lang in LANGS for s in pii_people.CLEAN_PEOPLE[lang]]
+    n_total = len(planted) + len(people) + len(clean)
 
     start = time.perf_counter()
     planted_out = [scrub(s) for _, _, s, _ in planted]
+    people_out = [scrub(s) for _, _, s, _ in people]
     clean_out = [scrub(s) for _, s in clean]
     elapsed = time.perf_counter() - start
 
@@ -958,21 +1010,57 @@ def main(argv: list[str] | None = None) -> int:
             n_found[kind] += 1
         else:
             misses.append(f"  [{lang}/{kind}] {sentence!r} -> {result.text!r}")
+    cell_planted: Counter[tuple[str, str]] = Counter()
+    cell_found: Counter[tuple[str, str]] = Counter()
+    cell_marked: Counter[tuple[str, str]] = Counter()
+    for (lang, kind, sentence, secrets), result in zip(people, people_out):
+        cell_planted[kind, lang] += 1
+        if not _leaks(secrets, result.text) and PEOPLE_PLACEHOLDER[kind] in result.text:
+            cell_found[kind, lang] += 1
+        else:
+            marked = [result.text[a:b] for a, b in getattr(result, "possible", ())]
+            if kind == "name" and any(s in m for s in secrets for m in marked):
+                cell_marked[kind, lang] += 1
+            misses.append(f"  [{lang}/{kind}] {sentence!r} -> {result.text!r}"
+                          + (f" marked {marked}" if marked else ""))
     changed = [(lang, s, r) for (lang, s), r in zip(clean, clean_out) if r.changed]
 
     print(
-        f"PII scrubber evaluation: {n_total} sentences ({len(planted)} planted, {len(clean)} clean), "
-        f"languages {', '.join(LANGS)}, seed {args.seed}"
+        f"PII scrubber evaluation: {n_total} sentences ({len(planted) + len(people)} planted, "
+        f"{len(clean)} clean), languages {', '.join(LANGS)}, seed {args.seed}"
     )
-    print(f"{'kind':<10}{'planted':>8}{'found':>8}{'recall':>8}")
+    print(f"{'kind':<12}{'planted':>8}{'found':>8}{'recall':>8}")
     ok = True
     for kind in KINDS:
         recall = n_found[kind] / n_planted[kind] if n_planted[kind] else 0.0
         flag = "" if recall >= RECALL_TARGET else "  < target"
         ok &= recall >= RECALL_TARGET
-        print(f"{kind:<10}{n_planted[kind]:>8}{n_found[kind]:>8}{recall:>8.3f}{flag}")
-    total_found = sum(n_found.values())
-    print(f"{'all':<10}{len(planted):>8}{total_found:>8}{total_found / len(planted):>8.3f}")
+        print(f"{kind:<12}{n_planted[kind]:>8}{n_found[kind]:>8}{recall:>8.3f}{flag}")
+    for kind in PEOPLE_KINDS:
+        planted_k = sum(cell_planted[kind, lang] for lang in LANGS)
+        found_k = sum(cell_found[kind, lang] for lang in LANGS)
+        recall = found_k / planted_k if planted_k else 0.0
+        target = PEOPLE_RECALL_TARGET
+        flag = "" if recall >= target else "  < target"
+        ok &= recall >= target or kind == "name"
+        print(f"{kind:<12}{planted_k:>8}{found_k:>8}{recall:>8.3f}{flag if kind != 'name' else ''}")
+    print(f"names per language (target >= {NAME_RECALL_TARGET:.2f}; 'marked' = missed but "
+          "marked as a possible name for the coordinator):")
+    print(f"{'lang':<12}{'planted':>8}{'found':>8}{'recall':>8}{'marked':>8}")
+    for lang in LANGS:
+        p, f = cell_planted["name", lang], cell_found["name", lang]
+        recall = f / p if p else 0.0
+        ok &= recall >= NAME_RECALL_TARGET
+        flag = "" if recall >= NAME_RECALL_TARGET else "  < target"
+        print(f"{lang:<12}{p:>8}{f:>8}{recall:>8.3f}{cell_marked['name', lang]:>8}{flag}")
+    print("person-level kinds per language (recall):")
+    print(f"{'kind':<12}" + "".join(f"{lang:>7}" for lang in LANGS))
+    for kind in PEOPLE_KINDS:
+        cells = []
+        for lang in LANGS:
+            p = cell_planted[kind, lang]
+            cells.append(f"{cell_found[kind, lang] / p:>7.2f}" if p else f"{'-':>7}")
+        print(f"{kind:<12}" + "".join(cells))
     share = len(changed) / len(clean)
     ok &= share <= CLEAN_CHANGED_TARGET
     print(
