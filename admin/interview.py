@@ -13,11 +13,11 @@ from telegram.ext import ContextTypes
 from admin import lifecycle
 from admin.auth import role_of, staff_only
 from admin.roles import Role
-from bot.i18n import LANGUAGE_NAMES
+from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.services import services
 from conversations import answering
 from conversations import callback_data as cd
-from conversations.session import end_assisted, start_assisted
+from conversations.session import deletion_code_note, end_assisted, start_assisted
 
 
 @staff_only()
@@ -28,8 +28,12 @@ async def interview(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
     svc = services(context)
     tr = staff_tr(update)
     if context.args and context.args[0] == "stop":
-        await end_assisted(context, update.effective_chat.id)
-        await update.effective_message.reply_text(tr._("Interview gestopt."))
+        ended = await end_assisted(context, update.effective_chat.id)
+        text = tr._("Interview gestopt.")
+        if ended is not None and ended.deletion_code and await svc.storage.respondent_exists(ended.respondent):
+            # answers given so far are kept: the resident gets the code that erases them
+            text += "\n\n" + deletion_code_note(Translator(ended.language), ended.deletion_code)
+        await update.effective_message.reply_text(text)
         return
     rounds = [r for r in await svc.storage.rounds() if r.is_open and set(r.centres) & role.centres]
     if not rounds:

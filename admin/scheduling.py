@@ -91,6 +91,8 @@ async def purge_free_text(storage, retention_days: int, now: datetime) -> list[i
             await db.execute("UPDATE msc_reviews SET redacted_text = NULL WHERE answer_id IN"
                              " (SELECT id FROM answers WHERE round_id = ?)", (round_id,))
             await db.execute("UPDATE rounds SET text_purged_at = ? WHERE id = ?", (now.isoformat(), round_id))
+    if due:
+        await storage.flush_erasure()  # the purged text must not linger in the WAL
     return due
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from telegram.ext import ContextTypes
 
-from bot.privacy.pseudonym import respondent_pseudonym
+from bot.privacy.pseudonym import deletion_pseudonym, respondent_pseudonym
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.survey import Catalogue
@@ -40,6 +40,10 @@ class Services:
         """The stored pseudonym of a chat (HMAC-SHA256 with ``PSEUDONYM_SECRET``)."""
         secret = self.settings.pseudonym_key().encode()
         return respondent_pseudonym(secret, chat_id)
+
+    def assisted_respondent(self, code: str) -> str:
+        """The pseudonym of the assisted interview with deletion code ``code`` (canonical)."""
+        return deletion_pseudonym(self.settings.pseudonym_key().encode(), code)
 
     def is_admin(self, user_id: int | None) -> bool:
         """True if the user id is in ``ADMIN_IDS``."""

@@ -109,6 +109,9 @@ class Storage:
         await db.execute("PRAGMA synchronous=NORMAL")
         await db.execute("PRAGMA foreign_keys=ON")
         await db.execute("PRAGMA busy_timeout=5000")
+        # Deleted rows are overwritten with zeros, not just unlinked, so an erased story
+        # cannot be read back from free pages of the file (issue 11: /forget leaves nothing).
+        await db.execute("PRAGMA secure_delete=ON")
         storage = cls(db)
         await storage.migrate()
         return storage
@@ -299,7 +302,14 @@ class Storage:
     async def forget(self, chat_id: int, respondent: str) -> int:
         """Delete a resident's contact, outbox rows, participations, chat state and every answer.
 
-        The right to erasure (GDPR art. 17). Returns the number of answers deleted.
+        The right to erasure (GDPR art. 17). The story reviews, effect codes and
+        selections (with the coordinator's redaction and the selection reason) go with
+        the answers (``ON DELETE CASCADE``); with ``secure_delete`` on, their bytes are
+        zeroed, and :meth:`flush_erasure` then moves the WAL into the file and empties it,
+        so none of the resident's words stay in either file.
+
+        Returns:
+            The number of answers deleted.
         """
         async with self.transaction() as db:
             cur = await db.execute("DELETE FROM answers WHERE respondent = ?", (respondent,))
@@ -308,7 +318,49 @@ class Storage:
             await db.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
             await db.execute("DELETE FROM contacts WHERE chat_id = ?", (chat_id,))
             await db.execute("DELETE FROM chat_state WHERE chat_id = ?", (chat_id,))
+        await self.flush_erasure()
         return deleted
+
+    async def respondent_exists(self, respondent: str) -> bool:
+        """True if ``respondent`` has a participation or an answer stored."""
+        row = await self._fetchone(
+            "SELECT 1 FROM participations WHERE respondent = ?"
+            " UNION ALL SELECT 1 FROM answers WHERE respondent = ? LIMIT 1",
+            (respondent, respondent),
+        )
+        return row is not None
+
+    async def erase_respondent(self, respondent: str) -> int:
+        """Delete every answer and participation of one pseudonym (an assisted interview).
+
+        Like :meth:`forget` for a respondent without a contact: what hangs off the
+        answers goes with them, and the erasure is flushed (:meth:`flush_erasure`).
+
+        Returns:
+            The number of answers deleted.
+        """
+        async with self.transaction() as db:
+            cur = await db.execute("DELETE FROM answers WHERE respondent = ?", (respondent,))
+            deleted = cur.rowcount
+            await db.execute("DELETE FROM participations WHERE respondent = ?", (respondent,))
+        await self.flush_erasure()
+        return deleted
+
+    async def flush_erasure(self) -> bool:
+        """Checkpoint the WAL into the database file and truncate it to zero bytes.
+
+        Called after every erasure: the WAL holds earlier page images (the story as it
+        was inserted) until a checkpoint, and a ``TRUNCATE`` checkpoint empties the file.
+        The deleted rows themselves are zeroed in the database file (``secure_delete``).
+
+        Returns:
+            True if the WAL was fully checkpointed; False if a reader in another
+            connection kept part of it (it is then emptied by the next checkpoint).
+        """
+        async with self._lock:
+            async with self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+                row = await cur.fetchone()
+        return row is None or row[0] == 0
 
     # -- rounds ----------------------------------------------------------------------
     async def create_round(

@@ -237,12 +237,13 @@ async def ask_next(context: ContextTypes.DEFAULT_TYPE, session: Session, round_:
     if pos is None:
         await svc.storage.finish_participation(round_.id, session.respondent)
         if session.mode == "assisted":
-            from conversations.session import end_assisted
+            from conversations.session import deletion_code_note, end_assisted
 
             await end_assisted(context, session.chat_id)
-            await context.bot.send_message(
-                session.chat_id, "🙏 " + tr._("Klaar! Het interview is opgeslagen, zonder naam.")
-            )
+            text = "🙏 " + tr._("Klaar! Het interview is opgeslagen, zonder naam.")
+            if session.deletion_code:
+                text += "\n\n" + deletion_code_note(tr, session.deletion_code)
+            await context.bot.send_message(session.chat_id, text)
             return
         await context.bot.send_message(
             session.chat_id,

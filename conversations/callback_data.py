@@ -17,7 +17,8 @@ Shapes:
                                           ``fy``/``fn`` feedback opt-in yes / no,
                                           ``t<k>.<mask>`` toggle option k, ``d.<mask>`` done
                                           (mask: hex bit set of the selected options)
-    ``f:<y|n>``                           confirm or cancel /forget
+    ``f:<y|n>[:<code>]``                  confirm or cancel /forget (with a deletion code:
+                                          erase that assisted interview)
     ``x``                                 a finished button (does nothing)
     ``ad:<verb>:<arg>``                   coordinator/admin wizards (new round, interview…)
     ``ex:<round|all>[:<fmt>[:<y|n>]]``    coordinator export: pick a round, then a format
@@ -43,7 +44,7 @@ _PATTERNS = {
         r"^a:(?P<round>\d{1,9}):(?P<pos>\d{1,3}):"
         r"(?P<action>v[1-9]|dk|sk|bk|ok|fx|fy|fn|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
     ),
-    "forget": re.compile(r"^f:(?P<yes>[yn])$"),
+    "forget": re.compile(r"^f:(?P<yes>[yn])(?::(?P<code>[A-Z0-9]{4}-[A-Z0-9]{4}))?$"),
     "noop": re.compile(r"^x$"),
     "admin": re.compile(r"^ad:(?P<verb>[a-z]{1,12}):(?P<arg>[A-Za-z0-9_.*>-]{0,48})$"),
     "export": re.compile(r"^ex:(?P<round>all|\d{1,9})(?::(?P<fmt>csv|nl|xlsx|book)(?::(?P<yes>[yn]))?)?$"),
@@ -64,6 +65,7 @@ class Callback:
         action: ``value``, ``dont_know``, ``skip``, ``toggle`` or ``done`` (``answer``).
         value: Scale value (``value``) or option index (``toggle``).
         mask: Selected options as a bit set (``toggle``, ``done``).
+        code: Deletion code of an assisted interview (``forget``), canonical form.
     """
 
     kind: str
@@ -75,6 +77,7 @@ class Callback:
     action: str | None = None
     value: int | None = None
     mask: int = 0
+    code: str | None = None
 
 
 def parse(data: str | None) -> Callback | None:
@@ -108,6 +111,7 @@ def parse(data: str | None) -> Callback | None:
             yes=(groups["yes"] == "y") if "yes" in groups else None,
             centre=groups.get("centre"),
             round_id=int(groups["round"]) if "round" in groups else None,
+            code=groups.get("code"),
         )
     return None
 
@@ -205,9 +209,9 @@ def answer_done(round_id: int, pos: int, mask: int) -> str:
     return _checked(f"a:{round_id}:{pos}:d.{mask:x}")
 
 
-def forget(yes: bool) -> str:
-    """Payload of the /forget confirmation buttons."""
-    return _checked(f"f:{'y' if yes else 'n'}")
+def forget(yes: bool, code: str | None = None) -> str:
+    """Payload of the /forget confirmation buttons (``code``: erase that assisted interview)."""
+    return _checked(f"f:{'y' if yes else 'n'}" + (f":{code}" if code else ""))
 
 
 def admin(verb: str, arg: str = "") -> str:

@@ -134,11 +134,11 @@ def chosen(label: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(f"{CHECK} {label}", callback_data=cd.NOOP)]])
 
 
-def forget_confirm(tr: Translator) -> InlineKeyboardMarkup:
-    """Confirm / cancel buttons of /forget."""
+def forget_confirm(tr: Translator, code: str | None = None) -> InlineKeyboardMarkup:
+    """Confirm / cancel buttons of /forget (``code``: of ``/forget CODE``, an assisted interview)."""
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton("🗑️ " + tr._("Ja, verwijder alles"), callback_data=cd.forget(True))],
-            [InlineKeyboardButton("↩️ " + tr._("Nee, niets verwijderen"), callback_data=cd.forget(False))],
+            [InlineKeyboardButton("🗑️ " + tr._("Ja, verwijder alles"), callback_data=cd.forget(True, code))],
+            [InlineKeyboardButton("↩️ " + tr._("Nee, niets verwijderen"), callback_data=cd.forget(False, code))],
         ]
     )

@@ -1,20 +1,24 @@
 """Who is answering in a chat: a resident on their own phone, or a coordinator who
 enters a round on behalf of a resident without a phone (assisted mode, issue 7).
 
-In assisted mode no contact is created: the answers get a fresh random respondent
-pseudonym and ``mode = "assisted"``, like the paper interview sheet ("praatplaat").
+In assisted mode no contact is created: the answers get a fresh respondent pseudonym
+and ``mode = "assisted"``, like the paper interview sheet ("praatplaat"). The pseudonym
+is derived from a random deletion code (:func:`bot.privacy.pseudonym.new_deletion_code`)
+that the coordinator hands the resident on paper; ``/forget CODE`` erases the interview
+(issue 11). The code is not stored once the interview ends.
 The assisted session is kept in the database (:mod:`bot.chatstate`), so it survives a
 restart of the bot.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from telegram.ext import ContextTypes
 
 from bot import chatstate
+from bot.i18n import Translator
+from bot.privacy.pseudonym import new_deletion_code
 from bot.services import services
 from bot.storage import Round
 
@@ -33,6 +37,7 @@ class Session:
         centre_code: Centre the answers belong to.
         mode: ``self`` or ``assisted``.
         round_id: For assisted mode, the round being entered (else the centre's open round).
+        deletion_code: For assisted mode, the code that erases this interview.
     """
 
     chat_id: int
@@ -41,14 +46,17 @@ class Session:
     centre_code: str | None
     mode: str = "self"
     round_id: int | None = None
+    deletion_code: str | None = None
 
 
 async def start_assisted(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int, round_id: int, centre: str, language: str
 ) -> Session:
     """Begin an assisted interview in this chat."""
+    code = new_deletion_code()
     data = {
-        "respondent": "assisted-" + secrets.token_hex(16),
+        "respondent": services(context).assisted_respondent(code),
+        "code": code,
         "round_id": round_id,
         "centre": centre,
         "language": language,
@@ -58,14 +66,28 @@ async def start_assisted(
     return _from(chat_id, data)
 
 
-async def end_assisted(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> bool:
-    """Leave assisted mode; True if an interview was running.
+async def end_assisted(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Session | None:
+    """Leave assisted mode; the interview that was running (with its deletion code), or None.
 
     The interview's open read-back or revisit is dropped with it, so the coordinator's
     next text is not filed as their own answer to the interview's question.
     """
     await _clear_answering_state(context, chat_id)
-    return await chatstate.pop(services(context).storage, chat_id, ASSISTED) is not None
+    data = await chatstate.pop(services(context).storage, chat_id, ASSISTED)
+    return _from(chat_id, data) if data else None
+
+
+def deletion_code_note(tr: Translator, code: str) -> str:
+    """The note with the deletion code, for the resident (the coordinator copies it on paper).
+
+    In the interview's language, addressed to the resident, like the read-backs.
+    """
+    return (
+        "🔑 " + tr._("Jouw verwijdercode: {code}").format(code=code) + "\n"
+        + tr._("Schrijf deze code op papier en bewaar hem. Wil je het interview later laten "
+               "verwijderen? Stuur dan aan deze bot: /forget {code}. Of vraag het aan de "
+               "coördinator.").format(code=code)
+    )
 
 
 async def _clear_answering_state(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
@@ -82,7 +104,8 @@ async def assisted_session(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> 
 
 
 def _from(chat_id: int, data: dict) -> Session:
-    return Session(chat_id, data["respondent"], data["language"], data["centre"], "assisted", data["round_id"])
+    return Session(chat_id, data["respondent"], data["language"], data["centre"], "assisted",
+                   data["round_id"], data.get("code"))
 
 
 async def session_for(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Session | None:

@@ -1,7 +1,10 @@
 """``/stop`` (no more invitations) and ``/forget`` (delete everything of mine).
 
 Both always work, whatever the resident is doing (DESIGN.md, "Privacy model"; GDPR
-art. 7(3) withdrawal of consent and art. 17 right to erasure).
+art. 7(3) withdrawal of consent and art. 17 right to erasure). ``/forget CODE`` erases
+an assisted interview (``/interview``) with the deletion code the coordinator handed
+the resident on paper; anyone who holds the code can send it (the resident on any
+phone, or the coordinator on their behalf).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.i18n import Translator
+from bot.privacy.pseudonym import normalise_deletion_code
 from bot.services import services
 from conversations import callback_data as cd
 from conversations import keyboards
@@ -40,12 +44,30 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     contact = await svc.storage.contact(update.effective_chat.id)
     tr = Translator(contact.language if contact else _lang_of(update))
+    if context.args:
+        await _forget_interview(update, context, tr, " ".join(context.args))
+        return
     if contact is None:
         await update.effective_message.reply_text(tr._("Er is niets van je bewaard."))
         return
     await update.effective_message.reply_text(
         tr._("Wil je echt alles verwijderen wat je hebt gegeven? Dit kan niet ongedaan gemaakt worden."),
         reply_markup=keyboards.forget_confirm(tr),
+    )
+
+
+async def _forget_interview(update: Update, context: ContextTypes.DEFAULT_TYPE, tr: Translator, typed: str) -> None:
+    """``/forget CODE``: ask to confirm erasing the assisted interview of that code."""
+    svc = services(context)
+    code = normalise_deletion_code(typed)
+    if code is None or not await svc.storage.respondent_exists(svc.assisted_respondent(code)):
+        await update.effective_message.reply_text(
+            tr._("Ik ken deze code niet. Kijk of je hem goed hebt overgetypt, bijvoorbeeld: /forget K7MX-3RPA")
+        )
+        return
+    await update.effective_message.reply_text(
+        tr._("Wil je echt het interview met code {code} verwijderen? Dit kan niet ongedaan gemaakt worden.").format(code=code),
+        reply_markup=keyboards.forget_confirm(tr, code),
     )
 
 
@@ -60,6 +82,11 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     if not cb.yes:
         await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Nee, niets verwijderen")))
         await context.bot.send_message(chat_id, tr._("Goed, ik heb niets verwijderd."))
+        return
+    if cb.code:
+        await svc.storage.erase_respondent(svc.assisted_respondent(cb.code))
+        await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Ja, verwijder alles")))
+        await context.bot.send_message(chat_id, tr._("Het interview is verwijderd. Er is niets meer van bewaard."))
         return
     await svc.storage.forget(chat_id, svc.respondent(chat_id))
     context.user_data.clear()

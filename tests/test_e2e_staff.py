@@ -411,3 +411,79 @@ async def test_forged_huge_ids_in_buttons_are_stale(sim, staffed):
     await settle(sim)
     assert len(sim.callback_answers) == answered + 3
     assert "mis" not in admin.last.text
+
+
+def _deletion_code(text: str) -> str:
+    import re
+
+    found = re.findall(r"/forget ([A-Z0-9]{4}-[A-Z0-9]{4})", text or "")
+    assert found, f"no deletion code in {text!r}"
+    return found[0]
+
+
+async def test_finished_interview_hands_out_a_code_that_erases_it(sim, staffed):
+    coord = sim.user(COORD_A)
+    await start_interview(sim, coord, "Nederlands")
+    coord.send_text("Het verhaal van Zebrina over de tuin.")
+    await settle(sim)
+    for _ in range(12):                              # skip the rest of the round
+        await confirm_readbacks(sim, coord)
+        if any("Klaar!" in (m.text or "") for m in coord.messages):
+            break
+        question = last_with(coord, "a:")
+        sent = len(coord.messages)
+        coord.press(question, next(d for d in data_of(question) if d.endswith(":sk")))
+        await until(lambda: len(coord.messages) > sent)
+        await settle(sim)
+    done = next(m for m in coord.messages if "Klaar!" in (m.text or ""))
+    code = _deletion_code(done.text)
+    assert rows(staffed, "SELECT COUNT(*) FROM answers WHERE mode = 'assisted'") != [(0,)]
+    assert rows(staffed, "SELECT COUNT(*) FROM chat_state") == [(0,)]   # the code is not kept
+
+    resident = sim.user(RESIDENT, language_code="en")  # later, on a borrowed phone
+    resident.send_text("/forget " + code.lower().replace("-", " "))
+    await settle(sim)
+    assert code in resident.last.text
+    resident.press(resident.last, f"f:y:{code}")
+    await settle(sim)
+    await until(lambda: "interview has been deleted" in (resident.last.text or ""))
+    assert rows(staffed, "SELECT COUNT(*) FROM answers") == [(0,)]
+    assert rows(staffed, "SELECT COUNT(*) FROM participations") == [(0,)]
+    raw = b"".join(p.read_bytes() for p in (staffed.db_path, staffed.db_path.with_name(
+        staffed.db_path.name + "-wal")) if p.exists())
+    assert b"Zebrina" not in raw
+
+    resident.send_text(f"/forget {code}")              # once erased, the code is unknown
+    await settle(sim)
+    assert "don't know this code" in resident.last.text
+
+
+async def test_stopped_interview_gets_a_code_and_a_wrong_code_erases_nothing(sim, staffed):
+    coord = sim.user(COORD_A)
+    await start_interview(sim, coord, "Türkçe")
+    coord.send_text("Daha az yalnızım.")
+    await settle(sim)
+    await confirm_readbacks(sim, coord)
+    coord.send_text("/interview stop")
+    await settle(sim)
+    code = _deletion_code(coord.last.text)
+    assert "kağıda" in coord.last.text                  # the note is in the interview's language
+    wrong = ("ACDE-FHJK" if code != "ACDE-FHJK" else "KJHF-EDCA")
+    coord.send_text(f"/forget {wrong}")
+    await settle(sim)
+    assert "ken deze code niet" in coord.last.text
+    coord.send_text("/forget nonsense")
+    await settle(sim)
+    assert "ken deze code niet" in coord.last.text
+    assert rows(staffed, "SELECT COUNT(*) FROM answers") == [(1,)]
+    coord.send_text(f"/forget {code}")                 # the coordinator, on the resident's behalf
+    await settle(sim)
+    coord.press(coord.last, f"f:n:{code}")
+    await settle(sim)
+    assert rows(staffed, "SELECT COUNT(*) FROM answers") == [(1,)]
+    coord.send_text(f"/forget {code}")
+    await settle(sim)
+    coord.press(coord.last, f"f:y:{code}")
+    await settle(sim)
+    await until(lambda: "interview is verwijderd" in (coord.last.text or ""))
+    assert rows(staffed, "SELECT COUNT(*) FROM answers") == [(0,)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -357,6 +358,50 @@ async def test_forget_removes_review_codes_and_selections(sim, harness):
     assert rows(harness, "SELECT COUNT(*) FROM msc_codes WHERE answer_id = ?", (kept,)) == [(1,)]
     assert rows(harness, "SELECT shortlisted FROM msc_reviews WHERE answer_id = ?", (kept,)) == [(1,)]
     assert rows(harness, "SELECT COUNT(*) FROM answers WHERE id = ?", (gone,)) == [(0,)]
+
+
+def _raw_bytes(db_path) -> bytes:
+    """The database file and its WAL as they lie on disk (no SQL: what a disk image holds)."""
+    data = b""
+    for suffix in ("", "-wal"):
+        path = Path(str(db_path) + suffix)
+        if path.exists():
+            data += path.read_bytes()
+    return data
+
+
+async def test_forget_leaves_no_bytes_in_database_or_wal(sim, harness):
+    """/forget: the story, the coordinator's correction and the selection reason are gone
+    from the raw database and WAL bytes (secure_delete + TRUNCATE checkpoint, issue 11)."""
+    round_ = await harness.prepare("praatplaat", ["shalom"])
+    await harness.start()
+    store, cat = harness.storage, catalogue()
+    story = "Zebrapad-verhaal van Qwertine over de moestuin."
+    why = "Omdat Qwertine-reden ertoe doet."
+    correction = "Gecorrigeerd-Xylofoon verhaal over de moestuin."
+    reason = "Selectiereden-Vuurvlinder: sterk verhaal."
+    await teller(store, round_.id, 611, "shalom", story, why)
+    await teller(store, round_.id, 612, "shalom", "Ik blijf bewaard.", "Daarom blijf ik.")
+    aid = (await story_ids(harness))[story]
+    await msc.set_redaction(store, aid, correction, ADMIN_ID)
+    await msc.toggle_code(store, aid, "cohesion.contacts", ADMIN_ID)
+    await msc.select(store, cat, answer_id=aid, level="centre", reason=reason, user_id=ADMIN_ID)
+    secrets = [t.encode() for t in (story, why, correction, reason)]
+    before = _raw_bytes(harness.db_path)
+    assert all(s in before for s in secrets), "the test must see the texts before /forget"
+
+    resident = sim.user(611)
+    resident.send_text("/forget")
+    await settle(sim)
+    resident.press(resident.last, "f:y")
+    await settle(sim)
+    await until(lambda: "verwijderd" in resident.last.text)
+
+    after = _raw_bytes(harness.db_path)
+    assert [s for s in secrets if s in after] == []
+    assert b"Ik blijf bewaard." in after  # the other resident's story is still there
+    async with store.db.execute("PRAGMA secure_delete") as cur:
+        assert (await cur.fetchone())[0] == 1
 
 
 async def test_redaction_by_reply_replaces_the_text_everywhere(sim, harness):

@@ -68,6 +68,8 @@ async def test_forget_removes_contact_and_answers(tmp_path, storage):
                                     status="answered", text="x", language="nl", centre_code=centre)
     assert await storage.forget(5, "me") == 1
     assert await storage.contact(5) is None and await storage.contact(6) is not None
+    # the erasure is checkpointed and the WAL emptied at once (issue 11)
+    assert (tmp_path / "t.sqlite3-wal").stat().st_size == 0
     conn = sqlite3.connect(tmp_path / "t.sqlite3")
     assert conn.execute("SELECT respondent FROM answers").fetchall() == [("other",)]
     conn.close()
