@@ -125,7 +125,7 @@ async def render(application: Application, row: OutboxRow) -> tuple[str, InlineK
     else:
         lines.append("👋 " + tr._("Er is een nieuwe vragenronde: {title}.", title=title))
     if round_ and round_.closes_at:
-        lines.append(tr._("Je kunt meedoen tot {date}.", date=tr.date(round_.closes_at, svc.settings.tz)))
+        lines.append(tr._("Laatste dag om mee te doen: {date}", date=tr.date(round_.closes_at, svc.settings.tz)))
     lines.append(tr._("Druk op Start om te beginnen. Met /stop krijg je geen berichten meer."))
     markup = keyboards.start_round(tr, row.round_id) if round_ and round_.is_open else None
     return "\n\n".join(lines), markup

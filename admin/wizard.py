@@ -126,7 +126,7 @@ async def _ask_centres(query, tr: Translator, state: dict, own: list[str], names
     rows = [[(("✅ " if code in state["centres"] else "") + names.get(code, code), _cb(state, "nrc", code))]
             for code in own]
     rows.append([(tr._("Alle centra"), _cb(state, "nrc", "*")), ("➡️ " + tr._("Verder"), _cb(state, "nrc", ">"))])
-    await query.edit_message_text(tr._("Voor welke centra? Tik om te kiezen."), reply_markup=_kb(rows))
+    await query.edit_message_text(tr._("Voor welke centra? Druk om te kiezen."), reply_markup=_kb(rows))
 
 
 async def _ask_opening(query, tr: Translator, state: dict) -> None:

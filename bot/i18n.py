@@ -44,6 +44,11 @@ LANGUAGE_NAMES: dict[str, str] = {
 }
 
 
+#: The Babel locale used to write dates and numbers, where it is not the language code:
+#: English as in the UK and the Netherlands (14 December 2026, not December 14, 2026).
+FORMAT_LOCALES: dict[str, str] = {"en": "en_GB"}
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction by ``pybabel extract`` without translating it yet."""
     return message
@@ -119,15 +124,19 @@ class Translator:
 
     def number(self, value: float) -> str:
         """A number in the language's notation (``babel.numbers``)."""
-        return format_decimal(value, locale=self.language)
+        return format_decimal(value, locale=self._format_locale)
 
     def date(self, value: datetime, tz: ZoneInfo, fmt: str = "long") -> str:
         """A date in the language's notation, in time zone ``tz`` (``babel.dates``)."""
-        return format_date(value.astimezone(tz).date(), format=fmt, locale=self.language)
+        return format_date(value.astimezone(tz).date(), format=fmt, locale=self._format_locale)
 
     def datetime(self, value: datetime, tz: ZoneInfo, fmt: str = "medium") -> str:
         """A date and time in the language's notation, in time zone ``tz``."""
-        return format_datetime(value, format=fmt, tzinfo=tz, locale=self.language)
+        return format_datetime(value, format=fmt, tzinfo=tz, locale=self._format_locale)
+
+    @property
+    def _format_locale(self) -> str:
+        return FORMAT_LOCALES.get(self.language, self.language)
 
     @property
     def locale(self) -> Locale:

@@ -329,8 +329,9 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         done = sum(1 for p in range(target) if flow.is_asked(items[p], answers))
         total = flow.progress(items, answers)[1]
         mask = flow.choices_to_mask(items[target], earlier.choices) if earlier is not None else 0
+        keep = earlier is not None and earlier.status != "skipped"
         await send_question(context, svc, session.chat_id, tr, round_, target, items[target], done + 1, total,
-                            mask=mask)  # earlier picks ticked: un-ticking is a choice, not a loss
+                            mask=mask, keep=keep)  # earlier picks ticked: un-ticking is a choice, not a loss
         return
     status, value, choices = "answered", None, []
     earlier = answers.get(item.id)
@@ -450,7 +451,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     notes = []
     if scrubbed.changed:
-        notes.append("🔒 " + tr._("Ik heb persoonlijke gegevens (zoals een telefoonnummer) uit je antwoord gehaald. Schrijf ook liever geen namen op."))
+        notes.append("🔒 " + tr._("Ik heb persoonlijke gegevens (zoals een telefoonnummer) uit je antwoord gehaald. Schrijf geen namen of persoonlijke informatie op, ook niet van anderen."))
     if was_cut:
         notes.append("✂️ " + tr.ngettext(
             "Je antwoord was erg lang. Ik heb het eerste {n} teken bewaard.",
@@ -486,8 +487,7 @@ async def _show_current(context: ContextTypes.DEFAULT_TYPE, session: Session, it
     if item.type == "text" and answer is not None and answer.text:
         await context.bot.send_message(
             session.chat_id,
-            tr._("Je antwoord nu:") + f"\n\n«{shown_text(answer.text, tr)}»\n\n"
-            + tr._("Typ een nieuwe versie, of druk op Overslaan om het zo te laten."),
+            tr._("Je antwoord nu:") + f"\n\n«{shown_text(answer.text, tr)}»",
         )
 
 
@@ -520,7 +520,7 @@ async def _on_readback(update, context, cb: cd.Callback, session: Session, round
         await set_revisit(context, session.chat_id, round_.id, cb.pos, "replace")
         await query.answer()
         await _edit_markup(query, None)
-        await context.bot.send_message(session.chat_id, "✏️ " + tr._("Typ je nieuwe versie."))
+        await context.bot.send_message(session.chat_id, "✏️ " + tr._("Typ je nieuwe antwoord."))
         return
     if cb.action == "confirm":
         await clear_revisit(context, session.chat_id)
@@ -599,8 +599,10 @@ async def _ask_at(context, session: Session, round_: Round, items: list[Item], p
     answers = await svc.storage.answers(round_.id, session.respondent)
     done = sum(1 for p in range(pos) if flow.is_asked(items[p], answers))
     total = flow.progress(items, answers)[1]
+    earlier = answers.get(items[pos].id)
+    keep = pos != flow.next_position(items, answers) and earlier is not None and earlier.status != "skipped"
     await send_question(context, svc, session.chat_id, Translator(session.language), round_, pos,
-                        items[pos], done + 1, total)
+                        items[pos], done + 1, total, keep=keep)
 
 
 async def _state(context: ContextTypes.DEFAULT_TYPE, session: Session):

@@ -62,15 +62,18 @@ def _back_row(tr: Translator, round_id: int, pos: int) -> list[list[InlineKeyboa
     return [[InlineKeyboardButton("↩️ " + tr._("Vorige vraag"), callback_data=cd.answer_back(round_id, pos))]]
 
 
-def skip(tr: Translator, round_id: int, pos: int) -> InlineKeyboardMarkup:
-    """The Skip button under a free-text question (and "previous question")."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton("⏭️ " + tr._("Overslaan"), callback_data=cd.answer_skip(round_id, pos))]]
-        + _back_row(tr, round_id, pos)
-    )
+def _skip_button(tr: Translator, round_id: int, pos: int, keep: bool, label: str | None = None) -> InlineKeyboardButton:
+    """Skip, or "Zo laten" on a question the resident went back to (the same press keeps the answer)."""
+    text = "👌 " + tr._("Zo laten") if keep else "⏭️ " + (label or tr._("Overslaan"))
+    return InlineKeyboardButton(text, callback_data=cd.answer_skip(round_id, pos))
 
 
-def scale(scale_: Scale, tr: Translator, round_id: int, pos: int) -> InlineKeyboardMarkup:
+def skip(tr: Translator, round_id: int, pos: int, keep: bool = False) -> InlineKeyboardMarkup:
+    """The Skip (or "Zo laten") button under a free-text question (and "previous question")."""
+    return InlineKeyboardMarkup([[_skip_button(tr, round_id, pos, keep)]] + _back_row(tr, round_id, pos))
+
+
+def scale(scale_: Scale, tr: Translator, round_id: int, pos: int, keep: bool = False) -> InlineKeyboardMarkup:
     """The picture answer scale: one face per row (highest first), then don't know / skip."""
     lang = tr.language
     rows = [
@@ -80,13 +83,13 @@ def scale(scale_: Scale, tr: Translator, round_id: int, pos: int) -> InlineKeybo
     rows.append(
         [
             InlineKeyboardButton("🤷 " + scale_.dont_know[lang], callback_data=cd.answer_dont_know(round_id, pos)),
-            InlineKeyboardButton("⏭️ " + scale_.skip[lang], callback_data=cd.answer_skip(round_id, pos)),
+            _skip_button(tr, round_id, pos, keep, scale_.skip[lang]),
         ]
     )
     return InlineKeyboardMarkup(rows + _back_row(tr, round_id, pos))
 
 
-def choices(item: Item, tr: Translator, round_id: int, pos: int, mask: int) -> InlineKeyboardMarkup:
+def choices(item: Item, tr: Translator, round_id: int, pos: int, mask: int, keep: bool = False) -> InlineKeyboardMarkup:
     """Toggle buttons for a multi-select item; selected options carry a check mark.
 
     Each toggle carries the selection it was drawn with, so the keyboard itself holds
@@ -103,7 +106,7 @@ def choices(item: Item, tr: Translator, round_id: int, pos: int, mask: int) -> I
     rows.append(
         [
             InlineKeyboardButton("✔️ " + tr._("Klaar"), callback_data=cd.answer_done(round_id, pos, mask)),
-            InlineKeyboardButton("⏭️ " + tr._("Overslaan"), callback_data=cd.answer_skip(round_id, pos)),
+            _skip_button(tr, round_id, pos, keep),
         ]
     )
     return InlineKeyboardMarkup(rows + _back_row(tr, round_id, pos))

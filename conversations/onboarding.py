@@ -28,7 +28,7 @@ def consent_text(tr: Translator) -> str:
     return "\n\n".join(
         [
             tr._("Buurtstem vraagt je naar je ervaringen met het ontmoetingscentrum in je buurt."),
-            "🔒 " + tr._("Wij bewaren je antwoorden zonder je naam, gebruikersnaam of telefoonnummer. Telefoonnummers, adressen en e-mailadressen in je tekst halen we weg. Schrijf liever geen namen op."),
+            "🔒 " + tr._("Wij bewaren je antwoorden zonder je naam, gebruikersnaam of telefoonnummer. Telefoonnummers, adressen en e-mailadressen in je tekst halen we weg. Schrijf geen namen of persoonlijke informatie op, ook niet van anderen."),
             "📊 " + tr._("Het ontmoetingscentrum en de gemeente zien alleen antwoorden zonder namen. Zo leren ze wat het centrum voor bewoners betekent."),
             "✋ " + tr._("Meedoen is vrijwillig. Je kunt elke vraag overslaan. Met /stop krijg je geen berichten meer. Met /forget verwijder je alles."),
             tr._("Doe je mee?"),
@@ -169,7 +169,7 @@ async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int
     context.user_data.pop("consented", None)
     tr = Translator(lang)
     name = await svc.storage.centre_name(centre)
-    await context.bot.send_message(chat_id, "✅ " + tr._("Dank je wel! Je doet mee via {centre}.", centre=name))
+    await context.bot.send_message(chat_id, "✅ " + tr._("Dank je wel! Je centrum: {centre}.", centre=name))
     await _continue(update, context, chat_id)
 
 

@@ -24,14 +24,19 @@ log = logging.getLogger(__name__)
 CAPTION_LIMIT = 1024
 
 
-def question_text(item: Item, tr: Translator, number: int, total: int) -> str:
-    """The text of a question with its progress header ("Vraag 2 van 9")."""
+def question_text(item: Item, tr: Translator, number: int, total: int, keep: bool = False) -> str:
+    """The text of a question with its progress header ("Vraag 2 van 9").
+
+    Args:
+        keep: The resident went back to a question they answered: the skip button keeps
+            the answer, and is named so ("Zo laten", not "Overslaan").
+    """
     header = tr._("Vraag {number} van {total}", number=number, total=total)
     body = item.prompt[tr.language]
     if item.type == "text":
-        hint = tr._("Typ je antwoord. Of druk op Overslaan.")
+        hint = tr._("Typ een nieuw antwoord. Of druk op Zo laten.") if keep else tr._("Typ je antwoord. Of druk op Overslaan.")
     elif item.type in ("choice", "cards"):
-        hint = tr._("Tik op alles wat past. Druk daarna op Klaar.")
+        hint = tr._("Kies alles wat past. Druk daarna op Klaar.")
     else:
         hint = tr._("Kies een gezicht.")
     return f"{header}\n\n{body}\n\n👉 {hint}"
@@ -70,17 +75,22 @@ async def send_question(
     number: int,
     total: int,
     mask: int = 0,
+    keep: bool = False,
 ) -> Message:
-    """Send item ``pos`` of ``round_`` to a chat with the keyboard that fits its type."""
-    text = question_text(item, tr, number, total)
+    """Send item ``pos`` of ``round_`` to a chat with the keyboard that fits its type.
+
+    ``keep``: the item has an answer the resident came back to; its skip button reads
+    "Zo laten" (it keeps the answer).
+    """
+    text = question_text(item, tr, number, total, keep)
     if item.type == "scale":
-        markup = keyboards.scale(svc.catalogue.scale, tr, round_.id, pos)
+        markup = keyboards.scale(svc.catalogue.scale, tr, round_.id, pos, keep)
         assert item.picture is not None  # guaranteed by the catalogue validation
         return await send_picture(
             context, svc, chat_id, item.picture, caption=text[:CAPTION_LIMIT], reply_markup=markup
         )
     if item.type in ("choice", "cards"):
-        markup = keyboards.choices(item, tr, round_.id, pos, mask)
+        markup = keyboards.choices(item, tr, round_.id, pos, mask, keep)
     else:
-        markup = keyboards.skip(tr, round_.id, pos)
+        markup = keyboards.skip(tr, round_.id, pos, keep)
     return await context.bot.send_message(chat_id, text, reply_markup=markup)

@@ -422,7 +422,7 @@ async def test_forget_without_data_says_nothing_is_kept(sim, harness):
     user = sim.user(123, language_code="en")
     user.send_text("/forget")
     await settle(sim)
-    assert user.last.text == "Nothing of yours has been saved."
+    assert user.last.text == "We have not saved anything about you."
 
 
 async def test_feedback_question_is_asked_again_after_a_language_switch(sim, harness):
