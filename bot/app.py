@@ -37,6 +37,7 @@ from bot.settings import Settings, SettingsError
 from bot.storage import Storage
 from bot.survey import Catalogue
 from bot.telegram_bot import RobustBot
+from bot.updates import ChatOrderedProcessor
 from conversations import answering, language, onboarding, withdraw
 from conversations import callback_data as cd
 from conversations import help as help_
@@ -51,6 +52,15 @@ RESIDENT_COMMANDS = [
     ("forget", N_("alles van mij verwijderen")),
     ("help", N_("uitleg")),
 ]
+
+
+#: Updates handled at once (:mod:`bot.updates`: one chat in order, chats concurrently).
+UPDATE_SLOTS = 64
+#: HTTP connections to the Bot API: each update in a slot makes one call at a time; the
+#: outbox sender and the scheduler need a few more.
+HTTP_POOL_SIZE = UPDATE_SLOTS + 16
+#: Seconds a call may wait for a free connection before it fails.
+HTTP_POOL_TIMEOUT = 30.0
 
 
 def file_base_url(base_url: str) -> str:
@@ -248,7 +258,8 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         token,
         base_url=base_url,
         base_file_url=file_base_url(base_url),
-        request=HTTPXRequest(connection_pool_size=16, read_timeout=10, write_timeout=20),
+        request=HTTPXRequest(connection_pool_size=HTTP_POOL_SIZE, read_timeout=10,
+                             write_timeout=20, pool_timeout=HTTP_POOL_TIMEOUT),
         get_updates_request=HTTPXRequest(read_timeout=10),
     )
 
@@ -283,6 +294,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
     application = (
         ApplicationBuilder()
         .bot(bot)
+        .concurrent_updates(ChatOrderedProcessor(UPDATE_SLOTS))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

@@ -1,15 +1,27 @@
 """SQLite storage through aiosqlite: schema migrations and every query the bot makes.
 
-One :class:`Storage` owns one connection (WAL mode). Writes that belong together run in
-one transaction under an :class:`asyncio.Lock`, so a concurrent task (the outbox sender)
-never interleaves with a handler's transaction. SQL is kept portable.
+Updates of different chats are handled at the same time (:mod:`bot.updates`), so no
+handler may see another's open transaction. One :class:`Storage` therefore owns two
+connections to the database (WAL mode):
+
+* the **writer**, used only inside :meth:`Storage.transaction`: one transaction at a
+  time under an :class:`asyncio.Lock`, short (SQL only, never a Bot API call inside);
+* the **reader** (:attr:`Storage.db`, a :class:`ReadConnection`, ``PRAGMA query_only``):
+  every read outside a transaction. In WAL mode a read sees the last committed state,
+  never a transaction still open on the writer, and reads do not wait for writes. Each
+  read runs to its end in one call of the connection's thread (rows fetched at once), so
+  no statement stays open between two awaits: an open statement would pin the
+  connection's snapshot, and another task would then miss its own just-committed write.
+
+A ``":memory:"`` database cannot be shared by two connections; there the reader is the
+writer (fine for one task at a time, as in the tools that use it). SQL is kept portable.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -89,36 +101,118 @@ class Participation:
     finished: bool
 
 
+class _Rows:
+    """The rows of one finished read, used like an aiosqlite cursor (``async with``,
+    ``await``, ``fetchone``, ``fetchall``, ``async for``)."""
+
+    __slots__ = ("_pending", "_rows")
+
+    def __init__(self, pending: Awaitable[Iterable[aiosqlite.Row]]) -> None:
+        self._pending = pending
+        self._rows: list[aiosqlite.Row] = []
+
+    def __await__(self):
+        return self._load().__await__()
+
+    async def _load(self) -> _Rows:
+        if self._pending is not None:
+            self._rows = list(await self._pending)
+            self._pending = None
+        return self
+
+    async def __aenter__(self) -> _Rows:
+        return await self._load()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._rows = []
+
+    async def fetchone(self) -> aiosqlite.Row | None:
+        """The next row, or None."""
+        return self._rows.pop(0) if self._rows else None
+
+    async def fetchall(self) -> list[aiosqlite.Row]:
+        """The remaining rows."""
+        rows, self._rows = self._rows, []
+        return rows
+
+    async def close(self) -> None:
+        """Drop the remaining rows."""
+        self._rows = []
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self) -> aiosqlite.Row:
+        if not self._rows:
+            raise StopAsyncIteration
+        return self._rows.pop(0)
+
+
+class ReadConnection:
+    """The read-only connection: :meth:`execute` fetches all rows in one call.
+
+    Args:
+        conn: An open aiosqlite connection with ``PRAGMA query_only=ON``.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Sequence = ()) -> _Rows:
+        """Run a query; use the result as ``async with db.execute(...) as cur`` or await it."""
+        return _Rows(self._conn.execute_fetchall(sql, params))
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._conn.close()
+
+
+async def _connect(path: Path | str) -> aiosqlite.Connection:
+    db = await aiosqlite.connect(str(path))
+    db.row_factory = aiosqlite.Row
+    await db.execute("PRAGMA foreign_keys=ON")
+    await db.execute("PRAGMA busy_timeout=5000")
+    return db
+
+
 class Storage:
     """Async access to the Buurtstem database.
 
     Use :meth:`open` to connect and migrate; :meth:`close` when done.
     """
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        self.db = db
+    def __init__(self, writer: aiosqlite.Connection) -> None:
+        self._writer = writer
+        #: The read connection (query only): every read outside a transaction.
+        self.db: ReadConnection | aiosqlite.Connection = writer
         self._lock = asyncio.Lock()
 
     # -- lifecycle -------------------------------------------------------------------
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
-        """Connect to ``path`` (``":memory:"`` allowed), enable WAL, apply migrations."""
-        db = await aiosqlite.connect(str(path))
-        db.row_factory = aiosqlite.Row
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA synchronous=NORMAL")
-        await db.execute("PRAGMA foreign_keys=ON")
-        await db.execute("PRAGMA busy_timeout=5000")
+        """Connect to ``path`` (``":memory:"`` allowed), enable WAL, apply migrations.
+
+        Opens the writer, migrates, then opens the reader (see the module docstring).
+        """
+        writer = await _connect(path)
+        await writer.execute("PRAGMA journal_mode=WAL")
+        await writer.execute("PRAGMA synchronous=NORMAL")
         # Deleted rows are overwritten with zeros, not just unlinked, so an erased story
         # cannot be read back from free pages of the file (issue 11: /forget leaves nothing).
-        await db.execute("PRAGMA secure_delete=ON")
-        storage = cls(db)
+        await writer.execute("PRAGMA secure_delete=ON")
+        storage = cls(writer)
         await storage.migrate()
+        if str(path) != ":memory:":
+            reader = await _connect(path)
+            await reader.execute("PRAGMA query_only=ON")
+            storage.db = ReadConnection(reader)
         return storage
 
     async def close(self) -> None:
-        """Close the connection."""
-        await self.db.close()
+        """Close the connections."""
+        if self.db is not self._writer:
+            await self.db.close()
+        await self._writer.close()
 
     async def migrate(self) -> list[int]:
         """Apply the numbered ``bot/migrations/NNNN_*.sql`` files not yet applied.
@@ -126,11 +220,11 @@ class Storage:
         Returns:
             The versions applied now (empty if the schema was current).
         """
-        await self.db.execute(
+        await self._writer.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations "
             "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
-        async with self.db.execute("SELECT version FROM schema_migrations") as cur:
+        async with self._writer.execute("SELECT version FROM schema_migrations") as cur:
             done = {row[0] for row in await cur.fetchall()}
         applied = []
         folder = resources.files("bot") / "migrations"
@@ -141,7 +235,7 @@ class Storage:
             if version in done:
                 continue
             script = entry.read_text(encoding="utf-8")
-            await self.db.executescript(
+            await self._writer.executescript(
                 "BEGIN;\n" + script + f"\nINSERT INTO schema_migrations VALUES "
                 f"({version}, '{_iso(utcnow())}');\nCOMMIT;"
             )
@@ -150,16 +244,17 @@ class Storage:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the block in one transaction (``BEGIN IMMEDIATE`` … ``COMMIT``/``ROLLBACK``)."""
+        """Run the block in one transaction on the writer (``BEGIN IMMEDIATE`` …
+        ``COMMIT``/``ROLLBACK``); one at a time. Keep it short: SQL only, no Bot API call."""
         async with self._lock:
-            await self.db.execute("BEGIN IMMEDIATE")
+            await self._writer.execute("BEGIN IMMEDIATE")
             try:
-                yield self.db
+                yield self._writer
             except BaseException:
-                await self.db.rollback()
+                await self._writer.rollback()
                 raise
             else:
-                await self.db.commit()
+                await self._writer.commit()
 
     async def _fetchall(self, sql: str, params: Sequence = ()) -> list[aiosqlite.Row]:
         async with self.db.execute(sql, params) as cur:

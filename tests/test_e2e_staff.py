@@ -344,11 +344,11 @@ async def test_coordinator_sees_their_share_of_a_round_of_several_centres(sim, h
     await make_coordinator(harness, COORD_B, "bijbetje")
     people = ([("shalom", "nl")] * 6 + [("shalom", "tr")] * 7 + [("shalom", "en")] * 2
               + [("bijbetje", "pl")] * 3)
-    for n, (centre, lang) in enumerate(people):
-        await harness.storage.db.execute(
-            "INSERT INTO participations (round_id, respondent, centre_code, language, started_at)"
-            " VALUES (1, ?, ?, ?, '2026-11-01T10:00:00+00:00')", (f"r{n}", centre, lang))
-    await harness.storage.db.commit()
+    async with harness.storage.transaction() as db:
+        for n, (centre, lang) in enumerate(people):
+            await db.execute(
+                "INSERT INTO participations (round_id, respondent, centre_code, language, started_at)"
+                " VALUES (1, ?, ?, ?, '2026-11-01T10:00:00+00:00')", (f"r{n}", centre, lang))
     coord = sim.user(COORD_A)
     coord.send_text("/rounds")
     await settle(sim)

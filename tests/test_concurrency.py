@@ -1,0 +1,143 @@
+"""Updates of one chat in order, different chats at once, and a database that is safe for it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from telegram import Update
+
+from bot.storage import Storage
+from bot.survey import catalogue
+from bot.updates import ChatOrderedProcessor, chat_key
+
+from tests.conftest import db_rows
+
+
+def _update(update_id: int, chat_id: int) -> Update:
+    return Update.de_json(
+        {"update_id": update_id, "message": {"message_id": update_id, "date": 0,
+                                             "chat": {"id": chat_id, "type": "private"}}},
+        None,
+    )
+
+
+async def test_one_chat_in_order_other_chats_at_once():
+    processor = ChatOrderedProcessor(limit=8)
+    log: list[str] = []
+    release = asyncio.Event()
+
+    async def work(name: str, gate: asyncio.Event | None = None) -> None:
+        log.append(f"start {name}")
+        if gate is not None:
+            await gate.wait()
+        log.append(f"end {name}")
+
+    first = asyncio.create_task(processor.process_update(_update(1, 10), work("a1", release)))
+    second = asyncio.create_task(processor.process_update(_update(2, 10), work("a2")))
+    other = asyncio.create_task(processor.process_update(_update(3, 20), work("b1")))
+    await other  # chat 20 is not held up by chat 10's slow update
+    assert log == ["start a1", "start b1", "end b1"]
+    assert processor.waiting_chats == 1
+    release.set()
+    await asyncio.gather(first, second)
+    assert log[3:] == ["end a1", "start a2", "end a2"]  # a2 only after a1 finished
+    assert processor.waiting_chats == 0  # nothing kept per chat once idle
+
+
+async def test_slots_bound_the_updates_running_at_once():
+    processor = ChatOrderedProcessor(limit=2)
+    running = peak = 0
+    gate = asyncio.Event()
+
+    async def work() -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await gate.wait()
+        running -= 1
+
+    tasks = [asyncio.create_task(processor.process_update(_update(i, 100 + i), work()))
+             for i in range(5)]
+    while running < 2:
+        await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(*tasks)
+    assert peak == 2
+    with pytest.raises(ValueError):
+        ChatOrderedProcessor(limit=0)
+
+
+def test_chat_key_falls_back_to_the_user():
+    inline = Update.de_json(
+        {"update_id": 5, "callback_query": {"id": "1", "chat_instance": "x", "data": "d",
+                                            "inline_message_id": "m",
+                                            "from": {"id": 77, "is_bot": False, "first_name": "A"}}},
+        None,
+    )
+    assert chat_key(inline) == 77
+    assert chat_key(_update(6, 42)) == 42
+    assert chat_key(Update(update_id=7)) is None
+    assert chat_key("not an update") is None
+
+
+async def test_a_read_never_sees_another_chats_open_transaction(tmp_path):
+    storage = await Storage.open(tmp_path / "c.sqlite3")
+    try:
+        await storage.seed_centres(catalogue().centres)
+        inside, finish = asyncio.Event(), asyncio.Event()
+
+        async def chat_a() -> None:
+            async with storage.transaction() as db:
+                await db.execute(
+                    "INSERT INTO contacts (chat_id, language, centre_code, opted_in, reachable,"
+                    " consent_version, consented_on) VALUES (1, 'nl', 'shalom', 1, 1, 'v', '2026-01-01')"
+                )
+                inside.set()
+                await finish.wait()  # still open while chat B reads
+
+        task = asyncio.create_task(chat_a())
+        await inside.wait()
+        assert await storage.contact(1) is None  # not committed: invisible, and no wait
+        finish.set()
+        await task
+        contact = await storage.contact(1)
+        assert contact is not None and contact.centre_code == "shalom"
+    finally:
+        await storage.close()
+
+
+async def test_an_open_read_never_hides_a_just_committed_write(tmp_path):
+    """Two chats interleave: A reads row by row, B commits and reads its own row back."""
+    storage = await Storage.open(tmp_path / "c.sqlite3")
+    try:
+        await storage.seed_centres(catalogue().centres)
+        async with storage.db.execute("SELECT code FROM centres ORDER BY code") as cur:
+            first = await cur.fetchone()  # chat A is half-way through its rows
+            await storage.save_contact(2, language="tr", centre_code="shalom", consent_version="v")
+            mine = await storage.contact(2)  # chat B reads back what it just committed
+            rest = await cur.fetchall()
+        assert mine is not None and mine.language == "tr"
+        assert first is not None and len(rest) == len(catalogue().centres) - 1
+        with pytest.raises(Exception, match="readonly"):
+            await storage.db.execute("DELETE FROM centres")  # reads only on the reader
+    finally:
+        await storage.close()
+
+
+async def test_two_residents_interleave_without_waiting_for_each_other(sim, harness):
+    """A slow Bot API call for one resident does not hold up another; each chat stays in order."""
+    await harness.prepare("short")
+    await harness.start()
+    slow, quick = sim.user(501, language_code="nl"), sim.user(502, language_code="nl")
+    sim.fail("sendMessage", status=200, delay=1.0, chat_id=slow.chat_id)
+    slow.send_text("/start shalom")
+    slow.send_text("/help")  # must be answered after the /start, though /start is slow
+    quick.send_text("/start shalom")
+    [welcome] = await quick.wait_reply(timeout=5)
+    assert slow.messages == []  # the slow chat's first reply is still under way
+    assert welcome.reply_markup is not None
+    replies = await slow.wait_reply(count=2, timeout=5)
+    assert replies[0].text.startswith("👋")  # the /start welcome first
+    assert "/forget" in replies[1].text  # then /help
+    assert db_rows(harness, "SELECT COUNT(*) FROM contacts") == [(0,)]
