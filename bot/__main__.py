@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.i18n import LANGUAGE_NAMES, is_rtl
+from bot.i18n import LANGUAGE_NAMES, CatalogueError, is_rtl
 from bot.settings import Settings, SettingsError, load_settings
 
 EXIT_SETTINGS = 2
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except SettingsError as exc:  # e.g. --panel without EXPORT_SECRET or PSEUDONYM_SECRET
+    except (SettingsError, CatalogueError) as exc:  # e.g. --panel without EXPORT_SECRET
         print(f"buurtstem: {exc}", file=sys.stderr)
         return EXIT_SETTINGS
     except KeyboardInterrupt:

@@ -31,7 +31,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.i18n import DEFAULT_LANGUAGE, N_, Translator
+from bot.i18n import DEFAULT_LANGUAGE, N_, CatalogueError, Translator, check_catalogues
 from bot.services import Services, services
 from bot.settings import Settings, SettingsError
 from bot.storage import Storage
@@ -247,11 +247,16 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         storage: An already open storage to use (tests); else one is opened at start.
 
     Raises:
-        SettingsError: ``TELEGRAM_BOT_TOKEN`` or ``PSEUDONYM_SECRET`` is not set.
+        SettingsError: ``TELEGRAM_BOT_TOKEN`` or ``PSEUDONYM_SECRET`` is not set, or an
+            offered language has no loadable catalogue (one line naming it).
     """
     if settings.telegram_bot_token is None:
         raise SettingsError("TELEGRAM_BOT_TOKEN is not set")
     settings.pseudonym_key()
+    try:
+        check_catalogues()
+    except CatalogueError as exc:
+        raise SettingsError(str(exc)) from None
     token = settings.telegram_bot_token.get_secret_value()
     base_url = settings.telegram_api_base_url
     bot = RobustBot(

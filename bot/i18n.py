@@ -1,13 +1,19 @@
 """Translations (gettext catalogues via Babel), language choice and right-to-left safety.
 
 UI strings are written in Dutch (the source language) and marked with ``_()`` /
-``ngettext()``; catalogues live in ``locales/<lang>/LC_MESSAGES/messages.po`` and are
-compiled to ``.mo`` by ``pybabel compile`` at set-up. Survey texts are not here: they
-live per language in the survey data (a survey pack, ``bot/packs/<name>``).
+``ngettext()``; catalogues live in ``locales/<lang>/LC_MESSAGES/messages.po``. They travel
+with the code: building the package (``pip install .``, ``pip wheel .``, the Docker image)
+compiles them into ``bot/locales/<lang>/LC_MESSAGES/messages.mo`` (the build hook in
+``setup.py``), and a checkout that never ran ``pybabel compile`` reads the ``.po`` files
+directly (:func:`load_catalogue`). A language that is offered but has no loadable
+catalogue stops the bot at start (:func:`check_catalogues`) instead of silently speaking
+Dutch. Survey texts are not here: they live per language in the survey data (a survey
+pack, ``bot/packs/<name>``).
 """
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import datetime
 from functools import cache
@@ -16,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, negotiate_locale
 from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
@@ -30,8 +38,12 @@ RTL_LANGUAGES = frozenset({"ar"})
 #: Unicode FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE (Unicode TR #9, UAX 9 §2.7).
 FSI, PDI = "\u2068", "\u2069"
 
-#: Where the catalogues live: ``LOCALES_DIR`` or ``<repo>/locales``.
-LOCALES_DIR = Path(os.environ.get("LOCALES_DIR") or Path(__file__).resolve().parent.parent / "locales")
+#: The gettext domain: ``locales/<lang>/LC_MESSAGES/messages.po``.
+DOMAIN = "messages"
+#: Compiled catalogues inside the package (put there by the build hook in ``setup.py``).
+PACKAGED_LOCALES = Path(__file__).resolve().parent / "locales"
+#: The catalogues of a source checkout (``<repo>/locales``: ``.po``, ``.mo`` if compiled).
+SOURCE_LOCALES = Path(__file__).resolve().parent.parent / "locales"
 
 #: Each language's own name, as shown on the language buttons.
 LANGUAGE_NAMES: dict[str, str] = {
@@ -68,17 +80,88 @@ def negotiate_language(language_code: str | None) -> str:
     return found if found in LANGUAGES else DEFAULT_LANGUAGE
 
 
+class CatalogueError(Exception):
+    """A language's catalogue is missing or broken. ``str(exc)`` is one line naming it."""
+
+
+def catalogue_dirs() -> list[Path]:
+    """Folders searched for ``<lang>/LC_MESSAGES/messages.{mo,po}``, in order.
+
+    ``LOCALES_DIR`` alone when set; else the package's compiled catalogues
+    (:data:`PACKAGED_LOCALES`), then a checkout's ``locales/`` (:data:`SOURCE_LOCALES`).
+    """
+    if os.environ.get("LOCALES_DIR"):
+        return [Path(os.environ["LOCALES_DIR"])]
+    return [PACKAGED_LOCALES, SOURCE_LOCALES]
+
+
+def load_catalogue(language: str, dirs: list[Path] | None = None) -> Translations:
+    """Load the catalogue of ``language`` from the first folder of ``dirs`` that has one.
+
+    A compiled ``messages.mo`` is used unless a ``messages.po`` next to it is newer (an
+    edited, not yet recompiled catalogue); a ``.po`` alone is compiled in memory with
+    Babel (fuzzy entries left out, as ``pybabel compile`` does).
+
+    Args:
+        language: A language code, e.g. ``"tr"``.
+        dirs: Folders to search; default :func:`catalogue_dirs`.
+
+    Raises:
+        CatalogueError: No folder has the catalogue, or it cannot be read.
+    """
+    dirs = catalogue_dirs() if dirs is None else dirs
+    for folder in dirs:
+        base = folder / language / "LC_MESSAGES"
+        mo, po = base / f"{DOMAIN}.mo", base / f"{DOMAIN}.po"
+        try:
+            if mo.is_file() and not (po.is_file() and po.stat().st_mtime > mo.stat().st_mtime):
+                with mo.open("rb") as fp:
+                    return Translations(fp, domain=DOMAIN)
+            if po.is_file():
+                with po.open("rb") as fp:
+                    compiled = io.BytesIO()
+                    write_mo(compiled, read_po(fp, locale=language, domain=DOMAIN, abort_invalid=True))
+                compiled.seek(0)
+                return Translations(compiled, domain=DOMAIN)
+        except Exception as exc:  # noqa: BLE001 - any read/parse error: one line naming the file
+            raise CatalogueError(
+                f"catalogue for {language!r} cannot be read: {base}/{DOMAIN}.mo|.po"
+                f" ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+            ) from None
+    looked = ", ".join(str(folder / language / "LC_MESSAGES" / f"{DOMAIN}.mo|.po") for folder in dirs)
+    raise CatalogueError(f"catalogue for {language!r} not found (looked for {looked})")
+
+
 @cache
 def translations(language: str) -> NullTranslations:
-    """The compiled catalogue of ``language`` (Dutch and unknown: the source text).
+    """The catalogue of ``language`` (Dutch and unknown codes: the source text).
 
-    If a ``.mo`` file is missing (catalogues not compiled), Dutch text is returned, never
-    an error, so the bot keeps working.
+    Raises:
+        CatalogueError: A supported language without a loadable catalogue (the bot checks
+            all of them at start, :func:`check_catalogues`).
     """
     if language == DEFAULT_LANGUAGE or language not in LANGUAGES:
         return NullTranslations()
-    loaded = Translations.load(str(LOCALES_DIR), [language], domain="messages")
-    return loaded
+    return load_catalogue(language)
+
+
+def check_catalogues(languages: object = None) -> None:
+    """Load the catalogue of every offered language now (at start), not at a resident's
+    first message.
+
+    Args:
+        languages: Language codes to check; default every supported language.
+
+    Raises:
+        CatalogueError: The first language whose catalogue is missing, unreadable or empty
+            (one line naming the catalogue).
+    """
+    for language in languages or LANGUAGES:
+        if language == DEFAULT_LANGUAGE:
+            continue
+        catalogue = translations(language)
+        if not getattr(catalogue, "_catalog", None) or len(catalogue._catalog) <= 1:
+            raise CatalogueError(f"catalogue for {language!r} has no translations")
 
 
 def is_rtl(language: str) -> bool:
