@@ -16,7 +16,9 @@ Usage (from the repository root)::
 
 ``DIR`` is an extracted ``openmoji`` npm package (the folder holding ``color/svg``), or set
 ``OPENMOJI_DIR``. Without either, the script runs ``npm pack openmoji@17.0.0`` in a temporary
-folder and extracts it there.
+folder and extracts it there. ``--only ID,ID`` redraws those indicators and leaves the other
+PNGs untouched (a renderer of another version may change their bytes). Look at every new
+picture, and test it with fresh readers as ``docs/pictures.md`` describes.
 """
 
 from __future__ import annotations
@@ -65,13 +67,20 @@ LAYOUTS: dict[str, list[tuple[str, int, int, int]]] = {
         ("1F4AC", 175, 140, 150),
         ("1F4AC", 345, 140, 150),
     ],
-    "ind.cohesion.less_lonely": [  # two people holding hands, heart
-        (f"1F9D1-{_T[0]}-200D-1F91D-200D-1F9D1-{_T[3]}", 256, 295, 390),
-        ("2764", 256, 110, 160),
+    "ind.cohesion.less_lonely": [  # alone (grey silhouette) -> with others, over coffee and a chat
+        ("1F464", 80, 270, 170),
+        ("27A1", 178, 270, 100),
+        (f"1F9D1-{_T[0]}", 280, 255, 170),
+        (f"1F469-{_T[2]}", 432, 255, 170),
+        (f"1F9D3-{_T[3]}", 356, 270, 170),
+        ("2615", 300, 370, 110),
+        ("2615", 415, 370, 110),
+        ("1F4AC", 356, 120, 140),
     ],
-    "ind.cohesion.connected": [  # houses and people together
-        ("1F3D8", 256, 180, 300),
-        (f"1F9D1-{_T[2]}-200D-1F91D-200D-1F9D1-{_T[1]}", 256, 360, 230),
+    "ind.cohesion.connected": [  # a person linked to the neighbourhood
+        (f"1F9D1-{_T[2]}", 125, 290, 270),
+        ("1F517", 256, 280, 170),
+        ("1F3D8", 390, 270, 280),
     ],
     "ind.cohesion.community": [  # a circle of different faces around a heart
         ("2764", 256, 256, 170),
@@ -94,8 +103,12 @@ LAYOUTS: dict[str, list[tuple[str, int, int, int]]] = {
         ("1F33B", 300, 350, 200),
         ("1F331", 405, 370, 170),
     ],
-    "ind.livability.trust_others": [  # handshake
-        ("1F91D", 256, 256, 400),
+    "ind.livability.trust_others": [  # neighbours: one gives the other the house key
+        ("1F3E0", 135, 145, 190),
+        ("1F3E0", 377, 145, 190),
+        (f"1F9D1-{_T[1]}", 130, 350, 230),
+        (f"1F9D3-{_T[4]}", 382, 350, 230),
+        ("1F511", 256, 330, 130),
     ],
     "ind.livability.at_home": [  # house with garden and a heart
         ("1F3E1", 256, 290, 360),
@@ -106,9 +119,11 @@ LAYOUTS: dict[str, list[tuple[str, int, int, int]]] = {
         ("1F6E1", 340, 330, 240),
     ],
     # --- Sociale veerkracht -----------------------------------------------------------------
-    "ind.resilience.understand": [  # person with a light bulb
-        (f"1F9D1-{_T[3]}", 256, 320, 320),
-        ("1F4A1", 256, 120, 170),
+    "ind.resilience.understand": [  # reading a letter with a magnifying glass: now it is clear
+        (f"1F9D1-{_T[3]}", 145, 320, 290),
+        ("1F4C4", 350, 255, 260),
+        ("1F50D", 400, 310, 170),
+        ("2705", 410, 100, 120),
     ],
     "ind.resilience.ask_help": [  # raising a hand to ask
         (f"1F64B-{_T[2]}", 230, 290, 350),
@@ -125,23 +140,32 @@ LAYOUTS: dict[str, list[tuple[str, int, int, int]]] = {
         ("1F31F", 392, 120, 150),
     ],
     # --- Maatschappelijke participatie ------------------------------------------------------
-    "ind.participation.help_out": [  # volunteer cook with a pan
-        (f"1F9D1-{_T[1]}-200D-1F373", 210, 270, 340),
-        ("1F958", 370, 370, 180),
+    "ind.participation.help_out": [  # "I'll help": a raised hand, chairs set out, the activities
+        ("1F3A8", 115, 120, 140),
+        ("1F3B2", 256, 105, 140),
+        ("1F3B6", 397, 120, 140),
+        (f"1F64B-{_T[1]}", 165, 345, 260),
+        ("1FA91", 330, 370, 150),
+        ("1FA91", 430, 370, 150),
     ],
-    "ind.participation.support_others": [  # heart hands
-        (f"1FAF6-{_T[4]}", 256, 256, 400),
+    "ind.participation.support_others": [  # carrying the shopping for an older neighbour
+        ("1F3E0", 385, 150, 220),
+        (f"1F9D1-{_T[2]}", 140, 320, 270),
+        ("1F6CD", 250, 385, 140),
+        (f"1F9D3-{_T[0]}", 385, 350, 220),
     ],
     "ind.participation.develop": [  # seedling, herb, tree: growing
         ("1F331", 115, 350, 170),
         ("1F33F", 230, 310, 230),
         ("1F333", 360, 245, 270),
     ],
-    "ind.participation.place": [  # a puzzle piece that fits, people around
-        ("1F9E9", 256, 230, 310),
-        (f"1F9D1-{_T[0]}", 120, 390, 150),
-        (f"1F9D1-{_T[2]}", 256, 410, 150),
-        (f"1F9D1-{_T[4]}", 392, 390, 150),
+    "ind.participation.place": [  # a row of different people; one of them is me (pin): my place
+        (f"1F9D1-{_T[0]}", 85, 340, 165),
+        (f"1F469-{_T[3]}", 170, 340, 165),
+        (f"1F9D1-{_T[2]}", 256, 325, 200),
+        (f"1F9D3-{_T[1]}", 342, 340, 165),
+        (f"1F468-{_T[4]}", 427, 340, 165),
+        ("1F4CD", 256, 150, 150),
     ],
     # --- Vertrouwen in overheid en maatschappelijke organisaties ----------------------------
     "ind.trust.discuss": [  # a question over coffee
@@ -158,16 +182,20 @@ LAYOUTS: dict[str, list[tuple[str, int, int, int]]] = {
         ("1F6DF", 256, 256, 400),
         ("1F642", 256, 256, 150),
     ],
-    "ind.trust.organisations": [  # from the neighbourhood to the offices
-        ("1F3D8", 130, 200, 220),
-        ("2194", 256, 270, 180),
-        ("1F3DB", 382, 200, 220),
-        (f"1F9D1-{_T[0]}-200D-1F91D-200D-1F9D1-{_T[2]}", 256, 400, 170),
+    "ind.trust.organisations": [  # the resident in contact with someone at an office
+        ("1F3E2", 400, 150, 210),
+        (f"1F9D1-{_T[0]}", 110, 330, 230),
+        ("2194", 256, 330, 130),
+        (f"1F9D1-{_T[3]}-200D-1F4BC", 400, 340, 230),
+        ("1F4AC", 150, 130, 140),
     ],
-    "ind.trust.have_say": [  # a person thinking about the neighbourhood
-        (f"1F9D1-{_T[4]}", 180, 340, 290),
-        ("1F4AD", 345, 170, 290),
-        ("1F3D8", 345, 165, 140),
+    "ind.trust.have_say": [  # residents speak up about their neighbourhood
+        ("1F3D8", 256, 135, 250),
+        ("1F5E8", 105, 230, 130),
+        ("1F4AC", 407, 230, 130),
+        (f"1F64B-{_T[1]}", 110, 380, 190),
+        (f"1F9D1-{_T[4]}", 256, 390, 180),
+        (f"1F9D3-{_T[0]}", 402, 390, 180),
     ],
 }
 
@@ -248,16 +276,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--openmoji", help="extracted openmoji npm package (holds color/svg)")
     parser.add_argument("--out", default=str(PICTURES), help="output folder")
+    parser.add_argument("--only", default="", help="comma-separated indicator ids to redraw (default: all)")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     indicators = _indicators()
+    only = {i for i in args.only.split(",") if i}
+    if only - {i for i, _, _ in indicators}:
+        sys.exit(f"unknown indicator(s): {', '.join(sorted(only - {i for i, _, _ in indicators}))}")
     missing = [i for i, _, _ in indicators if i not in LAYOUTS]
     if missing:
         sys.exit(f"no picture layout for: {', '.join(missing)}")
     with tempfile.TemporaryDirectory() as tmp:
         openmoji = _openmoji_dir(args.openmoji, Path(tmp))
         for indicator, main_goal, picture in indicators:
+            if only and indicator not in only:
+                continue
             size = save_small(make_picture(indicator, main_goal, openmoji), out / picture)
             print(f"{picture}: {size // 1024} KB")
     return 0
