@@ -20,7 +20,8 @@ from admin import lifecycle
 from admin.auth import admin_only, role_of, staff_only
 from admin.progress import render_progress, round_progress, shown
 from admin.roles import Role
-from bot.exports.service import export_filename, run_export, small_export
+from bot.exports.service import ExportRefused, export_filename, run_export
+from bot.privacy.disclosure import Audience, audience_of
 from bot.i18n import N_, Translator, is_rtl, isolate, negotiate_language
 from bot.services import services
 from bot.storage import Round
@@ -366,47 +367,71 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         return
     fmt = EXPORT_BUTTONS[cb.action][0]
     settings = svc.settings
+    k = settings.min_cell_size
     round_ids = None if cb.round_id is None else [cb.round_id]
     scope = None if role.admin else sorted(role.centres)
-    if fmt != "codebook" and cb.yes is None and small_export(
-        settings.database_path, round_ids=round_ids, centres=scope, k=settings.min_cell_size
-    ):
-        await query.answer()
-        await query.edit_message_text(
-            tr._("Deze export heeft minder dan {k} deelnemers. Dan kan een verhaal iemand herkenbaar maken. Verhalen meenemen?",
-                 k=settings.min_cell_size),
-            reply_markup=InlineKeyboardMarkup([
-                [InlineKeyboardButton(tr._("Ja, met verhalen"), callback_data=cd.export(cb.round_id, cb.action, True))],
-                [InlineKeyboardButton(tr._("Nee, zonder verhalen"), callback_data=cd.export(cb.round_id, cb.action, False))],
-            ]),
-        )
-        return
     await query.answer(tr._("Even geduld…"))
     name = export_filename(fmt, cb.round_id, datetime.now(settings.tz).date())
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / name
-        result = await asyncio.to_thread(
-            run_export, settings.database_path, svc.catalogue, out, fmt=fmt, tz=settings.tz,
-            round_ids=round_ids, centres=scope, min_cell_size=settings.min_cell_size,
-            include_small_stories=bool(cb.yes),
-        )
-        if fmt == "codebook":
-            caption = tr.ngettext("{n} regel", "{n} regels", result.rows)
-        else:
-            caption = (tr.ngettext("{n} antwoord", "{n} antwoorden", result.rows)
-                       + " · " + tr.ngettext("{n} deelnemer", "{n} deelnemers", result.respondents))
-        if any(note.startswith("Fewer than") for note in result.notes):
-            caption += "\n" + tr._("Minder dan {k} deelnemers: de verhalen zijn weggelaten.", k=settings.min_cell_size)
-        if any(note.startswith("Round ") for note in result.notes):
-            caption += "\n" + tr._("Van een of meer rondes is de vrije tekst verwijderd na de bewaartermijn.")
-        with out.open("rb") as fh:
-            await context.bot.send_document(query.message.chat.id, document=fh, filename=name, caption=caption)
+        try:
+            result = await asyncio.to_thread(
+                run_export, settings.database_path, svc.catalogue, out, fmt=fmt, tz=settings.tz,
+                audience=audience_of(role.admin), round_ids=round_ids, centres=scope,
+                min_cell_size=k,
+            )
+        except ExportRefused as exc:
+            await _refuse(query, tr, exc, k, coarser=cd.export(None, cb.action) if cb.round_id is not None else None)
+            return
+        await context.bot.send_document(query.message.chat.id, document=out.read_bytes(), filename=name,
+                                        caption=export_caption(result, fmt, tr, k))
     await query.edit_message_reply_markup(reply_markup=None)
+
+
+def export_caption(result, fmt: str, tr: Translator, k: int) -> str:
+    """The caption of an export file (``chat.export_caption``: only what the file holds)."""
+    if fmt == "codebook":
+        return tr.ngettext("{n} regel", "{n} regels", result.rows)
+    if result.audience == Audience.ADMIN:
+        caption = (tr.ngettext("{n} antwoord", "{n} antwoorden", result.rows)
+                   + " · " + tr.ngettext("{n} deelnemer", "{n} deelnemers", result.respondents))
+        if result.left_out:
+            caption += "\n" + tr.ngettext(
+                "{n} deelnemer weggelaten: te weinig mensen met dezelfde kenmerken (centrum, taal, datum).",
+                "{n} deelnemers weggelaten: te weinig mensen met dezelfde kenmerken (centrum, taal, datum).",
+                result.left_out)
+    else:
+        caption = tr.ngettext("Cijfers van {n} deelnemer, geen antwoorden per persoon.",
+                              "Cijfers van {n} deelnemers, geen antwoorden per persoon.", result.respondents)
+    if result.held_back:
+        caption += "\n" + tr.ngettext(
+            "{n} deelnemer komt later in de cijfers: nieuwe deelnemers komen erbij per groepje van {k}.",
+            "{n} deelnemers komen later in de cijfers: nieuwe deelnemers komen erbij per groepje van {k}.",
+            result.held_back, k=k)
+    if any(note.startswith("Round ") for note in result.notes):
+        caption += "\n" + tr._("Van een of meer rondes is de vrije tekst verwijderd na de bewaartermijn.")
+    return caption
+
+
+def refusal_text(tr: Translator, exc: ExportRefused, k: int) -> str:
+    """Why an export or chart was not made, in the staff member's language."""
+    if exc.reason == "empty":
+        return tr._("Hier zijn nog geen antwoorden. Er is geen bestand gemaakt.")
+    return tr._("Nog te weinig deelnemers om cijfers te laten zien zonder dat iemand herkenbaar is. "
+                "Cijfers komen per groepje van {k} deelnemers per centrum. Er is geen bestand gemaakt.", k=k)
+
+
+async def _refuse(query, tr: Translator, exc: ExportRefused, k: int, coarser: str | None) -> None:
+    """Edit the format question into the refusal; offer all rounds where that may help."""
+    markup = None
+    if coarser is not None:
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(tr._("Alle rondes"), callback_data=coarser)]])
+    await query.edit_message_text(refusal_text(tr, exc, k), reply_markup=markup)
 
 
 @staff_only()
 async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
-    """Sends the indicator chart of a round (bars under 5 answers are not drawn)."""
+    """Sends the indicator chart of a round (released respondents only; small cells hidden)."""
     from bot.exports.service import run_chart
 
     svc = services(context)
@@ -421,10 +446,14 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
         return run_chart(settings.database_path, svc.catalogue, out, tz=settings.tz,
                          round_ids=[round_.id], centres=role.share(round_.centres),
                          k=settings.min_cell_size, language=tr.language,
-                         only=asked)
+                         only=asked, audience=audience_of(role.admin))
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = await asyncio.to_thread(draw, Path(tmp) / f"buurtstem-ronde-{round_.id}.png")
+        try:
+            path = await asyncio.to_thread(draw, Path(tmp) / f"buurtstem-ronde-{round_.id}.png")
+        except ExportRefused as exc:
+            await update.effective_message.reply_text(refusal_text(tr, exc, settings.min_cell_size))
+            return
         with path.open("rb") as fh:
             await update.effective_message.reply_document(document=fh, filename=path.name)
 

@@ -3,9 +3,11 @@
 Run: ``.venv/bin/python bench/export.py [--answers N]``. Builds a database with N answers
 (about 15 % free text, as a round of the ``full`` survey gives), then in the same run:
 
-* ``buurtstem``: ``bot.exports.service.run_export`` (per-export labels, goals and Dutch
-  labels from the catalogue, free text scrubbed again, BOM, neutralised cells), in a
-  child process so its peak RSS can be read;
+* ``buurtstem``: ``bot.exports.service.run_export`` (the analyst's k-anonymous row file:
+  generalised centre, language, mode and date; goals and Dutch labels from the
+  catalogue; no free text; BOM, neutralised cells), in a child process so its peak RSS
+  can be read. It runs with ``--panel``-style keys so the shell's lookup file (built
+  separately) has the same labels; the generalisation is deterministic;
 * ``sqlite3 joined``: the sqlite3 command-line shell exporting *the same joined rows*
   with ``.mode csv`` — the answers joined with the catalogue (item type, main goal,
   sub-goal, Dutch value label, one row per picked card), the export's respondent labels
@@ -35,6 +37,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+#: Panel secret of both runs (random per-export labels would differ between them).
+PANEL_SECRET = b"bench-panel-secret-0123"
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -59,7 +64,8 @@ from bot.survey import catalogue
 cat = catalogue()
 start = time.perf_counter()
 import os
-result = run_export({db!r}, cat, Path({out!r}), fmt="csv", tz=ZoneInfo("Europe/Amsterdam"), workers=os.cpu_count() or 1)
+PANEL = {panel!r}
+result = run_export({db!r}, cat, Path({out!r}), fmt="csv", tz=ZoneInfo("Europe/Amsterdam"), workers=os.cpu_count() or 1, panel_secret=PANEL)
 seconds = time.perf_counter() - start
 peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print(seconds, result.rows, peak)
@@ -76,23 +82,22 @@ PLAIN_SQL = (
 #: and the OWASP guard, with ``.mode csv`` doing the quoting.
 JOINED_SQL = (
     ".headers on\n.mode csv\n.output {out}\nATTACH '{lookup}' AS lk;\n"
-    "SELECT a.round_id AS round, a.centre_code AS centre, l.label AS respondent,"
-    " a.language AS language, a.item_id AS item_id, COALESCE(i.item_type, '') AS item_type,"
+    "SELECT a.round_id AS round, l.centre AS centre, l.label AS respondent,"
+    " l.language AS language, a.item_id AS item_id, COALESCE(i.item_type, '') AS item_type,"
     " (CASE WHEN j.value IS NOT NULL AND o.main_goal != '' THEN o.main_goal"
     "  ELSE COALESCE(i.main_goal, '') END) AS main_goal,"
     " COALESCE(i.sub_goal, '') AS sub_goal, a.status AS status,"
     " (CASE WHEN j.value IS NOT NULL THEN COALESCE(o.value, '') ELSE COALESCE(a.value, '') END) AS value,"
     " (CASE WHEN j.value IS NOT NULL THEN COALESCE(o.label, '') ELSE COALESCE(s.label, '') END)"
     "  AS value_label_nl,"
-    " (CASE WHEN j.value IS NOT NULL OR a.text IS NULL THEN '' ELSE a.text END) AS text,"
-    " a.mode AS mode, dd.day AS answered_on"
+    " '' AS text,"
+    " l.mode AS mode, l.day AS answered_on"
     " FROM answers_shown a"
     " LEFT JOIN json_each(CASE WHEN a.choices IS NULL OR a.choices = '[]' THEN NULL ELSE a.choices END) j"
     " LEFT JOIN lk.bs_items i ON i.item_id = a.item_id"
     " LEFT JOIN lk.bs_scale s ON s.value = a.value"
     " LEFT JOIN lk.bs_options o ON o.item_id = a.item_id AND o.option_id = j.value"
-    " JOIN lk.bs_labels l ON l.respondent = a.respondent"
-    " JOIN lk.bs_days dd ON dd.hour = substr(a.answered_at, 1, 13)"
+    " JOIN lk.bs_labels l ON l.round_id = a.round_id AND l.respondent = a.respondent"
     " ORDER BY a.round_id, a.respondent, a.id;\n"
 )
 
@@ -151,7 +156,7 @@ def build_database(path: Path, answers: int, seed: int = 1) -> None:
 
 
 def run_ours(db: Path, out: Path) -> tuple[float, int, float]:
-    code = CHILD.format(root=str(ROOT), db=str(db), out=str(out))
+    code = CHILD.format(root=str(ROOT), db=str(db), out=str(out), panel=PANEL_SECRET)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     seconds, rows, maxrss_kb = proc.stdout.split()
     return float(seconds), int(rows), int(maxrss_kb) / 1024
@@ -165,9 +170,11 @@ def build_lookup(db: Path, lookup: Path) -> None:
     from bot.exports.sql_csv import _SCHEMA, _tables
     from bot.survey import catalogue
 
+    from bot.exports.query import row_plan
+
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    tables = _tables(conn, catalogue(), ZoneInfo("Europe/Amsterdam"), "", [], None, ",",
-                     as_cells=False)
+    plan = row_plan(conn, tz=ZoneInfo("Europe/Amsterdam"), k=5, panel_secret=PANEL_SECRET)
+    tables = _tables(conn, catalogue(), plan, ",", as_cells=False)
     conn.close()
     out = sqlite3.connect(lookup)
     for name, schema in _SCHEMA.items():

@@ -78,17 +78,33 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 1
     if fmt in ("stories", "effects"):
         return _export_msc(args, settings, fmt)
-    result = run_export(
-        settings.database_path, settings.catalogue(), Path(args.out), fmt=fmt, tz=settings.tz,
-        round_ids=[args.round] if args.round is not None else None,
-        panel_secret=settings.export_key() if args.panel else None,
-        min_cell_size=settings.min_cell_size, workers=os.cpu_count() or 1,
-        include_small_stories=args.include_small_stories,
-    )
+    from bot.exports.service import ExportRefused
+
+    try:
+        result = run_export(
+            settings.database_path, settings.catalogue(), Path(args.out), fmt=fmt, tz=settings.tz,
+            audience=args.audience,
+            round_ids=[args.round] if args.round is not None else None,
+            panel_secret=settings.export_key() if args.panel else None,
+            min_cell_size=settings.min_cell_size, workers=os.cpu_count() or 1,
+        )
+    except ExportRefused as exc:
+        print(f"buurtstem: {refusal_line(exc, settings.min_cell_size)}", file=sys.stderr)
+        for note in exc.notes:
+            print(f"note: {note}", file=sys.stderr)
+        return 1
     print(f"wrote {result.path}: {result.rows} rows, {result.respondents} respondents")
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     return 0
+
+
+def refusal_line(exc, k: int) -> str:
+    """One line saying why an export or chart was not made (nothing was written)."""
+    if exc.reason == "empty":
+        return "no answers in this scope; no file written"
+    return (f"too few respondents to show without singling anyone out (figures come in groups of"
+            f" {k} per centre; {exc.respondents} respondent(s) in scope); no file written")
 
 
 def _scope_problem(settings: Settings, round_id: int | None) -> str | None:
@@ -115,7 +131,6 @@ def _export_msc(args: argparse.Namespace, settings: Settings, fmt: str) -> int:
     """``--format stories`` (folder: verhalen.md/.html, effecten.csv) or ``effects`` (CSV)."""
     from bot.exports.csv_writer import write_table_csv
     from bot.exports.query import connect_readonly
-    from bot.exports.service import small_export
     from bot.exports.stories_doc import EFFECT_COLUMNS, effects_table, write_stories_files
 
     rounds = [args.round] if args.round is not None else None
@@ -124,18 +139,17 @@ def _export_msc(args: argparse.Namespace, settings: Settings, fmt: str) -> int:
         if out.exists() and not out.is_dir():
             print(f"buurtstem: --out {out} is a file; the stories export writes a folder", file=sys.stderr)
             return 1
-        if not args.include_small_stories and small_export(
-                settings.database_path, round_ids=rounds, k=settings.min_cell_size):
-            print(f"buurtstem: fewer than {settings.min_cell_size} respondents: a story could point to a"
-                  " person; add --include-small-stories to export them anyway", file=sys.stderr)
-            return 1
     conn = connect_readonly(settings.database_path)
     try:
         if fmt == "stories":
             paths = write_stories_files(conn, settings.catalogue(), out, round_ids=rounds,
-                                        k=settings.min_cell_size, tz=settings.tz)
+                                        k=settings.min_cell_size, tz=settings.tz,
+                                        audience=args.audience)
             print("wrote " + ", ".join(map(str, paths)))
         else:
+            from bot.privacy.disclosure import grant
+
+            grant("export.effects", args.audience, settings.min_cell_size)
             rows = effects_table(conn, settings.catalogue(), rounds, k=settings.min_cell_size)
             write_table_csv(EFFECT_COLUMNS, ([r[c] for c in EFFECT_COLUMNS] for r in rows),
                             Path(args.out), dialect=args.dialect)
@@ -194,9 +208,15 @@ def cmd_chart(args: argparse.Namespace) -> int:
     if problem:
         print(f"buurtstem: {problem}", file=sys.stderr)
         return 1
-    path = run_chart(settings.database_path, settings.catalogue(), Path(args.out), tz=settings.tz,
-                     round_ids=[args.round] if args.round is not None else None,
-                     k=settings.min_cell_size, language=args.language)
+    from bot.exports.service import ExportRefused
+
+    try:
+        path = run_chart(settings.database_path, settings.catalogue(), Path(args.out), tz=settings.tz,
+                         round_ids=[args.round] if args.round is not None else None,
+                         k=settings.min_cell_size, language=args.language)
+    except ExportRefused as exc:
+        print(f"buurtstem: {refusal_line(exc, settings.min_cell_size)}", file=sys.stderr)
+        return 1
     print(f"wrote {path}")
     return 0
 
@@ -234,9 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "xlsx", "codebook", "stories", "effects"],
                         default="csv", help="stories: --out is a folder (Markdown, HTML, effects CSV)")
     export.add_argument("--dialect", choices=["rfc4180", "excel-nl"], default="rfc4180")
-    export.add_argument("--panel", action="store_true", help="stable panel keys (HMAC, EXPORT_SECRET)")
+    export.add_argument("--panel", action="store_true",
+                        help="stable panel keys (HMAC, EXPORT_SECRET): the one exception to unlinkable exports")
+    export.add_argument("--audience", choices=["admin", "coordinator"], default="admin",
+                        help="admin: k-anonymous row file; coordinator: the aggregate table a coordinator gets")
     export.add_argument("--include-small-stories", action="store_true",
-                        help="include free text even with fewer than MIN_CELL_SIZE respondents")
+                        help="no longer needed: stories follow the per-story rules (docs/privacy.md)")
     export.set_defaults(func=cmd_export)
 
     rounds = sub.add_parser("rounds", help="open, close or list survey rounds")

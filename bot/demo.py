@@ -47,11 +47,26 @@ class DemoSummary:
     errors: list[str] = field(default_factory=list)
     panel: dict = field(default_factory=dict)
     database: Path | None = None
+    privacy: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         """True if every resident finished and the export holds their answers."""
         return not self.errors and self.finished == self.residents and self.csv_rows > 0
+
+    def _privacy_lines(self) -> list[str]:
+        p = self.privacy
+        if not p:
+            return []
+        return [
+            (f"  privacy       row file: {p['small_before']} of {p['records']} respondents in a"
+             f" centre x language x mode x day class under k={p['k']} before generalising, 0 after"
+             f" ({p['levels']}; {p['left_out']} left out)"),
+            (f"                figures: {p['released']} respondents released in batches of {p['k']}"
+             f" per centre, {p['held_back']} not yet; stories quoted: {p['quoted']} of"
+             f" {p['approved']} approved ({p['consented']} with the teller's yes)"),
+        ]
 
     def render(self) -> str:
         """Human-readable summary."""
@@ -65,6 +80,7 @@ class DemoSummary:
              f" {self.panel.get('withheld', 0)} withheld, {self.panel.get('codes', 0)} effect codes,"
              f" {self.panel.get('selected_centre', 0)} + {self.panel.get('selected_all', 0)} selected with a reason"),
             f"  feedback      {self.panel.get('feedback', 0)} opted-in storytellers told what was chosen",
+            *self._privacy_lines(),
             f"  seconds       {self.seconds:.1f}",
             "  files:",
             *[f"    {p}" for p in self.files],
@@ -72,9 +88,13 @@ class DemoSummary:
         if self.database is not None:
             lines += [(f"  database      {self.database}  (try: DATABASE_PATH={self.database}"
                       " .venv/bin/python -m bot rounds list)")]
+        lines += [f"  note          {n}" for n in self.notes]
         lines += [f"  ERROR {e}" for e in self.errors]
         return "\n".join(lines)
 
+
+#: Centres the demo's residents come to (the first ones of the catalogue).
+DEMO_CENTRES = 2
 
 #: File name of the demo's database, kept in the output folder.
 DEMO_DATABASE = "buurtstem-demo.sqlite3"
@@ -151,6 +171,9 @@ async def simulate_resident(
             user.press(prompt, data[0])
         elif any(d.endswith(":ok") for d in data):
             user.press(prompt, next(d for d in data if d.endswith(":ok")))
+        elif any(d.endswith(":qy") for d in data):
+            flag = ":qy" if rng.random() < 0.8 else ":qn"    # most tellers let their story be quoted
+            user.press(prompt, next(d for d in data if d.endswith(flag)))
         elif any(d.endswith(":fy") for d in data):
             flag = ":fy" if rng.random() < 0.6 else ":fn"
             user.press(prompt, next(d for d in data if d.endswith(flag)))
@@ -217,19 +240,17 @@ async def coordinator_export(sim, out_dir: Path) -> list[Path]:
         await _wait_for_button(admin, label)
         docs_before = sum(1 for m in admin.messages if m.document)
         admin.press_button(label)
-        for _ in range(300):        # a small round asks before including stories
-            if any("Ja, met verhalen" in b for row in admin.buttons() for b, _d in row) or any(
-                m.document for m in admin.messages[start:]
-            ):
-                break
-            await asyncio.sleep(0.01)
-        if any("Ja, met verhalen" in b for row in admin.buttons() for b, _d in row):
-            admin.press_button("Ja, met verhalen")
+        refused = False
         for _ in range(3000):
             docs = [m for m in admin.messages if m.document]
             if len(docs) > docs_before:
                 break
+            if "Er is geen bestand gemaakt" in (admin.messages[-1].text or ""):
+                refused = True   # too few to show safely: the bot says so, no file
+                break
             await asyncio.sleep(0.01)
+        if refused:
+            continue
         doc = [m for m in admin.messages if m.document][-1]
         name = doc.document["file_name"]
         if label.startswith("CSV (Excel"):
@@ -238,6 +259,40 @@ async def coordinator_export(sim, out_dir: Path) -> list[Path]:
         path.write_bytes(doc.document_bytes)
         written.append(path)
     return written
+
+
+def coordinator_files(db_path: Path, cat, out_dir: Path, tz) -> list[Path]:
+    """The files a coordinator gets (aggregates only), for all of the demo's centres."""
+    from bot.exports.service import ExportRefused, run_export
+
+    written = []
+    for fmt, name in (("csv", "cijfers-coordinator.csv"), ("xlsx", "cijfers-coordinator.xlsx")):
+        try:
+            written.append(run_export(db_path, cat, out_dir / name, fmt=fmt, tz=tz,
+                                      audience="coordinator").path)
+        except ExportRefused:
+            pass
+    return written
+
+
+def privacy_figures(db_path: Path, cat, tz, k: int = 5) -> dict:
+    """What the disclosure policy did to the demo's data (for the summary)."""
+    from bot.exports.query import connect_readonly, released_respondents, row_plan
+    from bot.exports.stories_doc import load_stories
+
+    conn = connect_readonly(db_path)
+    try:
+        plan = row_plan(conn, tz=tz, k=k)
+        released = released_respondents(conn, None, None, k)
+        quoted = len(load_stories(conn, cat, tz=tz, k=k))
+        approved = conn.execute("SELECT COUNT(*) FROM msc_reviews WHERE state = 'approved'").fetchone()[0]
+        consented = conn.execute("SELECT COUNT(*) FROM participations WHERE quote_ok = 1").fetchone()[0]
+    finally:
+        conn.close()
+    g = plan.generalisation
+    return {"k": k, "records": g.total, "small_before": g.small_before, "left_out": g.left_out,
+            "levels": g.levels.describe(), "released": len(released), "held_back": released.held_back,
+            "quoted": quoted, "approved": approved, "consented": consented}
 
 
 async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("demo-output"),
@@ -265,8 +320,13 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
                     poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
                 )
                 try:
-                    centres = [c.code for c in cat.centres]
-                    plan = [(700000000 + i, LANGUAGES[i % len(LANGUAGES)], rng.choice(centres))
+                    # two centres; every language once, then a mix like the neighbourhood's
+                    # (more than half Dutch), so that some centre x language groups reach k
+                    centres = [c.code for c in cat.centres][:DEMO_CENTRES]
+                    mix = ["nl"] * 7 + ["tr", "tr", "ar", "pl", "uk"]
+                    plan = [(700000000 + i,
+                             LANGUAGES[i] if i < len(LANGUAGES) else rng.choice(mix),
+                             rng.choice(centres))
                             for i in range(residents)]
                     results = await asyncio.gather(
                         *[simulate_resident(sim, uid, lang, random.Random(seed * 1000 + uid), centre,
@@ -299,16 +359,28 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
         conn = sqlite3.connect(db_path)
         summary.files.extend(write_stories_files(conn, cat, out_dir, k=5))
         conn.close()
-        csv_file = next(p for p in files if p.suffix == ".csv" and "excel-nl" not in p.name and "codeboek" not in p.name)
+        summary.files.extend(coordinator_files(db_path, cat, out_dir, settings.tz))
+        summary.privacy = privacy_figures(db_path, cat, settings.tz)
+        csv_file = next((p for p in files if p.suffix == ".csv" and "excel-nl" not in p.name
+                         and "codeboek" not in p.name), None)
         import csv as _csv
 
-        with csv_file.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(_csv.DictReader(fh))
+        rows = []
+        if csv_file is not None:
+            with csv_file.open(encoding="utf-8-sig", newline="") as fh:
+                rows = list(_csv.DictReader(fh))
         summary.csv_rows = len(rows)
-        summary.scrubbed = sum(1 for r in rows if "[" in r["text"] and "]" in r["text"])
-        from bot.exports.service import run_chart
+        conn = sqlite3.connect(db_path)
+        summary.scrubbed = conn.execute(
+            "SELECT COUNT(*) FROM answers WHERE text LIKE '%[%]%'").fetchone()[0]
+        conn.close()
+        from bot.exports.service import ExportRefused, run_chart
 
-        summary.files.append(run_chart(db_path, cat, out_dir / "indicators.png", tz=settings.tz))
+        try:
+            summary.files.append(run_chart(db_path, cat, out_dir / "indicators.png", tz=settings.tz))
+        except ExportRefused:
+            summary.notes.append("chart: too few respondents to show yet (figures come in batches of"
+                                 " 5 per centre)")
         # Keep the database (its pseudonym secret is gone with this run, so the answers can
         # never be tied to the simulated chats) for trying the CLI on it.
         kept = out_dir / DEMO_DATABASE

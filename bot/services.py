@@ -12,7 +12,7 @@ from bot.storage import Storage
 from bot.survey import Catalogue
 
 #: Version of the consent text; stored with each contact. Bump it when the text changes.
-CONSENT_VERSION = "2026-11-v2"
+CONSENT_VERSION = "2026-12-v3"
 
 
 @dataclass(slots=True)

@@ -617,6 +617,23 @@ class Storage:
                 (_iso(utcnow()), round_id, respondent),
             )
 
+    async def set_quote_consent(self, round_id: int, respondent: str, ok: bool) -> None:
+        """Store the teller's answer to "may we quote your story without your name?"."""
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE participations SET quote_ok = ? WHERE round_id = ? AND respondent = ?",
+                (1 if ok else 0, round_id, respondent),
+            )
+
+    async def quote_consent(self, round_id: int, respondent: str) -> bool | None:
+        """The teller's quote consent in a round: True, False, or None (not asked yet)."""
+        async with self.db.execute(
+            "SELECT quote_ok FROM participations WHERE round_id = ? AND respondent = ?",
+            (round_id, respondent),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None or row[0] is None else bool(row[0])
+
     async def answers(self, round_id: int, respondent: str) -> dict[str, Answer]:
         """A respondent's answers in a round, by item id."""
         rows = await self._fetchall(

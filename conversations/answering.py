@@ -43,6 +43,11 @@ REVISIT = "revisit"
 #: asks it again instead of skipping it.
 OPT_IN = "pending_feedback_opt_in"
 
+#: chat_state key: ``{"round", "pos"}`` of the quote question on screen ("may we use your
+#: story in reports, without your name?"), asked once per round after a story was told;
+#: the answer itself is kept in ``participations.quote_ok`` (issue 11, MSC practice).
+QUOTE = "pending_quote_consent"
+
 #: chat_state key set once the resident answered the feedback opt-in question (yes or
 #: no), so it is asked once per resident, not after every "why it matters".
 OPT_IN_ANSWERED = "feedback_opt_in_answered"
@@ -178,6 +183,10 @@ async def begin(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Ro
         round_.id, session.respondent, centre_code=session.centre_code or "",
         language=session.language, mode=session.mode,
     )
+    quote = await pending_quote(context, session.chat_id, round_.id)
+    if quote is not None:
+        await _ask_quote(context, session, round_, quote)
+        return
     pending = await pending_opt_in(context, session.chat_id, round_.id)
     if pending is not None and session.mode == "self":
         await _ask_feedback_opt_in(context, session, round_, pending)
@@ -210,6 +219,36 @@ async def _opt_in_due(context: ContextTypes.DEFAULT_TYPE, session: Session, item
     return contact is not None and not contact.feedback_opt_in
 
 
+async def pending_quote(context: ContextTypes.DEFAULT_TYPE, chat_id: int, round_id: int) -> int | None:
+    """Position of the quote question open in this round, or None."""
+    value = await chatstate.get(services(context).storage, chat_id, QUOTE)
+    return value["pos"] if value and value["round"] == round_id else None
+
+
+async def _quote_due(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round, items: list[Item],
+                     answers: dict, pos: int | None) -> bool:
+    """True when the quote question should come now: a story was told in this round, the
+    resident is past "why it matters" (or the survey has none), and it was not answered."""
+    if pos is not None and items[pos].id in READBACK_ITEMS:
+        return False
+    if "msc.why" in {i.id for i in items} and "msc.why" not in answers:
+        return False
+    if not any(msc.story_domain(item_id) and a.status == "answered" for item_id, a in answers.items()):
+        return False
+    return await services(context).storage.quote_consent(round_.id, session.respondent) is None
+
+
+async def _ask_quote(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round, pos: int) -> None:
+    """Ask (once per round) whether the story may be quoted, without name, in reports."""
+    tr = Translator(session.language)
+    await chatstate.put(services(context).storage, session.chat_id, QUOTE, {"round": round_.id, "pos": pos})
+    await context.bot.send_message(
+        session.chat_id,
+        tr._("Mogen we je verhaal gebruiken in verslagen over het ontmoetingscentrum? Zonder je naam. Als je nee zegt, telt je verhaal wel mee, maar we schrijven het niet over."),
+        reply_markup=keyboards.quote_consent(tr, round_.id, pos),
+    )
+
+
 async def _ask_feedback_opt_in(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round,
                                pos: int) -> None:
     """Ask (once per resident) whether they want to hear which stories were chosen."""
@@ -228,9 +267,15 @@ async def ask_next(context: ContextTypes.DEFAULT_TYPE, session: Session, round_:
     tr = Translator(session.language)
     await clear_revisit(context, session.chat_id)  # the question on screen is the next one now
     await chatstate.pop(svc.storage, session.chat_id, OPT_IN)
+    await chatstate.pop(svc.storage, session.chat_id, QUOTE)
     items = svc.catalogue.survey_items(round_.survey)
     answers = await svc.storage.answers(round_.id, session.respondent)
     pos = flow.next_position(items, answers)
+    if await _quote_due(context, session, round_, items, answers, pos):
+        why = next((i for i, item in enumerate(items) if item.id == "msc.why"), None)
+        story = max(i for i, item in enumerate(items) if msc.story_domain(item.id) and item.id in answers)
+        await _ask_quote(context, session, round_, why if why is not None else story)
+        return
     if await _opt_in_due(context, session, items, answers, pos):
         await _ask_feedback_opt_in(context, session, round_, items.index(next(i for i in items if i.id == "msc.why")))
         return
@@ -305,7 +350,8 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     participation = await svc.storage.participation(round_.id, session.respondent)
     items = svc.catalogue.survey_items(round_.survey)
     answers = await svc.storage.answers(round_.id, session.respondent)
-    if participation is not None and cb.action in ("confirm", "fix", "feedback_yes", "feedback_no"):
+    if participation is not None and cb.action in ("confirm", "fix", "feedback_yes", "feedback_no",
+                                                   "quote_yes", "quote_no"):
         await _on_readback(update, context, cb, session, round_, items, answers, tr)
         return
     pos = flow.next_position(items, answers)
@@ -492,7 +538,13 @@ async def _show_current(context: ContextTypes.DEFAULT_TYPE, session: Session, it
 
 
 async def _repeat_pending_opt_in(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round) -> bool:
-    """If the feedback opt-in question is open, ask for a button press and show it again."""
+    """If the quote or feedback opt-in question is open, ask for a button press and show it again."""
+    quote = await pending_quote(context, session.chat_id, round_.id)
+    if quote is not None:
+        tr = Translator(session.language)
+        await context.bot.send_message(session.chat_id, tr._("Druk alsjeblieft op een van de knoppen."))
+        await _ask_quote(context, session, round_, quote)
+        return True
     pos = await pending_opt_in(context, session.chat_id, round_.id)
     if pos is None or session.mode != "self":
         return False
@@ -527,6 +579,18 @@ async def _on_readback(update, context, cb: cd.Callback, session: Session, round
         await query.answer()
         await _edit_markup(query, keyboards.chosen(tr._("Klopt")))
         await ask_next(context, session, round_)  # asks the feedback question when it is due
+        return
+    if cb.action in ("quote_yes", "quote_no"):
+        if await pending_quote(context, session.chat_id, round_.id) is None:
+            await query.answer(tr._("Deze knop werkt niet meer."))
+            await _edit_markup(query, None)
+            return
+        yes = cb.action == "quote_yes"
+        await svc.storage.set_quote_consent(round_.id, session.respondent, yes)
+        await chatstate.pop(svc.storage, session.chat_id, QUOTE)
+        await query.answer()
+        await _edit_markup(query, keyboards.chosen(tr._("Ja, dat mag") if yes else tr._("Nee, liever niet")))
+        await ask_next(context, session, round_)
         return
     if await pending_opt_in(context, session.chat_id, round_.id) is None:
         await query.answer(tr._("Deze knop werkt niet meer."))

@@ -14,7 +14,7 @@ Shapes:
                                           ``v<1-5>`` scale value, ``dk`` don't know, ``sk`` skip,
                                           ``bk`` back to the previous item (to change an answer),
                                           ``ok``/``fx`` read-back: the story is right / fix it,
-                                          ``fy``/``fn`` feedback opt-in yes / no,
+                                          ``fy``/``fn`` feedback opt-in yes / no, ``qy``/``qn`` may the story be quoted,
                                           ``t<k>.<mask>`` toggle option k, ``d.<mask>`` done
                                           (mask: hex bit set of the selected options)
     ``f:<y|n>[:<code>]``                  confirm or cancel /forget (with a deletion code:
@@ -42,7 +42,7 @@ _PATTERNS = {
     "go": re.compile(r"^go:(?P<round>\d{1,9})$"),
     "answer": re.compile(
         r"^a:(?P<round>\d{1,9}):(?P<pos>\d{1,3}):"
-        r"(?P<action>v[1-9]|dk|sk|bk|ok|fx|fy|fn|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
+        r"(?P<action>v[1-9]|dk|sk|bk|ok|fx|fy|fn|qy|qn|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
     ),
     "forget": re.compile(r"^f:(?P<yes>[yn])(?::(?P<code>[A-Z0-9]{4}-[A-Z0-9]{4}))?$"),
     "noop": re.compile(r"^x$"),
@@ -125,8 +125,9 @@ def _answer_action(raw: str) -> tuple[str, int | None, int]:
         return "skip", None, 0
     if raw == "bk":
         return "back", None, 0
-    if raw in ("ok", "fx", "fy", "fn"):
-        return {"ok": "confirm", "fx": "fix", "fy": "feedback_yes", "fn": "feedback_no"}[raw], None, 0
+    if raw in ("ok", "fx", "fy", "fn", "qy", "qn"):
+        return {"ok": "confirm", "fx": "fix", "fy": "feedback_yes", "fn": "feedback_no",
+                "qy": "quote_yes", "qn": "quote_no"}[raw], None, 0
     if raw.startswith("t"):
         index, mask = raw[1:].split(".")
         return "toggle", int(index), int(mask, 16)
@@ -180,7 +181,8 @@ def answer_back(round_id: int, pos: int) -> str:
 
 
 def answer_flag(round_id: int, pos: int, flag: str) -> str:
-    """Payload of a read-back or feedback button (``ok``, ``fx``, ``fy``, ``fn``)."""
+    """Payload of a read-back, feedback or quote button (``ok``, ``fx``, ``fy``, ``fn``,
+    ``qy``, ``qn``)."""
     return _checked(f"a:{round_id}:{pos}:{flag}")
 
 

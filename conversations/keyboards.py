@@ -132,6 +132,16 @@ def feedback_opt_in(tr: Translator, round_id: int, pos: int) -> InlineKeyboardMa
     )
 
 
+def quote_consent(tr: Translator, round_id: int, pos: int) -> InlineKeyboardMarkup:
+    """Yes / no to quoting the story (without name) in reports."""
+    return InlineKeyboardMarkup(
+        [[
+            InlineKeyboardButton("✅ " + tr._("Ja, dat mag"), callback_data=cd.answer_flag(round_id, pos, "qy")),
+            InlineKeyboardButton("🚫 " + tr._("Nee, liever niet"), callback_data=cd.answer_flag(round_id, pos, "qn")),
+        ]]
+    )
+
+
 def chosen(label: str) -> InlineKeyboardMarkup:
     """A single inert button showing what was chosen (replaces an answered keyboard)."""
     return InlineKeyboardMarkup([[InlineKeyboardButton(f"{CHECK} {label}", callback_data=cd.NOOP)]])

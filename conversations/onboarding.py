@@ -23,13 +23,19 @@ from conversations.session import current_round, session_for
 log = logging.getLogger(__name__)
 
 
-def consent_text(tr: Translator) -> str:
-    """The consent text of :data:`bot.services.CONSENT_VERSION`, in the resident's language."""
+def consent_text(tr: Translator, k: int = 5) -> str:
+    """The consent text of :data:`bot.services.CONSENT_VERSION`, in the resident's language.
+
+    The 📊 paragraph says what the disclosure policy does (``docs/privacy.md``): the
+    centre sees figures of groups of at least ``k`` (``MIN_CELL_SIZE``) and the stories
+    the teller allows; the municipality gets answers without names, mixed so that no
+    one can be picked out.
+    """
     return "\n\n".join(
         [
             tr._("Buurtstem vraagt je naar je ervaringen met het ontmoetingscentrum in je buurt."),
             "🔒 " + tr._("Wij bewaren je antwoorden zonder je naam, gebruikersnaam of telefoonnummer. Telefoonnummers, adressen en e-mailadressen in je tekst halen we weg. Schrijf geen namen of persoonlijke informatie op, ook niet van anderen."),
-            "📊 " + tr._("Het ontmoetingscentrum en de gemeente zien alleen antwoorden zonder namen. Zo leren ze wat het centrum voor bewoners betekent."),
+            "📊 " + tr._("Het ontmoetingscentrum ziet alleen cijfers over groepen van minstens {k} mensen, en alleen de verhalen die je ons laat gebruiken. De gemeente krijgt de antwoorden zonder namen en zo gemengd dat niemand eruit te herkennen is. Zo leren ze wat het centrum voor bewoners betekent.", k=k),
             "✋ " + tr._("Meedoen is vrijwillig. Je kunt elke vraag overslaan. Met /stop krijg je geen berichten meer. Met /forget verwijder je alles."),
             tr._("Doe je mee?"),
         ]
@@ -79,7 +85,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         reply_markup=keyboards.languages(lang),
     )
     await update.effective_message.reply_text(
-        consent_text(tr), reply_markup=keyboards.consent(tr, centre)
+        consent_text(tr, services(context).settings.min_cell_size), reply_markup=keyboards.consent(tr, centre)
     )
 
 
@@ -98,7 +104,7 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd
     contact = await svc.storage.contact(chat_id)
     if contact is None:
         centre = context.user_data.get("centre")
-        await context.bot.send_message(chat_id, consent_text(tr), reply_markup=keyboards.consent(tr, centre))
+        await context.bot.send_message(chat_id, consent_text(tr, services(context).settings.min_cell_size), reply_markup=keyboards.consent(tr, centre))
         return
     await svc.storage.update_contact(chat_id, language=lang)
     await context.bot.send_message(chat_id, "✅ " + tr._("Ik praat nu {language} met je.", language=LANGUAGE_NAMES[lang]))
@@ -157,7 +163,7 @@ async def on_centre(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     if not context.user_data.get("consented"):
         # No consent seen in this chat (a forged button, or the bot restarted in between):
         # ask again rather than store anything.
-        await context.bot.send_message(chat_id, consent_text(tr), reply_markup=keyboards.consent(tr, cb.centre))
+        await context.bot.send_message(chat_id, consent_text(tr, services(context).settings.min_cell_size), reply_markup=keyboards.consent(tr, cb.centre))
         return
     await _save(update, context, chat_id, lang, cb.centre)
 

@@ -91,9 +91,9 @@ def deletion_code_note(tr: Translator, code: str) -> str:
 
 
 async def _clear_answering_state(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
-    from conversations.answering import OPT_IN, REVISIT
+    from conversations.answering import OPT_IN, QUOTE, REVISIT
 
-    for key in (REVISIT, OPT_IN):
+    for key in (REVISIT, OPT_IN, QUOTE):
         await chatstate.pop(services(context).storage, chat_id, key)
 
 

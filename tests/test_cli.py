@@ -17,7 +17,7 @@ async def db(tmp_path, monkeypatch):
     store = await Storage.open(path)
     await store.seed_centres(catalogue().centres)
     round_ = await store.create_round("short", ["shalom"])
-    for n in range(2):
+    for n in range(6):
         who = f"{n:064x}"
         await store.record_answer(round_id=round_.id, respondent=who, item_id="msc.change_self",
                                   status="answered", language="nl", centre_code="shalom",
@@ -40,7 +40,7 @@ def test_panel_keys_need_a_secret(db, tmp_path, capsys, monkeypatch):
     assert main(["export", "--panel", "--out", "p.csv"]) == 0
     with (tmp_path / "p.csv").open(encoding="utf-8-sig", newline="") as fh:
         labels = {r["respondent"] for r in csv.DictReader(fh)}
-    assert len(labels) == 2 and not any(label.startswith("R0") for label in labels)
+    assert len(labels) == 6 and all(label.startswith("P") for label in labels)
 
 
 def test_run_still_needs_the_token(db, capsys, monkeypatch):
@@ -55,10 +55,25 @@ def test_export_csv_of_a_round(db, tmp_path, capsys):
     assert main(["export", "--round", "1", "--out", str(out)]) == 0
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert sorted(r["item_id"] for r in rows) == ["ind.cohesion.less_lonely"] * 2 + ["msc.change_self"] * 2
-    # two respondents: fewer than 5, so the stories are left out unless asked for
+    assert sorted(r["item_id"] for r in rows) == ["ind.cohesion.less_lonely"] * 6 + ["msc.change_self"] * 6
+    # the analyst's row file: no free text, k-anonymity noted
     assert {r["text"] for r in rows} == {""}
-    assert "Fewer than 5 respondents" in capsys.readouterr().err
+    assert "k-anonymous" in capsys.readouterr().err
+
+
+async def test_export_of_one_respondent_is_refused_in_one_line(db, tmp_path, capsys):
+    store = await Storage.open(db)
+    small = await store.create_round("short", ["bijbetje"])
+    await store.record_answer(round_id=small.id, respondent="f" * 64, item_id="ind.cohesion.less_lonely",
+                              status="answered", language="uk", centre_code="bijbetje", value=1)
+    await store.close()
+    for argv in (["export", "--round", str(small.id), "--out", "one.csv"],
+                 ["export", "--round", str(small.id), "--audience", "coordinator", "--out", "one.csv"],
+                 ["chart", "--round", str(small.id), "--out", "one.png"]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("buurtstem: too few respondents") and "\n" not in err
+        assert not list(tmp_path.glob("one.*")) and not list(tmp_path.glob(".one*"))
 
 
 @pytest.mark.parametrize("argv", [["export", "--round", "99", "--out", "x.csv"],
@@ -71,15 +86,13 @@ def test_a_round_that_does_not_exist_is_an_error(db, tmp_path, capsys, argv):
     assert not (tmp_path / argv[-1]).exists()
 
 
-def test_stories_need_a_folder_and_consent_for_small_rounds(db, tmp_path, capsys):
+def test_stories_need_a_folder(db, tmp_path, capsys):
     existing = tmp_path / "file.csv"
     existing.write_text("x")
     assert main(["export", "--format", "stories", "--out", str(existing)]) == 1
     assert "is a file" in capsys.readouterr().err
     folder = tmp_path / "stories"
-    assert main(["export", "--format", "stories", "--out", str(folder)]) == 1
-    assert "--include-small-stories" in capsys.readouterr().err and not folder.exists()
-    assert main(["export", "--format", "stories", "--out", str(folder), "--include-small-stories"]) == 0
+    assert main(["export", "--format", "stories", "--out", str(folder)]) == 0
     assert sorted(f.name for f in folder.iterdir()) == ["effecten.csv", "verhalen.html", "verhalen.md"]
     assert (folder / "verhalen.md").read_text(encoding="utf-8").startswith("# Verhalen")
 

@@ -46,13 +46,16 @@ def current_question(user):
 
 
 async def confirm_readbacks(sim, user) -> None:
-    """Press "right" on a story read-back and "no" on the feedback question, if shown."""
-    for _ in range(3):
+    """Press "right" on a story read-back, "yes" on the quote question and "no" on the
+    feedback question, if shown."""
+    for _ in range(4):
         data = data_of(user.last)
-        flag = next((d for d in data if d.endswith((":ok", ":fn"))), None)
+        flag = next((d for d in data if d.endswith((":ok", ":qy", ":fn"))), None)
         if flag is None:
             return
-        user.press(user.last, flag)
+        pressed = user.last
+        user.press(pressed, flag)
+        await until(lambda: user.last is not pressed)     # every press brings a new message
         await settle(sim)
 
 
@@ -103,26 +106,29 @@ async def test_resident_completes_praatplaat_and_export_holds_exactly_their_answ
     texts = " ".join(r[2] or "" for r in stored)
     assert "06-12345678" not in texts and "fatima@example.nl" not in texts
     assert "[telefoon]" in texts and "[e-mail]" in texts
-    # the coordinator exports through the chat
+    # the coordinator exports through the chat: one respondent is too few to show anything
     admin = sim.user(ADMIN_ID, language_code="nl")
     admin.send_text("/export")
     await settle(sim)
     admin.press_button("Alle rondes")
     await settle(sim)
     admin.press_button("CSV (komma)")
-    await settle(sim)
-    assert "minder dan 5 deelnemers" in admin.last.text      # one respondent: ask first
-    admin.press_button("Ja, met verhalen")
-    await settle(sim, 0.2)
-    await until(lambda: any(m.document for m in admin.messages))
-    doc = [m for m in admin.messages if m.document][-1]
-    assert doc.document_bytes.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(doc.document_bytes.decode("utf-8-sig"))))
-    assert {r["respondent"] for r in rows} == {"R0001"}
+    await until(lambda: "Nog te weinig deelnemers" in (admin.last.text or ""))
+    assert "Er is geen bestand gemaakt." in admin.last.text
+    assert not any(m.document for m in admin.messages)
+    # with k = 1 the analyst's row file holds exactly their answers, without free text
+    from zoneinfo import ZoneInfo
+
+    from bot.exports.service import run_export
+
+    out = harness.db_path.with_name("one.csv")
+    run_export(harness.db_path, catalogue(), out, tz=ZoneInfo("Europe/Amsterdam"), min_cell_size=1)
+    rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    assert len({r["respondent"] for r in rows}) == 1
     assert len(rows) == len(stored)  # one domain picked: one row for it
     assert all("06-12345678" not in v and "102" != v for r in rows for v in r.values())
-    assert any("[telefoon]" in r["text"] for r in rows)
-    assert {r["answered_on"][:4] for r in rows} == {r["answered_on"][:4] for r in rows} and all(len(r["answered_on"]) == 10 for r in rows)
+    assert {r["text"] for r in rows} == {""}
+    assert all(len(r["answered_on"]) == 10 for r in rows)
 
 
 async def test_restart_between_questions_resumes_without_loss_or_double(sim, harness):
@@ -435,13 +441,18 @@ async def test_feedback_question_is_asked_again_after_a_language_switch(sim, har
         await settle(sim)
         user.press(user.last, next(d for d in data_of(user.last) if d.endswith(":ok")))
         await settle(sim)
-    assert any(d.endswith(":fy") for d in data_of(user.last))
+    assert any(d.endswith(":qy") for d in data_of(user.last))      # first: may we quote the story?
     user.send_text("/language")
     await settle(sim)
     user.press_button("English")
     await settle(sim)
     question = user.last
-    assert any(d.endswith(":fy") for d in data_of(question))       # asked again, not skipped
+    assert any(d.endswith(":qy") for d in data_of(question)) and "reports" in question.text  # asked again
+    user.press(question, next(d for d in data_of(question) if d.endswith(":qy")))
+    await settle(sim)
+    assert db_rows(harness, "SELECT quote_ok FROM participations") == [(1,)]
+    question = user.last
+    assert any(d.endswith(":fy") for d in data_of(question))       # then the feedback question
     assert "Do you want" in question.text or "Would you like" in question.text
     user.press(question, next(d for d in data_of(question) if d.endswith(":fy")))
     await settle(sim)

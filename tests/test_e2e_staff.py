@@ -260,8 +260,11 @@ async def test_retention_purges_free_text_and_exports_say_so(sim, harness, tmp_p
     assert await purge_free_text(harness.storage, 365, utcnow()) == []
     assert await purge_free_text(harness.storage, 365, utcnow() + timedelta(days=366)) == [1]
     assert rows(harness, "SELECT COUNT(*) FROM answers WHERE text IS NOT NULL") == [(0,)]
-    result = run_export(harness.db_path, catalogue(), tmp_path / "x.csv", tz=ZoneInfo("Europe/Amsterdam"))
-    assert any("retention" in note for note in result.notes)
+    from bot.exports.service import ExportRefused
+
+    with pytest.raises(ExportRefused) as refused:    # one respondent: too few, and the notes say why
+        run_export(harness.db_path, catalogue(), tmp_path / "x.csv", tz=ZoneInfo("Europe/Amsterdam"))
+    assert refused.value.reason == "too_small" and any("retention" in note for note in refused.value.notes)
 
 
 async def test_staff_command_in_a_group_gets_a_private_only_notice(sim, staffed):
@@ -347,8 +350,13 @@ async def test_coordinator_sees_their_share_of_a_round_of_several_centres(sim, h
     async with harness.storage.transaction() as db:
         for n, (centre, lang) in enumerate(people):
             await db.execute(
-                "INSERT INTO participations (round_id, respondent, centre_code, language, started_at)"
-                " VALUES (1, ?, ?, ?, '2026-11-01T10:00:00+00:00')", (f"r{n}", centre, lang))
+                "INSERT INTO participations (round_id, respondent, centre_code, language, started_at,"
+                " finished_at) VALUES (1, ?, ?, ?, '2026-11-01T10:00:00+00:00', '2026-11-01T10:06:00+00:00')",
+                (f"r{n}", centre, lang))
+            await db.execute(   # an answer each, so the chart has figures to show
+                "INSERT INTO answers (round_id, respondent, item_id, status, value, language, centre_code,"
+                " answered_at) VALUES (1, ?, 'ind.cohesion.less_lonely', 'answered', 3, ?, ?,"
+                " '2026-11-01T10:05:00+00:00')", (f"r{n}", lang, centre))
     coord = sim.user(COORD_A)
     coord.send_text("/rounds")
     await settle(sim)

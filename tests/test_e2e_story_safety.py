@@ -101,6 +101,13 @@ async def test_typing_while_the_feedback_question_waits_asks_it_again(sim, harne
         await settle(sim)
         press(user, user.last, ":ok")
         await settle(sim)
+    assert any(d.endswith(":qy") for d in data_of(user.last))      # may the story be quoted?
+    user.send_text("نعم")
+    await settle(sim)
+    assert any(d.endswith(":qy") for d in data_of(user.last))      # asked again, not skipped
+    press(user, user.last, ":qn")
+    await settle(sim)
+    assert db_rows(harness, "SELECT quote_ok FROM participations") == [(0,)]
     assert any(d.endswith(":fy") for d in data_of(user.last))
     user.send_text("نعم")
     await settle(sim)
@@ -240,5 +247,8 @@ async def test_leaving_the_why_readback_by_start_comes_back_to_it_and_then_the_f
     await settle(sim)
     assert any(d.endswith(":ok") for d in data_of(user.last))       # the why read-back again
     press(user, user.last, ":ok")
+    await settle(sim)
+    assert any(d.endswith(":qy") for d in data_of(user.last))       # then the quote question
+    press(user, user.last, ":qy")
     await settle(sim)
     assert any(d.endswith(":fy") for d in data_of(user.last))       # then the feedback question

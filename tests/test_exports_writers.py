@@ -376,7 +376,7 @@ def test_xlsx_sheets_header_and_no_formulas(tmp_path: Path):
     write_xlsx(iter(rows), cat, out, k=5, notes=["vrije tekst verwijderd na 12 maanden",
                                                  "=1+1"])
     wb = load_workbook(out)
-    assert wb.sheetnames == ["answers", "stories", "codebook", "summary", "about"]
+    assert wb.sheetnames == ["answers", "summary", "codebook", "about"]
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2", ws.title
         assert all(c.font.bold for c in ws[1]), ws.title
@@ -402,22 +402,21 @@ def test_xlsx_sheets_header_and_no_formulas(tmp_path: Path):
     assert scale[ANSWER_COLUMNS.index("answered_on")].date() == date(2025, 3, 14)
     assert max(d.width for d in answers.column_dimensions.values()) <= MAX_WIDTH
 
-    stories = list(wb["stories"].iter_rows(values_only=True))
-    assert stories[0] == ("round", "centre", "respondent", "language", "item_id", "text",
-                          "answered_on")
-    assert [s[5] for s in stories[1:]] == ["'" + planted, "#N/A", "Een\nverhaal met stuurteken"]
-
     summary = {r[0]: r for r in wb["summary"].iter_rows(min_row=2, values_only=True)}
     head = [c.value for c in wb["summary"][1]]
     lonely = dict(zip(head, summary["ind.cohesion.less_lonely"], strict=True))
     assert lonely["indicator_nl"] == "Bewoners voelen zich minder eenzaam"
-    assert (lonely["n"], lonely["1"], lonely["5"], lonely["median"]) == (25, "<5", "x", None)
+    # withheld counts are empty cells named in the flag column; the 3 points would give them away
+    assert (lonely["n"], lonely["1"], lonely["5"], lonely["median"]) == (25, None, None, None)
+    assert lonely["withheld"] == "1:<5 5:x"
+    assert (lonely["low"], lonely["middle"], lonely["high"], lonely["withheld_3pt"]) == (None, None, None, "low:x middle:x high:x")
 
     codebook = list(wb["codebook"].iter_rows(values_only=True))
     assert codebook[0] == CODEBOOK_COLUMNS
     about = [r[0] for r in wb["about"].iter_rows(values_only=True)]
     assert any("Europe/Amsterdam" in t for t in about)
     assert any('"<5"' in t for t in about)
+    assert any("groepjes van 5" in t for t in about)
     assert "vrije tekst verwijderd na 12 maanden" in about
     assert "'=1+1" in about
 

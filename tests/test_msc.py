@@ -48,9 +48,14 @@ def pseudonym(chat_id: int) -> str:
 
 
 async def teller(storage, round_id: int, chat_id: int, centre: str, text: str, why: str, *,
-                 lang: str = "nl", feedback: bool = True, item: str = "msc.change_self") -> None:
-    """A resident who consented and told a story (and why it matters)."""
+                 lang: str = "nl", feedback: bool = True, item: str = "msc.change_self",
+                 quote: bool | None = True) -> None:
+    """A resident who consented and told a story (and why it matters), and said yes (``quote``)
+    to having it quoted without their name."""
     await storage.save_contact(chat_id, language=lang, centre_code=centre, consent_version="test")
+    await storage.start_participation(round_id, pseudonym(chat_id), centre_code=centre, language=lang)
+    if quote is not None:
+        await storage.set_quote_consent(round_id, pseudonym(chat_id), quote)
     if feedback:
         await storage.update_contact(chat_id, feedback_opt_in=True)
     for item_id, value in ((item, text), ("msc.why", why)):
@@ -156,9 +161,9 @@ async def test_withheld_story_appears_in_no_output(sim, harness):
     conn = sqlite3.connect(harness.db_path)
     try:
         cat = catalogue()
-        records = stories_doc.load_stories(conn, cat)
+        too_few = stories_doc.load_stories(conn, cat)
+        records = stories_doc.load_stories(conn, cat, k=2)
         md = stories_doc.stories_markdown(records, cat)
-        named = stories_doc.stories_markdown(stories_doc.load_stories(conn, cat, k=1), cat)
         page = stories_doc.stories_html(records, cat)
         table = stories_doc.effects_table(conn, cat, k=1)
         withheld = msc.withheld_answer_ids(conn)
@@ -172,8 +177,9 @@ async def test_withheld_story_appears_in_no_output(sim, harness):
     assert "Gezellig hier." in "\n".join(map(str, shown))   # other tellers' text stays
     assert "Ik ken nu mijn buren." in md and "Ik help in de keuken." in page
     assert table[0]["mentioned"] == 2                   # the withheld story's code does not count
-    # three Dutch speakers at Shalom: fewer than 5, so the headings leave the language out
-    assert all(r.language == "" for r in records) and "Nederlands" not in md and "Nederlands" in named
+    # two Dutch speakers left at Shalom: with k = 5 no story may be quoted; with k = 2 they are,
+    # with their language
+    assert too_few == [] and all(r.language == "nl" for r in records) and "Nederlands" in md
     # the month, not the day
     from babel.dates import format_date
 
@@ -421,7 +427,7 @@ async def test_redaction_by_reply_replaces_the_text_everywhere(sim, harness):
     await press(sim, admin, msg, data(msg, "ad:sta:"))
     conn = sqlite3.connect(harness.db_path)
     try:
-        md = stories_doc.stories_markdown(stories_doc.load_stories(conn, catalogue()), catalogue())
+        md = stories_doc.stories_markdown(stories_doc.load_stories(conn, catalogue(), k=1), catalogue())
         shown = [r[0] for r in conn.execute("SELECT text FROM answers_shown WHERE item_id = 'msc.change_self'")]
     finally:
         conn.close()
@@ -475,7 +481,7 @@ async def test_simulated_panel_runs_the_whole_process(sim, harness, tmp_path):
     assert levels == {"centre": counts["selected_centre"], "all": counts["selected_all"]}
     conn = sqlite3.connect(harness.db_path)
     try:
-        paths = stories_doc.write_stories_files(conn, catalogue(), tmp_path)
+        paths = stories_doc.write_stories_files(conn, catalogue(), tmp_path, k=2)
     finally:
         conn.close()
     assert [p.name for p in paths] == ["verhalen.md", "verhalen.html", "effecten.csv"]

@@ -96,8 +96,8 @@ def open_csv_text(out: BinaryIO | Path | str) -> Iterator[io.TextIOWrapper]:
 class _IsoDates(dict):
     """``date -> "YYYY-MM-DD"``, computed on first use (an export spans few distinct days)."""
 
-    def __missing__(self, day: date) -> str:
-        text = self[day] = day.isoformat()
+    def __missing__(self, day: date | str) -> str:
+        text = self[day] = day if isinstance(day, str) else day.isoformat()
         return text
 
 

@@ -48,6 +48,8 @@ def iter_answer_rows(
     rescrub: bool = True,
     respondent_label: Callable[[str], str] | None = None,
     include_text: bool = True,
+    plan: RowPlan | None = None,
+    only=None,
 ) -> Iterator[AnswerRow]:
     """Yield one row per answer (one per picked option for ``choice``/``cards`` items).
 
@@ -61,7 +63,11 @@ def iter_answer_rows(
             per-export label (``export --panel``).
         rescrub: Scrub free text again at export (defence in depth).
         respondent_label: Labeller to use (a fresh :class:`RespondentLabeller` if None).
-        include_text: False leaves free text out (small rounds without confirmation).
+        include_text: False leaves free text out (the analyst's row file never has it).
+        plan: The k-anonymous row plan (:func:`row_plan`): rows of respondent-rounds not
+            in it are skipped, and label, centre, language, mode and date come from it.
+        only: Only ``(round_id, pseudonym)`` pairs in this collection (e.g. the
+            :func:`released_respondents` of an aggregate).
     """
     item_info, option_info = _labels(cat)
     label = respondent_label or RespondentLabeller()
@@ -80,12 +86,20 @@ def iter_answer_rows(
             break
         for (round_id, centre, pseudonym, language, item_id, status, value, choices,
              text, mode, answered_at) in batch:
-            who = panel_key(panel_secret, pseudonym) if panel_secret else label(pseudonym)
-            stamp = answered_at[:13]
-            day = day_cache.get(stamp)
-            if day is None:
-                day = datetime.fromisoformat(answered_at).astimezone(tz).date()
-                day_cache[stamp] = day
+            if only is not None and (round_id, pseudonym) not in only:
+                continue
+            if plan is not None:
+                planned = plan.rows.get((round_id, pseudonym))
+                if planned is None:
+                    continue
+                who, centre, language, mode, day = planned
+            else:
+                who = panel_key(panel_secret, pseudonym) if panel_secret else label(pseudonym)
+                stamp = answered_at[:13]
+                day = day_cache.get(stamp)
+                if day is None:
+                    day = datetime.fromisoformat(answered_at).astimezone(tz).date()
+                    day_cache[stamp] = day
             item_type, main_goal, sub_goal = item_info.get(item_id, ("", "", ""))
             if not include_text:
                 text = ""
@@ -102,3 +116,94 @@ def iter_answer_rows(
             yield AnswerRow(round_id, centre, who, language, item_id, item_type, main_goal,
                             sub_goal, status, "" if value is None else str(value), value_label,
                             text or "", mode, day)
+
+
+# -- disclosure: who aggregates may include, and the k-anonymous row plan -----------------
+def released_respondents(conn: sqlite3.Connection, round_ids: Sequence[int] | None = None,
+                         centres: Sequence[str] | None = None, k: int = 5):
+    """The respondents aggregates of this scope may include now (differencing guard).
+
+    Reads every respondent-round of the scope from ``answers_shown`` with its
+    participation and round status and hands them to
+    :func:`bot.privacy.disclosure.release` (batches of ``k`` per round and centre; only
+    respondents who finished, or whose round is closed).
+
+    Returns:
+        A :class:`bot.privacy.disclosure.Release`.
+    """
+    from bot.privacy.disclosure import release
+
+    conditions, params = scope_sql(round_ids, centres, alias="a")
+    sql = (
+        "SELECT a.round_id, MIN(a.centre_code), a.respondent,"
+        " COALESCE(MAX(p.finished_at), MAX(a.answered_at)),"
+        " MAX(p.finished_at IS NOT NULL OR r.status IN ('closed', 'cancelled'))"
+        " FROM answers_shown a JOIN rounds r ON r.id = a.round_id"
+        " LEFT JOIN participations p ON p.round_id = a.round_id AND p.respondent = a.respondent"
+        + where(conditions) + " GROUP BY a.round_id, a.respondent"
+    )
+    return release(((r, c, p, key, bool(done)) for r, c, p, key, done in conn.execute(sql, params)), k)
+
+
+#: One respondent-round of a row file: (label, centre, language, mode, answered_on), the
+#: last four generalised (see :func:`bot.privacy.disclosure.generalise`).
+PlanRow = tuple[str, str, str, str, str]
+
+
+class RowPlan:
+    """What the analyst's row file shows for each respondent-round (shared by the SQL and
+    Python writers, so both write the same file).
+
+    Attributes:
+        rows: ``(round_id, pseudonym)`` -> :data:`PlanRow`; respondent-rounds left out
+            for k-anonymity are absent.
+        generalisation: The :class:`bot.privacy.disclosure.Generalisation` made.
+    """
+
+    def __init__(self, rows: dict[tuple[int, str], PlanRow], generalisation) -> None:
+        self.rows = rows
+        self.generalisation = generalisation
+
+    @property
+    def respondents(self) -> int:
+        """Distinct labels in the file."""
+        return len({v[0] for v in self.rows.values()})
+
+
+def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int,
+             round_ids: Sequence[int] | None = None, centres: Sequence[str] | None = None,
+             panel_secret: bytes | None = None,
+             district_of: Callable[[str], str | None] | None = None) -> RowPlan:
+    """Plan a k-anonymous row file: generalised quasi-identifiers and labels.
+
+    Args:
+        conn: A ``sqlite3`` connection.
+        tz: Time zone of the dates.
+        k: ``MIN_CELL_SIZE``.
+        round_ids: Only these rounds. centres: Only these centres.
+        panel_secret: Stable panel keys (``--panel``) instead of random labels.
+        district_of: Centre code -> district (survey packs with districts), else None.
+
+    Returns:
+        The :class:`RowPlan`; labels are drawn at random for this plan
+        (:class:`bot.privacy.disclosure.RandomLabeller`), the same for one person across
+        the rounds of this export only.
+    """
+    from bot.privacy.disclosure import RandomLabeller, Record, generalise
+
+    conditions, params = scope_sql(round_ids, centres)
+    records = []
+    for round_id, pseudonym, centre, language, mode, first in conn.execute(
+        "SELECT round_id, respondent, MIN(centre_code), MIN(language), MIN(mode), MIN(answered_at)"
+        f" FROM answers_shown{where(conditions)} GROUP BY round_id, respondent", params,
+    ):
+        day = datetime.fromisoformat(first).astimezone(tz).date().isoformat()
+        records.append(Record((round_id, pseudonym), round_id, centre, language, mode, day))
+    result = generalise(records, k, district_of or (lambda _c: None))
+    labeller = RandomLabeller()
+    rows: dict[tuple[int, str], PlanRow] = {}
+    for key, v in result.values.items():
+        pseudonym = key[1]
+        label = panel_key(panel_secret, pseudonym) if panel_secret else labeller(pseudonym)
+        rows[key] = (label, v["centre"], v["language"], v["mode"], v["answered_on"])
+    return RowPlan(rows, result)

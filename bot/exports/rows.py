@@ -45,7 +45,8 @@ class AnswerRow:
         value_label_nl: Dutch label of ``value`` or ``""``.
         text: Scrubbed free text or ``""``.
         mode: ``self`` (resident on own phone) or ``assisted`` (entered by a coordinator).
-        answered_on: Date only (Europe/Amsterdam), never a time.
+        answered_on: Date only (Europe/Amsterdam), never a time; in the analyst's
+            k-anonymous row file possibly generalised to ``YYYY-MM`` or ``""`` (text).
     """
 
     round: int
@@ -61,12 +62,13 @@ class AnswerRow:
     value_label_nl: str
     text: str
     mode: str
-    answered_on: date
+    answered_on: date | str
 
     def as_tuple(self) -> tuple:
         """Values in :data:`ANSWER_COLUMNS` order (date as ISO ``YYYY-MM-DD``)."""
         return (
             self.round, self.centre, self.respondent, self.language, self.item_id,
             self.item_type, self.main_goal, self.sub_goal, self.status, self.value,
-            self.value_label_nl, self.text, self.mode, self.answered_on.isoformat(),
+            self.value_label_nl, self.text, self.mode,
+            self.answered_on if isinstance(self.answered_on, str) else self.answered_on.isoformat(),
         )

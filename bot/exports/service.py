@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.exports.query import connect_readonly, iter_answer_rows
+from bot.exports.query import connect_readonly, iter_answer_rows, released_respondents, row_plan
 from bot.exports.scope import scope_sql, where
-from bot.privacy.pseudonym import RespondentLabeller
+from bot.privacy.disclosure import Audience, Grant, grant
 from bot.survey import Catalogue
 
 #: Export formats: name -> (file suffix, description).
@@ -22,21 +23,49 @@ FORMATS: dict[str, tuple[str, str]] = {
 }
 
 
+class ExportRefused(Exception):
+    """An export that is not made, with a reason the chat and CLI can say politely.
+
+    Nothing is written when this is raised (no partial file).
+
+    Attributes:
+        reason: ``empty`` (no answers in the scope) or ``too_small`` (fewer than k
+            respondents can be shown: aggregates are released in batches of k per centre,
+            and the row file leaves out classes under k).
+        respondents: Respondents in the scope.
+        held_back: Respondents not (yet) in the figures.
+        notes: Notes of the scope (e.g. free text deleted after the retention period).
+    """
+
+    def __init__(self, reason: str, respondents: int = 0, held_back: int = 0,
+                 notes: Sequence[str] = ()) -> None:
+        self.reason, self.respondents, self.held_back = reason, respondents, held_back
+        self.notes = tuple(notes)
+        super().__init__(f"export not made: {reason} ({respondents} respondents)")
+
+
 @dataclass(frozen=True)
 class ExportResult:
     """What an export wrote.
 
     Attributes:
         path: The file written.
-        rows: Answer rows written (codebook: item rows).
-        respondents: Distinct respondents in the export.
-        notes: Things the reader must know (text purged after retention, text left out).
+        rows: Rows written (answers in a row file, indicators in an aggregate table,
+            items x codes in the codebook).
+        respondents: Distinct respondents in the file (row file) or in the figures.
+        notes: Things the reader must know (English, for logs and the CLI).
+        audience: Who it was made for (:class:`bot.privacy.disclosure.Audience`).
+        held_back: Respondents not (yet) in the figures (differencing guard).
+        left_out: Respondent-rounds left out of a row file for k-anonymity.
     """
 
     path: Path
     rows: int
     respondents: int
     notes: tuple[str, ...] = ()
+    audience: str = Audience.ADMIN
+    held_back: int = 0
+    left_out: int = 0
 
 
 def export_filename(fmt: str, round_id: int | None, today: date) -> str:
@@ -46,6 +75,21 @@ def export_filename(fmt: str, round_id: int | None, today: date) -> str:
     return f"buurtstem-{kind}-{today.isoformat()}{FORMATS[fmt][0]}"
 
 
+def district_lookup(conn, cat: Catalogue) -> Callable[[str], str | None]:
+    """Centre code -> district, for generalising centres in the row file.
+
+    From the ``centres`` table (filled from the survey pack, ``centres.district``), else
+    from the catalogue's centres; a centre without a district maps to None and the row
+    file generalises it from centre straight to all centres.
+    """
+    districts = {c.code: getattr(c, "district", None) for c in cat.centres}
+    try:
+        districts.update({code: d for code, d in conn.execute("SELECT code, district FROM centres") if d})
+    except sqlite3.OperationalError:  # a database from before migration 0007
+        pass
+    return lambda code: districts.get(code)
+
+
 def run_export(
     db_path: Path | str,
     cat: Catalogue,
@@ -53,6 +97,7 @@ def run_export(
     *,
     fmt: str = "csv",
     tz: ZoneInfo,
+    audience: Audience | str = Audience.ADMIN,
     round_ids: Sequence[int] | None = None,
     centres: Sequence[str] | None = None,
     panel_secret: bytes | None = None,
@@ -60,7 +105,22 @@ def run_export(
     workers: int = 1,
     include_small_stories: bool = False,
 ) -> ExportResult:
-    """Write one export file (blocking; run it in a thread from async code).
+    """Write one export file as the disclosure policy allows (blocking; run it in a thread).
+
+    What is written depends on the audience (:func:`bot.privacy.disclosure.grant`):
+
+    * admin, ``csv`` / ``excel-nl`` / ``xlsx``: the k-anonymous row file (generalised
+      centre, language, mode, date; small classes left out and counted in the notes;
+      random labels, or panel keys with ``panel_secret``; no free text), the xlsx with
+      the summary of released respondents and the codebook.
+    * coordinator, ``csv`` / ``excel-nl``: the aggregate table
+      (:func:`bot.exports.summary.summary_table`); ``xlsx``: summary, meaning cards,
+      quotable approved stories, codebook. Figures count released respondents only
+      (batches of k per round and centre, :func:`bot.exports.query.released_respondents`).
+    * ``codebook``: the catalogue only.
+
+    The file is written next to ``out`` and renamed into place, so a failure leaves no
+    partial file.
 
     Args:
         db_path: The SQLite database.
@@ -68,72 +128,112 @@ def run_export(
         out: Destination file.
         fmt: One of :data:`FORMATS`.
         tz: Time zone of the exported dates.
+        audience: ``admin`` (the default: the command line is run by the operator) or
+            ``coordinator`` (the chat passes the user's role).
         round_ids: Only these rounds (None: all).
         centres: Only these centres (None: all) — a coordinator's scope.
-        panel_secret: Stable panel keys instead of per-export labels (admins only).
-        min_cell_size: k for small-cell suppression in aggregate sheets.
+        panel_secret: Stable panel keys instead of random labels (admins only; the one
+            explicit exception to unlinkable exports).
+        min_cell_size: k.
         workers: Processes for a large CSV export (the CLI uses the CPU count).
-        include_small_stories: Export free text even when fewer than ``min_cell_size``
-            respondents are in the export (only after an explicit confirmation: with so
-            few storytellers a story can point to a person).
+        include_small_stories: Kept for callers; free text is no longer part of the
+            row file (stories go through the stories document and their own rules).
 
     Raises:
         ValueError: For an unknown format.
+        ExportRefused: Nothing to show (``empty``) or too few to show safely
+            (``too_small``); nothing is written.
+        bot.privacy.disclosure.NotDisclosable: The output is not for this audience.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    allowed = grant(f"export.{fmt}", audience, min_cell_size)
+    k = allowed.k
+    out = Path(out)
+    part = out.with_name(f".{out.name}.part")
+    try:
+        result = _write(db_path, cat, part, allowed, fmt=fmt, tz=tz, round_ids=round_ids,
+                        centres=centres, panel_secret=panel_secret, k=k, workers=workers)
+        part.replace(out)
+    finally:
+        part.unlink(missing_ok=True)
+    return ExportResult(out, *result[1:])
+
+
+def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: ZoneInfo,
+           round_ids, centres, panel_secret, k: int, workers: int) -> tuple:
     if fmt == "codebook":
         from bot.exports.codebook import write_codebook_csv
 
-        n = write_codebook_csv(cat, out)
-        return ExportResult(out, n, 0)
-    labeller = RespondentLabeller()
+        return (out, write_codebook_csv(cat, out), 0, (), allowed.audience)
     conn = connect_readonly(db_path)
     try:
-        notes, include_text = export_notes(
-            conn, round_ids=round_ids, centres=centres, k=min_cell_size,
-            include_small_stories=include_small_stories,
-        )
-        rows = iter_answer_rows(
-            conn, cat, tz=tz, round_ids=round_ids, centres=centres,
-            panel_secret=panel_secret, respondent_label=labeller, include_text=include_text,
-        )
+        notes = purge_notes(conn, round_ids)
+        respondents = _respondents(conn, round_ids, centres)
+        if respondents == 0:
+            raise ExportRefused("empty", notes=notes)
+        dialect = "excel-nl" if fmt == "excel-nl" else "rfc4180"
+        released = released_respondents(conn, round_ids, centres, k)
+        if released.held_back:
+            notes.append(f"{released.held_back} respondent(s) not yet in the figures: aggregates"
+                         f" count respondents in batches of {k} per round and centre.")
+        if allowed.row_level:
+            plan = row_plan(conn, tz=tz, k=k, round_ids=round_ids, centres=centres,
+                            panel_secret=panel_secret, district_of=district_lookup(conn, cat))
+            if not plan.rows:
+                raise ExportRefused("too_small", respondents, respondents, notes)
+            notes.append(plan.generalisation.note(k))
+            notes.append("Free text is not in the row file; stories are in the stories document.")
+            notes.append(
+                "Panel keys (--panel, EXPORT_SECRET): the same person has the same key in every"
+                " panel export - the one explicit exception to unlinkable exports."
+                if panel_secret else
+                "Respondent labels are drawn at random for this export only; two exports share none.")
+            left_out = plan.generalisation.left_out
+            if fmt == "xlsx":
+                from bot.exports.summary import summary_table
+                from bot.exports.xlsx import write_xlsx
+
+                summary = summary_table(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids,
+                                                         centres=centres, only=released), cat, k=k)
+                rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids,
+                                             centres=centres, plan=plan, include_text=False))
+                write_xlsx(rows, cat, out, k=k, summary=summary,
+                           notes=[f"Dates are calendar dates in {tz.key}; no times are exported.",
+                                  *notes])
+                n = len(rows)
+            else:
+                from bot.exports.sql_csv import write_answers_csv_sql
+
+                n, _ = write_answers_csv_sql(
+                    conn, cat, out, tz=tz, dialect=dialect, round_ids=round_ids, centres=centres,
+                    plan=plan, workers=workers, db_path=Path(db_path))
+            return (out, n, plan.respondents, tuple(notes), allowed.audience, released.held_back,
+                    left_out)
+        if not released:
+            raise ExportRefused("too_small", respondents, released.held_back, notes)
+        from bot.exports.summary import card_table, summary_table, write_summary_csv
+
+        rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids, centres=centres,
+                                     only=released, include_text=False))
+        table = summary_table(rows, cat, k=k)
         if fmt == "xlsx":
+            from bot.exports.stories_doc import load_stories
             from bot.exports.xlsx import write_xlsx
 
-            materialised = list(rows)
-            write_xlsx(
-                materialised, cat, out, k=min_cell_size,
-                notes=[
-                    f"Dates are calendar dates in {tz.key}; no times are exported.",
-                    f"Cells below {min_cell_size} are suppressed in the summary sheet.",
-                    "Respondent labels are made for this export only.",
-                    *notes,
-                ],
-            )
-            n = len(materialised)
-            respondents = len({r.respondent for r in materialised})
+            stories = load_stories(conn, cat, round_ids, centres, tz=tz, k=k)
+            write_xlsx(None, cat, out, k=k, summary=table, cards=card_table(rows, cat, k=k),
+                       stories=stories, notes=notes)
         else:
-            from bot.exports.sql_csv import write_answers_csv_sql
-
-            n, respondents = write_answers_csv_sql(
-                conn, cat, out, tz=tz, dialect="excel-nl" if fmt == "excel-nl" else "rfc4180",
-                round_ids=round_ids, centres=centres, panel_secret=panel_secret,
-                workers=workers, db_path=Path(db_path), include_text=include_text,
-                )
+            write_summary_csv(table, out, dialect=dialect)
+        return (out, len(table), len(released), tuple(notes), allowed.audience,
+                released.held_back, 0)
     finally:
         conn.close()
-    return ExportResult(out, n, respondents, tuple(notes))
 
 
-def export_notes(conn, *, round_ids, centres, k: int, include_small_stories: bool) -> tuple[list[str], bool]:
-    """Notes for an export and whether free text may be included.
-
-    Returns:
-        ``(notes, include_text)``: notes name rounds whose free text was purged after the
-        retention period, and say when text was left out because fewer than ``k``
-        respondents are in the export.
-    """
+def purge_notes(conn, round_ids) -> list[str]:
+    """Notes naming rounds whose free text was deleted after the retention period."""
     notes: list[str] = []
     conditions, params = scope_sql(round_ids, None, round_column="id")
     extra = "".join(f" AND {c}" for c in conditions)
@@ -142,13 +242,7 @@ def export_notes(conn, *, round_ids, centres, k: int, include_small_stories: boo
     ):
         notes.append(f"Round {round_id}: free text was deleted on {purged[:10]} "
                      "(retention period ended); stories are not in this export.")
-    respondents = _respondents(conn, round_ids, centres)
-    include_text = True
-    if 0 < respondents < k and not include_small_stories:
-        include_text = False
-        notes.append(f"Fewer than {k} respondents: free text left out to protect anonymity "
-                     "(export again with explicit confirmation to include it).")
-    return notes, include_text
+    return notes
 
 
 def small_export(db_path: Path | str, *, round_ids=None, centres=None, k: int = 5) -> bool:
@@ -210,6 +304,7 @@ def run_chart(
     k: int = 5,
     language: str = "nl",
     only: Sequence[str] | None = None,
+    audience: Audience | str = Audience.ADMIN,
 ) -> Path:
     """Draw the indicator chart of an export scope (blocking; shared by chat, CLI, demo).
 
@@ -222,15 +317,30 @@ def run_chart(
         k: Bars with fewer answers are not drawn (small-cell suppression).
         language: Language of the chart (see :data:`bot.charts.CHART_LANGUAGES`).
         only: Indicators to draw; default: the picture questions that have answers.
+        audience: Who gets it (``chat.chart`` in :mod:`bot.privacy.disclosure`).
 
-    The heading's second line says what the chart covers (:func:`chart_caption`).
+    The heading's second line says what the chart covers (:func:`chart_caption`). The bars
+    count released respondents only (batches of k per round and centre), so a chart made
+    just before and just after one resident finishes is the same chart.
+
+    Raises:
+        ExportRefused: ``empty`` (no answers) or ``too_small`` (no respondent released
+            yet); nothing is drawn.
     """
     from bot.charts import draw_indicator_chart
     from bot.exports.summary import indicator_summary
 
+    k = grant("chat.chart", audience, k).k
     conn = connect_readonly(db_path)
     try:
-        rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids, centres=centres))
+        respondents = _respondents(conn, round_ids, centres)
+        if respondents == 0:
+            raise ExportRefused("empty")
+        released = released_respondents(conn, round_ids, centres, k)
+        if not released:
+            raise ExportRefused("too_small", respondents, released.held_back)
+        rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids, centres=centres,
+                                     only=released, include_text=False))
         caption = chart_caption(conn, cat, round_ids=round_ids, centres=centres, language=language, tz=tz)
     finally:
         conn.close()

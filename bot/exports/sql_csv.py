@@ -14,7 +14,6 @@ import codecs
 import re
 import sqlite3
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,7 +21,6 @@ from bot.exports.csv_writer import BUFFER_SIZE, DIALECTS
 from bot.exports.rows import ANSWER_COLUMNS
 from bot.exports.safety import neutralise
 from bot.exports.scope import scope_sql, where
-from bot.privacy.pseudonym import panel_key
 from bot.privacy.scrub import scrub
 from bot.survey import Catalogue
 
@@ -57,28 +55,16 @@ def csv_field(value: str, delimiter: str) -> str:
     return value
 
 
-def _tables(conn: sqlite3.Connection, cat: Catalogue, tz: ZoneInfo, where: str, params: list,
-            panel_secret: bytes | None, d: str, *, as_cells: bool = True) -> dict[str, list[tuple]]:
+def _tables(conn: sqlite3.Connection, cat: Catalogue, plan, d: str, *,
+            as_cells: bool = True) -> dict[str, list[tuple]]:
     """Rows of the helper tables: catalogue values as ready CSV cells (``as_cells=False``:
-    plain values, for ``bench/export.py``'s shell run), labels, local days."""
+    plain values, for ``bench/export.py``'s shell run) and the row plan (label and
+    generalised centre, language, mode and date per respondent-round, see
+    :func:`bot.exports.query.row_plan`)."""
 
     def cell(value: str) -> str:
         return csv_field(value, d) if as_cells else value
 
-    # Every hour any answer was given (a superset is harmless), mapped to its local day.
-    hours = [r[0] for r in conn.execute("SELECT DISTINCT substr(answered_at, 1, 13) FROM answers")]
-    # Labels in order of first appearance in the export's (round, respondent) order: walk
-    # the distinct pairs along the answers_export index and label each respondent once.
-    labels: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for _round, respondent in conn.execute(
-        f"SELECT DISTINCT round_id, respondent FROM {SOURCE}{where} ORDER BY round_id, respondent",
-        params,
-    ):
-        if respondent not in seen:
-            seen.add(respondent)
-            label = panel_key(panel_secret, respondent) if panel_secret else f"R{len(seen):04d}"
-            labels.append((respondent, label))
     return {
         "bs_items": [(i.id, cell(i.type), cell(i.main_goal or ""),
                       cell(i.sub_goal or "")) for i in cat.items.values()],
@@ -86,9 +72,9 @@ def _tables(conn: sqlite3.Connection, cat: Catalogue, tz: ZoneInfo, where: str, 
         "bs_options": [(i.id, o.id, cell(o.id), cell(o.label["nl"]),
                         cell(o.main_goal or i.main_goal or ""))
                        for i in cat.items.values() for o in i.options],
-        "bs_days": [(h, datetime.fromisoformat(h + ":00:00+00:00").astimezone(tz).date().isoformat())
-                    for h in hours],
-        "bs_labels": labels,
+        "bs_labels": [(round_id, pseudonym, label, cell(centre), cell(language), cell(mode), day)
+                      for (round_id, pseudonym), (label, centre, language, mode, day)
+                      in plan.rows.items()],
     }
 
 
@@ -97,8 +83,8 @@ _SCHEMA = {
     "bs_scale": "(value INTEGER PRIMARY KEY, label TEXT)",
     "bs_options": "(item_id TEXT, option_id TEXT, value TEXT, label TEXT, main_goal TEXT,"
                   " PRIMARY KEY (item_id, option_id))",
-    "bs_days": "(hour TEXT PRIMARY KEY, day TEXT)",
-    "bs_labels": "(respondent TEXT PRIMARY KEY, label TEXT)",
+    "bs_labels": "(round_id INTEGER, respondent TEXT, label TEXT, centre TEXT, language TEXT,"
+                 " mode TEXT, day TEXT, PRIMARY KEY (round_id, respondent))",
 }
 
 
@@ -148,7 +134,7 @@ def _line_sql(d: str, a_where: str, ranged: bool, include_text: bool = True) -> 
         "a.round_id",
         # centre codes, languages, item ids, statuses and modes are constrained ASCII ids
         # (see the CHECKs and the pydantic patterns): nothing to quote or guard.
-        "a.centre_code", "l.label", "a.language", "a.item_id",
+        "l.centre", "l.label", "l.language", "a.item_id",
         "COALESCE(i.item_type, '')",
         ("(CASE WHEN j.value IS NOT NULL AND o.main_goal != '' THEN o.main_goal"
          " ELSE COALESCE(i.main_goal, '') END)"),
@@ -156,7 +142,7 @@ def _line_sql(d: str, a_where: str, ranged: bool, include_text: bool = True) -> 
         "(CASE WHEN j.value IS NOT NULL THEN COALESCE(o.value, '') ELSE COALESCE(a.value, '') END)",
         "(CASE WHEN j.value IS NOT NULL THEN COALESCE(o.label, '') ELSE COALESCE(s.label, '') END)",
         _text_sql(d, include_text),
-        "a.mode", "dd.day",
+        "l.mode", "l.day",
     ]
     where = a_where
     if ranged:
@@ -171,8 +157,7 @@ def _line_sql(d: str, a_where: str, ranged: bool, include_text: bool = True) -> 
         " LEFT JOIN bs_items i ON i.item_id = a.item_id"
         " LEFT JOIN bs_scale s ON s.value = a.value"
         " LEFT JOIN bs_options o ON o.item_id = a.item_id AND o.option_id = j.value"
-        " JOIN bs_labels l ON l.respondent = a.respondent"
-        " JOIN bs_days dd ON dd.hour = substr(a.answered_at, 1, 13)"
+        " JOIN bs_labels l ON l.round_id = a.round_id AND l.respondent = a.respondent"
         + where + " ORDER BY a.round_id, a.respondent, a.id"
     )
 
@@ -210,10 +195,11 @@ def write_answers_csv_sql(
     dialect: str = "rfc4180",
     round_ids: Sequence[int] | None = None,
     centres: Sequence[str] | None = None,
-    panel_secret: bytes | None = None,
+    plan=None,
     workers: int = 1,
     db_path: Path | None = None,
-    include_text: bool = True,
+    include_text: bool = False,
+    k: int = 5,
 ) -> tuple[int, int]:
     """Write the answers export with SQLite doing the heavy lifting.
 
@@ -224,12 +210,15 @@ def write_answers_csv_sql(
         tz: Time zone of ``answered_on``.
         dialect: ``rfc4180`` (comma) or ``excel-nl`` (semicolon).
         round_ids: Only these rounds. centres: Only these centres.
-        panel_secret: Stable panel keys instead of per-export labels.
+        plan: The k-anonymous row plan (:func:`bot.exports.query.row_plan`; made here
+            with random labels and ``k`` if None).
         workers: Processes to split a large export over (key ranges of
             ``(round, respondent)``, written in order, so the file is the same).
         db_path: The database file (needed for ``workers > 1``).
-        include_text: False leaves every free-text cell empty (small rounds without
-            the coordinator's confirmation).
+        include_text: False (the default) leaves every free-text cell empty: the
+            analyst's row file carries no free text (a story quoted elsewhere with its
+            centre and language would undo the generalisation).
+        k: ``MIN_CELL_SIZE`` for a plan made here.
 
     Returns:
         ``(rows written, respondents)``.
@@ -241,7 +230,11 @@ def write_answers_csv_sql(
         raise ValueError(f"unknown CSV dialect {dialect!r}")
     d = DIALECTS[dialect]["delimiter"]
     where, a_where, params = _filters(round_ids, centres)
-    tables = _tables(conn, cat, tz, where, params, panel_secret, d)
+    if plan is None:
+        from bot.exports.query import row_plan
+
+        plan = row_plan(conn, tz=tz, k=k, round_ids=round_ids, centres=centres)
+    tables = _tables(conn, cat, plan, d)
     _install(conn, tables, d, include_text)
     # Only decides whether to split: the table's count (cheap) is close enough.
     total = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
@@ -253,8 +246,8 @@ def write_answers_csv_sql(
                                    str(db_path), d, tables, out, include_text)
         else:
             rows = _write_lines(conn, _line_sql(d, a_where, False, include_text), params, fh)
-    respondents = conn.execute("SELECT COUNT(*) FROM bs_labels").fetchone()[0]
-    for table in ("bs_items", "bs_scale", "bs_options", "bs_days", "bs_labels"):
+    respondents = plan.respondents
+    for table in _SCHEMA:
         conn.execute(f"DROP TABLE temp.{table}")
     return rows, respondents
 

@@ -7,10 +7,12 @@ Outputs of the Most Significant Change process (:mod:`bot.msc`):
   with its "why it matters", its effect codes and the reasons it was selected (Davies &
   Dart 2005, "The 'Most Significant Change' (MSC) Technique: A Guide to Its Use": the
   selected stories are documented together with the reasons for their selection).
-  Withheld stories and stories still to review are never in it. No respondent, no day:
-  the centre, the month and the language only — and the language only where at least k
-  respondents of that centre answered the round in it (one Polish speaker at a centre
-  would otherwise be named by the heading). The HTML is one standalone file
+  Withheld stories and stories still to review are never in it, nor stories whose teller
+  did not say yes to being quoted, nor stories from a centre, or a centre x language
+  group, with fewer than k respondents in the round (one Polish speaker at a centre would
+  be named by the script of the quote alone; :func:`bot.privacy.disclosure.story_quotable`).
+  Such stories still count in the effects table. No respondent, no day: the centre, the
+  month and the language only. The HTML is one standalone file
   with inline CSS that prints on A4 (a story is never split over two pages); every text
   is escaped with :func:`html.escape`.
 * ``effecten.csv``: the effects table in the shape of appendix 3 of Movisie (2025), "Op
@@ -40,6 +42,7 @@ from bot import msc
 from bot.exports.csv_writer import Dialect, write_table_csv
 from bot.exports.safety import suppress
 from bot.i18n import Translator
+from bot.privacy.disclosure import story_quotable
 from bot.privacy.scrub import scrub
 from bot.survey import Catalogue
 
@@ -115,8 +118,11 @@ def load_stories(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[i
         round_ids: Only these rounds (None: all).
         centres: Only stories told at these centres (None: all) — a coordinator's scope.
         tz: Time zone of the dates.
-        k: A story's language is left out (``""``) when fewer than ``k`` respondents of
-            its round and centre answered in that language.
+        k: ``MIN_CELL_SIZE``. A story is in the documents only if it may be quoted
+            (:func:`bot.privacy.disclosure.story_quotable`): the teller said yes to being
+            quoted, and at least ``k`` respondents of its round answered at its centre and
+            at its centre in its language (the script of a quote shows the language even
+            where the heading does not name it).
 
     Returns:
         Records ordered by domain, then selected (across centres first) before the rest,
@@ -126,11 +132,23 @@ def load_stories(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[i
     group_size = {(r, c, lang): n for r, c, lang, n in conn.execute(
         "SELECT round_id, centre_code, language, COUNT(DISTINCT respondent) FROM answers_shown"
         " GROUP BY round_id, centre_code, language")}
+    centre_size = {(r, c): n for r, c, n in conn.execute(
+        "SELECT round_id, centre_code, COUNT(DISTINCT respondent) FROM answers_shown"
+        " GROUP BY round_id, centre_code")}
+    consent = {answer_id: ok for answer_id, ok in conn.execute(
+        "SELECT a.id, p.quote_ok FROM answers a JOIN participations p"
+        " ON p.round_id = a.round_id AND p.respondent = a.respondent WHERE p.quote_ok IS NOT NULL")}
     effect_order = {e.id: i for i, e in enumerate(cat.effects)}
     order = {d: i for i, d in enumerate(msc.domains(cat))}
     records = []
     for story in msc.load_stories_sync(conn, cat, round_ids, centres):
         if story.state != "approved":
+            continue
+        if not story_quotable(
+                consent=consent.get(story.answer_id),
+                centre_respondents=centre_size.get((story.round_id, story.centre_code), 0),
+                language_respondents=group_size.get((story.round_id, story.centre_code, story.language), 0),
+                k=k):
             continue
         text = scrub(story.text).text.strip()
         if not text:
@@ -143,8 +161,7 @@ def load_stories(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[i
         records.append(StoryRecord(
             round_id=story.round_id, centre_code=story.centre_code,
             centre_name=names.get(story.centre_code, story.centre_code),
-            language=story.language
-            if group_size.get((story.round_id, story.centre_code, story.language), 0) >= k else "",
+            language=story.language,
             domain=story.domain, text=text, why=scrub(story.why).text.strip() if story.why else "",
             answered_on=story.answered_at.astimezone(tz).date(),
             codes=tuple(sorted(story.codes, key=lambda e: effect_order.get(e, 99))),
@@ -409,12 +426,19 @@ def effects_table(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[
 def write_stories_files(conn: sqlite3.Connection, cat: Catalogue, out_dir: Path | str, *,
                         round_ids: Sequence[int] | None = None, centres: Sequence[str] | None = None,
                         k: int = 5, tz: ZoneInfo = DEFAULT_TZ, language: str = "nl",
-                        dialect: Dialect = "rfc4180") -> list[Path]:
+                        dialect: Dialect = "rfc4180", audience: str = "admin") -> list[Path]:
     """Write ``verhalen.md``, ``verhalen.html`` and ``effecten.csv`` into ``out_dir``.
+
+    Asks the disclosure policy first (``export.stories`` and ``export.effects`` for
+    ``audience``); only quotable stories go in (see :func:`load_stories`).
 
     Returns:
         The three paths, in that order.
     """
+    from bot.privacy.disclosure import grant
+
+    k = grant("export.stories", audience, k).k
+    grant("export.effects", audience, k)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     records = load_stories(conn, cat, round_ids, centres, tz=tz, k=k)

@@ -207,6 +207,46 @@ def suppress_counts(counts: Counts, k: int = 5) -> dict:
     return out
 
 
+def disclose_counts(counts: Counts, k: int = 5) -> tuple[dict, dict]:
+    """The one decision between the 5-point and the 3-point distribution of an item.
+
+    Showing a suppressed 5-point row *and* its 3-point collapse would undo the
+    suppression (``low`` minus a shown ``"2"`` gives a withheld ``"1"``), and the chart
+    and the table go to the same people. So exactly one of them carries information:
+
+    * 5-point row with nothing withheld: both (the 3 points follow from the 5).
+    * 5-point row with a withheld value cell, 3-point collapse clean: the 3 points; every
+      non-zero 5-point value cell is withheld (``"x"``) and so is the median.
+    * both with withheld cells: the suppressed 5-point row; the 3 points all withheld.
+
+    Args:
+        counts: Raw counts of one item.
+        k: ``MIN_CELL_SIZE``.
+
+    Returns:
+        ``(five, three)``: ``five`` as :func:`suppress_counts` returns it (possibly with
+        more cells withheld), ``three`` mapping ``low``/``middle``/``high`` to a count or a
+        mark.
+    """
+    from bot.privacy.disclosure import collapse3
+
+    five = suppress_counts(counts, k)
+    raw3 = collapse3(counts.values)
+    five_clean = not any(isinstance(five[v], str) for v in VALUES)
+    if counts.n == 0 or five_clean:
+        return five, dict(raw3)
+    if isinstance(five["n"], str):  # n itself withheld: nothing else either
+        return five, dict.fromkeys(raw3, SECONDARY_MARK)
+    three, total_shown = suppress_cells(raw3, k)
+    if total_shown and not any(isinstance(c, str) for c in three.values()):
+        for v in VALUES:
+            if counts.values[v]:
+                five[v] = SECONDARY_MARK
+        five["median"] = None
+        return five, three
+    return five, dict.fromkeys(raw3, SECONDARY_MARK)
+
+
 def indicator_summary(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5) -> list[dict]:
     """Frequency table of every indicator, safe to publish (see the module docstring).
 
@@ -225,6 +265,104 @@ def indicator_summary(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5) 
     out = []
     for item in cat.indicators:
         row = {"item_id": item.id, "main_goal": item.main_goal or ""}
-        row.update(suppress_counts(counts[item.id], k))
+        row.update(disclose_counts(counts[item.id], k)[0])
         out.append({key: row[key] for key in SUMMARY_COLUMNS})
     return out
+
+
+# -- the coordinator's aggregate table ------------------------------------------------
+#: Columns of the aggregate table a coordinator gets instead of a row file (CSV and the
+#: ``summary`` sheet): numeric columns hold a number or nothing; ``withheld`` says which
+#: cells are empty and why (``3:<5 5:x``: ``<5`` = 1 to 4 answers, ``x`` = withheld so
+#: the small one cannot be computed back); ``low``/``middle``/``high`` are the 3-point
+#: collapse (1+2, 3, 4+5), with its own flag column. A row carries either the 5-point or
+#: the 3-point distribution where one of them must be withheld (:func:`disclose_counts`).
+TABLE_COLUMNS: tuple[str, ...] = (
+    "item_id", "main_goal", "indicator_nl", "n", *VALUES, "dont_know", "skipped", "median",
+    "withheld", "low", "middle", "high", "withheld_3pt",
+)
+
+#: Columns of the meaning-card table: how many respondents picked each card.
+CARD_COLUMNS: tuple[str, ...] = ("item_id", "card", "card_nl", "respondents", "picked", "withheld")
+
+
+def _flags(cells: dict, keys) -> str:
+    return " ".join(f"{key}:{cells[key]}" for key in keys if isinstance(cells[key], str))
+
+
+def summary_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5) -> list[dict]:
+    """The aggregate table of every indicator (see :data:`TABLE_COLUMNS`).
+
+    Args:
+        rows: Answers of the released respondents of the scope (see
+            :func:`bot.exports.query.released_respondents`).
+        cat: The catalogue.
+        k: ``MIN_CELL_SIZE``.
+
+    Returns:
+        One dict per indicator: counts as ``int`` or ``None`` (withheld), the median as a
+        number or ``None``, ``withheld`` / ``withheld_3pt`` as flag text. The 3-point
+        collapse is computed with the same primary and secondary suppression, so where
+        five bars would be mostly grey, three often can be shown.
+    """
+    return summary_table_of(count_answers(rows, cat), cat, k=k)
+
+
+def summary_table_of(counts: dict[str, Counts], cat: Catalogue, *, k: int = 5) -> list[dict]:
+    """:func:`summary_table` from counts already made (:func:`count_answers`)."""
+    from bot.privacy.disclosure import cell
+
+    out = []
+    for item in cat.indicators:
+        cells, three = disclose_counts(counts[item.id], k)
+        row: dict = {"item_id": item.id, "main_goal": item.main_goal or "",
+                     "indicator_nl": item.source_nl or item.prompt["nl"]}
+        for key in ("n", *VALUES, "dont_know", "skipped"):
+            row[key] = cell(cells[key])[0]
+        row["median"] = cells["median"]
+        row["withheld"] = _flags(cells, ("n", *VALUES, "dont_know", "skipped"))
+        for key in three:
+            row[key] = cell(three[key])[0]
+        row["withheld_3pt"] = _flags(three, three)
+        out.append({key: row[key] for key in TABLE_COLUMNS})
+    return out
+
+
+def card_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5) -> list[dict]:
+    """How many respondents picked each meaning card (``cards`` items), small cells withheld.
+
+    A card count is withheld (``None``, flag ``<k``) when 1 to k-1 respondents picked it,
+    and also when 1 to k-1 respondents did *not* pick it (then the few who left it out
+    would be singled out). With fewer than k respondents the whole item is withheld.
+    """
+    from bot.privacy.disclosure import cell
+
+    items = [i for i in cat.items.values() if i.type == "cards"]
+    who: dict[str, set] = {i.id: set() for i in items}
+    picks: dict[tuple[str, str], int] = {}
+    for row in rows:
+        if row.item_id in who and row.status == "answered":
+            who[row.item_id].add(row.respondent)
+            if row.value:
+                picks[(row.item_id, row.value)] = picks.get((row.item_id, row.value), 0) + 1
+    out = []
+    for item in items:
+        n = len(who[item.id])
+        if n == 0:
+            continue
+        for opt in item.options:
+            count = picks.get((item.id, opt.id), 0)
+            hidden = 0 < n < k or 0 < count < k or 0 < n - count < k
+            mark = suppress(n, k) if 0 < n < k else f"<{k}" if hidden else 0
+            out.append({"item_id": item.id, "card": opt.id, "card_nl": opt.label["nl"],
+                        "respondents": cell(suppress(n, k))[0], "picked": None if hidden else count,
+                        "withheld": f"picked:{mark}" if hidden else ""})
+    return out
+
+
+def write_summary_csv(table: list[dict], out, *, dialect: str = "rfc4180") -> int:
+    """Write :func:`summary_table` as CSV (same dialects and guards as every export)."""
+    from bot.exports.csv_writer import write_table_csv
+
+    return write_table_csv(TABLE_COLUMNS, ([row[c] for c in TABLE_COLUMNS] for row in table),
+                           out, dialect=dialect)

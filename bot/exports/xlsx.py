@@ -2,13 +2,19 @@
 
 Sheets, in order:
 
-* ``answers`` — :data:`~bot.exports.rows.ANSWER_COLUMNS`, one row per answer (scale
-  values as numbers, dates as Excel dates).
-* ``stories`` — only ``text`` answers with a non-empty text: round, centre, respondent,
-  language, item_id, text, answered_on.
+* ``answers`` — the analyst's (admin's) workbook only: the k-anonymous row file,
+  :data:`~bot.exports.rows.ANSWER_COLUMNS`, one row per answer (scale values as
+  numbers, dates as Excel dates where not generalised; no free text).
+* ``summary`` — :func:`bot.exports.summary.summary_table`: counts, medians, 3-point
+  collapse; a withheld count is an empty cell, named in the ``withheld`` column.
+* ``cards`` — :func:`bot.exports.summary.card_table` (coordinator's workbook).
+* ``stories`` — the coordinator's workbook: approved stories that may be quoted
+  (:func:`bot.exports.stories_doc.load_stories`): round, centre, month, language (where
+  at least k share it), domain, text, why, effects. No respondent, no day.
 * ``codebook`` — :func:`bot.exports.codebook.codebook_rows`.
-* ``summary`` — :func:`bot.exports.summary.indicator_summary` with small-cell suppression.
-* ``about`` — notes: time zone, suppression threshold and legend, caller's notes.
+* ``about`` — notes: time zone, suppression legend, the disclosure notes of the export.
+
+What goes in is decided by :mod:`bot.privacy.disclosure` (see :func:`bot.exports.service.run_export`).
 
 Every sheet has a bold header row that stays in view (``freeze_panes = "A2"``) and
 columns sized to their content (capped at :data:`MAX_WIDTH` characters).
@@ -40,18 +46,22 @@ from openpyxl.utils import get_column_letter
 from bot.exports.codebook import CODEBOOK_COLUMNS, codebook_rows
 from bot.exports.rows import ANSWER_COLUMNS, AnswerRow
 from bot.exports.safety import neutralise
-from bot.exports.summary import SECONDARY_MARK, SUMMARY_COLUMNS, count_answers, suppress_counts
+from bot.exports.summary import (
+    CARD_COLUMNS,
+    SECONDARY_MARK,
+    TABLE_COLUMNS,
+    count_answers,
+    summary_table_of,
+)
 from bot.survey.catalogue import Catalogue
 
-#: Column order of the ``stories`` sheet.
+#: Column order of the ``stories`` sheet (coordinator's workbook).
 STORY_COLUMNS: tuple[str, ...] = (
-    "round", "centre", "respondent", "language", "item_id", "text", "answered_on",
+    "round", "centre", "month", "language", "domain", "text", "why", "effects", "selected",
 )
 
-#: Columns of the ``summary`` sheet (the indicator's Dutch wording after its id).
-SUMMARY_SHEET_COLUMNS: tuple[str, ...] = (
-    SUMMARY_COLUMNS[0], "indicator_nl", *SUMMARY_COLUMNS[1:],
-)
+#: Columns of the ``summary`` sheet.
+SUMMARY_SHEET_COLUMNS: tuple[str, ...] = TABLE_COLUMNS
 
 #: Widest column, in characters.
 MAX_WIDTH = 60
@@ -129,84 +139,98 @@ def _answer_values(row: AnswerRow) -> tuple:
     return tuple(values)
 
 
-def _story_values(row: AnswerRow) -> tuple:
-    return (row.round, row.centre, row.respondent, row.language, row.item_id, row.text,
-            row.answered_on)
-
-
-def _is_story(row: AnswerRow) -> bool:
-    return row.item_type == "text" and bool(row.text.strip())
-
-
 def write_xlsx(
-    rows: Iterable[AnswerRow],
+    rows: Iterable[AnswerRow] | None,
     cat: Catalogue,
     out: Path | str | BinaryIO,
     *,
     k: int = 5,
     notes: Sequence[str] = (),
+    summary: list[dict] | None = None,
+    cards: list[dict] | None = None,
+    stories: Sequence | None = None,
 ) -> None:
     """Write the export workbook (see the module docstring for the sheets).
 
     Args:
-        rows: Answers, already anonymised; consumed once.
+        rows: The k-anonymous answers for the ``answers`` sheet (analyst), or None for a
+            workbook without one (coordinator); consumed once.
         cat: The survey catalogue (codebook, indicator texts).
         out: Destination path or a binary file object open for writing.
-        k: Minimum cell size of the ``summary`` sheet (default 5).
-        notes: Extra lines for the ``about`` sheet, e.g. ``"vrije tekst verwijderd na de
-            bewaartermijn"``.
+        k: Minimum cell size of the summary (default 5).
+        notes: Extra lines for the ``about`` sheet.
+        summary: The ``summary`` sheet (:func:`bot.exports.summary.summary_table` of the
+            released respondents); None: computed from ``rows``.
+        cards: The ``cards`` sheet (:func:`bot.exports.summary.card_table`), or None.
+        stories: :class:`bot.exports.stories_doc.StoryRecord` s for a ``stories`` sheet,
+            or None.
 
     Raises:
         ValueError: If the answers do not fit in one sheet (more than 1,048,575 rows).
         OSError: If ``out`` cannot be written.
     """
-    it: Iterator[AnswerRow] = iter(rows)
-    head = list(islice(it, _SAMPLE_ROWS))
-
     wb = Workbook(write_only=True)
-    answers = _start_sheet(wb, "answers", ANSWER_COLUMNS, (_answer_values(r) for r in head))
-    stories = _start_sheet(
-        wb, "stories", STORY_COLUMNS, (_story_values(r) for r in head if _is_story(r))
-    )
+    counts = None
+    if rows is not None:
+        it: Iterator[AnswerRow] = iter(rows)
+        head = list(islice(it, _SAMPLE_ROWS))
+        answers = _start_sheet(wb, "answers", ANSWER_COLUMNS, (_answer_values(r) for r in head))
+        written = 0
 
-    written = 0
+        def stream() -> Iterator[AnswerRow]:
+            nonlocal written
+            for row in chain(head, it):
+                written += 1
+                if written >= MAX_ROWS:
+                    raise ValueError(
+                        f"more than {MAX_ROWS - 1:,} answers do not fit in an XLSX sheet; use CSV"
+                    )
+                answers.append(_cells(answers, _answer_values(row)))
+                yield row
 
-    def stream() -> Iterator[AnswerRow]:
-        nonlocal written
-        for row in chain(head, it):
-            written += 1
-            if written >= MAX_ROWS:
-                raise ValueError(
-                    f"more than {MAX_ROWS - 1:,} answers do not fit in an XLSX sheet; use CSV"
-                )
-            answers.append(_cells(answers, _answer_values(row)))
-            if _is_story(row):
-                stories.append(_cells(stories, _story_values(row)))
-            yield row
+        counts = count_answers(stream(), cat)
+    if summary is None:
+        summary = summary_table_of(counts or count_answers((), cat), cat, k=k)
 
-    counts = count_answers(stream(), cat)
+    table = [[r[c] for c in SUMMARY_SHEET_COLUMNS] for r in summary]
+    ws = _start_sheet(wb, "summary", SUMMARY_SHEET_COLUMNS, table)
+    for values in table:
+        ws.append(_cells(ws, values))
+
+    if cards is not None:
+        table = [[r[c] for c in CARD_COLUMNS] for r in cards]
+        ws = _start_sheet(wb, "cards", CARD_COLUMNS, table)
+        for values in table:
+            ws.append(_cells(ws, values))
+
+    if stories is not None:
+        from bot import msc
+        from bot.i18n import Translator
+
+        tr = Translator("nl")
+        table = [[s.round_id, s.centre_name, s.answered_on.strftime("%Y-%m"), s.language,
+                  msc.domain_label(cat, s.domain, tr), s.text, s.why,
+                  "; ".join(msc.effect_label(cat, e, "nl") for e in s.codes),
+                  "ja" if s.selected else ""] for s in stories]
+        ws = _start_sheet(wb, "stories", STORY_COLUMNS, table)
+        for values in table:
+            ws.append(_cells(ws, values))
 
     book = [[r[c] for c in CODEBOOK_COLUMNS] for r in codebook_rows(cat)]
     ws = _start_sheet(wb, "codebook", CODEBOOK_COLUMNS, book)
     for values in book:
         ws.append(_cells(ws, values))
 
-    summary = []
-    for item in cat.indicators:
-        cells = suppress_counts(counts[item.id], k)
-        row = {"item_id": item.id, "indicator_nl": item.source_nl or item.prompt["nl"],
-               "main_goal": item.main_goal or "", **cells}
-        summary.append([row[c] for c in SUMMARY_SHEET_COLUMNS])
-    ws = _start_sheet(wb, "summary", SUMMARY_SHEET_COLUMNS, summary)
-    for values in summary:
-        ws.append(_cells(ws, values))
-
     about = [
         ["Datums zijn kalenderdatums in Europe/Amsterdam; er worden geen tijden geëxporteerd."],
-        [(f"Tabblad summary: aantallen van 1 tot {k - 1} staan als \"<{k}\"; "
-          f"\"{SECONDARY_MARK}\" = verborgen zodat een kleine cel niet uit n is terug te "
-          f"rekenen (ook \"x\" bij n als geen keuze van cellen dat voorkomt); de mediaan staat "
-          f"er alleen als geen cel verborgen is; bij n < {k} wordt de hele verdeling weggelaten.")],
+        [(f"Tabblad summary: een lege cel is een verborgen aantal; de kolom withheld zegt welke "
+          f"en waarom: \"<{k}\" = 1 tot {k - 1} antwoorden, \"{SECONDARY_MARK}\" = verborgen zodat "
+          f"een kleine cel niet uit n is terug te rekenen. low/middle/high = 1+2, 3, 4+5 "
+          f"(ook verborgen waar nodig, kolom withheld_3pt). De mediaan staat er alleen als "
+          f"geen cel verborgen is.")],
+        [(f"Cijfers tellen bewoners in groepjes van {k} per ronde en centrum: een nieuwe "
+          f"deelnemer komt er pas bij als er {k} nieuwe zijn (zo is niemand uit twee exports "
+          f"terug te rekenen).")],
         [("Cellen die met = + - @ of een tab beginnen, krijgen een ' ervoor "
           "(bescherming tegen formule-injectie, OWASP).")],
         *([note] for note in notes),

@@ -1,0 +1,564 @@
+"""The disclosure policy: who may receive each output, and how it is protected.
+
+One place decides what leaves the bot (DESIGN.md, "Disclosure policy"; written out for
+people in ``docs/privacy.md``). Every output the bot hands out — a file, a chart, a chat
+reply with figures, a message to residents — is registered in :data:`OUTPUTS` with its
+audience and its protection, and the code that makes it asks :func:`grant` first. A
+format or command that is not registered cannot be produced (``grant`` raises), and a
+test enumerates the export formats, the CLI formats and the staff commands against the
+registry, so a new output cannot forget the policy.
+
+Audiences (:class:`Audience`):
+
+* ``coordinator`` — the coordinator of a centre. Knows who comes in, so gets
+  **aggregates only**: counts, distributions, medians (small cells withheld), coded and
+  approved stories that may be quoted. Never a row per respondent.
+* ``admin`` — the municipal analyst. May get one **row file** (one row per answer), made
+  k-anonymous on the quasi-identifiers :data:`QUASI_IDENTIFIERS` by :func:`generalise`
+  (k = ``MIN_CELL_SIZE``), with labels drawn at random per export
+  (:class:`RandomLabeller`); ``--panel`` (stable HMAC keys, own secret) is the one
+  explicit exception for linking exports.
+* ``resident`` / ``public`` — feedback messages and anything printed for a wall.
+
+Protections used by the outputs:
+
+* **Small cells** — counts of 1 … k-1 withheld, plus secondary suppression so no withheld
+  cell can be computed back (:mod:`bot.exports.summary`). In files a withheld count is an
+  *empty* cell with a flag column (:func:`cell`), so numeric columns stay numeric; where
+  a 5-point distribution must be withheld, the 3-point collapse (:func:`collapse3`) is
+  offered when that one is safe.
+* **Differencing** — aggregates are computed over the respondents *released* in whole
+  batches of k per round and centre (:func:`release`): the first k finishers of a centre
+  appear together, the next k together, and so on. Two aggregates of the same scope
+  therefore differ by no one or by at least k people at one centre, so the before/after
+  pair around one resident's last answer is identical (decision and reasoning:
+  ``docs/privacy.md``, "Differencing").
+* **Stories** — quoted only with the teller's consent (asked at the story step) and only
+  where at least k respondents of the round answered at the story's centre *and* at that
+  centre in the story's language (:func:`story_quotable`); other stories still count in
+  codes and tallies.
+
+Source of the rules: Hundepool et al., *Statistical Disclosure Control* (Wiley 2012),
+ch. 3 (k-anonymity, global recoding, local suppression) and ch. 5 (frequency tables,
+differencing); Sweeney, "k-anonymity: a model for protecting privacy" (2002); Davies &
+Dart (2005) on consent to use MSC stories.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from itertools import product
+
+
+class Audience(StrEnum):
+    """Who receives an output."""
+
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+    RESIDENT = "resident"
+    PUBLIC = "public"
+
+
+class Kind(StrEnum):
+    """What an output holds (decides which protections apply)."""
+
+    AGGREGATE = "aggregate"      # counts, distributions, medians
+    ROWS = "rows"                # one row per answer (admin only, k-anonymous)
+    STORIES = "stories"          # quoted stories
+    REFERENCE = "reference"      # no data about residents (codebook, poster)
+    MESSAGE = "message"          # a chat reply with figures
+
+
+@dataclass(frozen=True)
+class Output:
+    """One registered output.
+
+    Attributes:
+        name: Registry key, e.g. ``export.csv`` or ``chat.chart``.
+        kind: What it holds (:class:`Kind`).
+        audiences: Who may receive it.
+        protection: How it is protected, one line (``docs/privacy.md`` says it in full).
+        coordinator_kind: For exports whose content depends on the audience: the kind
+            a coordinator gets (an aggregate table instead of the admin's row file).
+    """
+
+    name: str
+    kind: Kind
+    audiences: frozenset[Audience]
+    protection: str
+    coordinator_kind: Kind | None = None
+
+    def kind_for(self, audience: Audience) -> Kind:
+        """The kind of content ``audience`` gets from this output."""
+        if audience is Audience.COORDINATOR and self.coordinator_kind is not None:
+            return self.coordinator_kind
+        return self.kind
+
+
+_STAFF = frozenset({Audience.COORDINATOR, Audience.ADMIN})
+_AGG = ("aggregates of released respondents (batches of k per round and centre); cells 1..k-1"
+        " withheld plus secondary suppression; empty cell + flag column; 3-point collapse offered")
+_ROWS = ("admin: one row per answer, k-anonymous on centre, language, mode, date (generalised,"
+         " rest left out and counted); labels random per export; no free text;"
+         " coordinator: the aggregate table instead")
+
+#: Every output the bot can hand out. Keys are what :func:`grant` takes.
+OUTPUTS: dict[str, Output] = {o.name: o for o in (
+    Output("export.csv", Kind.ROWS, _STAFF, _ROWS, coordinator_kind=Kind.AGGREGATE),
+    Output("export.excel-nl", Kind.ROWS, _STAFF, _ROWS, coordinator_kind=Kind.AGGREGATE),
+    Output("export.xlsx", Kind.ROWS, _STAFF,
+           "admin: k-anonymous answers sheet + summary + codebook; coordinator: summary, cards,"
+           " quotable approved stories, codebook — no answers sheet",
+           coordinator_kind=Kind.AGGREGATE),
+    Output("export.codebook", Kind.REFERENCE, _STAFF, "catalogue only; no answers"),
+    Output("export.stories", Kind.STORIES, _STAFF,
+           "approved stories with quote consent, where round x centre and round x centre x"
+           " language hold at least k respondents; month, not day; no respondent"),
+    Output("export.effects", Kind.AGGREGATE, _STAFF,
+           "number of coded stories per effect; 1..k-1 withheld"),
+    Output("chat.chart", Kind.AGGREGATE, _STAFF, _AGG),
+    Output("chat.progress", Kind.MESSAGE, _STAFF,
+           "participation counts only (no answer values); 1..k-1 shown as <k; languages with"
+           " secondary suppression"),
+    Output("chat.centres", Kind.MESSAGE, _STAFF, "residents per centre; 1..k-1 shown as <k"),
+    Output("chat.export_caption", Kind.MESSAGE, _STAFF,
+           "rows and respondents of the file just sent (no more than the file holds)"),
+    Output("chat.stories_review", Kind.STORIES, _STAFF,
+           "the coordinator reviews their own centre's scrubbed stories to approve, redact"
+           " or withhold them; no respondent, language or time shown"),
+    Output("message.feedback", Kind.MESSAGE, frozenset({Audience.RESIDENT}),
+           "kinds of change chosen and the panel's reasons; never a story's text"),
+    Output("chat.poster", Kind.REFERENCE, frozenset({*_STAFF, Audience.PUBLIC}),
+           "centre name and join link only"),
+)}
+
+#: Staff commands and the output each one hands out (a test checks that every staff
+#: command is either here or in :data:`NO_OUTPUT_COMMANDS`, so a new one must be placed).
+COMMAND_OUTPUTS: dict[str, str] = {
+    "export": "export.csv",          # and the other export.* formats, by button
+    "chart": "chat.chart",
+    "progress": "chat.progress",
+    "centres": "chat.centres",
+    "qr": "chat.poster",
+    "stories": "chat.stories_review",
+}
+
+#: Staff commands that hand out no figures, files or stories.
+NO_OUTPUT_COMMANDS: frozenset[str] = frozenset({
+    "rounds", "newround", "open", "close", "cancel", "remind", "interview",
+    "invite_coordinator", "add_admin",
+})
+
+
+class NotDisclosable(Exception):
+    """An output was asked for that the policy does not allow.
+
+    Attributes:
+        output: The output's registry name.
+        audience: Who asked.
+        reason: ``unknown`` (not registered), ``audience`` (not for this audience),
+            ``empty`` (nothing in the scope) or ``too_small`` (fewer than k released
+            respondents).
+    """
+
+    def __init__(self, output: str, audience: Audience | str, reason: str, detail: str = "") -> None:
+        self.output, self.audience, self.reason = output, str(audience), reason
+        super().__init__(f"{output} for {audience}: {reason}{': ' + detail if detail else ''}")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Permission to make one output for one audience (from :func:`grant`).
+
+    Attributes:
+        output: The registered output.
+        audience: Who receives it.
+        k: The minimum cell / class size (``MIN_CELL_SIZE``).
+    """
+
+    output: Output
+    audience: Audience
+    k: int
+
+    @property
+    def kind(self) -> Kind:
+        """What this audience gets (aggregate, rows, stories …)."""
+        return self.output.kind_for(self.audience)
+
+    @property
+    def row_level(self) -> bool:
+        """True if the file may hold one row per answer (admin's row file only)."""
+        return self.kind is Kind.ROWS
+
+
+def grant(output: str, audience: Audience | str, k: int) -> Grant:
+    """Ask the policy for permission to make ``output`` for ``audience``.
+
+    Args:
+        output: A key of :data:`OUTPUTS` (e.g. ``export.csv``, ``chat.chart``).
+        audience: Who will receive it.
+        k: ``MIN_CELL_SIZE`` (at least 1).
+
+    Returns:
+        A :class:`Grant`; writers take it and apply its :attr:`Grant.kind`.
+
+    Raises:
+        NotDisclosable: ``unknown`` if the output is not registered, ``audience`` if it is
+            not for this audience.
+    """
+    found = OUTPUTS.get(output)
+    audience = Audience(audience)
+    if found is None:
+        raise NotDisclosable(output, audience, "unknown")
+    if audience not in found.audiences:
+        raise NotDisclosable(output, audience, "audience")
+    return Grant(found, audience, max(1, int(k)))
+
+
+def audience_of(admin: bool) -> Audience:
+    """The audience of a staff member: ``admin`` or ``coordinator``."""
+    return Audience.ADMIN if admin else Audience.COORDINATOR
+
+
+# -- cells -----------------------------------------------------------------------------
+def cell(value: int | str | None) -> tuple[int | float | None, str]:
+    """A possibly withheld count as ``(number or None, flag)`` for files.
+
+    Args:
+        value: A count as the suppression functions return it: an ``int``, ``"<k"``
+            (primary) or ``"x"`` (secondary), or ``None``.
+
+    Returns:
+        ``(value, "")`` for a shown number; ``(None, "<5")`` / ``(None, "x")`` for a
+        withheld one, so the column stays numeric and a flag column says why it is empty.
+    """
+    if isinstance(value, str):
+        return None, value
+    return value, ""
+
+
+def collapse3(values: Mapping[str, int]) -> dict[str, int]:
+    """The 3-point collapse of a 5-point distribution: ``low`` (1+2), ``middle`` (3),
+    ``high`` (4+5)."""
+    get = values.get
+    return {"low": get("1", 0) + get("2", 0), "middle": get("3", 0), "high": get("4", 0) + get("5", 0)}
+
+
+# -- k-anonymity of the row file -------------------------------------------------------
+#: Columns of the row file that a coordinator (or anyone who knows who came in) could
+#: link to a person: where, in which language, how, and when.
+QUASI_IDENTIFIERS: tuple[str, ...] = ("centre", "language", "mode", "answered_on")
+
+#: Shown for a generalised value.
+ALL = "all"
+OTHER_LANGUAGE = "other"
+
+#: Largest share of respondents that may be left out at a level before a coarser one is
+#: preferred (the lattice search below picks the least generalised level within it).
+MAX_LEFT_OUT = 0.05
+
+
+@dataclass(frozen=True)
+class Record:
+    """One respondent in one round, as the row file would show them.
+
+    Attributes:
+        key: Anything identifying the record internally (e.g. ``(round, pseudonym)``).
+        round: Round id.
+        centre: Centre code.
+        language: Language code.
+        mode: ``self`` or ``assisted``.
+        day: ISO date of the respondent's first answer in the round.
+    """
+
+    key: object
+    round: int
+    centre: str
+    language: str
+    mode: str
+    day: str
+
+
+@dataclass(frozen=True)
+class Levels:
+    """A generalisation level per quasi-identifier.
+
+    Attributes:
+        date: 0 day, 1 month, 2 round only (empty date).
+        centre: 0 centre, 1 district (where centres have one), 2 all centres.
+        language: 0 language, 1 languages with fewer than k respondents become
+            ``other``, 2 all languages.
+        mode: 0 self/assisted, 1 all.
+    """
+
+    date: int = 0
+    centre: int = 0
+    language: int = 0
+    mode: int = 0
+
+    @property
+    def loss(self) -> float:
+        """Information lost, 0 (none) … 1 (every quasi-identifier at its top level)."""
+        return (self.date / 2 + self.centre / 2 + self.language / 2 + self.mode) / 4
+
+    def describe(self) -> str:
+        """One line for the file's notes, e.g. ``date: month; centre: all; …``."""
+        return "; ".join([
+            "date: " + ("day", "month", "round only")[self.date],
+            "centre: " + ("centre", "district", "all centres")[self.centre],
+            "language: " + ("language", f"small groups as '{OTHER_LANGUAGE}'", "all languages")[self.language],
+            "mode: " + ("self/assisted", "not shown")[self.mode],
+        ])
+
+
+@dataclass
+class Generalisation:
+    """What :func:`generalise` decided.
+
+    Attributes:
+        levels: The chosen :class:`Levels`.
+        values: Record key -> ``{"centre", "language", "mode", "answered_on"}`` as the
+            row file shows them; records left out are not in it.
+        left_out: Records in a class smaller than k even at the chosen level.
+        total: Records considered.
+        small_before: Records in a class smaller than k without any generalisation.
+    """
+
+    levels: Levels
+    values: dict[object, dict[str, str]] = field(default_factory=dict)
+    left_out: int = 0
+    total: int = 0
+    small_before: int = 0
+
+    def note(self, k: int) -> str:
+        """The note that goes with the file."""
+        text = (f"Row file k-anonymous with k = {k} on centre, language, mode and date "
+                f"({self.levels.describe()}).")
+        if self.left_out:
+            text += (f" {self.left_out} of {self.total} respondent-rounds left out: even then "
+                     f"fewer than {k} shared their combination.")
+        return text
+
+
+def _apply(records: Sequence[Record], levels: Levels, k: int,
+           district_of: Callable[[str], str | None]) -> list[dict[str, str]]:
+    centre_counts: Counter = Counter()
+    out = []
+    for r in records:
+        if levels.centre == 0:
+            centre = r.centre
+        elif levels.centre == 1:
+            centre = district_of(r.centre) or ALL
+        else:
+            centre = ALL
+        out.append({
+            "centre": centre,
+            "language": r.language if levels.language < 2 else ALL,
+            "mode": r.mode if levels.mode == 0 else ALL,
+            "answered_on": (r.day, r.day[:7], "")[levels.date],
+        })
+    if levels.language == 1:
+        # local recoding: within each class of the other quasi-identifiers, a language
+        # with fewer than k respondents becomes "other"
+        def rest(v: dict[str, str]) -> tuple:
+            return (v["centre"], v["mode"], v["answered_on"])
+
+        centre_counts = Counter((rest(v), v["language"]) for v in out)
+        for v in out:
+            if centre_counts[(rest(v), v["language"])] < k:
+                v["language"] = OTHER_LANGUAGE
+    return out
+
+
+def _classes(rows: Iterable[Mapping[str, str]], columns: Sequence[str]) -> Counter:
+    return Counter(tuple(row[c] for c in columns) for row in rows)
+
+
+def generalise(records: Sequence[Record], k: int,
+               district_of: Callable[[str], str | None] = lambda _code: None) -> Generalisation:
+    """Make respondent-rounds k-anonymous on :data:`QUASI_IDENTIFIERS` (with the round).
+
+    A full search of the small generalisation lattice (3 date x 3 centre x 3 language x
+    2 mode levels = 54 nodes, cf. Incognito/OLA): for each node the records in classes
+    smaller than ``k`` are counted; the least generalised node (lowest
+    :attr:`Levels.loss`) that leaves out at most :data:`MAX_LEFT_OUT` of the records is
+    chosen (ties: fewer left out), else the node that leaves out fewest. Records still
+    in a class under ``k`` are left out (local suppression) and counted.
+
+    Args:
+        records: One per respondent and round.
+        k: Minimum class size (``MIN_CELL_SIZE``); ``k <= 1`` keeps everything as is.
+        district_of: Centre code -> district name, or None when the centre has none
+            (then level 1 for centres is skipped). Hook for survey packs with districts.
+
+    Returns:
+        A :class:`Generalisation`; classes are taken per round as well (a row file's
+        ``round`` column is always shown).
+    """
+    records = list(records)
+    columns = ("round", *QUASI_IDENTIFIERS)
+    if not records:
+        return Generalisation(Levels(), {}, 0, 0, 0)
+    has_districts = any(district_of(r.centre) for r in records)
+    best: tuple | None = None
+    small_before = 0
+    for date, centre, language, mode in product(range(3), range(3), range(3), range(2)):
+        if centre == 1 and not has_districts:
+            continue
+        levels = Levels(date, centre, language, mode)
+        shown = _apply(records, levels, k, district_of)
+        for r, v in zip(records, shown):
+            v["round"] = r.round
+        sizes = _classes(shown, columns)
+        small = sum(1 for v in shown if sizes[tuple(v[c] for c in columns)] < k)
+        if levels == Levels():
+            small_before = small
+        within = small <= MAX_LEFT_OUT * len(records)
+        rank = (not within, levels.loss if within else 0, small, levels.loss)
+        if best is None or rank < best[0]:
+            best = (rank, levels, shown, sizes)
+    assert best is not None
+    _rank, levels, shown, sizes = best
+    values: dict[object, dict[str, str]] = {}
+    left_out = 0
+    for r, v in zip(records, shown):
+        if sizes[tuple(v[c] for c in columns)] < k:
+            left_out += 1
+            continue
+        v.pop("round")
+        values[r.key] = v
+    return Generalisation(levels, values, left_out, len(records), small_before)
+
+
+def smallest_class(rows: Iterable[Mapping[str, object]], columns: Sequence[str],
+                   respondent: str = "respondent") -> int:
+    """Size of the smallest equivalence class (in distinct respondents) of a row file.
+
+    Args:
+        rows: Parsed rows (e.g. :class:`csv.DictReader`).
+        columns: The quasi-identifier columns the file carries.
+        respondent: The respondent label column.
+
+    Returns:
+        The fewest respondents that share one combination of ``columns`` (0 for no rows).
+        A file is k-anonymous when this is at least k.
+    """
+    members: dict[tuple, set] = {}
+    for row in rows:
+        members.setdefault(tuple(row[c] for c in columns), set()).add(row[respondent])
+    return min((len(m) for m in members.values()), default=0)
+
+
+# -- labels ----------------------------------------------------------------------------
+class RandomLabeller:
+    """Labels drawn at random per export (``R`` + 8 hex digits), unique within it.
+
+    Two exports share no label (2^32 possible labels; the labeller of one export never
+    sees another's), and the order of labels says nothing about the order of pseudonyms
+    or of answering. ``export --panel`` (stable HMAC keys with ``EXPORT_SECRET``) is the
+    one explicit exception.
+    """
+
+    __slots__ = ("_labels", "_used")
+
+    def __init__(self) -> None:
+        self._labels: dict[str, str] = {}
+        self._used: set[str] = set()
+
+    def __call__(self, pseudonym: str) -> str:
+        """The label of ``pseudonym`` in this export (a new random one on first sight)."""
+        label = self._labels.get(pseudonym)
+        if label is None:
+            while (label := "R" + secrets.token_hex(4)) in self._used:
+                pass
+            self._used.add(label)
+            self._labels[pseudonym] = label
+        return label
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+
+# -- differencing ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Release:
+    """Which respondents aggregates may include now (see :func:`release`).
+
+    Attributes:
+        pairs: ``(round_id, pseudonym)`` of released respondents.
+        held_back: Respondents who answered but are not released yet (fewer than k
+            since the last batch at their centre).
+    """
+
+    pairs: frozenset[tuple[int, str]]
+    held_back: int
+
+    def __contains__(self, pair: object) -> bool:
+        return pair in self.pairs
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+
+def release(participants: Iterable[tuple[int, str, str, str, bool]], k: int) -> Release:
+    """Release respondents to aggregates in whole batches of ``k`` per round and centre.
+
+    Args:
+        participants: ``(round_id, centre, pseudonym, order_key, done)`` per respondent
+            and round: ``order_key`` orders them (the time they finished; for a closed
+            round, their last answer), ``done`` is True once they can no longer change
+            their answers (finished, or the round is closed). Respondents not ``done``
+            are never released.
+        k: Batch size (``MIN_CELL_SIZE``); ``k <= 1`` releases everyone who is done.
+
+    Returns:
+        The :class:`Release`. For each (round, centre) the first ``floor(d / k) * k``
+        done respondents in ``order_key`` order are released (``d`` = number done): a
+        new respondent changes no aggregate until k have gathered, and then k at once —
+        so no before/after pair of any aggregate isolates one person's answers. The last
+        ``d mod k`` of a closed round stay out of every aggregate (they are counted as
+        ``held_back``; the analyst's k-anonymous row file still has them).
+    """
+    groups: dict[tuple[int, str], list[tuple[str, str]]] = {}
+    held = 0
+    for round_id, centre, pseudonym, order_key, done in participants:
+        if not done:
+            held += 1
+            continue
+        groups.setdefault((round_id, centre), []).append((order_key, pseudonym))
+    pairs = set()
+    for (round_id, _centre), members in groups.items():
+        members.sort()
+        take = len(members) if k <= 1 else (len(members) // k) * k
+        held += len(members) - take
+        pairs.update((round_id, p) for _key, p in members[:take])
+    return Release(frozenset(pairs), held)
+
+
+# -- stories ---------------------------------------------------------------------------
+def story_quotable(*, consent: bool | None, centre_respondents: int, language_respondents: int,
+                   k: int) -> bool:
+    """May a (reviewed, approved) story be quoted in a report or document?
+
+    Args:
+        consent: The teller's answer to "may we quote your story without your name?"
+            (None: not asked or not answered — treated as no).
+        centre_respondents: Respondents of the story's round at its centre.
+        language_respondents: Respondents of that round at that centre who answered in the
+            story's language (the script of a quote shows the language even unlabelled).
+        k: ``MIN_CELL_SIZE``.
+
+    Returns:
+        True only with consent and both groups at least ``k``. A story that may not be
+        quoted still counts in codes and tallies (effects table).
+    """
+    return bool(consent) and centre_respondents >= k and language_respondents >= k
+
+
+def registered(names: Collection[str]) -> list[str]:
+    """The names among ``names`` that are *not* registered outputs (for tests)."""
+    return [n for n in names if n not in OUTPUTS]

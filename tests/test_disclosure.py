@@ -1,0 +1,360 @@
+"""The disclosure policy (issue 11): every output registered, k-anonymous row files,
+aggregates that differencing cannot undo, unlinkable exports, quotable stories only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import sqlite3
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.exports.query import connect_readonly, released_respondents
+from bot.exports.service import FORMATS, ExportRefused, run_chart, run_export
+from bot.exports.summary import TABLE_COLUMNS, VALUES, summary_table
+from bot.privacy import disclosure as dc
+from bot.storage import Storage
+from bot.survey import catalogue
+
+TZ = ZoneInfo("Europe/Amsterdam")
+K = 5
+LANGS = ("nl", "nl", "nl", "tr", "ar", "pl", "uk", "en")
+
+
+# -- the registry ----------------------------------------------------------------------
+def test_every_export_format_and_staff_command_is_registered():
+    from admin.commands import EXPORT_BUTTONS, STAFF_COMMANDS
+    from bot.__main__ import build_parser
+
+    assert dc.registered([f"export.{fmt}" for fmt in FORMATS]) == []
+    assert dc.registered([f"export.{fmt}" for fmt, _label in EXPORT_BUTTONS.values()]) == []
+    export = build_parser()._subparsers._group_actions[0].choices["export"]
+    cli_formats = next(a.choices for a in export._actions if a.dest == "format")
+    assert dc.registered([f"export.{fmt}" for fmt in cli_formats]) == []
+    # every staff command either hands out something registered or nothing with figures
+    for name, _desc, _admin_only in STAFF_COMMANDS:
+        assert name in dc.COMMAND_OUTPUTS or name in dc.NO_OUTPUT_COMMANDS, name
+    assert dc.registered(dc.COMMAND_OUTPUTS.values()) == []
+
+
+def test_grant_refuses_what_is_not_registered_or_not_for_the_audience():
+    with pytest.raises(dc.NotDisclosable) as unknown:
+        dc.grant("export.parquet", "admin", K)
+    assert unknown.value.reason == "unknown"
+    with pytest.raises(dc.NotDisclosable) as wrong:
+        dc.grant("message.feedback", "coordinator", K)
+    assert wrong.value.reason == "audience"
+    assert dc.grant("export.csv", "coordinator", K).row_level is False
+    assert dc.grant("export.csv", "admin", K).row_level is True
+
+
+def test_unregistered_format_writes_nothing(tmp_path):
+    with pytest.raises(ValueError):
+        run_export(tmp_path / "none.sqlite3", catalogue(), tmp_path / "x.parquet", fmt="parquet", tz=TZ)
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- pure rules ------------------------------------------------------------------------
+def _records(n: int, seed: int = 1) -> list[dc.Record]:
+    rng = random.Random(seed)
+    return [dc.Record(i, 1, rng.choice(["a", "b", "c", "d"]), rng.choice(LANGS),
+                      "assisted" if rng.random() < 0.1 else "self",
+                      f"2026-{rng.choice(['03', '04'])}-{rng.randint(1, 28):02d}") for i in range(n)]
+
+
+@pytest.mark.parametrize("n", [30, 150])
+def test_generalise_makes_every_class_at_least_k(n):
+    records = _records(n)
+    result = dc.generalise(records, K)
+    rows = [{"respondent": key, "round": 1, **v} for key, v in result.values.items()]
+    assert dc.smallest_class(rows, ("round", *dc.QUASI_IDENTIFIERS)) >= K
+    assert result.left_out + len(result.values) == n and result.left_out <= dc.MAX_LEFT_OUT * n
+    assert result.small_before > n // 2          # raw: most are in a class under k
+    assert str(result.left_out) in result.note(K) or result.left_out == 0
+
+
+def test_generalise_uses_districts_when_centres_have_them():
+    records = [dc.Record(i, 1, "a" if i % 2 else "b", "nl", "self", "2026-03-01") for i in range(6)]
+    by_district = dc.generalise(records, K, lambda code: "Zuidwest")
+    assert {v["centre"] for v in by_district.values.values()} == {"Zuidwest"}
+    assert {v["centre"] for v in dc.generalise(records, K).values.values()} == {dc.ALL}
+
+
+def test_release_is_in_whole_batches_per_centre():
+    people = [(1, "a", f"p{i}", f"2026-03-01T10:{i:02d}", True) for i in range(12)]
+    people += [(1, "b", "q0", "2026-03-01T10:00", True), (1, "a", "late", "2026-03-02", False)]
+    got = dc.release(people, K)
+    assert len(got) == 10 and (1, "p9") in got and (1, "p10") not in got and (1, "q0") not in got
+    assert got.held_back == 4
+
+
+def test_labels_are_random_and_unlinkable():
+    one, two = dc.RandomLabeller(), dc.RandomLabeller()
+    first = [one(f"p{i}") for i in range(500)]
+    assert len(set(first)) == 500 and one("p3") == first[3]
+    assert set(first).isdisjoint(two(f"p{i}") for i in range(500))
+    assert sorted(first) != first                    # order says nothing about pseudonyms
+
+
+def test_story_quotable_needs_consent_and_k_per_centre_and_language():
+    ok = {"centre_respondents": 9, "language_respondents": 5, "k": K}
+    assert dc.story_quotable(consent=True, **ok)
+    assert not dc.story_quotable(consent=None, **ok) and not dc.story_quotable(consent=False, **ok)
+    assert not dc.story_quotable(consent=True, centre_respondents=9, language_respondents=1, k=K)
+
+
+# -- a database like the demo's --------------------------------------------------------
+async def _resident(store, round_id: int, n: int, centre: str, lang: str, rng, *, finish: bool = True,
+                    mode: str = "self") -> str:
+    who = f"{n:064x}"
+    await store.start_participation(round_id, who, centre_code=centre, language=lang, mode=mode)
+    for item in catalogue().survey_items("short"):
+        if item.type == "scale":
+            await store.record_answer(round_id=round_id, respondent=who, item_id=item.id, status="answered",
+                                      language=lang, centre_code=centre, value=rng.randint(1, 5), mode=mode)
+        elif item.type == "cards":
+            await store.record_answer(round_id=round_id, respondent=who, item_id=item.id, status="answered",
+                                      language=lang, centre_code=centre, mode=mode,
+                                      choices=[o.id for o in item.options[: rng.randint(1, 3)]])
+        else:
+            await store.record_answer(round_id=round_id, respondent=who, item_id=item.id, status="answered",
+                                      language=lang, centre_code=centre, text=f"Verhaal {n}.", mode=mode)
+    if finish:
+        await store.finish_participation(round_id, who)
+    return who
+
+
+@pytest.fixture
+async def demo_db(tmp_path):
+    """40 residents over 4 centres and 6 languages (like the demo), one round, closed."""
+    path = tmp_path / "d.sqlite3"
+    store = await Storage.open(path)
+    await store.seed_centres(catalogue().centres)
+    round_ = await store.create_round("short", [])
+    rng = random.Random(7)
+    centres = ["shalom", "bijbetje", "vrederust", "connect"]
+    for n in range(40):
+        await _resident(store, round_.id, n, rng.choice(centres), rng.choice(LANGS), rng,
+                        mode="assisted" if n % 9 == 0 else "self")
+    await store.set_round_status(round_.id, "closed")
+    await store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE answers SET answered_at = '2026-03-0' || (1 + id % 7) || 'T10:00:00+00:00'")
+    conn.commit()
+    conn.close()
+    return path
+
+
+def _csv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter=";" if "excel" in path.name else ","))
+
+
+def _check_aggregate(rows: list[dict], where: str) -> None:
+    """No row-level column, and every shown count is 0 or at least k."""
+    assert rows, where
+    assert not {"respondent", "answered_on", "mode"} & set(rows[0]), where
+    for row in rows:
+        for column in ("n", *VALUES, "dont_know", "skipped", "low", "middle", "high", "picked",
+                       "respondents", "mentioned"):
+            value = row.get(column)
+            if value not in (None, "") and str(value).isdigit():
+                assert int(value) == 0 or int(value) >= K, (where, column, row)
+
+
+def test_k_anonymity_over_every_file_a_coordinator_or_admin_can_get(demo_db, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    cat = catalogue()
+    for audience in ("coordinator", "admin"):
+        for fmt in FORMATS:
+            out = tmp_path / f"{audience}-{fmt}{FORMATS[fmt][0]}"
+            centres = ["shalom", "bijbetje"] if audience == "coordinator" else None
+            run_export(demo_db, cat, out, fmt=fmt, tz=TZ, audience=audience, centres=centres,
+                       min_cell_size=K)
+            if fmt == "codebook":
+                continue
+            sheets: dict[str, list[dict]] = {}
+            if fmt == "xlsx":
+                book = openpyxl.load_workbook(out)
+                for ws in book.worksheets:
+                    values = list(ws.iter_rows(values_only=True))
+                    if ws.title not in ("codebook", "about", "stories"):
+                        sheets[ws.title] = [dict(zip(values[0], r)) for r in values[1:]]
+                assert ("answers" in sheets) == (audience == "admin")
+            else:
+                sheets["file"] = _csv(out)
+            for name, rows in sheets.items():
+                where = f"{audience} {fmt} {name}"
+                if "respondent" in (rows[0] if rows else {}):
+                    assert audience == "admin", where
+                    quasi = [c for c in ("round", *dc.QUASI_IDENTIFIERS) if c in rows[0]]
+                    assert dc.smallest_class(rows, quasi) >= K, where
+                else:
+                    _check_aggregate(rows, where)
+    # the stories document and the effects table (both audiences get the same rules)
+    from bot.exports import stories_doc
+
+    conn = connect_readonly(demo_db)
+    try:
+        table = stories_doc.effects_table(conn, cat, k=K)
+    finally:
+        conn.close()
+    _check_aggregate(table, "effects")
+
+
+def test_share_of_respondents_in_small_classes_before_and_after(demo_db, tmp_path):
+    run_export(demo_db, catalogue(), tmp_path / "rows.csv", tz=TZ, min_cell_size=1)
+    raw = _csv(tmp_path / "rows.csv")
+    quasi = ("round", *dc.QUASI_IDENTIFIERS)
+    assert dc.smallest_class(raw, quasi) < K                        # without the policy
+    result = run_export(demo_db, catalogue(), tmp_path / "k.csv", tz=TZ, min_cell_size=K)
+    assert dc.smallest_class(_csv(tmp_path / "k.csv"), quasi) >= K
+    assert result.respondents + result.left_out == 40
+
+
+# -- differencing ----------------------------------------------------------------------
+def _table(db: Path, tmp_path: Path, name: str) -> list[dict]:
+    out = tmp_path / name
+    try:
+        run_export(db, catalogue(), out, fmt="csv", tz=TZ, audience="coordinator",
+                   centres=["shalom"], min_cell_size=K)
+    except ExportRefused:
+        return []
+    return _csv(out)
+
+
+def _read_off(before: list[dict], after: list[dict]) -> list[str]:
+    """What the before/after attack reads off: items where exactly one answer was added
+    and its value can be told from the two tables."""
+    found = []
+    by_item = {r["item_id"]: r for r in before}
+    for row in after:
+        old = by_item.get(row["item_id"], dict.fromkeys(TABLE_COLUMNS, "0"))
+        diff = {}
+        for v in VALUES:
+            a, b = row[v], old[v] or "0"
+            if a == "" or b == "":
+                continue
+            diff[v] = int(a) - int(b or 0)
+        added = (int(row["n"] or 0) - int(old["n"] or 0)) if row["n"] and old["n"] else None
+        if added == 1 or sum(diff.values()) == 1:
+            found.append(row["item_id"])
+    return found
+
+
+async def test_differencing_attack_reads_off_no_individual_answer(tmp_path, monkeypatch):
+    """A coordinator exports (and charts) just before and just after each resident
+    finishes: the pair never isolates one person's answers."""
+    import bot.charts
+
+    drawn: list = []
+
+    def capture(summary, cat, out, **kwargs):       # what the chart draws (drawing is ~1 s each)
+        drawn.append(summary)
+        return out
+
+    monkeypatch.setattr(bot.charts, "draw_indicator_chart", capture)
+    path = tmp_path / "attack.sqlite3"
+    store = await Storage.open(path)
+    await store.seed_centres(catalogue().centres)
+    round_ = await store.create_round("short", ["shalom"])
+    rng = random.Random(11)
+
+    def chart():
+        try:
+            run_chart(path, catalogue(), tmp_path / "c.png", tz=TZ, round_ids=[round_.id], centres=["shalom"],
+                      audience="coordinator")
+        except ExportRefused:
+            return None
+        return drawn[-1]
+
+    before, chart_before = _table(path, tmp_path, "t0.csv"), chart()
+    assert before == [] and chart_before is None     # nobody yet: a clear refusal, no file
+    changes, chart_changes, reads = 0, 0, []
+    for n in range(17):
+        await _resident(store, round_.id, n, "shalom", rng.choice(LANGS), rng)
+        after, chart_after = _table(path, tmp_path, f"t{n + 1}.csv"), chart()
+        reads += _read_off(before, after)
+        if after != before:
+            changes += 1
+            conn = connect_readonly(path)
+            assert len(released_respondents(conn, [round_.id], ["shalom"], K)) % K == 0
+            conn.close()
+        chart_changes += chart_after != chart_before
+        before, chart_before = after, chart_after
+    await store.close()
+    assert reads == []
+    assert changes == chart_changes == 3   # after residents 5, 10 and 15: whole batches only
+
+
+def test_without_batches_the_attack_would_work():
+    """The attack's read-off works on plain counts (so the test above can fail)."""
+    before = [{"item_id": "i", "n": "5", **dict.fromkeys(VALUES, ""), "1": "5"}]
+    after = [{"item_id": "i", "n": "6", **dict.fromkeys(VALUES, ""), "1": "5", "4": "1"}]
+    for row in (*before, *after):
+        for v in VALUES:
+            row[v] = row[v] or "0"
+    assert _read_off(before, after) == ["i"]
+
+
+# -- bad input -------------------------------------------------------------------------
+async def test_empty_scope_and_one_respondent_are_refused_without_a_file(tmp_path):
+    path = tmp_path / "b.sqlite3"
+    store = await Storage.open(path)
+    await store.seed_centres(catalogue().centres)
+    round_ = await store.create_round("short", ["shalom"])
+    await _resident(store, round_.id, 1, "shalom", "uk", random.Random(1))
+    await store.close()
+    for audience in ("coordinator", "admin"):
+        for fmt in ("csv", "excel-nl", "xlsx"):
+            out = tmp_path / f"x-{audience}{FORMATS[fmt][0]}"
+            with pytest.raises(ExportRefused) as empty:
+                run_export(path, catalogue(), out, fmt=fmt, tz=TZ, audience=audience, centres=["connect"])
+            assert empty.value.reason == "empty"
+            with pytest.raises(ExportRefused) as one:
+                run_export(path, catalogue(), out, fmt=fmt, tz=TZ, audience=audience, round_ids=[round_.id])
+            assert one.value.reason == "too_small" and one.value.respondents == 1
+            assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.sqlite3", "b.sqlite3-shm", "b.sqlite3-wal"] or \
+        sorted(p.name for p in tmp_path.iterdir()) == ["b.sqlite3"]
+
+
+def test_summary_table_keeps_numbers_numeric():
+    from bot.exports.rows import AnswerRow
+
+    def rows(counts):
+        out, n = [], 0
+        for value, count in counts.items():
+            for _ in range(count):
+                n += 1
+                out.append(AnswerRow(1, "c", f"R{n}", "nl", "ind.cohesion.less_lonely", "scale", "cohesion", "",
+                                     "answered", value, "", "", "self", "2026-03"))
+        return out
+
+    table = {r["item_id"]: r for r in summary_table(rows({"1": 2, "2": 3, "3": 7, "4": 10, "5": 6}),
+                                                     catalogue(), k=K)}
+    lonely = table["ind.cohesion.less_lonely"]
+    # five points would need "1" and "2" withheld: the row offers the three points instead
+    assert [lonely[v] for v in VALUES] == [None] * 5 and lonely["withheld"] == "1:x 2:x 3:x 4:x 5:x"
+    assert (lonely["low"], lonely["middle"], lonely["high"], lonely["withheld_3pt"]) == (5, 7, 16, "")
+    assert lonely["n"] == 28 and lonely["median"] is None
+
+
+def test_five_and_three_points_never_undo_each_other():
+    """Across many random rows: where a 5-point cell is withheld, no 3-point cell is shown
+    unless all five are withheld (else low - "2" would give "1")."""
+    from bot.exports.summary import Counts, disclose_counts
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        values = {v: rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 14]) for v in VALUES}
+        five, three = disclose_counts(Counts(values=values), K)
+        hidden5 = [v for v in VALUES if isinstance(five[v], str)]
+        shown3 = [key for key, c in three.items() if not isinstance(c, str)]
+        if hidden5 and shown3:
+            assert all(isinstance(five[v], str) or values[v] == 0 for v in VALUES), values
+        for c in (*[five[v] for v in VALUES], *three.values()):
+            assert isinstance(c, str) or c == 0 or c >= K, values
