@@ -169,6 +169,7 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
     conn = connect_readonly(db_path)
     try:
         notes = purge_notes(conn, round_ids)
+        purged = tuple(notes)
         respondents = _respondents(conn, round_ids, centres)
         if respondents == 0:
             raise ExportRefused("empty", notes=notes)
@@ -181,7 +182,7 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
             plan = row_plan(conn, tz=tz, k=k, round_ids=round_ids, centres=centres,
                             panel_secret=panel_secret, district_of=district_lookup(conn, cat))
             if not plan.rows:
-                raise ExportRefused("too_small", respondents, respondents, notes)
+                raise ExportRefused("too_small", respondents, respondents, purged)
             notes.append(plan.generalisation.note(k))
             notes.append("Free text is not in the row file; stories are in the stories document.")
             notes.append(
@@ -211,7 +212,7 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
             return (out, n, plan.respondents, tuple(notes), allowed.audience, released.held_back,
                     left_out)
         if not released:
-            raise ExportRefused("too_small", respondents, released.held_back, notes)
+            raise ExportRefused("too_small", respondents, released.held_back, purged)
         from bot.exports.summary import card_table, summary_table, write_summary_csv
 
         rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids, centres=centres,
