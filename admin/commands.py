@@ -21,7 +21,7 @@ from admin.auth import admin_only, role_of, staff_only
 from admin.progress import render_progress, round_progress, shown
 from admin.roles import Role
 from bot.exports.service import ExportRefused, export_filename, run_export
-from bot.privacy.disclosure import Audience, audience_of
+from bot.privacy.disclosure import Audience, audience_of, grant
 from bot.i18n import N_, Translator, is_rtl, isolate, negotiate_language
 from bot.services import services
 from bot.storage import Round
@@ -196,8 +196,8 @@ async def centres(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role
         ok = await svc.storage.upsert_centre(code, name, create=args[0] == "add")
         await update.effective_message.reply_text(tr._("Opgeslagen.") if ok else tr._("Dat centrum bestaat niet, of bestaat al."))
         return
+    k = grant("chat.centres", audience_of(role.admin), svc.settings.min_cell_size).k
     counts = await svc.storage.resident_counts()
-    k = svc.settings.min_cell_size
     lines = [tr._("Centra (aantal deelnemende bewoners):")]
     for code, name in await svc.storage.centres():
         if code in role.centres:
@@ -218,6 +218,7 @@ async def qr(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> 
     if code is None or code not in role.centres:
         await update.effective_message.reply_text(tr._("Gebruik: /qr CENTRUM. Jouw centra: {codes}", codes=", ".join(own)))
         return
+    grant("chat.poster", audience_of(role.admin), svc.settings.min_cell_size)
     name = await svc.storage.centre_name(code)
     link = f"https://t.me/{context.bot.username}?start={code}"
     lines = {lang: Translator(lang)._("Scan en vertel je verhaal") for lang in LANGUAGES}
@@ -315,6 +316,7 @@ async def progress_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
     """Shows counts for a round: invited, started, finished, per language, per item."""
     svc = services(context)
     tr = staff_tr(update)
+    grant("chat.progress", audience_of(role.admin), svc.settings.min_cell_size)
     round_ = await _round_arg(update, context, role, tr, default_open=True, view=True)
     if round_ is None:
         return
@@ -390,6 +392,7 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
 
 def export_caption(result, fmt: str, tr: Translator, k: int) -> str:
     """The caption of an export file (``chat.export_caption``: only what the file holds)."""
+    grant("chat.export_caption", result.audience, k)
     if fmt == "codebook":
         return tr.ngettext("{n} regel", "{n} regels", result.rows)
     if result.audience == Audience.ADMIN:

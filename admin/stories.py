@@ -254,8 +254,11 @@ async def _refresh(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id:
 @staff_only()
 async def stories(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
     """``/stories ROUND [gekozen|final]``: page through, review and select stories."""
+    from bot.privacy.disclosure import audience_of, grant
+
     svc = services(context)
     tr = staff_tr(update)
+    grant("chat.stories_review", audience_of(role.admin), svc.settings.min_cell_size)
     message = update.effective_message
     args = context.args or []
     if not args:

@@ -686,7 +686,9 @@ async def queue_feedback(storage, cat: Catalogue, round_id: int, respondent_of: 
         Number of messages queued now.
     """
     from bot.outbox import enqueue
+    from bot.privacy.disclosure import grant
 
+    grant("message.feedback", "resident", 1)  # kinds of change and reasons, never a story
     sels = await selections(storage, round_id)
     if not sels:
         return 0

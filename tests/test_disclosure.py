@@ -358,3 +358,41 @@ def test_five_and_three_points_never_undo_each_other():
             assert all(isinstance(five[v], str) or values[v] == 0 for v in VALUES), values
         for c in (*[five[v] for v in VALUES], *three.values()):
             assert isinstance(c, str) or c == 0 or c >= K, values
+
+
+# -- bad input in the chat, in the staff member's language -----------------------------
+async def test_chat_refusals_are_in_the_coordinators_language_and_send_no_file(sim, harness):
+    from admin.roles import Roles
+    from bot.i18n import Translator
+    from tests.conftest import ADMIN_ID, settle, until
+
+    round_ = await harness.prepare("short", ["shalom"])
+    await harness.start()
+    await _resident(harness.storage, round_.id, 1, "shalom", "uk", random.Random(2))
+    code = await Roles(harness.storage, frozenset()).create_invite("shalom")
+    coord = sim.user(930001, language_code="pl")
+    coord.send_text(f"/coordinator {code}")
+    await settle(sim)
+    pl = Translator("pl")
+    # a round with one respondent: the chart and every export say so, in Polish
+    coord.send_text(f"/chart {round_.id}")
+    too_few = pl._("Nog te weinig deelnemers om cijfers te laten zien zonder dat iemand herkenbaar is. "
+                   "Cijfers komen per groepje van {k} deelnemers per centrum. Er is geen bestand gemaakt.", k=K)
+    await until(lambda: coord.last.text == too_few)
+    coord.send_text("/export")
+    await settle(sim)
+    coord.press_button(next(b for row in coord.buttons() for b, _d in row if f"#{round_.id}" in b))
+    await settle(sim)
+    coord.press_button("Excel (xlsx)")
+    await until(lambda: coord.last.text == too_few)
+    assert [b for row in coord.buttons() for b, _d in row] == [pl._("Alle rondes")]   # the coarser choice
+    # an empty scope (an admin, Turkish, a round nobody answered)
+    empty = await harness.storage.create_round("short", ["connect"])
+    admin = sim.user(ADMIN_ID, language_code="tr")
+    admin.send_text("/export")
+    await settle(sim)
+    admin.press_button(next(b for row in admin.buttons() for b, _d in row if f"#{empty.id}" in b))
+    await settle(sim)
+    admin.press_button(next(b for row in admin.buttons() for b, _d in row if b.startswith("CSV")))
+    await until(lambda: admin.last.text == Translator("tr")._("Hier zijn nog geen antwoorden. Er is geen bestand gemaakt."))
+    assert not any(m.document for m in (*coord.messages, *admin.messages))
