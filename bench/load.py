@@ -378,6 +378,8 @@ async def run_product(residents: int, api_delay: float, folder: Path) -> tuple[O
         plan = [(FIRST_USER + i, LANGUAGES[i % len(LANGUAGES)], centres[i % len(centres)])
                 for i in range(residents)]
         command = [sys.executable, "-m", "bot", "run"]
+        if os.environ.get("LOAD_PROFILE"):  # a cProfile of the bot process, for finding hot spots
+            command[1:1] = ["-m", "cProfile", "-o", os.environ["LOAD_PROFILE"]]
 
         def residents_():
             return [product_resident(sim, uid, lang, centre) for uid, lang, centre in plan]

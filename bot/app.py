@@ -34,7 +34,7 @@ from telegram.request import HTTPXRequest
 from bot.i18n import DEFAULT_LANGUAGE, N_, CatalogueError, Translator, check_catalogues
 from bot.services import Services, services
 from bot.settings import Settings, SettingsError
-from bot.storage import Storage
+from bot.storage import Storage, begin_update
 from bot.survey import Catalogue
 from bot.telegram_bot import RobustBot
 from bot.updates import ChatOrderedProcessor
@@ -73,7 +73,9 @@ def file_base_url(base_url: str) -> str:
 
 # -- cross-cutting handlers ------------------------------------------------------------
 async def drop_duplicates(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stops an update that was handled before (a redelivery after a crash)."""
+    """Stops an update that was handled before (a redelivery after a crash); starts the
+    update's read cache (:func:`bot.storage.begin_update`)."""
+    begin_update()
     if await services(context).storage.is_processed(update.update_id):
         log.info("Skipped duplicate update %s", update.update_id)
         raise ApplicationHandlerStop

@@ -9,31 +9,24 @@ from __future__ import annotations
 
 import json
 
-from bot.storage import Storage, utcnow
+from bot.storage import Storage
 
 
 async def get(storage: Storage, chat_id: int, key: str) -> dict | None:
-    """The state stored under ``key`` for a chat, or None."""
-    async with storage.db.execute(
-        "SELECT value FROM chat_state WHERE chat_id = ? AND key = ?", (chat_id, key)
-    ) as cur:
-        row = await cur.fetchone()
-    return json.loads(row[0]) if row else None
+    """The state stored under ``key`` for a chat, or None (all of a chat's state is read
+    once per update, see :meth:`bot.storage.Storage.chat_state`)."""
+    value = (await storage.chat_state(chat_id)).get(key)
+    return json.loads(value) if value is not None else None
 
 
 async def put(storage: Storage, chat_id: int, key: str, value: dict) -> None:
     """Store (replace) a chat's state under ``key``; ``value`` must be JSON-serialisable."""
-    async with storage.transaction() as db:
-        await db.execute(
-            "INSERT OR REPLACE INTO chat_state VALUES (?, ?, ?, ?)",
-            (chat_id, key, json.dumps(value), utcnow().isoformat()),
-        )
+    await storage.put_chat_state(chat_id, key, json.dumps(value))
 
 
 async def pop(storage: Storage, chat_id: int, key: str) -> dict | None:
     """Remove and return a chat's state under ``key`` (None if there was none)."""
     value = await get(storage, chat_id, key)
     if value is not None:
-        async with storage.transaction() as db:
-            await db.execute("DELETE FROM chat_state WHERE chat_id = ? AND key = ?", (chat_id, key))
+        await storage.delete_chat_state(chat_id, key)
     return value

@@ -13,6 +13,19 @@ connections to the database (WAL mode):
   no statement stays open between two awaits: an open statement would pin the
   connection's snapshot, and another task would then miss its own just-committed write.
 
+Fewer round trips (each read or write is a hop to the connection's thread):
+
+* **per update**, reads of the chat's rows (contact, chat state, participation, answers,
+  its open round) are cached for the rest of the update (:func:`begin_update`, called
+  once per update by ``bot.app``); a write by the update forgets what it changed (the
+  storage's own methods) or everything (any other :meth:`Storage.transaction`);
+* **shared**, the rounds and centres tables are cached for every task; any transaction
+  other than the resident's own writes drops them, and they are re-read after
+  :data:`SHARED_TTL` seconds anyway (a round opened by the command line in another
+  process); uploaded pictures' file ids are kept in memory;
+* handled update ids are remembered in memory and written with the next transaction
+  (or every :data:`MARK_BATCH` ids), not in a transaction of their own.
+
 A ``":memory:"`` database cannot be shared by two connections; there the reader is the
 writer (fine for one task at a time, as in the tools that use it). SQL is kept portable.
 """
@@ -21,8 +34,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -167,6 +182,41 @@ class ReadConnection:
         await self._conn.close()
 
 
+#: Seconds the shared caches (rounds, centres) are trusted without a change seen here.
+SHARED_TTL = 2.0
+#: Handled update ids kept in memory before they are written in a transaction of their own.
+MARK_BATCH = 64
+#: Seconds a handled update id waits in memory for another transaction to ride along with.
+MARK_DELAY = 0.25
+
+
+#: The cached reads a resident's own writes change (kinds of :class:`_UpdateReads` keys).
+_CONTACT = frozenset({"contact"})
+_PARTICIPATION = frozenset({"participation", "open_round", "unfinished"})
+_ANSWERS = frozenset({"answers"})
+
+
+class _UpdateReads:
+    """The reads cached for one update (see :func:`begin_update`)."""
+
+    __slots__ = ("cache",)
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple, object] = {}
+
+
+_READS: ContextVar[_UpdateReads | None] = ContextVar("buurtstem_update_reads", default=None)
+
+
+def begin_update() -> None:
+    """Start caching this update's reads (call once per update, in the update's own task).
+
+    The cache lives in a context variable, so each update (each task) has its own and
+    tasks outside an update (scheduler, outbox, command line) read the database directly.
+    """
+    _READS.set(_UpdateReads())
+
+
 async def _connect(path: Path | str) -> aiosqlite.Connection:
     db = await aiosqlite.connect(str(path))
     db.row_factory = aiosqlite.Row
@@ -186,6 +236,11 @@ class Storage:
         #: The read connection (query only): every read outside a transaction.
         self.db: ReadConnection | aiosqlite.Connection = writer
         self._lock = asyncio.Lock()
+        self._shared: dict[str, tuple[float, object]] = {}
+        self._file_ids: dict[str, str] | None = None
+        self._unmarked: set[int] = set()
+        self._mark_timer: asyncio.TimerHandle | None = None
+        self._mark_task: asyncio.Task | None = None
 
     # -- lifecycle -------------------------------------------------------------------
     @classmethod
@@ -209,7 +264,15 @@ class Storage:
         return storage
 
     async def close(self) -> None:
-        """Close the connections."""
+        """Write the remembered update ids, close the connections."""
+        if self._mark_timer is not None:
+            self._mark_timer.cancel()
+            self._mark_timer = None
+        if self._mark_task is not None:
+            await asyncio.gather(self._mark_task, return_exceptions=True)
+        if self._unmarked:
+            async with self.transaction():
+                pass
         if self.db is not self._writer:
             await self.db.close()
         await self._writer.close()
@@ -245,16 +308,64 @@ class Storage:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run the block in one transaction on the writer (``BEGIN IMMEDIATE`` …
-        ``COMMIT``/``ROLLBACK``); one at a time. Keep it short: SQL only, no Bot API call."""
+        ``COMMIT``/``ROLLBACK``); one at a time. Keep it short: SQL only, no Bot API call.
+
+        Afterwards every cached read is dropped (this update's and the shared ones), as the
+        block may have changed anything.
+        """
+        async with self._write(None) as db:
+            yield db
+
+    @asynccontextmanager
+    async def _write(self, forget: frozenset[str] | None) -> AsyncIterator[aiosqlite.Connection]:
+        """A transaction that then drops this update's cached reads of the kinds in
+        ``forget`` (None: all cached reads, shared ones too). Writes the remembered
+        handled update ids with it."""
         async with self._lock:
+            marks = list(self._unmarked)
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
+                if marks:
+                    now = _iso(utcnow())
+                    await self._writer.executemany(
+                        "INSERT OR IGNORE INTO processed_updates VALUES (?, ?)",
+                        [(update_id, now) for update_id in marks],
+                    )
                 yield self._writer
             except BaseException:
                 await self._writer.rollback()
                 raise
             else:
                 await self._writer.commit()
+                self._unmarked.difference_update(marks)
+            finally:
+                reads = _READS.get()
+                if forget is None:
+                    self._shared.clear()
+                    if reads is not None:
+                        reads.cache.clear()
+                elif reads is not None and forget:
+                    for key in [k for k in reads.cache if k[0] in forget]:
+                        del reads.cache[key]
+
+    async def _per_update(self, key: tuple, load):
+        """``await load()``, cached for the rest of this update under ``key``."""
+        reads = _READS.get()
+        if reads is None:
+            return await load()
+        if key not in reads.cache:
+            reads.cache[key] = await load()
+        return reads.cache[key]
+
+    async def _shared_read(self, name: str, load):
+        """``await load()``, cached for every task for :data:`SHARED_TTL` seconds."""
+        now = time.monotonic()
+        found = self._shared.get(name)
+        if found is not None and now - found[0] < SHARED_TTL:
+            return found[1]
+        value = await load()
+        self._shared[name] = (now, value)
+        return value
 
     async def _fetchall(self, sql: str, params: Sequence = ()) -> list[aiosqlite.Row]:
         async with self.db.execute(sql, params) as cur:
@@ -267,18 +378,37 @@ class Storage:
     # -- updates ---------------------------------------------------------------------
     async def is_processed(self, update_id: int) -> bool:
         """True if this update id was handled before (redelivered update)."""
+        if update_id in self._unmarked:
+            return True
         row = await self._fetchone(
             "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
         )
         return row is not None
 
     async def mark_processed(self, update_id: int) -> None:
-        """Remember an update id as handled (idempotent)."""
-        async with self.transaction() as db:
-            await db.execute(
-                "INSERT OR IGNORE INTO processed_updates VALUES (?, ?)",
-                (update_id, _iso(utcnow())),
-            )
+        """Remember an update id as handled (idempotent).
+
+        Kept in memory and written with the next transaction (any task's), or on its own
+        once :data:`MARK_BATCH` ids wait, or at :meth:`close`. A crash before that lets
+        the update be handled again; an answer is still stored once, as
+        :meth:`record_answer` writes its update id with the answer.
+        """
+        self._unmarked.add(update_id)
+        if len(self._unmarked) >= MARK_BATCH:
+            await self._write_marks()
+        elif self._mark_timer is None:
+            self._mark_timer = asyncio.get_running_loop().call_later(MARK_DELAY, self._marks_due)
+
+    def _marks_due(self) -> None:
+        self._mark_timer = None
+        if self._unmarked and (self._mark_task is None or self._mark_task.done()):
+            self._mark_task = asyncio.ensure_future(self._write_marks())
+
+    async def _write_marks(self) -> None:
+        """Write the remembered handled update ids now (a transaction of their own)."""
+        if self._unmarked:
+            async with self._write(frozenset()):
+                pass
 
     # -- centres ---------------------------------------------------------------------
     async def seed_centres(self, centres: Iterable[Centre]) -> int:
@@ -313,18 +443,19 @@ class Storage:
         return {r["code"]: (r["neighbourhood"], r["district"]) for r in rows}
 
     async def centres(self) -> list[tuple[str, str]]:
-        """Active centres as ``(code, name)``, by name."""
-        rows = await self._fetchall(
-            "SELECT code, name FROM centres WHERE active = 1 ORDER BY name"
-        )
-        return [(r["code"], r["name"]) for r in rows]
+        """Active centres as ``(code, name)``, by name (shared cache)."""
+
+        async def load() -> list[tuple[str, str]]:
+            rows = await self._fetchall(
+                "SELECT code, name FROM centres WHERE active = 1 ORDER BY name"
+            )
+            return [(r["code"], r["name"]) for r in rows]
+
+        return list(await self._shared_read("centres", load))
 
     async def centre_name(self, code: str) -> str | None:
         """Name of an active centre, or None if unknown."""
-        row = await self._fetchone(
-            "SELECT name FROM centres WHERE code = ? AND active = 1", (code,)
-        )
-        return row["name"] if row else None
+        return dict(await self.centres()).get(code)
 
     async def upsert_centre(self, code: str, name: str, *, create: bool) -> bool:
         """Add a centre (``create``) or rename one. False if it exists (add) or not (rename)."""
@@ -348,6 +479,9 @@ class Storage:
     # -- contacts --------------------------------------------------------------------
     async def contact(self, chat_id: int) -> Contact | None:
         """The contact of a chat, or None if the resident never consented (or forgot)."""
+        return await self._per_update(("contact", chat_id), lambda: self._contact(chat_id))
+
+    async def _contact(self, chat_id: int) -> Contact | None:
         row = await self._fetchone("SELECT * FROM contacts WHERE chat_id = ?", (chat_id,))
         if row is None:
             return None
@@ -365,7 +499,7 @@ class Storage:
         self, chat_id: int, *, language: str, centre_code: str | None, consent_version: str
     ) -> None:
         """Create or refresh a contact after consent (opted in and reachable)."""
-        async with self.transaction() as db:
+        async with self._write(_CONTACT) as db:
             await db.execute(
                 "INSERT INTO contacts (chat_id, language, centre_code, opted_in, reachable,"
                 " consent_version, consented_on) VALUES (?, ?, ?, 1, 1, ?, ?)"
@@ -388,7 +522,7 @@ class Storage:
             raise ValueError(f"cannot update contact fields {sorted(set(fields) - allowed)}")
         assignments = ", ".join(f"{name} = ?" for name in fields)
         values = [int(v) if isinstance(v, bool) else v for v in fields.values()]
-        async with self.transaction() as db:
+        async with self._write(_CONTACT) as db:
             cur = await db.execute(
                 f"UPDATE contacts SET {assignments} WHERE chat_id = ?", (*values, chat_id)
             )
@@ -453,7 +587,7 @@ class Storage:
             connection kept part of it (it is then emptied by the next checkpoint).
         """
         async with self._lock:
-            async with self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+            async with self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
                 row = await cur.fetchone()
         return row is None or row[0] == 0
 
@@ -496,13 +630,15 @@ class Storage:
         return found
 
     async def round(self, round_id: int) -> Round | None:
-        """A round by id, or None."""
-        found = await self._rounds("WHERE id = ?", (round_id,))
-        return found[0] if found else None
+        """A round by id, or None (shared cache)."""
+        return next((r for r in await self._all_rounds() if r.id == round_id), None)
 
     async def rounds(self) -> list[Round]:
-        """All rounds, newest first."""
-        return await self._rounds("", ())
+        """All rounds, newest first (shared cache)."""
+        return list(await self._all_rounds())
+
+    async def _all_rounds(self) -> list[Round]:
+        return await self._shared_read("rounds", lambda: self._rounds("", ()))
 
     async def _rounds(self, where: str, params: Sequence) -> list[Round]:
         """Rounds matching ``where`` with their centres, newest first (two queries)."""
@@ -530,6 +666,15 @@ class Storage:
         ]
 
     async def open_round_for(self, centre_code: str, respondent: str | None = None) -> Round | None:
+        """The open round a resident of ``centre_code`` answers now, or None (see
+        :meth:`_open_round_for`; cached for the update)."""
+        round_id = await self._per_update(
+            ("open_round", centre_code, respondent),
+            lambda: self._open_round_for(centre_code, respondent),
+        )
+        return await self.round(round_id) if round_id is not None else None
+
+    async def _open_round_for(self, centre_code: str, respondent: str | None = None) -> int | None:
         """The open round a resident of ``centre_code`` answers now, or None.
 
         The newest open round of the centre, except that a round the respondent started
@@ -543,7 +688,7 @@ class Storage:
             " ORDER BY (p.respondent IS NOT NULL AND p.finished_at IS NULL) DESC, r.id DESC LIMIT 1",
             (respondent, centre_code),
         )
-        return await self.round(row["id"]) if row else None
+        return row["id"] if row else None
 
     async def set_round_plan(
         self, round_id: int, *, remind_days_before: int | None, created_by: int | None
@@ -557,6 +702,10 @@ class Storage:
 
     async def unfinished_closed_round(self, centre_code: str, respondent: str) -> bool:
         """True if the respondent started, but did not finish, a now closed round of the centre."""
+        return await self._per_update(("unfinished", centre_code, respondent),
+                                      lambda: self._unfinished_closed_round(centre_code, respondent))
+
+    async def _unfinished_closed_round(self, centre_code: str, respondent: str) -> bool:
         row = await self._fetchone(
             "SELECT 1 FROM participations p JOIN rounds r ON r.id = p.round_id"
             " WHERE p.respondent = ? AND p.centre_code = ? AND p.finished_at IS NULL"
@@ -580,6 +729,10 @@ class Storage:
     # -- participation and answers ---------------------------------------------------
     async def participation(self, round_id: int, respondent: str) -> Participation | None:
         """A respondent's participation in a round, or None if not started."""
+        return await self._per_update(("participation", round_id, respondent),
+                                      lambda: self._participation(round_id, respondent))
+
+    async def _participation(self, round_id: int, respondent: str) -> Participation | None:
         row = await self._fetchone(
             "SELECT * FROM participations WHERE round_id = ? AND respondent = ?",
             (round_id, respondent),
@@ -600,7 +753,7 @@ class Storage:
         mode: str = "self",
     ) -> None:
         """Record that a respondent started a round (idempotent)."""
-        async with self.transaction() as db:
+        async with self._write(_PARTICIPATION) as db:
             await db.execute(
                 "INSERT OR IGNORE INTO participations"
                 " (round_id, respondent, centre_code, language, mode, started_at)"
@@ -610,7 +763,7 @@ class Storage:
 
     async def finish_participation(self, round_id: int, respondent: str) -> None:
         """Mark a participation finished (first time only)."""
-        async with self.transaction() as db:
+        async with self._write(_PARTICIPATION) as db:
             await db.execute(
                 "UPDATE participations SET finished_at = ? WHERE round_id = ?"
                 " AND respondent = ? AND finished_at IS NULL",
@@ -636,6 +789,10 @@ class Storage:
 
     async def answers(self, round_id: int, respondent: str) -> dict[str, Answer]:
         """A respondent's answers in a round, by item id."""
+        return dict(await self._per_update(("answers", round_id, respondent),
+                                           lambda: self._answers(round_id, respondent)))
+
+    async def _answers(self, round_id: int, respondent: str) -> dict[str, Answer]:
         rows = await self._fetchall(
             "SELECT item_id, status, value, choices, text, revision FROM answers"
             " WHERE round_id = ? AND respondent = ?",
@@ -679,7 +836,7 @@ class Storage:
         Raises:
             ValueError: If the round is not open (nothing is stored).
         """
-        async with self.transaction() as db:
+        async with self._write(_ANSWERS) as db:
             async with db.execute("SELECT status FROM rounds WHERE id = ?", (round_id,)) as cur:
                 row = await cur.fetchone()
             if row is None or row[0] != "open":
@@ -710,20 +867,62 @@ class Storage:
                 revision = (await cur.fetchone())[0]
         return revision
 
+    # -- chat state ------------------------------------------------------------------
+    async def chat_state(self, chat_id: int) -> dict[str, str]:
+        """Every state of a chat: key -> JSON text (one read, cached for the update)."""
+        return await self._per_update(("chat_state", chat_id), lambda: self._chat_state(chat_id))
+
+    async def _chat_state(self, chat_id: int) -> dict[str, str]:
+        rows = await self._fetchall("SELECT key, value FROM chat_state WHERE chat_id = ?", (chat_id,))
+        return {r["key"]: r["value"] for r in rows}
+
+    async def put_chat_state(self, chat_id: int, key: str, value: str) -> None:
+        """Store (replace) a chat's state under ``key`` (JSON text)."""
+        async with self._write(frozenset()) as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO chat_state VALUES (?, ?, ?, ?)",
+                (chat_id, key, value, utcnow().isoformat()),
+            )
+        self._cached_state(chat_id, key, value)
+
+    async def delete_chat_state(self, chat_id: int, key: str) -> None:
+        """Remove a chat's state under ``key``."""
+        async with self._write(frozenset()) as db:
+            await db.execute("DELETE FROM chat_state WHERE chat_id = ? AND key = ?", (chat_id, key))
+        self._cached_state(chat_id, key, None)
+
+    @staticmethod
+    def _cached_state(chat_id: int, key: str, value: str | None) -> None:
+        """Keep this update's cached chat state in step with a write."""
+        reads = _READS.get()
+        state = reads.cache.get(("chat_state", chat_id)) if reads is not None else None
+        if isinstance(state, dict):
+            if value is None:
+                state.pop(key, None)
+            else:
+                state[key] = value
+
     # -- media cache -----------------------------------------------------------------
     async def cached_file_id(self, picture: str) -> str | None:
-        """Telegram ``file_id`` of an uploaded picture, or None if never uploaded."""
-        row = await self._fetchone("SELECT file_id FROM media_cache WHERE picture = ?", (picture,))
-        return row["file_id"] if row else None
+        """Telegram ``file_id`` of an uploaded picture, or None if never uploaded (kept in
+        memory after the first read; only this bot writes them)."""
+        if self._file_ids is None:
+            rows = await self._fetchall("SELECT picture, file_id FROM media_cache")
+            self._file_ids = {r["picture"]: r["file_id"] for r in rows}
+        return self._file_ids.get(picture)
 
     async def cache_file_id(self, picture: str, file_id: str) -> None:
         """Remember the ``file_id`` Telegram gave an uploaded picture."""
-        async with self.transaction() as db:
+        async with self._write(frozenset()) as db:
             await db.execute(
                 "INSERT OR REPLACE INTO media_cache VALUES (?, ?)", (picture, file_id)
             )
+        if self._file_ids is not None:
+            self._file_ids[picture] = file_id
 
     async def forget_file_id(self, picture: str) -> None:
         """Drop a cached ``file_id`` (e.g. when Telegram no longer accepts it)."""
-        async with self.transaction() as db:
+        async with self._write(frozenset()) as db:
             await db.execute("DELETE FROM media_cache WHERE picture = ?", (picture,))
+        if self._file_ids is not None:
+            self._file_ids.pop(picture, None)

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from telegram import Update
 
-from bot.storage import Storage
+from bot import storage as storage_module
+from bot.storage import Storage, begin_update
 from bot.survey import catalogue
 from bot.updates import ChatOrderedProcessor, chat_key
 
@@ -141,3 +142,68 @@ async def test_two_residents_interleave_without_waiting_for_each_other(sim, harn
     assert replies[0].text.startswith("👋")  # the /start welcome first
     assert "/forget" in replies[1].text  # then /help
     assert db_rows(harness, "SELECT COUNT(*) FROM contacts") == [(0,)]
+
+
+async def test_reads_are_cached_for_one_update_and_dropped_by_its_writes(tmp_path):
+    storage = await Storage.open(tmp_path / "c.sqlite3")
+    try:
+        await storage.seed_centres(catalogue().centres)
+
+        async def one_update() -> list:
+            begin_update()
+            seen = [await storage.contact(3)]
+            sqlite_rows(tmp_path / "c.sqlite3",  # another process (or task) adds the contact
+                        "INSERT INTO contacts (chat_id, language, centre_code, opted_in, reachable,"
+                        " consent_version, consented_on) VALUES (3, 'nl', 'shalom', 1, 1, 'v', '2026-01-01')")
+            seen.append(await storage.contact(3))  # same update: read once, still cached
+            await storage.update_contact(3, language="pl")  # its own write drops it
+            seen.append(await storage.contact(3))
+            return seen
+
+        before, cached, after = await asyncio.create_task(one_update())
+        assert before is None and cached is None and after.language == "pl"
+        assert (await storage.contact(3)).language == "pl"  # outside an update: no cache
+    finally:
+        await storage.close()
+
+
+async def test_rounds_cache_sees_this_process_at_once_and_others_after_the_ttl(tmp_path, monkeypatch):
+    storage = await Storage.open(tmp_path / "c.sqlite3")
+    other = await Storage.open(tmp_path / "c.sqlite3")
+    try:
+        await storage.seed_centres(catalogue().centres)
+        first = await storage.create_round("short", ["shalom"])
+        assert [r.id for r in await storage.rounds()] == [first.id]
+        await storage.set_round_status(first.id, "closed")  # own write: seen at once
+        assert (await storage.round(first.id)).status == "closed"
+        second = await other.create_round("short", ["shalom"])  # the command line's
+        assert await storage.round(second.id) is None  # trusted for SHARED_TTL seconds
+        monkeypatch.setattr(storage_module, "SHARED_TTL", 0.0)
+        assert (await storage.round(second.id)).is_open
+        assert (await storage.open_round_for("shalom")).id == second.id
+    finally:
+        await other.close()
+        await storage.close()
+
+
+async def test_handled_update_ids_ride_along_and_are_written_by_close(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    storage = await Storage.open(path)
+    await storage.mark_processed(11)
+    assert await storage.is_processed(11) and not await storage.is_processed(12)
+    await storage.save_contact(4, language="nl", centre_code=None, consent_version="v")
+    assert sqlite_rows(path, "SELECT update_id FROM processed_updates") == [(11,)]
+    await storage.mark_processed(12)
+    await storage.close()
+    assert sqlite_rows(path, "SELECT update_id FROM processed_updates ORDER BY 1") == [(11,), (12,)]
+
+
+def sqlite_rows(path, sql: str) -> list[tuple]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
