@@ -25,7 +25,7 @@ from bot.storage import Round
 from bot.survey.models import Item
 from conversations import callback_data as cd
 from conversations import flow, keyboards
-from conversations.questions import send_question
+from conversations.questions import number_hint, send_question
 from conversations.session import Session, current_round, session_for
 
 log = logging.getLogger(__name__)
@@ -400,8 +400,9 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
             await query.answer(tr._("Deze knop werkt niet meer."))
             return
         value, label = point.value, f"{point.emoji} {point.label[lang]}"
-    elif cb.action in ("toggle", "done") and item.type in ("choice", "cards"):
-        if cb.mask >= 1 << len(item.options) or (cb.action == "toggle" and (cb.value or 0) >= len(item.options)):
+    elif cb.action in ("toggle", "done") and item.type in ("choice", "cards", "single"):
+        if cb.mask >= 1 << len(item.options) or (cb.action == "toggle" and (cb.value or 0) >= len(item.options)) \
+                or (item.type == "single" and (cb.action == "toggle" or cb.mask.bit_count() != 1)):
             await query.answer(tr._("Deze knop werkt niet meer."))
             return
         if cb.action == "toggle":
@@ -466,6 +467,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     item = items[pos]
     if await _repeat_pending_opt_in(context, session, round_):
         return
+    if item.type == "number":
+        await _on_number(update, context, session, round_, participation.centre_code, item, tr)
+        return
     if item.type != "text":
         await message.reply_text(tr._("Druk alsjeblieft op een van de knoppen."))
         await _ask_at(context, session, round_, items, pos)
@@ -509,6 +513,25 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if item.id in READBACK_ITEMS:
         await set_revisit(context, session.chat_id, round_.id, pos, "append")
         await _send_readback(context, session, round_, pos, item, tr, text=text)
+        return
+    await ask_next(context, session, round_)
+
+
+async def _on_number(update: Update, context: ContextTypes.DEFAULT_TYPE, session: Session,
+                     round_: Round, centre: str, item: Item, tr: Translator) -> None:
+    """Stores a typed whole number (digits in any script, e.g. ٣) within the item's range."""
+    message = update.effective_message
+    typed = unicodedata.normalize("NFKC", (message.text or "").strip()).replace(" ", "")
+    try:
+        value = int(typed)
+    except ValueError:
+        value = None
+    low, high = item.min_value, item.max_value
+    if value is None or (low is not None and value < low) or (high is not None and value > high):
+        await message.reply_text(number_hint(item, tr))
+        return
+    if not await _store(update, context, session, round_, centre, item, status="answered", value=value):
+        await message.reply_text(tr._("Deze ronde is gesloten. Dank je wel!"))
         return
     await ask_next(context, session, round_)
 
@@ -650,7 +673,7 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(tr._("Ik kan alleen getypte tekst gebruiken."))
         await _send_readback(context, session, round_, pos, items[pos], tr)
         return
-    if items[pos].type == "text":
+    if items[pos].type in ("text", "number"):
         await message.reply_text(tr._(_KIND_HINTS[_message_kind(message)]))
     else:
         await message.reply_text(tr._("Druk alsjeblieft op een van de knoppen."))

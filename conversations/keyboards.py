@@ -112,6 +112,19 @@ def choices(item: Item, tr: Translator, round_id: int, pos: int, mask: int, keep
     return InlineKeyboardMarkup(rows + _back_row(tr, round_id, pos))
 
 
+def single(item: Item, tr: Translator, round_id: int, pos: int, keep: bool = False) -> InlineKeyboardMarkup:
+    """One button per option of a pick-one item; a tap is the answer (sent as "done" with
+    that one option), then Skip."""
+    lang = tr.language
+    rows = [
+        [InlineKeyboardButton(f"{opt.emoji} {opt.label[lang]}".strip(),
+                              callback_data=cd.answer_done(round_id, pos, 1 << k))]
+        for k, opt in enumerate(item.options)
+    ]
+    rows.append([_skip_button(tr, round_id, pos, keep)])
+    return InlineKeyboardMarkup(rows + _back_row(tr, round_id, pos))
+
+
 def readback(tr: Translator, round_id: int, pos: int) -> InlineKeyboardMarkup:
     """Buttons under a story shown back: it is right / change it."""
     return InlineKeyboardMarkup(

@@ -24,19 +24,41 @@ log = logging.getLogger(__name__)
 CAPTION_LIMIT = 1024
 
 
-def question_text(item: Item, tr: Translator, number: int, total: int, keep: bool = False) -> str:
+def number_hint(item: Item, tr: Translator) -> str:
+    """What to type for a ``number`` item ("Typ een getal van 0 tot 31.")."""
+    if item.min_value is not None and item.max_value is not None:
+        return tr._("Typ een getal van {low} tot {high}.", low=item.min_value, high=item.max_value)
+    return tr._("Typ een getal.")
+
+
+def question_text(item: Item, tr: Translator, number: int, total: int, keep: bool = False,
+                  part: tuple[int, int] | None = None) -> str:
     """The text of a question with its progress header ("Vraag 2 van 9").
 
     Args:
         keep: The resident went back to a question they answered: the skip button keeps
             the answer, and is named so ("Zo laten", not "Overslaan").
+        part: ``(part number, number of parts)`` when the survey has parts (XLSForm
+            groups): the header then says "Deel 2 van 3" and the part's title.
     """
+    lang = tr.language
     header = tr._("Vraag {number} van {total}", number=number, total=total)
-    body = item.prompt[tr.language]
+    if part is not None and item.section is not None:
+        header = tr._("Deel {part} van {parts}", part=part[0], parts=part[1]) \
+            + f": {item.section[lang]}\n{header}"
+    body = item.prompt[lang]
+    if item.note is not None:
+        body = f"{item.note[lang]}\n\n{body}"
+    if item.hint is not None:
+        body = f"{body}\n({item.hint[lang]})"
     if item.type == "text":
         hint = tr._("Typ een nieuw antwoord. Of druk op Zo laten.") if keep else tr._("Typ je antwoord. Of druk op Overslaan.")
     elif item.type in ("choice", "cards"):
         hint = tr._("Kies alles wat past. Druk daarna op Klaar.")
+    elif item.type == "single":
+        hint = tr._("Kies er één.")
+    elif item.type == "number":
+        hint = number_hint(item, tr)
     else:
         hint = tr._("Kies een gezicht.")
     return f"{header}\n\n{body}\n\n👉 {hint}"
@@ -82,15 +104,19 @@ async def send_question(
     ``keep``: the item has an answer the resident came back to; its skip button reads
     "Zo laten" (it keeps the answer).
     """
-    text = question_text(item, tr, number, total, keep)
+    part = svc.catalogue.section_of(round_.survey, item.id)
+    text = question_text(item, tr, number, total, keep, part[:2] if part else None)
     if item.type == "scale":
         markup = keyboards.scale(svc.catalogue.scale, tr, round_.id, pos, keep)
-        assert item.picture is not None  # guaranteed by the catalogue validation
+        if item.picture is None:  # a pack's scale item without a picture
+            return await context.bot.send_message(chat_id, text, reply_markup=markup)
         return await send_picture(
             context, svc, chat_id, item.picture, caption=text[:CAPTION_LIMIT], reply_markup=markup
         )
     if item.type in ("choice", "cards"):
         markup = keyboards.choices(item, tr, round_.id, pos, mask, keep)
+    elif item.type == "single":
+        markup = keyboards.single(item, tr, round_.id, pos, keep)
     else:
         markup = keyboards.skip(tr, round_.id, pos, keep)
     return await context.bot.send_message(chat_id, text, reply_markup=markup)

@@ -50,7 +50,8 @@ class BotHarness:
     async def prepare(self, survey: str | None = "praatplaat", centres: list[str] | None = None):
         """Seed centres and open a round before the bot starts; returns the round."""
         store = await Storage.open(self.db_path)
-        await store.seed_centres(catalogue().centres)
+        await store.seed_centres(catalogue().centres)  # the installation's centres
+        await store.seed_centres(self.settings.catalogue().centres)  # and the pack's
         round_ = await store.create_round(survey, centres or []) if survey else None
         await store.close()
         return round_
