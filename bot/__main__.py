@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot run | demo | chat | export | rounds | chart``.
+"""Command line: ``python -m bot run | demo | chat | export | rounds | chart | pack``.
 
 Every command that needs settings reads them from the environment / ``.env``; a
 missing or invalid setting prints one line naming it and exits with code 2.
@@ -49,9 +49,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Run the offline end-to-end demo."""
     from bot.demo import run_demo
 
-    summary = asyncio.run(
-        run_demo(residents=args.residents, seed=args.seed, out_dir=Path(args.out), survey=args.survey)
-    )
+    from bot.survey import SurveyDataError
+
+    pack = Path(args.pack) if args.pack else None
+    try:
+        summary = asyncio.run(run_demo(residents=args.residents, seed=args.seed, out_dir=Path(args.out),
+                                       survey=args.survey, pack=pack))
+    except SurveyDataError as exc:
+        print(f"buurtstem: the pack is broken: {exc}", file=sys.stderr)
+        return EXIT_SETTINGS
     print(summary.render())
     return 0 if summary.ok else 1
 
@@ -221,6 +227,38 @@ def cmd_chart(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pack(args: argparse.Namespace) -> int:
+    """``pack check FILE``: every problem of a pack; ``pack export DIR``: the pack as a workbook."""
+    from bot.survey.catalogue import SurveyDataError, load_pack
+    from bot.survey.xlsform import XLSFormError
+
+    if args.action == "check":
+        path = Path(args.file)
+        try:
+            cat = load_pack(path)
+        except XLSFormError as exc:
+            for problem in exc.problems:
+                print(f"{path.name}: {problem}")
+            print(f"{path}: {len(exc.problems)} problem(s)", file=sys.stderr)
+            return 1
+        except SurveyDataError as exc:
+            print(f"{path.name}: {exc}")
+            return 1
+        districts = f" in {len(cat.districts)} district(s)" if cat.districts else ""
+        print(f"{path}: ok: pack {cat.name!r} (version {cat.version}), languages "
+              f"{', '.join(cat.languages)} (source {cat.source_language}); "
+              f"{len(cat.surveys)} survey(s), {len(cat.items)} item(s), "
+              f"{len(cat.centres)} centre(s){districts}, {len(cat.main_goals)} main goal(s)")
+        return 0
+    from bot.survey.pack_export import export_pack
+
+    settings = _settings(require_bot=False)
+    path = export_pack(settings.catalogue() if args.pack is None else load_pack(Path(args.pack)),
+                       Path(args.dir))
+    print(f"wrote {path}")
+    return 0
+
+
 def _positive(value: str) -> int:
     number = int(value)
     if number < 1:
@@ -239,7 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--residents", type=_positive, default=30)
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--out", default="demo-output")
-    demo.add_argument("--survey", default="short")
+    demo.add_argument("--survey", default="short", help="survey of the pack (default: short, or the pack's first)")
+    demo.add_argument("--pack", default=None, help="survey pack: a folder or an XLSForm .xlsx (default: the Den Haag pack)")
     demo.set_defaults(func=cmd_demo)
 
     chat = sub.add_parser("chat", help="chat with the bot as a resident, via the simulator")
@@ -271,6 +310,15 @@ def build_parser() -> argparse.ArgumentParser:
     rclose.add_argument("id", type=int)
     rsub.add_parser("list")
     rounds.set_defaults(func=cmd_rounds)
+
+    pack = sub.add_parser("pack", help="check a survey pack, or export one as an XLSForm workbook")
+    psub = pack.add_subparsers(dest="action", required=True)
+    pcheck = psub.add_parser("check", help="list every problem of a pack, with sheet and row")
+    pcheck.add_argument("file", help="a pack folder or an XLSForm .xlsx")
+    pexport = psub.add_parser("export", help="write the pack (SURVEY_PACK or the default) as a workbook")
+    pexport.add_argument("dir", help="folder for <pack>.xlsx, pictures/ and audio/")
+    pexport.add_argument("--pack", default=None, help="another pack than SURVEY_PACK")
+    pack.set_defaults(func=cmd_pack)
 
     chart = sub.add_parser("chart", help="draw the indicator chart (PNG)")
     chart.add_argument("--out", required=True)

@@ -100,7 +100,7 @@ DEMO_CENTRES = 2
 DEMO_DATABASE = "buurtstem-demo.sqlite3"
 
 
-def demo_settings(base_url: str, db_path: Path) -> Settings:
+def demo_settings(base_url: str, db_path: Path, pack: Path | None = None) -> Settings:
     """Settings for an offline run against the simulator (fresh random pseudonym secret)."""
     return Settings(
         telegram_bot_token=DEMO_TOKEN,
@@ -108,6 +108,7 @@ def demo_settings(base_url: str, db_path: Path) -> Settings:
         database_path=db_path,
         pseudonym_secret=secrets.token_hex(16),
         admin_ids=frozenset({ADMIN_ID}),
+        survey_pack=pack,
         _env_file=None,
     )
 
@@ -140,7 +141,8 @@ async def _wait_markup_change(message, before: dict | None, timeout: float = 5.0
 
 
 async def simulate_resident(
-    sim, user_id: int, lang: str, rng: random.Random, centre: str, items: list
+    sim, user_id: int, lang: str, rng: random.Random, centre: str, items: list,
+    district: str | None = None,
 ) -> bool:
     """One resident: /start (deep link), consent, then answer every question.
 
@@ -165,6 +167,8 @@ async def simulate_resident(
             return True
         if any(d.startswith("c:y") for d in data):
             user.press(prompt, next(d for d in data if d.startswith("c:y")))
+        elif any(d.startswith("ce:_d") for d in data):  # many centres: the district first
+            user.press_button(district or "", prompt)
         elif any(d.startswith("ce:") for d in data):
             user.press(prompt, next(d for d in data if d.startswith(f"ce:{centre}:")))
         elif any(d.startswith("go:") for d in data):
@@ -183,6 +187,9 @@ async def simulate_resident(
             pick = rng.choices(values, weights=list(reversed(weights)))[0] if rng.random() > 0.1 else next(
                 d for d in data if d.endswith((":dk", ":sk")))
             user.press(prompt, pick)
+        elif any(":d." in d for d in data) and not any(":t" in d for d in data):
+            # a pick-one question: one tap on one of its options
+            user.press(prompt, rng.choice([d for d in data if ":d." in d]))
         elif any(":t" in d for d in data):
             toggles = [d for d in data if ":t" in d]
             for index in sorted(rng.sample(range(len(toggles)), k=min(len(toggles), rng.randint(1, 3)))):
@@ -194,6 +201,10 @@ async def simulate_resident(
             user.press(prompt, done)
         else:
             text = _text_answer(prompt, items, stories, rng)
+            if text is not None and text.isdigit() and rng.random() < 0.2:
+                user.send_text(f"{text}0000")  # a typo first: the bot asks for a number in range
+                await user.wait_reply(count=1, after=start)
+                start = len(user.messages)
             if text is None:
                 user.press(prompt, next(d for d in data if d.endswith(":sk")))
             else:
@@ -213,7 +224,12 @@ def _text_answer(prompt, items, stories: dict[str, list[str]], rng: random.Rando
     if rng.random() < 0.1:
         return None
     skip = next(d for d in _keyboard_data(prompt) if d.endswith(":sk"))
-    item_id = items[int(skip.split(":")[2])].id
+    item = items[int(skip.split(":")[2])]
+    if item.type == "number":  # a number in the item's range (a typo now and then)
+        low = item.min_value if item.min_value is not None else 0
+        high = item.max_value if item.max_value is not None else low + 10
+        return str(rng.randint(low, high))
+    item_id = item.id
     kind = {"msc.contact": "contact", "msc.why": "why"}.get(item_id, "story")
     return rng.choice(stories[kind])
 
@@ -295,22 +311,38 @@ def privacy_figures(db_path: Path, cat, tz, k: int = 5) -> dict:
             "quoted": quoted, "approved": approved, "consented": consented}
 
 
+def demo_catalogue(pack: Path | None, survey: str):
+    """The pack's catalogue and the survey to run (the pack's first if ``survey`` is not in it).
+
+    Raises:
+        bot.survey.SurveyDataError: The pack is broken.
+    """
+    cat = catalogue(pack)
+    return cat, survey if survey in cat.surveys else next(iter(cat.surveys))
+
+
 async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("demo-output"),
-                   survey: str = "short") -> DemoSummary:
-    """Run the offline demo and return its summary (see module docstring)."""
+                   survey: str = "short", pack: Path | None = None) -> DemoSummary:
+    """Run the offline demo and return its summary (see module docstring).
+
+    Args:
+        pack: A survey pack (folder or XLSForm workbook); None for the default pack. A pack
+            without centres runs in the default pack's centres (an installation's own).
+    """
     from bot.simulator import BotApiSimulator
 
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = DemoSummary(residents=residents)
     rng = random.Random(seed)
-    cat = catalogue()
+    cat, survey = demo_catalogue(pack, survey)
+    centre_list = cat.centres or catalogue().centres
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "demo.sqlite3"
         async with BotApiSimulator(token=DEMO_TOKEN) as sim:
-            settings = demo_settings(sim.base_url, db_path)
+            settings = demo_settings(sim.base_url, db_path, pack)
             storage = await Storage.open(db_path)
-            await storage.seed_centres(cat.centres)
+            await storage.seed_centres(centre_list)
             round_ = await storage.create_round(survey, [])
             application = build_application(settings, storage=storage)
             async with application:
@@ -322,7 +354,8 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
                 try:
                     # two centres; every language once, then a mix like the neighbourhood's
                     # (more than half Dutch), so that some centre x language groups reach k
-                    centres = [c.code for c in cat.centres][:DEMO_CENTRES]
+                    centres = [c.code for c in centre_list][:DEMO_CENTRES]
+                    districts = {c.code: c.district for c in centre_list}
                     mix = ["nl"] * 7 + ["tr", "tr", "ar", "pl", "uk"]
                     plan = [(700000000 + i,
                              LANGUAGES[i] if i < len(LANGUAGES) else rng.choice(mix),
@@ -330,7 +363,7 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
                             for i in range(residents)]
                     results = await asyncio.gather(
                         *[simulate_resident(sim, uid, lang, random.Random(seed * 1000 + uid), centre,
-                                            cat.survey_items(survey))
+                                            cat.survey_items(survey), districts.get(centre))
                           for uid, lang, centre in plan],
                         return_exceptions=True,
                     )
@@ -341,8 +374,10 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
                         else:
                             summary.errors.append(f"resident {uid - 700000000} ({lang}) did not finish: {result!r}")
                     from bot.demo_msc import simulate_panel
+                    from bot.msc import story_domain
 
-                    summary.panel = await simulate_panel(sim, ADMIN_ID, round_.id, random.Random(seed))
+                    if any(story_domain(i.id) for i in cat.survey_items(survey)):  # stories to review
+                        summary.panel = await simulate_panel(sim, ADMIN_ID, round_.id, random.Random(seed))
                     await application.bot_data["outbox"].drain(timeout=30)
                     files = await coordinator_export(sim, out_dir)
                 finally:

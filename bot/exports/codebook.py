@@ -85,8 +85,12 @@ def codebook_rows(cat: Catalogue, items: list[Item] | None = None) -> list[dict]
         }
         if item.type == "scale":
             codes = [(str(p.value), p.label["nl"]) for p in cat.scale.points]
-        elif item.type in ("choice", "cards"):
+        elif item.type in ("choice", "cards", "single"):
             codes = [(o.id, o.label["nl"]) for o in item.options]
+        elif item.type == "number":
+            low = "" if item.min_value is None else str(item.min_value)
+            high = "" if item.max_value is None else str(item.max_value)
+            codes = [(f"{low}..{high}", "geheel getal")]
         else:
             codes = [("", "vrije tekst (geanonimiseerd)")]
         out.extend({**base, "code": code, "code_label_nl": label} for code, label in codes)

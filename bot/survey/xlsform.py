@@ -114,10 +114,11 @@ DEFAULT_FACES = {
     5: ["😞", "🙁", "😐", "🙂", "😄"],
 }
 
-_MEDIA = re.compile(r"^(?:media::)?(label|hint|image|audio|big-image)(?:::?(.+))?$", re.I)
+_MEDIA = re.compile(r"^(?:media::)?(label|hint|image|audio|big-image|resident)(?:::?(.+))?$", re.I)
 _SELECTED = re.compile(r"^selected\(\s*\$\{(\w[\w.-]*)\}\s*,\s*['\"]([^'\"]+)['\"]\s*\)$")
 _EQUALS = re.compile(r"^\$\{(\w[\w.-]*)\}\s*=\s*['\"]([^'\"]+)['\"]$")
 _BOUND = re.compile(r"^\.\s*(>=|<=|>|<)\s*(-?\d+)$")
+_LENGTH = re.compile(r"^string-length\(\s*\.\s*\)\s*<=\s*(\d+)$")
 _FILTER = re.compile(r"^(\w+)\s*=\s*\$\{(\w+)\}$")
 
 
@@ -268,7 +269,7 @@ class _Reader:
         try:
             for name in book.sheetnames:
                 key = name.strip().lower()
-                if key not in ("centres", "theory_of_change"):
+                if key not in ("centres", "theory_of_change", "surveys"):
                     continue
                 rows = book[name].iter_rows(values_only=True)
                 header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
@@ -315,6 +316,8 @@ class _Reader:
                     "emoji": row.get("emoji", "")}
             if row.get("main_goal"):
                 data["main_goal"] = row["main_goal"]
+            if row.get("derived_from"):
+                data["derived_from"] = str(row["derived_from"]).split()
             too_long = [lang for lang, text in label.items() if len(text) > BUTTON_LIMIT]
             if too_long:
                 self.problem("choices", n, f"label is longer than {BUTTON_LIMIT} characters (a button) in: {', '.join(too_long)}")
@@ -424,6 +427,13 @@ class _Reader:
             appearance = str(row.get("appearance", "")).lower()
             if word == "text":
                 data["type"] = "text"
+                if row.get("constraint"):
+                    found = _LENGTH.match(str(row["constraint"]).strip())
+                    if found:
+                        data["max_length"] = int(found.group(1))
+                    else:
+                        self.problem("survey", n, f"constraint {row['constraint']!r} is not supported on "
+                                     "text; use string-length(.) <= 500")
             elif word in ("integer", "range"):
                 data["type"] = "number"
                 if word == "range":
@@ -444,7 +454,8 @@ class _Reader:
                 data["options"] = self.options(rest, n)
             elif word == "select_multiple":
                 data["options"] = self.options(rest, n)
-                data["type"] = "cards" if any(o.picture for o in data["options"]) else "choice"
+                cards = "columns" in appearance or any(o.picture for o in data["options"])
+                data["type"] = "cards" if cards else "choice"
             else:
                 self.problem("survey", n, f"type {word!r} is not a question type the bot asks "
                              "(text, integer, select_one, select_multiple, note)")
@@ -461,8 +472,8 @@ class _Reader:
             for column in ("main_goal", "sub_goal"):
                 if row.get(column):
                     data[column] = str(row[column]).strip()
-            if row.get("indicator"):
-                data["source_nl"] = str(row["indicator"]).strip()
+            if row.get("source_nl") or row.get("indicator"):
+                data["source_nl"] = str(row.get("source_nl") or row["indicator"]).strip()
             if pending_note:
                 notes = [t for _, t in pending_note]
                 data["note"] = {lang: "\n\n".join(t[lang] for t in notes) for lang in notes[0]}
@@ -513,7 +524,7 @@ class _Reader:
             self.problem("survey", n, f"choice list {list_name!r} is not on the choices sheet")
             return None
         points, dont_know = [], None
-        values = [r for r in rows if str(r[1]["name"]) != "dont_know"]
+        values = [r for r in rows if str(r[1]["name"]) not in ("dont_know", "skip")]
         faces = DEFAULT_FACES.get(len(values), ["🔘"] * len(values))
         for k, (m, row) in enumerate(values):
             label = self.full(self.texts(row, "label", "choices", m), "choices", m, f"choice {row['name']!r}")
@@ -522,14 +533,17 @@ class _Reader:
                 continue
             if label:
                 points.append({"value": int(row["name"]), "emoji": row.get("emoji") or faces[k], "label": label})
+        skip = None
         for m, row in rows:
             if str(row["name"]) == "dont_know":
                 dont_know = self.full(self.texts(row, "label", "choices", m), "choices", m, "choice 'dont_know'")
+            if str(row["name"]) == "skip":
+                skip = self.full(self.texts(row, "label", "choices", m), "choices", m, "choice 'skip'")
         try:
             return Scale.model_validate(
                 {"points": sorted(points, key=lambda p: p["value"]),
                  "dont_know": dont_know or _interface_texts(DONT_KNOW, self.rules),
-                 "skip": _interface_texts(SKIP, self.rules)},
+                 "skip": skip or _interface_texts(SKIP, self.rules)},
                 context=self.rules.context())
         except ValidationError as exc:
             self.problem("choices", n, _first(exc, "list"))
@@ -560,8 +574,15 @@ class _Reader:
         elif places:
             m = min(n for n, _ in places.values())
             self.problem("survey", m, "district and neighbourhood questions need a centre question")
+        hood_district: dict[str, str] = {}
+        if "neighbourhood" in places:
+            hood_list = str(places["neighbourhood"][1]["type"]).split()[-1]
+            hood_district = {str(r["name"]): r["district"] for _, r in self.lists.get(hood_list, [])
+                             if r.get("district")}
         out = []
         for sheet, n, row in rows:
+            if row.get("neighbourhood") and not row.get("district") and row["neighbourhood"] in hood_district:
+                row = {**row, "district": hood_district[row["neighbourhood"]]}
             code = row.get("code") or row.get("name")
             name = row.get("name") if sheet == "centres" else self.texts(row, "label", sheet, n).get(self.rules.source)
             data = {"code": str(code or "").lower(), "name": name or ""}
@@ -597,8 +618,11 @@ class _Reader:
                 elif kind == "sub_goal":
                     sub_goals[data["id"]] = SubGoal.model_validate({**data, "text": text}, context=self.rules.context())
                 elif kind == "effect":
+                    resident = self.texts(row, "resident", "theory_of_change", n)
                     effects.append(EffectCategory.model_validate(
-                        {**data, "label": text, "kinds_nl": row.get("kinds_nl", "")}, context=self.rules.context()))
+                        {**data, "label": text, "kinds_nl": row.get("kinds_nl", ""),
+                         "resident": self.full(resident, "theory_of_change", n, "resident") if resident else None},
+                        context=self.rules.context()))
                 else:
                     self.problem("theory_of_change", n, f"type must be main_goal, sub_goal or effect, not {kind!r}")
             except ValidationError as exc:
@@ -612,7 +636,19 @@ class _Reader:
         form_id = str(self.settings.get("form_id") or self.settings.get("id_string") or self.path.stem)
         form_id = re.sub(r"[^a-z0-9_.-]", "_", form_id.lower())
         title = str(self.settings.get("form_title") or form_id)
-        survey = Survey(name=form_id, title={lang: title for lang in (*self.langs, *LANGUAGES)}, items=order)
+        surveys = {form_id: Survey(name=form_id, title={lang: title for lang in (*self.langs, *LANGUAGES)},
+                                   items=order)}
+        if self.extra.get("surveys"):
+            surveys = {}
+            for n, row in self.extra["surveys"]:
+                label = self.full(self.texts(row, "label", "surveys", n), "surveys", n, "label")
+                ids = str(row.get("items", "")).split()
+                unknown = [i for i in ids if i not in items]
+                if unknown:
+                    self.problem("surveys", n, f"unknown item(s): {', '.join(unknown)}")
+                elif label is not None:
+                    surveys[row.get("name", "")] = Survey.model_validate(
+                        {"name": row.get("name", ""), "title": label, "items": ids}, context=self.rules.context())
         if scale is None:
             scale = Scale.model_validate(
                 {"points": [], "dont_know": _interface_texts(DONT_KNOW, self.rules),
@@ -621,7 +657,7 @@ class _Reader:
         files = [self.path] + [p for sub in ("pictures", "audio") for p in (folder / sub).glob("*") if p.is_file()]
         cat = Catalogue(
             main_goals=main_goals, sub_goals=sub_goals, items=items, scale=scale,
-            surveys={form_id: survey}, centres=centres, effects=effects, data_dir=folder,
+            surveys=surveys, centres=centres, effects=effects, data_dir=folder,
             name=form_id, languages=self.rules.languages, source_language=self.rules.source,
             version=str(self.settings.get("version") or "") + "-" + pack_version(files)
             if self.settings.get("version") else pack_version(files),
