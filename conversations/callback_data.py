@@ -8,7 +8,8 @@ that does not match a known shape (stale buttons of other bots, forged payloads,
 Shapes:
     ``l:<lang>``                          pick a language
     ``c:<y|n>:<lang>[:<centre>]``         consent yes/no (language and deep-link centre ride along)
-    ``ce:<centre>:<lang>``                pick a centre (only offered after consent)
+    ``ce:<centre>:<lang>``                pick a centre (only offered after consent); ``ce:_d<k>:<lang>``
+                                          first picks district k (when a pack has many centres)
     ``go:<round>``                        start a round (invitation button)
     ``a:<round>:<pos>:<action>``          answer item number ``pos`` of a round, where action is
                                           ``v<1-5>`` scale value, ``dk`` don't know, ``sk`` skip,
@@ -38,7 +39,7 @@ _CODE = r"[a-z0-9][a-z0-9_-]{0,31}"
 _PATTERNS = {
     "lang": re.compile(rf"^l:(?P<lang>{_LANG})$"),
     "consent": re.compile(rf"^c:(?P<yes>[yn]):(?P<lang>{_LANG})(?::(?P<centre>{_CODE}))?$"),
-    "centre": re.compile(rf"^ce:(?P<centre>{_CODE}):(?P<lang>{_LANG})$"),
+    "centre": re.compile(rf"^ce:(?P<centre>{_CODE}|_d\d{{1,2}}):(?P<lang>{_LANG})$"),
     "go": re.compile(r"^go:(?P<round>\d{1,9})$"),
     "answer": re.compile(
         r"^a:(?P<round>\d{1,9}):(?P<pos>\d{1,3}):"
@@ -153,6 +154,11 @@ def consent(yes: bool, lang: str, centre: str | None = None) -> str:
 def centre(code: str, lang: str) -> str:
     """Payload of a centre button."""
     return _checked(f"ce:{code}:{lang}")
+
+
+def district(index: int, lang: str) -> str:
+    """Payload of a district button (district ``index`` in the sorted district list)."""
+    return _checked(f"ce:_d{index}:{lang}")
 
 
 def go(round_id: int) -> str:

@@ -48,6 +48,12 @@ def centres(options: list[tuple[str, str]], lang: str) -> InlineKeyboardMarkup:
     )
 
 
+def districts(names: list[str], lang: str) -> InlineKeyboardMarkup:
+    """One button per district, two per row (the first step when there are many centres)."""
+    buttons = [InlineKeyboardButton(name, callback_data=cd.district(k, lang)) for k, name in enumerate(names)]
+    return InlineKeyboardMarkup(_rows(buttons, 2))
+
+
 def start_round(tr: Translator, round_id: int) -> InlineKeyboardMarkup:
     """The Start button of an invitation."""
     return InlineKeyboardMarkup(

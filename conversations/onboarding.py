@@ -135,11 +135,45 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
     if centre:
         await _save(update, context, chat_id, lang, centre)
         return
+    names = await _districts(svc)
+    if names:
+        await context.bot.send_message(chat_id, tr._("In welk deel van de stad is je centrum?"),
+                                       reply_markup=keyboards.districts(names, lang))
+        return
     await context.bot.send_message(
         chat_id,
         tr._("Bij welk ontmoetingscentrum kom je?"),
         reply_markup=keyboards.centres(await svc.storage.centres(), lang),
     )
+
+
+#: More active centres than this ("a handful"), in two or more districts: pick the district first.
+MANY_CENTRES = 6
+
+
+async def _districts(svc) -> list[str]:
+    """Sorted district names to choose from first, or [] when one list of centres fits."""
+    places = await svc.storage.centre_places()
+    names = sorted({district for _hood, district in places.values() if district})
+    return names if len(places) > MANY_CENTRES and len(names) > 1 else []
+
+
+async def _on_district(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback, tr: Translator) -> None:
+    """Shows the centres of the chosen district (the second step of picking a centre)."""
+    query = update.callback_query
+    svc = services(context)
+    names = await _districts(svc)
+    index = int((cb.centre or "_d99")[2:])
+    if index >= len(names):
+        await query.answer(tr._("Deze knop werkt niet meer."))
+        return
+    await query.answer()
+    places = await svc.storage.centre_places()
+    centres = [(code, name) for code, name in await svc.storage.centres()
+               if places.get(code, (None, None))[1] == names[index]]
+    await answering._edit_markup(query, keyboards.chosen(names[index]))
+    await context.bot.send_message(query.message.chat.id, tr._("Bij welk ontmoetingscentrum kom je?"),
+                                   reply_markup=keyboards.centres(centres, tr.language))
 
 
 async def on_centre(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
@@ -149,6 +183,9 @@ async def on_centre(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     chat_id = query.message.chat.id
     lang = cb.lang if cb.lang in LANGUAGE_NAMES else "nl"
     tr = Translator(lang)
+    if (cb.centre or "").startswith("_d"):
+        await _on_district(update, context, cb, tr)
+        return
     name = await svc.storage.centre_name(cb.centre or "")
     if name is None:
         await query.answer(tr._("Deze knop werkt niet meer."))
