@@ -285,3 +285,39 @@ def test_indicators_are_the_seeds_indicators() -> None:
     section = text.split("INDICATOREN", 1)[1].split("WERKWIJZE", 1)[0]
     bullets = [line[2:].strip() for line in section.splitlines() if line.startswith("- ")]
     assert sorted(row["source_nl"] for row in _sources()) == sorted(bullets)
+
+
+# --- words that were wrong in the chat (issue 17) -------------------------------------------
+
+
+def test_a_question_gone_back_to_offers_keep_not_skip() -> None:
+    from bot.i18n import Translator
+    from conversations import keyboards
+    from conversations.questions import question_text
+
+    cat = load_catalogue()
+    item = cat.items["msc.why"]
+    for lang in ("nl", "en", "uk"):
+        tr = Translator(lang)
+        fresh = [b.text for row in keyboards.skip(tr, 1, 3).inline_keyboard for b in row]
+        back = [b.text for row in keyboards.skip(tr, 1, 3, keep=True).inline_keyboard for b in row]
+        assert fresh[0] == "⏭️ " + tr._("Overslaan") and back[0] == "👌 " + tr._("Zo laten")
+        assert tr._("Zo laten") in question_text(item, tr, 3, 9, keep=True)
+        assert tr._("Overslaan") not in question_text(item, tr, 3, 9, keep=True)
+        scale = keyboards.scale(cat.scale, tr, 1, 3, keep=True).inline_keyboard
+        assert scale[-2][-1].text == "👌 " + tr._("Zo laten")  # last row: previous question
+
+
+def test_dates_read_naturally_in_every_language() -> None:
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from bot.i18n import Translator
+
+    when = datetime(2026, 12, 14, 12, tzinfo=timezone.utc)
+    tz = ZoneInfo("Europe/Amsterdam")
+    assert Translator("en").date(when, tz) == "14 December 2026"  # en_GB, not December 14
+    for lang in LANGUAGES:
+        tr = Translator(lang)
+        line = tr._("Laatste dag om mee te doen: {date}", date=tr.date(when, tz))
+        assert ".." not in line and "2026" in line, (lang, line)
