@@ -94,7 +94,7 @@ HARD_WORDS: dict[str, dict[str, str]] = {
 REGISTER: dict[str, str] = {
     # siz: no sen-pronouns, no sen-questions, no bare sen-imperatives of the bot's verbs
     "tr": r"\b(sen|seni|sana|senin|senden|sende|musun|misin|mısın|müsün|gönder|bas|yaz|seç|dene"
-          r"|anlat|dokun|iste|yanıtla|istiyorsun|alırsın)\b",
+          r"|anlat|dokun|iste|yanıtla|istiyorsun|alırsın|istersen|dersen|verdiğin|hikâyeni|hikâyen|adın)\b",
     # ви: no ти-pronouns or ти-verbs
     "uk": r"(?<![\w’])(ти|тебе|тобі|твій|твоя|твоє|твої|твого|твоєї|твоїй|твоєму|твоїх|напиши|натисни"
           r"|надішли|вибери|познач|розкажи|наведи|спробуй|зупини|попроси|хочеш|можеш|отримаєш"
