@@ -11,16 +11,21 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.i18n import Translator
-from bot.outbox import BroadcastProgress, OutboxRow, enqueue, enqueue_round_invitations, progress
+from bot.outbox import (
+    BroadcastProgress,
+    OutboxRow,
+    enqueue,
+    enqueue_round_invitations,
+    progress,
+    progress_messages,
+    remember_progress_message,
+)
 from bot.services import Services
 from bot.storage import Round
 from bot.survey import Catalogue
 from conversations import keyboards
 
 log = logging.getLogger(__name__)
-
-#: bot_data key: (round id, kind) -> (chat id, message id) of the coordinator's progress message.
-PROGRESS_MESSAGES = "broadcast_progress_messages"
 
 
 def _services(application: Application) -> Services:
@@ -132,19 +137,19 @@ async def render(application: Application, row: OutboxRow) -> tuple[str, InlineK
 
 
 async def report_progress(application: Application, round_id: int, kind: str, status: BroadcastProgress) -> None:
-    """Edit the coordinator's progress message ("sent 340 of 512, 3 unreachable")."""
-    where = application.bot_data.get(PROGRESS_MESSAGES, {}).get((round_id, kind))
-    if where is None:
-        return
-    chat_id, message_id, language = where
-    tr = Translator(language)
-    text = tr._("Ronde {round}: {sent} van {total} berichten verstuurd, {unreachable} niet bereikbaar.",
-                round=round_id, sent=status.sent, total=status.total,
-                unreachable=status.blocked + status.failed)
-    try:
-        await application.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
-    except TelegramError as exc:  # "not modified", a deleted message: harmless here
-        log.debug("progress message not edited: %s", type(exc).__name__)
+    """Edit the coordinators' progress messages ("sent 340 of 512, 3 unreachable"); they
+    are stored (:func:`bot.outbox.remember_progress_message`), so this works after a restart
+    too, and the last edit is the one with nothing pending."""
+    svc = _services(application)
+    for where in await progress_messages(svc.storage, round_id, kind, final=status.pending == 0):
+        tr = Translator(where.language)
+        text = tr._("Ronde {round}: {sent} van {total} berichten verstuurd, {unreachable} niet bereikbaar.",
+                    round=round_id, sent=status.sent, total=status.total,
+                    unreachable=status.blocked + status.failed)
+        try:
+            await application.bot.edit_message_text(text, chat_id=where.chat_id, message_id=where.message_id)
+        except TelegramError as exc:  # "not modified", a deleted message: harmless here
+            log.debug("progress message not edited: %s", type(exc).__name__)
 
 
 async def announce_progress(application: Application, chat_id: int, language: str, round_id: int, kind: str) -> None:
@@ -157,7 +162,10 @@ async def announce_progress(application: Application, chat_id: int, language: st
                       round=round_id, sent=status.sent, total=status.total,
                       unreachable=status.blocked + status.failed),
     )
-    application.bot_data.setdefault(PROGRESS_MESSAGES, {})[(round_id, kind)] = (chat_id, message.message_id, language)
+    await remember_progress_message(svc.storage, round_id, kind, chat_id, message.message_id, language)
+    sender = application.bot_data.get("outbox")
+    if sender is not None:
+        sender.watch(round_id, kind)
 
 
 def round_label(round_: Round, tr: Translator, tz, cat: Catalogue) -> str:

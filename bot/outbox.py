@@ -8,11 +8,12 @@ background :class:`OutboxSender` sends them.
 Flood limits (Bot API FAQ, "How can I message all of my bot's subscribers at once?",
 https://core.telegram.org/bots/faq#how-can-i-message-all-of-my-bot-39s-subscribers-at-once):
 "the API will not allow bulk notifications to more than ~30 users per second" and no more
-than one message per second to one chat. The sender therefore paces with a token bucket of
-``rate`` = 25 messages/s and a burst of 4 (at most 4 + 25 = 29 calls in any 1 s window,
-under the 30 of Telegram even with some network jitter; the bucket starts empty, so a
-restart adds no burst) and keeps ``per_chat_interval`` = 1 s
-between the end of one call and the start of the next to the same chat. Several sends
+than one message per second to one chat. The sender therefore paces to ``rate`` = 25
+messages/s: calls start on a grid ``1 / rate`` apart, and never more than ``rate`` calls
+start in any window of one second (a sliding log of call starts; this holds in the first
+second after a start too, because the new sender counts the calls of the previous one's
+last second, stored in ``outbox.called_at``). It keeps ``per_chat_interval`` = 1 s between
+the end of one call and the start of the next to the same chat. Several sends
 (``max_in_flight``, default 8) may be in flight, so a 100 ms round trip to Telegram still
 allows 25 messages/s.
 
@@ -20,7 +21,9 @@ Errors (python-telegram-bot exceptions):
 
 * ``RetryAfter`` (HTTP 429 with ``ResponseParameters.retry_after``, seconds,
   https://core.telegram.org/bots/api#responseparameters): ALL sending pauses for that long;
-  the row goes back to ``pending`` and the 429 does not count as an attempt.
+  the row goes back to ``pending`` and the 429 does not count as an attempt. The end of the
+  wait is stored (``outbox_state.flood_wait_until``), so a sender started during the wait
+  (a restart) waits it out too.
 * ``Forbidden`` (403, "bot was blocked by the user", "user is deactivated"...) and
   ``BadRequest`` "chat not found": the row becomes ``blocked`` and the contact
   ``reachable = 0``; never retried (later rows for that chat are ``skipped``).
@@ -44,6 +47,11 @@ table. (A ``TimedOut`` is retried as the design asks, so a send that reached Tel
 whose answer got lost in the network can still arrive twice; PTB's default read time-out is
 5 s, so this needs a very slow Bot API.)
 
+Progress: :func:`remember_progress_message` stores a staff message that shows a broadcast's
+progress (``broadcast_messages``); the sender reports every broadcast with pending rows or
+such a message that is not final yet, so after a restart the message is brought up to date
+from the outbox, down to its final count.
+
 Only one sender may run per database. Logs hold row ids, counts and error class names,
 never chat ids next to a text and never a message text.
 """
@@ -51,10 +59,10 @@ never chat ids next to a text and never a message text.
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
 import math
-import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -77,6 +85,8 @@ __all__ = [
     "enqueue",
     "enqueue_round_invitations",
     "progress",
+    "progress_messages",
+    "remember_progress_message",
 ]
 
 logger = logging.getLogger(__name__)
@@ -85,6 +95,16 @@ logger = logging.getLogger(__name__)
 UNCONFIRMED = "unconfirmed after restart"
 #: Rows fetched per query.
 BATCH_SIZE = 100
+#: Seconds added to the one-second window before the next call may start: the time between
+#: the pacer logging a start and the HTTP request leaving varies a little, and the limit
+#: must hold for the real starts (costs 2 % of the rate).
+PACING_GUARD = 0.02
+#: ``outbox_state`` key: UTC ISO time until which all sending waits (the latest 429).
+FLOOD_WAIT = "flood_wait_until"
+#: Seconds added to a stored call time when a restarted sender counts it against its rate:
+#: ``called_at`` is written when the row is marked ``sending``, just before the call (the
+#: exact start replaces it once the call's outcome is recorded).
+CALL_STAMP_MARGIN = 0.25
 
 
 def _stamp(offset: float = 0.0, clock: Clock = SYSTEM_CLOCK) -> str:
@@ -243,49 +263,122 @@ async def progress(storage: Storage, round_id: int, kind: str) -> BroadcastProgr
     )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class ProgressMessage:
+    """A staff message showing a broadcast's progress.
+
+    Attributes:
+        chat_id: The staff member's private chat.
+        message_id: The message to edit.
+        language: The staff member's language code.
+    """
+
+    chat_id: int
+    message_id: int
+    language: str
+
+
+async def remember_progress_message(
+    storage: Storage, round_id: int, kind: str, chat_id: int, message_id: int, language: str
+) -> None:
+    """Store the staff message that shows the progress of broadcast (``round_id``, ``kind``)
+    in ``chat_id``; a newer one in the same chat replaces it. Kept across restarts."""
+    async with storage.transaction() as db:
+        await db.execute(
+            "INSERT INTO broadcast_messages (round_id, kind, chat_id, message_id, language, done)"
+            " VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (round_id, kind, chat_id) DO UPDATE SET"
+            " message_id = excluded.message_id, language = excluded.language, done = 0",
+            (round_id, kind, chat_id, message_id, language),
+        )
+
+
+async def progress_messages(
+    storage: Storage, round_id: int, kind: str, *, final: bool = False
+) -> list[ProgressMessage]:
+    """The progress messages of a broadcast that still need updating; with ``final``
+    (nothing pending any more) they are marked done, so this is their last update."""
+    async with storage.db.execute(
+        "SELECT chat_id, message_id, language FROM broadcast_messages"
+        " WHERE round_id = ? AND kind = ? AND done = 0 ORDER BY chat_id",
+        (round_id, kind),
+    ) as cursor:
+        found = [ProgressMessage(r[0], r[1], r[2]) for r in await cursor.fetchall()]
+    if final and found:
+        async with storage.transaction() as db:
+            await db.execute(
+                "UPDATE broadcast_messages SET done = 1 WHERE round_id = ? AND kind = ?",
+                (round_id, kind),
+            )
+    return found
+
+
 # ---------------------------------------------------------------------- pacing
 
 
 class _Pacer:
-    """Token bucket (``rate`` tokens/s, ``burst`` capacity) with a global pause for 429s.
+    """Paces call starts: ``rate`` per second on a grid, never more than ``rate`` in any
+    window of one second, and a global pause for 429s.
 
-    Callers are served first come, first served (an :class:`asyncio.Lock` is FIFO). The
-    bucket starts empty: a sender started right after another one stopped (a restart) must
-    not add a burst to the other's last second of sends.
+    A turn is taken with :meth:`wait_turn` (waits, then holds the pacer) and ended with
+    :meth:`started` right before the call (the start is logged) or :meth:`release` (no
+    call). Holding the pacer from the turn to the call start means the logged starts are
+    the real ones even when marking the row ``sending`` takes a while. Turns are served
+    first come, first served (an :class:`asyncio.Lock` is FIFO).
     """
 
-    def __init__(self, rate: float, burst: int, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(self, rate: float, clock: Clock = SYSTEM_CLOCK, window: float = 1.0) -> None:
         self.clock = clock
-        self.rate = rate
-        self.burst = float(burst)
-        self.tokens = 0.0
-        self.stamp = clock.monotonic()
+        self.window = window
+        self.limit = max(1, math.floor(rate * window + 1e-9))
+        self.interval = 1.0 / rate
+        self.slot = clock.monotonic()  # the next start on the grid
+        self.starts: collections.deque[float] = collections.deque(maxlen=self.limit)
         self.paused_until = 0.0
         self._lock = asyncio.Lock()
 
+    def seed(self, starts: Iterable[float]) -> None:
+        """Count earlier call starts (monotonic seconds, e.g. of the previous sender)."""
+        merged = sorted([*self.starts, *starts])[-self.limit:]
+        self.starts = collections.deque(merged, maxlen=self.limit)
+        if merged:
+            self.slot = max(self.slot, merged[-1] + self.interval)
+
     def pause(self, seconds: float) -> None:
-        """No token before ``seconds`` from now; the bucket restarts empty after it."""
+        """No call starts before ``seconds`` from now."""
         self.paused_until = max(self.paused_until, self.clock.monotonic() + seconds)
-        self.tokens = 0.0
-        self.stamp = max(self.stamp, self.paused_until)
+        self.slot = max(self.slot, self.paused_until)
 
     def paused(self) -> bool:
         return self.clock.monotonic() < self.paused_until
 
-    async def acquire(self) -> None:
-        async with self._lock:
+    async def wait_turn(self) -> None:
+        """Wait until a call may start, and hold the pacer (cancellable while waiting)."""
+        await self._lock.acquire()
+        try:
             while True:
                 now = self.clock.monotonic()
-                if now < self.paused_until:
-                    await self.clock.sleep(self.paused_until - now)
-                    continue
-                if now > self.stamp:
-                    self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-                    self.stamp = now
-                if self.tokens >= 1.0:
-                    self.tokens -= 1.0
+                wait = max(self.paused_until, self.slot) - now
+                if len(self.starts) == self.limit:
+                    wait = max(wait, self.starts[0] + self.window + PACING_GUARD - now)
+                if wait <= 0:
                     return
-                await self.clock.sleep((1.0 - self.tokens) / self.rate)
+                await self.clock.sleep(wait)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def started(self) -> float:
+        """Log a call start now and let the next turn begin; returns the start."""
+        now = self.clock.monotonic()
+        self.starts.append(now)
+        # stay on the grid after a slightly late start, restart it after a long gap
+        self.slot = (self.slot if now - self.slot < self.interval else now) + self.interval
+        self._lock.release()
+        return now
+
+    def release(self) -> None:
+        """End a turn without a call."""
+        self._lock.release()
 
 
 def _retry_after_seconds(error: RetryAfter) -> float:
@@ -332,7 +425,6 @@ class OutboxSender:
             ``progress_every`` seconds per broadcast while it runs and once when it has no
             pending row left. Exceptions are logged and ignored.
         progress_every: Seconds.
-        burst: Token bucket capacity (keep ``burst + rate`` under 30).
         max_in_flight: Concurrent sends.
         backoff: First retry delay in seconds; doubles with each attempt.
         clock: Time for pacing, retries and progress reports (tests pass a faster one).
@@ -343,7 +435,7 @@ class OutboxSender:
             ``skipped`` and ``recovered`` (``sending`` rows marked sent at start-up).
 
     Raises:
-        ValueError: A non-positive rate, burst, max_attempts, max_in_flight or interval.
+        ValueError: A non-positive rate, max_attempts, max_in_flight or interval.
     """
 
     def __init__(
@@ -358,20 +450,19 @@ class OutboxSender:
         poll_interval: float = 2.0,
         on_progress: ProgressCallback | None = None,
         progress_every: float = 2.0,
-        burst: int = 4,
         max_in_flight: int = 8,
         backoff: float = 2.0,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        if rate <= 0 or burst < 1 or max_attempts < 1 or max_in_flight < 1:
-            raise ValueError("rate, burst, max_attempts and max_in_flight must be positive")
+        if rate <= 0 or max_attempts < 1 or max_in_flight < 1:
+            raise ValueError("rate, max_attempts and max_in_flight must be positive")
         if per_chat_interval < 0 or poll_interval <= 0 or progress_every < 0 or backoff < 0:
             raise ValueError("intervals must not be negative")
         self._bot = bot
         self._storage = storage
         self._render = render
         self._clock = clock
-        self._pacer = _Pacer(rate, burst, clock)
+        self._pacer = _Pacer(rate, clock)
         self._spacing = per_chat_interval + 0.02 if per_chat_interval > 0 else 0.0
         self._max_attempts = max_attempts
         self._poll_interval = poll_interval
@@ -424,6 +515,13 @@ class OutboxSender:
 
     def wake(self) -> None:
         """Look for due rows now instead of after ``poll_interval`` (call after enqueue)."""
+        self._wake_event.set()
+
+    def watch(self, round_id: int, kind: str) -> None:
+        """Report broadcast (``round_id``, ``kind``) again soon, even if it has finished
+        (call after :func:`remember_progress_message`, so a message sent after the last
+        report still gets the final count)."""
+        self._dirty.setdefault((round_id, kind), self._clock.monotonic())
         self._wake_event.set()
 
     async def drain(self, timeout: float = 60.0) -> None:
@@ -497,9 +595,37 @@ class OutboxSender:
                 "outbox: %d row(s) were being sent when the bot stopped; marked sent "
                 "(unconfirmed), not sent again", recovered,
             )  # fmt: skip
-            now = self._clock.monotonic()
-            for pair in pairs:
-                self._dirty.setdefault(pair, now)
+        await self._restore_pacing()
+        # every broadcast still going, or whose progress message is not final: report it
+        async with self._storage.db.execute(
+            "SELECT DISTINCT round_id, kind FROM outbox WHERE status = 'pending'"
+            " UNION SELECT round_id, kind FROM broadcast_messages WHERE done = 0"
+        ) as cursor:
+            pairs += [(r[0], r[1]) for r in await cursor.fetchall()]
+        now = self._clock.monotonic()
+        for pair in pairs:
+            self._dirty.setdefault(pair, now)
+
+    async def _restore_pacing(self) -> None:
+        """Honour a stored 429 wait and count the calls of the last second (a restart)."""
+        wall, mono = self._clock.now(), self._clock.monotonic()
+        async with self._storage.db.execute(
+            "SELECT value FROM outbox_state WHERE key = ?", (FLOOD_WAIT,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is not None:
+            remaining = (datetime.fromisoformat(row[0]) - wall).total_seconds()
+            if remaining > 0:
+                self._pacer.pause(remaining)
+                logger.warning("outbox: flood limit (429) from before the start: sending"
+                               " waits %.0f s more", remaining)  # fmt: skip
+        since = (wall - timedelta(seconds=self._pacer.window + CALL_STAMP_MARGIN)).isoformat(
+            timespec="microseconds")
+        async with self._storage.db.execute(
+            "SELECT called_at FROM outbox WHERE called_at > ?", (since,)
+        ) as cursor:
+            stamps = [datetime.fromisoformat(r[0]) for r in await cursor.fetchall()]
+        self._pacer.seed(mono - (wall - stamp).total_seconds() + CALL_STAMP_MARGIN for stamp in stamps)
 
     async def _pass(self) -> float:
         """Dispatch every due row once. Returns 0 to go again at once, else the delay in
@@ -659,8 +785,9 @@ class OutboxSender:
             logger.warning("outbox: row %d: render failed (%s)", row.id, type(error).__name__)
             await self._render_failed(row, error)
             return
-        await self._pacer.acquire()
+        await self._pacer.wait_turn()
         if self._stopping:
+            self._pacer.release()
             return
         critical = asyncio.get_running_loop().create_task(self._send_and_record(row, text, markup))
         dispatch.handed_over = True
@@ -671,23 +798,39 @@ class OutboxSender:
     async def _send_and_record(
         self, row: OutboxRow, text: str, markup: InlineKeyboardMarkup | None
     ) -> None:
-        """Mark ``sending`` (committed), call the Bot API, record the outcome."""
-        async with self._storage.transaction() as db:
-            cursor = await db.execute(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
-                " WHERE id = ? AND status = 'pending'"
-                " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
-                " AND EXISTS (SELECT 1 FROM contacts c WHERE c.chat_id = outbox.chat_id"
-                " AND c.opted_in = 1 AND c.reachable = 1)",
-                (row.id, _stamp(clock=self._clock)),
-            )
-            if cursor.rowcount != 1:
-                return  # already handled, deleted, retry not due, or contact gone
-            async with db.execute("SELECT attempts FROM outbox WHERE id = ?", (row.id,)) as cur:
-                attempts = (await cur.fetchone())[0]
-        if self._pacer.paused():  # a 429 arrived after this row got its token
-            await self._requeue(row.id, "paused by 429")
-            return
+        """Mark ``sending`` (committed), call the Bot API, record the outcome. Called
+        holding a pacer turn (:meth:`_Pacer.wait_turn`), which it ends."""
+        turn = True
+        try:
+            async with self._storage.transaction() as db:
+                cursor = await db.execute(
+                    "UPDATE outbox SET status = 'sending', attempts = attempts + 1, called_at = ?"
+                    " WHERE id = ? AND status = 'pending'"
+                    " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+                    " AND EXISTS (SELECT 1 FROM contacts c WHERE c.chat_id = outbox.chat_id"
+                    " AND c.opted_in = 1 AND c.reachable = 1)",
+                    (_stamp(clock=self._clock), row.id, _stamp(clock=self._clock)),
+                )
+                if cursor.rowcount != 1:
+                    return  # already handled, deleted, retry not due, or contact gone
+                async with db.execute("SELECT attempts FROM outbox WHERE id = ?", (row.id,)) as cur:
+                    attempts = (await cur.fetchone())[0]
+            if self._pacer.paused():  # a 429 arrived after this row got its turn
+                await self._requeue(row.id, "paused by 429")
+                return
+            self._pacer.started()
+            turn = False
+            called_at = _stamp(clock=self._clock)
+            await self._call(row, text, markup, attempts, called_at)
+        finally:
+            if turn:
+                self._pacer.release()
+
+    async def _call(
+        self, row: OutboxRow, text: str, markup: InlineKeyboardMarkup | None, attempts: int,
+        called_at: str,
+    ) -> None:
+        """The Bot API call of a row marked ``sending``, and its outcome."""
         try:
             await self._bot.send_message(chat_id=row.chat_id, text=text, reply_markup=markup)
         except RetryAfter as error:
@@ -696,7 +839,8 @@ class OutboxSender:
             self._pacer.pause(seconds)
             self.stats["rate_limited"] += 1
             logger.warning("outbox: flood limit (429): all sending paused for %.0f s", seconds)
-            await self._requeue(row.id, f"429 retry after {seconds:g} s")
+            await self._requeue(row.id, f"429 retry after {seconds:g} s",
+                                wait_until=_stamp(seconds, self._clock))
         except Forbidden as error:
             self._last_call[row.chat_id] = self._clock.monotonic()
             await self._unreachable(row, error)
@@ -714,19 +858,26 @@ class OutboxSender:
             async with self._storage.transaction() as db:
                 await db.execute(
                     "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL,"
-                    " next_attempt_at = NULL WHERE id = ? AND status = 'sending'",
-                    (_now(self._clock), row.id),
+                    " next_attempt_at = NULL, called_at = ? WHERE id = ? AND status = 'sending'",
+                    (_now(self._clock), called_at, row.id),
                 )
             self.stats["sent"] += 1
 
-    async def _requeue(self, row_id: int, reason: str) -> None:
-        """Back to ``pending`` without counting an attempt (429 / pause)."""
+    async def _requeue(self, row_id: int, reason: str, wait_until: str | None = None) -> None:
+        """Back to ``pending`` without counting an attempt (429 / pause); with
+        ``wait_until`` (a 429) that wait is stored for a sender started during it."""
         async with self._storage.transaction() as db:
             await db.execute(
                 "UPDATE outbox SET status = 'pending', attempts = attempts - 1, last_error = ?"
                 " WHERE id = ? AND status = 'sending'",
                 (reason, row_id),
             )
+            if wait_until is not None:
+                await db.execute(
+                    "INSERT INTO outbox_state (key, value) VALUES (?, ?) ON CONFLICT (key)"
+                    " DO UPDATE SET value = MAX(value, excluded.value)",
+                    (FLOOD_WAIT, wait_until),
+                )
 
     async def _unreachable(self, row: OutboxRow, error: Exception) -> None:
         async with self._storage.transaction() as db:
