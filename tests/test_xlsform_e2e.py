@@ -136,3 +136,19 @@ def test_bot_refuses_a_broken_workbook_in_one_line(tmp_path, monkeypatch, capsys
     assert capsys.readouterr().err == (
         "buurtstem: SURVEY_PACK is broken: broken.xlsx: survey sheet, row 16: type 'geopoint' asks"
         " for a location; the bot cannot ask it (and 4 more; see: python -m bot pack check)\n")
+
+
+def test_one_language_form_with_plain_label_columns(tmp_path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "survey"
+    for row in (["type", "name", "label"], ["text", "mood", "Hoe gaat het?"],
+                ["integer", "times", "Hoe vaak?"]):
+        sheet.append(row)
+    book.save(tmp_path / "plain.xlsx")
+    cat = load_xlsform(tmp_path / "plain.xlsx")
+    assert cat.languages == ("nl",) and cat.source_language == "nl"
+    assert cat.items["mood"].prompt["uk"] == "Hoe gaat het?"  # every interface language reads it
+    assert cat.surveys["plain"].items == ["mood", "times"]

@@ -224,19 +224,22 @@ class _Reader:
         self.settings = settings
         default = settings.get("default_language")
         self.default_language = language_of(default, None) if default else None
+        if default and self.default_language is None:
+            self.problem("settings", 2, f"default_language {default!r} has no language code; "
+                         "write it as Nederlands (nl)")
         try:
             workbook_to_json(copy.deepcopy(book), form_name="data",
                              fallback_form_name=self.path.stem, warnings=[])
         except PyXFormError as exc:
             self.pyxform_problem(str(exc))
         headers = list((book.survey_header or [{}])[0].keys())
+        # Columns without a language (a plain "label") are in the default language: the
+        # settings' default_language, else Dutch or the first language with a column.
+        suffixed = self.languages([h for h in headers if "::" in h or ":" in h])
+        if self.default_language is None:
+            self.default_language = "nl" if "nl" in suffixed or not suffixed else suffixed[0]
         self.langs = self.languages(headers)
-        if not self.langs:
-            self.langs = [self.default_language or "nl"]
-            if self.default_language is None:
-                self.problem("survey", 1, "no label column with a language, such as "
-                             "label::Nederlands (nl)")
-        source = self.default_language or ("nl" if "nl" in self.langs else self.langs[0])
+        source = self.default_language
         try:
             self.rules = pack_rules(self.langs, source, "settings sheet, default_language")
         except SurveyDataError as exc:
@@ -247,6 +250,7 @@ class _Reader:
         own = {(p.sheet, p.row) for p in self.problems if not p.message.startswith("pyxform: ")}
         self.problems = [p for p in self.problems
                          if not (p.message.startswith("pyxform: ") and (p.sheet, p.row) in own)]
+        self.problems = list(dict.fromkeys(self.problems))  # a bad column is named once
         self.problems.sort(key=lambda p: (p.sheet != "survey", p.sheet, p.row))
         if self.problems:
             raise XLSFormError(self.path, self.problems)
