@@ -4,8 +4,8 @@
 
 For each size N, N simulated residents (languages cycling nl, en, tr, ar, pl, uk; each
 with a fixed random stream) each complete the ``short`` round over the local Bot API
-simulator: ``/start <centre>``, consent, Start, two stories with their read-backs, the
-feedback question, six picture questions, the meaning cards (one toggle, Done) and the
+simulator: ``/start <centre>``, consent, two stories with their read-backs, the
+quote and feedback questions, six picture questions, the meaning cards (one toggle, Done) and the
 missing-card text — 17 updates a resident, each sent when the bot has asked the next
 thing (closed loop, as a person does). The real bot runs as its own process
 (``python -m bot run`` against the simulator), so its CPU time and peak memory are read
@@ -234,6 +234,9 @@ async def _answer_round(sim: LoadSimulator, uid: int, lang: str, centre: str) ->
             pick = next(d for d in data if d.endswith(":ok"))
         elif any(d.endswith(":fy") for d in data):
             flag = ":fy" if rng.random() < 0.6 else ":fn"
+            pick = next(d for d in data if d.endswith(flag))
+        elif any(d.endswith(":qy") for d in data):
+            flag = ":qy" if rng.random() < 0.7 else ":qn"
             pick = next(d for d in data if d.endswith(flag))
         elif any(":v" in d for d in data):
             pick = rng.choice([d for d in data if ":v" in d])

@@ -7,6 +7,16 @@ batch and ask for it again, forever, so no update is handled any more (see
 update and replaces an unparseable one by an empty ``Update`` with the same id, which no
 handler matches, so the offset moves on and the valid updates are handled.
 
+Inside an update (a resident's conversation, see :func:`bot.updates.in_update`) a Bot API
+call that fails briefly is tried again (:meth:`RobustBot._do_post`): after a 429 it waits
+``retry_after``; after a 5xx, a network error or a time-out it backs off (0.5 s, 1 s); at
+most :data:`REPLY_ATTEMPTS` tries and :data:`REPLY_MAX_WAIT` seconds of waiting, so a blip
+never strands a resident and a flood never holds a chat for long. (A send that timed out
+may have arrived; trying again may then show it twice, which is better than nothing.)
+The outbox and the scheduler run outside updates and keep their own pacing and retries.
+An edit that changes nothing ("message is not modified", e.g. a double tap) is harmless
+everywhere: it gives ``True`` instead of raising.
+
 It also treats a callback query that can no longer be answered as harmless
 (:meth:`RobustBot.answer_callback_query`): Telegram accepts an answer only for a short
 while after the press, and a press that waited in a backlog (after downtime) or behind a
@@ -16,16 +26,28 @@ pop-up is lost.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dtm
 import logging
+import warnings
 from collections.abc import Sequence
 
 from telegram import Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.warnings import PTBDeprecationWarning
 from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram.ext import ExtBot
 
+from bot.updates import in_update
+
 log = logging.getLogger(__name__)
+
+#: Tries of one Bot API call inside an update (the first and two more).
+REPLY_ATTEMPTS = 3
+#: Seconds a call inside an update may wait in all before it gives up (429 included).
+REPLY_MAX_WAIT = 20.0
+#: Back-off before the second and third try after a 5xx, a network error or a time-out.
+_BACKOFF = (0.5, 1.0)
 
 
 #: Lower-case fragments of the Bot API's 400 answer to an expired or unknown callback query
@@ -38,9 +60,49 @@ def is_expired_query(error: BaseException) -> bool:
     return isinstance(error, BadRequest) and any(part in error.message.lower() for part in _EXPIRED_QUERY)
 
 
+def _retry_after_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
+
+
+def _not_modified(error: BaseException) -> bool:
+    return isinstance(error, BadRequest) and "message is not modified" in error.message.lower()
+
+
 class RobustBot(ExtBot):
-    """``ExtBot`` whose :meth:`get_updates` skips unparseable updates (logs only their id)
-    and whose :meth:`answer_callback_query` shrugs off an expired query."""
+    """``ExtBot`` whose :meth:`get_updates` skips unparseable updates (logs only their id),
+    whose :meth:`answer_callback_query` shrugs off an expired query, and whose calls
+    inside an update are tried again after a brief failure (see the module docstring)."""
+
+    async def _do_post(self, endpoint: str, data, **kwargs):  # type: ignore[override]
+        """Post one Bot API call, tried again inside an update after 429/5xx/time-outs.
+
+        Raises:
+            telegram.error.TelegramError: The last error once the tries or the waiting
+                time are used up, or at once for errors a retry cannot fix (400, 403).
+        """
+        waited = 0.0
+        for attempt in range(REPLY_ATTEMPTS):
+            try:
+                return await super()._do_post(endpoint, data, **kwargs)
+            except BadRequest as exc:
+                if endpoint.startswith("edit") and _not_modified(exc):
+                    return True  # the message already shows this: nothing to do
+                raise
+            except (RetryAfter, NetworkError) as exc:
+                if endpoint == "getUpdates" or not in_update() or attempt == REPLY_ATTEMPTS - 1:
+                    raise
+                pause = (_retry_after_seconds(exc) if isinstance(exc, RetryAfter)
+                         else _BACKOFF[min(attempt, len(_BACKOFF) - 1)])
+                if waited + pause > REPLY_MAX_WAIT:
+                    raise
+                log.info("Bot API %s failed (%s); trying again in %.1f s",
+                         endpoint, type(exc).__name__, pause)
+                waited += pause
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable")
 
     async def answer_callback_query(self, *args, **kwargs) -> bool:  # type: ignore[override]
         """Like :meth:`telegram.Bot.answer_callback_query`, but an expired query is logged

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
@@ -30,6 +31,15 @@ DEFAULT_LIMIT = 64
 #: Updates accepted into scheduling at once (the library's semaphore); well above any
 #: getUpdates batch, so scheduling order is arrival order.
 _ACCEPTED = 100_000
+
+
+_IN_UPDATE: ContextVar[bool] = ContextVar("buurtstem_in_update", default=False)
+
+
+def in_update() -> bool:
+    """True while handling an update (in the update's own task), e.g. a resident's reply;
+    False in the outbox, the scheduler and start-up."""
+    return _IN_UPDATE.get()
 
 
 def chat_key(update: object) -> int | None:
@@ -81,6 +91,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Await ``coroutine`` after the chat's earlier updates, in a free handler slot."""
+        _IN_UPDATE.set(True)  # this task's context only: the update's own calls
         key = chat_key(update)
         if key is None:
             async with self._running:
