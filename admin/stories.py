@@ -175,15 +175,15 @@ async def render(context: ContextTypes.DEFAULT_TYPE, tr: Translator, role: Role,
         lines.append("⭐ " + tr._("Op de shortlist"))
     if story.codes:
         labels = [msc.effect_label(cat, e.id, tr.language) for e in cat.effects if e.id in story.codes]
-        lines.append("🔖 " + ", ".join(labels))
+        lines.append("🔖 " + tr.join(labels))
     for sel in story.selections:
         where = tr._("Gekozen voor het centrum") if sel.level == "centre" else tr._("Gekozen uit alle centra")
         lines.append(f"🏆 {where}: “{cap(sel.reason, _REASON_SHOWN)[0]}”")
     if final:
         lines.append("🔒 " + tr._("De keuze van deze ronde is definitief."))
-    lines += ["", f"«{cap(story.text, _TEXT_MAX)[0]}»", ""]
+    lines += ["", tr.quote(cap(story.text, _TEXT_MAX)[0]), ""]
     why = cap(story.why, _WHY_MAX)[0] if story.why else tr._("(geen antwoord)")
-    lines.append("💬 " + tr._("Waarom belangrijk:") + f" «{why}»")
+    lines.append("💬 " + tr._("Waarom belangrijk:") + " " + tr.quote(why))
     lines += ["", "✏️ " + tr._("Tekst verbeteren? Antwoord op dit bericht met de verbeterde tekst.")]
     aid = story.answer_id
     rows = [_nav_row(round_.id, pos, n, view)]

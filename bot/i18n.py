@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import io
 import os
+import re
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -37,6 +39,14 @@ RTL_LANGUAGES = frozenset({"ar"})
 
 #: Unicode FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE (Unicode TR #9, UAX 9 §2.7).
 FSI, PDI = "\u2068", "\u2069"
+#: RIGHT-TO-LEFT MARK: a strong right-to-left character that shows nothing (UAX 9 §2.6).
+RLM = "\u200f"
+
+#: A bot command inside a sentence (``/stop``, ``/start@buurtstem_bot``), not part of a URL
+#: or a path: no letter, digit, ``/``, ``:``, ``.`` or ``@`` right before the slash.
+_COMMAND = re.compile(r"(?<![\w/:.@])/[A-Za-z][A-Za-z0-9_]*(?:@[A-Za-z0-9_]+)?")
+#: How each language joins the items of a list (Arabic: the Arabic comma).
+_LIST_SEPARATOR = {"ar": "، "}
 
 #: The gettext domain: ``locales/<lang>/LC_MESSAGES/messages.po``.
 DOMAIN = "messages"
@@ -169,6 +179,16 @@ def is_rtl(language: str) -> bool:
     return language in RTL_LANGUAGES
 
 
+def isolate_commands(text: str, language: str) -> str:
+    """Wrap each ``/command`` of ``text`` in FSI … PDI for right-to-left languages.
+
+    Without it an Arabic reader sees ``stop/`` for ``/stop``: the slash is a neutral
+    character and takes the direction of the Arabic around it (UAX 9, rules W/N). Applied to
+    every translated template by :class:`Translator`, so catalogues stay as they are.
+    """
+    return _COMMAND.sub(lambda m: f"{FSI}{m.group(0)}{PDI}", text) if is_rtl(language) else text
+
+
 def isolate(value: object, language: str) -> str:
     """Wrap an inserted left-to-right value in FSI … PDI for right-to-left languages.
 
@@ -193,14 +213,27 @@ class Translator:
         self._t = translations(self.language)
 
     def _(self, message: str, **values: object) -> str:
-        """Translate ``message`` and fill ``{placeholders}`` (values isolated for RTL)."""
-        text = self._t.gettext(message)
+        """Translate ``message`` and fill ``{placeholders}`` (values and ``/commands``
+        isolated for RTL)."""
+        text = isolate_commands(self._t.gettext(message), self.language)
         return self._fill(text, values) if values else text
 
     def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
         """Translate with the language's plural rules; ``{n}`` is filled, localised."""
-        text = self._t.ngettext(singular, plural, n)
+        text = isolate_commands(self._t.ngettext(singular, plural, n), self.language)
         return self._fill(text, {"n": self.number(n), **values})
+
+    def join(self, items: Iterable[object]) -> str:
+        """A list in the language's way: ``a, b, c``; Arabic ``a، b، c``."""
+        return _LIST_SEPARATOR.get(self.language, ", ").join(str(item) for item in items)
+
+    def quote(self, text: str) -> str:
+        """``«text»`` as its own paragraph part: for right-to-left languages the paragraph
+        is marked right to left (RLM) and the quoted text isolated, so a story that starts
+        with a Latin word ("«Taalcafé …") does not turn the message left to right."""
+        if is_rtl(self.language):
+            return f"{RLM}«{FSI}{text}{PDI}»"
+        return f"«{text}»"
 
     def _fill(self, text: str, values: dict[str, object]) -> str:
         return text.format(**{k: isolate(v, self.language) for k, v in values.items()})

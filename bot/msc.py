@@ -623,7 +623,7 @@ def feedback_text(cat: Catalogue, picks: Sequence[FeedbackPick], language: str) 
     for pick in picks:
         head = "• " + domain_label(cat, pick.domain, tr)
         if pick.effects:
-            head += ": " + ", ".join(effect_label(cat, e, tr.language, resident=True) for e in pick.effects)
+            head += ": " + tr.join(effect_label(cat, e, tr.language, resident=True) for e in pick.effects)
         if pick.across_centres:
             head += " " + tr._("(gekozen uit alle centra)")
         lines.append("")

@@ -320,8 +320,7 @@ async def on_go(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callb
 
 
 def _option_label(item: Item, choices: list[str], lang: str) -> str:
-    comma = "، " if lang == "ar" else ", "  # the Arabic comma in Arabic text
-    return comma.join(opt.label[lang] for opt in item.options if opt.id in choices)
+    return Translator(lang).join(opt.label[lang] for opt in item.options if opt.id in choices)
 
 
 async def _allowed_positions(context: ContextTypes.DEFAULT_TYPE, chat_id: int, round_id: int,
@@ -544,7 +543,7 @@ async def _send_readback(context: ContextTypes.DEFAULT_TYPE, session: Session, r
         text = answer.text if answer is not None and answer.text else ""
     await context.bot.send_message(
         session.chat_id,
-        tr._("Je schreef:") + f"\n\n«{shown_text(text, tr)}»\n\n"
+        tr._("Je schreef:") + f"\n\n{tr.quote(shown_text(text, tr))}\n\n"
         + tr._("Klopt dit? Druk op Klopt. Wil je nog iets toevoegen? Typ het gewoon."),
         reply_markup=keyboards.readback(tr, round_.id, pos),
     )
@@ -556,7 +555,7 @@ async def _show_current(context: ContextTypes.DEFAULT_TYPE, session: Session, it
     if item.type == "text" and answer is not None and answer.text:
         await context.bot.send_message(
             session.chat_id,
-            tr._("Je antwoord nu:") + f"\n\n«{shown_text(answer.text, tr)}»",
+            tr._("Je antwoord nu:") + f"\n\n{tr.quote(shown_text(answer.text, tr))}",
         )
 
 
