@@ -94,13 +94,21 @@ HARD_WORDS: dict[str, dict[str, str]] = {
 REGISTER: dict[str, str] = {
     # siz: no sen-pronouns, no sen-questions, no bare sen-imperatives of the bot's verbs
     "tr": r"\b(sen|seni|sana|senin|senden|sende|musun|misin|mısın|müsün|gönder|bas|yaz|seç|dene"
-          r"|anlat|dokun|iste|yanıtla|istiyorsun|alırsın|istersen|dersen|verdiğin|hikâyeni|hikâyen|adın)\b",
+          r"|anlat|dokun|iste|yanıtla|istiyorsun|alırsın|istersen|dersen|verdiğin|hikâyeni|hikâyen|adın"
+          r"|bekle|oluştur|geri al|isim verme|alıntı yapma)\b",
     # ви: no ти-pronouns or ти-verbs
     "uk": r"(?<![\w’])(ти|тебе|тобі|твій|твоя|твоє|твої|твого|твоєї|твоїй|твоєму|твоїх|напиши|натисни"
           r"|надішли|вибери|познач|розкажи|наведи|спробуй|зупини|попроси|хочеш|можеш|отримаєш"
-          r"|отримуватимеш|береш)(?![\w’])",
+          r"|отримуватимеш|береш|твою|вкажи|створи|поверни|називай|цитуй)(?![\w’])",
     # neutral Arabic: يمكنك / يُرجى + verbal noun instead of masculine imperatives
-    "ar": r"(?<!\w)(اضغط|أرسل|اكتب|اختر|أخبرنا|امسح|اروِ|تريد|أنت|تأكد|اسأل)(?!\w)",
+    "ar": r"(?<!\w)(اضغط|أرسل|اكتب|اختر|أخبرنا|امسح|اروِ|تريد|أنت|تأكد|اسأل|حاول|تسمح لنا|تحصل على الرمز)(?!\w)",
+}
+
+#: Per language: "your"/"you" of the other register, wrong also in a label without a full
+#: stop ("Jouw verwijdercode: {code}"); a button never says "your".
+REGISTER_PRONOUNS: dict[str, str] = {
+    "tr": r"\b(sen|seni|sana|senin|kodun|cevabın|merkezin)\b",
+    "uk": r"(?<![\w’])(ти|тебе|тобі|твій|твоя|твоє|твої|твою|твого|твоєї|твоїй|твоєму|твоїх)(?![\w’])",
 }
 
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
@@ -128,6 +136,8 @@ def off_register(text: str, language: str) -> list[str]:
     """Forms of ``text`` outside the register of ``language`` (only for sentences)."""
     pattern = REGISTER.get(language)
     if pattern is None or not re.search(r"[.?!؟](\s|$)", text):
+        pattern = REGISTER_PRONOUNS.get(language)
+    if pattern is None:
         return []
     return [m.group(0) for m in re.finditer(pattern, text, re.IGNORECASE)]
 
@@ -223,6 +233,12 @@ def test_checks_catch_bad_texts() -> None:
     assert off_register("Будь ласка, натисни одну з кнопок.", "uk") == ["натисни"]
     assert off_register("هل تريد حذف كل إجاباتك؟ أرسل /forget.", "ar") == ["تريد", "أرسل"]
     assert not off_register("يمكنك إرسال /forget.", "ar")
+    assert off_register("Silme kodun: {code}", "tr") == ["kodun"]  # a label, not a button
+    assert off_register("Твій код для видалення: {code}", "uk") == ["Твій"]
+    assert not off_register("Silme kodunuz: {code}", "tr")
+    assert off_register("Henüz tur yok. /newround ile bir tur oluştur.", "tr") == ["oluştur"]
+    assert off_register("Спершу поверни її кнопкою ↩.", "uk") == ["поверни"]
+    assert off_register("حاول مرة أخرى غدًا.", "ar") == ["حاول"]
 
 
 # --- each indicator statement traces to its indicator ----------------------------------------
