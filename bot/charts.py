@@ -179,7 +179,14 @@ def draw_indicator_chart(
     language = chart_language(language)
     tr = Translator(language)
     bars = chart_plan(summary_or_rows, cat, k=k, language=language, only=only)
+    # indicators of a pack without a theory of change (a plain XLSForm) have no main
+    # goal: they are drawn together under no heading; no bars at all is one empty panel
+    for bar in bars:
+        if bar.main_goal not in cat.main_goals:
+            bar.main_goal = ""
     goals = [g for g in cat.main_goals if any(b.main_goal == g for b in bars)]
+    if not goals or any(b.main_goal == "" for b in bars):
+        goals.append("")
 
     fig = Figure(figsize=FIGSIZE, dpi=DPI)
     # a little room at the edges so long indicator labels do not touch the border
@@ -219,14 +226,16 @@ def draw_indicator_chart(
             ax.text(1.01, y, f"n = {bar.n}", ha="left", va="center", fontsize=10)
         ax.set_yticks(list(ys), [textwrap.fill(b.label, _WRAP) for b in rows], fontsize=10)
         ax.set_xlim(0, 1)
-        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
         ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"],
                       fontsize=9)
         ax.tick_params(axis="y", length=0)
         ax.axvline(0.5, color="#777777", linewidth=0.6, linestyle=":", zorder=0)
         ax.spines[["top", "right", "left"]].set_visible(False)
-        ax.set_title(cat.main_goals[goal].text.get(language, cat.main_goals[goal].text["nl"]),
-                     loc="left", fontsize=13, fontweight="bold")
+        if goal:
+            texts = cat.main_goals[goal].text
+            ax.set_title(texts.get(language) or texts.get("nl") or next(iter(texts.values()), ""),
+                         loc="left", fontsize=13, fontweight="bold")
 
     handles = [Patch(facecolor=PALETTE[i], edgecolor="#888888",
                      label=f"{p.value} {p.label.get(language, p.label['nl'])}")

@@ -48,10 +48,15 @@ def centres(options: list[tuple[str, str]], lang: str) -> InlineKeyboardMarkup:
     )
 
 
-def districts(names: list[str], lang: str) -> InlineKeyboardMarkup:
-    """One button per district, two per row (the first step when there are many centres)."""
+def districts(names: list[str], lang: str, loose: list[tuple[str, str]] = ()) -> InlineKeyboardMarkup:
+    """One button per district, two per row (the first step when there are many centres),
+    then one button per centre ``(code, name)`` that lies in no district (e.g. added with
+    ``/centres add``), so every centre can be chosen."""
     buttons = [InlineKeyboardButton(name, callback_data=cd.district(k, lang)) for k, name in enumerate(names)]
-    return InlineKeyboardMarkup(_rows(buttons, 2))
+    return InlineKeyboardMarkup(
+        _rows(buttons, 2)
+        + [[InlineKeyboardButton(name, callback_data=cd.centre(code, lang))] for code, name in loose]
+    )
 
 
 def start_round(tr: Translator, round_id: int) -> InlineKeyboardMarkup:

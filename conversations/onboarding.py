@@ -137,8 +137,11 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
         return
     names = await _districts(svc)
     if names:
+        places = await svc.storage.centre_places()
+        loose = [(code, name) for code, name in await svc.storage.centres()
+                 if not places.get(code, (None, None))[1]]
         await context.bot.send_message(chat_id, tr._("In welk deel van de stad is je centrum?"),
-                                       reply_markup=keyboards.districts(names, lang))
+                                       reply_markup=keyboards.districts(names, lang, loose))
         return
     await context.bot.send_message(
         chat_id,

@@ -200,6 +200,25 @@ class _Reader:
                     found.append(lang)
         return found
 
+    def same_language_columns(self, sheet: str, headers: list[str]) -> None:
+        """A problem for two columns of one kind in one language (e.g. ``label`` and
+        ``label::English (en)`` when the plain column is English): one would overwrite
+        the other, so a text would be lost without a word."""
+        seen: dict[tuple[str, str], str] = {}
+        for key in headers:
+            match = _MEDIA.match(key)
+            if not match:
+                continue
+            lang = language_of(match.group(2), self.default_language)
+            if lang is None:
+                continue
+            kind = match.group(1).lower()
+            first = seen.setdefault((kind, lang), key)
+            if first != key:
+                self.problem(sheet, 1, f"columns {first!r} and {key!r} are both in language "
+                             f"{lang}; give each column its own language, e.g. "
+                             f"{kind}::Nederlands (nl), or set default_language on the settings sheet")
+
     def full(self, texts: dict[str, str], sheet: str, n: int, what: str) -> dict[str, str] | None:
         """``texts`` if it has every pack language, else None (and a problem per gap)."""
         missing = [lang for lang in self.langs if not texts.get(lang)]
@@ -233,12 +252,18 @@ class _Reader:
         except PyXFormError as exc:
             self.pyxform_problem(str(exc))
         headers = list((book.survey_header or [{}])[0].keys())
+        if not headers and self.problems:
+            # no survey sheet pyxform can read (e.g. named 'survey '): its own message says
+            # why; checking languages of no columns would only add noise
+            raise XLSFormError(self.path, self.problems)
         # Columns without a language (a plain "label") are in the default language: the
         # settings' default_language, else Dutch or the first language with a column.
         suffixed = self.languages([h for h in headers if "::" in h or ":" in h])
         if self.default_language is None:
             self.default_language = "nl" if "nl" in suffixed or not suffixed else suffixed[0]
         self.langs = self.languages(headers)
+        self.same_language_columns("survey", headers)
+        self.same_language_columns("choices", list((book.choices_header or [{}])[0].keys()))
         source = self.default_language
         try:
             self.rules = pack_rules(self.langs, source, "settings sheet, default_language")

@@ -1,0 +1,106 @@
+"""Packs as a stranger writes them (issue 13, tester's findings): a form without a theory of
+change, two columns in one language, a misnamed sheet, centres outside the districts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from bot.survey.models import Centre
+from bot.survey.xlsform import XLSFormError, load_xlsform
+from tests.conftest import settle
+from tests.test_e2e_resident import data_of, last_with
+
+
+def _form(path: Path, survey: list[list], choices: list[list], survey_sheet: str = "survey") -> Path:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = survey_sheet
+    for row in survey:
+        sheet.append(row)
+    sheet = book.create_sheet("choices")
+    for row in choices:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+SCALE = [["list_name", "name", "label"]] + [["sc", str(v), f"point {v}"] for v in range(1, 6)]
+
+
+def test_chart_of_a_form_without_main_goals(tmp_path) -> None:
+    """A plain XLSForm's likert questions have no main goal: the chart draws them under no
+    heading instead of failing with 'Number of rows must be a positive integer, not 0'."""
+    from bot.charts import chart_plan, draw_indicator_chart
+
+    cat = load_xlsform(_form(tmp_path / "plain.xlsx", [
+        ["type", "name", "label", "appearance"],
+        ["select_one sc", "happy", "Ik ben blij met het centrum.", "likert"],
+        ["text", "why", "Waarom?"],
+    ], SCALE))
+    assert not cat.main_goals and [i.id for i in cat.indicators] == ["happy"]
+    rows = [{"item_id": "happy", "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "n": 10}]
+    assert [(b.item_id, b.drawn) for b in chart_plan(rows, cat, k=5)] == [("happy", True)]
+    out = draw_indicator_chart(rows, cat, tmp_path / "chart.png", k=5)
+    assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_chart_of_a_form_without_picture_questions(tmp_path) -> None:
+    from bot.charts import draw_indicator_chart
+
+    cat = load_xlsform(_form(tmp_path / "text.xlsx", [["type", "name", "label"],
+                                                      ["text", "why", "Waarom?"]], SCALE))
+    assert draw_indicator_chart([], cat, tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_plain_label_and_a_language_column_of_the_same_language_are_refused(tmp_path) -> None:
+    """'label' (the default language, here English: the only suffixed one) next to
+    'label::English (en)' would silently drop one of the two texts."""
+    path = _form(tmp_path / "mixed.xlsx", [["type", "name", "label", "label::English (en)"],
+                                           ["text", "why", "Waarom?", "Why?"]],
+                 [["list_name", "name", "label::English (en)"]])
+    with pytest.raises(XLSFormError) as caught:
+        load_xlsform(path)
+    assert [str(p) for p in caught.value.problems] == [
+        "survey sheet, row 1: columns 'label' and 'label::English (en)' are both in language en;"
+        " give each column its own language, e.g. label::Nederlands (nl), or set"
+        " default_language on the settings sheet"]
+
+
+def test_a_survey_sheet_with_a_trailing_space_is_one_problem(tmp_path) -> None:
+    path = _form(tmp_path / "odd.xlsx", [["type", "name", "label"], ["text", "why", "Waarom?"]],
+                 [["list_name", "name", "label"]], survey_sheet="survey ")
+    with pytest.raises(XLSFormError) as caught:
+        load_xlsform(path)
+    problems = [str(p) for p in caught.value.problems]
+    assert len(problems) == 1 and "You must have a sheet named 'survey'" in problems[0], problems
+
+
+async def test_a_centre_outside_the_districts_can_still_be_chosen(sim, harness) -> None:
+    """With the district step (more than six centres in two or more districts), a centre
+    without a district (one an admin added with /centres add) is a button of its own."""
+    from bot.storage import Storage
+
+    await harness.prepare()
+    store = await Storage.open(harness.db_path)
+    await store.seed_centres([Centre(code="noord1", name="Aw Sjaol", district="Noord"),
+                              Centre(code="noord2", name="Haarderhof", district="Noord")])
+    assert await store.upsert_centre("losjes", "Het Losse Huis", create=True)
+    await store.close()
+    await harness.start()
+    user = sim.user(4242)
+    user.send_text("/start")
+    await settle(sim)
+    consent = last_with(user, "c:y")
+    user.press(consent, next(d for d in data_of(consent) if d.startswith("c:y")))
+    await settle(sim)
+    pick = last_with(user, "ce:")
+    labels = [b["text"] for row in pick.reply_markup["inline_keyboard"] for b in row]
+    assert labels[:2] == ["Noord", "Zuidwest"] and labels[2:] == ["Het Losse Huis"]
+    user.press_button("Het Losse Huis", pick)
+    await settle(sim)
+    from tests.conftest import db_rows
+
+    assert db_rows(harness, "SELECT centre_code FROM contacts") == [("losjes",)]
