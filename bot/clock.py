@@ -69,15 +69,19 @@ class ScaledClock(Clock):
         self._wall0 = datetime.now(UTC)
 
     def monotonic(self) -> float:
+        """Seconds since construction times ``speed``, from the real monotonic start."""
         return self._real0 + (time.monotonic() - self._real0) * self._speed
 
     def now(self) -> datetime:
+        """The real time at construction plus the clock seconds passed since (UTC)."""
         return self._wall0 + timedelta(seconds=self.monotonic() - self._real0)
 
     async def sleep(self, seconds: float) -> None:
+        """Sleep ``seconds`` clock seconds: ``seconds / speed`` real seconds."""
         await asyncio.sleep(max(seconds, 0.0) / self._speed)
 
     async def wait(self, event: asyncio.Event, seconds: float) -> bool:
+        """Wait for ``event`` at most ``seconds`` clock seconds (True if it was set)."""
         return await super().wait(event, seconds / self._speed)
 
 

@@ -225,6 +225,7 @@ def load_settings(*, require_bot: bool = True, **overrides: object) -> Settings:
     Args:
         require_bot: Require what running the bot needs (``TELEGRAM_BOT_TOKEN``,
             ``PSEUDONYM_SECRET``); False for commands that only read the database.
+        **overrides: Setting values that win over the environment (tests, CLI options).
 
     Raises:
         SettingsError: One line naming the first missing or invalid setting by its

@@ -314,7 +314,8 @@ def run_chart(
         cat: Survey catalogue.
         out: Destination PNG.
         tz: Time zone (as for exports).
-        round_ids: Only these rounds. centres: Only these centres.
+        round_ids: Only these rounds.
+        centres: Only these centres.
         k: Bars with fewer answers are not drawn (small-cell suppression).
         language: Language of the chart (see :data:`bot.charts.CHART_LANGUAGES`).
         only: Indicators to draw; default: the picture questions that have answers.

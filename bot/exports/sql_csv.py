@@ -209,7 +209,8 @@ def write_answers_csv_sql(
         out: Destination file (UTF-8 with BOM, CRLF).
         tz: Time zone of ``answered_on``.
         dialect: ``rfc4180`` (comma) or ``excel-nl`` (semicolon).
-        round_ids: Only these rounds. centres: Only these centres.
+        round_ids: Only these rounds.
+        centres: Only these centres.
         plan: The k-anonymous row plan (:func:`bot.exports.query.row_plan`; made here
             with random labels and ``k`` if None).
         workers: Processes to split a large export over (key ranges of

@@ -1,4 +1,4 @@
-"""Chat with the bot from a terminal, as one simulated resident (``python -m bot chat``).
+r"""Chat with the bot from a terminal, as one simulated resident (``python -m bot chat``).
 
 Output, one block per bot message::
 
@@ -15,7 +15,7 @@ Output, one block per bot message::
 Input, one line at a time: a number presses that button under the latest message with an
 inline keyboard (with no keyboard it is sent as text); anything else (commands too) is sent as a text message; ``/quit`` or end
 of input stops. After each line the client waits until the bot is idle, so piped input
-(``printf '/start\\n1\\n' | ...``) does not race ahead of the bot.
+(``printf '/start\n1\n' | ...``) does not race ahead of the bot.
 """
 
 from __future__ import annotations
