@@ -23,9 +23,11 @@ class BuildPyWithCatalogues(build_py):
     """``build_py`` that also writes the compiled catalogues into ``bot/locales``."""
 
     def run(self) -> None:
+        """Build as usual, then compile each ``locales/*/LC_MESSAGES/messages.po``."""
         super().run()
         if getattr(self, "editable_mode", False):
             return
+        # babel is only needed when a wheel is built, not to import this file
         from babel.messages.mofile import write_mo
         from babel.messages.pofile import read_po
 

@@ -16,14 +16,21 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from admin.roles import Role
+from bot.chat import unknown_command
+from bot.i18n import Translator, negotiate_language
+from bot.roles import Role
 from bot.services import services
-from conversations.help import unknown_command
 
 log = logging.getLogger(__name__)
 
 StaffHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Role], Awaitable[None]]
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def staff_tr(update: Update) -> Translator:
+    """Translator for a coordinator/admin (from their Telegram language)."""
+    user = update.effective_user
+    return Translator(negotiate_language(user.language_code if user else None))
 
 
 async def role_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Role:
@@ -35,7 +42,7 @@ async def role_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Role:
 def staff_only(*, admin: bool = False) -> Callable[[StaffHandler], Handler]:
     """Decorator: run the handler only for coordinators (or only admins), in private chats.
 
-    The wrapped handler receives the sender's :class:`~admin.roles.Role` as third argument.
+    The wrapped handler receives the sender's :class:`~bot.roles.Role` as third argument.
     """
 
     def decorate(func: StaffHandler) -> Handler:

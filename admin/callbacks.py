@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from admin import commands, interview, wizard
-from conversations import callback_data as cd
+from admin import commands, interview, stories, wizard
+from bot import callback_data as cd
 
 
 async def dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
@@ -21,8 +21,6 @@ async def dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Ca
         await interview.on_interview(update, context, cb)
         return
     if cb.kind == "admin" and (cb.action or "").startswith("st"):
-        from admin import stories
-
         await stories.on_stories(update, context, cb)
         return
     await update.callback_query.answer()

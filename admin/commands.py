@@ -8,24 +8,38 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import re
 import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes
 
-from admin import lifecycle
-from admin.auth import admin_only, role_of, staff_only
+from admin import interview, lifecycle, wizard
+from admin.auth import admin_only, role_of, staff_only, staff_tr
+from admin.poster import make_poster
 from admin.progress import render_progress, round_progress, shown
-from admin.roles import Role
-from bot.exports.service import ExportRefused, export_filename, run_export
+from bot import callback_data as cd
+from bot import rounds as rounds_service
+from bot.chat import RESIDENT_COMMANDS
+from bot.exports.service import ExportRefused, export_filename, run_chart, run_export
+from bot.i18n import N_, Translator, is_rtl, isolate
 from bot.privacy.disclosure import Audience, audience_of, grant
-from bot.i18n import N_, Translator, is_rtl, isolate, negotiate_language
+from bot.roles import Role
 from bot.services import services
 from bot.storage import Round
-from conversations import callback_data as cd
+from bot.survey.models import LANGUAGES
+
+log = logging.getLogger(__name__)
 
 #: A centre code must fit a deep link and callback data (Bot API: ``start`` parameter is
 #: 1-64 of ``[A-Za-z0-9_-]``; our callbacks leave room for 32).
@@ -59,12 +73,6 @@ STAFF_COMMANDS = [
 ]
 
 
-def staff_tr(update: Update) -> Translator:
-    """Translator for a coordinator/admin (from their Telegram language)."""
-    user = update.effective_user
-    return Translator(negotiate_language(user.language_code if user else None))
-
-
 def staff_commands(tr: Translator, admin: bool) -> list[tuple[str, str]]:
     """The staff command menu ``(command, description)``."""
     return [(name, tr._(desc)) for name, desc, only_admin in STAFF_COMMANDS if admin or not only_admin]
@@ -83,6 +91,23 @@ def staff_help(tr: Translator, role: Role) -> str:
     else:
         lines += [f"/{name} – {desc}" for name, desc in staff_commands(tr, role.admin)]
     return "\n".join(lines)
+
+
+async def staff_help_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The staff part of /help for the sender, or None for a resident (wired into
+    ``conversations.help.help_command`` by :mod:`bot.app`)."""
+    role = await role_of(update, context)
+    return staff_help(staff_tr(update), role) if role.is_staff else None
+
+
+async def set_staff_commands(application: Application, user_id: int, tr: Translator, *, admin: bool) -> None:
+    """Set the command menu of one staff member's private chat (resident + staff commands)."""
+    commands = [BotCommand(name, tr._(desc)) for name, desc in RESIDENT_COMMANDS]
+    commands += [BotCommand(name, desc[:256]) for name, desc in staff_commands(tr, admin)]
+    try:
+        await application.bot.set_my_commands(commands, scope=BotCommandScopeChat(user_id))
+    except TelegramError:
+        log.warning("Could not set the staff command menu for one staff member")
 
 
 async def _round_arg(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, tr: Translator,
@@ -157,8 +182,6 @@ async def coordinator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if centre is None:
         await update.effective_message.reply_text(tr._("Deze code werkt niet (meer). Vraag een nieuwe code."))
         return
-    from bot.app import set_staff_commands
-
     await set_staff_commands(context.application, update.effective_user.id, tr, admin=False)
     await update.effective_message.reply_text(
         "✅ " + tr._("Je bent nu coördinator van {centre}. Stuur /help voor je commando's.",
@@ -208,9 +231,6 @@ async def centres(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role
 @staff_only()
 async def qr(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
     """Sends a printable PNG poster with the centre's deep-link QR code."""
-    from admin.poster import make_poster
-    from bot.survey.models import LANGUAGES
-
     svc = services(context)
     tr = staff_tr(update)
     own = sorted(role.centres)
@@ -259,7 +279,7 @@ async def open_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
         return
     if round_.status == "open":
         await update.effective_message.reply_text(tr._("Deze ronde is al open."))
-    await lifecycle.open_round(context.application, round_.id)
+    await rounds_service.open_round(services(context), round_.id)
     await lifecycle.announce_progress(context.application, update.effective_chat.id, tr.language, round_.id, "invite")
 
 
@@ -273,7 +293,7 @@ async def _end_round(update: Update, context: ContextTypes.DEFAULT_TYPE, role: R
         await update.effective_message.reply_text(
             tr._("Deze ronde is al gesloten.") if round_.status == "closed" else tr._("Deze ronde is geannuleerd."))
         return
-    await lifecycle.close_round(context.application, round_.id, status)
+    await rounds_service.end_round(services(context), round_.id, status)
     done = (tr._("Ronde {round} is gesloten.", round=round_.id) if status == "closed"
             else tr._("Ronde {round} is geannuleerd.", round=round_.id))
     await update.effective_message.reply_text(done)
@@ -301,11 +321,11 @@ async def remind(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role)
     if not round_.is_open:
         await update.effective_message.reply_text(tr._("Deze ronde is niet open."))
         return
-    if await lifecycle.reminded_recently(context.application, round_.id):
+    if await rounds_service.reminded_recently(services(context), round_.id):
         await update.effective_message.reply_text(
             tr._("Er is de afgelopen 24 uur al een herinnering gestuurd. Probeer het morgen opnieuw."))
         return
-    queued = await lifecycle.remind(context.application, round_.id)
+    queued = await rounds_service.remind(services(context), round_.id)
     await update.effective_message.reply_text(
         tr.ngettext("{n} herinnering klaargezet.", "{n} herinneringen klaargezet.", queued)
     )
@@ -435,8 +455,6 @@ async def _refuse(query, tr: Translator, exc: ExportRefused, k: int, coarser: st
 @staff_only()
 async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
     """Sends the indicator chart of a round (released respondents only; small cells hidden)."""
-    from bot.exports.service import run_chart
-
     svc = services(context)
     tr = staff_tr(update)
     round_ = await _round_arg(update, context, role, tr, default_open=True, view=True)
@@ -463,8 +481,6 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
 
 def handlers() -> list[BaseHandler]:
     """The staff command handlers, registered in group 0 before the unknown-command reply."""
-    from admin import interview, wizard
-
     return [
         CommandHandler("coordinator", coordinator),
         CommandHandler("invite_coordinator", invite_coordinator),

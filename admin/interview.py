@@ -11,20 +11,17 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from admin import lifecycle
-from admin.auth import role_of, staff_only
-from admin.roles import Role
+from admin.auth import role_of, staff_only, staff_tr
+from bot import callback_data as cd
 from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.roles import Role
 from bot.services import services
-from conversations import answering
-from conversations import callback_data as cd
-from conversations.session import deletion_code_note, end_assisted, start_assisted
+from bot.session import deletion_code_note, end_assisted, start_assisted
 
 
 @staff_only()
 async def interview(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
     """Asks which open round the interview is for."""
-    from admin.commands import staff_tr
-
     svc = services(context)
     tr = staff_tr(update)
     if context.args and context.args[0] == "stop":
@@ -47,8 +44,6 @@ async def interview(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
 
 async def on_interview(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
     """Round → centre → language → the questions, in this chat, in assisted mode."""
-    from admin.commands import staff_tr
-
     query = update.callback_query
     svc = services(context)
     tr = staff_tr(update)
@@ -82,4 +77,4 @@ async def on_interview(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: c
             query.message.chat.id,
             tr._("Interview gestart. De antwoorden worden zonder naam opgeslagen. Stoppen: /interview stop"),
         )
-        await answering.begin(context, session, round_)
+        await svc.begin_answering(context, session, round_)  # the resident flow (bot.app wires it)

@@ -1,139 +1,29 @@
-"""Round lifecycle shared by chat commands, the scheduler and the CLI: open, close,
-cancel, remind — and the texts of invitations and reminders sent through the outbox.
+"""What staff see of a round in the chat: its one-line label and the broadcast progress
+message that the outbox keeps up to date.
+
+Opening, closing, cancelling and reminding are :mod:`bot.rounds` (one path for the chat,
+the scheduler and the command line); the invitation text is
+:mod:`conversations.invitations`.
 """
 
 from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardMarkup
 from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.i18n import Translator
-from bot.outbox import (
-    BroadcastProgress,
-    OutboxRow,
-    enqueue,
-    enqueue_round_invitations,
-    progress,
-    progress_messages,
-    remember_progress_message,
-)
+from bot.outbox import BroadcastProgress, progress, progress_messages, remember_progress_message
 from bot.services import Services
 from bot.storage import Round
 from bot.survey import Catalogue
-from conversations import keyboards
 
 log = logging.getLogger(__name__)
 
 
 def _services(application: Application) -> Services:
     return application.bot_data["services"]
-
-
-def _wake(application: Application) -> None:
-    sender = application.bot_data.get("outbox")
-    if sender is not None:
-        sender.wake()
-
-
-async def open_round(application: Application, round_id: int) -> int:
-    """Open a round and queue one invitation per opted-in, reachable resident.
-
-    Returns:
-        Number of invitations queued now (0 if they were queued before).
-    """
-    svc = _services(application)
-    round_ = await svc.storage.round(round_id)
-    if round_ is None:
-        raise ValueError(f"no round {round_id}")
-    if round_.status != "open":
-        await svc.storage.set_round_status(round_id, "open")
-    queued = await enqueue_round_invitations(svc.storage, round_id, round_.centres, kind="invite")
-    _wake(application)
-    log.info("Round %s open; %s invitations queued", round_id, queued)
-    return queued
-
-
-async def close_round(application: Application, round_id: int, status: str = "closed") -> None:
-    """Close (or cancel) a round; queued invitations that were not sent yet are dropped."""
-    svc = _services(application)
-    await svc.storage.set_round_status(round_id, status)
-    async with svc.storage.transaction() as db:
-        await db.execute(
-            "UPDATE outbox SET status = 'skipped' WHERE round_id = ? AND status = 'pending'"
-            " AND kind <> 'feedback'",
-            (round_id,),
-        )
-
-
-async def remind(application: Application, round_id: int) -> int:
-    """Queue a reminder for residents of the round's centres who have not finished it.
-
-    Residents who used /stop (opted out) or blocked the bot get nothing. Returns the
-    number of reminders queued.
-    """
-    svc = _services(application)
-    round_ = await svc.storage.round(round_id)
-    if round_ is None or not round_.is_open:
-        raise ValueError(f"round {round_id} is not open")
-    marks = ",".join("?" * len(round_.centres))
-    async with svc.storage.db.execute(
-        f"SELECT chat_id FROM contacts WHERE opted_in = 1 AND reachable = 1"
-        f" AND centre_code IN ({marks})", round_.centres,
-    ) as cur:
-        chats = [row[0] for row in await cur.fetchall()]
-    async with svc.storage.db.execute(
-        "SELECT respondent FROM participations WHERE round_id = ? AND finished_at IS NOT NULL",
-        (round_id,),
-    ) as cur:
-        finished = {row[0] for row in await cur.fetchall()}
-    async with svc.storage.db.execute(
-        "SELECT COUNT(DISTINCT kind) FROM outbox WHERE round_id = ? AND kind LIKE 'remind-%'",
-        (round_id,),
-    ) as cur:
-        earlier = (await cur.fetchone())[0]
-    targets = [chat for chat in chats if svc.respondent(chat) not in finished]
-    queued = await enqueue(svc.storage, round_id, targets, f"remind-{earlier + 1}")
-    _wake(application)
-    return queued
-
-
-async def reminded_recently(application: Application, round_id: int, hours: int = 24) -> bool:
-    """True if a reminder for this round was queued in the last ``hours`` hours."""
-    from datetime import timedelta
-
-    from bot.storage import utcnow
-
-    svc = _services(application)
-    since = (utcnow() - timedelta(hours=hours)).isoformat(timespec="seconds")
-    async with svc.storage.db.execute(
-        "SELECT 1 FROM outbox WHERE round_id = ? AND kind LIKE 'remind-%' AND created_at >= ? LIMIT 1",
-        (round_id, since),
-    ) as cur:
-        return await cur.fetchone() is not None
-
-
-async def render(application: Application, row: OutboxRow) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The text and Start button of an invitation or reminder, in the resident's language."""
-    svc = _services(application)
-    tr = Translator(row.language)
-    round_ = await svc.storage.round(row.round_id)
-    if row.kind == "feedback" and row.payload:
-        return row.payload.get(row.language) or row.payload.get("nl", ""), None
-    survey = svc.catalogue.surveys.get(round_.survey) if round_ else None
-    title = survey.title[tr.language] if survey else ""
-    lines = []
-    if row.kind.startswith("remind"):
-        lines.append("⏰ " + tr._("Een herinnering: je hebt de vragen nog niet afgemaakt."))
-    else:
-        lines.append("👋 " + tr._("Er is een nieuwe vragenronde: {title}.", title=title))
-    if round_ and round_.closes_at:
-        lines.append(tr._("Laatste dag om mee te doen: {date}", date=tr.date(round_.closes_at, svc.settings.tz)))
-    lines.append(tr._("Druk op Start om te beginnen. Met /stop krijg je geen berichten meer."))
-    markup = keyboards.start_round(tr, row.round_id) if round_ and round_.is_open else None
-    return "\n\n".join(lines), markup
 
 
 async def report_progress(application: Application, round_id: int, kind: str, status: BroadcastProgress) -> None:

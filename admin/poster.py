@@ -57,7 +57,7 @@ def _font_candidates(bold: bool) -> list[Path]:
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     paths = []
     try:
-        import matplotlib
+        import matplotlib  # optional here: only to find the DejaVu font it ships
 
         paths.append(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name)
     except ImportError:  # pragma: no cover - matplotlib is a project dependency
@@ -98,6 +98,7 @@ def _shape(text: str) -> str | None:
     if not _is_rtl(text) or features.check("raqm"):
         return text
     try:
+        # optional: only needed where Pillow has no libraqm to shape Arabic itself
         import arabic_reshaper
         from bidi.algorithm import get_display
     except ImportError:

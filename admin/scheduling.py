@@ -1,113 +1,38 @@
-"""Round scheduling: the database is the source of truth; jobs are rebuilt at start-up.
+"""Round scheduling in the running bot: the database is the source of truth; the job is
+rebuilt at start-up.
 
-One repeating job (python-telegram-bot's JobQueue, i.e. APScheduler) checks the database
-every :data:`TICK`: rounds whose opening time has come are opened (and invite), rounds
-past their closing time are closed, planned reminders are queued (at 10:00 local
-time on their day, :func:`admin.times.reminder_time`), and free text of
-rounds closed more than ``RETENTION_DAYS`` ago is purged. A round that should have opened
-or closed while the bot was down is caught up at start (DESIGN.md, "Rounds and
-scheduling"). All times are time-zone aware (stored in UTC).
+One repeating job (python-telegram-bot's JobQueue, i.e. APScheduler) runs
+:func:`bot.rounds.apply_due` every :data:`TICK`: rounds whose opening time has come are
+opened (and invite), rounds past their closing time are closed, planned reminders are
+queued, and free text of rounds closed more than ``RETENTION_DAYS`` ago is purged. A round
+that should have opened or closed while the bot was down is caught up at start (DESIGN.md,
+"Rounds and scheduling"). The rules themselves are in :mod:`bot.rounds`, shared with the
+chat commands and the command line.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from admin import lifecycle
-from admin.times import reminder_due
-from bot.storage import utcnow
+from bot import rounds
+from bot.rounds import DueReport, prune_processed_updates, purge_free_text
+from bot.services import Services
 
-log = logging.getLogger(__name__)
+__all__ = ["TICK", "DueReport", "apply_due", "on_startup", "prune_processed_updates", "purge_free_text"]
 
 #: How often the scheduler checks the database.
 TICK = timedelta(seconds=30)
 
 
-@dataclass
-class DueReport:
-    """What one check did (round ids)."""
-
-    opened: list[int] = field(default_factory=list)
-    closed: list[int] = field(default_factory=list)
-    reminded: list[int] = field(default_factory=list)
-    purged: list[int] = field(default_factory=list)
+def _services(application: Application) -> Services:
+    return application.bot_data["services"]
 
 
 async def apply_due(application: Application, now: datetime | None = None) -> DueReport:
-    """Open, close, remind and purge whatever is due at ``now`` (default: the current time)."""
-    svc = application.bot_data["services"]
-    storage = svc.storage
-    now = now or utcnow()
-    report = DueReport()
-    for round_ in await storage.rounds():
-        if round_.status == "scheduled" and round_.opens_at and round_.opens_at <= now:
-            if round_.closes_at and round_.closes_at <= now:
-                await lifecycle.close_round(application, round_.id, "closed")
-                report.closed.append(round_.id)
-                continue
-            await lifecycle.open_round(application, round_.id)
-            report.opened.append(round_.id)
-        elif round_.status == "open" and round_.closes_at and round_.closes_at <= now:
-            await lifecycle.close_round(application, round_.id, "closed")
-            report.closed.append(round_.id)
-    async with storage.db.execute(
-        "SELECT id, closes_at, remind_days_before FROM rounds WHERE status = 'open'"
-        " AND remind_days_before IS NOT NULL AND reminded_at IS NULL AND closes_at IS NOT NULL"
-    ) as cur:
-        planned = await cur.fetchall()
-    for round_id, closes_at, days in planned:
-        if reminder_due(datetime.fromisoformat(closes_at), days, now, svc.settings.tz):
-            await lifecycle.remind(application, round_id)
-            async with storage.transaction() as db:
-                await db.execute("UPDATE rounds SET reminded_at = ? WHERE id = ?", (now.isoformat(), round_id))
-            report.reminded.append(round_id)
-    report.purged = await purge_free_text(storage, svc.settings.retention_days, now)
-    await prune_processed_updates(storage, now)
-    for name in ("opened", "closed", "reminded", "purged"):
-        if getattr(report, name):
-            log.info("Rounds %s: %s", name, getattr(report, name))
-    return report
-
-
-async def purge_free_text(storage, retention_days: int, now: datetime) -> list[int]:
-    """Delete the free text of rounds closed more than ``retention_days`` ago.
-
-    Storage limitation (GDPR art. 5(1)(e)): stories are kept only as long as needed.
-    Scale answers and card picks stay. Returns the purged round ids.
-    """
-    cutoff = (now - timedelta(days=retention_days)).isoformat()
-    async with storage.db.execute(
-        "SELECT id FROM rounds WHERE status IN ('closed', 'cancelled') AND closed_at IS NOT NULL"
-        " AND closed_at <= ? AND text_purged_at IS NULL", (cutoff,),
-    ) as cur:
-        due = [row[0] for row in await cur.fetchall()]
-    for round_id in due:
-        async with storage.transaction() as db:
-            await db.execute("UPDATE answers SET text = NULL WHERE round_id = ? AND text IS NOT NULL", (round_id,))
-            await db.execute("UPDATE msc_reviews SET redacted_text = NULL WHERE answer_id IN"
-                             " (SELECT id FROM answers WHERE round_id = ?)", (round_id,))
-            await db.execute("UPDATE rounds SET text_purged_at = ? WHERE id = ?", (now.isoformat(), round_id))
-    if due:
-        await storage.flush_erasure()  # the purged text must not linger in the WAL
-    return due
-
-
-#: How long update ids are remembered for deduplication. Telegram keeps undelivered
-#: updates for 24 hours (Bot API, getUpdates), so a week is ample.
-UPDATE_MEMORY = timedelta(days=7)
-
-
-async def prune_processed_updates(storage, now: datetime) -> int:
-    """Forget update ids older than :data:`UPDATE_MEMORY`; returns how many were removed."""
-    async with storage.transaction() as db:
-        cur = await db.execute(
-            "DELETE FROM processed_updates WHERE processed_at < ?", ((now - UPDATE_MEMORY).isoformat(),)
-        )
-        return cur.rowcount
+    """:func:`bot.rounds.apply_due` for a running application (tests move ``now``)."""
+    return await rounds.apply_due(_services(application), now)
 
 
 async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:

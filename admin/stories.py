@@ -30,8 +30,10 @@ starting with ``st``): ``stp`` page ``<round>.<pos>.<view>``; ``sta`` / ``stw`` 
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
@@ -39,20 +41,23 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from admin import lifecycle
-from admin.auth import role_of, staff_only
-from admin.commands import staff_tr
-from admin.roles import Role
+from admin.auth import role_of, staff_only, staff_tr
+from bot import callback_data as cd
 from bot import chatstate, msc
+from bot.chat import unknown_command
 from bot.i18n import Translator
 from bot.privacy.scrub import cap
+from bot.roles import Role
 from bot.services import services
 from bot.storage import Round
-from conversations import callback_data as cd
 
 log = logging.getLogger(__name__)
 
 #: ``user_data`` key of a selection waiting for its reason.
 PENDING = "msc_pending_selection"
+
+#: ``async (update, context)``: a handler of typed text.
+TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 #: Views: all stories in scope, or only the centre-level selections.
 VIEWS = ("a", "s")
@@ -444,26 +449,29 @@ class _StoriesFilter(filters.MessageFilter):
         return _bot_key(message, message.from_user.id) in _AWAITING
 
 
-async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A reason after 🏆, or a reply to a story message with a corrected text."""
+async def on_message(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, resident_text: TextHandler
+) -> None:
+    """A reason after 🏆, or a reply to a story message with a corrected text.
+
+    Text that turns out not to be either goes to ``resident_text`` (the resident flow's
+    typed-answer handler, wired by :mod:`bot.app`), a command to the unknown-command reply.
+    """
     message = update.effective_message
     user = update.effective_user
     target = _story_reply_target(message)
     if target is not None and not message.text.startswith("/"):
-        await _on_redaction(update, context, target)
+        await _on_redaction(update, context, target, resident_text)
         return
     _AWAITING.discard(_bot_key(message, user.id))
     pending = context.user_data.pop(PENDING, None)
     stored = await chatstate.pop(services(context).storage, message.chat.id, PENDING)
     pending = pending or stored
     if pending is None:  # a stale mark: not ours after all
-        from conversations import answering
-        from conversations.help import unknown_command
-
         if message.text.startswith("/"):
             await unknown_command(update, context)
         else:
-            await answering.on_text(update, context)
+            await resident_text(update, context)
         return
     await _on_reason(update, context, pending)
 
@@ -498,15 +506,14 @@ async def _on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, pending
                    story.answer_id)
 
 
-async def _on_redaction(update: Update, context: ContextTypes.DEFAULT_TYPE, answer_id: int) -> None:
+async def _on_redaction(update: Update, context: ContextTypes.DEFAULT_TYPE, answer_id: int,
+                        resident_text: TextHandler) -> None:
     svc = services(context)
     tr = staff_tr(update)
     message = update.effective_message
     role = await role_of(update, context)
     if not role.is_staff:
-        from conversations import answering
-
-        await answering.on_text(update, context)
+        await resident_text(update, context)
         return
     story = await msc.story(svc.storage, svc.catalogue, answer_id)
     if story is None or not _may_see(role, story.centre_code):
@@ -569,10 +576,20 @@ async def _on_feedback_choice(update: Update, context: ContextTypes.DEFAULT_TYPE
             raise
 
 
-def handlers() -> list[BaseHandler]:
+def handlers(resident_text: TextHandler) -> list[BaseHandler]:
     """Handlers to register in group 0 before the command handlers and the resident text
-    handler: typed reasons / redactions, and ``/stories``."""
+    handler: typed reasons / redactions, and ``/stories``.
+
+    Args:
+        resident_text: Where typed text goes that is not a reason or redaction after all
+            (the resident flow's handler; ``admin`` does not import ``conversations``).
+    """
+
+    @functools.wraps(on_message)
+    async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await on_message(update, context, resident_text)
+
     return [
-        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & _StoriesFilter(), on_message),
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & _StoriesFilter(), typed),
         CommandHandler("stories", stories),
     ]

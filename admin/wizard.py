@@ -6,19 +6,20 @@ The answers so far live in ``user_data`` until "Create"; nothing is stored befor
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from admin import lifecycle
-from admin.auth import role_of, staff_only
-from admin.roles import Role
-from admin.times import OPENING_CHOICES, closing_time, opening_time
+from admin.auth import role_of, staff_only, staff_tr
+from bot import callback_data as cd
+from bot import rounds as rounds_service
 from bot.i18n import Translator
+from bot.roles import Role
 from bot.services import services
 from bot.storage import utcnow
-from conversations import callback_data as cd
+from bot.times import OPENING_CHOICES, closing_time, opening_time
 
 KEY = "newround"
 
@@ -36,8 +37,6 @@ def _kb(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
 @staff_only()
 async def newround(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
     """Starts the wizard: which survey?"""
-    from admin.commands import staff_tr
-
     svc = services(context)
     tr = staff_tr(update)
     state = context.user_data[KEY] = {"centres": [], "token": secrets.token_hex(3)}
@@ -49,8 +48,6 @@ async def newround(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Rol
 
 async def on_wizard(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
     """Handles every wizard button; each step edits the same message."""
-    from admin.commands import staff_tr
-
     query = update.callback_query
     svc = services(context)
     tr = staff_tr(update)
@@ -137,8 +134,6 @@ async def _ask_opening(query, tr: Translator, state: dict) -> None:
 
 
 def _summary(state: dict, tr: Translator, svc) -> str:
-    from datetime import datetime
-
     opens = datetime.fromisoformat(state["opens"])
     closes = closing_time(opens, state["days"], svc.settings.tz)
     tz = svc.settings.tz
@@ -155,8 +150,6 @@ def _summary(state: dict, tr: Translator, svc) -> str:
 
 
 async def _create(update: Update, context: ContextTypes.DEFAULT_TYPE, state: dict, tr: Translator, role: Role) -> None:
-    from datetime import datetime
-
     svc = services(context)
     if not role.covers(state["centres"]):
         await update.callback_query.edit_message_text(tr._("Deze knop werkt niet meer."))
@@ -171,7 +164,7 @@ async def _create(update: Update, context: ContextTypes.DEFAULT_TYPE, state: dic
                                      created_by=update.effective_user.id)
     context.user_data.pop(KEY, None)
     if status == "open":
-        await lifecycle.open_round(context.application, round_.id)
+        await rounds_service.open_round(svc, round_.id)
     await update.callback_query.edit_message_text(
         tr._("Ronde {round} is aangemaakt.", round=round_.id) + "\n" + lifecycle.round_label(
             await svc.storage.round(round_.id), tr, svc.settings.tz, svc.catalogue)

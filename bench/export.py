@@ -167,10 +167,9 @@ def build_lookup(db: Path, lookup: Path) -> None:
     as :mod:`bot.exports.sql_csv` makes them, so the shell can run the same join."""
     from zoneinfo import ZoneInfo
 
+    from bot.exports.query import row_plan
     from bot.exports.sql_csv import _SCHEMA, _tables
     from bot.survey import catalogue
-
-    from bot.exports.query import row_plan
 
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     plan = row_plan(conn, tz=ZoneInfo("Europe/Amsterdam"), k=5, panel_secret=PANEL_SECRET)

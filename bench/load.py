@@ -41,7 +41,6 @@ import os
 import random
 import secrets
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile

@@ -2,6 +2,10 @@
 
 Every command that needs settings reads them from the environment / ``.env``; a
 missing or invalid setting prints one line naming it and exits with code 2.
+
+Each command imports what it needs inside its function, on purpose: ``export`` and
+``rounds`` never load python-telegram-bot, matplotlib or the simulator, so the offline
+commands and ``--help`` start fast.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ def _settings(*, require_bot: bool = True) -> Settings:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the real bot: long polling, or a webhook server when ``WEBHOOK_URL`` is set."""
+    # lazy: only what this command needs (see the module docstring)
     from telegram import Update
 
     from bot.app import build_application, webhook_options
@@ -47,6 +52,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the offline end-to-end demo."""
+    # lazy: only what this command needs (see the module docstring)
     from bot.demo import run_demo
 
     from bot.survey import SurveyDataError
@@ -64,6 +70,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """Talk to the bot as a resident from the terminal, via the simulator."""
+    # lazy: only what this command needs (see the module docstring)
     from bot.demo import run_terminal
 
     asyncio.run(run_terminal(language=args.lang, survey=args.survey, db=args.db))
@@ -72,6 +79,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write an export file, the same as the chat command."""
+    # lazy: only what this command needs (see the module docstring)
     from bot.exports.service import run_export
 
     settings = _settings(require_bot=False)
@@ -115,6 +123,7 @@ def refusal_line(exc, k: int) -> str:
 
 def _scope_problem(settings: Settings, round_id: int | None) -> str | None:
     """Why an export or chart of ``round_id`` (None: all rounds) cannot be made, or None."""
+    # lazy: only what this command needs (see the module docstring)
     import sqlite3
 
     from bot.exports.query import connect_readonly
@@ -135,6 +144,7 @@ def _scope_problem(settings: Settings, round_id: int | None) -> str | None:
 
 def _export_msc(args: argparse.Namespace, settings: Settings, fmt: str) -> int:
     """``--format stories`` (folder: verhalen.md/.html, effecten.csv) or ``effects`` (CSV)."""
+    # lazy: only what this command needs (see the module docstring)
     from bot.exports.csv_writer import write_table_csv
     from bot.exports.query import connect_readonly
     from bot.exports.stories_doc import EFFECT_COLUMNS, effects_table, write_stories_files
@@ -166,11 +176,14 @@ def _export_msc(args: argparse.Namespace, settings: Settings, fmt: str) -> int:
 
 
 async def _rounds(args: argparse.Namespace) -> int:
+    from bot import rounds
+    from bot.services import Services
     from bot.storage import Storage
 
     settings = _settings(require_bot=False)
     cat = settings.catalogue()
     storage = await Storage.open(settings.database_path)
+    svc = Services(settings=settings, storage=storage, catalogue=cat)
     try:
         await storage.seed_centres(cat.centres)
         if args.action == "open":
@@ -179,18 +192,20 @@ async def _rounds(args: argparse.Namespace) -> int:
                       f"{', '.join(cat.surveys)}", file=sys.stderr)
                 return 1
             try:
-                round_ = await storage.create_round(args.survey, args.centre or [])
+                round_ = await storage.create_round(args.survey, args.centre or [],
+                                                    status="scheduled")
             except ValueError as exc:
                 print(f"buurtstem: {exc}", file=sys.stderr)
                 return 1
+            queued = await rounds.open_round(svc, round_.id)  # as /open: invitations queued
             print(f"opened round {round_.id}: survey {round_.survey}, "
-                  f"{len(round_.centres)} centre(s)")
+                  f"{len(round_.centres)} centre(s), {queued} invitation(s) queued")
         elif args.action == "close":
-            round_ = await storage.round(args.id)
-            if round_ is None:
-                print(f"buurtstem: no round {args.id}", file=sys.stderr)
+            try:
+                await rounds.end_round(svc, args.id, "closed")  # as /close: unsent ones skipped
+            except (rounds.RoundNotFound, rounds.RoundEnded) as exc:
+                print(f"buurtstem: {exc}", file=sys.stderr)
                 return 1
-            await storage.set_round_status(args.id, "closed")
             print(f"closed round {args.id}")
         else:
             for round_ in await storage.rounds():
@@ -207,6 +222,7 @@ def cmd_rounds(args: argparse.Namespace) -> int:
 
 def cmd_chart(args: argparse.Namespace) -> int:
     """Draw the indicator chart of a round (or all rounds)."""
+    # lazy: only what this command needs (see the module docstring)
     from bot.exports.service import run_chart
 
     settings = _settings(require_bot=False)

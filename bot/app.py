@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
@@ -31,27 +31,26 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.i18n import DEFAULT_LANGUAGE, N_, CatalogueError, Translator, check_catalogues
+from admin import callbacks as admin_callbacks
+from admin import commands as admin_commands
+from admin import lifecycle, scheduling
+from admin import stories as admin_stories
+from bot import callback_data as cd
+from bot.chat import RESIDENT_COMMANDS, lang_of
+from bot.i18n import DEFAULT_LANGUAGE, CatalogueError, Translator, check_catalogues
+from bot.outbox import OutboxRow, OutboxSender
 from bot.services import Services, services
 from bot.settings import Settings, SettingsError
 from bot.storage import Storage, begin_update
 from bot.survey import Catalogue
 from bot.telegram_bot import RobustBot
 from bot.updates import ChatOrderedProcessor
-from conversations import answering, language, onboarding, withdraw
-from conversations import callback_data as cd
+from conversations import answering, invitations, language, onboarding, withdraw
 from conversations import help as help_
 
-log = logging.getLogger(__name__)
+__all__ = ["RESIDENT_COMMANDS", "build_application", "register_handlers", "webhook_options"]
 
-#: Resident commands, shown in the menu of every private chat (setMyCommands).
-RESIDENT_COMMANDS = [
-    ("start", N_("meedoen of verdergaan")),
-    ("language", N_("taal kiezen")),
-    ("stop", N_("geen berichten meer")),
-    ("forget", N_("alles van mij verwijderen")),
-    ("help", N_("uitleg")),
-]
+log = logging.getLogger(__name__)
 
 
 #: Updates handled at once (:mod:`bot.updates`: one chat in order, chats concurrently).
@@ -105,15 +104,13 @@ async def ignore_out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE
 
 def _is_our_staff_command(update: Update) -> bool:
     """A staff command of this bot sent in a group (e.g. by an anonymous group admin)."""
-    from admin.commands import STAFF_COMMANDS
-
     message = update.message
     if message is None or not message.text or not message.text.startswith("/"):
         return False
     command, _, target = message.text.split()[0][1:].partition("@")
     if target and target.lower() != (message.get_bot().username or "").lower():
         return False
-    return command in {name for name, _desc, _admin in STAFF_COMMANDS}
+    return command in {name for name, _desc, _admin in admin_commands.STAFF_COMMANDS}
 
 
 async def mark_processed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -126,8 +123,6 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     cb = cd.parse(query.data)
     if cb is None or cb.kind == "noop":
-        from conversations.answering import lang_of
-
         contact = await services(context).storage.contact(query.message.chat.id)
         tr = Translator(contact.language if contact else lang_of(update))
         await query.answer(None if cb else tr._("Deze knop werkt niet meer."))
@@ -141,8 +136,6 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         "forget": withdraw.on_forget,
     }.get(cb.kind)
     if handler is None:
-        from admin import callbacks as admin_callbacks
-
         await admin_callbacks.dispatch(update, context, cb)
         return
     await handler(update, context, cb)
@@ -168,8 +161,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if chat.type != ChatType.PRIVATE:
             return
         try:
-            from conversations.answering import lang_of
-
             contact = await services(context).storage.contact(chat.id)
             tr = Translator(contact.language if contact else lang_of(update))
             if update.callback_query:
@@ -197,21 +188,13 @@ async def set_commands(application: Application) -> None:
         )
     svc = services_of(application)
     for admin_id in svc.settings.admin_ids:
-        await set_staff_commands(application, admin_id, Translator(DEFAULT_LANGUAGE), admin=True)
+        await admin_commands.set_staff_commands(
+            application, admin_id, Translator(DEFAULT_LANGUAGE), admin=True
+        )
     for user_id in await svc.roles.coordinator_ids():
-        await set_staff_commands(application, user_id, Translator(DEFAULT_LANGUAGE), admin=False)
-
-
-async def set_staff_commands(application: Application, user_id: int, tr: Translator, *, admin: bool) -> None:
-    """Set the command menu of one staff member's private chat (resident + staff commands)."""
-    from admin.commands import staff_commands
-
-    commands = [BotCommand(name, tr._(desc)) for name, desc in RESIDENT_COMMANDS]
-    commands += [BotCommand(name, desc[:256]) for name, desc in staff_commands(tr, admin)]
-    try:
-        await application.bot.set_my_commands(commands, scope=BotCommandScopeChat(user_id))
-    except TelegramError:
-        log.warning("Could not set the staff command menu for one staff member")
+        await admin_commands.set_staff_commands(
+            application, user_id, Translator(DEFAULT_LANGUAGE), admin=False
+        )
 
 
 def services_of(application: Application) -> Services:
@@ -274,19 +257,21 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         store = storage or await Storage.open(settings.database_path)
         cat = settings.catalogue()
         await store.seed_centres(cat.centres)
-        application.bot_data["services"] = Services(settings=settings, storage=store, catalogue=cat)
+        svc = Services(
+            settings=settings, storage=store, catalogue=cat, begin_answering=answering.begin
+        )
+        application.bot_data["services"] = svc
         await set_commands(application)
-        from admin import lifecycle, scheduling
-        from bot.outbox import OutboxSender
 
-        async def render(row):
-            return await lifecycle.render(application, row)
+        async def render(row: OutboxRow) -> tuple[str, InlineKeyboardMarkup | None]:
+            return await invitations.render(svc, row)
 
         async def on_progress(round_id, kind, status):
             await lifecycle.report_progress(application, round_id, kind, status)
 
         sender = OutboxSender(application.bot, store, render, on_progress=on_progress)
         application.bot_data["outbox"] = sender
+        svc.wake_outbox = sender.wake
         sender.start()
         await scheduling.on_startup(application)
 
@@ -310,29 +295,37 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
     return application
 
 
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Typed text: a coordinator's selection reason kept across a restart, else an answer."""
+    if await admin_stories.resume_pending_reason(update, context):
+        return
+    await answering.on_text(update, context)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/help``: the resident's commands, and the staff's for coordinators and admins."""
+    await help_.help_command(update, context, staff_help=admin_commands.staff_help_for)
+
+
 def register_handlers(application: Application) -> None:
     """Add every handler in its group (see the module docstring)."""
-    from admin import commands as admin_commands
-
     application.add_handler(TypeHandler(Update, drop_duplicates), group=-2)
     application.add_handler(TypeHandler(Update, ignore_out_of_scope), group=-1)
 
     # Story review first: a reply with a corrected story, or a selection reason, must not be
     # taken for a command or a resident's answer.
-    from admin import stories as admin_stories
-
-    for handler in admin_stories.handlers():
+    for handler in admin_stories.handlers(resident_text=answering.on_text):
         application.add_handler(handler)
 
     application.add_handler(CommandHandler("start", onboarding.start))
     application.add_handler(CommandHandler("language", language.language))
     application.add_handler(CommandHandler("stop", withdraw.stop))
     application.add_handler(CommandHandler("forget", withdraw.forget))
-    application.add_handler(CommandHandler("help", help_.help_command))
+    application.add_handler(CommandHandler("help", help_command))
     for handler in admin_commands.handlers():
         application.add_handler(handler)
     application.add_handler(CallbackQueryHandler(on_callback))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, answering.on_text))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
     application.add_handler(MessageHandler(filters.COMMAND, help_.unknown_command))
     application.add_handler(
         MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, answering.on_other)

@@ -8,6 +8,8 @@ codebook and chart land in the output folder; a summary is printed.
 from __future__ import annotations
 
 import asyncio
+import csv as _csv
+import logging
 import random
 import secrets
 import sqlite3
@@ -19,8 +21,16 @@ from pathlib import Path
 from telegram import Update
 
 from bot.app import build_application
+from bot.demo_msc import simulate_panel
 from bot.demo_stories import STORIES
+from bot.exports.service import ExportRefused, run_chart
+from bot.exports.stories_doc import write_stories_files
+from bot.i18n import LANGUAGE_NAMES
+from bot.logs import configure_logging
+from bot.msc import story_domain
 from bot.settings import Settings
+from bot.simulator import BotApiSimulator
+from bot.simulator.terminal import run_terminal_chat
 from bot.storage import Storage
 from bot.survey import catalogue
 from bot.survey.models import LANGUAGES
@@ -214,8 +224,6 @@ async def simulate_resident(
 
 
 def _language_name(lang: str) -> str:
-    from bot.i18n import LANGUAGE_NAMES
-
     return LANGUAGE_NAMES[lang]
 
 
@@ -329,8 +337,6 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
         pack: A survey pack (folder or XLSForm workbook); None for the default pack. A pack
             without centres runs in the default pack's centres (an installation's own).
     """
-    from bot.simulator import BotApiSimulator
-
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = DemoSummary(residents=residents)
@@ -373,9 +379,6 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
                             summary.languages[lang] = summary.languages.get(lang, 0) + 1
                         else:
                             summary.errors.append(f"resident {uid - 700000000} ({lang}) did not finish: {result!r}")
-                    from bot.demo_msc import simulate_panel
-                    from bot.msc import story_domain
-
                     if any(story_domain(i.id) for i in cat.survey_items(survey)):  # stories to review
                         summary.panel = await simulate_panel(sim, ADMIN_ID, round_.id, random.Random(seed))
                     await application.bot_data["outbox"].drain(timeout=30)
@@ -389,8 +392,6 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
         summary.answers = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
         conn.close()
         summary.files.extend(files)
-        from bot.exports.stories_doc import write_stories_files
-
         conn = sqlite3.connect(db_path)
         summary.files.extend(write_stories_files(conn, cat, out_dir, k=5))
         conn.close()
@@ -398,8 +399,6 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
         summary.privacy = privacy_figures(db_path, cat, settings.tz)
         csv_file = next((p for p in files if p.suffix == ".csv" and "excel-nl" not in p.name
                          and "codeboek" not in p.name), None)
-        import csv as _csv
-
         rows = []
         if csv_file is not None:
             with csv_file.open(encoding="utf-8-sig", newline="") as fh:
@@ -409,8 +408,6 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
         summary.scrubbed = conn.execute(
             "SELECT COUNT(*) FROM answers WHERE text LIKE '%[%]%'").fetchone()[0]
         conn.close()
-        from bot.exports.service import ExportRefused, run_chart
-
         try:
             summary.files.append(run_chart(db_path, cat, out_dir / "indicators.png", tz=settings.tz))
         except ExportRefused:
@@ -434,13 +431,7 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
 
 async def run_terminal(*, language: str = "nl", survey: str = "short", db: str | None = None) -> None:
     """Chat with the bot from the terminal as a resident (simulator on loopback)."""
-    from bot.logs import configure_logging
-    from bot.simulator import BotApiSimulator
-    from bot.simulator.terminal import run_terminal_chat
-
     configure_logging(secrets=[DEMO_TOKEN])
-    import logging
-
     logging.getLogger().setLevel(logging.WARNING)
     cat = catalogue()
     with tempfile.TemporaryDirectory() as tmp:

@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.i18n import Translator
+from bot.outbox import enqueue
+from bot.privacy.disclosure import grant
 from bot.privacy.scrub import cap, scrub
 from bot.survey import Catalogue
 from bot.survey.models import LANGUAGES
@@ -685,9 +687,6 @@ async def queue_feedback(storage, cat: Catalogue, round_id: int, respondent_of: 
     Returns:
         Number of messages queued now.
     """
-    from bot.outbox import enqueue
-    from bot.privacy.disclosure import grant
-
     grant("message.feedback", "resident", 1)  # kinds of change and reasons, never a story
     sels = await selections(storage, round_id)
     if not sels:

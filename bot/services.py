@@ -1,15 +1,29 @@
-"""The services a handler needs, kept in ``application.bot_data`` (set up in ``post_init``)."""
+"""The services a handler needs, kept in ``application.bot_data`` (set up in ``post_init``).
+
+:class:`Services` holds no Telegram objects: the command line builds one from the settings
+and the database alone, so the round lifecycle (:mod:`bot.rounds`) runs the same from the
+chat, the scheduler and ``python -m bot rounds``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from telegram.ext import ContextTypes
 
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.privacy.pseudonym import deletion_pseudonym, respondent_pseudonym
+from bot.roles import Roles
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.survey import Catalogue
+
+
+def _nothing() -> None:
+    """No outbox sender runs (the command line): queued rows wait for the next ``run``."""
+
 
 #: Version of the consent text; stored with each contact. Bump it when the text changes.
 CONSENT_VERSION = "2026-12-v3"
@@ -23,17 +37,25 @@ class Services:
         settings: The loaded settings.
         storage: The open database.
         catalogue: The survey content.
+        clock: The time (tests inject a faster or fixed one).
+        wake_outbox: Call after queueing outbox rows: the running sender looks at once
+            (set in ``post_init``; does nothing where no sender runs).
+        begin_answering: ``async (context, session, round)``: start or resume the resident
+            flow in a chat (set by :mod:`bot.app` to ``conversations.answering.begin``,
+            so the staff's assisted interview can start it without importing
+            ``conversations``).
     """
 
     settings: Settings
     storage: Storage
     catalogue: Catalogue
+    clock: Clock = SYSTEM_CLOCK
+    wake_outbox: Callable[[], None] = field(default=_nothing)
+    begin_answering: Callable[[Any, Any, Any], Awaitable[None]] | None = None
 
     @property
-    def roles(self):
-        """Role queries (:class:`admin.roles.Roles`)."""
-        from admin.roles import Roles
-
+    def roles(self) -> Roles:
+        """Role queries (:class:`bot.roles.Roles`)."""
         return Roles(self.storage, self.settings.admin_ids)
 
     def respondent(self, chat_id: int) -> str:

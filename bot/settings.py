@@ -6,6 +6,7 @@ setting; the bot token is a :class:`~pydantic.SecretStr` so it is never echoed.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Annotated
@@ -204,8 +205,6 @@ class Settings(BaseSettings):
 
     def _derived_key(self, purpose: bytes) -> bytes:
         """SHA-256 of ``purpose:PSEUDONYM_SECRET``: a separate key per purpose from one secret."""
-        import hashlib
-
         return hashlib.sha256(purpose + b":" + self.pseudonym_key().encode()).digest()
 
     def pseudonym_key(self) -> str:

@@ -36,6 +36,7 @@ from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
+from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
 from bot.updates import in_update

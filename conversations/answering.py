@@ -17,40 +17,21 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot import callback_data as cd
 from bot import chatstate, msc
-from bot.i18n import N_, Translator, negotiate_language
+from bot.chat import lang_of
+from bot.chatstate import OPT_IN, OPT_IN_ANSWERED, QUOTE, REVISIT
+from bot.i18n import N_, Translator
 from bot.privacy.scrub import PLACEHOLDERS, cap, scrub
 from bot.services import services
+from bot.session import Session, current_round, deletion_code_note, end_assisted, session_for
 from bot.storage import Round
 from bot.survey.models import Item
-from conversations import callback_data as cd
 from conversations import flow, keyboards
 from conversations.questions import number_hint, send_question
-from conversations.session import Session, current_round, session_for
 
 log = logging.getLogger(__name__)
 
-#: chat_state key of the item a resident went back to, or whose read-back is open:
-#: ``{"round", "pos", "mode"}``. Mode ``append``: a story's read-back is open, so more
-#: typed text is added to it (people tell a story in several messages); ``replace``: the
-#: resident asked to change the answer ("previous question" or "change"). Kept in the
-#: database (:mod:`bot.chatstate`): after a restart the next text still lands where the
-#: resident expects, not as the answer to a question they never saw.
-REVISIT = "revisit"
-
-#: chat_state key: ``{"round", "pos"}`` of a feedback opt-in question on screen, so that
-#: resuming the round (after /language, /start, a restart, a typed text or a sticker)
-#: asks it again instead of skipping it.
-OPT_IN = "pending_feedback_opt_in"
-
-#: chat_state key: ``{"round", "pos"}`` of the quote question on screen ("may we use your
-#: story in reports, without your name?"), asked once per round after a story was told;
-#: the answer itself is kept in ``participations.quote_ok`` (issue 11, MSC practice).
-QUOTE = "pending_quote_consent"
-
-#: chat_state key set once the resident answered the feedback opt-in question (yes or
-#: no), so it is asked once per resident, not after every "why it matters".
-OPT_IN_ANSWERED = "feedback_opt_in_answered"
 
 #: Direction overrides and isolates (U+202A–U+202E, U+2066–U+2069): removed from typed
 #: text before it is stored, as they can make an exported cell display as something else.
@@ -128,12 +109,6 @@ PLACEHOLDER_NAMES = {
 
 #: Story items whose text is shown back for checking (MSC read-back, issue 6).
 READBACK_ITEMS = frozenset({"msc.change_self", "msc.change_neighbourhood", "msc.why"})
-
-
-def lang_of(update: Update) -> str:
-    """Language for someone without a contact: negotiated from Telegram's language_code."""
-    user = update.effective_user
-    return negotiate_language(user.language_code if user else None)
 
 
 
@@ -282,8 +257,6 @@ async def ask_next(context: ContextTypes.DEFAULT_TYPE, session: Session, round_:
     if pos is None:
         await svc.storage.finish_participation(round_.id, session.respondent)
         if session.mode == "assisted":
-            from conversations.session import deletion_code_note, end_assisted
-
             await end_assisted(context, session.chat_id)
             text = "🙏 " + tr._("Klaar! Het interview is opgeslagen, zonder naam.")
             if session.deletion_code:
@@ -446,10 +419,6 @@ async def _store(update: Update, context: ContextTypes.DEFAULT_TYPE, session: Se
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stores typed text as the answer to an open free-text item (scrubbed and capped)."""
     message = update.effective_message
-    from admin import stories
-
-    if await stories.resume_pending_reason(update, context):
-        return  # a coordinator's selection reason (kept across a restart)
     session = await session_for(context, message.chat.id)
     if session is None:
         await message.reply_text(Translator(lang_of(update))._("Hallo! Stuur /start om mee te doen."))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.chat import translator_for, unknown_command
 from bot.i18n import Translator, is_rtl, isolate
-from bot.services import services
-from conversations.answering import lang_of as _lang_of
+
+__all__ = ["help_command", "help_text", "unknown_command"]
+
+#: ``async (update, context) -> str | None``: the staff part of /help for this user.
+StaffHelp = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[str | None]]
 
 
 def help_text(tr: Translator) -> str:
@@ -30,26 +36,19 @@ def help_text(tr: Translator) -> str:
     return "\n".join([tr._("Zo werkt Buurtstem:"), *lines])
 
 
-async def _tr(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Translator:
-    contact = await services(context).storage.contact(update.effective_chat.id)
-    return Translator(contact.language if contact else _lang_of(update))
+async def help_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, staff_help: StaffHelp | None = None
+) -> None:
+    """Lists the commands (and, for coordinators and admins, theirs).
 
-
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Lists the commands (and, for coordinators and admins, theirs)."""
-    from admin.auth import role_of
-    from admin.commands import staff_help, staff_tr
-
-    text = help_text(await _tr(update, context))
-    role = await role_of(update, context)
-    if role.is_staff:
-        text += "\n\n" + staff_help(staff_tr(update), role)
+    Args:
+        update: The /help message.
+        context: The handler context.
+        staff_help: Gives the staff lines for a coordinator or admin, else None (wired by
+            :mod:`bot.app` from ``admin``, which this package does not import).
+    """
+    text = help_text(await translator_for(update, context))
+    extra = await staff_help(update, context) if staff_help is not None else None
+    if extra:
+        text += "\n\n" + extra
     await update.effective_message.reply_text(text)
-
-
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answers a command the bot does not know (or that is not for this user) politely."""
-    tr = await _tr(update, context)
-    await update.effective_message.reply_text(
-        tr._("Dit commando ken ik niet. Stuur /help voor wat ik kan.")
-    )

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import callback_data as cd
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.survey.models import Item, Scale
-from conversations import callback_data as cd
 
 CHECK = "✅"
 

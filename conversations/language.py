@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.chat import lang_of as _lang_of
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.services import services
+from bot.session import interview_guard
 from conversations import keyboards
-from conversations.answering import lang_of as _lang_of
-from conversations.session import interview_guard
 
 
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

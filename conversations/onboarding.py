@@ -14,11 +14,11 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot import callback_data as cd
 from bot.i18n import LANGUAGE_NAMES, Translator, negotiate_language
 from bot.services import CONSENT_VERSION, services
+from bot.session import current_round, session_for
 from conversations import answering, keyboards
-from conversations import callback_data as cd
-from conversations.session import current_round, session_for
 
 log = logging.getLogger(__name__)
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot import callback_data as cd
+from bot.chat import lang_of as _lang_of
 from bot.i18n import Translator
 from bot.privacy.pseudonym import normalise_deletion_code
 from bot.services import services
-from conversations import callback_data as cd
+from bot.session import interview_guard
 from conversations import keyboards
-from conversations.answering import lang_of as _lang_of
-from conversations.session import interview_guard
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -12,7 +12,7 @@ from PIL import Image
 
 from admin import poster
 from admin.poster import DEFAULT_LINES, make_poster
-from bot.charts import (
+from bot.exports.charts import (
     DPI,
     FIGSIZE,
     TITLE,

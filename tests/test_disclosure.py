@@ -4,7 +4,6 @@ aggregates that differencing cannot undo, unlinkable exports, quotable stories o
 from __future__ import annotations
 
 import csv
-import io
 import random
 import sqlite3
 from pathlib import Path

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from admin.roles import Roles
-from admin.times import closing_time, opening_time
+from bot.roles import Roles
 from bot.storage import Storage, utcnow
+from bot.times import closing_time, opening_time
 from tests.conftest import ADMIN_ID, settle, until
 from tests.conftest import db_rows as rows
 from tests.test_e2e_resident import confirm_readbacks, data_of, last_with, onboard

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import sqlite3
 from zoneinfo import ZoneInfo
 
@@ -10,11 +11,9 @@ import pytest
 
 from bot.exports import sql_csv
 from bot.exports.csv_writer import write_answers_csv
-import re
-
 from bot.exports.query import connect_readonly, iter_answer_rows, row_plan
-from bot.privacy.disclosure import QUASI_IDENTIFIERS, smallest_class
 from bot.exports.service import run_export
+from bot.privacy.disclosure import QUASI_IDENTIFIERS, smallest_class
 from bot.privacy.pseudonym import respondent_pseudonym
 from bot.storage import Storage
 from bot.survey import catalogue

@@ -1,7 +1,10 @@
-"""The house rules, checked with the tests: lint (ruff).
+"""The house rules, checked with the tests: lint (ruff) and the import contracts
+(import-linter).
 
-ruff is in the ``test`` extras; its rules are in ``pyproject.toml`` (``[tool.ruff]``). A
-failure prints ruff's own report: file, line and rule to fix.
+Both tools are in the ``test`` extras; their rules are in ``pyproject.toml``
+(``[tool.ruff]``, ``[tool.importlinter]``) and the layers are drawn in
+``docs/architecture.md``. A failure prints the tool's own report: the file, line and rule
+(ruff) or the chain of imports (import-linter) to change.
 """
 
 from __future__ import annotations
@@ -33,4 +36,12 @@ def _run(*argv: str) -> subprocess.CompletedProcess[str]:
 
 def test_ruff_finds_nothing():
     result = _run(_tool("ruff"), "check", "--no-cache", "--output-format", "concise", ".")
+    hint = "\n(most fix themselves: .venv/bin/ruff check --fix .)"
+    assert result.returncode == 0, result.stdout + result.stderr + hint
+
+
+def test_import_contracts_hold():
+    """conversations and admin never import each other; layers point one way; no cycles."""
+    result = _run(_tool("lint-imports"), "--no-cache")
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout

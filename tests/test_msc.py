@@ -30,14 +30,16 @@ COORDINATOR = 900000050
 def wire_stories(monkeypatch):
     """Register admin.stories.handlers() first in group 0 (as bot/app.py should)."""
     from admin import stories
+    from conversations import answering
 
     original = bot.app.register_handlers
 
     def register(application):
         original(application)
         group = application.handlers.setdefault(0, [])
-        if not any(getattr(h, "callback", None) is stories.on_message for h in group):
-            for i, handler in enumerate(stories.handlers()):
+        if not any(getattr(getattr(h, "callback", None), "__wrapped__", None) is stories.on_message
+                   for h in group):
+            for i, handler in enumerate(stories.handlers(answering.on_text)):
                 group.insert(i, handler)
 
     monkeypatch.setattr(bot.app, "register_handlers", register)

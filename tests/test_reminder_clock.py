@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from admin.scheduling import apply_due
-from admin.times import closing_time, opening_time, reminder_due, reminder_time
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.survey import catalogue
+from bot.times import closing_time, opening_time, reminder_due, reminder_time
 
 AMS = ZoneInfo("Europe/Amsterdam")
 

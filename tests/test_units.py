@@ -8,13 +8,13 @@ import sys
 
 import pytest
 
+from bot import callback_data as cd
 from bot.i18n import FSI, PDI, Translator, isolate, negotiate_language
 from bot.logs import RedactingFilter
 from bot.privacy.pseudonym import RespondentLabeller, panel_key, respondent_pseudonym
 from bot.settings import SettingsError, load_settings
 from bot.storage import Answer
 from bot.survey.models import Condition, Item, Option
-from conversations import callback_data as cd
 from conversations import flow
 
 TEXTS = {lang: f"t-{lang}" for lang in ("nl", "en", "tr", "ar", "pl", "uk")}
@@ -199,8 +199,8 @@ def test_staff_help_lines_start_right_to_left_in_arabic():
     import unicodedata
 
     from admin.commands import staff_help
-    from admin.roles import Role
     from bot.i18n import Translator
+    from bot.roles import Role
 
     role = Role(False, frozenset({"shalom"}))
     arabic = staff_help(Translator("ar"), role).split("\n")[1:]

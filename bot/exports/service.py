@@ -9,8 +9,13 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.exports.codebook import write_codebook_csv
 from bot.exports.query import connect_readonly, iter_answer_rows, released_respondents, row_plan
 from bot.exports.scope import scope_sql, where
+from bot.exports.sql_csv import write_answers_csv_sql
+from bot.exports.stories_doc import load_stories
+from bot.exports.summary import card_table, indicator_summary, summary_table, write_summary_csv
+from bot.i18n import Translator
 from bot.privacy.disclosure import Audience, Grant, grant
 from bot.survey import Catalogue
 
@@ -163,8 +168,6 @@ def run_export(
 def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: ZoneInfo,
            round_ids, centres, panel_secret, k: int, workers: int) -> tuple:
     if fmt == "codebook":
-        from bot.exports.codebook import write_codebook_csv
-
         return (out, write_codebook_csv(cat, out), 0, (), allowed.audience)
     conn = connect_readonly(db_path)
     try:
@@ -192,8 +195,7 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
                 "Respondent labels are drawn at random for this export only; two exports share none.")
             left_out = plan.generalisation.left_out
             if fmt == "xlsx":
-                from bot.exports.summary import summary_table
-                from bot.exports.xlsx import write_xlsx
+                from bot.exports.xlsx import write_xlsx  # lazy: openpyxl only for an XLSX
 
                 summary = summary_table(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids,
                                                          centres=centres, only=released), cat, k=k)
@@ -204,8 +206,6 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
                                   *notes])
                 n = len(rows)
             else:
-                from bot.exports.sql_csv import write_answers_csv_sql
-
                 n, _ = write_answers_csv_sql(
                     conn, cat, out, tz=tz, dialect=dialect, round_ids=round_ids, centres=centres,
                     plan=plan, workers=workers, db_path=Path(db_path))
@@ -213,14 +213,11 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
                     left_out)
         if not released:
             raise ExportRefused("too_small", respondents, released.held_back, purged)
-        from bot.exports.summary import card_table, summary_table, write_summary_csv
-
         rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids, centres=centres,
                                      only=released, include_text=False))
         table = summary_table(rows, cat, k=k)
         if fmt == "xlsx":
-            from bot.exports.stories_doc import load_stories
-            from bot.exports.xlsx import write_xlsx
+            from bot.exports.xlsx import write_xlsx  # lazy: openpyxl only for an XLSX
 
             stories = load_stories(conn, cat, round_ids, centres, tz=tz, k=k)
             write_xlsx(None, cat, out, k=k, summary=table, cards=card_table(rows, cat, k=k),
@@ -271,8 +268,7 @@ def chart_caption(conn, cat: Catalogue, *, round_ids: Sequence[int] | None,
     Rounds by id and survey title (``Alle rondes`` when not limited), the centres when
     limited to some, and the day the chart was made (in ``tz``).
     """
-    from bot.charts import chart_language
-    from bot.i18n import Translator
+    from bot.exports.charts import chart_language  # lazy: charts load matplotlib
 
     tr = Translator(chart_language(language))
     parts = []
@@ -317,7 +313,7 @@ def run_chart(
         round_ids: Only these rounds.
         centres: Only these centres.
         k: Bars with fewer answers are not drawn (small-cell suppression).
-        language: Language of the chart (see :data:`bot.charts.CHART_LANGUAGES`).
+        language: Language of the chart (see :data:`bot.exports.charts.CHART_LANGUAGES`).
         only: Indicators to draw; default: the picture questions that have answers.
         audience: Who gets it (``chat.chart`` in :mod:`bot.privacy.disclosure`).
 
@@ -329,8 +325,7 @@ def run_chart(
         ExportRefused: ``empty`` (no answers) or ``too_small`` (no respondent released
             yet); nothing is drawn.
     """
-    from bot.charts import draw_indicator_chart
-    from bot.exports.summary import indicator_summary
+    from bot.exports.charts import draw_indicator_chart  # lazy: charts load matplotlib
 
     k = grant("chat.chart", audience, k).k
     conn = connect_readonly(db_path)

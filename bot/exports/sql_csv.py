@@ -11,9 +11,13 @@ whole output lines. This keeps a 1,000,000-answer export within a small factor o
 from __future__ import annotations
 
 import codecs
+import multiprocessing
 import re
+import shutil
 import sqlite3
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -255,10 +259,6 @@ def write_answers_csv_sql(
 
 def _write_parallel(conn, fh, workers, total, where, a_where, params, db_path, d, tables,
                     out: Path, include_text: bool) -> int:
-    import multiprocessing
-    import shutil
-    from concurrent.futures import ProcessPoolExecutor
-
     # Split at respondent boundaries, equal numbers of respondents per part (respondents
     # answer about as many items each), in (round, respondent) key order.
     pairs = conn.execute(
@@ -273,8 +273,6 @@ def _write_parallel(conn, fh, workers, total, where, a_where, params, db_path, d
     parts = [out.with_name(f".{out.name}.part{k}") for k in range(len(ranges))]
     # fork is cheap and safe in a single-threaded process (the CLI); inside the bot (event
     # loop, aiosqlite threads) start clean interpreters instead.
-    import threading
-
     context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

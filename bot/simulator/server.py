@@ -60,6 +60,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Self
 
+import aiohttp
 from aiohttp import web
 
 from bot.clock import SYSTEM_CLOCK, Clock
@@ -1599,8 +1600,6 @@ class BotApiSimulator:
 
     async def _deliver_webhook(self) -> None:
         """POST queued updates to the webhook in order; an update leaves the queue on 2xx."""
-        import aiohttp
-
         timeout = aiohttp.ClientTimeout(total=10)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             while not self._closing and self._webhook is not None:

@@ -12,9 +12,8 @@ language for. Without a context the rules are :data:`LANGUAGES` with Dutch as th
 
 from __future__ import annotations
 
-from typing import Literal
-
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 

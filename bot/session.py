@@ -17,13 +17,11 @@ from dataclasses import dataclass
 from telegram.ext import ContextTypes
 
 from bot import chatstate
-from bot.i18n import Translator
+from bot.chatstate import ASSISTED, OPT_IN, QUOTE, REVISIT
+from bot.i18n import Translator, negotiate_language
 from bot.privacy.pseudonym import new_deletion_code
 from bot.services import services
 from bot.storage import Round
-
-#: chat_state key of an assisted interview.
-ASSISTED = "assisted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +89,6 @@ def deletion_code_note(tr: Translator, code: str) -> str:
 
 
 async def _clear_answering_state(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
-    from conversations.answering import OPT_IN, QUOTE, REVISIT
-
     for key in (REVISIT, OPT_IN, QUOTE):
         await chatstate.pop(services(context).storage, chat_id, key)
 
@@ -134,8 +130,6 @@ async def current_round(context: ContextTypes.DEFAULT_TYPE, session: Session) ->
 async def interview_guard(update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """During an assisted interview, resident commands (/stop, /forget, /language) would act
     on the coordinator's own data: refuse them with a hint. True if refused."""
-    from bot.i18n import Translator, negotiate_language
-
     chat = update.effective_chat
     if chat is None or await assisted_session(context, chat.id) is None:
         return False

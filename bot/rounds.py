@@ -1,0 +1,260 @@
+"""The round lifecycle, one path for the chat, the scheduler and the command line.
+
+Open, close, cancel and remind, the scheduler's catch-up (:func:`apply_due`) and the
+retention purge are functions of :class:`~bot.services.Services` (storage, settings,
+clock and the outbox's wake-up call), not of a python-telegram-bot ``Application``. So
+``/close`` in the chat, a closing time passing and ``python -m bot rounds close`` all
+leave the same database: the round closed, its invitations and reminders that were not
+sent yet ``skipped`` (a closed round must not invite anyone on the next ``run``).
+
+Rules (DESIGN.md, "Rounds and scheduling"): a round's status only moves forward
+(scheduled → open → closed | cancelled); the database is the source of truth, so a round
+that should have opened or closed while the bot was down is caught up by the next
+:func:`apply_due`. All times are time-zone aware (stored in UTC).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.outbox import enqueue, enqueue_round_invitations
+from bot.services import Services
+from bot.storage import Round, Storage
+from bot.times import reminder_due
+
+__all__ = [
+    "UPDATE_MEMORY",
+    "DueReport",
+    "RoundEnded",
+    "RoundNotFound",
+    "RoundNotOpen",
+    "apply_due",
+    "end_round",
+    "open_round",
+    "prune_processed_updates",
+    "purge_free_text",
+    "remind",
+    "reminded_recently",
+]
+
+log = logging.getLogger(__name__)
+
+#: How long update ids are remembered for deduplication. Telegram keeps undelivered
+#: updates for 24 hours (Bot API, getUpdates), so a week is ample.
+UPDATE_MEMORY = timedelta(days=7)
+
+
+class RoundNotFound(LookupError):
+    """No round has this id."""
+
+
+class RoundEnded(ValueError):
+    """The round is already closed or cancelled (``status`` says which)."""
+
+    def __init__(self, round_id: int, status: str) -> None:
+        super().__init__(f"round {round_id} is {status}")
+        self.status = status
+
+
+class RoundNotOpen(ValueError):
+    """The round is not open (reminders go only to open rounds)."""
+
+
+async def _round(svc: Services, round_id: int) -> Round:
+    round_ = await svc.storage.round(round_id)
+    if round_ is None:
+        raise RoundNotFound(f"no round {round_id}")
+    return round_
+
+
+async def open_round(svc: Services, round_id: int) -> int:
+    """Open a round and queue one invitation per opted-in, reachable resident of its centres.
+
+    Opening an open round again queues only residents not invited yet.
+
+    Returns:
+        Number of invitations queued now.
+
+    Raises:
+        RoundNotFound: No such round.
+        RoundEnded: The round is closed or cancelled.
+    """
+    round_ = await _round(svc, round_id)
+    if round_.status in ("closed", "cancelled"):
+        raise RoundEnded(round_id, round_.status)
+    if round_.status != "open":
+        await svc.storage.set_round_status(round_id, "open")
+    queued = await enqueue_round_invitations(svc.storage, round_id, round_.centres, kind="invite")
+    svc.wake_outbox()
+    log.info("Round %s open; %s invitations queued", round_id, queued)
+    return queued
+
+
+async def end_round(svc: Services, round_id: int, status: str = "closed") -> None:
+    """Close or cancel an open or planned round; messages of the round not sent yet are
+    ``skipped`` (feedback to storytellers excepted: it is about a closed round).
+
+    Raises:
+        RoundNotFound: No such round.
+        RoundEnded: The round is already closed or cancelled.
+        ValueError: ``status`` is neither ``closed`` nor ``cancelled``.
+    """
+    if status not in ("closed", "cancelled"):
+        raise ValueError(f"a round ends as closed or cancelled, not {status!r}")
+    round_ = await _round(svc, round_id)
+    if round_.status not in ("open", "scheduled"):
+        raise RoundEnded(round_id, round_.status)
+    await svc.storage.set_round_status(round_id, status)
+    async with svc.storage.transaction() as db:
+        await db.execute(
+            "UPDATE outbox SET status = 'skipped', last_error = 'round ended'"
+            " WHERE round_id = ? AND status = 'pending' AND kind <> 'feedback'",
+            (round_id,),
+        )
+    log.info("Round %s %s", round_id, status)
+
+
+async def remind(svc: Services, round_id: int) -> int:
+    """Queue a reminder for residents of the round's centres who have not finished it.
+
+    Residents who used /stop (opted out) or blocked the bot get nothing. Each reminder
+    of a round has its own kind (``remind-1``, ``remind-2`` …), so a second reminder
+    reaches the same residents again.
+
+    Returns:
+        Number of reminders queued.
+
+    Raises:
+        RoundNotFound: No such round.
+        RoundNotOpen: The round is not open.
+    """
+    round_ = await _round(svc, round_id)
+    if not round_.is_open:
+        raise RoundNotOpen(f"round {round_id} is not open")
+    storage = svc.storage
+    marks = ",".join("?" * len(round_.centres))
+    async with storage.db.execute(
+        f"SELECT chat_id FROM contacts WHERE opted_in = 1 AND reachable = 1"
+        f" AND centre_code IN ({marks})", round_.centres,
+    ) as cur:
+        chats = [row[0] for row in await cur.fetchall()]
+    async with storage.db.execute(
+        "SELECT respondent FROM participations WHERE round_id = ? AND finished_at IS NOT NULL",
+        (round_id,),
+    ) as cur:
+        finished = {row[0] for row in await cur.fetchall()}
+    async with storage.db.execute(
+        "SELECT COUNT(DISTINCT kind) FROM outbox WHERE round_id = ? AND kind LIKE 'remind-%'",
+        (round_id,),
+    ) as cur:
+        earlier = (await cur.fetchone())[0]
+    targets = [chat for chat in chats if svc.respondent(chat) not in finished]
+    queued = await enqueue(storage, round_id, targets, f"remind-{earlier + 1}")
+    svc.wake_outbox()
+    return queued
+
+
+async def reminded_recently(svc: Services, round_id: int, hours: int = 24) -> bool:
+    """True if a reminder for this round was queued in the last ``hours`` hours."""
+    since = (svc.clock.now() - timedelta(hours=hours)).isoformat(timespec="seconds")
+    async with svc.storage.db.execute(
+        "SELECT 1 FROM outbox WHERE round_id = ? AND kind LIKE 'remind-%' AND created_at >= ?"
+        " LIMIT 1",
+        (round_id, since),
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
+@dataclass
+class DueReport:
+    """What one :func:`apply_due` did (round ids)."""
+
+    opened: list[int] = field(default_factory=list)
+    closed: list[int] = field(default_factory=list)
+    reminded: list[int] = field(default_factory=list)
+    purged: list[int] = field(default_factory=list)
+
+
+async def apply_due(svc: Services, now: datetime | None = None) -> DueReport:
+    """Open, close, remind and purge whatever is due at ``now`` (default: the clock's now).
+
+    Planned reminders go out at 10:00 local time on their day (:func:`bot.times.reminder_due`).
+    """
+    storage = svc.storage
+    now = now or svc.clock.now()
+    report = DueReport()
+    for round_ in await storage.rounds():
+        if round_.status == "scheduled" and round_.opens_at and round_.opens_at <= now:
+            if round_.closes_at and round_.closes_at <= now:
+                await end_round(svc, round_.id, "closed")
+                report.closed.append(round_.id)
+                continue
+            await open_round(svc, round_.id)
+            report.opened.append(round_.id)
+        elif round_.status == "open" and round_.closes_at and round_.closes_at <= now:
+            await end_round(svc, round_.id, "closed")
+            report.closed.append(round_.id)
+    async with storage.db.execute(
+        "SELECT id, closes_at, remind_days_before FROM rounds WHERE status = 'open'"
+        " AND remind_days_before IS NOT NULL AND reminded_at IS NULL AND closes_at IS NOT NULL"
+    ) as cur:
+        planned = await cur.fetchall()
+    for round_id, closes_at, days in planned:
+        if reminder_due(datetime.fromisoformat(closes_at), days, now, svc.settings.tz):
+            await remind(svc, round_id)
+            async with storage.transaction() as db:
+                await db.execute(
+                    "UPDATE rounds SET reminded_at = ? WHERE id = ?", (now.isoformat(), round_id)
+                )
+            report.reminded.append(round_id)
+    report.purged = await purge_free_text(storage, svc.settings.retention_days, now)
+    await prune_processed_updates(storage, now)
+    for name in ("opened", "closed", "reminded", "purged"):
+        if getattr(report, name):
+            log.info("Rounds %s: %s", name, getattr(report, name))
+    return report
+
+
+async def purge_free_text(storage: Storage, retention_days: int, now: datetime) -> list[int]:
+    """Delete the free text of rounds closed more than ``retention_days`` ago.
+
+    Storage limitation (GDPR art. 5(1)(e)): stories are kept only as long as needed.
+    Scale answers and card picks stay.
+
+    Returns:
+        The purged round ids.
+    """
+    cutoff = (now - timedelta(days=retention_days)).isoformat()
+    async with storage.db.execute(
+        "SELECT id FROM rounds WHERE status IN ('closed', 'cancelled') AND closed_at IS NOT NULL"
+        " AND closed_at <= ? AND text_purged_at IS NULL", (cutoff,),
+    ) as cur:
+        due = [row[0] for row in await cur.fetchall()]
+    for round_id in due:
+        async with storage.transaction() as db:
+            await db.execute(
+                "UPDATE answers SET text = NULL WHERE round_id = ? AND text IS NOT NULL",
+                (round_id,),
+            )
+            await db.execute(
+                "UPDATE msc_reviews SET redacted_text = NULL WHERE answer_id IN"
+                " (SELECT id FROM answers WHERE round_id = ?)", (round_id,),
+            )
+            await db.execute(
+                "UPDATE rounds SET text_purged_at = ? WHERE id = ?", (now.isoformat(), round_id)
+            )
+    if due:
+        await storage.flush_erasure()  # the purged text must not linger in the WAL
+    return due
+
+
+async def prune_processed_updates(storage: Storage, now: datetime) -> int:
+    """Forget update ids older than :data:`UPDATE_MEMORY`; returns how many were removed."""
+    async with storage.transaction() as db:
+        cur = await db.execute(
+            "DELETE FROM processed_updates WHERE processed_at < ?",
+            ((now - UPDATE_MEMORY).isoformat(),),
+        )
+        return cur.rowcount
