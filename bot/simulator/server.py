@@ -37,8 +37,9 @@ receiver answers 2xx, and answers ``getUpdates`` with 409 as Telegram does. Like
 
 Not simulated: inline mode (``inline_message_id`` edits answer "message to edit
 not found"), media groups, getChat, files sent by URL (Telegram would download them; here
-they are "wrong file identifier"), automatic url/mention entity detection, the ~15 s
-expiry of callback queries.
+they are "wrong file identifier"), automatic url/mention entity detection, formatted text
+(``parse_mode`` is answered 400: the bot sends plain text), the ~15 s expiry of callback
+queries.
 """
 
 from __future__ import annotations
@@ -169,7 +170,7 @@ class SentMessage:
         message_id: Per-chat id, shared with the resident's messages as in private chats.
         chat_id: The chat it was sent to.
         method: ``"sendMessage"``, ``"sendPhoto"`` or ``"sendDocument"``.
-        text: Text as the resident sees it (after ``parse_mode`` parsing, trimmed), or
+        text: Text as the resident sees it (plain text, trimmed), or
             ``None`` for media messages.
         caption: Caption after parsing, for photos and documents (``None`` if none).
         reply_markup: The markup as the bot sent it (inline keyboard, reply keyboard,
@@ -1247,7 +1248,7 @@ class BotApiSimulator:
     def _formatted(
         self, params: JSONDict, name: str, entities_name: str, *, limit: int, required: bool
     ) -> tuple[str | None, list[JSONDict]]:
-        """Parse ``text``/``caption`` with ``parse_mode`` and check its length.
+        """Take ``text``/``caption`` as plain text (no ``parse_mode``) and check its length.
 
         Errors (Bot API): "message text is empty", "message is too long",
         "message caption is too long", "can't parse entities: ...".
