@@ -28,8 +28,8 @@ class BuildPyWithCatalogues(build_py):
         if getattr(self, "editable_mode", False):
             return
         # babel is only needed when a wheel is built, not to import this file
-        from babel.messages.mofile import write_mo
-        from babel.messages.pofile import read_po
+        from babel.messages.mofile import write_mo  # noqa: PLC0415 - see above
+        from babel.messages.pofile import read_po  # noqa: PLC0415 - see above
 
         sources = sorted((ROOT / "locales").glob("*/LC_MESSAGES/messages.po"))
         if not sources:

@@ -57,7 +57,7 @@ def _font_candidates(bold: bool) -> list[Path]:
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     paths = []
     try:
-        import matplotlib  # optional here: only to find the DejaVu font it ships
+        import matplotlib  # noqa: PLC0415 - only to find the DejaVu font it ships
 
         paths.append(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name)
     except ImportError:  # pragma: no cover - matplotlib is a project dependency
@@ -99,8 +99,8 @@ def _shape(text: str) -> str | None:
         return text
     try:
         # optional: only needed where Pillow has no libraqm to shape Arabic itself
-        import arabic_reshaper
-        from bidi.algorithm import get_display
+        import arabic_reshaper  # noqa: PLC0415 - optional, see the comment above
+        from bidi.algorithm import get_display  # noqa: PLC0415 - optional, as above
     except ImportError:
         log.warning("cannot shape right-to-left text without libraqm (install libfribidi0) "
                     "or arabic-reshaper + python-bidi; line left out: %r", text)

@@ -23,8 +23,9 @@ from telegram import Update
 from bot.app import build_application
 from bot.demo_msc import simulate_panel
 from bot.demo_stories import STORIES
-from bot.exports.service import ExportRefused, run_chart
-from bot.exports.stories_doc import write_stories_files
+from bot.exports.query import connect_readonly, released_respondents, row_plan
+from bot.exports.service import ExportRefused, run_chart, run_export
+from bot.exports.stories_doc import load_stories, write_stories_files
 from bot.i18n import LANGUAGE_NAMES
 from bot.logs import configure_logging
 from bot.msc import story_domain
@@ -287,8 +288,6 @@ async def coordinator_export(sim, out_dir: Path) -> list[Path]:
 
 def coordinator_files(db_path: Path, cat, out_dir: Path, tz) -> list[Path]:
     """The files a coordinator gets (aggregates only), for all of the demo's centres."""
-    from bot.exports.service import ExportRefused, run_export
-
     written = []
     for fmt, name in (("csv", "cijfers-coordinator.csv"), ("xlsx", "cijfers-coordinator.xlsx")):
         try:
@@ -301,9 +300,6 @@ def coordinator_files(db_path: Path, cat, out_dir: Path, tz) -> list[Path]:
 
 def privacy_figures(db_path: Path, cat, tz, k: int = 5) -> dict:
     """What the disclosure policy did to the demo's data (for the summary)."""
-    from bot.exports.query import connect_readonly, released_respondents, row_plan
-    from bot.exports.stories_doc import load_stories
-
     conn = connect_readonly(db_path)
     try:
         plan = row_plan(conn, tz=tz, k=k)

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.survey.catalogue import SurveyDataError, catalogue
+
 #: Telegram's own Bot API endpoint (https://core.telegram.org/bots/api#making-requests).
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 
@@ -146,8 +148,6 @@ class Settings(BaseSettings):
             SettingsError: The pack is broken; one line naming the file (sheet, row) and
                 the problem.
         """
-        from bot.survey.catalogue import SurveyDataError, catalogue
-
         try:
             return catalogue(self.survey_pack)
         except SurveyDataError as exc:

@@ -247,7 +247,7 @@ def _read_off(before: list[dict], after: list[dict]) -> list[str]:
 async def test_differencing_attack_reads_off_no_individual_answer(tmp_path, monkeypatch):
     """A coordinator exports (and charts) just before and just after each resident
     finishes: the pair never isolates one person's answers."""
-    import bot.charts
+    import bot.exports.charts
 
     drawn: list = []
 
@@ -255,7 +255,7 @@ async def test_differencing_attack_reads_off_no_individual_answer(tmp_path, monk
         drawn.append(summary)
         return out
 
-    monkeypatch.setattr(bot.charts, "draw_indicator_chart", capture)
+    monkeypatch.setattr(bot.exports.charts, "draw_indicator_chart", capture)
     path = tmp_path / "attack.sqlite3"
     store = await Storage.open(path)
     await store.seed_centres(catalogue().centres)

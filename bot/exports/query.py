@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.exports.rows import AnswerRow
 from bot.exports.scope import scope_sql, where
+from bot.privacy.disclosure import RandomLabeller, Record, generalise, release
 from bot.privacy.pseudonym import RespondentLabeller, panel_key
 from bot.privacy.scrub import scrub
 from bot.survey import Catalogue
@@ -131,8 +132,6 @@ def released_respondents(conn: sqlite3.Connection, round_ids: Sequence[int] | No
     Returns:
         A :class:`bot.privacy.disclosure.Release`.
     """
-    from bot.privacy.disclosure import release
-
     conditions, params = scope_sql(round_ids, centres, alias="a")
     sql = (
         "SELECT a.round_id, MIN(a.centre_code), a.respondent,"
@@ -189,8 +188,6 @@ def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int,
         (:class:`bot.privacy.disclosure.RandomLabeller`), the same for one person across
         the rounds of this export only.
     """
-    from bot.privacy.disclosure import RandomLabeller, Record, generalise
-
     conditions, params = scope_sql(round_ids, centres)
     records = []
     for round_id, pseudonym, centre, language, mode, first in conn.execute(

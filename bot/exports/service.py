@@ -195,7 +195,7 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
                 "Respondent labels are drawn at random for this export only; two exports share none.")
             left_out = plan.generalisation.left_out
             if fmt == "xlsx":
-                from bot.exports.xlsx import write_xlsx  # lazy: openpyxl only for an XLSX
+                from bot.exports.xlsx import write_xlsx  # noqa: PLC0415 - lazy: openpyxl only for an XLSX
 
                 summary = summary_table(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids,
                                                          centres=centres, only=released), cat, k=k)
@@ -217,7 +217,7 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
                                      only=released, include_text=False))
         table = summary_table(rows, cat, k=k)
         if fmt == "xlsx":
-            from bot.exports.xlsx import write_xlsx  # lazy: openpyxl only for an XLSX
+            from bot.exports.xlsx import write_xlsx  # noqa: PLC0415 - lazy: openpyxl only for an XLSX
 
             stories = load_stories(conn, cat, round_ids, centres, tz=tz, k=k)
             write_xlsx(None, cat, out, k=k, summary=table, cards=card_table(rows, cat, k=k),
@@ -268,7 +268,7 @@ def chart_caption(conn, cat: Catalogue, *, round_ids: Sequence[int] | None,
     Rounds by id and survey title (``Alle rondes`` when not limited), the centres when
     limited to some, and the day the chart was made (in ``tz``).
     """
-    from bot.exports.charts import chart_language  # lazy: charts load matplotlib
+    from bot.exports.charts import chart_language  # noqa: PLC0415 - lazy: charts load matplotlib
 
     tr = Translator(chart_language(language))
     parts = []
@@ -325,7 +325,7 @@ def run_chart(
         ExportRefused: ``empty`` (no answers) or ``too_small`` (no respondent released
             yet); nothing is drawn.
     """
-    from bot.exports.charts import draw_indicator_chart  # lazy: charts load matplotlib
+    from bot.exports.charts import draw_indicator_chart  # noqa: PLC0415 - lazy: charts load matplotlib
 
     k = grant("chat.chart", audience, k).k
     conn = connect_readonly(db_path)

@@ -22,6 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.exports.csv_writer import BUFFER_SIZE, DIALECTS
+from bot.exports.query import row_plan
 from bot.exports.rows import ANSWER_COLUMNS
 from bot.exports.safety import neutralise
 from bot.exports.scope import scope_sql, where
@@ -236,8 +237,6 @@ def write_answers_csv_sql(
     d = DIALECTS[dialect]["delimiter"]
     where, a_where, params = _filters(round_ids, centres)
     if plan is None:
-        from bot.exports.query import row_plan
-
         plan = row_plan(conn, tz=tz, k=k, round_ids=round_ids, centres=centres)
     tables = _tables(conn, cat, plan, d)
     _install(conn, tables, d, include_text)

@@ -42,7 +42,7 @@ from bot import msc
 from bot.exports.csv_writer import Dialect, write_table_csv
 from bot.exports.safety import suppress
 from bot.i18n import Translator
-from bot.privacy.disclosure import story_quotable
+from bot.privacy.disclosure import grant, story_quotable
 from bot.privacy.scrub import scrub
 from bot.survey import Catalogue
 
@@ -435,8 +435,6 @@ def write_stories_files(conn: sqlite3.Connection, cat: Catalogue, out_dir: Path 
     Returns:
         The three paths, in that order.
     """
-    from bot.privacy.disclosure import grant
-
     k = grant("export.stories", audience, k).k
     grant("export.effects", audience, k)
     out = Path(out_dir)

@@ -33,8 +33,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from bot.exports.csv_writer import write_table_csv
 from bot.exports.rows import AnswerRow
 from bot.exports.safety import suppress
+from bot.privacy.disclosure import cell, collapse3
 from bot.survey.catalogue import Catalogue
 
 #: Scale values, as strings (the export's ``value`` column and the summary's keys).
@@ -228,8 +230,6 @@ def disclose_counts(counts: Counts, k: int = 5) -> tuple[dict, dict]:
         more cells withheld), ``three`` mapping ``low``/``middle``/``high`` to a count or a
         mark.
     """
-    from bot.privacy.disclosure import collapse3
-
     five = suppress_counts(counts, k)
     raw3 = collapse3(counts.values)
     five_clean = not any(isinstance(five[v], str) for v in VALUES)
@@ -310,8 +310,6 @@ def summary_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5) -> l
 
 def summary_table_of(counts: dict[str, Counts], cat: Catalogue, *, k: int = 5) -> list[dict]:
     """:func:`summary_table` from counts already made (:func:`count_answers`)."""
-    from bot.privacy.disclosure import cell
-
     out = []
     for item in cat.indicators:
         cells, three = disclose_counts(counts[item.id], k)
@@ -335,8 +333,6 @@ def card_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5) -> list
     and also when 1 to k-1 respondents did *not* pick it (then the few who left it out
     would be singled out). With fewer than k respondents the whole item is withheld.
     """
-    from bot.privacy.disclosure import cell
-
     items = [i for i in cat.items.values() if i.type == "cards"]
     who: dict[str, set] = {i.id: set() for i in items}
     picks: dict[tuple[str, str], int] = {}
@@ -362,7 +358,5 @@ def card_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5) -> list
 
 def write_summary_csv(table: list[dict], out, *, dialect: str = "rfc4180") -> int:
     """Write :func:`summary_table` as CSV (same dialects and guards as every export)."""
-    from bot.exports.csv_writer import write_table_csv
-
     return write_table_csv(TABLE_COLUMNS, ([row[c] for c in TABLE_COLUMNS] for row in table),
                            out, dialect=dialect)

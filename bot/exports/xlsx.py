@@ -43,6 +43,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from bot import msc
 from bot.exports.codebook import CODEBOOK_COLUMNS, codebook_rows
 from bot.exports.rows import ANSWER_COLUMNS, AnswerRow
 from bot.exports.safety import neutralise
@@ -53,6 +54,7 @@ from bot.exports.summary import (
     count_answers,
     summary_table_of,
 )
+from bot.i18n import Translator
 from bot.survey.catalogue import Catalogue
 
 #: Column order of the ``stories`` sheet (coordinator's workbook).
@@ -204,9 +206,6 @@ def write_xlsx(
             ws.append(_cells(ws, values))
 
     if stories is not None:
-        from bot import msc
-        from bot.i18n import Translator
-
         tr = Translator("nl")
         table = [[s.round_id, s.centre_name, s.answered_on.strftime("%Y-%m"), s.language,
                   msc.domain_label(cat, s.domain, tr), s.text, s.why,

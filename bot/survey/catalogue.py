@@ -205,7 +205,7 @@ def load_pack(pack: Path | str | None = None) -> Catalogue:
         else:
             raise SurveyDataError(f"{path}: a pack folder needs surveys.toml or one .xlsx workbook")
     if path.suffix.lower() in (".xlsx", ".xls"):
-        from bot.survey.xlsform import load_xlsform
+        from bot.survey.xlsform import load_xlsform  # noqa: PLC0415 - pyxform only for a workbook
 
         return load_xlsform(path)
     if not path.is_dir():

@@ -229,7 +229,7 @@ def _openmoji_dir(explicit: str | None, tmp: Path) -> Path:
 
 def _render(svg: Path, size: int) -> Image.Image:
     try:
-        import cairosvg  # optional: a developer tool, not a dependency of the bot
+        import cairosvg  # noqa: PLC0415 - a developer tool, not a dependency of the bot
     except ImportError:  # pragma: no cover - developer tool
         sys.exit("cairosvg is needed to render the OpenMoji SVGs: .venv/bin/pip install cairosvg")
     png = cairosvg.svg2png(url=str(svg), output_width=size, output_height=size)
