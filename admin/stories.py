@@ -46,6 +46,7 @@ from bot import callback_data as cd
 from bot import chatstate, msc
 from bot.chat import unknown_command
 from bot.i18n import Translator
+from bot.privacy.disclosure import audience_of, grant
 from bot.privacy.scrub import cap
 from bot.roles import Role
 from bot.services import services
@@ -259,8 +260,6 @@ async def _refresh(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id:
 @staff_only()
 async def stories(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
     """``/stories ROUND [gekozen|final]``: page through, review and select stories."""
-    from bot.privacy.disclosure import audience_of, grant
-
     svc = services(context)
     tr = staff_tr(update)
     grant("chat.stories_review", audience_of(role.admin), svc.settings.min_cell_size)

@@ -361,8 +361,8 @@ def test_five_and_three_points_never_undo_each_other():
 
 # -- bad input in the chat, in the staff member's language -----------------------------
 async def test_chat_refusals_are_in_the_coordinators_language_and_send_no_file(sim, harness):
-    from admin.roles import Roles
     from bot.i18n import Translator
+    from bot.roles import Roles
     from tests.conftest import ADMIN_ID, settle, until
 
     round_ = await harness.prepare("short", ["shalom"])
