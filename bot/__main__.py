@@ -54,7 +54,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Run the offline end-to-end demo."""
     # lazy: only what this command needs (see the module docstring)
     from bot.demo import run_demo
-
     from bot.survey import SurveyDataError
 
     pack = Path(args.pack) if args.pack else None

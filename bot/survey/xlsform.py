@@ -53,7 +53,6 @@ from bot.survey.models import (
     MainGoal,
     Option,
     Scale,
-    ScalePoint,
     SubGoal,
     Survey,
     TextRules,
@@ -229,9 +228,10 @@ class _Reader:
 
     # -- the workbook ------------------------------------------------------------------
     def read(self) -> Catalogue:
-        from pyxform.errors import PyXFormError
-        from pyxform.xls2json import workbook_to_json
-        from pyxform.xls2json_backends import get_xlsform
+        # lazy: pyxform is loaded only when a pack is a workbook
+        from pyxform.errors import PyXFormError  # noqa: PLC0415
+        from pyxform.xls2json import workbook_to_json  # noqa: PLC0415
+        from pyxform.xls2json_backends import get_xlsform  # noqa: PLC0415
 
         try:
             book = get_xlsform(str(self.path))
@@ -291,7 +291,7 @@ class _Reader:
         """Rows (with their row numbers) of the ``centres`` and ``theory_of_change`` sheets."""
         if self.path.suffix.lower() != ".xlsx":
             return {}
-        from openpyxl import load_workbook
+        from openpyxl import load_workbook  # noqa: PLC0415 - lazy: only for an .xlsx pack
 
         out: dict[str, list[tuple[int, dict]]] = {}
         book = load_workbook(self.path, read_only=True, data_only=True)
@@ -717,7 +717,7 @@ def _first(exc: ValidationError, what: str) -> str:
 def _interface_texts(msgid: str, rules: TextRules) -> dict[str, str]:
     """A bot text (gettext) in every pack language; languages without a catalogue get
     the source language's."""
-    from bot.i18n import Translator
+    from bot.i18n import Translator  # noqa: PLC0415 - bot.i18n imports bot.survey: a cycle at import time
 
     out = {lang: Translator(lang)._(msgid) for lang in LANGUAGES}
     for lang in rules.languages:
