@@ -43,7 +43,7 @@ from bot.services import Services, services
 from bot.settings import Settings, SettingsError
 from bot.storage import Storage, begin_update
 from bot.survey import Catalogue
-from bot.telegram_bot import RobustBot
+from bot.telegram_bot import RobustBot, tls_context
 from bot.updates import ChatOrderedProcessor
 from conversations import answering, invitations, language, onboarding, withdraw
 from conversations import help as help_
@@ -249,8 +249,9 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         base_url=base_url,
         base_file_url=file_base_url(base_url),
         request=HTTPXRequest(connection_pool_size=HTTP_POOL_SIZE, read_timeout=10,
-                             write_timeout=20, pool_timeout=HTTP_POOL_TIMEOUT),
-        get_updates_request=HTTPXRequest(read_timeout=10),
+                             write_timeout=20, pool_timeout=HTTP_POOL_TIMEOUT,
+                             httpx_kwargs={"verify": tls_context()}),
+        get_updates_request=HTTPXRequest(read_timeout=10, httpx_kwargs={"verify": tls_context()}),
     )
 
     async def post_init(application: Application) -> None:

@@ -34,13 +34,17 @@ def lang_of(update: Update) -> str:
 
 async def translator_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Translator:
     """The resident's language if they have a contact, else their Telegram language."""
-    contact = await services(context).storage.contact(update.effective_chat.id)
+    chat = update.effective_chat
+    contact = await services(context).storage.contact(chat.id) if chat else None
     return Translator(contact.language if contact else lang_of(update))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers a command the bot does not know (or that is not for this user) politely."""
+    message = update.effective_message
+    if message is None:
+        return
     tr = await translator_for(update, context)
-    await update.effective_message.reply_text(
+    await message.reply_text(
         tr._("Dit commando ken ik niet. Stuur /help voor wat ik kan.")
     )

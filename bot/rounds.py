@@ -149,7 +149,8 @@ async def remind(svc: Services, round_id: int) -> int:
         "SELECT COUNT(DISTINCT kind) FROM outbox WHERE round_id = ? AND kind LIKE 'remind-%'",
         (round_id,),
     ) as cur:
-        earlier = (await cur.fetchone())[0]
+        row = await cur.fetchone()
+    earlier = row[0] if row else 0
     targets = [chat for chat in chats if svc.respondent(chat) not in finished]
     queued = await enqueue(storage, round_id, targets, f"remind-{earlier + 1}")
     svc.wake_outbox()

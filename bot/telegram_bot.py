@@ -28,16 +28,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+import functools
 import logging
+import ssl
 import warnings
 from collections.abc import Sequence
 
+import httpx
 from telegram import Update
-from telegram.error import BadRequest, NetworkError, RetryAfter
-from telegram.warnings import PTBDeprecationWarning
 from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import ExtBot
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.updates import in_update
 
@@ -49,6 +51,17 @@ REPLY_ATTEMPTS = 3
 REPLY_MAX_WAIT = 20.0
 #: Back-off before the second and third try after a 5xx, a network error or a time-out.
 _BACKOFF = (0.5, 1.0)
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every Bot API client of the process (httpx's defaults: the
+    certifi CA bundle, certificates verified).
+
+    Each ``httpx.AsyncClient`` otherwise builds its own and reads the whole CA bundle
+    again (~50 ms of CPU per client; a bot has two, the tests start hundreds).
+    """
+    return httpx.create_ssl_context()
 
 
 #: Lower-case fragments of the Bot API's 400 answer to an expired or unknown callback query

@@ -47,8 +47,11 @@ async def help_command(
         staff_help: Gives the staff lines for a coordinator or admin, else None (wired by
             :mod:`bot.app` from ``admin``, which this package does not import).
     """
+    message = update.effective_message
+    if message is None:
+        return
     text = help_text(await translator_for(update, context))
     extra = await staff_help(update, context) if staff_help is not None else None
     if extra:
         text += "\n\n" + extra
-    await update.effective_message.reply_text(text)
+    await message.reply_text(text)
