@@ -8,7 +8,6 @@ stopped, as the bot does after a crash or a deploy. Waits run on a fast clock
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import AsyncIterator
 
 import pytest

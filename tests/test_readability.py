@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -325,12 +326,12 @@ def test_a_question_gone_back_to_offers_keep_not_skip() -> None:
 
 
 def test_dates_read_naturally_in_every_language() -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from bot.i18n import Translator
 
-    when = datetime(2026, 12, 14, 12, tzinfo=timezone.utc)
+    when = datetime(2026, 12, 14, 12, tzinfo=UTC)
     tz = ZoneInfo("Europe/Amsterdam")
     assert Translator("en").date(when, tz) == "14 December 2026"  # en_GB, not December 14
     for lang in LANGUAGES:
