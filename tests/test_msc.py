@@ -384,10 +384,11 @@ async def test_forget_leaves_no_bytes_in_database_or_wal(sim, harness):
     round_ = await harness.prepare("praatplaat", ["shalom"])
     await harness.start()
     store, cat = harness.storage, catalogue()
-    story = "Zebrapad-verhaal van Qwertine over de moestuin."
-    why = "Omdat Qwertine-reden ertoe doet."
-    correction = "Gecorrigeerd-Xylofoon verhaal over de moestuin."
-    reason = "Selectiereden-Vuurvlinder: sterk verhaal."
+    # lower-case markers: the scrubber leaves them as they are (no name, no number)
+    story = "ik vertel het zebrapad-verhaal over de moestuin."
+    why = "omdat de zebrapad-reden ertoe doet."
+    correction = "ik vertel het gecorrigeerde xylofoon-verhaal."
+    reason = "selectiereden vuurvlinder: sterk verhaal."
     await teller(store, round_.id, 611, "shalom", story, why)
     await teller(store, round_.id, 612, "shalom", "Ik blijf bewaard.", "Daarom blijf ik.")
     aid = (await story_ids(harness))[story]

@@ -330,3 +330,55 @@ def test_address_and_leftovers(text: str, expected: str) -> None:
                                   "Ik nam lijn 12 naar het plein."])
 def test_street_talk_without_house_number_is_kept(text: str) -> None:
     assert scrub(text).text == text
+
+
+# ----------------------------------------------------- people (issue 11 point 6)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # names: titles, case forms, scripts (sentences not in bench/pii_people.py)
+        ("Gisteren hielp meneer Pietersen mij met de brief.", "Gisteren hielp meneer [naam] mij met de brief."),
+        ("We bakten koekjes met Wendelien en haar zus.", "We bakten koekjes met [naam] en haar zus."),
+        ("Elke vrijdag drink ik thee met Ingeborg van der Linden.", "Elke vrijdag drink ik thee met [naam]."),
+        ("Byłam na spacerze z panią Dorotą.", "Byłam na spacerze z panią [naam]."),
+        ("Я часто гуляю з Людмилою біля парку.", "Я часто гуляю з [naam] біля парку."),
+        ("Sevgül Hanım bize çorba yaptı.", "[naam] Hanım bize çorba yaptı."),
+        ("ساعدتني السيدة سلمى كثيرا.", "ساعدتني السيدة [naam] كثيرا."),
+        # date of birth, licence plate, social media, written-out e-mail, streets
+        ("Ik ben geboren op 14-02-1962 in Nador.", "Ik ben geboren op [geboortedatum] in Nador."),
+        ("Urodziłam się 3 marca 1971 roku.", "Urodziłam się [geboortedatum] roku."),
+        ("Zijn busje met kenteken VZ-218-K staat voor de deur.",
+         "Zijn busje met kenteken [kenteken] staat voor de deur."),
+        ("Mijn insta: wendy.kookt_07", "Mijn insta: [account]"),
+        ("pisz na ewa.lis małpa onet kropka pl", "pisz na [e-mail]"),
+        ("пишіть на olha равлик ukr точка net", "пишіть на [e-mail]"),
+        ("mail me: wendy at gmail dot com", "mail me: [e-mail]"),
+        ("Ik woon op de Loosduinse Hoofdstraat 301.", "Ik woon op de [adres]."),
+        ("Я живу на вулиця Січових Стрільців 14.", "Я живу на [адрес]." .replace("адрес", "adres")),
+    ],
+)
+def test_people_are_scrubbed(text: str, expected: str) -> None:
+    assert scrub(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ik kom twee keer per week naar Heeswijkplein 160.",
+        "Bij Sterrenhoek 2 keer per week soep, bij Bij Betje op woensdag.",
+        "Op 12 maart 2024 om 14:30 waren er 35 mensen, koffie € 1,50, bus 23.",
+        "Ik ben 67 jaar en woon 20 jaar in Den Haag.",
+        "We vierden het Suikerfeest en Kerstmis in het buurthuis.",
+        "Sign up at the desk before Friday, I meet at the market.",
+        "Met Ramazan Bayramı'nda herkes geldi.",
+    ],
+)
+def test_people_clean_text_is_kept(text: str) -> None:
+    result = scrub(text)
+    assert result.text == text and not result.changed
+
+
+def test_unsure_name_is_marked_not_replaced() -> None:
+    result = scrub("Vorig jaar gingen we naar Wyck met de bus.")
+    assert result.text == "Vorig jaar gingen we naar Wyck met de bus."
+    assert [result.text[a:b] for a, b in result.possible] == ["Wyck"]

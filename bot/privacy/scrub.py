@@ -46,6 +46,19 @@ no placeholder contains a digit, ``@`` or ``.``, so a placeholder is never match
    *tel*, *bel*, *nummer*, *numara*, *numer*, *номер*, *رقم*. Candidates that read as
    a date or as two clock times are skipped.
 
+Passes for people (issue 11), run among the ones above: written-out e-mail addresses
+(``naam at gmail punt com``, ``małpa``, ``собака``/``равлик``, ``et`` … ``nokta``; a
+plain ``at``/``et`` needs a known mail provider or a written-out dot) and
+``platform: account`` (``instagram: naam.x``) before the URL pass; Dutch licence plates
+(RDW side codes 1–14 with hyphens, or without them next to a word for a plate or a car)
+and dates of birth (a date next to *geboren*, *born*, *doğum*, *urodz…*, *народ…*,
+*ولد* …) before the number passes; whole street names with a house number (several
+words, ``ul.``/``вулиця``/``Caddesi``, Cyrillic spellings, number first) after them,
+never a count (``Sterrenhoek 2 keer``) nor a centre's own name (``Heeswijkplein 160``);
+last, people's names (:func:`bot.privacy.names.find_names`): sure ones become
+``[naam]``, unsure ones stay and are listed in :attr:`ScrubResult.possible`.
+Measured by ``bench/pii_eval.py``.
+
 Sources:
     * GDPR (Regulation (EU) 2016/679), art. 5(1)(c): data minimisation.
     * BSN elfproef: Rijksdienst voor Identiteitsgegevens, "Logisch ontwerp BSN" –
@@ -67,6 +80,8 @@ from phonenumbers import Leniency, PhoneNumberMatcher
 from schwifty import IBAN
 from schwifty import registry as _iban_registry
 
+from bot.privacy.names import find_names
+
 __all__ = ["PLACEHOLDERS", "ScrubResult", "cap", "elfproef", "scrub"]
 
 #: Placeholder text for each kind of personal data (Dutch, as the stored corpus is
@@ -80,6 +95,10 @@ PLACEHOLDERS: dict[str, str] = {
     "url": "[url]",
     "handle": "[gebruikersnaam]",
     "address": "[adres]",
+    "name": "[naam]",
+    "dob": "[geboortedatum]",
+    "plate": "[kenteken]",
+    "social": "[account]",
 }
 
 #: Dutch street-name endings; a word ending in one of them followed by a house number is
@@ -90,7 +109,8 @@ _STREET_ENDINGS = (
 )
 _HOUSE_NUMBER = r"(?!(?:19|20)\d\d\b)\d{1,4}(?:\s?[a-zA-Z](?![a-zA-Z])|-\d{1,3}|\s?(?:hs|bis))?"
 _ADDRESS_RE = re.compile(
-    rf"\b[A-Z][\w'-]*?(?:{_STREET_ENDINGS})\s+{_HOUSE_NUMBER}(?!\d)"
+    rf"\b(?:(?!(?:Op|In|Aan|Bij|Naar|Mijn|Ik|We|Wij|Zij|Het|Een|Kom|Vroeger|Adres|My|At|On|The|Ons|Onze)\b)[A-Z][\w'-]+\s+){{0,2}}"
+    rf"[A-Z][\w'-]*?(?:{_STREET_ENDINGS})\s+{_HOUSE_NUMBER}(?!\d)"
     rf"|\b(?:Laan|Plein|Burgemeester|Van|De)\s+(?:van\s+|de\s+|der\s+)?[A-Z][\w'-]+\s+{_HOUSE_NUMBER}(?!\d)"
     rf"|شارع\s+\S+\s+\d{{1,4}}"
 )
@@ -109,10 +129,14 @@ class ScrubResult:
         found: ``kind -> number of replacements`` for kinds with at least one
             replacement, e.g. ``{"phone": 2, "email": 1}``; kinds are keys of
             :data:`PLACEHOLDERS`.
+        possible: ``(start, end)`` spans of :attr:`text` that may be a person's name
+            but were left in place (see :func:`bot.privacy.names.find_names`); the
+            coordinator redacts them with one tap in ``/stories``.
     """
 
     text: str
     found: dict[str, int] = field(default_factory=dict)
+    possible: tuple[tuple[int, int], ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -252,6 +276,110 @@ _TIME_LIKE_RE = re.compile(r"(?<!\d)\d{1,2}[.:]\d{2}(?!\d)")
 _DIGIT_RE = re.compile(r"\d")
 #: Seven digits with at most a few separators between them: cheap gate for the matcher.
 _PHONE_HINT_RE = re.compile(r"\d(?:[\s().\-/]{0,4}\d){6}")
+
+
+# ------------------------------------------------------------ written-out e-mail
+#: Words for "@" (nl "apenstaartje", pl "małpa", uk "собака"/"равлик", tr "et") and for
+#: "." ("punt", "kropka", "nokta", "крапка"/"точка", "نقطة") in an address read aloud.
+_AT_WORDS = r"(?:at|AT|apenstaartje|apestaartje|apestaart|et|małpa|małpka|malpa|собака|собачка|равлик|ет|ат)"
+_DOT_WORDS = r"(?:dot|DOT|punt|kropka|nokta|крапка|точка|نقطة)"
+_MAIL_TLDS = r"(?:com|nl|net|org|pl|ua|tr|fr|de|be|uk|eu|ru|info|co|ma|sy|biz|io|me)"
+_WORDY_LOCAL = rf"[\w+\-]+(?:(?:\.|\s{_DOT_WORDS}\s)[\w+\-]+)*"
+_EMAIL_WORDS_RE = re.compile(
+    rf"(?<![\w.@]){_WORDY_LOCAL}\s{_AT_WORDS}\s[^\W_][\w\-]*"
+    rf"(?:(?:\.|\s?{_DOT_WORDS}\s?)[^\W_][\w\-]*)*?(?:\.|\s{_DOT_WORDS}\s){_MAIL_TLDS}(?![\w\-])"
+)
+
+# ------------------------------------------------------------------ social media
+_PLATFORMS = (
+    r"(?i:instagram|insta|ig|facebook|fb|tiktok|tik\ tok|snapchat|snap|twitter|threads|"
+    r"youtube|linkedin|pinterest|vk|вконтакте|інстаграм|инстаграм|інста|фейсбук|тікток|"
+    r"тик\ ток|снепчат)(?:[a-zğüşıöçąęłńóśźżа-яіїєґ'’]{0,5})"
+    r"|انستغرام|انستقرام|إنستغرام|انستا|فيسبوك|فيس\ بوك|تيك\ توك|سناب(?:\ شات)?"
+)
+_SOCIAL_RE = re.compile(
+    rf"(?<![\w@])(?:{_PLATFORMS})"
+    r"(?P<sep>\s*[:=\-–]\s*|\s+(?:is|ist|to|jest|це|هو)\s+|\s+)"
+    r"@?(?P<account>[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,29}[A-Za-z0-9_])?)(?![\w@])"
+)
+
+# ---------------------------------------------------------------- licence plate
+#: RDW side codes 1-14: letter/digit groups of a Dutch licence plate, with hyphens.
+_PL = "[BDFGHJKLMNPRSTVWXYZ]"
+_PLATE_SIDES = (
+    rf"{_PL}{{2}}-\d{{2}}-\d{{2}}", rf"\d{{2}}-\d{{2}}-{_PL}{{2}}", rf"\d{{2}}-{_PL}{{2}}-\d{{2}}",
+    rf"{_PL}{{2}}-\d{{2}}-{_PL}{{2}}", rf"{_PL}{{2}}-{_PL}{{2}}-\d{{2}}", rf"\d{{2}}-{_PL}{{2}}-{_PL}{{2}}",
+    rf"\d{{2}}-{_PL}{{3}}-\d", rf"\d-{_PL}{{3}}-\d{{2}}", rf"{_PL}{{2}}-\d{{3}}-{_PL}",
+    rf"{_PL}-\d{{3}}-{_PL}{{2}}", rf"{_PL}{{3}}-\d{{2}}-{_PL}", rf"{_PL}-\d{{2}}-{_PL}{{3}}",
+    rf"\d-{_PL}{{2}}-\d{{3}}", rf"\d{{3}}-{_PL}{{2}}-\d",
+)
+_PLATE_RE = re.compile(
+    r"(?<![\w\-])(?i:" + "|".join(f"(?:{side})" for side in _PLATE_SIDES) + r")(?![\w\-])"
+)
+#: The same groups without hyphens count only next to a word for a plate or a car.
+#: (Side code 2, "99-99-XX", is left out: without hyphens it is a postcode.)
+_PLATE_BARE_RE = re.compile(
+    r"(?<![\w\-])(?i:"
+    + "|".join(f"(?:{side.replace('-', '')})" for n, side in enumerate(_PLATE_SIDES) if n != 1)
+    + r")(?![\w\-])"
+)
+_PLATE_CUE_RE = re.compile(
+    r"(?i:kenteken|nummerbord|plate|registration|plaka|rejestracyj|rejestracja|номер|знак|"
+    r"\bauto|\bcar\b|araba|samoch|машин)|سيار|لوحة"
+)
+
+# --------------------------------------------------------------- date of birth
+_MONTH_WORDS = (
+    r"(?i:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december|"
+    r"jan|feb|mrt|apr|jun|jul|aug|sep|sept|okt|oct|nov|dec|"
+    r"january|february|march|may|june|july|august|october|"
+    r"ocak|şubat|mart|nisan|mayıs|haziran|temmuz|ağustos|eylül|ekim|kasım|aralık|"
+    r"stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|października|"
+    r"listopada|grudnia|"
+    r"січня|лютого|березня|квітня|травня|червня|липня|серпня|вересня|жовтня|листопада|грудня)"
+    r"|يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر"
+    r"|كانون الثاني|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين الأول|تشرين الثاني|كانون الأول"
+)
+_DATE_RE = re.compile(
+    r"(?<![\w.\-/])(?:"
+    r"(?:0?[1-9]|[12]\d|3[01])[-./](?:0?[1-9]|1[0-2])[-./](?:19|20)\d\d"
+    r"|(?:19|20)\d\d[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01])"
+    rf"|(?:0?[1-9]|[12]\d|3[01])\.?\s(?:{_MONTH_WORDS})\s(?:19|20)\d\d"
+    r")(?![\w\-/]|\.\d)"
+)
+#: Words saying that a date is someone's birth date (before or just after the date).
+_BIRTH_CUE_RE = re.compile(
+    r"(?i:geboren|geboorte|geb\.|jarig|verjaardag|born|birth|dob|d\.o\.b|doğ|urodz|urodzin|"
+    r"народ|родил|рожд)"
+    r"|ولد|ولدت|مواليد|ميلاد|الميلاد"
+)
+
+# ---------------------------------------------------------------------- streets
+#: A street type before the name: Polish "ul.", Ukrainian "вулиця", Turkish after it.
+_STREET_WORD_BEFORE = (
+    r"(?:ul\.|ulica|ulicy|ulicę|al\.|aleja|alei|os\.|osiedle|pl\.|plac|placu|"
+    r"вулиця|вулиці|вул\.|проспект|просп\.|пр-т|провулок|пров\.|бульвар|бульв\.|площа|пл\.|"
+    r"улица|ул\.|шарع)"
+)
+_CAP = r"[^\W\d_a-zа-яёіїєґ][\w'’\-]*"
+_STREET_EXTRA_RE = re.compile(
+    rf"(?<![\w])(?i:{_STREET_WORD_BEFORE})\s*{_CAP}(?:\s+{_CAP}){{0,2}},?\s+\d{{1,4}}(?:\s?[a-zA-Z](?![\w])|-\d{{1,3}})?(?!\d)"
+    rf"|\b{_CAP}(?:\s+{_CAP}){{0,2}}\s+(?:Caddesi|Cad\.|Sokak|Sokağı|Sok\.|Bulvarı|Mahallesi|Mah\.)"
+    rf"(?:\s*,?\s*(?:No|Nr)\.?\s*:?\s*|\s+)\d{{1,4}}(?:\s?[a-zA-Z](?![\w])|-\d{{1,3}}|/\d{{1,3}})?(?!\d)"
+    rf"|(?<![\w])[А-ЯІЇЄҐ][а-яіїєґ'’\-]*(?:страат|вег|лаан|плейн|каде|храхт|сінгел|дейк)(?:\s+\d{{1,4}})"
+    rf"(?:\s?[a-zA-Zа-я](?![\w])|-\d{{1,3}})?(?!\d)"
+    rf"|(?<![\w])Лаан\s+ван\s+{_CAP}\s+\d{{1,4}}(?!\d)"
+    # English order, number first: "12 Erasmusweg", "80 Laan van Meerdervoort"
+    rf"|(?<![\w.,\-])(?!(?:19|20)\d\d\b)\d{{1,4}}[a-z]?(?:-\d{{1,3}})?\s+"
+    rf"(?:Laan\s+van\s+[A-Z][\w'-]+|(?:[A-Z][\w'-]+\s+){{0,2}}[A-Z][\w'-]*?"
+    rf"(?:{_STREET_ENDINGS}|\sStreet|\sRoad|\sLane|\sAvenue|\sSquare))\b"
+)
+#: Words after a number that make it a count, not a house number ("Sterrenhoek 2 keer").
+_COUNT_AFTER_RE = re.compile(
+    r"\s*(?i:keer|x\b|maal|times|time|kez|kere|razy|raz|рази|раз|разів|mensen|personen|"
+    r"people|jaar|years|uur|hours|euro|minuten|minutes|dagen|days|weken|weeks|kişi|osób|osoby|"
+    r"людей|особи|مرات|مرة|أشخاص|شخصا)"
+)
 
 
 def elfproef(digits: str) -> bool:
@@ -463,6 +591,81 @@ def _phone_matcher_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _accept_plate_bare(m: re.Match[str]) -> tuple[int, int] | None:
+    s = m.group()
+    if not any(c.isdigit() for c in s) or not any(c.isalpha() for c in s):
+        return None
+    around = m.string[max(0, m.start() - 40) : m.end() + 20]
+    return m.span() if _PLATE_CUE_RE.search(around) else None
+
+
+def _accept_dob(m: re.Match[str]) -> tuple[int, int] | None:
+    before = m.string[max(0, m.start() - 40) : m.start()]
+    after = m.string[m.end() : m.end() + 25]
+    if _BIRTH_CUE_RE.search(before) or _BIRTH_CUE_RE.search(after):
+        return m.span()
+    return None
+
+
+#: Mail providers residents use: with a plain "at" (also an English and Turkish word)
+#: the domain must be one of these, or the dot must be written out too.
+_MAIL_PROVIDERS = frozenset(
+    """
+    gmail googlemail hotmail outlook live msn yahoo icloud me mac ziggo kpnmail kpnplanet
+    planet xs4all home hetnet zonnet casema chello upcmail telfort tele2 online quicknet
+    wp onet o2 interia op poczta tlen gazeta ukr i meta bigmir yandex mail gmx protonmail
+    proton aol
+    """.split()  # noqa: SIM905
+)
+_WORDY_AT_RE = re.compile(rf"\s{_AT_WORDS}\s([^\W_][\w\-]*)")
+
+
+def _accept_email_words(m: re.Match[str]) -> tuple[int, int] | None:
+    at = _WORDY_AT_RE.search(m.group())
+    if at is None:  # pragma: no cover - the pattern has one
+        return None
+    word = at.group().split()[0]
+    domain = at.group(1).lower()
+    if domain == "www":
+        return None
+    if word.lower() in ("at", "et") and domain not in _MAIL_PROVIDERS:
+        dotted = re.search(rf"\s{_DOT_WORDS}\s", m.group()[at.end():])
+        if dotted is None:
+            return None  # "up at www.x.nl", "meet at the.com": not an address
+    return m.span()
+
+
+def _accept_social(m: re.Match[str]) -> tuple[int, int] | None:
+    account = m.group("account")
+    sep = m.group("sep").strip()
+    if account.lower() in _SOCIAL_NOT_ACCOUNTS:
+        return None
+    if not sep and not re.search(r"[._\d]", account):
+        return None  # "op instagram staan" – a plain word after the platform's name
+    return m.span("account")
+
+
+#: Words that follow a platform's name but are no account ("via facebook and ...").
+_SOCIAL_NOT_ACCOUNTS = frozenset(
+    "and en of or is the de het een and of ve ile ve i и та або".split()
+)
+
+
+def _accept_address(m: re.Match[str]) -> tuple[int, int] | None:
+    if _COUNT_AFTER_RE.match(m.string, m.end()):
+        return None  # "Sterrenhoek 2 keer": a count, not a house number
+    if _is_centre_name(m.group()):
+        return None  # the centre's own name and address ("Heeswijkplein 160")
+    return m.span()
+
+
+def _is_centre_name(phrase: str) -> bool:
+    from bot.privacy.names import centre_names
+
+    low = " ".join(phrase.lower().split())
+    return any(low in name for name in centre_names())
+
+
 # ----------------------------------------------------------------------- public
 def scrub(text: str) -> ScrubResult:
     """Replace personal data in ``text`` with typed placeholders.
@@ -472,9 +675,11 @@ def scrub(text: str) -> ScrubResult:
 
     Returns:
         ScrubResult: ``text`` with every phone number, e-mail address, IBAN, Dutch
-        postcode (+ house number), BSN, URL and Telegram username replaced by its
-        entry in :data:`PLACEHOLDERS`, and ``found`` counting the replacements per
-        kind. Everything else is kept character for character.
+        postcode (+ house number), BSN, URL, Telegram username, social-media account,
+        licence plate, date of birth, street address and person's name found replaced
+        by its entry in :data:`PLACEHOLDERS`, ``found`` counting the replacements per
+        kind, and ``possible`` the spans that may be names. Everything else is kept
+        character for character.
 
     Example:
         >>> scrub("Bel 06-12345678 of mail jan@example.nl").text
@@ -487,12 +692,21 @@ def scrub(text: str) -> ScrubResult:
 
     if "@" in text or "(" in text or "[" in text or "{" in text:
         text = sub.sub("email", _EMAIL_RE, text)
+    text = sub.sub("email", _EMAIL_WORDS_RE, text, _accept_email_words)
+    text = sub.sub("social", _SOCIAL_RE, text, _accept_social)
     if "." in text or "/" in text:
         text = sub.sub("url", _URL_RE, text, _accept_url)
     if "@" in text:
         text = sub.sub("handle", _HANDLE_RE, text)
 
     digit_count = len(_DIGIT_RE.findall(text))
+    if digit_count:
+        if "-" in text:
+            text = sub.sub("plate", _PLATE_RE, text)
+        text = sub.sub("plate", _PLATE_BARE_RE, text, _accept_plate_bare)
+        if _BIRTH_CUE_RE.search(text):
+            text = sub.sub("dob", _DATE_RE, text, _accept_dob)
+        digit_count = len(_DIGIT_RE.findall(text))
     if digit_count >= 4:
         text = sub.spans("iban", text, _iban_spans(text))
         if digit_count >= 8:
@@ -508,8 +722,39 @@ def scrub(text: str) -> ScrubResult:
     if "[gebruikersnaam]." in text:
         text = _HANDLE_TAIL_RE.sub("[gebruikersnaam]", text)
     if digit_count:
-        text = sub.sub("address", _ADDRESS_RE, text)
-    return ScrubResult(text, found)
+        text = sub.sub("address", _ADDRESS_RE, text, _accept_address)
+        text = sub.sub("address", _STREET_EXTRA_RE, text, _accept_address)
+    return _names(text, found)
+
+
+def _names(text: str, found: dict[str, int]) -> ScrubResult:
+    """Replace the sure names with ``[naam]``; keep the possible ones and note their spans."""
+    sure, possible = find_names(text)
+    if not sure and not possible:
+        return ScrubResult(text, found)
+    marks = sorted([(a, b, True) for a, b in sure] + [(a, b, False) for a, b in possible])
+    pieces: list[str] = []
+    kept: list[tuple[int, int]] = []
+    last = out_len = 0
+    replaced = 0
+    for start, end, is_sure in marks:
+        if start < last:
+            continue  # overlapping spans: the first one wins
+        pieces.append(text[last:start])
+        out_len += start - last
+        if is_sure:
+            pieces.append(PLACEHOLDERS["name"])
+            out_len += len(PLACEHOLDERS["name"])
+            replaced += 1
+        else:
+            pieces.append(text[start:end])
+            kept.append((out_len, out_len + end - start))
+            out_len += end - start
+        last = end
+    pieces.append(text[last:])
+    if replaced:
+        found["name"] = found.get("name", 0) + replaced
+    return ScrubResult("".join(pieces), found, tuple(kept))
 
 
 def _is_extender(ch: str) -> bool:
