@@ -137,8 +137,8 @@ _KEEP_WORDS = frozenset(
 @cache
 def _cldr_words() -> frozenset[str]:
     """Country, language, month and day names of the six languages (lower-cased words)."""
-    from babel import Locale
-    from babel.dates import get_day_names, get_month_names
+    from babel import Locale  # noqa: PLC0415 - loaded on first scrub only
+    from babel.dates import get_day_names, get_month_names  # noqa: PLC0415 - as above
 
     words: set[str] = set()
     for code in ("nl", "en", "tr", "ar", "pl", "uk"):
@@ -158,7 +158,7 @@ def _cldr_words() -> frozenset[str]:
 def _centre_words() -> frozenset[str]:
     """Words of the shipped centres' own names (never redacted: "Heeswijkplein 160")."""
     try:
-        from bot.survey.catalogue import catalogue
+        from bot.survey.catalogue import catalogue  # noqa: PLC0415 - the pack loads lazily
 
         centres = catalogue().centres
     except Exception:  # noqa: BLE001 - no catalogue: only the fixed keep words apply
@@ -174,7 +174,7 @@ def _centre_words() -> frozenset[str]:
 def centre_names() -> tuple[str, ...]:
     """The shipped centres' names, lower-cased ("heeswijkplein 160", "bij betje")."""
     try:
-        from bot.survey.catalogue import catalogue
+        from bot.survey.catalogue import catalogue  # noqa: PLC0415 - the pack loads lazily
 
         return tuple(" ".join(c.name.lower().split()) for c in catalogue().centres)
     except Exception:  # noqa: BLE001 - no catalogue: no centre names to keep
@@ -184,7 +184,7 @@ def centre_names() -> tuple[str, ...]:
 @cache
 def _arabic_first_names() -> frozenset[str]:
     """Arabic-script first names from faker's Arabic person providers."""
-    import importlib
+    import importlib  # noqa: PLC0415 - only when Arabic names are first needed
 
     names: set[str] = set()
     for module in ("ar_AA", "ar_SA", "ar_PS", "ar_DZ"):
@@ -212,7 +212,7 @@ _ARABIC_PARTICLES = frozenset({"بن", "بنت", "ابن", "أبو", "ابو"})
 @cache
 def _zipf(word: str) -> float:
     """Highest Zipf frequency of ``word`` in the six languages (0 = unknown word)."""
-    from wordfreq import zipf_frequency
+    from wordfreq import zipf_frequency  # noqa: PLC0415 - word lists load on first use
 
     best = 0.0
     for lang in ("nl", "en", "tr", "pl", "uk", "ar"):

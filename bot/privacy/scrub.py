@@ -660,7 +660,7 @@ def _accept_address(m: re.Match[str]) -> tuple[int, int] | None:
 
 
 def _is_centre_name(phrase: str) -> bool:
-    from bot.privacy.names import centre_names
+    from bot.privacy.names import centre_names  # noqa: PLC0415 - wordfreq loads on first use
 
     low = " ".join(phrase.lower().split())
     return any(low in name for name in centre_names())
