@@ -33,7 +33,7 @@ SCALE = [["list_name", "name", "label"]] + [["sc", str(v), f"point {v}"] for v i
 def test_chart_of_a_form_without_main_goals(tmp_path) -> None:
     """A plain XLSForm's likert questions have no main goal: the chart draws them under no
     heading instead of failing with 'Number of rows must be a positive integer, not 0'."""
-    from bot.charts import chart_plan, draw_indicator_chart
+    from bot.exports.charts import chart_plan, draw_indicator_chart
 
     cat = load_xlsform(_form(tmp_path / "plain.xlsx", [
         ["type", "name", "label", "appearance"],
@@ -48,7 +48,7 @@ def test_chart_of_a_form_without_main_goals(tmp_path) -> None:
 
 
 def test_chart_of_a_form_without_picture_questions(tmp_path) -> None:
-    from bot.charts import draw_indicator_chart
+    from bot.exports.charts import draw_indicator_chart
 
     cat = load_xlsform(_form(tmp_path / "text.xlsx", [["type", "name", "label"],
                                                       ["text", "why", "Waarom?"]], SCALE))
