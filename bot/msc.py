@@ -138,6 +138,8 @@ class Story:
         shortlisted: On the coordinator's shortlist.
         codes: Effect ids coded on the story.
         selections: Its selections (any level).
+        why_answer_id: ``answers.id`` of ``why`` (None without one); a redaction of
+            it (:func:`set_redaction`) replaces it the same way.
     """
 
     answer_id: int
@@ -154,6 +156,7 @@ class Story:
     shortlisted: bool
     codes: frozenset[str]
     selections: tuple[Selection, ...]
+    why_answer_id: int | None = None
 
     def selected_at(self, level: str) -> Selection | None:
         """Its selection at ``level``, or None."""
@@ -215,7 +218,7 @@ def _order(cat: Catalogue) -> dict[str, int]:
 _STORY_SQL = (
     "SELECT a.id, a.round_id, a.centre_code, a.language, a.item_id, a.text, a.revision,"
     " a.answered_at, r.state, r.redacted_text, r.shortlisted, r.answer_revision,"
-    " w.text, w.revision, rw.redacted_text, rw.answer_revision"
+    " w.text, w.revision, rw.redacted_text, rw.answer_revision, w.id"
     " FROM answers a"
     " LEFT JOIN msc_reviews r ON r.answer_id = a.id"
     " LEFT JOIN answers w ON w.round_id = a.round_id AND w.respondent = a.respondent"
@@ -267,7 +270,7 @@ def _build(rows: Iterable[Sequence], codes: Iterable[Sequence], selections: Iter
     order = _order(cat)
     out = []
     for (answer_id, round_id, centre, language, item_id, text, revision, answered_at, state,
-         redacted, shortlisted, review_rev, why, why_rev, why_redacted, why_review_rev) in rows:
+         redacted, shortlisted, review_rev, why, why_rev, why_redacted, why_review_rev, why_id) in rows:
         domain = story_domain(item_id)
         shown, is_redacted = _shown(text, revision, redacted, review_rev)
         if domain is None or not (shown or "").strip():
@@ -277,6 +280,7 @@ def _build(rows: Iterable[Sequence], codes: Iterable[Sequence], selections: Iter
             answer_id=answer_id, round_id=round_id, centre_code=centre, language=language,
             item_id=item_id, domain=domain, text=shown, redacted=is_redacted,
             why=why_shown if (why_shown or "").strip() else None,
+            why_answer_id=why_id if (why_shown or "").strip() else None,
             answered_at=datetime.fromisoformat(answered_at),
             state=effective_state(state, review_rev, revision),
             shortlisted=bool(shortlisted) and state != "withheld",

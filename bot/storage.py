@@ -237,6 +237,8 @@ class Storage:
         self.db: ReadConnection | aiosqlite.Connection = writer
         self._lock = asyncio.Lock()
         self._shared: dict[str, tuple[float, object]] = {}
+        #: Counts drops of the shared caches: a load that began before a drop is not kept.
+        self._shared_generation = 0
         self._file_ids: dict[str, str] | None = None
         self._unmarked: set[int] = set()
         self._mark_timer: asyncio.TimerHandle | None = None
@@ -342,6 +344,7 @@ class Storage:
                 reads = _READS.get()
                 if forget is None:
                     self._shared.clear()
+                    self._shared_generation += 1
                     if reads is not None:
                         reads.cache.clear()
                 elif reads is not None and forget:
@@ -358,13 +361,20 @@ class Storage:
         return reads.cache[key]
 
     async def _shared_read(self, name: str, load):
-        """``await load()``, cached for every task for :data:`SHARED_TTL` seconds."""
+        """``await load()``, cached for every task for :data:`SHARED_TTL` seconds.
+
+        A load that was under way when a transaction dropped the caches (a coordinator
+        closing a round while a resident's update reads the rounds) is returned to its
+        caller but not kept: it may predate that transaction's commit.
+        """
         now = time.monotonic()
         found = self._shared.get(name)
         if found is not None and now - found[0] < SHARED_TTL:
             return found[1]
+        generation = self._shared_generation
         value = await load()
-        self._shared[name] = (now, value)
+        if generation == self._shared_generation:
+            self._shared[name] = (now, value)
         return value
 
     async def _fetchall(self, sql: str, params: Sequence = ()) -> list[aiosqlite.Row]:
