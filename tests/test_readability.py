@@ -240,6 +240,22 @@ def test_shared_buttons_fit_every_question_they_answer() -> None:
     assert problems == []
 
 
+#: The instruction the code adds under a question ("Typ je antwoord. Of druk op Overslaan.",
+#: "Kies alles wat past. …"), in the words a survey prompt must then not repeat.
+INSTRUCTION_WORDS: dict[str, str] = {
+    "nl": r"\btyp\b|\bdruk\b|\bkies\b", "en": r"\btype\b|\bpress\b|\bchoose\b",
+    "tr": r"yazın|basın|seçin", "ar": r"كتابت|الضغط|اختيار", "pl": r"napisz|wpisz|naciśnij|zaznacz",
+    "uk": r"напишіть|натисніть|виберіть|позначте",
+}
+
+
+def test_prompts_do_not_repeat_the_instruction() -> None:
+    problems = [(item.id, lang, text) for item in load_catalogue().items.values()
+                for lang, text in item.prompt.items()
+                if re.search(INSTRUCTION_WORDS[lang], text, re.IGNORECASE)]
+    assert problems == []
+
+
 # --- the checks can fail --------------------------------------------------------------------
 
 
