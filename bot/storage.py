@@ -195,6 +195,21 @@ _CONTACT = frozenset({"contact"})
 _PARTICIPATION = frozenset({"participation", "open_round", "unfinished"})
 _ANSWERS = frozenset({"answers"})
 
+#: Before an erasure: keep the erased respondent's place in the release order of each
+#: round they were done in (round, centre, order key, first answer id — no pseudonym, no answer), so the
+#: batches of k behind them do not shift (see migration 0011 and
+#: :func:`bot.privacy.disclosure.release`). Same grouping as
+#: :func:`bot.exports.query.released_respondents`.
+_KEEP_RELEASE_PLACE = (
+    "INSERT INTO release_gaps (round_id, centre_code, order_key, first_answer)"
+    " SELECT a.round_id, MIN(a.centre_code), COALESCE(MAX(p.finished_at), MAX(a.answered_at)),"
+    " MIN(a.id)"
+    " FROM answers_shown a JOIN rounds r ON r.id = a.round_id"
+    " LEFT JOIN participations p ON p.round_id = a.round_id AND p.respondent = a.respondent"
+    " WHERE a.respondent = ? GROUP BY a.round_id"
+    " HAVING MAX(p.finished_at IS NOT NULL OR r.status IN ('closed', 'cancelled'))"
+)
+
 
 class _UpdateReads:
     """The reads cached for one update (see :func:`begin_update`)."""
@@ -551,6 +566,7 @@ class Storage:
             The number of answers deleted.
         """
         async with self.transaction() as db:
+            await db.execute(_KEEP_RELEASE_PLACE, (respondent,))
             cur = await db.execute("DELETE FROM answers WHERE respondent = ?", (respondent,))
             deleted = cur.rowcount
             await db.execute("DELETE FROM participations WHERE respondent = ?", (respondent,))
@@ -579,6 +595,7 @@ class Storage:
             The number of answers deleted.
         """
         async with self.transaction() as db:
+            await db.execute(_KEEP_RELEASE_PLACE, (respondent,))
             cur = await db.execute("DELETE FROM answers WHERE respondent = ?", (respondent,))
             deleted = cur.rowcount
             await db.execute("DELETE FROM participations WHERE respondent = ?", (respondent,))

@@ -322,6 +322,44 @@ async def test_differencing_attack_reads_off_no_individual_answer(tmp_path, monk
     assert changes == chart_changes == 3   # after residents 5, 10 and 15: whole batches only
 
 
+async def test_an_erasure_does_not_swap_one_respondent_into_the_figures(tmp_path):
+    """Before/after /forget: the erased person's batch leaves the figures whole. Without a
+    kept place the batches behind them shift by one, and the pair of exports sets the
+    erased person's answers against the one respondent swapped in (whom the coordinator
+    saw finish next)."""
+    path = tmp_path / "forget.sqlite3"
+    store = await Storage.open(path)
+    await store.seed_centres(catalogue().centres)
+    round_ = await store.create_round("short", ["shalom"])
+    rng = random.Random(5)
+    people = [await _resident(store, round_.id, n, "shalom", "nl", rng) for n in range(2 * K + 1)]
+
+    def released() -> set:
+        conn = connect_readonly(path)
+        try:
+            return {p for _r, p in released_respondents(conn, [round_.id], ["shalom"], K).pairs}
+        finally:
+            conn.close()
+
+    before = released()
+    assert before == set(people[: 2 * K])
+    await store.erase_respondent(people[2])             # in the first batch
+    after = released()
+    swapped_in, left = after - before, before - after - {people[2]}
+    assert swapped_in == set()                           # nobody joins on their own
+    assert len(left) + 1 >= K                            # the whole batch leaves
+    assert after == set(people[K: 2 * K])
+    # a later erasure in the part not yet shown changes nothing shown
+    await store.erase_respondent(people[2 * K])
+    assert released() == after
+    for n in range(2 * K + 1, 3 * K + 1):               # the batch with that gap stays out
+        await _resident(store, round_.id, n, "shalom", "nl", rng)
+        assert released() == after
+    await store.close()
+    raw = path.read_bytes()
+    assert all(p.encode() not in raw for p in (people[2], people[2 * K]))
+
+
 def test_without_batches_the_attack_would_work():
     """The attack's read-off works on plain counts (so the test above can fail)."""
     before = [{"item_id": "i", "n": "5", **dict.fromkeys(VALUES, ""), "1": "5"}]
