@@ -466,3 +466,51 @@ async def test_chat_refusals_are_in_the_coordinators_language_and_send_no_file(s
     admin.press_button(next(b for row in admin.buttons() for b, _d in row if b.startswith("CSV")))
     await until(lambda: admin.last.text == Translator("tr")._("Hier zijn nog geen antwoorden. Er is geen bestand gemaakt."))
     assert not any(m.document for m in (*coord.messages, *admin.messages))
+
+
+async def test_progress_does_not_tell_a_new_respondents_choice(tmp_path):
+    """/progress just before and after one resident finishes a survey with a branch
+    (a story question only for a domain picked in msc.domains): the per-item counts must
+    not show which domain they picked."""
+    from admin.progress import progress_items, render_progress, round_progress
+    from bot.i18n import Translator
+
+    cat = catalogue()
+    store = await Storage.open(tmp_path / "p.sqlite3")
+    await store.seed_centres(cat.centres)
+    round_ = await store.create_round("praatplaat", ["shalom"])
+    items = cat.survey_items("praatplaat")
+    assert any(i.shown_if for i in items)
+
+    async def resident(n: int, domain: str) -> None:
+        who = f"{n:064x}"
+        await store.start_participation(round_.id, who, centre_code="shalom", language="nl")
+        for item in items:
+            if item.shown_if and item.shown_if.includes != domain:
+                continue                                   # not asked: the branch
+            kwargs = {"round_id": round_.id, "respondent": who, "item_id": item.id,
+                      "status": "answered", "language": "nl", "centre_code": "shalom"}
+            if item.shown_if or item.type == "text":
+                kwargs["text"] = "Fijn."
+            elif item.type in ("choice", "cards"):
+                kwargs["choices"] = [domain] if item.id == "msc.domains" else [item.options[0].id]
+            else:
+                kwargs["value"] = 3
+            await store.record_answer(**kwargs)
+        await store.finish_participation(round_.id, who)
+
+    async def shown() -> list[str]:
+        counts = await round_progress(store, round_.id)
+        return render_progress(counts, "ronde", progress_items(items), Translator("nl"), K).splitlines()
+
+    for n in range(2 * K):
+        await resident(n, "livability")
+    before = await shown()
+    await resident(99, "connection")
+    after = await shown()
+    await store.close()
+    changed = [line for line in after if line not in before]
+    assert not any("msc.domain." in line for line in before + after), changed
+    # every item still shown counts each respondent who reached it: all move together
+    item_lines = [line for line in after if line.startswith("  ") and "." in line.split(":")[0]]
+    assert item_lines and {line.rsplit(": ", 1)[1] for line in item_lines} == {str(2 * K + 1)}, changed
