@@ -514,3 +514,39 @@ async def test_progress_does_not_tell_a_new_respondents_choice(tmp_path):
     # every item still shown counts each respondent who reached it: all move together
     item_lines = [line for line in after if line.startswith("  ") and "." in line.split(":")[0]]
     assert item_lines and {line.rsplit(": ", 1)[1] for line in item_lines} == {str(2 * K + 1)}, changed
+
+
+async def test_one_round_and_all_rounds_row_files_show_a_respondent_alike(tmp_path):
+    """Composition of two row files: the analyst links a one-round file and an all-rounds
+    file by the answers (the same in both) and keeps the finer value of each
+    quasi-identifier. Generalised per round, a respondent-round shows the same values in
+    both, so the pair tells nothing either file does not."""
+    path = tmp_path / "two.sqlite3"
+    store = await Storage.open(path)
+    await store.seed_centres(catalogue().centres)
+    rng = random.Random(3)
+    first = await store.create_round("short", [])
+    for n in range(20):
+        await _resident(store, first.id, n, ("shalom", "bijbetje")[n % 2],
+                        "nl" if n < 14 else ("tr", "uk")[n % 2], rng)
+    await store.set_round_status(first.id, "closed")
+    second = await store.create_round("short", [])
+    for n in range(100, 112):
+        await _resident(store, second.id, n, ("shalom", "bijbetje", "vrederust", "connect")[n % 4],
+                        rng.choice(["nl", "tr", "ar", "pl"]), rng)
+    await store.close()
+
+    def seen(name: str, round_ids) -> dict[tuple, tuple]:
+        run_export(path, catalogue(), tmp_path / name, tz=TZ, round_ids=round_ids, min_cell_size=K)
+        people: dict[str, list] = {}
+        quasi: dict[str, tuple] = {}
+        for row in _csv(tmp_path / name):
+            if row["round"] != str(first.id):
+                continue
+            people.setdefault(row["respondent"], []).append((row["item_id"], row["value"]))
+            quasi[row["respondent"]] = tuple(row[c] for c in dc.QUASI_IDENTIFIERS)
+        return {tuple(answers): quasi[label] for label, answers in people.items()}
+
+    alone, together = seen("one.csv", [first.id]), seen("all.csv", None)
+    assert len(alone) == 20 and alone.keys() == together.keys()
+    assert {p: q for p, q in alone.items() if together[p] != q} == {}

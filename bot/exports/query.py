@@ -214,7 +214,7 @@ def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int,
         (:class:`bot.privacy.disclosure.RandomLabeller`), the same for one person across
         the rounds of this export only.
     """
-    from bot.privacy.disclosure import RandomLabeller, Record, generalise
+    from bot.privacy.disclosure import RandomLabeller, Record, generalise_by_round
 
     conditions, params = scope_sql(round_ids, centres)
     records = []
@@ -224,7 +224,9 @@ def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int,
     ):
         day = datetime.fromisoformat(first).astimezone(tz).date().isoformat()
         records.append(Record((round_id, pseudonym), round_id, centre, language, mode, day))
-    result = generalise(records, k, district_of or (lambda _c: None))
+    # per round: the same respondent-round looks the same in a one-round and an
+    # all-rounds file, so linking the two by their answers tells nothing new
+    result = generalise_by_round(records, k, district_of or (lambda _c: None))
     labeller = RandomLabeller()
     rows: dict[tuple[int, str], PlanRow] = {}
     for key, v in result.values.items():

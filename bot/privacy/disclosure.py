@@ -334,11 +334,17 @@ class Generalisation:
     left_out: int = 0
     total: int = 0
     small_before: int = 0
+    by_round: dict[int, Levels] = field(default_factory=dict)
 
     def note(self, k: int) -> str:
         """The note that goes with the file."""
+        levels = {str(lv.describe()) for lv in self.by_round.values()}
+        if len(levels) > 1:
+            described = "; ".join(f"round {r}: {lv.describe()}" for r, lv in sorted(self.by_round.items()))
+        else:
+            described = self.levels.describe()
         text = (f"Row file k-anonymous with k = {k} on centre, language, mode and date "
-                f"({self.levels.describe()}).")
+                f"({described}).")
         if self.left_out:
             text += (f" {self.left_out} of {self.total} respondent-rounds left out: even then "
                      f"fewer than {k} shared their combination.")
@@ -433,6 +439,40 @@ def generalise(records: Sequence[Record], k: int,
         v.pop("round")
         values[r.key] = v
     return Generalisation(levels, values, left_out, len(records), small_before)
+
+
+def generalise_by_round(records: Sequence[Record], k: int,
+                        district_of: Callable[[str], str | None] = lambda _code: None
+                        ) -> Generalisation:
+    """:func:`generalise` each round on its own and put the results together.
+
+    A respondent-round then shows the same generalised centre, language, mode and date in
+    every row file that holds its round, whatever else the file holds (one round, all
+    rounds). Generalised over the whole export instead, a round-1 file and an all-rounds
+    file could choose different levels (centre kept in one, language kept in the other);
+    the analyst links the two by the answers, which are the same in both, and reads the
+    finer value of each from either file: a class under k again.
+
+    Args:
+        records: One per respondent and round. k, district_of: As :func:`generalise`.
+
+    Returns:
+        One :class:`Generalisation`: values of every round, counts summed, ``levels`` of
+        the last round, ``by_round`` the levels chosen per round (for the note).
+    """
+    rounds: dict[int, list[Record]] = {}
+    for record in records:
+        rounds.setdefault(record.round, []).append(record)
+    merged = Generalisation(Levels())
+    for round_id in sorted(rounds):
+        part = generalise(rounds[round_id], k, district_of)
+        merged.values.update(part.values)
+        merged.left_out += part.left_out
+        merged.total += part.total
+        merged.small_before += part.small_before
+        merged.levels = part.levels
+        merged.by_round[round_id] = part.levels
+    return merged
 
 
 def smallest_class(rows: Iterable[Mapping[str, object]], columns: Sequence[str],
