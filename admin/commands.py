@@ -75,13 +75,26 @@ def admin_commands(tr: Translator) -> list[tuple[str, str]]:
     return staff_commands(tr, True)
 
 
+#: The admin's ways of keeping the centres list, shown under the commands in /help (one
+#: menu entry, /centres, cannot say them all).
+CENTRE_HELP = [
+    N_("/centres add CODE Naam – een centrum toevoegen"),
+    N_("/centres rename CODE Naam – een centrum een nieuwe naam geven"),
+    N_("/centres archive CODE – een centrum archiveren: bewoners kunnen het niet meer kiezen,"
+       " de antwoorden blijven"),
+    N_("/centres restore CODE – een gearchiveerd centrum terugzetten"),
+]
+
+
 def staff_help(tr: Translator, role: Role) -> str:
-    """The staff part of /help."""
+    """The staff part of /help (admins also read how to add, rename and archive centres)."""
     lines = [tr._("Voor coördinatoren:")]
     if is_rtl(tr.language):  # description first, so the line lays out right to left
         lines += [f"{desc} – {isolate('/' + name, tr.language)}" for name, desc in staff_commands(tr, role.admin)]
     else:
         lines += [f"/{name} – {desc}" for name, desc in staff_commands(tr, role.admin)]
+    if role.admin:
+        lines += ["", tr._("Centra beheren:"), *(tr._(line) for line in CENTRE_HELP)]
     return "\n".join(lines)
 
 
@@ -181,13 +194,31 @@ async def add_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
 # -- centres -----------------------------------------------------------------------------
 @staff_only()
 async def centres(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
-    """Lists centres with resident counts; admins: ``add CODE Name`` and ``rename CODE Name``."""
+    """Lists centres with resident counts; admins: ``add CODE Name``, ``rename CODE Name``,
+    ``archive CODE`` (no longer offered to residents or new rounds; answers stay) and
+    ``restore CODE``."""
     svc = services(context)
     tr = staff_tr(update)
     args = context.args or []
-    if args and args[0] in ("add", "rename"):
+    if args and args[0] in ("add", "rename", "archive", "restore"):
         if not role.admin:
             await update.effective_message.reply_text(tr._("Alleen beheerders kunnen centra toevoegen of hernoemen."))
+            return
+        if args[0] in ("archive", "restore"):
+            code = args[1].lower() if len(args) == 2 else ""
+            if not CENTRE_CODE.fullmatch(code):
+                await update.effective_message.reply_text(
+                    tr._("Gebruik: /centres archive CODE, of /centres restore CODE"))
+                return
+            name = await svc.storage.set_centre_active(code, args[0] == "restore")
+            if name is None:
+                await update.effective_message.reply_text(tr._("Dat centrum bestaat niet."))
+            elif args[0] == "archive":
+                await update.effective_message.reply_text(tr._(
+                    "{centre} is gearchiveerd. Bewoners kunnen het niet meer kiezen; de antwoorden"
+                    " blijven. Terugzetten: /centres restore {code}", centre=name, code=code))
+            else:
+                await update.effective_message.reply_text(tr._("{centre} is terug.", centre=name))
             return
         if len(args) < 3 or not CENTRE_CODE.fullmatch(args[1].lower()):
             await update.effective_message.reply_text(tr._("Gebruik: /centres add CODE Naam, of /centres rename CODE Naam"))
@@ -202,6 +233,10 @@ async def centres(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role
     for code, name in await svc.storage.centres():
         if code in role.centres:
             lines.append(f"• {name} ({code}): {shown(counts.get(code, 0), k)}")
+    archived = await svc.storage.archived_centres() if role.admin else []
+    if archived:
+        lines.append(tr._("Gearchiveerd: {centres}",
+                          centres=", ".join(f"{name} ({code})" for code, name in archived)))
     await update.effective_message.reply_text("\n".join(lines))
 
 

@@ -482,6 +482,25 @@ class Storage:
         """Name of an active centre, or None if unknown."""
         return dict(await self.centres()).get(code)
 
+    async def set_centre_active(self, code: str, active: bool) -> str | None:
+        """Archive (``active=False``) or restore a centre; returns its name, None if unknown.
+
+        An archived centre is not offered at sign-up, in a deep link or in new rounds; its
+        residents, rounds and answers stay (exports still show them).
+        """
+        async with self.transaction() as db:
+            cur = await db.execute("UPDATE centres SET active = ? WHERE code = ?", (int(active), code))
+            if not cur.rowcount:
+                return None
+            async with db.execute("SELECT name FROM centres WHERE code = ?", (code,)) as found:
+                row = await found.fetchone()
+        return row[0]
+
+    async def archived_centres(self) -> list[tuple[str, str]]:
+        """Archived centres as ``(code, name)``, by name."""
+        rows = await self._fetchall("SELECT code, name FROM centres WHERE active = 0 ORDER BY name")
+        return [(r["code"], r["name"]) for r in rows]
+
     async def upsert_centre(self, code: str, name: str, *, create: bool) -> bool:
         """Add a centre (``create``) or rename one. False if it exists (add) or not (rename)."""
         async with self.transaction() as db:

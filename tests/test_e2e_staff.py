@@ -497,3 +497,46 @@ async def test_stopped_interview_gets_a_code_and_a_wrong_code_erases_nothing(sim
     await settle(sim)
     await until(lambda: "interview is verwijderd" in (coord.last.text or ""))
     assert rows(staffed, "SELECT COUNT(*) FROM answers") == [(0,)]
+
+
+async def test_admin_help_says_how_to_keep_the_centres_and_archive_works(sim, staffed):
+    """Issue 13 point 7: /centres add, rename and archive are in the admin's /help (not in a
+    coordinator's); an archived centre is not offered at sign-up nor by its deep link, its
+    answers stay; restore brings it back."""
+    admin = sim.user(ADMIN_ID)
+    admin.send_text("/help")
+    await settle(sim)
+    assert "/centres add CODE Naam – een centrum toevoegen" in admin.last.text
+    assert "/centres rename CODE Naam" in admin.last.text
+    assert "/centres archive CODE" in admin.last.text
+    coord = sim.user(COORD_A)
+    coord.send_text("/help")
+    await settle(sim)
+    assert "/centres archive" not in coord.last.text and "/centres –" in coord.last.text
+
+    admin.send_text("/centres archive bijbetje")
+    await settle(sim)
+    assert admin.last.text.startswith("Bij Betje is gearchiveerd.")
+    assert rows(staffed, "SELECT active FROM centres WHERE code = 'bijbetje'") == [(0,)]
+    admin.send_text("/centres")
+    await settle(sim)
+    assert "• Bij Betje" not in admin.last.text and "Gearchiveerd: Bij Betje (bijbetje)" in admin.last.text
+    resident = sim.user(RESIDENT)
+    resident.send_text("/start")
+    await settle(sim)
+    consent = last_with(resident, "c:y")
+    resident.press(consent, next(d for d in data_of(consent) if d.startswith("c:y")))
+    await settle(sim)
+    offered = [b["text"] for row in last_with(resident, "ce:").reply_markup["inline_keyboard"] for b in row]
+    assert "Bij Betje" not in offered and "Buurt- en Kerkhuis Shalom" in offered
+
+    coord.send_text("/centres archive shalom")
+    await settle(sim)
+    assert "Alleen beheerders" in coord.last.text
+    admin.send_text("/centres archive nergens")
+    await settle(sim)
+    assert admin.last.text == "Dat centrum bestaat niet."
+    admin.send_text("/centres restore bijbetje")
+    await settle(sim)
+    assert admin.last.text == "Bij Betje is terug."
+    assert rows(staffed, "SELECT active FROM centres WHERE code = 'bijbetje'") == [(1,)]
