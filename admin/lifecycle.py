@@ -24,6 +24,7 @@ from bot.outbox import (
 from bot.services import Services
 from bot.storage import Round
 from bot.survey import Catalogue
+from bot.survey.pinning import survey_pin
 from conversations import keyboards
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,8 @@ async def open_round(application: Application, round_id: int, not_before: dateti
     if round_ is None:
         raise ValueError(f"no round {round_id}")
     if round_.status != "open":
-        await svc.storage.set_round_status(round_id, "open")
+        await svc.storage.set_round_status(round_id, "open",
+                                           pin=survey_pin(svc.catalogue, round_.survey))
     queued = await enqueue_round_invitations(svc.storage, round_id, round_.centres, kind="invite")
     if not_before is not None and queued:
         async with svc.storage.transaction() as db:

@@ -18,6 +18,7 @@ from admin.times import OPENING_CHOICES, closing_time, opening_time
 from bot.i18n import Translator
 from bot.services import services
 from bot.storage import utcnow
+from bot.survey.pinning import survey_pin
 from conversations import callback_data as cd
 
 KEY = "newround"
@@ -166,7 +167,8 @@ async def _create(update: Update, context: ContextTypes.DEFAULT_TYPE, state: dic
     now = utcnow()
     status = "open" if opens <= now + timedelta(seconds=5) else "scheduled"
     round_ = await svc.storage.create_round(state["survey"], state["centres"], opens_at=opens,
-                                           closes_at=closes, status="scheduled")
+                                           closes_at=closes, status="scheduled",
+                                           pin=survey_pin(svc.catalogue, state["survey"]))
     await svc.storage.set_round_plan(round_.id, remind_days_before=state.get("remind") or None,
                                      created_by=update.effective_user.id)
     context.user_data.pop(KEY, None)

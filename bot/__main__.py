@@ -178,8 +178,11 @@ async def _rounds(args: argparse.Namespace) -> int:
                 print(f"buurtstem: unknown survey {args.survey!r}; choose one of "
                       f"{', '.join(cat.surveys)}", file=sys.stderr)
                 return 1
+            from bot.survey.pinning import survey_pin
+
             try:
-                round_ = await storage.create_round(args.survey, args.centre or [])
+                round_ = await storage.create_round(args.survey, args.centre or [],
+                                                    pin=survey_pin(cat, args.survey))
             except ValueError as exc:
                 print(f"buurtstem: {exc}", file=sys.stderr)
                 return 1

@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.storage import Storage
 from bot.survey import catalogue
 from bot.survey.models import LANGUAGES
+from bot.survey.pinning import survey_pin
 
 #: Telegram ``language_code`` values the simulated residents send (realistic variants).
 LANGUAGE_CODES = {"nl": "nl-BE", "en": "en-GB", "tr": "tr", "ar": "ar", "pl": "pl", "uk": "uk"}
@@ -343,7 +344,7 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
             settings = demo_settings(sim.base_url, db_path, pack)
             storage = await Storage.open(db_path)
             await storage.seed_centres(centre_list)
-            round_ = await storage.create_round(survey, [])
+            round_ = await storage.create_round(survey, [], pin=survey_pin(cat, survey))
             application = build_application(settings, storage=storage)
             async with application:
                 await application.post_init(application)  # as run_polling() would
@@ -450,7 +451,7 @@ async def run_terminal(*, language: str = "nl", survey: str = "short", db: str |
             storage = await Storage.open(db_path)
             await storage.seed_centres(cat.centres)
             if not [r for r in await storage.rounds() if r.is_open]:
-                await storage.create_round(survey, [])
+                await storage.create_round(survey, [], pin=survey_pin(cat, survey))
             application = build_application(settings, storage=storage)
             async with application:
                 await application.post_init(application)  # as run_polling() would

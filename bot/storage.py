@@ -646,8 +646,12 @@ class Storage:
         opens_at: datetime | None = None,
         closes_at: datetime | None = None,
         status: str = "open",
+        pin: tuple[str, str] | None = None,
     ) -> Round:
         """Create a round for ``centres`` (all active centres if empty).
+
+        ``pin`` is ``(pack version, snapshot)`` of the survey it asks
+        (:func:`bot.survey.pinning.survey_snapshot`); opening the round pins again.
 
         Raises:
             ValueError: If a centre code is unknown or the window is inverted.
@@ -671,6 +675,9 @@ class Storage:
             await db.executemany(
                 "INSERT INTO round_centres VALUES (?, ?)", [(round_id, c) for c in chosen]
             )
+            if pin is not None:
+                await db.execute("INSERT OR REPLACE INTO round_surveys VALUES (?, ?, ?)",
+                                 (round_id, *pin))
         found = await self.round(round_id)
         assert found is not None
         return found
@@ -760,10 +767,18 @@ class Storage:
         )
         return row is not None
 
-    async def set_round_status(self, round_id: int, status: str) -> None:
-        """Move a round to ``open``, ``closed`` or ``cancelled`` (records the moment)."""
+    async def set_round_status(self, round_id: int, status: str,
+                               pin: tuple[str, str] | None = None) -> None:
+        """Move a round to ``open``, ``closed`` or ``cancelled`` (records the moment).
+
+        ``pin``: ``(pack version, snapshot)`` of the survey as the round opens with it
+        (replaces the one stored when it was scheduled).
+        """
         column = {"open": "opened_at", "closed": "closed_at"}.get(status)
         async with self.transaction() as db:
+            if pin is not None:
+                await db.execute("INSERT OR REPLACE INTO round_surveys VALUES (?, ?, ?)",
+                                 (round_id, *pin))
             if column:
                 await db.execute(
                     f"UPDATE rounds SET status = ?, {column} = ? WHERE id = ?",

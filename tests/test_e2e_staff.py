@@ -235,6 +235,12 @@ async def test_newround_wizard_creates_an_open_round_and_invites(sim, staffed):
     await settle(sim)
     (status, remind, closes, opens) = rows(staffed, "SELECT status, remind_days_before, closes_at, opens_at FROM rounds WHERE id = 2")[0]
     assert (status, remind) == ("open", 3)
+    # the round pinned the survey it opened with (issue 13 point 6)
+    import json
+
+    (version, snapshot), = rows(staffed, "SELECT pack_version, snapshot FROM round_surveys WHERE round_id = 2")
+    assert version == staffed.settings.catalogue().version
+    assert json.loads(snapshot)["survey"]["items"] == staffed.settings.catalogue().surveys["indicators"].items
     from datetime import datetime
 
     assert (datetime.fromisoformat(closes) - datetime.fromisoformat(opens)).days in (14, 15)

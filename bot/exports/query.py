@@ -26,6 +26,29 @@ def connect_readonly(path: Path | str) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
 
 
+def round_snapshots(conn: sqlite3.Connection, round_ids: Sequence[int] | None = None) -> list[str]:
+    """The survey snapshots pinned to ``round_ids`` (None: every round), oldest round first.
+
+    A round made before snapshots existed has none (it reads the pack in use).
+    """
+    sql = "SELECT snapshot FROM round_surveys"
+    params: tuple = ()
+    if round_ids is not None:
+        sql += f" WHERE round_id IN ({','.join('?' * len(round_ids))})"
+        params = tuple(round_ids)
+    try:
+        return [row[0] for row in conn.execute(sql + " ORDER BY round_id", params)]
+    except sqlite3.OperationalError:  # a database from before migration 0010
+        return []
+
+
+def pinned(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[int] | None = None) -> Catalogue:
+    """``cat`` as the rounds in scope asked it (:func:`bot.survey.pinning.pinned_catalogue`)."""
+    from bot.survey.pinning import pinned_catalogue
+
+    return pinned_catalogue(cat, round_snapshots(conn, round_ids))
+
+
 def _labels(cat: Catalogue) -> tuple[dict, dict]:
     items = {}
     options = {}

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.exports.query import connect_readonly, iter_answer_rows, released_respondents, row_plan
+from bot.exports.query import connect_readonly, iter_answer_rows, pinned, released_respondents, row_plan
 from bot.exports.scope import scope_sql, where
 from bot.privacy.disclosure import Audience, Grant, grant
 from bot.survey import Catalogue
@@ -165,6 +165,12 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
     if fmt == "codebook":
         from bot.exports.codebook import write_codebook_csv
 
+        if Path(db_path).exists():  # the codebook of the pack alone needs no database
+            conn = connect_readonly(db_path)
+            try:
+                cat = pinned(conn, cat, round_ids)  # an old round reads the survey it asked
+            finally:
+                conn.close()
         return (out, write_codebook_csv(cat, out), 0, (), allowed.audience)
     conn = connect_readonly(db_path)
     # One read transaction for the whole export: every query sees the same snapshot, so
@@ -173,6 +179,7 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
     # workers (command line, large exports) open their own connections.
     conn.execute("BEGIN")
     try:
+        cat = pinned(conn, cat, round_ids)  # an old round reads the survey it asked
         notes = purge_notes(conn, round_ids)
         purged = tuple(notes)
         respondents = _respondents(conn, round_ids, centres)
@@ -339,6 +346,7 @@ def run_chart(
     k = grant("chat.chart", audience, k).k
     conn = connect_readonly(db_path)
     try:
+        cat = pinned(conn, cat, round_ids)  # an old round reads the survey it asked
         respondents = _respondents(conn, round_ids, centres)
         if respondents == 0:
             raise ExportRefused("empty")
