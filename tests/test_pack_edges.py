@@ -104,3 +104,27 @@ async def test_a_centre_outside_the_districts_can_still_be_chosen(sim, harness) 
     from tests.conftest import db_rows
 
     assert db_rows(harness, "SELECT centre_code FROM contacts") == [("losjes",)]
+
+
+def test_missing_pictures_bad_choice_names_and_too_many_choices_have_rows(tmp_path) -> None:
+    """pack check names the row of a picture or voice file that is not there, of a choice
+    name the bot cannot store, and of a question with more choices than Telegram shows."""
+    (tmp_path / "pictures").mkdir()
+    (tmp_path / "pictures" / "here.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    path = _form(tmp_path / "media.xlsx", [
+        ["type", "name", "label", "image", "audio"],
+        ["select_one yn", "q1", "Kom je?", "here.png"],
+        ["select_one yn", "q2", "Blijf je?", "gone.png"],
+        ["text", "q3", "Waarom?", "", "why.ogg"],
+        ["select_one many", "q4", "Welke straat?"],
+    ], [["list_name", "name", "label"], ["yn", "Yes", "Ja"], ["yn", "no-thanks", "Nee"]]
+       + [["many", f"s{i}", f"Straat {i}"] for i in range(95)])
+    with pytest.raises(XLSFormError) as caught:
+        load_xlsform(path)
+    problems = [str(p) for p in caught.value.problems]
+    assert "survey sheet, row 3: image 'gone.png' is not in pictures/ next to the workbook" in problems
+    assert "survey sheet, row 4: audio 'why.ogg' is not in audio/ next to the workbook" in problems
+    assert ("choices sheet, row 3: choice name 'no-thanks': use at most 20 letters, digits and _"
+            " (no spaces or -); it is stored with every answer") in problems
+    assert any(p.startswith("survey sheet, row 5: choice list 'many' has 95 choices") for p in problems)
+    assert not any("here.png" in p or "'Yes'" in p for p in problems), problems

@@ -64,6 +64,9 @@ MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 #: Longest button label accepted (Telegram cuts long buttons on a phone).
 BUTTON_LIMIT = 64
+#: Choices of one question: Telegram refuses a keyboard of more than about 100 buttons, and
+#: the bot adds its own (skip, don't know, done, back).
+CHOICES_LIMIT = 90
 
 #: Types the bot refuses, with the reason given to the form's author.
 REFUSED_TYPES = {
@@ -114,6 +117,7 @@ DEFAULT_FACES = {
     5: ["😞", "🙁", "😐", "🙂", "😄"],
 }
 
+_CHOICE_NAME = re.compile(r"[a-z0-9_]{1,20}")
 _MEDIA = re.compile(r"^(?:media::)?(label|hint|image|audio|big-image|resident)(?:::?(.+))?$", re.I)
 _SELECTED = re.compile(r"^selected\(\s*\$\{(\w[\w.-]*)\}\s*,\s*['\"]([^'\"]+)['\"]\s*\)$")
 _EQUALS = re.compile(r"^\$\{(\w[\w.-]*)\}\s*=\s*['\"]([^'\"]+)['\"]$")
@@ -199,6 +203,16 @@ class _Reader:
                 if lang and lang not in found:
                     found.append(lang)
         return found
+
+    def media(self, names: dict[str, str], sheet: str, n: int, kind: str = "image") -> dict[str, str]:
+        """``names`` (language -> file name) without blanks; a problem for each file that is
+        not in ``pictures/`` (images) or ``audio/`` next to the workbook."""
+        folder = self.path.parent / ("audio" if kind == "audio" else "pictures")
+        names = {lang: name for lang, name in names.items() if name}
+        for name in dict.fromkeys(names.values()):
+            if not (folder / name).is_file():
+                self.problem(sheet, n, f"{kind} {name!r} is not in {folder.name}/ next to the workbook")
+        return names
 
     def same_language_columns(self, sheet: str, headers: list[str]) -> None:
         """A problem for two columns of one kind in one language (e.g. ``label`` and
@@ -339,7 +353,11 @@ class _Reader:
             label = self.full(self.texts(row, "label", "choices", n), "choices", n, f"choice {row['name']!r}")
             if label is None:
                 continue
-            images = self.texts(row, "image", "choices", n)
+            images = self.media(self.texts(row, "image", "choices", n), "choices", n)
+            if not _CHOICE_NAME.fullmatch(str(row["name"]).lower()):
+                self.problem("choices", n, f"choice name {row['name']!r}: use at most 20 letters,"
+                             " digits and _ (no spaces or -); it is stored with every answer")
+                continue
             data = {"id": str(row["name"]).lower(), "label": label,
                     "picture": images.get(self.rules.source) or next(iter(images.values()), None),
                     "emoji": row.get("emoji", "")}
@@ -354,6 +372,10 @@ class _Reader:
                 out.append(Option.model_validate(data, context=self.rules.context()))
             except ValidationError as exc:
                 self.problem("choices", n, _first(exc, "name"))
+        if len(out) > CHOICES_LIMIT:
+            self.problem("survey", sheet_row, f"choice list {list_name!r} has {len(out)} choices;"
+                         f" a question shows at most {CHOICES_LIMIT} buttons (Telegram: about 100"
+                         " per message, with the bot's own)")
         return out
 
     def condition(self, expr: str, n: int, selects: dict[str, Item]) -> Condition | None:
@@ -494,10 +516,10 @@ class _Reader:
                 texts = self.texts(row, column, "survey", n)
                 if texts:
                     data[key] = self.full(texts, "survey", n, column)
-            images = self.texts(row, "image", "survey", n)
+            images = self.media(self.texts(row, "image", "survey", n), "survey", n)
             if images:
                 data["picture"] = images.get(self.rules.source) or next(iter(images.values()))
-            data["audio"] = self.texts(row, "audio", "survey", n)
+            data["audio"] = self.media(self.texts(row, "audio", "survey", n), "survey", n, "audio")
             for column in ("main_goal", "sub_goal"):
                 if row.get(column):
                     data[column] = str(row[column]).strip()
