@@ -65,8 +65,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     """Talk to the bot as a resident from the terminal, via the simulator."""
     from bot.demo import run_terminal
+    from bot.survey import SurveyDataError
 
-    asyncio.run(run_terminal(language=args.lang, survey=args.survey, db=args.db))
+    try:
+        asyncio.run(run_terminal(language=args.lang, survey=args.survey, db=args.db,
+                                 pack=Path(args.pack) if args.pack else None))
+    except SurveyDataError as exc:
+        print(f"buurtstem: the pack is broken: {exc}", file=sys.stderr)
+        return EXIT_SETTINGS
     return 0
 
 
@@ -288,6 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", default="nl")
     chat.add_argument("--survey", default="short")
     chat.add_argument("--db", default=None, help="database file (default: a temporary one)")
+    chat.add_argument("--pack", default=None, help="survey pack: a folder or an XLSForm .xlsx; --survey"
+                      " defaults to its first survey (default: the Den Haag pack)")
     chat.set_defaults(func=cmd_chat)
 
     export = sub.add_parser("export", help="export anonymised answers")

@@ -433,8 +433,18 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
     return summary
 
 
-async def run_terminal(*, language: str = "nl", survey: str = "short", db: str | None = None) -> None:
-    """Chat with the bot from the terminal as a resident (simulator on loopback)."""
+async def run_terminal(*, language: str = "nl", survey: str = "short", db: str | None = None,
+                       pack: Path | None = None) -> None:
+    """Chat with the bot from the terminal as a resident (simulator on loopback).
+
+    Args:
+        pack: A survey pack (folder or XLSForm workbook) to try; None for the default pack.
+            ``survey`` falls back to the pack's first survey; a pack without centres runs
+            in the default pack's centres.
+
+    Raises:
+        bot.survey.SurveyDataError: The pack is broken.
+    """
     from bot.logs import configure_logging
     from bot.simulator import BotApiSimulator
     from bot.simulator.terminal import run_terminal_chat
@@ -443,13 +453,13 @@ async def run_terminal(*, language: str = "nl", survey: str = "short", db: str |
     import logging
 
     logging.getLogger().setLevel(logging.WARNING)
-    cat = catalogue()
+    cat, survey = demo_catalogue(pack, survey)
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(db) if db else Path(tmp) / "chat.sqlite3"
         async with BotApiSimulator(token=DEMO_TOKEN) as sim:
-            settings = demo_settings(sim.base_url, db_path)
+            settings = demo_settings(sim.base_url, db_path, pack)
             storage = await Storage.open(db_path)
-            await storage.seed_centres(cat.centres)
+            await storage.seed_centres(cat.centres or catalogue().centres)
             if not [r for r in await storage.rounds() if r.is_open]:
                 await storage.create_round(survey, [], pin=survey_pin(cat, survey))
             application = build_application(settings, storage=storage)

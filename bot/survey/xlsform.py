@@ -557,7 +557,7 @@ class _Reader:
             self.problem("survey", n, "a note must come before a question (it is shown with it)")
         if groups:
             self.problem("survey", len(rows) + 1, "a begin_group has no end_group")
-        if not order:
+        if not order and not self.problems:  # else the problems say why (e.g. a geopoint)
             self.problem("survey", 0, "has no question the bot can ask")
         return self.catalogue(items, order, scale, places)
 
