@@ -593,8 +593,8 @@ class _Reader:
         try:
             return Scale.model_validate(
                 {"points": sorted(points, key=lambda p: p["value"]),
-                 "dont_know": dont_know or _interface_texts(DONT_KNOW, self.rules),
-                 "skip": skip or _interface_texts(SKIP, self.rules)},
+                 "dont_know": _bot_text(dont_know, DONT_KNOW, self.rules),
+                 "skip": _bot_text(skip, SKIP, self.rules)},
                 context=self.rules.context())
         except ValidationError as exc:
             self.problem("choices", n, _first(exc, "list"))
@@ -734,6 +734,21 @@ def _first(exc: ValidationError, what: str) -> str:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first["loc"]) or what
     return f"{where}: {first['msg'].removeprefix('Value error, ')}"
+
+
+def _bot_text(given: dict[str, str] | None, msgid: str, rules: TextRules) -> dict[str, str]:
+    """The pack's own 'don't know' / 'skip' texts, or the bot's (:func:`_interface_texts`).
+
+    A pack that gives the bot's own words in its languages (as ``pack export`` writes
+    them) gets the bot's translations in the other interface languages too, so a Polish
+    resident of a Dutch-English pack reads 'Nie wiem', not 'Weet ik niet'.
+    """
+    defaults = _interface_texts(msgid, rules)
+    if not given:
+        return defaults
+    if all(text == defaults.get(lang) for lang, text in given.items()):
+        return defaults | given
+    return given
 
 
 def _interface_texts(msgid: str, rules: TextRules) -> dict[str, str]:
