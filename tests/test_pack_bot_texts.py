@@ -39,3 +39,21 @@ def test_a_pack_with_four_languages_gives_polish_residents_the_bots_polish() -> 
     cat = catalogue(PACKS_DIR / "maastricht")
     assert cat.languages == ("nl", "en", "tr", "ar")
     assert (cat.scale.dont_know["pl"], cat.scale.dont_know["uk"]) == ("Nie wiem", "Не знаю")
+
+
+def test_a_long_form_id_still_fits_the_new_round_buttons(tmp_path) -> None:
+    """A Kobo form_id of 54 characters made /newround fail (callback data over 64 bytes)."""
+    from conversations import callback_data as cd
+
+    book = Workbook()
+    book.active.title = "survey"
+    book.active.append(["type", "name", "label"])
+    book.active.append(["text", "why", "Waarom?"])
+    book.create_sheet("choices").append(["list_name", "name", "label"])
+    settings = book.create_sheet("settings")
+    settings.append(["form_id", "form_title"])
+    settings.append(["buurtenquete_ontmoetingsplekken_maastricht_2025_najaar", "Buurtenquête"])
+    book.save(tmp_path / "long.xlsx")
+    (name,) = load_xlsform(tmp_path / "long.xlsx").surveys
+    assert name == "buurtenquete_ontmoetingsplekken_maastric"
+    assert cd.admin("nrs", "abc123." + name)  # the wizard's survey button: no ValueError

@@ -67,6 +67,8 @@ BUTTON_LIMIT = 64
 #: Choices of one question: Telegram refuses a keyboard of more than about 100 buttons, and
 #: the bot adds its own (skip, don't know, done, back).
 CHOICES_LIMIT = 90
+#: Longest survey name (form_id): it rides on the /newround buttons' callback data.
+SURVEY_NAME_LIMIT = 40
 
 #: Types the bot refuses, with the reason given to the form's author.
 REFUSED_TYPES = {
@@ -685,7 +687,8 @@ class _Reader:
         main_goals, sub_goals, effects = self.theory()
         centres = self.centres(places)
         form_id = str(self.settings.get("form_id") or self.settings.get("id_string") or self.path.stem)
-        form_id = re.sub(r"[^a-z0-9_.-]", "_", form_id.lower())
+        # the survey's name rides on the /newround buttons (64 bytes of callback data)
+        form_id = re.sub(r"[^a-z0-9_.-]", "_", form_id.lower())[:SURVEY_NAME_LIMIT]
         title = str(self.settings.get("form_title") or form_id)
         surveys = {form_id: Survey(name=form_id, title={lang: title for lang in (*self.langs, *LANGUAGES)},
                                    items=order)}
@@ -697,6 +700,9 @@ class _Reader:
                 unknown = [i for i in ids if i not in items]
                 if unknown:
                     self.problem("surveys", n, f"unknown item(s): {', '.join(unknown)}")
+                elif not re.fullmatch(rf"[a-z0-9_.-]{{1,{SURVEY_NAME_LIMIT}}}", str(row.get("name", ""))):
+                    self.problem("surveys", n, f"name {row.get('name', '')!r}: use 1 to {SURVEY_NAME_LIMIT}"
+                                 " lowercase letters, digits, _ . or - (it is on the staff's buttons)")
                 elif label is not None:
                     surveys[row.get("name", "")] = Survey.model_validate(
                         {"name": row.get("name", ""), "title": label, "items": ids}, context=self.rules.context())
