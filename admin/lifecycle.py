@@ -100,6 +100,32 @@ async def remind(application: Application, round_id: int) -> int:
     return queued
 
 
+async def reachable_residents(application: Application, centres) -> int:
+    """Residents an invitation to a round of ``centres`` would reach now: opted in,
+    reachable (not blocked), enrolled at one of the centres."""
+    svc = _services(application)
+    centres = list(centres)
+    if not centres:
+        return 0
+    marks = ",".join("?" * len(centres))
+    async with svc.storage.db.execute(
+        f"SELECT COUNT(*) FROM contacts WHERE opted_in = 1 AND reachable = 1 AND centre_code IN ({marks})",
+        centres,
+    ) as cur:
+        return (await cur.fetchone())[0]
+
+
+async def respondent_counts(application: Application, round_id: int) -> tuple[int, int]:
+    """(respondents who started, respondents who finished) a round (unique respondents)."""
+    svc = _services(application)
+    async with svc.storage.db.execute(
+        "SELECT COUNT(DISTINCT respondent), COUNT(DISTINCT CASE WHEN finished_at IS NOT NULL"
+        " THEN respondent END) FROM participations WHERE round_id = ?", (round_id,),
+    ) as cur:
+        started, finished = await cur.fetchone()
+    return started or 0, finished or 0
+
+
 async def reminded_recently(application: Application, round_id: int, hours: int = 24) -> bool:
     """True if a reminder for this round was queued in the last ``hours`` hours."""
     from datetime import timedelta

@@ -65,7 +65,7 @@ def _info(message) -> tuple[int, int, int, str]:
     """(answer id, position 1-based, total, "domain · centre" line) of a story message."""
     lines = (message.text or "").split("\n")
     answer_id = int(_FIRST_LINE.search(lines[0]).group(1))
-    counter = next(t for t, d in _buttons(message) if d == "x")
+    counter = next(t for t, d in _buttons(message) if d == "x" and "/" in t)
     k, n = (int(x) for x in counter.split("/"))
     return answer_id, k, n, lines[1]
 

@@ -136,6 +136,9 @@ class Story:
         shortlisted: On the coordinator's shortlist.
         codes: Effect ids coded on the story.
         selections: Its selections (any level).
+        why_answer_id: ``answers.id`` of the "why it matters" answer, or None.
+        why_state: Review state of that answer: ``withheld`` hides it (``why`` is then
+            None) everywhere, as a withheld story is hidden.
     """
 
     answer_id: int
@@ -152,6 +155,8 @@ class Story:
     shortlisted: bool
     codes: frozenset[str]
     selections: tuple[Selection, ...]
+    why_answer_id: int | None = None
+    why_state: str = "to_review"
 
     def selected_at(self, level: str) -> Selection | None:
         """Its selection at ``level``, or None."""
@@ -213,7 +218,7 @@ def _order(cat: Catalogue) -> dict[str, int]:
 _STORY_SQL = (
     "SELECT a.id, a.round_id, a.centre_code, a.language, a.item_id, a.text, a.revision,"
     " a.answered_at, r.state, r.redacted_text, r.shortlisted, r.answer_revision,"
-    " w.text, w.revision, rw.redacted_text, rw.answer_revision"
+    " w.text, w.revision, rw.redacted_text, rw.answer_revision, w.id, rw.state"
     " FROM answers a"
     " LEFT JOIN msc_reviews r ON r.answer_id = a.id"
     " LEFT JOIN answers w ON w.round_id = a.round_id AND w.respondent = a.respondent"
@@ -265,12 +270,16 @@ def _build(rows: Iterable[Sequence], codes: Iterable[Sequence], selections: Iter
     order = _order(cat)
     out = []
     for (answer_id, round_id, centre, language, item_id, text, revision, answered_at, state,
-         redacted, shortlisted, review_rev, why, why_rev, why_redacted, why_review_rev) in rows:
+         redacted, shortlisted, review_rev, why, why_rev, why_redacted, why_review_rev, why_id,
+         why_review_state) in rows:
         domain = story_domain(item_id)
         shown, is_redacted = _shown(text, revision, redacted, review_rev)
         if domain is None or not (shown or "").strip():
             continue
         why_shown, _ = _shown(why, why_rev, why_redacted, why_review_rev)
+        why_state = "withheld" if why_review_state == "withheld" else "to_review"
+        if why_state == "withheld":
+            why_shown = None
         out.append(Story(
             answer_id=answer_id, round_id=round_id, centre_code=centre, language=language,
             item_id=item_id, domain=domain, text=shown, redacted=is_redacted,
@@ -280,6 +289,7 @@ def _build(rows: Iterable[Sequence], codes: Iterable[Sequence], selections: Iter
             shortlisted=bool(shortlisted) and state != "withheld",
             codes=frozenset(code_map.get(answer_id, ())),
             selections=tuple(sorted(sel_map.get(answer_id, ()), key=lambda s: LEVELS.index(s.level))),
+            why_answer_id=why_id, why_state=why_state,
         ))
     out.sort(key=lambda s: (s.round_id, s.centre_code, order.get(s.domain, 99), s.answer_id))
     return out
