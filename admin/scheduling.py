@@ -6,7 +6,9 @@ past their closing time are closed, planned reminders are queued (at 10:00 local
 time on their day, :func:`admin.times.reminder_time`), and free text of
 rounds closed more than ``RETENTION_DAYS`` ago is purged. A round that should have opened
 or closed while the bot was down is caught up at start (DESIGN.md, "Rounds and
-scheduling"). All times are time-zone aware (stored in UTC).
+scheduling"). All times are time-zone aware (stored in UTC). The coordinators of a
+round's centres get one short message per scheduled opening, closing or reminder, with
+their centres' figures (:func:`admin.lifecycle.tell_coordinators`).
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ async def apply_due(application: Application, now: datetime | None = None) -> Du
     for name in ("opened", "closed", "reminded", "purged"):
         if getattr(report, name):
             log.info("Rounds %s: %s", name, getattr(report, name))
+    for name in ("opened", "closed", "reminded"):  # the coordinators hear it, with figures
+        for round_id in getattr(report, name):
+            await lifecycle.tell_coordinators(application, round_id, name)
     return report
 
 

@@ -13,8 +13,10 @@ Use"): hierarchical selection, each with a documented reason, then feedback.
   to anybody, until returned to review.
 * ``/stories ROUND gekozen`` pages through the centre-level selections only: the pool an
   admin selects from across centres (level ``all``, 🏆🏆).
-* ``/stories ROUND final`` (an admin; or the coordinator of a one-centre round) makes the
-  selection final and queues one feedback message per storyteller who asked for it.
+* ``/stories ROUND final`` (an admin; or the coordinator of a one-centre round) first
+  shows exactly what each storyteller who asked for feedback will receive (per centre and
+  language, and to how many), then asks: final and send now, or — while the round is
+  open — final and send when it closes (:func:`admin.lifecycle.close_round` queues it).
 * Correct: ✏️ under a story (the story, or its "why it matters") takes the
   coordinator's next message as the corrected text (a reply to the story message does
   the same for the story); it is scrubbed again and shown instead of the original
@@ -326,31 +328,87 @@ async def stories(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role
 
 async def _finalise(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, round_: Round,
                     tr: Translator) -> None:
-    """Make the selection final and queue feedback to the storytellers who asked for it."""
+    """``/stories N final``: show exactly what each storyteller will receive (per centre
+    and language, and to how many), then ask: make final and send now, or (round still
+    open) send when the round closes."""
     svc = services(context)
     message = update.effective_message
-    if not (role.admin or (len(round_.centres) == 1 and round_.centres[0] in role.centres)):
+    if not _may_finalise(role, round_):
         await message.reply_text(tr._("Alleen een beheerder kan de keuze van een ronde met meer centra definitief maken."))
         return
     if not await msc.selections(svc.storage, round_.id):
         await message.reply_text(tr._("Er is nog geen verhaal gekozen in ronde {round}. Kies eerst per domein een verhaal, met een reden.", round=round_.id))
         return
+    if await msc.final_at(svc.storage, round_.id) is not None:
+        await message.reply_text("🔒 " + tr._("De keuze van ronde {round} was al definitief.", round=round_.id))
+        return
+    from admin.progress import shown
+    from bot.i18n import LANGUAGE_NAMES
+
+    k = svc.settings.min_cell_size
+    plan = await msc.feedback_plan(svc.storage, svc.catalogue, round_.id, svc.respondent)
+    centres = dict(await svc.storage.centres())
+    for group in plan:
+        head = "👁 " + tr._("Zo krijgen vertellers van {centre} in het {language} het bericht ({n}):",
+                           centre=centres.get(group.centre, group.centre),
+                           language=LANGUAGE_NAMES.get(group.language, group.language),
+                           n=shown(len(group.chats), k))
+        await message.reply_text(cap(head + "\n\n" + group.text, _MESSAGE_MAX)[0])
+    total = sum(len(g.chats) for g in plan)
+    lines = [tr._("Keuze van ronde {round} definitief maken?", round=round_.id),
+             tr._("Aantal vertellers dat een bericht krijgt: {n}", n=shown(total, k)),
+             tr._("Daarna kun je de keuze niet meer veranderen.")]
+    rows = []
+    if round_.is_open:
+        lines.append(tr._("De ronde is nog open. Je kunt de berichten laten wachten tot de ronde sluit."))
+        rows.append([InlineKeyboardButton("🔒 " + tr._("Definitief, versturen als de ronde sluit"),
+                                          callback_data=cd.admin("stf", f"{round_.id}.h"))])
+    rows.append([InlineKeyboardButton("📨 " + tr._("Definitief en nu versturen"),
+                                      callback_data=cd.admin("stf", f"{round_.id}.n"))])
+    rows.append([InlineKeyboardButton("✖️ " + tr._("Nog niet"), callback_data=cd.admin("stf", f"{round_.id}.x"))])
+    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+
+
+def _may_finalise(role: Role, round_: Round) -> bool:
+    return role.admin or (len(round_.centres) == 1 and round_.centres[0] in role.centres)
+
+
+async def _on_final_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str) -> None:
+    """``ad:stf:<round>.<n|h|x>``: make final and send now / when the round closes / not yet."""
+    query = update.callback_query
+    svc = services(context)
+    tr = staff_tr(update)
+    role = await role_of(update, context)
+    raw, _, choice = arg.partition(".")
+    round_id = cd.parse_id(raw)
+    round_ = await svc.storage.round(round_id) if round_id is not None else None
+    if round_ is None or not role.is_staff or not _may_finalise(role, round_) or choice not in ("n", "h", "x"):
+        await query.answer(_stale(tr))
+        return
+    await query.answer()
+    if choice == "x":
+        await query.edit_message_text(tr._("Goed, er is niets veranderd."))
+        return
     newly = await msc.finalise(svc.storage, round_.id)
+    round_ = await svc.storage.round(round_.id)
+    if not newly:
+        await query.edit_message_text("🔒 " + tr._("De keuze van ronde {round} was al definitief.", round=round_.id))
+        return
+    if choice == "h" and round_.is_open:
+        log.info("Round %s selection final; feedback held until the round closes", round_.id)
+        when = tr.datetime(round_.closes_at, svc.settings.tz, "short") if round_.closes_at else "…"
+        await query.edit_message_text("🔒 " + tr._("De keuze van ronde {round} is nu definitief.", round=round_.id) + "\n"
+                                      + tr._("De berichten gaan weg als de ronde sluit ({date}).", date=when))
+        return
     queued = await msc.queue_feedback(svc.storage, svc.catalogue, round_.id, svc.respondent)
     sender = context.application.bot_data.get("outbox")
     if sender is not None and queued:
         sender.wake()
-    async with svc.storage.db.execute(
-        "SELECT COUNT(*) FROM outbox WHERE round_id = ? AND kind = 'feedback'", (round_.id,)
-    ) as cur:
-        total = (await cur.fetchone())[0]
-    log.info("Round %s selection final (new: %s); %s feedback messages queued", round_.id, newly, queued)
-    head = (tr._("De keuze van ronde {round} is nu definitief.", round=round_.id) if newly
-            else tr._("De keuze van ronde {round} was al definitief.", round=round_.id))
-    await message.reply_text(
-        "🔒 " + head + "\n" + tr.ngettext(
+    log.info("Round %s selection final; %s feedback messages queued", round_.id, queued)
+    await query.edit_message_text(
+        "🔒 " + tr._("De keuze van ronde {round} is nu definitief.", round=round_.id) + "\n" + tr.ngettext(
             "{n} verteller krijgt een bericht over wat er gekozen is, en waarom.",
-            "{n} vertellers krijgen een bericht over wat er gekozen is, en waarom.", total)
+            "{n} vertellers krijgen een bericht over wat er gekozen is, en waarom.", queued)
     )
 
 
@@ -360,6 +418,9 @@ async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
     query = update.callback_query
     if cb.action == "stfb":
         await _on_feedback_choice(update, context, cb.centre or "")
+        return
+    if cb.action == "stf":
+        await _on_final_choice(update, context, cb.centre or "")
         return
     svc = services(context)
     tr = staff_tr(update)

@@ -159,7 +159,11 @@ async def simulate_panel(sim, admin_user_id: int, round_id: int, rng: random.Ran
                 counts["selected_all"] += 1
     if not counts["selected_centre"]:
         return counts
-    done = await _send(user, f"/stories {round_id} final")
+    start = len(user.messages)
+    user.send_text(f"/stories {round_id} final")
+    await _until(lambda: any(_find(m, "ad:stf:") for m in user.messages[start:]), what="final question")
+    done = next(m for m in user.messages[start:] if _find(m, "ad:stf:"))
+    await _press(user, done, _find(done, "ad:stf:", ".n"))       # preview seen: final, send now
     if "🔒" not in (done.text or ""):
         return counts
     counts["final"] = 1

@@ -619,9 +619,16 @@ def feedback_picks(cat: Catalogue, sels: Iterable[Selection], codes: dict[int, s
     return picks
 
 
+#: The language the panel writes its reasons in (the staff work in Dutch). A reason is
+#: quoted only to readers of this language: a Turkish reader does not get a Dutch quote.
+REASON_LANGUAGE = "nl"
+
+
 def feedback_text(cat: Catalogue, picks: Sequence[FeedbackPick], language: str) -> str:
     """The feedback message in one language: kinds of change chosen, the panel's reasons
-    (quoted, as written), and thanks. Contains no resident's story text.
+    (quoted as written, for readers of :data:`REASON_LANGUAGE`; others are told that the
+    group wrote down why, and that the centre can tell them), and thanks. Contains no
+    resident's story text.
 
     The UI sentences go through gettext (:class:`~bot.i18n.Translator`); domain names and
     effect labels come from the catalogue in ``language``.
@@ -638,6 +645,10 @@ def feedback_text(cat: Catalogue, picks: Sequence[FeedbackPick], language: str) 
             head += " " + tr._("(gekozen uit alle centra)")
         lines.append("")
         lines.append(head)
+        if language != REASON_LANGUAGE:
+            if pick.reasons:
+                lines.append(tr._("De groep heeft in het Nederlands opgeschreven waarom. Wil je het weten? Vraag het in het ontmoetingscentrum."))
+            continue
         for reason in pick.reasons:
             lines.append(tr._("Waarom, in de woorden van de groep: “{reason}”", reason=cap(reason, budget)[0]))
     lines.append("")
@@ -683,6 +694,51 @@ async def feedback_recipients(storage, round_id: int, respondent_of: Callable[[i
         if centre is not None:
             out[chat_id] = centre
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackGroup:
+    """Storytellers who get the same feedback message.
+
+    Attributes:
+        centre: The centre their story was told at.
+        language: Their language (the message is in it).
+        chats: Their chat ids (never shown to staff; only counted).
+        text: The message exactly as they will receive it.
+    """
+
+    centre: str
+    language: str
+    chats: tuple[int, ...]
+    text: str
+
+
+async def feedback_plan(storage, cat: Catalogue, round_id: int,
+                        respondent_of: Callable[[int], str]) -> list[FeedbackGroup]:
+    """Who would get which feedback message now, grouped by centre and language (for the
+    coordinator's preview before the selection is made final; :func:`queue_feedback`
+    sends the same texts)."""
+    sels = await selections(storage, round_id)
+    if not sels:
+        return []
+    codes = await _codes_of(storage, sorted({s.answer_id for s in sels}))
+    recipients = await feedback_recipients(storage, round_id, respondent_of)
+    languages: dict[int, str] = {}
+    if recipients:
+        async with storage.db.execute(
+            f"SELECT chat_id, language FROM contacts WHERE chat_id IN {_ids_clause(list(recipients))}",
+            list(recipients),
+        ) as cur:
+            languages = {chat: lang for chat, lang in await cur.fetchall()}
+    groups: dict[tuple[str, str], list[int]] = {}
+    for chat_id, centre in recipients.items():
+        groups.setdefault((centre, languages.get(chat_id, "nl")), []).append(chat_id)
+    plan = []
+    for (centre, language), chats in sorted(groups.items()):
+        picks = feedback_picks(cat, [s for s in sels if s.level == "all" or s.centre_code == centre], codes)
+        if picks:
+            plan.append(FeedbackGroup(centre, language, tuple(chats), feedback_text(cat, picks, language)))
+    return plan
 
 
 async def queue_feedback(storage, cat: Catalogue, round_id: int, respondent_of: Callable[[int], str]) -> int:

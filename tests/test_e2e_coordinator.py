@@ -284,3 +284,99 @@ async def test_voice_gets_an_interview_hint_and_a_photo_caption_is_kept(sim, har
     user.send_message(photo=photo, caption="Komşularımla tanıştım.")
     await settle(sim)
     assert rows(harness, "SELECT item_id, text FROM answers") == [("msc.contact", "Komşularımla tanıştım.")]
+
+
+# -- 8. scheduled events tell the coordinators -------------------------------------------
+async def test_scheduled_open_reminder_and_close_tell_the_coordinators(sim, harness):
+    from admin import scheduling
+    from admin.roles import Roles
+    from admin.times import reminder_time
+    from bot.storage import Storage
+
+    await harness.prepare(None)
+    store = await Storage.open(harness.db_path)
+    roles = Roles(store, frozenset())
+    await roles.redeem_invite(await roles.create_invite("shalom"), COORD_A, "nl")
+    for chat in range(780, 786):
+        await store.save_contact(chat, language="nl", centre_code="shalom", consent_version="v")
+        sim.user(chat)
+    coord = sim.user(COORD_A)
+    opens = utcnow() - timedelta(hours=1)
+    closes = utcnow() + timedelta(days=3)
+    await store.create_round("short", ["shalom"], opens_at=opens, closes_at=closes, status="scheduled")
+    await store.set_round_plan(1, remind_days_before=1, created_by=COORD_A)
+    await store.close()
+    await harness.start()                                   # catches up: the round opens
+    await settle(sim)
+    assert "volgens plan opengegaan" in coord.last.text
+    assert "Aantal bewoners dat een uitnodiging krijgt: 6" in coord.last.text
+    told = len(coord.messages)
+    at_ten = reminder_time(closes, 1, harness.settings.tz) + timedelta(minutes=1)
+    report = await scheduling.apply_due(harness.application, now=at_ten)
+    await settle(sim)
+    assert report.reminded == [1] and len(coord.messages) == told + 1
+    assert "herinnering" in coord.last.text and "Begonnen: 0" in coord.last.text
+    report = await scheduling.apply_due(harness.application, now=closes + timedelta(minutes=1))
+    await settle(sim)
+    assert report.closed == [1]
+    assert "volgens plan gesloten" in coord.last.text and "Klaar: 0" in coord.last.text
+
+
+# -- 3. the final selection: preview, count, "send now?", held until the round closes ------
+async def test_final_selection_previews_per_language_and_holds_until_the_round_closes(sim, harness):
+    from tests.test_msc import data, open_stories, press, select_with_reason, show, story_ids, teller
+
+    round_ = await harness.prepare("praatplaat", ["shalom"])
+    await harness.start()
+    await teller(harness.storage, round_.id, 790, "shalom", "Ik ken nu mijn buren.", "Waarom 790.")
+    await teller(harness.storage, round_.id, 791, "shalom", "Komşularımı tanıyorum.", "Neden 791.", lang="tr")
+    users = {cid: sim.user(cid) for cid in (790, 791)}
+    admin = sim.user(ADMIN_ID)
+    msg = await open_stories(sim, admin, round_.id)
+    ids = await story_ids(harness)
+    await show(sim, admin, msg, ids["Ik ken nu mijn buren."])
+    await press(sim, admin, msg, data(msg, "ad:stc:", ".0."))
+    reason = "Dit verhaal laat zien dat buren elkaar weer kennen."
+    await select_with_reason(sim, admin, msg, reason)
+    start = len(admin.messages)
+    admin.send_text(f"/stories {round_.id} final")
+    await settle(sim)
+    shown = admin.messages[start:]
+    previews = [m.text for m in shown if m.text.startswith("👁")]
+    assert len(previews) == 2
+    turkish = next(t for t in previews if "Türkçe" in t)
+    assert "Hikâyen" in turkish or "Teşekkür" in turkish          # the Turkish text itself
+    assert reason not in turkish                                   # no Dutch quote to a Turkish reader
+    assert any(reason in t for t in previews if "Nederlands" in t)
+    assert "Aantal vertellers dat een bericht krijgt: <5" in admin.last.text
+    assert rows(harness, "SELECT COUNT(*) FROM outbox WHERE kind = 'feedback'") == [(0,)]
+    admin.press_button("versturen als de ronde sluit")
+    await settle(sim)
+    assert rows(harness, "SELECT selection_final_at IS NOT NULL FROM rounds") == [(1,)]
+    assert rows(harness, "SELECT COUNT(*) FROM outbox WHERE kind = 'feedback'") == [(0,)]   # held
+    admin.send_text(f"/close {round_.id}")
+    await settle(sim)
+    admin.press_button("Ja, sluiten")
+    await settle(sim)
+    assert rows(harness, "SELECT chat_id FROM outbox WHERE kind = 'feedback' ORDER BY chat_id") == [(790,), (791,)]
+    await harness.application.bot_data["outbox"].drain(timeout=10)
+    await settle(sim)
+    assert reason in users[790].last.text and reason not in users[791].last.text
+
+
+# -- 9. the README answers the first questions ---------------------------------------
+def test_readme_says_how_to_find_a_user_id_and_what_each_export_holds():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "getUpdates" in readme and '"from":{"id":' in readme
+    for export in ("CSV (comma)", "Excel (xlsx)", "Codebook (CSV)", "verhalen.md", "effecten.csv"):
+        assert export in readme
+    assert "`/centres`" in readme and "`/cancel`" in readme
+
+
+async def test_help_lists_centres_for_a_coordinator(sim, coordinated):
+    coord = sim.user(COORD_A)
+    coord.send_text("/help")
+    await settle(sim)
+    assert "/centres" in coord.last.text and "/cancel" in coord.last.text
