@@ -281,9 +281,9 @@ async def test_voice_gets_an_interview_hint_and_a_photo_caption_is_kept(sim, har
     assert any("merkez" in (t or "").lower() and "görüşme" in (t or "").lower() for t in replies)
     assert rows(harness, "SELECT COUNT(*) FROM answers") == [(0,)]
     photo = [{"file_id": "p1", "file_unique_id": "pu1", "width": 90, "height": 90, "file_size": 100}]
-    user.send_message(photo=photo, caption="Komşularımla tanıştım.")
+    user.send_message(photo=photo, caption="burada komşularımla tanıştım.")
     await settle(sim)
-    assert rows(harness, "SELECT item_id, text FROM answers") == [("msc.contact", "Komşularımla tanıştım.")]
+    assert rows(harness, "SELECT item_id, text FROM answers") == [("msc.contact", "burada komşularımla tanıştım.")]
 
 
 # -- 8. scheduled events tell the coordinators -------------------------------------------
