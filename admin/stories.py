@@ -22,6 +22,9 @@ Use"): hierarchical selection, each with a documented reason, then feedback.
   the same for the story); it is scrubbed again and shown instead of the original
   everywhere. "Why it matters" can also be withheld on its own (⛔, ↩ to show it again).
 * The keyboard keeps its shape for every story and state (see :func:`_keyboard`).
+* Names: a word the scrubber was not sure about ("❓ Misschien een naam", in the story
+  or its "why it matters") gets a ✂️ button: one tap replaces every occurrence with
+  ``[naam]`` the same way as a correction (issue 11), before anything is exported.
 * Select: after 🏆 the coordinator's next text message is the reason. No reason (empty,
   blank, or a command such as ``/cancel``) → refused politely, nothing stored.
 
@@ -31,6 +34,7 @@ starting with ``st``): ``stp`` page ``<round>.<pos>.<view>``; ``sta`` / ``stw`` 
 ``sts`` shortlist ``<answer>.<view>``; ``stx`` select ``<answer>.<c|a>.<view>``;
 ``ste`` / ``stv`` correct the story / its "why" ``<answer>.<view>``; ``sth`` withhold or
 show "why" ``<answer>.<view>``;
+``stn`` redact a possible name (✂️) ``<answer>.<word key>.<view>``;
 ``stfb`` a resident's feedback opt-in ``y`` / ``n``. ``view`` is ``a`` (all stories) or
 ``s`` (centre-level selections).
 """
@@ -39,6 +43,7 @@ from __future__ import annotations
 
 import logging
 import re
+import zlib
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
@@ -51,7 +56,8 @@ from admin.commands import staff_tr
 from admin.roles import Role
 from bot import chatstate, msc
 from bot.i18n import Translator
-from bot.privacy.scrub import cap
+from bot.privacy.names import find_names
+from bot.privacy.scrub import PLACEHOLDERS, cap
 from bot.services import services
 from bot.storage import Round
 from conversations import callback_data as cd
@@ -190,6 +196,10 @@ async def render(context: ContextTypes.DEFAULT_TYPE, tr: Translator, role: Role,
         why = (cap(story.why, _WHY_MAX)[0] if story.why
                else tr._("(achtergehouden)") if story.why_state == "withheld" else tr._("(geen antwoord)"))
         lines.append("💬 " + tr._("Waarom belangrijk:") + " " + tr.quote(why))
+        maybe = possible_names(story.text, story.why)
+        if maybe:
+            lines += ["", "❓ " + tr._("Misschien een naam: {words}. Druk op ✂️ om het weg te halen.",
+                                       words=tr.join([tr.quote(w) for w in maybe]))]
     return cap("\n".join(lines), _MESSAGE_MAX)[0], _keyboard(cat, tr, role, round_, story, pos, n, view, final, domain)
 
 
@@ -224,6 +234,10 @@ def _rest_of_keyboard(cat, rows: list[list[InlineKeyboardButton]], tr: Translato
     rows.append([InlineKeyboardButton(
         ("↩ " + tr._("Waarom weer tonen")) if why_withheld else ("⛔ " + tr._("Waarom achterhouden")),
         callback_data=cd.admin("sth", f"{aid}.{view}"))])
+    if story.state != "withheld":  # ✂️ for each possible name (not shown while withheld)
+        rows += _pairs([(f"✂️ {cap(w, 20)[0]}", InlineKeyboardButton(
+            f"✂️ {cap(w, 20)[0]}", callback_data=cd.admin("stn", f"{aid}.{_word_key(w)}.{view}")))
+            for w in possible_names(story.text, story.why)])
     effects = [
         (msc.effect_label(cat, e.id, tr.language),
          InlineKeyboardButton(("✅ " if e.id in story.codes else "") + msc.effect_label(cat, e.id, tr.language),
@@ -263,6 +277,43 @@ def _pairs(buttons: list[tuple[str, InlineKeyboardButton]], short: int = 22) -> 
         else:
             rows.append([(label, button)])
     return [[button for _label, button in row] for row in rows]
+
+
+#: At most this many possible names get a ✂️ button (two to a row).
+_MAYBE_MAX = 4
+
+
+def possible_names(*texts: str | None) -> list[str]:
+    """Words the scrubber left in ``texts`` because they may be a person's name.
+
+    Args:
+        *texts: The story and its "why it matters" (None or empty is skipped).
+
+    Returns:
+        Up to ``_MAYBE_MAX`` distinct words, in order of first appearance (a name that
+        occurs twice is one word: one ✂️ removes it everywhere). Rule source:
+        :func:`bot.privacy.names.find_names` (its ``possible`` spans).
+    """
+    words: list[str] = []
+    for text in texts:
+        for start, end in find_names(text or "")[1]:
+            word = text[start:end]
+            if word not in words:
+                words.append(word)
+    return words[:_MAYBE_MAX]
+
+
+def _word_key(word: str) -> str:
+    """A short fixed key for a word in callback data (64 bytes at most): a tap on a
+    stale button (the word already gone) matches nothing instead of another word."""
+    return format(zlib.crc32(word.encode()), "08x")
+
+
+def cut_word(text: str, word: str) -> str:
+    """``text`` with every whole-word occurrence of ``word`` replaced by ``[naam]`` (every
+    occurrence at all if none stands alone, e.g. a name glued to an Arabic prefix)."""
+    cut = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", PLACEHOLDERS["name"], text)
+    return cut if cut != text else text.replace(word, PLACEHOLDERS["name"])
 
 
 def _nav_row(round_id: int, pos: int, n: int, view: str) -> list[InlineKeyboardButton]:
@@ -474,6 +525,17 @@ async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
         await msc.toggle_code(svc.storage, story.answer_id, effect.id, user_id)
     elif cb.action == "sts":
         await msc.toggle_shortlist(svc.storage, story.answer_id, user_id)
+    elif cb.action == "stn":
+        key = parts[1] if len(parts) > 2 else ""
+        word = next((w for w in possible_names(story.text, story.why) if _word_key(w) == key), None)
+        if word is None:  # a second tap, or the text changed since the button was drawn
+            await query.answer(_stale(tr))
+            return
+        for answer_id, text in ((story.answer_id, story.text), (story.why_answer_id, story.why)):
+            cut = cut_word(text or "", word)
+            if answer_id is not None and cut != (text or ""):
+                await msc.set_redaction(svc.storage, answer_id, cut, user_id, limit=max(len(cut), 2000))
+        notice = tr._("Weggehaald.")
     elif cb.action == "stx":
         await _ask_reason(update, context, role, round_, story, parts, view, tr)
         return

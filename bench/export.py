@@ -92,13 +92,12 @@ JOINED_SQL = (
     "  AS value_label_nl,"
     " '' AS text,"
     " l.mode AS mode, l.day AS answered_on"
-    " FROM answers_shown a"
+    " FROM lk.bs_labels l JOIN answers_shown a ON a.round_id = l.round_id AND a.respondent = l.respondent"
     " LEFT JOIN json_each(CASE WHEN a.choices IS NULL OR a.choices = '[]' THEN NULL ELSE a.choices END) j"
     " LEFT JOIN lk.bs_items i ON i.item_id = a.item_id"
     " LEFT JOIN lk.bs_scale s ON s.value = a.value"
     " LEFT JOIN lk.bs_options o ON o.item_id = a.item_id AND o.option_id = j.value"
-    " JOIN lk.bs_labels l ON l.round_id = a.round_id AND l.respondent = a.respondent"
-    " ORDER BY a.round_id, a.respondent, a.id;\n"
+    " ORDER BY l.round_id, l.label, a.id;\n"
 )
 
 
@@ -182,6 +181,7 @@ def build_lookup(db: Path, lookup: Path) -> None:
         if tables[name]:
             marks = ",".join("?" * len(tables[name][0]))
             out.executemany(f"INSERT INTO {name} VALUES ({marks})", tables[name])
+    out.execute("CREATE INDEX bs_labels_order ON bs_labels(round_id, label)")
     out.commit()
     out.close()
 

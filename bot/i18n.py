@@ -43,8 +43,13 @@ FSI, PDI = "\u2068", "\u2069"
 RLM = "\u200f"
 
 #: A bot command inside a sentence (``/stop``, ``/start@buurtstem_bot``), not part of a URL
-#: or a path: no letter, digit, ``/``, ``:``, ``.`` or ``@`` right before the slash.
-_COMMAND = re.compile(r"(?<![\w/:.@])/[A-Za-z][A-Za-z0-9_]*(?:@[A-Za-z0-9_]+)?")
+#: or a path: no letter, digit, ``/``, ``:``, ``.`` or ``@`` right before the slash; with
+#: the Latin arguments and ``{placeholders}`` typed after it (``/stories ID chosen``,
+#: ``/forget {code}``), so the whole command reads left to right as it is typed.
+_COMMAND = re.compile(
+    r"(?<![\w/:.@])/[A-Za-z][A-Za-z0-9_]*(?:@[A-Za-z0-9_]+)?"
+    r"(?: (?:\{[A-Za-z_]+\}|[A-Za-z0-9][A-Za-z0-9_-]*))*"
+)
 #: How each language joins the items of a list (Arabic: the Arabic comma).
 _LIST_SEPARATOR = {"ar": "، "}
 
@@ -155,23 +160,45 @@ def translations(language: str) -> NullTranslations:
     return load_catalogue(language)
 
 
+#: Share of the fullest offered catalogue's messages every offered catalogue must translate:
+#: a truncated or half-copied ``.po`` still parses, and its residents would get Dutch.
+COMPLETE_SHARE = 0.9
+
+
+def _message_ids(catalogue: NullTranslations) -> set[str]:
+    """The msgids a loaded catalogue translates (plural forms counted once)."""
+    keys = getattr(catalogue, "_catalog", {})
+    return {key[0] if isinstance(key, tuple) else key for key in keys if key and key != ("", 0)}
+
+
 def check_catalogues(languages: object = None) -> None:
     """Load the catalogue of every offered language now (at start), not at a resident's
     first message.
+
+    A catalogue must also be about as complete as the fullest one (:data:`COMPLETE_SHARE`
+    of its messages): a ``.po`` cut off at an entry boundary still parses, but would leave
+    most of its residents with the Dutch text.
 
     Args:
         languages: Language codes to check; default every supported language.
 
     Raises:
-        CatalogueError: The first language whose catalogue is missing, unreadable or empty
-            (one line naming the catalogue).
+        CatalogueError: The first language whose catalogue is missing, unreadable, empty or
+            incomplete (one line naming the catalogue).
     """
+    counts: dict[str, int] = {}
     for language in languages or LANGUAGES:
         if language == DEFAULT_LANGUAGE:
             continue
         catalogue = translations(language)
         if not getattr(catalogue, "_catalog", None) or len(catalogue._catalog) <= 1:
             raise CatalogueError(f"catalogue for {language!r} has no translations")
+        counts[language] = len(_message_ids(catalogue))
+    fullest = max(counts.values(), default=0)
+    for language, count in counts.items():
+        if count < COMPLETE_SHARE * fullest:
+            raise CatalogueError(
+                f"catalogue for {language!r} is incomplete: {count} of {fullest} messages translated")
 
 
 def is_rtl(language: str) -> bool:
@@ -183,8 +210,10 @@ def isolate_commands(text: str, language: str) -> str:
     """Wrap each ``/command`` of ``text`` in FSI … PDI for right-to-left languages.
 
     Without it an Arabic reader sees ``stop/`` for ``/stop``: the slash is a neutral
-    character and takes the direction of the Arabic around it (UAX 9, rules W/N). Applied to
-    every translated template by :class:`Translator`, so catalogues stay as they are.
+    character and takes the direction of the Arabic around it (UAX 9, rules W/N). Latin
+    arguments and placeholders after the command go into the same isolate: otherwise
+    ``/stories ID chosen`` shows as ``chosen ID /stories``. Applied to every translated
+    template by :class:`Translator`, so catalogues stay as they are.
     """
     return _COMMAND.sub(lambda m: f"{FSI}{m.group(0)}{PDI}", text) if is_rtl(language) else text
 

@@ -136,7 +136,8 @@ class Story:
         shortlisted: On the coordinator's shortlist.
         codes: Effect ids coded on the story.
         selections: Its selections (any level).
-        why_answer_id: ``answers.id`` of the "why it matters" answer, or None.
+        why_answer_id: ``answers.id`` of ``why`` (None without one); a redaction of
+            it (:func:`set_redaction`) replaces it the same way.
         why_state: Review state of that answer: ``withheld`` hides it (``why`` is then
             None) everywhere, as a withheld story is hidden.
     """
@@ -284,6 +285,7 @@ def _build(rows: Iterable[Sequence], codes: Iterable[Sequence], selections: Iter
             answer_id=answer_id, round_id=round_id, centre_code=centre, language=language,
             item_id=item_id, domain=domain, text=shown, redacted=is_redacted,
             why=why_shown if (why_shown or "").strip() else None,
+            why_answer_id=why_id if (why_shown or "").strip() else None,
             answered_at=datetime.fromisoformat(answered_at),
             state=effective_state(state, review_rev, revision),
             shortlisted=bool(shortlisted) and state != "withheld",

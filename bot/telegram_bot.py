@@ -21,7 +21,9 @@ It also treats a callback query that can no longer be answered as harmless
 (:meth:`RobustBot.answer_callback_query`): Telegram accepts an answer only for a short
 while after the press, and a press that waited in a backlog (after downtime) or behind a
 slow call gets 400 "query is too old …". The press itself still counts; only the little
-pop-up is lost.
+pop-up is lost. The same holds for a 429 or a network failure of ``answerCallbackQuery``:
+the answer is not waited for (a wait of ``retry_after`` would only outlive the query) and
+the flow goes on.
 """
 
 from __future__ import annotations
@@ -94,6 +96,8 @@ class RobustBot(ExtBot):
             except (RetryAfter, NetworkError) as exc:
                 if endpoint == "getUpdates" or not in_update() or attempt == REPLY_ATTEMPTS - 1:
                     raise
+                if endpoint == "answerCallbackQuery" and isinstance(exc, RetryAfter):
+                    raise  # the query expires during the wait: answer_callback_query lets it go
                 pause = (_retry_after_seconds(exc) if isinstance(exc, RetryAfter)
                          else _BACKOFF[min(attempt, len(_BACKOFF) - 1)])
                 if waited + pause > REPLY_MAX_WAIT:
@@ -106,7 +110,9 @@ class RobustBot(ExtBot):
 
     async def answer_callback_query(self, *args, **kwargs) -> bool:  # type: ignore[override]
         """Like :meth:`telegram.Bot.answer_callback_query`, but an expired query is logged
-        at debug level and gives ``False`` instead of raising, so the handler goes on.
+        at debug level and gives ``False`` instead of raising, so the handler goes on; so do
+        a 429 (not waited for) and a network failure that outlasts the tries (logged at
+        info level): answering only stops the spinner or shows a pop-up.
 
         Raises:
             telegram.error.TelegramError: Any other error.
@@ -117,6 +123,9 @@ class RobustBot(ExtBot):
             if not is_expired_query(exc):
                 raise
             log.debug("Callback query not answered: too old or unknown")
+            return False
+        except (RetryAfter, NetworkError) as exc:
+            log.info("Callback query not answered (%s)", type(exc).__name__)
             return False
 
     async def get_updates(  # type: ignore[override]

@@ -72,14 +72,14 @@ def test_a_missing_catalogue_is_named_in_one_line(tmp_path, monkeypatch):
         check_catalogues_in(locales, "ar", monkeypatch)
 
 
-def check_catalogues_in(locales: Path, language: str, monkeypatch) -> None:
-    """:func:`check_catalogues` with ``LOCALES_DIR`` pointing at ``locales``."""
+def check_catalogues_in(locales: Path, language: str | None, monkeypatch) -> None:
+    """:func:`check_catalogues` with ``LOCALES_DIR`` pointing at ``locales`` (``None``: all)."""
     from bot.i18n import translations
 
     monkeypatch.setenv("LOCALES_DIR", str(locales))
     translations.cache_clear()
     try:
-        check_catalogues([language])
+        check_catalogues([language] if language else None)
     finally:
         monkeypatch.delenv("LOCALES_DIR")
         translations.cache_clear()
@@ -132,3 +132,20 @@ def test_the_wheel_carries_compiled_catalogues_and_serves_them(tmp_path):
     where, texts = ran.stdout.strip().splitlines()
     assert Path(where) == tmp_path / "site" / "bot" / "locales"
     assert MSGID not in texts.split("|") and len(set(texts.split("|"))) == len(OFFERED)
+
+
+def test_a_catalogue_cut_off_between_entries_is_refused_as_incomplete(tmp_path, monkeypatch):
+    # a .po truncated at an entry boundary (a copy cut short) still parses; before, 'run'
+    # accepted it with 25 of 268 messages and most Polish residents got Dutch
+    locales = _po_only(tmp_path)
+    po = locales / "pl" / "LC_MESSAGES" / "messages.po"
+    entries = po.read_text(encoding="utf-8").split("\n\n")
+    po.write_text("\n\n".join(entries[:30]) + "\n", encoding="utf-8")
+    assert len(load_catalogue("pl", [locales])._catalog) > 10  # it loads on its own
+    with pytest.raises(CatalogueError) as caught:
+        check_catalogues_in(locales, None, monkeypatch)
+    message = str(caught.value)
+    assert message.startswith("catalogue for 'pl' is incomplete: ") and "\n" not in message
+    found, fullest = map(int, message.split(": ")[1].split(" messages")[0].split(" of "))
+    assert found < 0.9 * fullest and fullest > 200
+    check_catalogues_in(_po_only(tmp_path / "whole"), None, monkeypatch)  # whole ones pass

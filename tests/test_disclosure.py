@@ -216,6 +216,38 @@ def test_share_of_respondents_in_small_classes_before_and_after(demo_db, tmp_pat
 
 
 # -- differencing ----------------------------------------------------------------------
+def _profiles_in_file_order(rows) -> list[tuple]:
+    """Each respondent's answers, in the order respondents first appear in the file."""
+    profiles: dict[str, list] = {}
+    for row in rows:
+        profiles.setdefault(row["respondent"], []).append((row["item_id"], row["status"], row["value"]))
+    return [tuple(p) for p in profiles.values()]
+
+
+def test_row_order_does_not_link_two_exports(demo_db, tmp_path):
+    """An analyst holding two row files (CSV, the xlsx answers sheet, or a panel file)
+    cannot link them by position: respondents come in the order of this export's random
+    labels, not of their stored pseudonym."""
+    openpyxl = pytest.importorskip("openpyxl")
+    files = []
+    for name, kwargs in (("a.csv", {}), ("b.csv", {}), ("c-excel.csv", {"fmt": "excel-nl"}),
+                         ("panel.csv", {"panel_secret": b"s" * 32})):
+        run_export(demo_db, catalogue(), tmp_path / name, tz=TZ, min_cell_size=K,
+                   **{"fmt": "csv", **kwargs})
+        files.append(_profiles_in_file_order(_csv(tmp_path / name)))
+    run_export(demo_db, catalogue(), tmp_path / "d.xlsx", fmt="xlsx", tz=TZ, min_cell_size=K)
+    sheet = list(openpyxl.load_workbook(tmp_path / "d.xlsx")["answers"].iter_rows(values_only=True))
+    files.append(_profiles_in_file_order(
+        {k: ("" if v is None else str(v)) for k, v in zip(sheet[0], r)} for r in sheet[1:]))
+    n = len(files[0])
+    assert n >= 30 and len(set(files[0])) == n          # profiles tell respondents apart
+    for i, one in enumerate(files):
+        for two in files[i + 1:]:
+            assert sorted(one) == sorted(two)             # the same people ...
+            same_place = sum(x == y for x, y in zip(one, two))
+            assert same_place < n // 4, same_place        # ... not at the same places
+
+
 def _table(db: Path, tmp_path: Path, name: str) -> list[dict]:
     out = tmp_path / name
     try:

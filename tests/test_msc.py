@@ -414,6 +414,52 @@ async def test_forget_leaves_no_bytes_in_database_or_wal(sim, harness):
         assert (await cur.fetchone())[0] == 1
 
 
+async def test_a_possible_name_is_redacted_with_one_tap(sim, harness):
+    """The scrubber marks words it is not sure about; ✂️ replaces one everywhere with [naam]
+    (story and "why it matters", every occurrence); a second tap cuts nothing else (issue 11)."""
+    round_ = await harness.prepare("praatplaat", ["shalom"])
+    await harness.start()
+    told = "We gingen naar Wyck en naar Brunssum met de bus. Later weer naar Wyck."
+    await teller(harness.storage, round_.id, 721, "shalom", told, "Omdat het in Wyck gezellig is.")
+    admin = sim.user(ADMIN_ID)
+    msg = await open_stories(sim, admin, round_.id)
+    assert "«Wyck», «Brunssum»" in msg.text
+    cuts = [(t, d) for t, d in buttons(msg) if d.startswith("ad:stn:")]
+    assert [t for t, _d in cuts] == ["✂️ Wyck", "✂️ Brunssum"]
+    wyck = cuts[0][1]
+    await press(sim, admin, msg, wyck)
+    assert "Weggehaald." in sim.callback_answers[-1].get("text", "")
+    assert "Wyck" not in msg.text and "naar [naam] en naar Brunssum" in msg.text
+    assert [t for t, d in buttons(msg) if d.startswith("ad:stn:")] == ["✂️ Brunssum"]
+    # a double tap (the old button pressed again) must not cut Brunssum instead
+    await press(sim, admin, msg, wyck, redraws=False)
+    assert sim.callback_answers[-1].get("text") == "Deze knop werkt niet meer."
+    shown = dict(rows(harness, "SELECT item_id, text FROM answers_shown WHERE item_id IN"
+                               " ('msc.change_self', 'msc.why')"))
+    assert shown == {"msc.change_self": "We gingen naar [naam] en naar Brunssum met de bus. Later weer naar [naam].",
+                     "msc.why": "Omdat het in [naam] gezellig is."}
+    await press(sim, admin, msg, data(msg, "ad:sta:"))
+    conn = sqlite3.connect(harness.db_path)
+    try:
+        md = stories_doc.stories_markdown(stories_doc.load_stories(conn, catalogue(), k=1), catalogue())
+    finally:
+        conn.close()
+    assert "Wyck" not in md and r"naar \[naam\] en naar Brunssum" in md and r"in \[naam\] gezellig" in md
+
+
+async def test_a_cut_button_of_a_withheld_story_does_nothing(sim, harness):
+    round_ = await harness.prepare("praatplaat", ["shalom"])
+    await harness.start()
+    await teller(harness.storage, round_.id, 722, "shalom", "Ik ging met de bus naar Wyck.", "Fijn.")
+    admin = sim.user(ADMIN_ID)
+    msg = await open_stories(sim, admin, round_.id)
+    cut = data(msg, "ad:stn:")
+    await press(sim, admin, msg, data(msg, "ad:stw:"))
+    await press(sim, admin, msg, cut, redraws=False)
+    assert "achtergehouden" in sim.callback_answers[-1].get("text", "")
+    assert rows(harness, "SELECT state, redacted_text FROM msc_reviews") == [("withheld", None)]
+
+
 async def test_redaction_by_reply_replaces_the_text_everywhere(sim, harness):
     round_ = await harness.prepare("praatplaat", ["shalom"])
     await harness.start()

@@ -58,3 +58,28 @@ async def test_a_backlog_of_taps_after_downtime_gives_one_next_question(sim, har
     assert db_rows(harness, "SELECT item_id, value FROM answers") == [
         (last_item_id := db_rows(harness, "SELECT item_id FROM answers")[0][0], 3)]
     assert last_item_id.startswith("ind.")
+
+
+async def test_a_flood_wait_on_the_tap_answer_does_not_stop_the_flow(sim, harness, caplog):
+    # a 429 on answerCallbackQuery (retry_after 30 s, longer than a reply may wait) gave
+    # "Sorry, er ging iets mis" and no next question; waiting would outlive the query anyway
+    await harness.prepare("indicators", ["shalom"])
+    await harness.start()
+    user = sim.user(872)
+    await onboard(sim, user)
+    first = last_with(user, "a:")
+    sim.fail("answerCallbackQuery", status=429, retry_after=30)
+    with caplog.at_level(logging.INFO):
+        user.press(first, _value(first))
+        await settle(sim)
+    assert db_rows(harness, "SELECT COUNT(*) FROM answers") == [(1,)]
+    assert user.last.text_or_caption.startswith("Vraag 2 van 22")
+    assert not [m for m in user.messages if "ging iets mis" in (m.text or "")]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [r for r in caplog.records if "trying again" in r.getMessage()]  # no 30 s wait
+    second = last_with(user, "a:")
+    sim.fail("answerCallbackQuery", status=502, times=3)  # a Bot API hiccup outlasting the tries
+    user.press(second, _value(second))
+    await settle(sim)
+    assert user.last.text_or_caption.startswith("Vraag 3 van 22")
+    assert db_rows(harness, "SELECT COUNT(*) FROM answers") == [(2,)]

@@ -215,6 +215,9 @@ def test_effect_categories_have_plain_labels_for_residents() -> None:
         assert effect.resident is not None, effect.id
         assert effect.resident["nl"] != effect.label["nl"] or len(effect.label["nl"]) < 25, effect.id
         assert "/" not in "".join(effect.resident.values()), effect.id  # analysts' "A/ B" labels
+        # the feedback message lists the labels joined by commas: a comma inside one label
+        # ("Samen iets doen voor de buurt, vrijwilligerswerk") reads as two effects
+        assert not [t for t in effect.resident.values() if "," in t or "،" in t], effect.id
 
 
 # --- the checks can fail --------------------------------------------------------------------

@@ -67,11 +67,34 @@ def test_without_isolation_the_reader_sees_the_slash_behind():
 
 
 def test_commands_are_isolated_only_in_right_to_left_languages_and_not_in_urls():
-    assert isolate_commands("Stuur /stop of /start@buurtstem_bot.", "ar") == (
-        f"Stuur {FSI}/stop{PDI} of {FSI}/start@buurtstem_bot{PDI}.")
+    assert isolate_commands("أرسل /stop أو /start@buurtstem_bot.", "ar") == (
+        f"أرسل {FSI}/stop{PDI} أو {FSI}/start@buurtstem_bot{PDI}.")
     assert isolate_commands("Stuur /stop.", "nl") == "Stuur /stop."
     assert isolate_commands("https://t.me/buurtstem_bot?start=x en a/b", "ar") == (
         "https://t.me/buurtstem_bot?start=x en a/b")
+
+
+def _seen(text: str) -> str:
+    """What the reader sees, left to right, without the invisible direction marks."""
+    return bidi.get_display(text).translate({ord(FSI): None, ord(PDI): None, ord(RLM): None})
+
+
+def test_a_command_with_its_arguments_reads_as_it_is_typed():
+    # staff and resident texts show commands with Latin arguments; without one isolate
+    # around the whole command an Arabic reader saw "chosen ID /stories", "K7MX-3RPA /forget"
+    tr = Translator("ar")
+    usage = tr._("Gebruik: /stories RONDE. Daarna: /stories RONDE gekozen (de gekozen "
+                 "verhalen), /stories RONDE final (keuze definitief maken).")
+    assert "/stories ID chosen" in _seen(usage) and "/stories ID final" in _seen(usage)
+    assert "/open ID" in _seen(tr._("ronde openen: /open ID"))
+    assert "/add_admin USER_ID" in _seen(tr._("beheerder toevoegen: /add_admin USER_ID"))
+    code = tr._("Schrijf deze code op papier en bewaar hem. Wil je het interview later laten "
+                "verwijderen? Stuur dan aan deze bot: /forget {code}. Of vraag het aan de "
+                "coördinator.", code="K7MX-3RPA")
+    assert "/forget K7MX-3RPA" in _seen(code)
+    assert bidi.get_base_level(code) == 1  # the paragraph stays right to left
+    # an Arabic word after a command is not an argument: it stays outside the isolate
+    assert isolate_commands("أرسل /stop الآن", "ar") == f"أرسل {FSI}/stop{PDI} الآن"
 
 
 def test_a_read_back_starting_with_a_latin_word_stays_right_to_left():

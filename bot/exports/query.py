@@ -69,6 +69,24 @@ def iter_answer_rows(
         only: Only ``(round_id, pseudonym)`` pairs in this collection (e.g. the
             :func:`released_respondents` of an aggregate).
     """
+    if plan is not None:
+        # the row file's order: by round, then label (random per export), as the SQL writer
+        # (bot.exports.sql_csv) — never by stored pseudonym, which would link two exports
+        rows = list(_answer_rows(conn, cat, tz=tz, round_ids=round_ids, centres=centres,
+                                 panel_secret=panel_secret, rescrub=rescrub,
+                                 respondent_label=respondent_label, include_text=include_text,
+                                 plan=plan, only=only))
+        rows.sort(key=lambda r: (r.round, r.respondent))
+        yield from rows
+        return
+    yield from _answer_rows(conn, cat, tz=tz, round_ids=round_ids, centres=centres,
+                            panel_secret=panel_secret, rescrub=rescrub,
+                            respondent_label=respondent_label, include_text=include_text,
+                            plan=plan, only=only)
+
+
+def _answer_rows(conn, cat, *, tz, round_ids, centres, panel_secret, rescrub, respondent_label,
+                 include_text, plan, only) -> Iterator[AnswerRow]:
     item_info, option_info = _labels(cat)
     label = respondent_label or RespondentLabeller()
     conditions, params = scope_sql(round_ids, centres)

@@ -106,6 +106,7 @@ def _install(conn: sqlite3.Connection, tables: dict[str, list[tuple]], d: str,
         if rows:
             marks = ",".join("?" * len(rows[0]))
             conn.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
+    conn.execute("CREATE INDEX temp.bs_labels_order ON bs_labels(round_id, label)")
 
 
 def _filters(round_ids, centres) -> tuple[str, str, list]:
@@ -146,19 +147,22 @@ def _line_sql(d: str, a_where: str, ranged: bool, include_text: bool = True) -> 
     ]
     where = a_where
     if ranged:
-        cond = "(a.round_id, a.respondent) >= (?, ?) AND (a.round_id, a.respondent) < (?, ?)"
+        cond = "(l.round_id, l.label) >= (?, ?) AND (l.round_id, l.label) < (?, ?)"
         where = (where + " AND " + cond) if where else " WHERE " + cond
-    # json_each yields a card pick list in array order inside the nested loop, so ordering
-    # by the answer is enough (and lets SQLite walk the answers_export index, no sort).
+    # Respondents come in the order of their export label (random per export), not of
+    # their stored pseudonym: in pseudonym order the n-th respondent of one export is the
+    # n-th of the next, and row order alone would link two exports whose labels differ.
+    # SQLite walks bs_labels by its (round, label) index and each respondent's answers by
+    # the answers_export index (id order), so there is still no sort. json_each yields a
+    # card pick list in array order inside the nested loop.
     return (
         "SELECT " + sep.join(cells) + " || char(13) || char(10)"
-        f" FROM {SOURCE} a"
+        f" FROM bs_labels l JOIN {SOURCE} a ON a.round_id = l.round_id AND a.respondent = l.respondent"
         " LEFT JOIN json_each(CASE WHEN a.choices IS NULL OR a.choices = '[]' THEN NULL ELSE a.choices END) j"
         " LEFT JOIN bs_items i ON i.item_id = a.item_id"
         " LEFT JOIN bs_scale s ON s.value = a.value"
         " LEFT JOIN bs_options o ON o.item_id = a.item_id AND o.option_id = j.value"
-        " JOIN bs_labels l ON l.round_id = a.round_id AND l.respondent = a.respondent"
-        + where + " ORDER BY a.round_id, a.respondent, a.id"
+        + where + " ORDER BY l.round_id, l.label, a.id"
     )
 
 
@@ -213,7 +217,7 @@ def write_answers_csv_sql(
         plan: The k-anonymous row plan (:func:`bot.exports.query.row_plan`; made here
             with random labels and ``k`` if None).
         workers: Processes to split a large export over (key ranges of
-            ``(round, respondent)``, written in order, so the file is the same).
+            ``(round, label)``, written in order, so the file is the same).
         db_path: The database file (needed for ``workers > 1``).
         include_text: False (the default) leaves every free-text cell empty: the
             analyst's row file carries no free text (a story quoted elsewhere with its
@@ -259,11 +263,8 @@ def _write_parallel(conn, fh, workers, total, where, a_where, params, db_path, d
     from concurrent.futures import ProcessPoolExecutor
 
     # Split at respondent boundaries, equal numbers of respondents per part (respondents
-    # answer about as many items each), in (round, respondent) key order.
-    pairs = conn.execute(
-        f"SELECT DISTINCT round_id, respondent FROM {SOURCE}{where} ORDER BY round_id, respondent",
-        params,
-    ).fetchall()
+    # answer about as many items each), in (round, label) order, the file's row order.
+    pairs = sorted({(row[0], row[2]) for row in tables["bs_labels"]})
     if len(pairs) < workers:
         return _write_lines(conn, _line_sql(d, a_where, False, include_text), params, fh)
     cuts = [list(pairs[len(pairs) * k // workers]) for k in range(1, workers)]
