@@ -285,7 +285,6 @@ def _build(rows: Iterable[Sequence], codes: Iterable[Sequence], selections: Iter
             answer_id=answer_id, round_id=round_id, centre_code=centre, language=language,
             item_id=item_id, domain=domain, text=shown, redacted=is_redacted,
             why=why_shown if (why_shown or "").strip() else None,
-            why_answer_id=why_id if (why_shown or "").strip() else None,
             answered_at=datetime.fromisoformat(answered_at),
             state=effective_state(state, review_rev, revision),
             shortlisted=bool(shortlisted) and state != "withheld",

@@ -115,7 +115,9 @@ def shown_text(text: str, tr: Translator) -> str:
     """Stored text with its privacy placeholders in the resident's language (display only)."""
     for kind, placeholder in PLACEHOLDERS.items():
         if placeholder in text:
-            text = text.replace(placeholder, "[" + tr._(PLACEHOLDER_NAMES[kind]) + "]")
+            name = PLACEHOLDER_NAMES.get(kind)  # a kind without a name: shown as stored
+            if name is not None:
+                text = text.replace(placeholder, "[" + tr._(name) + "]")
     return text
 
 
@@ -123,7 +125,8 @@ def shown_text(text: str, tr: Translator) -> str:
 PLACEHOLDER_NAMES = {
     "phone": N_("telefoon"), "email": N_("e-mail"), "iban": N_("rekeningnummer"),
     "postcode": N_("postcode"), "bsn": N_("BSN"), "url": N_("link"),
-    "handle": N_("gebruikersnaam"), "address": N_("adres"),
+    "handle": N_("gebruikersnaam"), "address": N_("adres"), "name": N_("naam"),
+    "dob": N_("geboortedatum"), "plate": N_("kenteken"), "social": N_("socialemedia-account"),
 }
 
 #: Story items whose text is shown back for checking (MSC read-back, issue 6).
@@ -565,7 +568,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str 
     if not revision:
         await message.reply_text(tr._("Deze ronde is gesloten. Dank je wel!"))
         return
-    if not was_cut:
+    if not was_cut and session.mode == "self":
+        # an assisted interview leaves nothing in the coordinator's chat (its code aside)
         await _remember_message(context, session.chat_id, message.message_id, round_.id, item.id, revision,
                                 len(combined) - len(scrubbed.text))
     notes = []

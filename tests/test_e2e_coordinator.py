@@ -380,3 +380,15 @@ async def test_help_lists_centres_for_a_coordinator(sim, coordinated):
     coord.send_text("/help")
     await settle(sim)
     assert "/centres" in coord.last.text and "/cancel" in coord.last.text
+
+
+# -- read-back of a story with a name in it (the scrubber's newer kinds) ------------------
+def test_every_scrubber_placeholder_reads_back_in_the_residents_language():
+    from bot.i18n import Translator
+    from bot.privacy.scrub import PLACEHOLDERS
+    from conversations.answering import shown_text
+
+    shown = shown_text(" ".join(PLACEHOLDERS.values()), Translator("en"))
+    for english in ("[name]", "[date of birth]", "[number plate]", "[social media account]", "[address]"):
+        assert english in shown
+    assert "[naam]" not in shown and "[kenteken]" not in shown
