@@ -394,7 +394,7 @@ async def _finalise(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
         await message.reply_text("🔒 " + tr._("De keuze van ronde {round} was al definitief.", round=round_.id))
         return
     from admin.progress import shown
-    from bot.i18n import LANGUAGE_NAMES
+    from bot.i18n import language_in
 
     k = svc.settings.min_cell_size
     plan = await msc.feedback_plan(svc.storage, svc.catalogue, round_.id, svc.respondent)
@@ -402,7 +402,7 @@ async def _finalise(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
     for group in plan:
         head = "👁 " + tr._("Zo krijgen vertellers van {centre} in het {language} het bericht ({n}):",
                            centre=centres.get(group.centre, group.centre),
-                           language=LANGUAGE_NAMES.get(group.language, group.language),
+                           language=language_in(group.language, tr.language),
                            n=shown(len(group.chats), k))
         await message.reply_text(cap(head + "\n\n" + group.text, _MESSAGE_MAX)[0])
     total = sum(len(g.chats) for g in plan)
@@ -447,9 +447,13 @@ async def _on_final_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, a
         return
     if choice == "h" and round_.is_open:
         log.info("Round %s selection final; feedback held until the round closes", round_.id)
-        when = tr.datetime(round_.closes_at, svc.settings.tz, "short") if round_.closes_at else "…"
+        if round_.closes_at:
+            when = tr._("De berichten gaan weg als de ronde sluit ({date}).",
+                        date=tr.datetime(round_.closes_at, svc.settings.tz, "short"))
+        else:  # no closing time: the coordinator closes it
+            when = tr._("De berichten gaan weg als je de ronde sluit met /close {round}.", round=round_.id)
         await query.edit_message_text("🔒 " + tr._("De keuze van ronde {round} is nu definitief.", round=round_.id) + "\n"
-                                      + tr._("De berichten gaan weg als de ronde sluit ({date}).", date=when))
+                                      + when)
         return
     queued = await msc.queue_feedback(svc.storage, svc.catalogue, round_.id, svc.respondent)
     sender = context.application.bot_data.get("outbox")

@@ -344,7 +344,7 @@ async def test_final_selection_previews_per_language_and_holds_until_the_round_c
     shown = admin.messages[start:]
     previews = [m.text for m in shown if m.text.startswith("👁")]
     assert len(previews) == 2
-    turkish = next(t for t in previews if "Türkçe" in t)
+    turkish = next(t for t in previews if "in het Turks" in t)       # named in the reader's language
     assert "Hikâyen" in turkish or "Teşekkür" in turkish          # the Turkish text itself
     assert reason not in turkish                                   # no Dutch quote to a Turkish reader
     assert any(reason in t for t in previews if "Nederlands" in t)
@@ -352,6 +352,7 @@ async def test_final_selection_previews_per_language_and_holds_until_the_round_c
     assert rows(harness, "SELECT COUNT(*) FROM outbox WHERE kind = 'feedback'") == [(0,)]
     admin.press_button("versturen als de ronde sluit")
     await settle(sim)
+    assert "/close 1" in admin.last.text and "(…)" not in admin.last.text  # no closing time set
     assert rows(harness, "SELECT selection_final_at IS NOT NULL FROM rounds") == [(1,)]
     assert rows(harness, "SELECT COUNT(*) FROM outbox WHERE kind = 'feedback'") == [(0,)]   # held
     admin.send_text(f"/close {round_.id}")
