@@ -18,7 +18,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from admin import lifecycle
 from admin.auth import admin_only, role_of, staff_only
-from admin.progress import render_progress, round_progress, shown
+from admin.progress import progress_items, render_progress, round_progress, shown
 from admin.roles import Role
 from bot.exports.service import ExportRefused, export_filename, run_export
 from bot.privacy.disclosure import Audience, audience_of, grant
@@ -389,7 +389,7 @@ async def progress_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
     if round_ is None:
         return
     counts = await round_progress(svc.storage, round_.id, role.share(round_.centres))
-    items = [i.id for i in svc.catalogue.survey_items(round_.survey)]
+    items = progress_items(svc.catalogue.survey_items(round_.survey))
     label = lifecycle.round_label(round_, tr, svc.settings.tz, svc.catalogue)
     await update.effective_message.reply_text(
         render_progress(counts, label, items, tr, svc.settings.min_cell_size,

@@ -321,18 +321,26 @@ async def _measure(sim: LoadSimulator, command: list[str], env: dict, cwd: Path,
         for r in [r for r in results if isinstance(r, BaseException)][:3]:
             print(f"  resident error: {type(r).__name__}: {r}", file=sys.stderr)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        await _stop(process)
     errors = [line for line in (cwd / "bot.log").read_text(errors="replace").splitlines()
               if (" ERROR " in line and "graceful shutdown" not in line) or "Traceback" in line]
     if errors:
         print(f"  bot log: {len(errors)} error line(s), first: {errors[0][:200]}", file=sys.stderr)
     (cwd / "bot.log").unlink()
     return outcome
+
+
+async def _stop(process: subprocess.Popen, timeout: float = 15.0) -> int:
+    """Terminate a bot and wait for it without blocking the event loop: the simulator runs
+    on this loop, and a bot shutting down makes one last ``getUpdates`` (to confirm what it
+    fetched), which a blocked loop cannot answer (the bot then waits out its read timeout
+    and logs a traceback). Killed after ``timeout`` seconds. Returns the exit status."""
+    process.terminate()
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(process.wait), timeout)
+    except TimeoutError:
+        process.kill()
+        return await asyncio.to_thread(process.wait)
 
 
 def _bot_env(sim: BotApiSimulator, db: Path) -> dict:

@@ -195,6 +195,21 @@ _CONTACT = frozenset({"contact"})
 _PARTICIPATION = frozenset({"participation", "open_round", "unfinished"})
 _ANSWERS = frozenset({"answers"})
 
+#: Before an erasure: keep the erased respondent's place in the release order of each
+#: round they were done in (round, centre, order key, first answer id — no pseudonym, no answer), so the
+#: batches of k behind them do not shift (see migration 0011 and
+#: :func:`bot.privacy.disclosure.release`). Same grouping as
+#: :func:`bot.exports.query.released_respondents`.
+_KEEP_RELEASE_PLACE = (
+    "INSERT INTO release_gaps (round_id, centre_code, order_key, first_answer)"
+    " SELECT a.round_id, MIN(a.centre_code), COALESCE(MAX(p.finished_at), MAX(a.answered_at)),"
+    " MIN(a.id)"
+    " FROM answers_shown a JOIN rounds r ON r.id = a.round_id"
+    " LEFT JOIN participations p ON p.round_id = a.round_id AND p.respondent = a.respondent"
+    " WHERE a.respondent = ? GROUP BY a.round_id"
+    " HAVING MAX(p.finished_at IS NOT NULL OR r.status IN ('closed', 'cancelled'))"
+)
+
 
 class _UpdateReads:
     """The reads cached for one update (see :func:`begin_update`)."""
@@ -237,6 +252,8 @@ class Storage:
         self.db: ReadConnection | aiosqlite.Connection = writer
         self._lock = asyncio.Lock()
         self._shared: dict[str, tuple[float, object]] = {}
+        #: Counts drops of the shared caches: a load that began before a drop is not kept.
+        self._shared_generation = 0
         self._file_ids: dict[str, str] | None = None
         self._unmarked: set[int] = set()
         self._mark_timer: asyncio.TimerHandle | None = None
@@ -342,6 +359,7 @@ class Storage:
                 reads = _READS.get()
                 if forget is None:
                     self._shared.clear()
+                    self._shared_generation += 1
                     if reads is not None:
                         reads.cache.clear()
                 elif reads is not None and forget:
@@ -358,13 +376,20 @@ class Storage:
         return reads.cache[key]
 
     async def _shared_read(self, name: str, load):
-        """``await load()``, cached for every task for :data:`SHARED_TTL` seconds."""
+        """``await load()``, cached for every task for :data:`SHARED_TTL` seconds.
+
+        A load that was under way when a transaction dropped the caches (a coordinator
+        closing a round while a resident's update reads the rounds) is returned to its
+        caller but not kept: it may predate that transaction's commit.
+        """
         now = time.monotonic()
         found = self._shared.get(name)
         if found is not None and now - found[0] < SHARED_TTL:
             return found[1]
+        generation = self._shared_generation
         value = await load()
-        self._shared[name] = (now, value)
+        if generation == self._shared_generation:
+            self._shared[name] = (now, value)
         return value
 
     async def _fetchall(self, sql: str, params: Sequence = ()) -> list[aiosqlite.Row]:
@@ -541,6 +566,7 @@ class Storage:
             The number of answers deleted.
         """
         async with self.transaction() as db:
+            await db.execute(_KEEP_RELEASE_PLACE, (respondent,))
             cur = await db.execute("DELETE FROM answers WHERE respondent = ?", (respondent,))
             deleted = cur.rowcount
             await db.execute("DELETE FROM participations WHERE respondent = ?", (respondent,))
@@ -569,6 +595,7 @@ class Storage:
             The number of answers deleted.
         """
         async with self.transaction() as db:
+            await db.execute(_KEEP_RELEASE_PLACE, (respondent,))
             cur = await db.execute("DELETE FROM answers WHERE respondent = ?", (respondent,))
             deleted = cur.rowcount
             await db.execute("DELETE FROM participations WHERE respondent = ?", (respondent,))

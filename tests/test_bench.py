@@ -49,3 +49,36 @@ def test_same_rows_sees_a_difference(tmp_path):
     (tmp_path / "c.csv").write_bytes(b"round,text\r\n1,x\r\n")
     assert bench.same_rows(tmp_path / "a.csv", tmp_path / "b.csv") is False
     assert bench.same_rows(tmp_path / "a.csv", tmp_path / "c.csv") is True
+
+
+async def test_load_bench_stops_a_bot_without_blocking_the_simulator(tmp_path):
+    """The bench's simulator shares the event loop that stops the bot; a bot that needs one
+    more answer from it while shutting down must get it, not be killed after a time-out."""
+    import asyncio
+    import subprocess
+    import sys
+
+    spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
+    load = importlib.util.module_from_spec(spec)
+    sys.modules["bench_load"] = load  # its dataclasses look their module up
+    spec.loader.exec_module(load)
+    answered, ready = tmp_path / "answered", tmp_path / "ready"
+    child = subprocess.Popen([sys.executable, "-c", (
+        "import pathlib, signal, time\n"
+        "signal.signal(signal.SIGTERM, lambda *a: None)\n"  # shuts down gracefully, as PTB does
+        f"pathlib.Path({str(ready)!r}).touch()\n"
+        f"while not pathlib.Path({str(answered)!r}).exists(): time.sleep(0.01)\n"
+    )])
+
+    async def simulator() -> None:  # answers only while the loop is free
+        while not ready.exists():
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # the stop has begun
+        answered.touch()
+
+    helper = asyncio.create_task(simulator())
+    while not ready.exists():
+        await asyncio.sleep(0.01)
+    status = await load._stop(child, timeout=15)
+    await helper
+    assert status == 0  # it finished its shutdown; not killed

@@ -207,3 +207,34 @@ def sqlite_rows(path, sql: str) -> list[tuple]:
             return conn.execute(sql).fetchall()
     finally:
         conn.close()
+
+
+async def test_a_rounds_read_under_way_when_a_round_closes_does_not_cache_it_as_open(tmp_path):
+    """A resident's update loads the rounds table; before the load is stored, a coordinator
+    closes the round in this process. The stale load must not be kept for SHARED_TTL
+    seconds: the next read sees the round closed at once."""
+    storage = await Storage.open(tmp_path / "c.sqlite3")
+    try:
+        await storage.seed_centres(catalogue().centres)
+        round_ = await storage.create_round("short", ["shalom"])
+        await storage.set_round_plan(round_.id, remind_days_before=None, created_by=None)  # cache dropped
+        loaded, store = asyncio.Event(), asyncio.Event()
+        real = storage._rounds
+
+        async def slow_rounds(where, params):
+            rows = await real(where, params)  # read while the round is still open
+            loaded.set()
+            await store.wait()  # the coordinator's close commits now
+            return rows
+
+        storage._rounds = slow_rounds
+        reader = asyncio.create_task(storage.round(round_.id))
+        await loaded.wait()
+        storage._rounds = real
+        await storage.set_round_status(round_.id, "closed")
+        store.set()
+        assert (await reader).status == "open"  # that read began before the close
+        assert (await storage.round(round_.id)).status == "closed"
+        assert await storage.open_round_for("shalom") is None
+    finally:
+        await storage.close()

@@ -190,3 +190,30 @@ def test_text_cells_match_the_python_writer(tmp_path, text):
         write_answers_csv(iter_answer_rows(connect_readonly(db), catalogue(), tz=TZ, plan=plan), slow,
                           dialect=dialect)
         assert fast.read_bytes() == slow.read_bytes(), (text, dialect)
+
+
+def test_an_export_reads_one_snapshot_while_residents_forget(db, tmp_path, monkeypatch):
+    """A resident's /forget commits while an export runs (between the k-anonymity plan and
+    the rows): the file must still be the plan's, not a class shrunk below k."""
+    from bot.exports import service
+
+    planned = service.row_plan
+
+    def plan_then_forget(conn, **kwargs):
+        plan = planned(conn, **kwargs)
+        other = sqlite3.connect(db)  # the bot's writer, another connection
+        gone = [respondent_pseudonym(SECRET, chat) for chat in (2, 4)]  # two of bijbetje's six
+        other.execute("DELETE FROM answers WHERE respondent IN (?, ?)", gone)
+        other.commit()
+        other.close()
+        return plan
+
+    monkeypatch.setattr(service, "row_plan", plan_then_forget)
+    out = tmp_path / "during.csv"
+    result = run_export(db, catalogue(), out, tz=TZ)
+    rows = _read(out)
+    assert len({r["respondent"] for r in rows}) == result.respondents == 12  # as planned
+    assert smallest_class(rows, ("round", *QUASI_IDENTIFIERS)) >= 5
+    after = tmp_path / "after.csv"
+    run_export(db, catalogue(), after, tz=TZ, min_cell_size=1)
+    assert len({r["respondent"] for r in _read(after)}) == 10  # the next export has them gone

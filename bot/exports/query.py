@@ -154,13 +154,20 @@ def released_respondents(conn: sqlite3.Connection, round_ids: Sequence[int] | No
     conditions, params = scope_sql(round_ids, centres, alias="a")
     sql = (
         "SELECT a.round_id, MIN(a.centre_code), a.respondent,"
-        " COALESCE(MAX(p.finished_at), MAX(a.answered_at)),"
+        " COALESCE(MAX(p.finished_at), MAX(a.answered_at)), MIN(a.id),"
         " MAX(p.finished_at IS NOT NULL OR r.status IN ('closed', 'cancelled'))"
         " FROM answers_shown a JOIN rounds r ON r.id = a.round_id"
         " LEFT JOIN participations p ON p.round_id = a.round_id AND p.respondent = a.respondent"
         + where(conditions) + " GROUP BY a.round_id, a.respondent"
     )
-    return release(((r, c, p, key, bool(done)) for r, c, p, key, done in conn.execute(sql, params)), k)
+    # order: finishing time, ties broken by the first answer's id (kept by an erasure's gap)
+    participants = [(r, c, p, (key, first), bool(done))
+                    for r, c, p, key, first, done in conn.execute(sql, params)]
+    gap_conditions, gap_params = scope_sql(round_ids, centres)
+    gaps = [(r, c, (key, first)) for r, c, key, first in conn.execute(
+        "SELECT round_id, centre_code, order_key, first_answer FROM release_gaps"
+        + where(gap_conditions), gap_params)]
+    return release(participants, k, gaps)
 
 
 #: One respondent-round of a row file: (label, centre, language, mode, answered_on), the
@@ -207,7 +214,7 @@ def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int,
         (:class:`bot.privacy.disclosure.RandomLabeller`), the same for one person across
         the rounds of this export only.
     """
-    from bot.privacy.disclosure import RandomLabeller, Record, generalise
+    from bot.privacy.disclosure import RandomLabeller, Record, generalise_by_round
 
     conditions, params = scope_sql(round_ids, centres)
     records = []
@@ -217,7 +224,9 @@ def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int,
     ):
         day = datetime.fromisoformat(first).astimezone(tz).date().isoformat()
         records.append(Record((round_id, pseudonym), round_id, centre, language, mode, day))
-    result = generalise(records, k, district_of or (lambda _c: None))
+    # per round: the same respondent-round looks the same in a one-round and an
+    # all-rounds file, so linking the two by their answers tells nothing new
+    result = generalise_by_round(records, k, district_of or (lambda _c: None))
     labeller = RandomLabeller()
     rows: dict[tuple[int, str], PlanRow] = {}
     for key, v in result.values.items():

@@ -167,6 +167,11 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
 
         return (out, write_codebook_csv(cat, out), 0, (), allowed.audience)
     conn = connect_readonly(db_path)
+    # One read transaction for the whole export: every query sees the same snapshot, so
+    # an answer or a /forget committed by the bot meanwhile cannot make the rows differ
+    # from the k-anonymity plan and the counts (a class shrunk below k). Parallel CSV
+    # workers (command line, large exports) open their own connections.
+    conn.execute("BEGIN")
     try:
         notes = purge_notes(conn, round_ids)
         purged = tuple(notes)
