@@ -5,6 +5,7 @@ cancel, remind — and the texts of invitations and reminders sent through the o
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from telegram import InlineKeyboardMarkup
 from telegram.error import TelegramError
@@ -38,8 +39,14 @@ def _wake(application: Application) -> None:
         sender.wake()
 
 
-async def open_round(application: Application, round_id: int) -> int:
+async def open_round(application: Application, round_id: int, not_before: datetime | None = None) -> int:
     """Open a round and queue one invitation per opted-in, reachable resident.
+
+    Args:
+        application: The running application (its services and outbox sender).
+        round_id: The round to open.
+        not_before: If given (aware), the new invitations wait until then (a planned
+            opening caught up at night goes out in the morning, :func:`admin.times.next_daytime`).
 
     Returns:
         Number of invitations queued now (0 if they were queued before).
@@ -51,6 +58,13 @@ async def open_round(application: Application, round_id: int) -> int:
     if round_.status != "open":
         await svc.storage.set_round_status(round_id, "open")
     queued = await enqueue_round_invitations(svc.storage, round_id, round_.centres, kind="invite")
+    if not_before is not None and queued:
+        async with svc.storage.transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET next_attempt_at = ? WHERE round_id = ? AND kind = 'invite'"
+                " AND status = 'pending' AND attempts = 0 AND next_attempt_at IS NULL",
+                (not_before.astimezone(UTC).isoformat(timespec="microseconds"), round_id),
+            )
     _wake(application)
     log.info("Round %s open; %s invitations queued", round_id, queued)
     return queued

@@ -6,9 +6,10 @@ past their closing time are closed, planned reminders are queued (at 10:00 local
 time on their day, :func:`admin.times.reminder_time`), and free text of
 rounds closed more than ``RETENTION_DAYS`` ago is purged. A round that should have opened
 or closed while the bot was down is caught up at start (DESIGN.md, "Rounds and
-scheduling"). All times are time-zone aware (stored in UTC). The coordinators of a
-round's centres get one short message per scheduled opening, closing or reminder, with
-their centres' figures (:func:`admin.lifecycle.tell_coordinators`).
+scheduling"); an opening caught up outside 09:00-21:00 local holds its invitations until
+09:00. All times are time-zone aware (stored in UTC). The coordinators of a round's
+centres get one short message per scheduled opening, closing or reminder, with their
+centres' figures (:func:`admin.lifecycle.tell_coordinators`).
 """
 
 from __future__ import annotations
@@ -20,13 +21,17 @@ from datetime import datetime, timedelta
 from telegram.ext import Application, ContextTypes
 
 from admin import lifecycle
-from admin.times import reminder_due
+from admin.times import next_daytime, reminder_due
 from bot.storage import utcnow
 
 log = logging.getLogger(__name__)
 
 #: How often the scheduler checks the database.
 TICK = timedelta(seconds=30)
+#: A round opened this much after its planned time is a catch-up (the bot was down): its
+#: invitations then wait for the local daytime hours (:data:`admin.times.DAYTIME`). A
+#: round a coordinator opens "now" in the evening is not held.
+CATCH_UP_LATE = timedelta(hours=1)
 
 
 @dataclass
@@ -51,7 +56,11 @@ async def apply_due(application: Application, now: datetime | None = None) -> Du
                 await lifecycle.close_round(application, round_.id, "closed")
                 report.closed.append(round_.id)
                 continue
-            await lifecycle.open_round(application, round_.id)
+            # caught up at night (the bot was down when it should have opened), the round
+            # opens now but its invitations wait for the morning
+            late = now - round_.opens_at > CATCH_UP_LATE
+            await lifecycle.open_round(application, round_.id,
+                                       next_daytime(now, svc.settings.tz) if late else None)
             report.opened.append(round_.id)
         elif round_.status == "open" and round_.closes_at and round_.closes_at <= now:
             await lifecycle.close_round(application, round_.id, "closed")
