@@ -281,7 +281,7 @@ async def rounds(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role)
 
 @staff_only()
 async def open_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
-    """Opens a round now and invites its residents."""
+    """Asks to confirm opening a round now (it messages every resident of its centres)."""
     tr = staff_tr(update)
     round_ = await _round_arg(update, context, role, tr)
     if round_ is None:
@@ -294,12 +294,83 @@ async def open_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
         return
     if round_.status == "open":
         await update.effective_message.reply_text(tr._("Deze ronde is al open."))
-    await lifecycle.open_round(context.application, round_.id)
-    await lifecycle.announce_progress(context.application, update.effective_chat.id, tr.language, round_.id, "invite")
+        return
+    await _ask_confirmation(update, context, round_, "open", tr)
+
+
+#: Irreversible round actions that ask first: action -> callback verb of "yes".
+CONFIRM_VERBS = {"open": "rko", "closed": "rkc", "cancelled": "rkx"}
+
+
+async def _ask_confirmation(update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, action: str,
+                            tr: Translator) -> None:
+    """Say what opening, closing or cancelling will do, and to how many residents; ask yes/no."""
+    svc = services(context)
+    k = svc.settings.min_cell_size
+    label = lifecycle.round_label(round_, tr, svc.settings.tz, svc.catalogue)
+    started, finished = await lifecycle.respondent_counts(context.application, round_.id)
+    if action == "open":
+        reach = await lifecycle.reachable_residents(context.application, round_.centres)
+        lines = [tr._("Ronde {round} nu openen?", round=round_.id), label, "",
+                 tr._("Alle bewoners van het centrum krijgen meteen een uitnodiging. Dat kun je niet terugdraaien."),
+                 tr._("Aantal bewoners dat nu een bericht krijgt: {n}", n=shown(reach, k))]
+        yes = "📨 " + tr._("Ja, nu openen en uitnodigen")
+    elif action == "closed":
+        lines = [tr._("Ronde {round} sluiten?", round=round_.id), label, "",
+                 tr._("Daarna kan niemand meer antwoorden. Dat kun je niet terugdraaien."),
+                 tr._("Begonnen: {n}", n=shown(started, k)),
+                 tr._("Nog niet klaar (kunnen dan niet meer verder): {n}", n=shown(started - finished, k))]
+        yes = "🔒 " + tr._("Ja, sluiten")
+    else:
+        lines = [tr._("Ronde {round} annuleren?", round=round_.id), label, "",
+                 tr._("Niemand kan dan nog antwoorden, en uitnodigingen die nog wachten gaan niet meer weg. Dat kun je niet terugdraaien."),
+                 tr._("Begonnen: {n}", n=shown(started, k))]
+        yes = "🗑 " + tr._("Ja, annuleren")
+    markup = InlineKeyboardMarkup([
+        [InlineKeyboardButton(yes, callback_data=cd.admin(CONFIRM_VERBS[action], str(round_.id)))],
+        [InlineKeyboardButton("✖️ " + tr._("Nee, niets doen"), callback_data=cd.admin("rkn", str(round_.id)))],
+    ])
+    await update.effective_message.reply_text("\n".join(lines), reply_markup=markup)
+
+
+async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+    """``ad:rk?:<round>``: the answer to "open / close / cancel round N?"."""
+    query = update.callback_query
+    svc = services(context)
+    tr = staff_tr(update)
+    role = await role_of(update, context)
+    round_id = cd.parse_id(cb.centre or "")
+    round_ = await svc.storage.round(round_id) if round_id is not None else None
+    action = {verb: action for action, verb in CONFIRM_VERBS.items()}.get(cb.action or "")
+    if not role.is_staff or round_ is None or not role.covers(round_.centres) or (
+            action is None and cb.action != "rkn"):
+        await query.answer(tr._("Deze knop werkt niet meer."))
+        return
+    await query.answer()
+    if action is None:
+        await query.edit_message_text(tr._("Goed, er is niets veranderd."))
+        return
+    if action == "open":
+        if round_.status != "scheduled":
+            await query.edit_message_text(tr._("Deze ronde is al open.") if round_.status == "open"
+                                          else tr._("Deze ronde is al gesloten."))
+            return
+        await lifecycle.open_round(context.application, round_.id)
+        await query.edit_message_text(tr._("Ronde {round} is open.", round=round_.id))
+        await lifecycle.announce_progress(context.application, query.message.chat.id, tr.language,
+                                          round_.id, "invite")
+        return
+    if round_.status not in ("open", "scheduled"):
+        await query.edit_message_text(
+            tr._("Deze ronde is al gesloten.") if round_.status == "closed" else tr._("Deze ronde is geannuleerd."))
+        return
+    await lifecycle.close_round(context.application, round_.id, action)
+    await query.edit_message_text(tr._("Ronde {round} is gesloten.", round=round_.id) if action == "closed"
+                                  else tr._("Ronde {round} is geannuleerd.", round=round_.id))
 
 
 async def _end_round(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, status: str) -> None:
-    """Close or cancel the round named in the command; only an open or planned round."""
+    """Ask to close or cancel the round named in the command; only an open or planned round."""
     tr = staff_tr(update)
     round_ = await _round_arg(update, context, role, tr)
     if round_ is None:
@@ -308,21 +379,18 @@ async def _end_round(update: Update, context: ContextTypes.DEFAULT_TYPE, role: R
         await update.effective_message.reply_text(
             tr._("Deze ronde is al gesloten.") if round_.status == "closed" else tr._("Deze ronde is geannuleerd."))
         return
-    await lifecycle.close_round(context.application, round_.id, status)
-    done = (tr._("Ronde {round} is gesloten.", round=round_.id) if status == "closed"
-            else tr._("Ronde {round} is geannuleerd.", round=round_.id))
-    await update.effective_message.reply_text(done)
+    await _ask_confirmation(update, context, round_, status, tr)
 
 
 @staff_only()
 async def close(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
-    """Closes a round: no more answers."""
+    """Asks to confirm closing a round (no more answers)."""
     await _end_round(update, context, role, "closed")
 
 
 @staff_only()
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
-    """Cancels a round."""
+    """Asks to confirm cancelling a round."""
     await _end_round(update, context, role, "cancelled")
 
 

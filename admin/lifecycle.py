@@ -73,7 +73,13 @@ async def open_round(application: Application, round_id: int, not_before: dateti
 
 
 async def close_round(application: Application, round_id: int, status: str = "closed") -> None:
-    """Close (or cancel) a round; queued invitations that were not sent yet are dropped."""
+    """Close (or cancel) a round; queued invitations that were not sent yet are dropped.
+
+    If the round's story selection was made final while it was open, the feedback to the
+    storytellers that was held until now is queued (each teller gets it once).
+    """
+    from bot import msc
+
     svc = _services(application)
     await svc.storage.set_round_status(round_id, status)
     async with svc.storage.transaction() as db:
@@ -82,6 +88,9 @@ async def close_round(application: Application, round_id: int, status: str = "cl
             " AND kind <> 'feedback'",
             (round_id,),
         )
+    if await msc.final_at(svc.storage, round_id) is not None:
+        if await msc.queue_feedback(svc.storage, svc.catalogue, round_id, svc.respondent):
+            _wake(application)
 
 
 async def remind(application: Application, round_id: int) -> int:
@@ -114,6 +123,93 @@ async def remind(application: Application, round_id: int) -> int:
     queued = await enqueue(svc.storage, round_id, targets, f"remind-{earlier + 1}")
     _wake(application)
     return queued
+
+
+async def reachable_residents(application: Application, centres) -> int:
+    """Residents an invitation to a round of ``centres`` would reach now: opted in,
+    reachable (not blocked), enrolled at one of the centres."""
+    svc = _services(application)
+    centres = list(centres)
+    if not centres:
+        return 0
+    marks = ",".join("?" * len(centres))
+    async with svc.storage.db.execute(
+        f"SELECT COUNT(*) FROM contacts WHERE opted_in = 1 AND reachable = 1 AND centre_code IN ({marks})",
+        centres,
+    ) as cur:
+        return (await cur.fetchone())[0]
+
+
+async def respondent_counts(application: Application, round_id: int,
+                            centres: list[str] | None = None) -> tuple[int, int]:
+    """(respondents who started, respondents who finished) a round (unique respondents),
+    at ``centres`` only if given."""
+    svc = _services(application)
+    only, params = "", [round_id]
+    if centres is not None:
+        only = f" AND centre_code IN ({','.join('?' * len(centres)) or 'NULL'})"
+        params += list(centres)
+    async with svc.storage.db.execute(
+        "SELECT COUNT(DISTINCT respondent), COUNT(DISTINCT CASE WHEN finished_at IS NOT NULL"
+        " THEN respondent END) FROM participations WHERE round_id = ?" + only, params,
+    ) as cur:
+        started, finished = await cur.fetchone()
+    return started or 0, finished or 0
+
+
+async def tell_coordinators(application: Application, round_id: int, event: str) -> int:
+    """Tell the coordinators of a round's centres that a scheduled event happened, with
+    the figures of their own centres (counts shown as ``<k`` below ``MIN_CELL_SIZE``).
+
+    Args:
+        application: The running bot.
+        round_id: The round.
+        event: ``opened`` (invitations go out), ``closed`` or ``reminded``.
+
+    Returns:
+        Number of coordinators told (one message each; a failed send is logged, not raised).
+    """
+    from admin.progress import shown
+
+    svc = _services(application)
+    round_ = await svc.storage.round(round_id)
+    if round_ is None or not round_.centres:
+        return 0
+    marks = ",".join("?" * len(round_.centres))
+    async with svc.storage.db.execute(
+        f"SELECT user_id, language, centre_code FROM coordinators WHERE centre_code IN ({marks})"
+        " ORDER BY user_id, centre_code", round_.centres,
+    ) as cur:
+        rows = await cur.fetchall()
+    people: dict[int, tuple[str, list[str]]] = {}
+    for user_id, language, centre in rows:
+        people.setdefault(user_id, (language, []))[1].append(centre)
+    k = svc.settings.min_cell_size
+    told = 0
+    for user_id, (language, centres) in people.items():
+        tr = Translator(language)
+        label = survey_label(round_, tr, svc.catalogue)
+        if event == "opened":
+            reach = await reachable_residents(application, centres)
+            lines = ["📣 " + tr._("Ronde {round} is volgens plan opengegaan.", round=label),
+                     tr._("Aantal bewoners dat een uitnodiging krijgt: {n}", n=shown(reach, k))]
+        elif event == "closed":
+            started, finished = await respondent_counts(application, round_id, centres)
+            lines = ["🔒 " + tr._("Ronde {round} is volgens plan gesloten.", round=label),
+                     tr._("Begonnen: {n}", n=shown(started, k)), tr._("Klaar: {n}", n=shown(finished, k)),
+                     tr._("Nu kun je de verhalen lezen met /stories en exporteren met /export.")]
+        else:
+            started, finished = await respondent_counts(application, round_id, centres)
+            lines = ["⏰ " + tr._("Ronde {round}: de geplande herinnering gaat naar wie nog niet klaar is.", round=label),
+                     tr._("Begonnen: {n}", n=shown(started, k)), tr._("Klaar: {n}", n=shown(finished, k))]
+        if round_.closes_at and event != "closed":
+            lines.append(tr._("Sluit: {date}", date=tr.datetime(round_.closes_at, svc.settings.tz, "short")))
+        try:
+            await application.bot.send_message(user_id, "\n".join(lines))
+            told += 1
+        except TelegramError as exc:
+            log.warning("Could not tell a coordinator about round %s: %s", round_id, type(exc).__name__)
+    return told
 
 
 async def reminded_recently(application: Application, round_id: int, hours: int = 24) -> bool:

@@ -7,7 +7,9 @@ time on their day, :func:`admin.times.reminder_time`), and free text of
 rounds closed more than ``RETENTION_DAYS`` ago is purged. A round that should have opened
 or closed while the bot was down is caught up at start (DESIGN.md, "Rounds and
 scheduling"); an opening caught up outside 09:00-21:00 local holds its invitations until
-09:00. All times are time-zone aware (stored in UTC).
+09:00. All times are time-zone aware (stored in UTC). The coordinators of a round's
+centres get one short message per scheduled opening, closing or reminder, with their
+centres' figures (:func:`admin.lifecycle.tell_coordinators`).
 """
 
 from __future__ import annotations
@@ -79,6 +81,9 @@ async def apply_due(application: Application, now: datetime | None = None) -> Du
     for name in ("opened", "closed", "reminded", "purged"):
         if getattr(report, name):
             log.info("Rounds %s: %s", name, getattr(report, name))
+    for name in ("opened", "closed", "reminded"):  # the coordinators hear it, with figures
+        for round_id in getattr(report, name):
+            await lifecycle.tell_coordinators(application, round_id, name)
     return report
 
 

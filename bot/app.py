@@ -87,7 +87,12 @@ async def ignore_out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE
         await update.callback_query.answer()
         raise ApplicationHandlerStop
     if update.edited_message or update.edited_channel_post:
-        # not a new answer; ignored silently (shared/real-updates/INDEX.md, file 06)
+        # not a new answer (shared/real-updates/INDEX.md, file 06); a resident's edit of a
+        # typed answer replaces that answer (answering.on_edited), the rest is ignored
+        message = update.edited_message
+        if (message is not None and message.chat.type == ChatType.PRIVATE and message.from_user
+                and (message.text or message.caption) and not (message.text or "").startswith("/")):
+            await answering.on_edited(update, context)
         raise ApplicationHandlerStop
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
@@ -137,6 +142,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         "consent": onboarding.on_consent,
         "centre": onboarding.on_centre,
         "go": answering.on_go,
+        "change": answering.on_change,
         "answer": answering.on_answer,
         "forget": withdraw.on_forget,
     }.get(cb.kind)

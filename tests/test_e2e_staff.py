@@ -182,6 +182,8 @@ async def test_closed_round_takes_no_late_answers(sim, harness):
     admin = sim.user(ADMIN_ID)
     admin.send_text("/close 1")
     await settle(sim)
+    admin.press_button("Ja, sluiten")
+    await settle(sim)
     user.send_text("Te laat.")
     await settle(sim)
     assert "gesloten" in user.last.text
@@ -325,6 +327,8 @@ async def test_round_status_only_moves_forward_and_reminders_have_a_cooldown(sim
     await settle(sim)
     assert "24 uur" in admin.last.text
     admin.send_text("/cancel 1")
+    await settle(sim)
+    admin.press_button("Ja, annuleren")
     await settle(sim)
     admin.send_text("/close 1")
     await settle(sim)
