@@ -211,6 +211,23 @@ _KEEP_RELEASE_PLACE = (
 )
 
 
+async def _erase_answers(db: aiosqlite.Connection, respondent: str) -> int:
+    """Delete one pseudonym's answers and participations inside ``db``'s transaction.
+
+    The erased person's place in the release order is kept first (``_KEEP_RELEASE_PLACE``),
+    so batches of k stay as they were. Shared by :meth:`Storage.forget` and
+    :meth:`Storage.erase_respondent`.
+
+    Returns:
+        The number of answers deleted.
+    """
+    await db.execute(_KEEP_RELEASE_PLACE, (respondent,))
+    cur = await db.execute("DELETE FROM answers WHERE respondent = ?", (respondent,))
+    deleted = cur.rowcount
+    await db.execute("DELETE FROM participations WHERE respondent = ?", (respondent,))
+    return deleted
+
+
 class _UpdateReads:
     """The reads cached for one update (see :func:`begin_update`)."""
 
@@ -585,10 +602,7 @@ class Storage:
             The number of answers deleted.
         """
         async with self.transaction() as db:
-            await db.execute(_KEEP_RELEASE_PLACE, (respondent,))
-            cur = await db.execute("DELETE FROM answers WHERE respondent = ?", (respondent,))
-            deleted = cur.rowcount
-            await db.execute("DELETE FROM participations WHERE respondent = ?", (respondent,))
+            deleted = await _erase_answers(db, respondent)
             await db.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
             await db.execute("DELETE FROM contacts WHERE chat_id = ?", (chat_id,))
             await db.execute("DELETE FROM chat_state WHERE chat_id = ?", (chat_id,))
@@ -614,10 +628,7 @@ class Storage:
             The number of answers deleted.
         """
         async with self.transaction() as db:
-            await db.execute(_KEEP_RELEASE_PLACE, (respondent,))
-            cur = await db.execute("DELETE FROM answers WHERE respondent = ?", (respondent,))
-            deleted = cur.rowcount
-            await db.execute("DELETE FROM participations WHERE respondent = ?", (respondent,))
+            deleted = await _erase_answers(db, respondent)
         await self.flush_erasure()
         return deleted
 

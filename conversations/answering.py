@@ -338,24 +338,47 @@ async def on_go(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callb
     await begin(context, session, round_)
 
 
+async def _refuse_closed(query: CallbackQuery, tr: Translator) -> None:
+    """Tell the resident the round of the tapped button is closed and drop its buttons."""
+    await query.answer(tr._("Deze ronde is gesloten. Dank je wel!"), show_alert=True)
+    await _edit_markup(query, None)
+
+
+async def _tapped_round(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback
+                        ) -> tuple[Session, Translator, Round] | None:
+    """The resident's session, translator and the open round a button belongs to.
+
+    Answers the callback query and returns ``None`` where the tap cannot go on: no
+    session ("send /start first"), a stopped resident, or a round that is gone or closed.
+    """
+    query = update.callback_query
+    session = await session_for(context, query.message.chat.id)
+    tr = Translator(session.language if session else lang_of(update))
+    if session is None:
+        await query.answer(tr._("Stuur eerst /start."))
+        return None
+    if session.stopped:
+        await _refuse_stopped(query, tr)
+        return None
+    round_ = await services(context).storage.round(cb.round_id or 0)
+    if round_ is None or not round_.is_open:
+        await _refuse_closed(query, tr)
+        return None
+    return session, tr, round_
+
+
 async def on_change(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
     """"Change my answers" after finishing: re-open the last answered question (its
     "previous question" button goes further back), while the round is open."""
     query = update.callback_query
     svc = services(context)
-    session = await session_for(context, query.message.chat.id)
-    tr = Translator(session.language if session else lang_of(update))
-    if session is None:
-        await query.answer(tr._("Stuur eerst /start."))
+    tapped = await _tapped_round(update, context, cb)
+    if tapped is None:
         return
-    if session.stopped:
-        await _refuse_stopped(query, tr)
-        return
-    round_ = await svc.storage.round(cb.round_id or 0)
-    participation = await svc.storage.participation(round_.id, session.respondent) if round_ else None
-    if round_ is None or not round_.is_open or participation is None:
-        await query.answer(tr._("Deze ronde is gesloten. Dank je wel!"), show_alert=True)
-        await _edit_markup(query, None)
+    session, tr, round_ = tapped
+    participation = await svc.storage.participation(round_.id, session.respondent)
+    if participation is None:
+        await _refuse_closed(query, tr)
         return
     items = svc.catalogue.survey_items(round_.survey)
     answers = await svc.storage.answers(round_.id, session.respondent)
@@ -400,19 +423,10 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     """Stores a button answer after checking it belongs to the respondent's open item."""
     query = update.callback_query
     svc = services(context)
-    session = await session_for(context, query.message.chat.id)
-    tr = Translator(session.language if session else lang_of(update))
-    if session is None:
-        await query.answer(tr._("Stuur eerst /start."))
+    tapped = await _tapped_round(update, context, cb)
+    if tapped is None:
         return
-    if session.stopped:
-        await _refuse_stopped(query, tr)
-        return
-    round_ = await svc.storage.round(cb.round_id or 0)
-    if round_ is None or not round_.is_open:
-        await query.answer(tr._("Deze ronde is gesloten. Dank je wel!"), show_alert=True)
-        await _edit_markup(query, None)
-        return
+    session, tr, round_ = tapped
     participation = await svc.storage.participation(round_.id, session.respondent)
     items = svc.catalogue.survey_items(round_.survey)
     answers = await svc.storage.answers(round_.id, session.respondent)
