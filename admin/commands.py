@@ -27,7 +27,7 @@ from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes
 from admin import interview, lifecycle, wizard
 from admin.auth import admin_only, role_of, staff_only, staff_tr
 from admin.poster import make_poster
-from admin.progress import render_progress, round_progress, shown
+from admin.progress import progress_items, render_progress, round_progress, shown
 from bot import callback_data as cd
 from bot import rounds as rounds_service
 from bot.chat import RESIDENT_COMMANDS
@@ -83,13 +83,26 @@ def admin_commands(tr: Translator) -> list[tuple[str, str]]:
     return staff_commands(tr, True)
 
 
+#: The admin's ways of keeping the centres list, shown under the commands in /help (one
+#: menu entry, /centres, cannot say them all).
+CENTRE_HELP = [
+    N_("/centres add CODE Naam – een centrum toevoegen"),
+    N_("/centres rename CODE Naam – een centrum een nieuwe naam geven"),
+    N_("/centres archive CODE – een centrum archiveren: bewoners kunnen het niet meer kiezen,"
+       " de antwoorden blijven"),
+    N_("/centres restore CODE – een gearchiveerd centrum terugzetten"),
+]
+
+
 def staff_help(tr: Translator, role: Role) -> str:
-    """The staff part of /help."""
+    """The staff part of /help (admins also read how to add, rename and archive centres)."""
     lines = [tr._("Voor coördinatoren:")]
     if is_rtl(tr.language):  # description first, so the line lays out right to left
         lines += [f"{desc} – {isolate('/' + name, tr.language)}" for name, desc in staff_commands(tr, role.admin)]
     else:
         lines += [f"/{name} – {desc}" for name, desc in staff_commands(tr, role.admin)]
+    if role.admin:
+        lines += ["", tr._("Centra beheren:"), *(tr._(line) for line in CENTRE_HELP)]
     return "\n".join(lines)
 
 
@@ -204,13 +217,31 @@ async def add_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
 # -- centres -----------------------------------------------------------------------------
 @staff_only()
 async def centres(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
-    """Lists centres with resident counts; admins: ``add CODE Name`` and ``rename CODE Name``."""
+    """Lists centres with resident counts; admins: ``add CODE Name``, ``rename CODE Name``,
+    ``archive CODE`` (no longer offered to residents or new rounds; answers stay) and
+    ``restore CODE``."""
     svc = services(context)
     tr = staff_tr(update)
     args = context.args or []
-    if args and args[0] in ("add", "rename"):
+    if args and args[0] in ("add", "rename", "archive", "restore"):
         if not role.admin:
             await update.effective_message.reply_text(tr._("Alleen beheerders kunnen centra toevoegen of hernoemen."))
+            return
+        if args[0] in ("archive", "restore"):
+            code = args[1].lower() if len(args) == 2 else ""
+            if not CENTRE_CODE.fullmatch(code):
+                await update.effective_message.reply_text(
+                    tr._("Gebruik: /centres archive CODE, of /centres restore CODE"))
+                return
+            name = await svc.storage.set_centre_active(code, args[0] == "restore")
+            if name is None:
+                await update.effective_message.reply_text(tr._("Dat centrum bestaat niet."))
+            elif args[0] == "archive":
+                await update.effective_message.reply_text(tr._(
+                    "{centre} is gearchiveerd. Bewoners kunnen het niet meer kiezen; de antwoorden"
+                    " blijven. Terugzetten: /centres restore {code}", centre=name, code=code))
+            else:
+                await update.effective_message.reply_text(tr._("{centre} is terug.", centre=name))
             return
         if len(args) < 3 or not CENTRE_CODE.fullmatch(args[1].lower()):
             await update.effective_message.reply_text(tr._("Gebruik: /centres add CODE Naam, of /centres rename CODE Naam"))
@@ -225,6 +256,10 @@ async def centres(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role
     for code, name in await svc.storage.centres():
         if code in role.centres:
             lines.append(f"• {name} ({code}): {shown(counts.get(code, 0), k)}")
+    archived = await svc.storage.archived_centres() if role.admin else []
+    if archived:
+        lines.append(tr._("Gearchiveerd: {centres}",
+                          centres=", ".join(f"{name} ({code})" for code, name in archived)))
     await update.effective_message.reply_text("\n".join(lines))
 
 
@@ -266,7 +301,7 @@ async def rounds(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role)
 
 @staff_only()
 async def open_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
-    """Opens a round now and invites its residents."""
+    """Asks to confirm opening a round now (it messages every resident of its centres)."""
     tr = staff_tr(update)
     round_ = await _round_arg(update, context, role, tr)
     if round_ is None:
@@ -279,12 +314,83 @@ async def open_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
         return
     if round_.status == "open":
         await update.effective_message.reply_text(tr._("Deze ronde is al open."))
-    await rounds_service.open_round(services(context), round_.id)
-    await lifecycle.announce_progress(context.application, update.effective_chat.id, tr.language, round_.id, "invite")
+        return
+    await _ask_confirmation(update, context, round_, "open", tr)
+
+
+#: Irreversible round actions that ask first: action -> callback verb of "yes".
+CONFIRM_VERBS = {"open": "rko", "closed": "rkc", "cancelled": "rkx"}
+
+
+async def _ask_confirmation(update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, action: str,
+                            tr: Translator) -> None:
+    """Say what opening, closing or cancelling will do, and to how many residents; ask yes/no."""
+    svc = services(context)
+    k = svc.settings.min_cell_size
+    label = lifecycle.round_label(round_, tr, svc.settings.tz, svc.catalogue)
+    started, finished = await lifecycle.respondent_counts(context.application, round_.id)
+    if action == "open":
+        reach = await lifecycle.reachable_residents(context.application, round_.centres)
+        lines = [tr._("Ronde {round} nu openen?", round=round_.id), label, "",
+                 tr._("Alle bewoners van het centrum krijgen meteen een uitnodiging. Dat kun je niet terugdraaien."),
+                 tr._("Aantal bewoners dat nu een bericht krijgt: {n}", n=shown(reach, k))]
+        yes = "📨 " + tr._("Ja, nu openen en uitnodigen")
+    elif action == "closed":
+        lines = [tr._("Ronde {round} sluiten?", round=round_.id), label, "",
+                 tr._("Daarna kan niemand meer antwoorden. Dat kun je niet terugdraaien."),
+                 tr._("Begonnen: {n}", n=shown(started, k)),
+                 tr._("Nog niet klaar (kunnen dan niet meer verder): {n}", n=shown(started - finished, k))]
+        yes = "🔒 " + tr._("Ja, sluiten")
+    else:
+        lines = [tr._("Ronde {round} annuleren?", round=round_.id), label, "",
+                 tr._("Niemand kan dan nog antwoorden, en uitnodigingen die nog wachten gaan niet meer weg. Dat kun je niet terugdraaien."),
+                 tr._("Begonnen: {n}", n=shown(started, k))]
+        yes = "🗑 " + tr._("Ja, annuleren")
+    markup = InlineKeyboardMarkup([
+        [InlineKeyboardButton(yes, callback_data=cd.admin(CONFIRM_VERBS[action], str(round_.id)))],
+        [InlineKeyboardButton("✖️ " + tr._("Nee, niets doen"), callback_data=cd.admin("rkn", str(round_.id)))],
+    ])
+    await update.effective_message.reply_text("\n".join(lines), reply_markup=markup)
+
+
+async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+    """``ad:rk?:<round>``: the answer to "open / close / cancel round N?"."""
+    query = update.callback_query
+    svc = services(context)
+    tr = staff_tr(update)
+    role = await role_of(update, context)
+    round_id = cd.parse_id(cb.centre or "")
+    round_ = await svc.storage.round(round_id) if round_id is not None else None
+    action = {verb: action for action, verb in CONFIRM_VERBS.items()}.get(cb.action or "")
+    if not role.is_staff or round_ is None or not role.covers(round_.centres) or (
+            action is None and cb.action != "rkn"):
+        await query.answer(tr._("Deze knop werkt niet meer."))
+        return
+    await query.answer()
+    if action is None:
+        await query.edit_message_text(tr._("Goed, er is niets veranderd."))
+        return
+    if action == "open":
+        if round_.status != "scheduled":
+            await query.edit_message_text(tr._("Deze ronde is al open.") if round_.status == "open"
+                                          else tr._("Deze ronde is al gesloten."))
+            return
+        await rounds_service.open_round(svc, round_.id)
+        await query.edit_message_text(tr._("Ronde {round} is open.", round=round_.id))
+        await lifecycle.announce_progress(context.application, query.message.chat.id, tr.language,
+                                          round_.id, "invite")
+        return
+    if round_.status not in ("open", "scheduled"):
+        await query.edit_message_text(
+            tr._("Deze ronde is al gesloten.") if round_.status == "closed" else tr._("Deze ronde is geannuleerd."))
+        return
+    await rounds_service.end_round(svc, round_.id, action)
+    await query.edit_message_text(tr._("Ronde {round} is gesloten.", round=round_.id) if action == "closed"
+                                  else tr._("Ronde {round} is geannuleerd.", round=round_.id))
 
 
 async def _end_round(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, status: str) -> None:
-    """Close or cancel the round named in the command; only an open or planned round."""
+    """Ask to close or cancel the round named in the command; only an open or planned round."""
     tr = staff_tr(update)
     round_ = await _round_arg(update, context, role, tr)
     if round_ is None:
@@ -293,21 +399,18 @@ async def _end_round(update: Update, context: ContextTypes.DEFAULT_TYPE, role: R
         await update.effective_message.reply_text(
             tr._("Deze ronde is al gesloten.") if round_.status == "closed" else tr._("Deze ronde is geannuleerd."))
         return
-    await rounds_service.end_round(services(context), round_.id, status)
-    done = (tr._("Ronde {round} is gesloten.", round=round_.id) if status == "closed"
-            else tr._("Ronde {round} is geannuleerd.", round=round_.id))
-    await update.effective_message.reply_text(done)
+    await _ask_confirmation(update, context, round_, status, tr)
 
 
 @staff_only()
 async def close(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
-    """Closes a round: no more answers."""
+    """Asks to confirm closing a round (no more answers)."""
     await _end_round(update, context, role, "closed")
 
 
 @staff_only()
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
-    """Cancels a round."""
+    """Asks to confirm cancelling a round."""
     await _end_round(update, context, role, "cancelled")
 
 
@@ -341,7 +444,7 @@ async def progress_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
     if round_ is None:
         return
     counts = await round_progress(svc.storage, round_.id, role.share(round_.centres))
-    items = [i.id for i in svc.catalogue.survey_items(round_.survey)]
+    items = progress_items(svc.catalogue.survey_items(round_.survey))
     label = lifecycle.round_label(round_, tr, svc.settings.tz, svc.catalogue)
     await update.effective_message.reply_text(
         render_progress(counts, label, items, tr, svc.settings.min_cell_size,

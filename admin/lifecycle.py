@@ -13,6 +13,7 @@ import logging
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from admin.progress import shown
 from bot.i18n import Translator
 from bot.outbox import BroadcastProgress, progress, progress_messages, remember_progress_message
 from bot.services import Services
@@ -79,3 +80,88 @@ def survey_label(round_: Round, tr: Translator, cat: Catalogue) -> str:
     survey = cat.surveys.get(round_.survey)
     title = survey.title.get(tr.language, survey.title["nl"]) if survey else round_.survey
     return f"#{round_.id} · {title}"
+
+
+async def reachable_residents(application: Application, centres) -> int:
+    """Residents an invitation to a round of ``centres`` would reach now: opted in,
+    reachable (not blocked), enrolled at one of the centres."""
+    svc = _services(application)
+    centres = list(centres)
+    if not centres:
+        return 0
+    marks = ",".join("?" * len(centres))
+    async with svc.storage.db.execute(
+        f"SELECT COUNT(*) FROM contacts WHERE opted_in = 1 AND reachable = 1 AND centre_code IN ({marks})",
+        centres,
+    ) as cur:
+        return (await cur.fetchone())[0]
+
+
+async def respondent_counts(application: Application, round_id: int,
+                            centres: list[str] | None = None) -> tuple[int, int]:
+    """(respondents who started, respondents who finished) a round (unique respondents),
+    at ``centres`` only if given."""
+    svc = _services(application)
+    only, params = "", [round_id]
+    if centres is not None:
+        only = f" AND centre_code IN ({','.join('?' * len(centres)) or 'NULL'})"
+        params += list(centres)
+    async with svc.storage.db.execute(
+        "SELECT COUNT(DISTINCT respondent), COUNT(DISTINCT CASE WHEN finished_at IS NOT NULL"
+        " THEN respondent END) FROM participations WHERE round_id = ?" + only, params,
+    ) as cur:
+        started, finished = await cur.fetchone()
+    return started or 0, finished or 0
+
+
+async def tell_coordinators(application: Application, round_id: int, event: str) -> int:
+    """Tell the coordinators of a round's centres that a scheduled event happened, with
+    the figures of their own centres (counts shown as ``<k`` below ``MIN_CELL_SIZE``).
+
+    Args:
+        application: The running bot.
+        round_id: The round.
+        event: ``opened`` (invitations go out), ``closed`` or ``reminded``.
+
+    Returns:
+        Number of coordinators told (one message each; a failed send is logged, not raised).
+    """
+    svc = _services(application)
+    round_ = await svc.storage.round(round_id)
+    if round_ is None or not round_.centres:
+        return 0
+    marks = ",".join("?" * len(round_.centres))
+    async with svc.storage.db.execute(
+        f"SELECT user_id, language, centre_code FROM coordinators WHERE centre_code IN ({marks})"
+        " ORDER BY user_id, centre_code", round_.centres,
+    ) as cur:
+        rows = await cur.fetchall()
+    people: dict[int, tuple[str, list[str]]] = {}
+    for user_id, language, centre in rows:
+        people.setdefault(user_id, (language, []))[1].append(centre)
+    k = svc.settings.min_cell_size
+    told = 0
+    for user_id, (language, centres) in people.items():
+        tr = Translator(language)
+        label = survey_label(round_, tr, svc.catalogue)
+        if event == "opened":
+            reach = await reachable_residents(application, centres)
+            lines = ["📣 " + tr._("Ronde {round} is volgens plan opengegaan.", round=label),
+                     tr._("Aantal bewoners dat een uitnodiging krijgt: {n}", n=shown(reach, k))]
+        elif event == "closed":
+            started, finished = await respondent_counts(application, round_id, centres)
+            lines = ["🔒 " + tr._("Ronde {round} is volgens plan gesloten.", round=label),
+                     tr._("Begonnen: {n}", n=shown(started, k)), tr._("Klaar: {n}", n=shown(finished, k)),
+                     tr._("Nu kun je de verhalen lezen met /stories en exporteren met /export.")]
+        else:
+            started, finished = await respondent_counts(application, round_id, centres)
+            lines = ["⏰ " + tr._("Ronde {round}: de geplande herinnering gaat naar wie nog niet klaar is.", round=label),
+                     tr._("Begonnen: {n}", n=shown(started, k)), tr._("Klaar: {n}", n=shown(finished, k))]
+        if round_.closes_at and event != "closed":
+            lines.append(tr._("Sluit: {date}", date=tr.datetime(round_.closes_at, svc.settings.tz, "short")))
+        try:
+            await application.bot.send_message(user_id, "\n".join(lines))
+            told += 1
+        except TelegramError as exc:
+            log.warning("Could not tell a coordinator about round %s: %s", round_id, type(exc).__name__)
+    return told

@@ -83,6 +83,21 @@ async def round_progress(storage: Storage, round_id: int,
     return result
 
 
+def progress_items(items) -> list[str]:
+    """The items whose answer counts ``/progress`` may show: those every respondent is
+    asked. An item shown only after a certain choice (``shown_if``, e.g. the story question
+    for a domain picked in ``msc.domains``) is left out: its count going up by one just
+    after a resident finished would tell that resident's choice.
+
+    Args:
+        items: The round's survey items (:class:`bot.survey.Item`), in order.
+
+    Returns:
+        Their ids, without the conditional ones.
+    """
+    return [i.id for i in items if getattr(i, "shown_if", None) is None]
+
+
 def render_progress(progress: RoundProgress, round_label: str, items: list[str], tr: Translator, k: int,
                     scope: str | None = None) -> str:
     """The /progress message.

@@ -7,7 +7,9 @@ opened (and invite), rounds past their closing time are closed, planned reminder
 queued, and free text of rounds closed more than ``RETENTION_DAYS`` ago is purged. A round
 that should have opened or closed while the bot was down is caught up at start (DESIGN.md,
 "Rounds and scheduling"). The rules themselves are in :mod:`bot.rounds`, shared with the
-chat commands and the command line.
+chat commands and the command line. The coordinators of a round's centres get one short
+message per scheduled opening, closing or reminder, with their centres' figures
+(:func:`admin.lifecycle.tell_coordinators`).
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from datetime import datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
 
+from admin import lifecycle
 from bot import rounds
-from bot.rounds import DueReport, prune_processed_updates, purge_free_text
+from bot.rounds import CATCH_UP_LATE, DueReport, prune_processed_updates, purge_free_text
 from bot.services import Services
 
-__all__ = ["TICK", "DueReport", "apply_due", "on_startup", "prune_processed_updates", "purge_free_text"]
+__all__ = ["CATCH_UP_LATE", "TICK", "DueReport", "apply_due", "on_startup", "prune_processed_updates", "purge_free_text"]
 
 #: How often the scheduler checks the database.
 TICK = timedelta(seconds=30)
@@ -31,8 +34,13 @@ def _services(application: Application) -> Services:
 
 
 async def apply_due(application: Application, now: datetime | None = None) -> DueReport:
-    """:func:`bot.rounds.apply_due` for a running application (tests move ``now``)."""
-    return await rounds.apply_due(_services(application), now)
+    """:func:`bot.rounds.apply_due` for a running application (tests move ``now``); the
+    coordinators of each round that opened, closed or reminded hear it, with figures."""
+    report = await rounds.apply_due(_services(application), now)
+    for name in ("opened", "closed", "reminded"):
+        for round_id in getattr(report, name):
+            await lifecycle.tell_coordinators(application, round_id, name)
+    return report
 
 
 async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:

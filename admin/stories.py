@@ -13,13 +13,18 @@ Use"): hierarchical selection, each with a documented reason, then feedback.
   to anybody, until returned to review.
 * ``/stories ROUND gekozen`` pages through the centre-level selections only: the pool an
   admin selects from across centres (level ``all``, 🏆🏆).
-* ``/stories ROUND final`` (an admin; or the coordinator of a one-centre round) makes the
-  selection final and queues one feedback message per storyteller who asked for it.
-* Redact: reply to a story message with the corrected text; it is scrubbed again and
-  shown instead of the original everywhere. A word the scrubber was not sure about
-  ("❓ Misschien een naam", in the story or its "why it matters") gets a ✂️ button: one
-  tap replaces every occurrence with ``[naam]`` the same way (issue 11), before anything
-  is exported.
+* ``/stories ROUND final`` (an admin; or the coordinator of a one-centre round) first
+  shows exactly what each storyteller who asked for feedback will receive (per centre and
+  language, and to how many), then asks: final and send now, or — while the round is
+  open — final and send when it closes (:func:`bot.rounds.end_round` queues it).
+* Correct: ✏️ under a story (the story, or its "why it matters") takes the
+  coordinator's next message as the corrected text (a reply to the story message does
+  the same for the story); it is scrubbed again and shown instead of the original
+  everywhere. "Why it matters" can also be withheld on its own (⛔, ↩ to show it again).
+* The keyboard keeps its shape for every story and state (see :func:`_keyboard`).
+* Names: a word the scrubber was not sure about ("❓ Misschien een naam", in the story
+  or its "why it matters") gets a ✂️ button: one tap replaces every occurrence with
+  ``[naam]`` the same way as a correction (issue 11), before anything is exported.
 * Select: after 🏆 the coordinator's next text message is the reason. No reason (empty,
   blank, or a command such as ``/cancel``) → refused politely, nothing stored.
 
@@ -27,6 +32,8 @@ Callback data (``ad:<verb>:<arg>``, routed here by :mod:`admin.callbacks` for ve
 starting with ``st``): ``stp`` page ``<round>.<pos>.<view>``; ``sta`` / ``stw`` /
 ``str`` review ``<answer>.<view>``; ``stc`` code ``<answer>.<effect index>.<view>``;
 ``sts`` shortlist ``<answer>.<view>``; ``stx`` select ``<answer>.<c|a>.<view>``;
+``ste`` / ``stv`` correct the story / its "why" ``<answer>.<view>``; ``sth`` withhold or
+show "why" ``<answer>.<view>``;
 ``stn`` redact a possible name (✂️) ``<answer>.<word key>.<view>``;
 ``stfb`` a resident's feedback opt-in ``y`` / ``n``. ``view`` is ``a`` (all stories) or
 ``s`` (centre-level selections).
@@ -47,10 +54,11 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandl
 
 from admin import lifecycle
 from admin.auth import role_of, staff_only, staff_tr
+from admin.progress import shown
 from bot import callback_data as cd
 from bot import chatstate, msc
 from bot.chat import unknown_command
-from bot.i18n import Translator
+from bot.i18n import Translator, language_in
 from bot.privacy.disclosure import audience_of, grant
 from bot.privacy.names import find_names
 from bot.privacy.scrub import PLACEHOLDERS, cap
@@ -175,32 +183,40 @@ async def render(context: ContextTypes.DEFAULT_TYPE, tr: Translator, role: Role,
             "withheld": "⛔ " + tr._("Achtergehouden"),
         }[story.state],
     ]
-    if story.state == "withheld":
+    withheld = story.state == "withheld"
+    if withheld:
         lines += ["", tr._("De tekst wordt niet getoond. Druk op ↩ om het verhaal opnieuw te beoordelen.")]
-        rows = [_nav_row(round_.id, pos, n, view),
-                [InlineKeyboardButton("↩ " + tr._("Opnieuw beoordelen"),
-                                      callback_data=cd.admin("str", f"{story.answer_id}.{view}"))]]
-        return "\n".join(lines), InlineKeyboardMarkup(rows)
-    if story.redacted:
-        lines.append("✏️ " + tr._("Tekst aangepast door een coördinator"))
-    if story.shortlisted:
-        lines.append("⭐ " + tr._("Op de shortlist"))
-    if story.codes:
-        labels = [msc.effect_label(cat, e.id, tr.language) for e in cat.effects if e.id in story.codes]
-        lines.append("🔖 " + tr.join(labels))
-    for sel in story.selections:
-        where = tr._("Gekozen voor het centrum") if sel.level == "centre" else tr._("Gekozen uit alle centra")
-        lines.append(f"🏆 {where}: “{cap(sel.reason, _REASON_SHOWN)[0]}”")
-    if final:
-        lines.append("🔒 " + tr._("De keuze van deze ronde is definitief."))
-    lines += ["", tr.quote(cap(story.text, _TEXT_MAX)[0]), ""]
-    why = cap(story.why, _WHY_MAX)[0] if story.why else tr._("(geen antwoord)")
-    lines.append("💬 " + tr._("Waarom belangrijk:") + " " + tr.quote(why))
-    maybe = possible_names(story.text, story.why)
-    if maybe:
-        lines += ["", "❓ " + tr._("Misschien een naam: {words}. Druk op ✂️ om het weg te halen.",
-                                   words=tr.join([tr.quote(w) for w in maybe]))]
-    lines += ["", "✏️ " + tr._("Tekst verbeteren? Antwoord op dit bericht met de verbeterde tekst.")]
+    else:
+        if story.redacted:
+            lines.append("✏️ " + tr._("Tekst aangepast door een coördinator"))
+        if story.shortlisted:
+            lines.append("⭐ " + tr._("Op de shortlist"))
+        if story.codes:
+            labels = [msc.effect_label(cat, e.id, tr.language) for e in cat.effects if e.id in story.codes]
+            lines.append("🔖 " + tr.join(labels))
+        for sel in story.selections:
+            where = tr._("Gekozen voor het centrum") if sel.level == "centre" else tr._("Gekozen uit alle centra")
+            lines.append(f"🏆 {where}: “{cap(sel.reason, _REASON_SHOWN)[0]}”")
+        if final:
+            lines.append("🔒 " + tr._("De keuze van deze ronde is definitief."))
+        lines += ["", tr.quote(cap(story.text, _TEXT_MAX)[0]), ""]
+        why = (cap(story.why, _WHY_MAX)[0] if story.why
+               else tr._("(achtergehouden)") if story.why_state == "withheld" else tr._("(geen antwoord)"))
+        lines.append("💬 " + tr._("Waarom belangrijk:") + " " + tr.quote(why))
+        maybe = possible_names(story.text, story.why)
+        if maybe:
+            lines += ["", "❓ " + tr._("Misschien een naam: {words}. Druk op ✂️ om het weg te halen.",
+                                       words=tr.join([tr.quote(w) for w in maybe]))]
+    return cap("\n".join(lines), _MESSAGE_MAX)[0], _keyboard(cat, tr, role, round_, story, pos, n, view, final, domain)
+
+
+def _keyboard(cat, tr: Translator, role: Role, round_: Round, story: msc.Story, pos: int, n: int, view: str,
+              final: bool, domain: str) -> InlineKeyboardMarkup:
+    """The review keyboard. Its shape (rows, buttons per row, what each position does)
+    is the same for every story and state of one round, so a button never moves under
+    the thumb after a tap: marks (•, ✅) change labels only, a withheld story keeps its
+    buttons (they answer "put it back first"), a final selection keeps its row (🔒), and
+    the effect buttons are paired by their unmarked labels."""
     aid = story.answer_id
     rows = [_nav_row(round_.id, pos, n, view)]
     review = []
@@ -210,39 +226,64 @@ async def render(context: ContextTypes.DEFAULT_TYPE, tr: Translator, role: Role,
         mark = "• " if story.state == state else ""
         review.append(InlineKeyboardButton(mark + label, callback_data=cd.admin(verb, f"{aid}.{view}")))
     rows.append(review)
-    rows += _pairs([InlineKeyboardButton(f"✂️ {cap(w, 20)[0]}", callback_data=cd.admin("stn", f"{aid}.{_word_key(w)}.{view}"))
-                    for w in maybe])
+    return _rest_of_keyboard(cat, rows, tr, role, round_, story, view, final, domain)
+
+
+def _rest_of_keyboard(cat, rows: list[list[InlineKeyboardButton]], tr: Translator, role: Role, round_: Round,
+                      story: msc.Story, view: str, final: bool, domain: str) -> InlineKeyboardMarkup:
+    """Correction, effect, shortlist and selection rows under the review row."""
+    aid = story.answer_id
+    why_withheld = story.why_state == "withheld"
+    rows.append([
+        InlineKeyboardButton("✏️ " + tr._("Verhaal verbeteren"), callback_data=cd.admin("ste", f"{aid}.{view}")),
+        InlineKeyboardButton("✏️ " + tr._("Waarom verbeteren"), callback_data=cd.admin("stv", f"{aid}.{view}")),
+    ])
+    rows.append([InlineKeyboardButton(
+        ("↩ " + tr._("Waarom weer tonen")) if why_withheld else ("⛔ " + tr._("Waarom achterhouden")),
+        callback_data=cd.admin("sth", f"{aid}.{view}"))])
+    if story.state != "withheld":  # ✂️ for each possible name (not shown while withheld)
+        rows += _pairs([(f"✂️ {cap(w, 20)[0]}", InlineKeyboardButton(
+            f"✂️ {cap(w, 20)[0]}", callback_data=cd.admin("stn", f"{aid}.{_word_key(w)}.{view}")))
+            for w in possible_names(story.text, story.why)])
     effects = [
-        InlineKeyboardButton(("✅ " if e.id in story.codes else "") + msc.effect_label(cat, e.id, tr.language),
-                             callback_data=cd.admin("stc", f"{aid}.{i}.{view}"))
+        (msc.effect_label(cat, e.id, tr.language),
+         InlineKeyboardButton(("✅ " if e.id in story.codes else "") + msc.effect_label(cat, e.id, tr.language),
+                              callback_data=cd.admin("stc", f"{aid}.{i}.{view}")))
         for i, e in enumerate(cat.effects)
     ]
     rows += _pairs(effects)
     rows.append([InlineKeyboardButton(("✅ " if story.shortlisted else "") + "⭐ " + tr._("Shortlist"),
                                       callback_data=cd.admin("sts", f"{aid}.{view}"))])
-    if not final:
-        chosen = story.selected_at("centre") is not None
+    chosen = story.selected_at("centre") is not None
+    if final:
+        rows.append([InlineKeyboardButton("🔒 " + tr._("De keuze is definitief"), callback_data=cd.NOOP)])
+    else:
         rows.append([InlineKeyboardButton(
             ("🏆 ✅ " + tr._("Gekozen: {domain} (andere reden?)", domain=domain)) if chosen
             else ("🏆 " + tr._("Kies als belangrijkste: {domain}", domain=domain)),
             callback_data=cd.admin("stx", f"{aid}.c.{view}"))])
-        if role.admin and len(round_.centres) > 1 and chosen:
-            top = story.selected_at("all") is not None
-            rows.append([InlineKeyboardButton(
-                "🏆🏆 " + ("✅ " if top else "") + tr._("Kies uit alle centra: {domain}", domain=domain),
-                callback_data=cd.admin("stx", f"{aid}.a.{view}"))])
-    return cap("\n".join(lines), _MESSAGE_MAX)[0], InlineKeyboardMarkup(rows)
+    if role.admin and len(round_.centres) > 1:
+        top = story.selected_at("all") is not None
+        rows.append([InlineKeyboardButton(
+            "🏆🏆 " + ("✅ " if top else "") + tr._("Kies uit alle centra: {domain}", domain=domain),
+            callback_data=cd.NOOP if final else cd.admin("stx", f"{aid}.a.{view}"))])
+    return InlineKeyboardMarkup(rows)
 
 
-def _pairs(buttons: list[InlineKeyboardButton], short: int = 22) -> list[list[InlineKeyboardButton]]:
-    """Two short buttons per row; a long label gets a row of its own (phones cut labels)."""
-    rows: list[list[InlineKeyboardButton]] = []
-    for button in buttons:
-        if len(button.text) <= short and rows and len(rows[-1]) == 1 and len(rows[-1][0].text) <= short:
-            rows[-1].append(button)
+def _pairs(buttons: list[tuple[str, InlineKeyboardButton]], short: int = 22) -> list[list[InlineKeyboardButton]]:
+    """Two short buttons per row; a long label gets a row of its own (phones cut labels).
+
+    Args:
+        buttons: (unmarked label, button): the layout follows the unmarked labels, so
+            ticking a button (✅) never re-pairs the rows.
+    """
+    rows: list[list[tuple[str, InlineKeyboardButton]]] = []
+    for label, button in buttons:
+        if len(label) <= short and rows and len(rows[-1]) == 1 and len(rows[-1][0][0]) <= short:
+            rows[-1].append((label, button))
         else:
-            rows.append([button])
-    return rows
+            rows.append([(label, button)])
+    return [[button for _label, button in row] for row in rows]
 
 
 #: At most this many possible names get a ✂️ button (two to a row).
@@ -283,13 +324,13 @@ def cut_word(text: str, word: str) -> str:
 
 
 def _nav_row(round_id: int, pos: int, n: int, view: str) -> list[InlineKeyboardButton]:
-    row = []
-    if pos > 0:
-        row.append(InlineKeyboardButton("◀", callback_data=cd.admin("stp", f"{round_id}.{pos - 1}.{view}")))
-    row.append(InlineKeyboardButton(f"{pos + 1}/{n}", callback_data=cd.NOOP))
-    if pos < n - 1:
-        row.append(InlineKeyboardButton("▶", callback_data=cd.admin("stp", f"{round_id}.{pos + 1}.{view}")))
-    return row
+    """◀ k/n ▶, always three buttons (a blank one at either end does nothing), so the
+    counter and the arrows stay in place on the first and the last story."""
+    back = cd.admin("stp", f"{round_id}.{pos - 1}.{view}") if pos > 0 else cd.NOOP
+    forward = cd.admin("stp", f"{round_id}.{pos + 1}.{view}") if pos < n - 1 else cd.NOOP
+    return [InlineKeyboardButton("◀" if pos > 0 else " ", callback_data=back),
+            InlineKeyboardButton(f"{pos + 1}/{n}", callback_data=cd.NOOP),
+            InlineKeyboardButton("▶" if pos < n - 1 else " ", callback_data=forward)]
 
 
 async def _refresh(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, tr: Translator,
@@ -343,31 +384,88 @@ async def stories(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role
 
 async def _finalise(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, round_: Round,
                     tr: Translator) -> None:
-    """Make the selection final and queue feedback to the storytellers who asked for it."""
+    """``/stories N final``: show exactly what each storyteller will receive (per centre
+    and language, and to how many), then ask: make final and send now, or (round still
+    open) send when the round closes."""
     svc = services(context)
     message = update.effective_message
-    if not (role.admin or (len(round_.centres) == 1 and round_.centres[0] in role.centres)):
+    if not _may_finalise(role, round_):
         await message.reply_text(tr._("Alleen een beheerder kan de keuze van een ronde met meer centra definitief maken."))
         return
     if not await msc.selections(svc.storage, round_.id):
         await message.reply_text(tr._("Er is nog geen verhaal gekozen in ronde {round}. Kies eerst per domein een verhaal, met een reden.", round=round_.id))
         return
+    if await msc.final_at(svc.storage, round_.id) is not None:
+        await message.reply_text("🔒 " + tr._("De keuze van ronde {round} was al definitief.", round=round_.id))
+        return
+    k = svc.settings.min_cell_size
+    plan = await msc.feedback_plan(svc.storage, svc.catalogue, round_.id, svc.respondent)
+    centres = dict(await svc.storage.centres())
+    for group in plan:
+        head = "👁 " + tr._("Zo krijgen vertellers van {centre} in het {language} het bericht ({n}):",
+                           centre=centres.get(group.centre, group.centre),
+                           language=language_in(group.language, tr.language),
+                           n=shown(len(group.chats), k))
+        await message.reply_text(cap(head + "\n\n" + group.text, _MESSAGE_MAX)[0])
+    total = sum(len(g.chats) for g in plan)
+    lines = [tr._("Keuze van ronde {round} definitief maken?", round=round_.id),
+             tr._("Aantal vertellers dat een bericht krijgt: {n}", n=shown(total, k)),
+             tr._("Daarna kun je de keuze niet meer veranderen.")]
+    rows = []
+    if round_.is_open:
+        lines.append(tr._("De ronde is nog open. Je kunt de berichten laten wachten tot de ronde sluit."))
+        rows.append([InlineKeyboardButton("🔒 " + tr._("Definitief, versturen als de ronde sluit"),
+                                          callback_data=cd.admin("stf", f"{round_.id}.h"))])
+    rows.append([InlineKeyboardButton("📨 " + tr._("Definitief en nu versturen"),
+                                      callback_data=cd.admin("stf", f"{round_.id}.n"))])
+    rows.append([InlineKeyboardButton("✖️ " + tr._("Nog niet"), callback_data=cd.admin("stf", f"{round_.id}.x"))])
+    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+
+
+def _may_finalise(role: Role, round_: Round) -> bool:
+    return role.admin or (len(round_.centres) == 1 and round_.centres[0] in role.centres)
+
+
+async def _on_final_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str) -> None:
+    """``ad:stf:<round>.<n|h|x>``: make final and send now / when the round closes / not yet."""
+    query = update.callback_query
+    svc = services(context)
+    tr = staff_tr(update)
+    role = await role_of(update, context)
+    raw, _, choice = arg.partition(".")
+    round_id = cd.parse_id(raw)
+    round_ = await svc.storage.round(round_id) if round_id is not None else None
+    if round_ is None or not role.is_staff or not _may_finalise(role, round_) or choice not in ("n", "h", "x"):
+        await query.answer(_stale(tr))
+        return
+    await query.answer()
+    if choice == "x":
+        await query.edit_message_text(tr._("Goed, er is niets veranderd."))
+        return
     newly = await msc.finalise(svc.storage, round_.id)
+    round_ = await svc.storage.round(round_.id)
+    if not newly:
+        await query.edit_message_text("🔒 " + tr._("De keuze van ronde {round} was al definitief.", round=round_.id))
+        return
+    if choice == "h" and round_.is_open:
+        log.info("Round %s selection final; feedback held until the round closes", round_.id)
+        if round_.closes_at:
+            when = tr._("De berichten gaan weg als de ronde sluit ({date}).",
+                        date=tr.datetime(round_.closes_at, svc.settings.tz, "short"))
+        else:  # no closing time: the coordinator closes it
+            when = tr._("De berichten gaan weg als je de ronde sluit met /close {round}.", round=round_.id)
+        await query.edit_message_text("🔒 " + tr._("De keuze van ronde {round} is nu definitief.", round=round_.id) + "\n"
+                                      + when)
+        return
     queued = await msc.queue_feedback(svc.storage, svc.catalogue, round_.id, svc.respondent)
     sender = context.application.bot_data.get("outbox")
     if sender is not None and queued:
         sender.wake()
-    async with svc.storage.db.execute(
-        "SELECT COUNT(*) FROM outbox WHERE round_id = ? AND kind = 'feedback'", (round_.id,)
-    ) as cur:
-        total = (await cur.fetchone())[0]
-    log.info("Round %s selection final (new: %s); %s feedback messages queued", round_.id, newly, queued)
-    head = (tr._("De keuze van ronde {round} is nu definitief.", round=round_.id) if newly
-            else tr._("De keuze van ronde {round} was al definitief.", round=round_.id))
-    await message.reply_text(
-        "🔒 " + head + "\n" + tr.ngettext(
+    log.info("Round %s selection final; %s feedback messages queued", round_.id, queued)
+    await query.edit_message_text(
+        "🔒 " + tr._("De keuze van ronde {round} is nu definitief.", round=round_.id) + "\n" + tr.ngettext(
             "{n} verteller krijgt een bericht over wat er gekozen is, en waarom.",
-            "{n} vertellers krijgen een bericht over wat er gekozen is, en waarom.", total)
+            "{n} vertellers krijgen een bericht over wat er gekozen is, en waarom.", queued)
     )
 
 
@@ -377,6 +475,9 @@ async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
     query = update.callback_query
     if cb.action == "stfb":
         await _on_feedback_choice(update, context, cb.centre or "")
+        return
+    if cb.action == "stf":
+        await _on_final_choice(update, context, cb.centre or "")
         return
     svc = services(context)
     tr = staff_tr(update)
@@ -444,6 +545,17 @@ async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
     elif cb.action == "stx":
         await _ask_reason(update, context, role, round_, story, parts, view, tr)
         return
+    elif cb.action in ("ste", "stv"):
+        await _ask_correction(update, context, story, "story" if cb.action == "ste" else "why", view, tr)
+        return
+    elif cb.action == "sth":
+        if story.why_answer_id is None:
+            await query.answer(tr._("Bij dit verhaal is geen antwoord op 'waarom belangrijk'."))
+            return
+        hide = story.why_state != "withheld"
+        await msc.set_state(svc.storage, story.why_answer_id, "withheld" if hide else "to_review", user_id)
+        notice = (tr._("Achtergehouden: dit antwoord komt nergens in.") if hide
+                  else tr._("Het antwoord wordt weer getoond."))
     elif cb.action != "stp":
         await query.answer(_stale(tr))
         return
@@ -481,6 +593,36 @@ async def _ask_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, role: 
     )
 
 
+async def _ask_correction(update: Update, context: ContextTypes.DEFAULT_TYPE, story: msc.Story, part: str,
+                          view: str, tr: Translator) -> None:
+    """✏️ pressed: the coordinator's next message replaces the story text (``part`` =
+    ``story``) or its "why it matters" (``why``); a command leaves it as it is."""
+    query = update.callback_query
+    svc = services(context)
+    target = story.answer_id if part == "story" else story.why_answer_id
+    if target is None:
+        await query.answer(tr._("Bij dit verhaal is geen antwoord op 'waarom belangrijk'."))
+        return
+    if part == "why" and story.why_state == "withheld":
+        await query.answer(tr._("Dit antwoord is achtergehouden. Zet het eerst terug met ↩."))
+        return
+    context.user_data[PENDING] = {
+        "kind": "correct", "answer_id": story.answer_id, "target": target, "round_id": story.round_id,
+        "chat_id": query.message.chat.id, "message_id": query.message.message_id, "view": view,
+    }
+    await chatstate.put(svc.storage, query.message.chat.id, PENDING, context.user_data[PENDING])
+    _AWAITING.add(_bot_key(query.message, update.effective_user.id))
+    await query.answer()
+    now = story.text if part == "story" else (story.why or "")
+    head = (tr._("Typ de verbeterde tekst van het verhaal. Je volgende bericht vervangt de tekst.") if part == "story"
+            else tr._("Typ de verbeterde tekst van 'waarom belangrijk'. Je volgende bericht vervangt de tekst."))
+    await context.bot.send_message(
+        query.message.chat.id,
+        "✏️ " + head + "\n" + tr._("Nu staat er:") + f"\n«{cap(now, _TEXT_MAX)[0]}»\n\n"
+        + tr._("Toch niets veranderen? Stuur /stories."),
+    )
+
+
 async def resume_pending_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Treat typed text as a pending selection reason that survived a restart.
 
@@ -492,7 +634,10 @@ async def resume_pending_reason(update: Update, context: ContextTypes.DEFAULT_TY
     if pending is None:
         return False
     context.user_data.pop(PENDING, None)
-    await _on_reason(update, context, pending)
+    if pending.get("kind") == "correct":
+        await _on_correction(update, context, pending)
+    else:
+        await _on_reason(update, context, pending)
     return True
 
 
@@ -526,6 +671,9 @@ async def on_message(
     pending = context.user_data.pop(PENDING, None)
     stored = await chatstate.pop(services(context).storage, message.chat.id, PENDING)
     pending = pending or stored
+    if pending is not None and pending.get("kind") == "correct":
+        await _on_correction(update, context, pending, resident_text)
+        return
     if pending is None:  # a stale mark: not ours after all
         if message.text.startswith("/"):
             await unknown_command(update, context)
@@ -567,31 +715,53 @@ async def _on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, pending
 
 async def _on_redaction(update: Update, context: ContextTypes.DEFAULT_TYPE, answer_id: int,
                         resident_text: TextHandler) -> None:
+    """A reply to a story message: its text is the corrected story."""
+    replied = update.effective_message.reply_to_message
+    await _correct(update, context, answer_id, answer_id, replied.chat.id, replied.message_id,
+                   _view_of(replied), resident_text)
+
+
+async def _on_correction(update: Update, context: ContextTypes.DEFAULT_TYPE, pending: dict,
+                         resident_text: TextHandler | None = None) -> None:
+    """The message after ✏️: the corrected story or "why it matters" (a command: nothing)."""
+    tr = staff_tr(update)
+    if (update.effective_message.text or "").startswith("/"):
+        await update.effective_message.reply_text(tr._("Goed, er is niets veranderd."))
+        return
+    await _correct(update, context, pending["answer_id"], pending["target"], pending["chat_id"],
+                   pending["message_id"], pending["view"], resident_text)
+
+
+async def _correct(update: Update, context: ContextTypes.DEFAULT_TYPE, answer_id: int, target: int,
+                   chat_id: int, message_id: int, view: str,
+                   resident_text: TextHandler | None = None) -> None:
+    """Store the message text as the corrected version of answer ``target`` (the story
+    ``answer_id`` itself or its "why it matters"), then redraw the story message."""
     svc = services(context)
     tr = staff_tr(update)
     message = update.effective_message
     role = await role_of(update, context)
     if not role.is_staff:
-        await resident_text(update, context)
+        if resident_text is not None:
+            await resident_text(update, context)
         return
     story = await msc.story(svc.storage, svc.catalogue, answer_id)
-    if story is None or not _may_see(role, story.centre_code):
+    if story is None or not _may_see(role, story.centre_code) or target not in (answer_id, story.why_answer_id):
         await message.reply_text(tr._("Dit verhaal kan ik niet vinden, of het is niet van jouw centrum."))
         return
     if story.state == "withheld":
         await message.reply_text(tr._("Dit verhaal is achtergehouden. Zet het eerst terug met ↩."))
         return
-    item = svc.catalogue.items.get(story.item_id)
+    item = svc.catalogue.items.get(story.item_id if target == answer_id else "msc.why")
     try:
-        await msc.set_redaction(svc.storage, answer_id, message.text, update.effective_user.id,
+        await msc.set_redaction(svc.storage, target, message.text, update.effective_user.id,
                                 limit=item.max_length if item else 2000)
     except ValueError:
         await message.reply_text(tr._("Een lege tekst kan ik niet gebruiken. Er is niets veranderd."))
         return
     await message.reply_text("✏️ " + tr._("Aangepast. Deze versie wordt voortaan overal getoond in plaats van de oorspronkelijke tekst."))
-    replied = message.reply_to_message
     round_ = await svc.storage.round(story.round_id)
-    await _refresh(context, replied.chat.id, replied.message_id, tr, role, round_, _view_of(replied), answer_id)
+    await _refresh(context, chat_id, message_id, tr, role, round_, view, answer_id)
 
 
 # -- residents: feedback opt-in --------------------------------------------------------

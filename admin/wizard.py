@@ -13,12 +13,14 @@ from telegram.ext import ContextTypes
 
 from admin import lifecycle
 from admin.auth import role_of, staff_only, staff_tr
+from admin.progress import shown
 from bot import callback_data as cd
 from bot import rounds as rounds_service
 from bot.i18n import Translator
 from bot.roles import Role
 from bot.services import services
 from bot.storage import utcnow
+from bot.survey.pinning import survey_pin
 from bot.times import OPENING_CHOICES, closing_time, opening_time
 
 KEY = "newround"
@@ -105,12 +107,25 @@ async def on_wizard(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         return
     if verb == "nrr" and arg in ("0", "1", "3") and "days" in state:
         state["remind"] = int(arg)
-        await query.edit_message_text(_summary(state, tr, svc), reply_markup=_kb(
-            [[("✅ " + tr._("Aanmaken"), _cb(state, "nrok")), ("✖️ " + tr._("Stoppen"), _cb(state, "nrx"))]]))
+        text = _summary(state, tr, svc)
+        create = "✅ " + tr._("Aanmaken")
+        if _opens_now(state):
+            # opening now messages every resident at once: say so, and to how many
+            reach = await lifecycle.reachable_residents(context.application, state["centres"])
+            text += "\n\n⚠️ " + tr._("De ronde gaat meteen open: alle bewoners van het centrum krijgen nu een uitnodiging. Dat kun je niet terugdraaien.")
+            text += "\n" + tr._("Aantal bewoners dat nu een bericht krijgt: {n}", n=shown(reach, svc.settings.min_cell_size))
+            create = "📨 " + tr._("Aanmaken en nu uitnodigen")
+        await query.edit_message_text(text, reply_markup=_kb(
+            [[(create, _cb(state, "nrok")), ("✖️ " + tr._("Stoppen"), _cb(state, "nrx"))]]))
         return
     if verb == "nrok" and {"survey", "opens", "days"} <= state.keys() and state["centres"]:
         await _create(update, context, state, tr, role)
         return
+
+
+def _opens_now(state: dict) -> bool:
+    """True if the wizard's round opens at once when created (the "Nu" choice)."""
+    return datetime.fromisoformat(state["opens"]) <= utcnow() + timedelta(minutes=1)
 
 
 def cd_verb(cb: cd.Callback) -> tuple[str, str, str]:
@@ -159,7 +174,8 @@ async def _create(update: Update, context: ContextTypes.DEFAULT_TYPE, state: dic
     now = utcnow()
     status = "open" if opens <= now + timedelta(seconds=5) else "scheduled"
     round_ = await svc.storage.create_round(state["survey"], state["centres"], opens_at=opens,
-                                           closes_at=closes, status="scheduled")
+                                           closes_at=closes, status="scheduled",
+                                           pin=survey_pin(svc.catalogue, state["survey"]))
     await svc.storage.set_round_plan(round_.id, remind_days_before=state.get("remind") or None,
                                      created_by=update.effective_user.id)
     context.user_data.pop(KEY, None)

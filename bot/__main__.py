@@ -71,8 +71,14 @@ def cmd_chat(args: argparse.Namespace) -> int:
     """Talk to the bot as a resident from the terminal, via the simulator."""
     # lazy: only what this command needs (see the module docstring)
     from bot.demo import run_terminal
+    from bot.survey import SurveyDataError
 
-    asyncio.run(run_terminal(language=args.lang, survey=args.survey, db=args.db))
+    try:
+        asyncio.run(run_terminal(language=args.lang, survey=args.survey, db=args.db,
+                                 pack=Path(args.pack) if args.pack else None))
+    except SurveyDataError as exc:
+        print(f"buurtstem: the pack is broken: {exc}", file=sys.stderr)
+        return EXIT_SETTINGS
     return 0
 
 
@@ -190,9 +196,12 @@ async def _rounds(args: argparse.Namespace) -> int:
                 print(f"buurtstem: unknown survey {args.survey!r}; choose one of "
                       f"{', '.join(cat.surveys)}", file=sys.stderr)
                 return 1
+            from bot.survey.pinning import survey_pin
+
             try:
                 round_ = await storage.create_round(args.survey, args.centre or [],
-                                                    status="scheduled")
+                                                    status="scheduled",
+                                                    pin=survey_pin(cat, args.survey))
             except ValueError as exc:
                 print(f"buurtstem: {exc}", file=sys.stderr)
                 return 1
@@ -300,6 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", default="nl")
     chat.add_argument("--survey", default="short")
     chat.add_argument("--db", default=None, help="database file (default: a temporary one)")
+    chat.add_argument("--pack", default=None, help="survey pack: a folder or an XLSForm .xlsx; --survey"
+                      " defaults to its first survey (default: the Den Haag pack)")
     chat.set_defaults(func=cmd_chat)
 
     export = sub.add_parser("export", help="export anonymised answers")

@@ -86,7 +86,12 @@ async def ignore_out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE
         await update.callback_query.answer()
         raise ApplicationHandlerStop
     if update.edited_message or update.edited_channel_post:
-        # not a new answer; ignored silently (shared/real-updates/INDEX.md, file 06)
+        # not a new answer (shared/real-updates/INDEX.md, file 06); a resident's edit of a
+        # typed answer replaces that answer (answering.on_edited), the rest is ignored
+        message = update.edited_message
+        if (message is not None and message.chat.type == ChatType.PRIVATE and message.from_user
+                and (message.text or message.caption) and not (message.text or "").startswith("/")):
+            await answering.on_edited(update, context)
         raise ApplicationHandlerStop
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
@@ -132,6 +137,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         "consent": onboarding.on_consent,
         "centre": onboarding.on_centre,
         "go": answering.on_go,
+        "change": answering.on_change,
         "answer": answering.on_answer,
         "forget": withdraw.on_forget,
     }.get(cb.kind)
@@ -297,8 +303,11 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Typed text: a coordinator's selection reason kept across a restart, else an answer."""
+    """Typed text: a coordinator's selection reason kept across a restart, a typed yes/no
+    under the consent question ("Evet", "ja", "نعم" …), else an answer."""
     if await admin_stories.resume_pending_reason(update, context):
+        return
+    if await onboarding.typed_consent(update, context):
         return
     await answering.on_text(update, context)
 

@@ -11,6 +11,7 @@ Shapes:
     ``ce:<centre>:<lang>``                pick a centre (only offered after consent); ``ce:_d<k>:<lang>``
                                           first picks district k (when a pack has many centres)
     ``go:<round>``                        start a round (invitation button)
+    ``ch:<round>``                        change my answers (after finishing, while the round is open)
     ``a:<round>:<pos>:<action>``          answer item number ``pos`` of a round, where action is
                                           ``v<1-5>`` scale value, ``dk`` don't know, ``sk`` skip,
                                           ``bk`` back to the previous item (to change an answer),
@@ -41,6 +42,7 @@ _PATTERNS = {
     "consent": re.compile(rf"^c:(?P<yes>[yn]):(?P<lang>{_LANG})(?::(?P<centre>{_CODE}))?$"),
     "centre": re.compile(rf"^ce:(?P<centre>{_CODE}|_d\d{{1,2}}):(?P<lang>{_LANG})$"),
     "go": re.compile(r"^go:(?P<round>\d{1,9})$"),
+    "change": re.compile(r"^ch:(?P<round>\d{1,9})$"),
     "answer": re.compile(
         r"^a:(?P<round>\d{1,9}):(?P<pos>\d{1,3}):"
         r"(?P<action>v[1-9]|dk|sk|bk|ok|fx|fy|fn|qy|qn|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
@@ -164,6 +166,11 @@ def district(index: int, lang: str) -> str:
 def go(round_id: int) -> str:
     """Payload of a round's Start button."""
     return _checked(f"go:{round_id}")
+
+
+def change(round_id: int) -> str:
+    """Payload of the "change my answers" button shown after finishing a round."""
+    return _checked(f"ch:{round_id}")
 
 
 def answer_value(round_id: int, pos: int, value: int) -> str:

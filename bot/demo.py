@@ -35,6 +35,7 @@ from bot.simulator.terminal import run_terminal_chat
 from bot.storage import Storage
 from bot.survey import catalogue
 from bot.survey.models import LANGUAGES
+from bot.survey.pinning import survey_pin
 
 #: Telegram ``language_code`` values the simulated residents send (realistic variants).
 LANGUAGE_CODES = {"nl": "nl-BE", "en": "en-GB", "tr": "tr", "ar": "ar", "pl": "pl", "uk": "uk"}
@@ -345,7 +346,7 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
             settings = demo_settings(sim.base_url, db_path, pack)
             storage = await Storage.open(db_path)
             await storage.seed_centres(centre_list)
-            round_ = await storage.create_round(survey, [])
+            round_ = await storage.create_round(survey, [], pin=survey_pin(cat, survey))
             application = build_application(settings, storage=storage)
             async with application:
                 await application.post_init(application)  # as run_polling() would
@@ -425,19 +426,29 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
     return summary
 
 
-async def run_terminal(*, language: str = "nl", survey: str = "short", db: str | None = None) -> None:
-    """Chat with the bot from the terminal as a resident (simulator on loopback)."""
+async def run_terminal(*, language: str = "nl", survey: str = "short", db: str | None = None,
+                       pack: Path | None = None) -> None:
+    """Chat with the bot from the terminal as a resident (simulator on loopback).
+
+    Args:
+        pack: A survey pack (folder or XLSForm workbook) to try; None for the default pack.
+            ``survey`` falls back to the pack's first survey; a pack without centres runs
+            in the default pack's centres.
+
+    Raises:
+        bot.survey.SurveyDataError: The pack is broken.
+    """
     configure_logging(secrets=[DEMO_TOKEN])
     logging.getLogger().setLevel(logging.WARNING)
-    cat = catalogue()
+    cat, survey = demo_catalogue(pack, survey)
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(db) if db else Path(tmp) / "chat.sqlite3"
         async with BotApiSimulator(token=DEMO_TOKEN) as sim:
-            settings = demo_settings(sim.base_url, db_path)
+            settings = demo_settings(sim.base_url, db_path, pack)
             storage = await Storage.open(db_path)
-            await storage.seed_centres(cat.centres)
+            await storage.seed_centres(cat.centres or catalogue().centres)
             if not [r for r in await storage.rounds() if r.is_open]:
-                await storage.create_round(survey, [])
+                await storage.create_round(survey, [], pin=survey_pin(cat, survey))
             application = build_application(settings, storage=storage)
             async with application:
                 await application.post_init(application)  # as run_polling() would

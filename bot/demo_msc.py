@@ -65,7 +65,7 @@ def _info(message) -> tuple[int, int, int, str]:
     """(answer id, position 1-based, total, "domain · centre" line) of a story message."""
     lines = (message.text or "").split("\n")
     answer_id = int(_FIRST_LINE.search(lines[0]).group(1))
-    counter = next(t for t, d in _buttons(message) if d == "x")
+    counter = next(t for t, d in _buttons(message) if d == "x" and "/" in t)
     k, n = (int(x) for x in counter.split("/"))
     return answer_id, k, n, lines[1]
 
@@ -159,7 +159,11 @@ async def simulate_panel(sim, admin_user_id: int, round_id: int, rng: random.Ran
                 counts["selected_all"] += 1
     if not counts["selected_centre"]:
         return counts
-    done = await _send(user, f"/stories {round_id} final")
+    start = len(user.messages)
+    user.send_text(f"/stories {round_id} final")
+    await _until(lambda: any(_find(m, "ad:stf:") for m in user.messages[start:]), what="final question")
+    done = next(m for m in user.messages[start:] if _find(m, "ad:stf:"))
+    await _press(user, done, _find(done, "ad:stf:", ".n"))       # preview seen: final, send now
     if "🔒" not in (done.text or ""):
         return counts
     counts["final"] = 1

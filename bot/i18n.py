@@ -292,3 +292,13 @@ class Translator:
 def translator(language: str) -> Translator:
     """Shorthand for :class:`Translator`."""
     return Translator(language)
+
+
+def language_in(code: str, reader: str) -> str:
+    """The name of language ``code`` as a reader of ``reader`` says it ("ar" for a Dutch
+    reader: "Arabisch"; CLDR names from Babel), for a language named inside a sentence;
+    the language's own name (:data:`LANGUAGE_NAMES`) if Babel does not know it."""
+    try:
+        return Locale.parse(code).get_display_name(Locale.parse(reader)) or LANGUAGE_NAMES.get(code, code)
+    except (ValueError, LookupError):
+        return LANGUAGE_NAMES.get(code, code)

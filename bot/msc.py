@@ -140,6 +140,8 @@ class Story:
         selections: Its selections (any level).
         why_answer_id: ``answers.id`` of ``why`` (None without one); a redaction of
             it (:func:`set_redaction`) replaces it the same way.
+        why_state: Review state of that answer: ``withheld`` hides it (``why`` is then
+            None) everywhere, as a withheld story is hidden.
     """
 
     answer_id: int
@@ -157,6 +159,7 @@ class Story:
     codes: frozenset[str]
     selections: tuple[Selection, ...]
     why_answer_id: int | None = None
+    why_state: str = "to_review"
 
     def selected_at(self, level: str) -> Selection | None:
         """Its selection at ``level``, or None."""
@@ -218,7 +221,7 @@ def _order(cat: Catalogue) -> dict[str, int]:
 _STORY_SQL = (
     "SELECT a.id, a.round_id, a.centre_code, a.language, a.item_id, a.text, a.revision,"
     " a.answered_at, r.state, r.redacted_text, r.shortlisted, r.answer_revision,"
-    " w.text, w.revision, rw.redacted_text, rw.answer_revision, w.id"
+    " w.text, w.revision, rw.redacted_text, rw.answer_revision, w.id, rw.state"
     " FROM answers a"
     " LEFT JOIN msc_reviews r ON r.answer_id = a.id"
     " LEFT JOIN answers w ON w.round_id = a.round_id AND w.respondent = a.respondent"
@@ -270,22 +273,26 @@ def _build(rows: Iterable[Sequence], codes: Iterable[Sequence], selections: Iter
     order = _order(cat)
     out = []
     for (answer_id, round_id, centre, language, item_id, text, revision, answered_at, state,
-         redacted, shortlisted, review_rev, why, why_rev, why_redacted, why_review_rev, why_id) in rows:
+         redacted, shortlisted, review_rev, why, why_rev, why_redacted, why_review_rev, why_id,
+         why_review_state) in rows:
         domain = story_domain(item_id)
         shown, is_redacted = _shown(text, revision, redacted, review_rev)
         if domain is None or not (shown or "").strip():
             continue
         why_shown, _ = _shown(why, why_rev, why_redacted, why_review_rev)
+        why_state = "withheld" if why_review_state == "withheld" else "to_review"
+        if why_state == "withheld":
+            why_shown = None
         out.append(Story(
             answer_id=answer_id, round_id=round_id, centre_code=centre, language=language,
             item_id=item_id, domain=domain, text=shown, redacted=is_redacted,
             why=why_shown if (why_shown or "").strip() else None,
-            why_answer_id=why_id if (why_shown or "").strip() else None,
             answered_at=datetime.fromisoformat(answered_at),
             state=effective_state(state, review_rev, revision),
             shortlisted=bool(shortlisted) and state != "withheld",
             codes=frozenset(code_map.get(answer_id, ())),
             selections=tuple(sorted(sel_map.get(answer_id, ()), key=lambda s: LEVELS.index(s.level))),
+            why_answer_id=why_id, why_state=why_state,
         ))
     out.sort(key=lambda s: (s.round_id, s.centre_code, order.get(s.domain, 99), s.answer_id))
     return out
@@ -615,9 +622,16 @@ def feedback_picks(cat: Catalogue, sels: Iterable[Selection], codes: dict[int, s
     return picks
 
 
+#: The language the panel writes its reasons in (the staff work in Dutch). A reason is
+#: quoted only to readers of this language: a Turkish reader does not get a Dutch quote.
+REASON_LANGUAGE = "nl"
+
+
 def feedback_text(cat: Catalogue, picks: Sequence[FeedbackPick], language: str) -> str:
     """The feedback message in one language: kinds of change chosen, the panel's reasons
-    (quoted, as written), and thanks. Contains no resident's story text.
+    (quoted as written, for readers of :data:`REASON_LANGUAGE`; others are told that the
+    group wrote down why, and that the centre can tell them), and thanks. Contains no
+    resident's story text.
 
     The UI sentences go through gettext (:class:`~bot.i18n.Translator`); domain names and
     effect labels come from the catalogue in ``language``.
@@ -634,6 +648,10 @@ def feedback_text(cat: Catalogue, picks: Sequence[FeedbackPick], language: str) 
             head += " " + tr._("(gekozen uit alle centra)")
         lines.append("")
         lines.append(head)
+        if language != REASON_LANGUAGE:
+            if pick.reasons:
+                lines.append(tr._("De groep heeft in het Nederlands opgeschreven waarom. Wil je het weten? Vraag het in het ontmoetingscentrum."))
+            continue
         for reason in pick.reasons:
             lines.append(tr._("Waarom, in de woorden van de groep: “{reason}”", reason=cap(reason, budget)[0]))
     lines.append("")
@@ -679,6 +697,51 @@ async def feedback_recipients(storage, round_id: int, respondent_of: Callable[[i
         if centre is not None:
             out[chat_id] = centre
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackGroup:
+    """Storytellers who get the same feedback message.
+
+    Attributes:
+        centre: The centre their story was told at.
+        language: Their language (the message is in it).
+        chats: Their chat ids (never shown to staff; only counted).
+        text: The message exactly as they will receive it.
+    """
+
+    centre: str
+    language: str
+    chats: tuple[int, ...]
+    text: str
+
+
+async def feedback_plan(storage, cat: Catalogue, round_id: int,
+                        respondent_of: Callable[[int], str]) -> list[FeedbackGroup]:
+    """Who would get which feedback message now, grouped by centre and language (for the
+    coordinator's preview before the selection is made final; :func:`queue_feedback`
+    sends the same texts)."""
+    sels = await selections(storage, round_id)
+    if not sels:
+        return []
+    codes = await _codes_of(storage, sorted({s.answer_id for s in sels}))
+    recipients = await feedback_recipients(storage, round_id, respondent_of)
+    languages: dict[int, str] = {}
+    if recipients:
+        async with storage.db.execute(
+            f"SELECT chat_id, language FROM contacts WHERE chat_id IN {_ids_clause(list(recipients))}",
+            list(recipients),
+        ) as cur:
+            languages = {chat: lang for chat, lang in await cur.fetchall()}
+    groups: dict[tuple[str, str], list[int]] = {}
+    for chat_id, centre in recipients.items():
+        groups.setdefault((centre, languages.get(chat_id, "nl")), []).append(chat_id)
+    plan = []
+    for (centre, language), chats in sorted(groups.items()):
+        picks = feedback_picks(cat, [s for s in sels if s.level == "all" or s.centre_code == centre], codes)
+        if picks:
+            plan.append(FeedbackGroup(centre, language, tuple(chats), feedback_text(cat, picks, language)))
+    return plan
 
 
 async def queue_feedback(storage, cat: Catalogue, round_id: int, respondent_of: Callable[[int], str]) -> int:

@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from bot import msc
 from bot.outbox import enqueue, enqueue_round_invitations
 from bot.services import Services
 from bot.storage import Round, Storage
-from bot.times import reminder_due
+from bot.survey.pinning import survey_pin
+from bot.times import next_daytime, reminder_due
 
 __all__ = [
+    "CATCH_UP_LATE",
     "UPDATE_MEMORY",
     "DueReport",
     "RoundEnded",
@@ -44,6 +47,10 @@ log = logging.getLogger(__name__)
 #: How long update ids are remembered for deduplication. Telegram keeps undelivered
 #: updates for 24 hours (Bot API, getUpdates), so a week is ample.
 UPDATE_MEMORY = timedelta(days=7)
+#: A round opened this much after its planned time is a catch-up (the bot was down): its
+#: invitations then wait for the local daytime hours (:data:`bot.times.DAYTIME`). A
+#: round a coordinator opens "now" in the evening is not held.
+CATCH_UP_LATE = timedelta(hours=1)
 
 
 class RoundNotFound(LookupError):
@@ -69,10 +76,18 @@ async def _round(svc: Services, round_id: int) -> Round:
     return round_
 
 
-async def open_round(svc: Services, round_id: int) -> int:
+async def open_round(svc: Services, round_id: int, not_before: datetime | None = None) -> int:
     """Open a round and queue one invitation per opted-in, reachable resident of its centres.
 
-    Opening an open round again queues only residents not invited yet.
+    Opening an open round again queues only residents not invited yet. Opening pins the
+    survey as the pack has it now (:func:`bot.survey.pinning.survey_pin`), so the round's
+    exports keep its wording after the pack changes.
+
+    Args:
+        svc: The services (storage, catalogue, outbox wake-up).
+        round_id: The round to open.
+        not_before: If given (aware), the new invitations wait until then (a planned
+            opening caught up at night goes out in the morning, :func:`bot.times.next_daytime`).
 
     Returns:
         Number of invitations queued now.
@@ -85,8 +100,16 @@ async def open_round(svc: Services, round_id: int) -> int:
     if round_.status in ("closed", "cancelled"):
         raise RoundEnded(round_id, round_.status)
     if round_.status != "open":
-        await svc.storage.set_round_status(round_id, "open")
+        await svc.storage.set_round_status(round_id, "open",
+                                           pin=survey_pin(svc.catalogue, round_.survey))
     queued = await enqueue_round_invitations(svc.storage, round_id, round_.centres, kind="invite")
+    if not_before is not None and queued:
+        async with svc.storage.transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET next_attempt_at = ? WHERE round_id = ? AND kind = 'invite'"
+                " AND status = 'pending' AND attempts = 0 AND next_attempt_at IS NULL",
+                (not_before.astimezone(UTC).isoformat(timespec="microseconds"), round_id),
+            )
     svc.wake_outbox()
     log.info("Round %s open; %s invitations queued", round_id, queued)
     return queued
@@ -95,6 +118,9 @@ async def open_round(svc: Services, round_id: int) -> int:
 async def end_round(svc: Services, round_id: int, status: str = "closed") -> None:
     """Close or cancel an open or planned round; messages of the round not sent yet are
     ``skipped`` (feedback to storytellers excepted: it is about a closed round).
+
+    If the round's story selection was made final while it was open, the feedback to the
+    storytellers that was held until now is queued (each teller gets it once).
 
     Raises:
         RoundNotFound: No such round.
@@ -113,6 +139,9 @@ async def end_round(svc: Services, round_id: int, status: str = "closed") -> Non
             " WHERE round_id = ? AND status = 'pending' AND kind <> 'feedback'",
             (round_id,),
         )
+    if await msc.final_at(svc.storage, round_id) is not None:
+        if await msc.queue_feedback(svc.storage, svc.catalogue, round_id, svc.respondent):
+            svc.wake_outbox()
     log.info("Round %s %s", round_id, status)
 
 
@@ -181,7 +210,9 @@ class DueReport:
 async def apply_due(svc: Services, now: datetime | None = None) -> DueReport:
     """Open, close, remind and purge whatever is due at ``now`` (default: the clock's now).
 
-    Planned reminders go out at 10:00 local time on their day (:func:`bot.times.reminder_due`).
+    Planned reminders go out at 10:00 local time on their day (:func:`bot.times.reminder_due`);
+    an opening caught up more than :data:`CATCH_UP_LATE` late outside the daytime hours
+    holds its invitations until 09:00 local.
     """
     storage = svc.storage
     now = now or svc.clock.now()
@@ -192,7 +223,10 @@ async def apply_due(svc: Services, now: datetime | None = None) -> DueReport:
                 await end_round(svc, round_.id, "closed")
                 report.closed.append(round_.id)
                 continue
-            await open_round(svc, round_.id)
+            # caught up at night (the bot was down when it should have opened), the round
+            # opens now but its invitations wait for the morning
+            late = now - round_.opens_at > CATCH_UP_LATE
+            await open_round(svc, round_.id, next_daytime(now, svc.settings.tz) if late else None)
             report.opened.append(round_.id)
         elif round_.status == "open" and round_.closes_at and round_.closes_at <= now:
             await end_round(svc, round_.id, "closed")

@@ -36,6 +36,7 @@ class Session:
         mode: ``self`` or ``assisted``.
         round_id: For assisted mode, the round being entered (else the centre's open round).
         deletion_code: For assisted mode, the code that erases this interview.
+        stopped: The resident sent /stop (no more questions until /start).
     """
 
     chat_id: int
@@ -45,6 +46,7 @@ class Session:
     mode: str = "self"
     round_id: int | None = None
     deletion_code: str | None = None
+    stopped: bool = False
 
 
 async def start_assisted(
@@ -113,7 +115,8 @@ async def session_for(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Sessi
     contact = await svc.storage.contact(chat_id)
     if contact is None:
         return None
-    return Session(chat_id, svc.respondent(chat_id), contact.language, contact.centre_code)
+    return Session(chat_id, svc.respondent(chat_id), contact.language, contact.centre_code,
+                   stopped=not contact.opted_in)
 
 
 async def current_round(context: ContextTypes.DEFAULT_TYPE, session: Session) -> Round | None:

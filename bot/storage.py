@@ -195,6 +195,38 @@ _CONTACT = frozenset({"contact"})
 _PARTICIPATION = frozenset({"participation", "open_round", "unfinished"})
 _ANSWERS = frozenset({"answers"})
 
+#: Before an erasure: keep the erased respondent's place in the release order of each
+#: round they were done in (round, centre, order key, first answer id — no pseudonym, no answer), so the
+#: batches of k behind them do not shift (see migration 0011 and
+#: :func:`bot.privacy.disclosure.release`). Same grouping as
+#: :func:`bot.exports.query.released_respondents`.
+_KEEP_RELEASE_PLACE = (
+    "INSERT INTO release_gaps (round_id, centre_code, order_key, first_answer)"
+    " SELECT a.round_id, MIN(a.centre_code), COALESCE(MAX(p.finished_at), MAX(a.answered_at)),"
+    " MIN(a.id)"
+    " FROM answers_shown a JOIN rounds r ON r.id = a.round_id"
+    " LEFT JOIN participations p ON p.round_id = a.round_id AND p.respondent = a.respondent"
+    " WHERE a.respondent = ? GROUP BY a.round_id"
+    " HAVING MAX(p.finished_at IS NOT NULL OR r.status IN ('closed', 'cancelled'))"
+)
+
+
+async def _erase_answers(db: aiosqlite.Connection, respondent: str) -> int:
+    """Delete one pseudonym's answers and participations inside ``db``'s transaction.
+
+    The erased person's place in the release order is kept first (``_KEEP_RELEASE_PLACE``),
+    so batches of k stay as they were. Shared by :meth:`Storage.forget` and
+    :meth:`Storage.erase_respondent`.
+
+    Returns:
+        The number of answers deleted.
+    """
+    await db.execute(_KEEP_RELEASE_PLACE, (respondent,))
+    cur = await db.execute("DELETE FROM answers WHERE respondent = ?", (respondent,))
+    deleted = cur.rowcount
+    await db.execute("DELETE FROM participations WHERE respondent = ?", (respondent,))
+    return deleted
+
 
 class _UpdateReads:
     """The reads cached for one update (see :func:`begin_update`)."""
@@ -467,6 +499,25 @@ class Storage:
         """Name of an active centre, or None if unknown."""
         return dict(await self.centres()).get(code)
 
+    async def set_centre_active(self, code: str, active: bool) -> str | None:
+        """Archive (``active=False``) or restore a centre; returns its name, None if unknown.
+
+        An archived centre is not offered at sign-up, in a deep link or in new rounds; its
+        residents, rounds and answers stay (exports still show them).
+        """
+        async with self.transaction() as db:
+            cur = await db.execute("UPDATE centres SET active = ? WHERE code = ?", (int(active), code))
+            if not cur.rowcount:
+                return None
+            async with db.execute("SELECT name FROM centres WHERE code = ?", (code,)) as found:
+                row = await found.fetchone()
+        return row[0]
+
+    async def archived_centres(self) -> list[tuple[str, str]]:
+        """Archived centres as ``(code, name)``, by name."""
+        rows = await self._fetchall("SELECT code, name FROM centres WHERE active = 0 ORDER BY name")
+        return [(r["code"], r["name"]) for r in rows]
+
     async def upsert_centre(self, code: str, name: str, *, create: bool) -> bool:
         """Add a centre (``create``) or rename one. False if it exists (add) or not (rename)."""
         async with self.transaction() as db:
@@ -551,9 +602,7 @@ class Storage:
             The number of answers deleted.
         """
         async with self.transaction() as db:
-            cur = await db.execute("DELETE FROM answers WHERE respondent = ?", (respondent,))
-            deleted = cur.rowcount
-            await db.execute("DELETE FROM participations WHERE respondent = ?", (respondent,))
+            deleted = await _erase_answers(db, respondent)
             await db.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
             await db.execute("DELETE FROM contacts WHERE chat_id = ?", (chat_id,))
             await db.execute("DELETE FROM chat_state WHERE chat_id = ?", (chat_id,))
@@ -579,9 +628,7 @@ class Storage:
             The number of answers deleted.
         """
         async with self.transaction() as db:
-            cur = await db.execute("DELETE FROM answers WHERE respondent = ?", (respondent,))
-            deleted = cur.rowcount
-            await db.execute("DELETE FROM participations WHERE respondent = ?", (respondent,))
+            deleted = await _erase_answers(db, respondent)
         await self.flush_erasure()
         return deleted
 
@@ -610,8 +657,12 @@ class Storage:
         opens_at: datetime | None = None,
         closes_at: datetime | None = None,
         status: str = "open",
+        pin: tuple[str, str] | None = None,
     ) -> Round:
         """Create a round for ``centres`` (all active centres if empty).
+
+        ``pin`` is ``(pack version, snapshot)`` of the survey it asks
+        (:func:`bot.survey.pinning.survey_snapshot`); opening the round pins again.
 
         Raises:
             ValueError: If a centre code is unknown or the window is inverted.
@@ -635,6 +686,9 @@ class Storage:
             await db.executemany(
                 "INSERT INTO round_centres VALUES (?, ?)", [(round_id, c) for c in chosen]
             )
+            if pin is not None:
+                await db.execute("INSERT OR REPLACE INTO round_surveys VALUES (?, ?, ?)",
+                                 (round_id, *pin))
         found = await self.round(round_id)
         assert found is not None
         return found
@@ -724,10 +778,18 @@ class Storage:
         )
         return row is not None
 
-    async def set_round_status(self, round_id: int, status: str) -> None:
-        """Move a round to ``open``, ``closed`` or ``cancelled`` (records the moment)."""
+    async def set_round_status(self, round_id: int, status: str,
+                               pin: tuple[str, str] | None = None) -> None:
+        """Move a round to ``open``, ``closed`` or ``cancelled`` (records the moment).
+
+        ``pin``: ``(pack version, snapshot)`` of the survey as the round opens with it
+        (replaces the one stored when it was scheduled).
+        """
         column = {"open": "opened_at", "closed": "closed_at"}.get(status)
         async with self.transaction() as db:
+            if pin is not None:
+                await db.execute("INSERT OR REPLACE INTO round_surveys VALUES (?, ?, ?)",
+                                 (round_id, *pin))
             if column:
                 await db.execute(
                     f"UPDATE rounds SET status = ?, {column} = ? WHERE id = ?",

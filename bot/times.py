@@ -88,3 +88,15 @@ def reminder_due(closes: datetime, days_before: int, now: datetime, tz: ZoneInfo
         return False
     start, end = DAYTIME
     return start <= now.astimezone(tz).time() < end
+
+
+def next_daytime(now: datetime, tz: ZoneInfo) -> datetime | None:
+    """``None`` inside the local :data:`DAYTIME` hours, else when they start next (UTC):
+    today's 09:00 before it, tomorrow's 09:00 after 21:00 (local calendar, so a
+    daylight-saving change in between does not move it)."""
+    local = now.astimezone(tz)
+    start, end = DAYTIME
+    if start <= local.time() < end:
+        return None
+    day = local.date() if local.time() < start else local.date() + timedelta(days=1)
+    return datetime.combine(day, start, tz).astimezone(UTC)

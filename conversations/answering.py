@@ -96,7 +96,9 @@ def shown_text(text: str, tr: Translator) -> str:
     """Stored text with its privacy placeholders in the resident's language (display only)."""
     for kind, placeholder in PLACEHOLDERS.items():
         if placeholder in text:
-            text = text.replace(placeholder, "[" + tr._(PLACEHOLDER_NAMES[kind]) + "]")
+            name = PLACEHOLDER_NAMES.get(kind)  # a kind without a name: shown as stored
+            if name is not None:
+                text = text.replace(placeholder, "[" + tr._(name) + "]")
     return text
 
 
@@ -104,7 +106,8 @@ def shown_text(text: str, tr: Translator) -> str:
 PLACEHOLDER_NAMES = {
     "phone": N_("telefoon"), "email": N_("e-mail"), "iban": N_("rekeningnummer"),
     "postcode": N_("postcode"), "bsn": N_("BSN"), "url": N_("link"),
-    "handle": N_("gebruikersnaam"), "address": N_("adres"),
+    "handle": N_("gebruikersnaam"), "address": N_("adres"), "name": N_("naam"),
+    "dob": N_("geboortedatum"), "plate": N_("kenteken"), "social": N_("socialemedia-account"),
 }
 
 #: Story items whose text is shown back for checking (MSC read-back, issue 6).
@@ -266,11 +269,24 @@ async def ask_next(context: ContextTypes.DEFAULT_TYPE, session: Session, round_:
         await context.bot.send_message(
             session.chat_id,
             "🙏 " + tr._("Dank je wel! Je antwoorden zijn opgeslagen, zonder je naam.")
-            + "\n\n" + tr._("Wil je al je antwoorden laten verwijderen? Stuur /forget."),
+            + "\n\n" + tr._("Wil je een antwoord veranderen? Dat kan zolang de ronde open is.")
+            + "\n" + tr._("Wil je al je antwoorden laten verwijderen? Stuur /forget."),
+            reply_markup=keyboards.change_answers(tr, round_.id),
         )
         return
     done, total = flow.progress(items, answers)
     await send_question(context, svc, session.chat_id, tr, round_, pos, items[pos], done + 1, total)
+
+
+def stopped_text(tr: Translator) -> str:
+    """What a resident who sent /stop hears when they press an old button or type."""
+    return tr._("Je hebt /stop gestuurd: je krijgt geen vragen meer. Wil je weer meedoen? Stuur /start.")
+
+
+async def _refuse_stopped(query: CallbackQuery, tr: Translator) -> None:
+    """An old question's button after /stop: say so, remove the buttons, store nothing."""
+    await query.answer(stopped_text(tr), show_alert=True)
+    await _edit_markup(query, None)
 
 
 async def on_go(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
@@ -283,6 +299,9 @@ async def on_go(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callb
         await query.answer(Translator(lang_of(update))._("Stuur eerst /start."))
         return
     tr = Translator(session.language)
+    if session.stopped:
+        await _refuse_stopped(query, tr)
+        return
     if round_ is None or not round_.is_open or session.centre_code not in round_.centres:
         await query.answer(tr._("Deze ronde is gesloten. Dank je wel!"), show_alert=True)
         await _edit_markup(query, None)
@@ -290,6 +309,74 @@ async def on_go(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callb
     await query.answer()
     await _edit_markup(query, None)
     await begin(context, session, round_)
+
+
+async def _refuse_closed(query: CallbackQuery, tr: Translator) -> None:
+    """Tell the resident the round of the tapped button is closed and drop its buttons."""
+    await query.answer(tr._("Deze ronde is gesloten. Dank je wel!"), show_alert=True)
+    await _edit_markup(query, None)
+
+
+async def _tapped_round(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback
+                        ) -> tuple[Session, Translator, Round] | None:
+    """The resident's session, translator and the open round a button belongs to.
+
+    Answers the callback query and returns ``None`` where the tap cannot go on: no
+    session ("send /start first"), a stopped resident, or a round that is gone or closed.
+    """
+    query = update.callback_query
+    session = await session_for(context, query.message.chat.id)
+    tr = Translator(session.language if session else lang_of(update))
+    if session is None:
+        await query.answer(tr._("Stuur eerst /start."))
+        return None
+    if session.stopped:
+        await _refuse_stopped(query, tr)
+        return None
+    round_ = await services(context).storage.round(cb.round_id or 0)
+    if round_ is None or not round_.is_open:
+        await _refuse_closed(query, tr)
+        return None
+    return session, tr, round_
+
+
+async def on_change(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+    """"Change my answers" after finishing: re-open the last answered question (its
+    "previous question" button goes further back), while the round is open."""
+    query = update.callback_query
+    svc = services(context)
+    tapped = await _tapped_round(update, context, cb)
+    if tapped is None:
+        return
+    session, tr, round_ = tapped
+    participation = await svc.storage.participation(round_.id, session.respondent)
+    if participation is None:
+        await _refuse_closed(query, tr)
+        return
+    items = svc.catalogue.survey_items(round_.survey)
+    answers = await svc.storage.answers(round_.id, session.respondent)
+    asked = [p for p in range(len(items)) if items[p].id in answers and flow.is_asked(items[p], answers)]
+    await query.answer()
+    await _edit_markup(query, None)
+    if not asked or not participation.finished:
+        await begin(context, session, round_)
+        return
+    await _reopen(context, session, round_, items, answers, asked[-1], tr)
+
+
+async def _reopen(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round, items: list[Item],
+                  answers: dict, target: int, tr: Translator) -> None:
+    """Ask item ``target`` again to change its answer (what was answered is shown)."""
+    svc = services(context)
+    await set_revisit(context, session.chat_id, round_.id, target, "replace")
+    earlier = answers.get(items[target].id)
+    await _show_current(context, session, items[target], earlier, tr)
+    done = sum(1 for p in range(target) if flow.is_asked(items[p], answers))
+    total = flow.progress(items, answers)[1]
+    mask = flow.choices_to_mask(items[target], earlier.choices) if earlier is not None else 0
+    keep = earlier is not None and earlier.status != "skipped"
+    await send_question(context, svc, session.chat_id, tr, round_, target, items[target], done + 1, total,
+                        mask=mask, keep=keep)  # earlier picks ticked: un-ticking is a choice, not a loss
 
 
 def _option_label(item: Item, choices: list[str], lang: str) -> str:
@@ -309,16 +396,10 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     """Stores a button answer after checking it belongs to the respondent's open item."""
     query = update.callback_query
     svc = services(context)
-    session = await session_for(context, query.message.chat.id)
-    tr = Translator(session.language if session else lang_of(update))
-    if session is None:
-        await query.answer(tr._("Stuur eerst /start."))
+    tapped = await _tapped_round(update, context, cb)
+    if tapped is None:
         return
-    round_ = await svc.storage.round(cb.round_id or 0)
-    if round_ is None or not round_.is_open:
-        await query.answer(tr._("Deze ronde is gesloten. Dank je wel!"), show_alert=True)
-        await _edit_markup(query, None)
-        return
+    session, tr, round_ = tapped
     participation = await svc.storage.participation(round_.id, session.respondent)
     items = svc.catalogue.survey_items(round_.survey)
     answers = await svc.storage.answers(round_.id, session.respondent)
@@ -338,18 +419,9 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         if not earlier:
             await query.answer(tr._("Dit is de eerste vraag."))
             return
-        target = earlier[-1]
-        await set_revisit(context, session.chat_id, round_.id, target, "replace")
         await query.answer()
         await _edit_markup(query, None)
-        earlier = answers.get(items[target].id)
-        await _show_current(context, session, items[target], earlier, tr)
-        done = sum(1 for p in range(target) if flow.is_asked(items[p], answers))
-        total = flow.progress(items, answers)[1]
-        mask = flow.choices_to_mask(items[target], earlier.choices) if earlier is not None else 0
-        keep = earlier is not None and earlier.status != "skipped"
-        await send_question(context, svc, session.chat_id, tr, round_, target, items[target], done + 1, total,
-                            mask=mask, keep=keep)  # earlier picks ticked: un-ticking is a choice, not a loss
+        await _reopen(context, session, round_, items, answers, earlier[-1], tr)
         return
     status, value, choices = "answered", None, []
     earlier = answers.get(item.id)
@@ -399,31 +471,38 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
 
 
 async def _store(update: Update, context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round,
-                 centre: str, item: Item, **answer) -> bool:
-    """Record an answer. False if the round closed meanwhile.
+                 centre: str, item: Item, **answer) -> int | None:
+    """Record an answer; its revision (≥ 1), or None if the round closed meanwhile.
 
     The revisit is not touched here: every caller goes on with :func:`ask_next` (which
     clears it) or opens the read-back (which replaces it).
     """
     try:
-        await services(context).storage.record_answer(
+        return await services(context).storage.record_answer(
             round_id=round_.id, respondent=session.respondent, item_id=item.id,
             language=session.language, centre_code=centre, mode=session.mode,
             update_id=update.update_id, **answer,
         )
     except ValueError:
-        return False
-    return True
+        return None
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stores typed text as the answer to an open free-text item (scrubbed and capped)."""
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | None = None) -> None:
+    """Stores typed text as the answer to an open free-text item (scrubbed and capped).
+
+    Args:
+        text: The text to take instead of the message's own (a photo's caption).
+    """
     message = update.effective_message
+    typed = message.text if text is None else text
     session = await session_for(context, message.chat.id)
     if session is None:
         await message.reply_text(Translator(lang_of(update))._("Hallo! Stuur /start om mee te doen."))
         return
     tr = Translator(session.language)
+    if session.stopped:
+        await message.reply_text(stopped_text(tr))
+        return
     if message.forward_origin is not None or "forward_from" in (message.api_kwargs or {}) or message.via_bot:
         await message.reply_text(tr._("Typ alsjeblieft je eigen antwoord. Doorgestuurde berichten gebruik ik niet."))
         return
@@ -442,7 +521,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(tr._("Druk alsjeblieft op een van de knoppen."))
         await _ask_at(context, session, round_, items, pos)
         return
-    scrubbed = scrub((message.text or "").translate(_BIDI_CONTROLS))
+    scrubbed = scrub((typed or "").translate(_BIDI_CONTROLS))
     appending = readback_open(revisit, round_.id, pos)
     if appending and is_confirmation(scrubbed.text, session.language):
         # "ok", "ja klopt" or "👍" under a read-back means Right, not more story
@@ -463,10 +542,15 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if earlier is not None and earlier.text:
             combined = earlier.text + "\n" + combined
     text, was_cut = cap(combined, item.max_length)
-    if not await _store(update, context, session, round_, participation.centre_code, item,
-                        status="answered", text=text):
+    revision = await _store(update, context, session, round_, participation.centre_code, item,
+                            status="answered", text=text)
+    if not revision:
         await message.reply_text(tr._("Deze ronde is gesloten. Dank je wel!"))
         return
+    if not was_cut and session.mode == "self":
+        # an assisted interview leaves nothing in the coordinator's chat (its code aside)
+        await _remember_message(context, session.chat_id, message.message_id, round_.id, item.id, revision,
+                                len(combined) - len(scrubbed.text))
     notes = []
     if scrubbed.changed:
         notes.append("🔒 " + tr._("Ik heb persoonlijke gegevens (zoals een telefoonnummer) uit je antwoord gehaald. Schrijf geen namen of persoonlijke informatie op, ook niet van anderen."))
@@ -502,6 +586,58 @@ async def _on_number(update: Update, context: ContextTypes.DEFAULT_TYPE, session
         await message.reply_text(tr._("Deze ronde is gesloten. Dank je wel!"))
         return
     await ask_next(context, session, round_)
+
+
+#: chat_state key: the resident's latest typed answers, ``{"list": [{"m": message id,
+#: "r": round, "i": item id, "v": revision after it, "s": where its text starts in the
+#: answer}]}`` (no text), so an edited message can replace its part of the answer.
+TYPED = "typed_answers"
+
+
+async def _remember_message(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, round_id: int,
+                            item_id: str, revision: int, start: int) -> None:
+    storage = services(context).storage
+    known = (await chatstate.get(storage, chat_id, TYPED) or {"list": []})["list"]
+    known = [e for e in known if e["m"] != message_id][-19:]
+    known.append({"m": message_id, "r": round_id, "i": item_id, "v": revision, "s": start})
+    await chatstate.put(storage, chat_id, TYPED, {"list": known})
+
+
+async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A resident edited a message they sent as an answer: the edit replaces that part of
+    the answer, as long as the round is open and the answer has not changed since.
+    Any other edit gets a short reply saying how to change an answer."""
+    message = update.edited_message
+    session = await session_for(context, message.chat.id)
+    if session is None or session.stopped:
+        return
+    svc = services(context)
+    tr = Translator(session.language)
+    known = (await chatstate.get(svc.storage, session.chat_id, TYPED) or {"list": []})["list"]
+    entry = next((e for e in known if e["m"] == message.message_id), None)
+    round_ = await svc.storage.round(entry["r"]) if entry else None
+    if entry is None or round_ is None or not round_.is_open:
+        await message.reply_text(tr._("Je hebt een bericht veranderd. Dat kan ik niet meer gebruiken. Wil je een antwoord veranderen? Druk op Vorige vraag, of stuur /start."))
+        return
+    item = svc.catalogue.items.get(entry["i"])
+    answer = (await svc.storage.answers(round_.id, session.respondent)).get(entry["i"])
+    participation = await svc.storage.participation(round_.id, session.respondent)
+    if item is None or answer is None or answer.revision != entry["v"] or participation is None:
+        await message.reply_text(tr._("Dit antwoord is daarna al veranderd. Wil je het nog eens veranderen? Druk op Vorige vraag, of stuur /start."))
+        return
+    scrubbed = scrub((message.text or message.caption or "").translate(_BIDI_CONTROLS))
+    if not has_words(scrubbed.text):
+        await message.reply_text(tr._("Typ je antwoord. Of druk op Overslaan."))
+        return
+    text, _cut = cap((answer.text or "")[:entry["s"]] + scrubbed.text, item.max_length)
+    revision = await _store(update, context, session, round_, participation.centre_code, item,
+                            status="answered", text=text)
+    if not revision:
+        await message.reply_text(tr._("Deze ronde is gesloten. Dank je wel!"))
+        return
+    await _remember_message(context, session.chat_id, message.message_id, round_.id, item.id, revision, entry["s"])
+    await message.reply_text("✏️ " + tr._("Je veranderde bericht is bewaard. Je antwoord is nu:")
+                             + f"\n\n«{shown_text(text, tr)}»")
 
 
 async def _send_readback(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round, pos: int,
@@ -599,15 +735,22 @@ async def _on_readback(update, context, cb: cd.Callback, session: Session, round
 #: What to say for each kind of non-text message in a text step.
 _KIND_HINTS = {
     "voice": N_("Spraakberichten kan ik niet gebruiken, want een stem is herkenbaar. Typ je antwoord, of druk op Overslaan."),
+    "photo": N_("Foto's en video's kan ik niet gebruiken, want mensen kunnen erop herkenbaar zijn. Vertel in woorden wat je wilt laten zien, of druk op Overslaan."),
     "location": N_("Een locatie is niet nodig, en ik bewaar hem niet. Typ je antwoord, of druk op Overslaan."),
     "contact": N_("Een telefoonnummer is niet nodig, en ik bewaar het niet. Typ je antwoord, of druk op Overslaan."),
     "other": N_("Ik kan alleen getypte tekst gebruiken. Typ je antwoord, of druk op Overslaan."),
 }
 
 
+#: Said after the hint for a voice note or a photo: typing is not the only way.
+_INTERVIEW_HINT = N_("Is typen lastig? Vraag in het ontmoetingscentrum om een gesprek. Dan vult iemand van het centrum de vragen samen met je in, zonder je naam.")
+
+
 def _message_kind(message: Message) -> str:
     if message.voice or message.audio or message.video_note:
         return "voice"
+    if message.photo or message.video or message.animation:
+        return "photo"
     if message.location or message.venue:
         return "location"
     if message.contact:
@@ -629,6 +772,9 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if session is None:
         await message.reply_text(tr._("Hallo! Stuur /start om mee te doen."))
         return
+    if session.stopped:
+        await message.reply_text(stopped_text(tr))
+        return
     state = await _state(context, session)
     if state is None:
         await _no_round(context, message, session, tr)
@@ -636,15 +782,23 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     round_, _participation, items, pos, revisit = state
     if await _repeat_pending_opt_in(context, session, round_):
         return
+    kind = _message_kind(message)
+    caption = message.caption or ""
+    if items[pos].type == "text" and kind == "photo" and has_words(caption):
+        # the photo is not kept, but its caption may answer the question
+        await message.reply_text(tr._("De foto bewaar ik niet, want mensen kunnen erop herkenbaar zijn. Je tekst bij de foto gebruik ik als antwoord."))
+        await on_text(update, context, text=caption)
+        return
+    hint = ("\n\n" + tr._(_INTERVIEW_HINT)) if kind in ("voice", "photo") and session.mode == "self" else ""
     if readback_open(revisit, round_.id, pos):
         # under a read-back: say what is possible and show the read-back again
-        await message.reply_text(tr._("Ik kan alleen getypte tekst gebruiken."))
+        await message.reply_text(tr._("Ik kan alleen getypte tekst gebruiken.") + hint)
         await _send_readback(context, session, round_, pos, items[pos], tr)
         return
     if items[pos].type in ("text", "number"):
-        await message.reply_text(tr._(_KIND_HINTS[_message_kind(message)]))
+        await message.reply_text(tr._(_KIND_HINTS[kind]) + hint)
     else:
-        await message.reply_text(tr._("Druk alsjeblieft op een van de knoppen."))
+        await message.reply_text(tr._("Druk alsjeblieft op een van de knoppen.") + hint)
     await _ask_at(context, session, round_, items, pos)
 
 
@@ -697,7 +851,8 @@ async def _no_round(context: ContextTypes.DEFAULT_TYPE, message: Message, sessio
                 reply_markup=keyboards.start_round(tr, round_.id),
             )
             return
-        await message.reply_text(tr._("Je hebt alle vragen van deze ronde beantwoord. Dank je wel!"))
+        await message.reply_text(tr._("Je hebt alle vragen van deze ronde beantwoord. Dank je wel!"),
+                                 reply_markup=keyboards.change_answers(tr, round_.id) if session.mode == "self" else None)
         return
     if session.centre_code and await svc.storage.unfinished_closed_round(session.centre_code, session.respondent):
         await message.reply_text(tr._("Deze ronde is gesloten. Dank je wel!"))

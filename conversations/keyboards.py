@@ -66,6 +66,13 @@ def start_round(tr: Translator, round_id: int) -> InlineKeyboardMarkup:
     )
 
 
+def change_answers(tr: Translator, round_id: int) -> InlineKeyboardMarkup:
+    """The "change my answers" button under the thank-you (round still open)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton("✏️ " + tr._("Antwoorden veranderen"), callback_data=cd.change(round_id))]]
+    )
+
+
 def _back_row(tr: Translator, round_id: int, pos: int) -> list[list[InlineKeyboardButton]]:
     """A "previous question" row (not on the first question)."""
     if pos == 0:

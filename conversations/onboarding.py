@@ -9,6 +9,7 @@ callback data, so it also survives a restart of the bot.
 from __future__ import annotations
 
 import logging
+import unicodedata
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -84,9 +85,64 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                language=LANGUAGE_NAMES[lang]),
         reply_markup=keyboards.languages(lang),
     )
+    await _show_consent(context, update.effective_chat.id, tr, centre)
+
+
+async def _show_consent(context: ContextTypes.DEFAULT_TYPE, chat_id: int, tr: Translator, centre: str | None) -> None:
+    """Send the consent text with its buttons; remember it, so a typed "yes" counts too."""
+    text = consent_text(tr, services(context).settings.min_cell_size)
+    message = await context.bot.send_message(chat_id, text, reply_markup=keyboards.consent(tr, centre))
+    context.user_data[CONSENT_SHOWN] = {"lang": tr.language, "centre": centre, "message_id": message.message_id}
+
+
+#: ``user_data`` key: the consent question on screen (language, deep-link centre, message id).
+CONSENT_SHOWN = "consent_shown"
+
+#: Whole messages that mean "yes" / "no" to the consent question, in the six languages
+#: (lower case, without punctuation): a typed answer counts as the button.
+CONSENT_YES = frozenset({
+    "ja", "ja graag", "ja ik doe mee", "jazeker", "ok", "oké", "oke", "okay", "yes", "yes please", "sure",
+    "evet", "tamam", "evet katılıyorum", "tak", "okej", "tak chcę", "так", "добре", "гаразд",
+    "نعم", "اي", "أجل", "موافق",
+})
+CONSENT_NO = frozenset({"nee", "nee liever niet", "no", "no thanks", "hayır", "nie", "ні", "لا"})
+
+
+def _words(text: str) -> str:
+    """Lower-case words of a message without punctuation or emoji (for yes/no matching)."""
+    kept = "".join(ch if unicodedata.category(ch)[0] in ("L", "N") or ch.isspace() else " "
+                   for ch in text.casefold())
+    return " ".join(kept.split())
+
+
+async def typed_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Text typed while the consent question is on screen (no contact yet).
+
+    "Evet", "ja", "yes", "tak", "так", "نعم" … count as the Yes button (the centre of the
+    QR code is kept), "nee", "no" … as No; anything else shows the question again.
+    Returns False if no consent question is waiting in this chat.
+    """
+    shown = context.user_data.get(CONSENT_SHOWN)
+    if shown is None:
+        return False
+    chat_id = update.effective_chat.id
+    lang, centre = shown["lang"], shown["centre"]
+    tr = Translator(lang)
+    answer = _words(update.effective_message.text or "")
+    if answer in CONSENT_YES or answer in CONSENT_NO:
+        yes = answer in CONSENT_YES
+        try:
+            await context.bot.edit_message_reply_markup(
+                chat_id, shown["message_id"],
+                reply_markup=keyboards.chosen(tr._("Ja, ik doe mee") if yes else tr._("Nee, liever niet")))
+        except TelegramError:
+            log.debug("consent keyboard not edited")
+        await _consented(update, context, chat_id, lang, centre if yes else None, yes)
+        return True
     await update.effective_message.reply_text(
-        consent_text(tr, services(context).settings.min_cell_size), reply_markup=keyboards.consent(tr, centre)
-    )
+        tr._("Druk alsjeblieft op een van de knoppen."))
+    await _show_consent(context, chat_id, tr, centre)
+    return True
 
 
 async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
@@ -104,7 +160,7 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd
     contact = await svc.storage.contact(chat_id)
     if contact is None:
         centre = context.user_data.get("centre")
-        await context.bot.send_message(chat_id, consent_text(tr, services(context).settings.min_cell_size), reply_markup=keyboards.consent(tr, centre))
+        await _show_consent(context, chat_id, tr, centre)
         return
     await svc.storage.update_contact(chat_id, language=lang)
     await context.bot.send_message(chat_id, "✅ " + tr._("Ik praat nu {language} met je.", language=LANGUAGE_NAMES[lang]))
@@ -123,15 +179,25 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
         await answering._edit_markup(query, None)
         await _continue(update, context, chat_id)
         return
-    if not cb.yes:
-        await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Nee, liever niet")))
+    await query.edit_message_reply_markup(
+        reply_markup=keyboards.chosen(tr._("Ja, ik doe mee") if cb.yes else tr._("Nee, liever niet")))
+    await _consented(update, context, chat_id, lang, cb.centre, bool(cb.yes))
+
+
+async def _consented(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str,
+                     centre: str | None, yes: bool) -> None:
+    """The answer to the consent question (button or typed): nothing stored on "no"; on
+    "yes" the deep-link centre is saved, or the resident is asked for one."""
+    svc = services(context)
+    tr = Translator(lang)
+    context.user_data.pop(CONSENT_SHOWN, None)
+    if not yes:
         await context.bot.send_message(
             chat_id, tr._("Dat is goed. Ik heb niets van je bewaard. Wil je later toch meedoen? Stuur /start.")
         )
         return
-    await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Ja, ik doe mee")))
     context.user_data["consented"] = True
-    centre = cb.centre if cb.centre and await svc.storage.centre_name(cb.centre) else None
+    centre = centre if centre and await svc.storage.centre_name(centre) else None
     if centre:
         await _save(update, context, chat_id, lang, centre)
         return
@@ -237,6 +303,7 @@ async def _continue(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id:
     participation = await svc.storage.participation(round_.id, svc.respondent(chat_id))
     if participation is not None and participation.finished:
         if not quiet:
-            await context.bot.send_message(chat_id, tr._("Je hebt alle vragen van deze ronde beantwoord. Dank je wel!"))
+            await context.bot.send_message(chat_id, tr._("Je hebt alle vragen van deze ronde beantwoord. Dank je wel!"),
+                                           reply_markup=keyboards.change_answers(tr, round_.id))
         return
     await answering.begin(context, session, round_)

@@ -77,8 +77,13 @@ async def test_load_bench_stops_a_bot_without_blocking_the_simulator(tmp_path):
         answered.touch()
 
     helper = asyncio.create_task(simulator())
-    while not ready.exists():
-        await asyncio.sleep(0.01)
-    status = await load._stop(child, timeout=15)
-    await helper
+    try:
+        while not ready.exists():
+            await asyncio.sleep(0.01)
+        status = await load._stop(child, timeout=15)
+        await helper
+    finally:
+        if child.poll() is None:  # the test failed before the stop: leave no process behind
+            child.kill()
+            child.wait()
     assert status == 0  # it finished its shutdown; not killed

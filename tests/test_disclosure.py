@@ -321,6 +321,44 @@ async def test_differencing_attack_reads_off_no_individual_answer(tmp_path, monk
     assert changes == chart_changes == 3   # after residents 5, 10 and 15: whole batches only
 
 
+async def test_an_erasure_does_not_swap_one_respondent_into_the_figures(tmp_path):
+    """Before/after /forget: the erased person's batch leaves the figures whole. Without a
+    kept place the batches behind them shift by one, and the pair of exports sets the
+    erased person's answers against the one respondent swapped in (whom the coordinator
+    saw finish next)."""
+    path = tmp_path / "forget.sqlite3"
+    store = await Storage.open(path)
+    await store.seed_centres(catalogue().centres)
+    round_ = await store.create_round("short", ["shalom"])
+    rng = random.Random(5)
+    people = [await _resident(store, round_.id, n, "shalom", "nl", rng) for n in range(2 * K + 1)]
+
+    def released() -> set:
+        conn = connect_readonly(path)
+        try:
+            return {p for _r, p in released_respondents(conn, [round_.id], ["shalom"], K).pairs}
+        finally:
+            conn.close()
+
+    before = released()
+    assert before == set(people[: 2 * K])
+    await store.erase_respondent(people[2])             # in the first batch
+    after = released()
+    swapped_in, left = after - before, before - after - {people[2]}
+    assert swapped_in == set()                           # nobody joins on their own
+    assert len(left) + 1 >= K                            # the whole batch leaves
+    assert after == set(people[K: 2 * K])
+    # a later erasure in the part not yet shown changes nothing shown
+    await store.erase_respondent(people[2 * K])
+    assert released() == after
+    for n in range(2 * K + 1, 3 * K + 1):               # the batch with that gap stays out
+        await _resident(store, round_.id, n, "shalom", "nl", rng)
+        assert released() == after
+    await store.close()
+    raw = path.read_bytes()
+    assert all(p.encode() not in raw for p in (people[2], people[2 * K]))
+
+
 def test_without_batches_the_attack_would_work():
     """The attack's read-off works on plain counts (so the test above can fail)."""
     before = [{"item_id": "i", "n": "5", **dict.fromkeys(VALUES, ""), "1": "5"}]
@@ -427,3 +465,87 @@ async def test_chat_refusals_are_in_the_coordinators_language_and_send_no_file(s
     admin.press_button(next(b for row in admin.buttons() for b, _d in row if b.startswith("CSV")))
     await until(lambda: admin.last.text == Translator("tr")._("Hier zijn nog geen antwoorden. Er is geen bestand gemaakt."))
     assert not any(m.document for m in (*coord.messages, *admin.messages))
+
+
+async def test_progress_does_not_tell_a_new_respondents_choice(tmp_path):
+    """/progress just before and after one resident finishes a survey with a branch
+    (a story question only for a domain picked in msc.domains): the per-item counts must
+    not show which domain they picked."""
+    from admin.progress import progress_items, render_progress, round_progress
+    from bot.i18n import Translator
+
+    cat = catalogue()
+    store = await Storage.open(tmp_path / "p.sqlite3")
+    await store.seed_centres(cat.centres)
+    round_ = await store.create_round("praatplaat", ["shalom"])
+    items = cat.survey_items("praatplaat")
+    assert any(i.shown_if for i in items)
+
+    async def resident(n: int, domain: str) -> None:
+        who = f"{n:064x}"
+        await store.start_participation(round_.id, who, centre_code="shalom", language="nl")
+        for item in items:
+            if item.shown_if and item.shown_if.includes != domain:
+                continue                                   # not asked: the branch
+            kwargs = {"round_id": round_.id, "respondent": who, "item_id": item.id,
+                      "status": "answered", "language": "nl", "centre_code": "shalom"}
+            if item.shown_if or item.type == "text":
+                kwargs["text"] = "Fijn."
+            elif item.type in ("choice", "cards"):
+                kwargs["choices"] = [domain] if item.id == "msc.domains" else [item.options[0].id]
+            else:
+                kwargs["value"] = 3
+            await store.record_answer(**kwargs)
+        await store.finish_participation(round_.id, who)
+
+    async def shown() -> list[str]:
+        counts = await round_progress(store, round_.id)
+        return render_progress(counts, "ronde", progress_items(items), Translator("nl"), K).splitlines()
+
+    for n in range(2 * K):
+        await resident(n, "livability")
+    before = await shown()
+    await resident(99, "connection")
+    after = await shown()
+    await store.close()
+    changed = [line for line in after if line not in before]
+    assert not any("msc.domain." in line for line in before + after), changed
+    # every item still shown counts each respondent who reached it: all move together
+    item_lines = [line for line in after if line.startswith("  ") and "." in line.split(":")[0]]
+    assert item_lines and {line.rsplit(": ", 1)[1] for line in item_lines} == {str(2 * K + 1)}, changed
+
+
+async def test_one_round_and_all_rounds_row_files_show_a_respondent_alike(tmp_path):
+    """Composition of two row files: the analyst links a one-round file and an all-rounds
+    file by the answers (the same in both) and keeps the finer value of each
+    quasi-identifier. Generalised per round, a respondent-round shows the same values in
+    both, so the pair tells nothing either file does not."""
+    path = tmp_path / "two.sqlite3"
+    store = await Storage.open(path)
+    await store.seed_centres(catalogue().centres)
+    rng = random.Random(3)
+    first = await store.create_round("short", [])
+    for n in range(20):
+        await _resident(store, first.id, n, ("shalom", "bijbetje")[n % 2],
+                        "nl" if n < 14 else ("tr", "uk")[n % 2], rng)
+    await store.set_round_status(first.id, "closed")
+    second = await store.create_round("short", [])
+    for n in range(100, 112):
+        await _resident(store, second.id, n, ("shalom", "bijbetje", "vrederust", "connect")[n % 4],
+                        rng.choice(["nl", "tr", "ar", "pl"]), rng)
+    await store.close()
+
+    def seen(name: str, round_ids) -> dict[tuple, tuple]:
+        run_export(path, catalogue(), tmp_path / name, tz=TZ, round_ids=round_ids, min_cell_size=K)
+        people: dict[str, list] = {}
+        quasi: dict[str, tuple] = {}
+        for row in _csv(tmp_path / name):
+            if row["round"] != str(first.id):
+                continue
+            people.setdefault(row["respondent"], []).append((row["item_id"], row["value"]))
+            quasi[row["respondent"]] = tuple(row[c] for c in dc.QUASI_IDENTIFIERS)
+        return {tuple(answers): quasi[label] for label, answers in people.items()}
+
+    alone, together = seen("one.csv", [first.id]), seen("all.csv", None)
+    assert len(alone) == 20 and alone.keys() == together.keys()
+    assert {p: q for p, q in alone.items() if together[p] != q} == {}

@@ -39,7 +39,7 @@ async def test_each_language_completes_the_short_round(sim, harness, lang):
         await settle(sim)
         await confirm_readbacks(sim, user)
     await until(lambda: user.last.text.startswith("🙏"))
-    assert user.last.text == "🙏 " + Translator(lang)._("Dank je wel! Je antwoorden zijn opgeslagen, zonder je naam.") + "\n\n" + Translator(lang)._("Wil je al je antwoorden laten verwijderen? Stuur /forget.")
+    assert user.last.text == "🙏 " + Translator(lang)._("Dank je wel! Je antwoorden zijn opgeslagen, zonder je naam.") + "\n\n" + Translator(lang)._("Wil je een antwoord veranderen? Dat kan zolang de ronde open is.") + "\n" + Translator(lang)._("Wil je al je antwoorden laten verwijderen? Stuur /forget.")
     conn = sqlite3.connect(harness.db_path)
     languages = {row[0] for row in conn.execute("SELECT language FROM answers")}
     conn.close()

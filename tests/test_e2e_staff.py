@@ -119,7 +119,9 @@ async def test_round_scheduled_in_the_past_opens_at_startup_and_invites_once(sim
         await store.save_contact(chat, language="nl", centre_code="shalom", consent_version="v")
         sim.user(chat)
     await store.update_contact(803, opted_in=False)
-    past = utcnow() - timedelta(hours=2)
+    # less than CATCH_UP_LATE ago, so the invitations go out at once at any hour (a later
+    # catch-up at night waits for 09:00: tests/test_reminder_clock.py)
+    past = utcnow() - timedelta(minutes=30)
     await store.create_round("short", ["shalom"], opens_at=past, closes_at=past + timedelta(days=7), status="scheduled")
     await store.close()
     await harness.start()
@@ -180,6 +182,8 @@ async def test_closed_round_takes_no_late_answers(sim, harness):
     admin = sim.user(ADMIN_ID)
     admin.send_text("/close 1")
     await settle(sim)
+    admin.press_button("Ja, sluiten")
+    await settle(sim)
     user.send_text("Te laat.")
     await settle(sim)
     assert "gesloten" in user.last.text
@@ -233,6 +237,12 @@ async def test_newround_wizard_creates_an_open_round_and_invites(sim, staffed):
     await settle(sim)
     (status, remind, closes, opens) = rows(staffed, "SELECT status, remind_days_before, closes_at, opens_at FROM rounds WHERE id = 2")[0]
     assert (status, remind) == ("open", 3)
+    # the round pinned the survey it opened with (issue 13 point 6)
+    import json
+
+    (version, snapshot), = rows(staffed, "SELECT pack_version, snapshot FROM round_surveys WHERE round_id = 2")
+    assert version == staffed.settings.catalogue().version
+    assert json.loads(snapshot)["survey"]["items"] == staffed.settings.catalogue().surveys["indicators"].items
     from datetime import datetime
 
     assert (datetime.fromisoformat(closes) - datetime.fromisoformat(opens)).days in (14, 15)
@@ -317,6 +327,8 @@ async def test_round_status_only_moves_forward_and_reminders_have_a_cooldown(sim
     await settle(sim)
     assert "24 uur" in admin.last.text
     admin.send_text("/cancel 1")
+    await settle(sim)
+    admin.press_button("Ja, annuleren")
     await settle(sim)
     admin.send_text("/close 1")
     await settle(sim)
@@ -495,3 +507,46 @@ async def test_stopped_interview_gets_a_code_and_a_wrong_code_erases_nothing(sim
     await settle(sim)
     await until(lambda: "interview is verwijderd" in (coord.last.text or ""))
     assert rows(staffed, "SELECT COUNT(*) FROM answers") == [(0,)]
+
+
+async def test_admin_help_says_how_to_keep_the_centres_and_archive_works(sim, staffed):
+    """Issue 13 point 7: /centres add, rename and archive are in the admin's /help (not in a
+    coordinator's); an archived centre is not offered at sign-up nor by its deep link, its
+    answers stay; restore brings it back."""
+    admin = sim.user(ADMIN_ID)
+    admin.send_text("/help")
+    await settle(sim)
+    assert "/centres add CODE Naam – een centrum toevoegen" in admin.last.text
+    assert "/centres rename CODE Naam" in admin.last.text
+    assert "/centres archive CODE" in admin.last.text
+    coord = sim.user(COORD_A)
+    coord.send_text("/help")
+    await settle(sim)
+    assert "/centres archive" not in coord.last.text and "/centres –" in coord.last.text
+
+    admin.send_text("/centres archive bijbetje")
+    await settle(sim)
+    assert admin.last.text.startswith("Bij Betje is gearchiveerd.")
+    assert rows(staffed, "SELECT active FROM centres WHERE code = 'bijbetje'") == [(0,)]
+    admin.send_text("/centres")
+    await settle(sim)
+    assert "• Bij Betje" not in admin.last.text and "Gearchiveerd: Bij Betje (bijbetje)" in admin.last.text
+    resident = sim.user(RESIDENT)
+    resident.send_text("/start")
+    await settle(sim)
+    consent = last_with(resident, "c:y")
+    resident.press(consent, next(d for d in data_of(consent) if d.startswith("c:y")))
+    await settle(sim)
+    offered = [b["text"] for row in last_with(resident, "ce:").reply_markup["inline_keyboard"] for b in row]
+    assert "Bij Betje" not in offered and "Buurt- en Kerkhuis Shalom" in offered
+
+    coord.send_text("/centres archive shalom")
+    await settle(sim)
+    assert "Alleen beheerders" in coord.last.text
+    admin.send_text("/centres archive nergens")
+    await settle(sim)
+    assert admin.last.text == "Dat centrum bestaat niet."
+    admin.send_text("/centres restore bijbetje")
+    await settle(sim)
+    assert admin.last.text == "Bij Betje is terug."
+    assert rows(staffed, "SELECT active FROM centres WHERE code = 'bijbetje'") == [(1,)]

@@ -118,6 +118,8 @@ async def test_the_coordinators_progress_message_is_rebuilt_after_a_restart(sim,
     await harness.start()
     admin = sim.user(ADMIN_ID)
     admin.send_text("/open 1")
+    await until(lambda: any("nu openen" in (m.text or "") for m in admin.messages))
+    admin.press_button("Ja, nu openen en uitnodigen")  # /open asks first (issue 16 point 4)
     await until(lambda: sum(1 for m in sim.sent if m.chat_id > 7_000_000) >= 12)
     await harness.restart()
     await harness.application.bot_data["outbox"].drain(timeout=20)

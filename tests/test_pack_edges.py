@@ -104,3 +104,69 @@ async def test_a_centre_outside_the_districts_can_still_be_chosen(sim, harness) 
     from tests.conftest import db_rows
 
     assert db_rows(harness, "SELECT centre_code FROM contacts") == [("losjes",)]
+
+
+def test_missing_pictures_bad_choice_names_and_too_many_choices_have_rows(tmp_path) -> None:
+    """pack check names the row of a picture or voice file that is not there, of a choice
+    name the bot cannot store, and of a question with more choices than Telegram shows."""
+    (tmp_path / "pictures").mkdir()
+    (tmp_path / "pictures" / "here.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    path = _form(tmp_path / "media.xlsx", [
+        ["type", "name", "label", "image", "audio"],
+        ["select_one yn", "q1", "Kom je?", "here.png"],
+        ["select_one yn", "q2", "Blijf je?", "gone.png"],
+        ["text", "q3", "Waarom?", "", "why.ogg"],
+        ["select_one many", "q4", "Welke straat?"],
+    ], [["list_name", "name", "label"], ["yn", "Yes", "Ja"], ["yn", "no-thanks", "Nee"]]
+       + [["many", f"s{i}", f"Straat {i}"] for i in range(95)])
+    with pytest.raises(XLSFormError) as caught:
+        load_xlsform(path)
+    problems = [str(p) for p in caught.value.problems]
+    assert "survey sheet, row 3: image 'gone.png' is not in pictures/ next to the workbook" in problems
+    assert "survey sheet, row 4: audio 'why.ogg' is not in audio/ next to the workbook" in problems
+    assert ("choices sheet, row 3: choice name 'no-thanks': use at most 20 letters, digits and _"
+            " (no spaces or -); it is stored with every answer") in problems
+    assert any(p.startswith("survey sheet, row 5: choice list 'many' has 95 choices") for p in problems)
+    assert not any("here.png" in p or "'Yes'" in p for p in problems), problems
+
+
+def test_chat_tries_a_pack_from_the_terminal(tmp_path, monkeypatch, capsys) -> None:
+    """python -m bot chat --pack FORM: the analyst talks to the bot with their own form and
+    centres (before, chat always ran the Den Haag pack); a broken form is one line, exit 2."""
+    from bot.__main__ import main
+    from bot.simulator import terminal
+
+    path = _form(tmp_path / "mine.xlsx", [["type", "name", "label"],
+                                          ["select_one yn", "came", "Kwam je?"]],
+                 [["list_name", "name", "label"], ["yn", "yes", "Ja"], ["yn", "no", "Nee"]])
+    book = __import__("openpyxl").load_workbook(path)
+    sheet = book.create_sheet("centres")
+    for row in [["code", "name", "district"]] + [[f"c{i}", f"Huis {i}", f"Wijk {i % 2}"] for i in range(8)]:
+        sheet.append(row)
+    book.save(path)
+    seen: list[list[str]] = []
+
+    async def drive(sim, user) -> None:
+        user.send_text("/start")
+        await settle(sim)
+        consent = last_with(user, "c:y")
+        user.press(consent, next(d for d in data_of(consent) if d.startswith("c:y")))
+        await settle(sim)
+        seen.append([b["text"] for row in user.last.reply_markup["inline_keyboard"] for b in row])
+        user.press_button("Wijk 1", user.last)
+        await settle(sim)
+        user.press_button("Huis 3", user.last)
+        await settle(sim)
+        seen.append([user.last.text])
+
+    monkeypatch.setattr(terminal, "run_terminal_chat", drive)
+    assert main(["chat", "--pack", str(path)]) == 0
+    assert seen[0] == ["Wijk 0", "Wijk 1"]
+    assert "Kwam je?" in seen[1][0]
+
+    broken = _form(tmp_path / "broken.xlsx", [["type", "name", "label"], ["geopoint", "where", "Waar?"]],
+                   [["list_name", "name", "label"]])
+    capsys.readouterr()
+    assert main(["chat", "--pack", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("buurtstem: the pack is broken: broken.xlsx: survey sheet, row 2") and err.count("\n") == 1

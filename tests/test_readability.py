@@ -221,6 +221,42 @@ def test_effect_categories_have_plain_labels_for_residents() -> None:
         assert not [t for t in effect.resident.values() if "," in t or "،" in t], effect.id
 
 
+#: Buttons that answer more than one question, and words that fit only one of them.
+#: "Nee, liever niet" answers both "Doe je mee?" and "Mogen we je verhaal gebruiken?": a
+#: "no, I'd rather not take part" on the story question reads as leaving the survey.
+SHARED_BUTTONS: dict[str, str] = {
+    "Nee, liever niet": r"meedoen|take part|katıl|أشارك|المشاركة|udział|участ",
+}
+
+
+def test_shared_buttons_fit_every_question_they_answer() -> None:
+    problems = []
+    for lang in LANGUAGES[1:]:
+        with (LOCALES / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+            catalog = read_po(fh, locale=lang)
+        for msgid, only_one in SHARED_BUTTONS.items():
+            text = catalog[msgid].string
+            if re.search(only_one, text, re.IGNORECASE):
+                problems.append((lang, msgid, text))
+    assert problems == []
+
+
+#: The instruction the code adds under a question ("Typ je antwoord. Of druk op Overslaan.",
+#: "Kies alles wat past. …"), in the words a survey prompt must then not repeat.
+INSTRUCTION_WORDS: dict[str, str] = {
+    "nl": r"\btyp\b|\bdruk\b|\bkies\b", "en": r"\btype\b|\bpress\b|\bchoose\b",
+    "tr": r"yazın|basın|seçin", "ar": r"كتابت|الضغط|اختيار", "pl": r"napisz|wpisz|naciśnij|zaznacz",
+    "uk": r"напишіть|натисніть|виберіть|позначте",
+}
+
+
+def test_prompts_do_not_repeat_the_instruction() -> None:
+    problems = [(item.id, lang, text) for item in load_catalogue().items.values()
+                for lang, text in item.prompt.items()
+                if re.search(INSTRUCTION_WORDS[lang], text, re.IGNORECASE)]
+    assert problems == []
+
+
 # --- the checks can fail --------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.survey import catalogue
-from bot.times import closing_time, opening_time, reminder_due, reminder_time
+from bot.times import closing_time, next_daytime, opening_time, reminder_due, reminder_time
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -97,3 +97,46 @@ async def test_scheduler_moved_over_both_clock_changes_reminds_once_at_ten(
     reminded = await _ticks(tmp_path, local(opened), local(f"{closing_day} 23:59"), 3,
                             step=timedelta(hours=1))
     assert [t.astimezone(AMS).strftime("%Y-%m-%d %H:%M %Z") for t in reminded] == [expected]
+
+
+async def _open_late(tmp_path, opens: datetime, now: datetime) -> list[tuple[str, str | None]]:
+    """Let the scheduler's check open a round planned for ``opens`` at ``now``; return the
+    invitations' (status, next_attempt_at in Amsterdam time)."""
+    storage = await Storage.open(tmp_path / "late.sqlite3")
+    try:
+        await storage.seed_centres(catalogue().centres)
+        await storage.create_round("short", ["shalom"], opens_at=opens, closes_at=opens + timedelta(days=7),
+                                   status="scheduled")
+        await storage.save_contact(701, language="nl", centre_code="shalom", consent_version="v")
+        settings = Settings(telegram_bot_token="123456:TEST-TOKEN-abcdef", pseudonym_secret="test-secret-0123456789",
+                            database_path=tmp_path / "late.sqlite3", _env_file=None)
+        app = SimpleNamespace(bot_data={"services": Services(settings, storage, catalogue())})
+        assert (await apply_due(app, now=now)).opened
+        async with storage.db.execute("SELECT status, next_attempt_at FROM outbox WHERE kind = 'invite'") as cur:
+            rows = await cur.fetchall()
+        return [(status, datetime.fromisoformat(at).astimezone(AMS).strftime("%Y-%m-%d %H:%M %Z") if at else None)
+                for status, at in rows]
+    finally:
+        await storage.close()
+
+
+@pytest.mark.parametrize(("now", "held_until"), [
+    ("2025-03-29 23:30", "2025-03-30 09:00 CEST"),   # back at night, before the spring change
+    ("2025-03-30 04:00", "2025-03-30 09:00 CEST"),   # back after it
+    ("2025-03-29 14:00", None),                       # back in the daytime: invite at once
+])
+async def test_an_opening_caught_up_at_night_invites_in_the_morning(tmp_path, now, held_until):
+    # planned for Saturday 09:00; the bot was down until `now`. Before, 400 residents got
+    # their invitation at 23:30 (the issue's "when nobody should get a message")
+    assert await _open_late(tmp_path, local("2025-03-29 09:00"), local(now)) == [("pending", held_until)]
+
+
+async def test_a_round_opened_now_in_the_evening_is_not_held(tmp_path):
+    # a coordinator's "now" at 22:00 (the wizard took a minute): sent at once, as chosen
+    assert await _open_late(tmp_path, local("2025-03-29 22:00"), local("2025-03-29 22:01")) == [("pending", None)]
+
+
+def test_next_daytime_is_nine_local_on_the_next_morning():
+    assert next_daytime(local("2025-10-25 21:00"), AMS).astimezone(AMS).strftime("%d %H:%M %Z") == "26 09:00 CET"
+    assert next_daytime(local("2025-10-26 02:30"), AMS).astimezone(AMS).strftime("%d %H:%M %Z") == "26 09:00 CET"
+    assert next_daytime(local("2025-10-26 09:00"), AMS) is None

@@ -82,6 +82,8 @@ async def test_cli_close_and_chat_close_leave_the_same_database(sim, harness, tm
     admin = sim.user(ADMIN_ID)
     admin.send_text("/close 1")
     await settle(sim)
+    admin.press_button("Ja, sluiten")  # /close asks first (issue 16 point 4)
+    await settle(sim)
     assert "1" in admin.last.text and "gesloten" in admin.last.text
 
     chat, offline = lifecycle_state(harness.db_path), lifecycle_state(cli_db)

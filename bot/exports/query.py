@@ -16,15 +16,37 @@ from zoneinfo import ZoneInfo
 
 from bot.exports.rows import AnswerRow
 from bot.exports.scope import scope_sql, where
-from bot.privacy.disclosure import RandomLabeller, Record, generalise, release
+from bot.privacy.disclosure import RandomLabeller, Record, generalise_by_round, release
 from bot.privacy.pseudonym import RespondentLabeller, panel_key
 from bot.privacy.scrub import scrub
 from bot.survey import Catalogue
+from bot.survey.pinning import pinned_catalogue
 
 
 def connect_readonly(path: Path | str) -> sqlite3.Connection:
     """Open the database read-only (``mode=ro`` URI)."""
     return sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+
+
+def round_snapshots(conn: sqlite3.Connection, round_ids: Sequence[int] | None = None) -> list[str]:
+    """The survey snapshots pinned to ``round_ids`` (None: every round), oldest round first.
+
+    A round made before snapshots existed has none (it reads the pack in use).
+    """
+    sql = "SELECT snapshot FROM round_surveys"
+    params: tuple = ()
+    if round_ids is not None:
+        sql += f" WHERE round_id IN ({','.join('?' * len(round_ids))})"
+        params = tuple(round_ids)
+    try:
+        return [row[0] for row in conn.execute(sql + " ORDER BY round_id", params)]
+    except sqlite3.OperationalError:  # a database from before migration 0010
+        return []
+
+
+def pinned(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[int] | None = None) -> Catalogue:
+    """``cat`` as the rounds in scope asked it (:func:`bot.survey.pinning.pinned_catalogue`)."""
+    return pinned_catalogue(cat, round_snapshots(conn, round_ids))
 
 
 def _labels(cat: Catalogue) -> tuple[dict, dict]:
@@ -153,13 +175,20 @@ def released_respondents(conn: sqlite3.Connection, round_ids: Sequence[int] | No
     conditions, params = scope_sql(round_ids, centres, alias="a")
     sql = (
         "SELECT a.round_id, MIN(a.centre_code), a.respondent,"
-        " COALESCE(MAX(p.finished_at), MAX(a.answered_at)),"
+        " COALESCE(MAX(p.finished_at), MAX(a.answered_at)), MIN(a.id),"
         " MAX(p.finished_at IS NOT NULL OR r.status IN ('closed', 'cancelled'))"
         " FROM answers_shown a JOIN rounds r ON r.id = a.round_id"
         " LEFT JOIN participations p ON p.round_id = a.round_id AND p.respondent = a.respondent"
         + where(conditions) + " GROUP BY a.round_id, a.respondent"
     )
-    return release(((r, c, p, key, bool(done)) for r, c, p, key, done in conn.execute(sql, params)), k)
+    # order: finishing time, ties broken by the first answer's id (kept by an erasure's gap)
+    participants = [(r, c, p, (key, first), bool(done))
+                    for r, c, p, key, first, done in conn.execute(sql, params)]
+    gap_conditions, gap_params = scope_sql(round_ids, centres)
+    gaps = [(r, c, (key, first)) for r, c, key, first in conn.execute(
+        "SELECT round_id, centre_code, order_key, first_answer FROM release_gaps"
+        + where(gap_conditions), gap_params)]
+    return release(participants, k, gaps)
 
 
 #: One respondent-round of a row file: (label, centre, language, mode, answered_on), the
@@ -214,7 +243,9 @@ def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int,
     ):
         day = datetime.fromisoformat(first).astimezone(tz).date().isoformat()
         records.append(Record((round_id, pseudonym), round_id, centre, language, mode, day))
-    result = generalise(records, k, district_of or (lambda _c: None))
+    # per round: the same respondent-round looks the same in a one-round and an
+    # all-rounds file, so linking the two by their answers tells nothing new
+    result = generalise_by_round(records, k, district_of or (lambda _c: None))
     labeller = RandomLabeller()
     rows: dict[tuple[int, str], PlanRow] = {}
     for key, v in result.values.items():

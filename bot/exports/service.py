@@ -10,7 +10,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.exports.codebook import write_codebook_csv
-from bot.exports.query import connect_readonly, iter_answer_rows, released_respondents, row_plan
+from bot.exports.query import (
+    connect_readonly,
+    iter_answer_rows,
+    pinned,
+    released_respondents,
+    row_plan,
+)
 from bot.exports.scope import scope_sql, where
 from bot.exports.sql_csv import write_answers_csv_sql
 from bot.exports.stories_doc import load_stories
@@ -168,6 +174,12 @@ def run_export(
 def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: ZoneInfo,
            round_ids, centres, panel_secret, k: int, workers: int) -> tuple:
     if fmt == "codebook":
+        if Path(db_path).exists():  # the codebook of the pack alone needs no database
+            conn = connect_readonly(db_path)
+            try:
+                cat = pinned(conn, cat, round_ids)  # an old round reads the survey it asked
+            finally:
+                conn.close()
         return (out, write_codebook_csv(cat, out), 0, (), allowed.audience)
     conn = connect_readonly(db_path)
     # One read transaction for the whole export: every query sees the same snapshot, so
@@ -176,6 +188,7 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
     # workers (command line, large exports) open their own connections.
     conn.execute("BEGIN")
     try:
+        cat = pinned(conn, cat, round_ids)  # an old round reads the survey it asked
         notes = purge_notes(conn, round_ids)
         purged = tuple(notes)
         respondents = _respondents(conn, round_ids, centres)
@@ -335,6 +348,7 @@ def run_chart(
     k = grant("chat.chart", audience, k).k
     conn = connect_readonly(db_path)
     try:
+        cat = pinned(conn, cat, round_ids)  # an old round reads the survey it asked
         respondents = _respondents(conn, round_ids, centres)
         if respondents == 0:
             raise ExportRefused("empty")

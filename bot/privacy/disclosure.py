@@ -52,6 +52,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import product
+from typing import Any
 
 
 class Audience(StrEnum):
@@ -333,11 +334,17 @@ class Generalisation:
     left_out: int = 0
     total: int = 0
     small_before: int = 0
+    by_round: dict[int, Levels] = field(default_factory=dict)
 
     def note(self, k: int) -> str:
         """The note that goes with the file."""
+        levels = {str(lv.describe()) for lv in self.by_round.values()}
+        if len(levels) > 1:
+            described = "; ".join(f"round {r}: {lv.describe()}" for r, lv in sorted(self.by_round.items()))
+        else:
+            described = self.levels.describe()
         text = (f"Row file k-anonymous with k = {k} on centre, language, mode and date "
-                f"({self.levels.describe()}).")
+                f"({described}).")
         if self.left_out:
             text += (f" {self.left_out} of {self.total} respondent-rounds left out: even then "
                      f"fewer than {k} shared their combination.")
@@ -434,6 +441,40 @@ def generalise(records: Sequence[Record], k: int,
     return Generalisation(levels, values, left_out, len(records), small_before)
 
 
+def generalise_by_round(records: Sequence[Record], k: int,
+                        district_of: Callable[[str], str | None] = lambda _code: None
+                        ) -> Generalisation:
+    """:func:`generalise` each round on its own and put the results together.
+
+    A respondent-round then shows the same generalised centre, language, mode and date in
+    every row file that holds its round, whatever else the file holds (one round, all
+    rounds). Generalised over the whole export instead, a round-1 file and an all-rounds
+    file could choose different levels (centre kept in one, language kept in the other);
+    the analyst links the two by the answers, which are the same in both, and reads the
+    finer value of each from either file: a class under k again.
+
+    Args:
+        records: One per respondent and round. k, district_of: As :func:`generalise`.
+
+    Returns:
+        One :class:`Generalisation`: values of every round, counts summed, ``levels`` of
+        the last round, ``by_round`` the levels chosen per round (for the note).
+    """
+    rounds: dict[int, list[Record]] = {}
+    for record in records:
+        rounds.setdefault(record.round, []).append(record)
+    merged = Generalisation(Levels())
+    for round_id in sorted(rounds):
+        part = generalise(rounds[round_id], k, district_of)
+        merged.values.update(part.values)
+        merged.left_out += part.left_out
+        merged.total += part.total
+        merged.small_before += part.small_before
+        merged.levels = part.levels
+        merged.by_round[round_id] = part.levels
+    return merged
+
+
 def smallest_class(rows: Iterable[Mapping[str, object]], columns: Sequence[str],
                    respondent: str = "respondent") -> int:
     """Size of the smallest equivalence class (in distinct respondents) of a row file.
@@ -504,16 +545,24 @@ class Release:
         return len(self.pairs)
 
 
-def release(participants: Iterable[tuple[int, str, str, str, bool]], k: int) -> Release:
+def release(participants: Iterable[tuple[int, str, str, Any, bool]], k: int,
+            gaps: Iterable[tuple[int, str, Any]] = ()) -> Release:
     """Release respondents to aggregates in whole batches of ``k`` per round and centre.
 
     Args:
         participants: ``(round_id, centre, pseudonym, order_key, done)`` per respondent
-            and round: ``order_key`` orders them (the time they finished; for a closed
-            round, their last answer), ``done`` is True once they can no longer change
+            and round: ``order_key`` (any comparable; exports pass the time they finished,
+            or for a closed round their last answer, with the first answer id to break ties)
+            orders them, ``done`` is True once they can no longer change
             their answers (finished, or the round is closed). Respondents not ``done``
             are never released.
         k: Batch size (``MIN_CELL_SIZE``); ``k <= 1`` releases everyone who is done.
+        gaps: ``(round_id, centre, order_key)`` of erased respondents who were done
+            (table ``release_gaps``): each keeps its place in the finishing order, and a
+            batch holding a gap is not released at all. Without this an erasure would
+            shift every later batch by one and swap a single respondent in, so the
+            figures before and after would set the erased person's answers against that
+            one person's.
 
     Returns:
         The :class:`Release`. For each (round, centre) the first ``floor(d / k) * k``
@@ -523,19 +572,27 @@ def release(participants: Iterable[tuple[int, str, str, str, bool]], k: int) -> 
         ``d mod k`` of a closed round stay out of every aggregate (they are counted as
         ``held_back``; the analyst's k-anonymous row file still has them).
     """
-    groups: dict[tuple[int, str], list[tuple[str, str]]] = {}
+    groups: dict[tuple[int, str], list[tuple[Any, int, str]]] = {}
     held = 0
     for round_id, centre, pseudonym, order_key, done in participants:
         if not done:
             held += 1
             continue
-        groups.setdefault((round_id, centre), []).append((order_key, pseudonym))
+        groups.setdefault((round_id, centre), []).append((order_key, 1, pseudonym))
+    if k > 1:
+        for round_id, centre, order_key in gaps:
+            groups.setdefault((round_id, centre), []).append((order_key, 0, ""))
     pairs = set()
     for (round_id, _centre), members in groups.items():
         members.sort()
-        take = len(members) if k <= 1 else (len(members) // k) * k
-        held += len(members) - take
-        pairs.update((round_id, p) for _key, p in members[:take])
+        step = 1 if k <= 1 else k
+        for start in range(0, len(members), step):
+            batch = members[start:start + step]
+            people = [p for _key, real, p in batch if real]
+            if len(batch) == step and len(people) == step:
+                pairs.update((round_id, p) for p in people)
+            else:
+                held += len(people)
     return Release(frozenset(pairs), held)
 
 

@@ -63,6 +63,11 @@ MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 #: Longest button label accepted (Telegram cuts long buttons on a phone).
 BUTTON_LIMIT = 64
+#: Choices of one question: Telegram refuses a keyboard of more than about 100 buttons, and
+#: the bot adds its own (skip, don't know, done, back).
+CHOICES_LIMIT = 90
+#: Longest survey name (form_id): it rides on the /newround buttons' callback data.
+SURVEY_NAME_LIMIT = 40
 
 #: Types the bot refuses, with the reason given to the form's author.
 REFUSED_TYPES = {
@@ -113,6 +118,7 @@ DEFAULT_FACES = {
     5: ["😞", "🙁", "😐", "🙂", "😄"],
 }
 
+_CHOICE_NAME = re.compile(r"[a-z0-9_]{1,20}")
 _MEDIA = re.compile(r"^(?:media::)?(label|hint|image|audio|big-image|resident)(?:::?(.+))?$", re.I)
 _SELECTED = re.compile(r"^selected\(\s*\$\{(\w[\w.-]*)\}\s*,\s*['\"]([^'\"]+)['\"]\s*\)$")
 _EQUALS = re.compile(r"^\$\{(\w[\w.-]*)\}\s*=\s*['\"]([^'\"]+)['\"]$")
@@ -198,6 +204,16 @@ class _Reader:
                 if lang and lang not in found:
                     found.append(lang)
         return found
+
+    def media(self, names: dict[str, str], sheet: str, n: int, kind: str = "image") -> dict[str, str]:
+        """``names`` (language -> file name) without blanks; a problem for each file that is
+        not in ``pictures/`` (images) or ``audio/`` next to the workbook."""
+        folder = self.path.parent / ("audio" if kind == "audio" else "pictures")
+        names = {lang: name for lang, name in names.items() if name}
+        for name in dict.fromkeys(names.values()):
+            if not (folder / name).is_file():
+                self.problem(sheet, n, f"{kind} {name!r} is not in {folder.name}/ next to the workbook")
+        return names
 
     def same_language_columns(self, sheet: str, headers: list[str]) -> None:
         """A problem for two columns of one kind in one language (e.g. ``label`` and
@@ -339,7 +355,11 @@ class _Reader:
             label = self.full(self.texts(row, "label", "choices", n), "choices", n, f"choice {row['name']!r}")
             if label is None:
                 continue
-            images = self.texts(row, "image", "choices", n)
+            images = self.media(self.texts(row, "image", "choices", n), "choices", n)
+            if not _CHOICE_NAME.fullmatch(str(row["name"]).lower()):
+                self.problem("choices", n, f"choice name {row['name']!r}: use at most 20 letters,"
+                             " digits and _ (no spaces or -); it is stored with every answer")
+                continue
             data = {"id": str(row["name"]).lower(), "label": label,
                     "picture": images.get(self.rules.source) or next(iter(images.values()), None),
                     "emoji": row.get("emoji", "")}
@@ -354,6 +374,10 @@ class _Reader:
                 out.append(Option.model_validate(data, context=self.rules.context()))
             except ValidationError as exc:
                 self.problem("choices", n, _first(exc, "name"))
+        if len(out) > CHOICES_LIMIT:
+            self.problem("survey", sheet_row, f"choice list {list_name!r} has {len(out)} choices;"
+                         f" a question shows at most {CHOICES_LIMIT} buttons (Telegram: about 100"
+                         " per message, with the bot's own)")
         return out
 
     def condition(self, expr: str, n: int, selects: dict[str, Item]) -> Condition | None:
@@ -494,10 +518,10 @@ class _Reader:
                 texts = self.texts(row, column, "survey", n)
                 if texts:
                     data[key] = self.full(texts, "survey", n, column)
-            images = self.texts(row, "image", "survey", n)
+            images = self.media(self.texts(row, "image", "survey", n), "survey", n)
             if images:
                 data["picture"] = images.get(self.rules.source) or next(iter(images.values()))
-            data["audio"] = self.texts(row, "audio", "survey", n)
+            data["audio"] = self.media(self.texts(row, "audio", "survey", n), "survey", n, "audio")
             for column in ("main_goal", "sub_goal"):
                 if row.get(column):
                     data[column] = str(row[column]).strip()
@@ -535,7 +559,7 @@ class _Reader:
             self.problem("survey", n, "a note must come before a question (it is shown with it)")
         if groups:
             self.problem("survey", len(rows) + 1, "a begin_group has no end_group")
-        if not order:
+        if not order and not self.problems:  # else the problems say why (e.g. a geopoint)
             self.problem("survey", 0, "has no question the bot can ask")
         return self.catalogue(items, order, scale, places)
 
@@ -571,8 +595,8 @@ class _Reader:
         try:
             return Scale.model_validate(
                 {"points": sorted(points, key=lambda p: p["value"]),
-                 "dont_know": dont_know or _interface_texts(DONT_KNOW, self.rules),
-                 "skip": skip or _interface_texts(SKIP, self.rules)},
+                 "dont_know": _bot_text(dont_know, DONT_KNOW, self.rules),
+                 "skip": _bot_text(skip, SKIP, self.rules)},
                 context=self.rules.context())
         except ValidationError as exc:
             self.problem("choices", n, _first(exc, "list"))
@@ -663,7 +687,8 @@ class _Reader:
         main_goals, sub_goals, effects = self.theory()
         centres = self.centres(places)
         form_id = str(self.settings.get("form_id") or self.settings.get("id_string") or self.path.stem)
-        form_id = re.sub(r"[^a-z0-9_.-]", "_", form_id.lower())
+        # the survey's name rides on the /newround buttons (64 bytes of callback data)
+        form_id = re.sub(r"[^a-z0-9_.-]", "_", form_id.lower())[:SURVEY_NAME_LIMIT]
         title = str(self.settings.get("form_title") or form_id)
         surveys = {form_id: Survey(name=form_id, title={lang: title for lang in (*self.langs, *LANGUAGES)},
                                    items=order)}
@@ -675,6 +700,9 @@ class _Reader:
                 unknown = [i for i in ids if i not in items]
                 if unknown:
                     self.problem("surveys", n, f"unknown item(s): {', '.join(unknown)}")
+                elif not re.fullmatch(rf"[a-z0-9_.-]{{1,{SURVEY_NAME_LIMIT}}}", str(row.get("name", ""))):
+                    self.problem("surveys", n, f"name {row.get('name', '')!r}: use 1 to {SURVEY_NAME_LIMIT}"
+                                 " lowercase letters, digits, _ . or - (it is on the staff's buttons)")
                 elif label is not None:
                     surveys[row.get("name", "")] = Survey.model_validate(
                         {"name": row.get("name", ""), "title": label, "items": ids}, context=self.rules.context())
@@ -712,6 +740,21 @@ def _first(exc: ValidationError, what: str) -> str:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first["loc"]) or what
     return f"{where}: {first['msg'].removeprefix('Value error, ')}"
+
+
+def _bot_text(given: dict[str, str] | None, msgid: str, rules: TextRules) -> dict[str, str]:
+    """The pack's own 'don't know' / 'skip' texts, or the bot's (:func:`_interface_texts`).
+
+    A pack that gives the bot's own words in its languages (as ``pack export`` writes
+    them) gets the bot's translations in the other interface languages too, so a Polish
+    resident of a Dutch-English pack reads 'Nie wiem', not 'Weet ik niet'.
+    """
+    defaults = _interface_texts(msgid, rules)
+    if not given:
+        return defaults
+    if all(text == defaults.get(lang) for lang, text in given.items()):
+        return defaults | given
+    return given
 
 
 def _interface_texts(msgid: str, rules: TextRules) -> dict[str, str]:
