@@ -133,8 +133,8 @@ def test_missing_pictures_bad_choice_names_and_too_many_choices_have_rows(tmp_pa
 def test_chat_tries_a_pack_from_the_terminal(tmp_path, monkeypatch, capsys) -> None:
     """python -m bot chat --pack FORM: the analyst talks to the bot with their own form and
     centres (before, chat always ran the Den Haag pack); a broken form is one line, exit 2."""
+    from bot import demo
     from bot.__main__ import main
-    from bot.simulator import terminal
 
     path = _form(tmp_path / "mine.xlsx", [["type", "name", "label"],
                                           ["select_one yn", "came", "Kwam je?"]],
@@ -159,7 +159,7 @@ def test_chat_tries_a_pack_from_the_terminal(tmp_path, monkeypatch, capsys) -> N
         await settle(sim)
         seen.append([user.last.text])
 
-    monkeypatch.setattr(terminal, "run_terminal_chat", drive)
+    monkeypatch.setattr(demo, "run_terminal_chat", drive)  # bot.demo imports it by name
     assert main(["chat", "--pack", str(path)]) == 0
     assert seen[0] == ["Wijk 0", "Wijk 1"]
     assert "Kwam je?" in seen[1][0]
