@@ -113,6 +113,7 @@ def render_progress(progress: RoundProgress, round_label: str, items: list[str],
     # The languages add up to "started": suppress them as cells of that total.
     languages = {lang: progress.by_language[lang] for lang in LANGUAGE_NAMES if lang in progress.by_language}
     started = shown(progress.started, k)
+    by_language: dict[str, int | str]
     if progress.started < k or k <= 1:
         # "started" is hidden itself (or nothing is): primary suppression only.
         by_language = {lang: shown(count, k) for lang, count in languages.items()}

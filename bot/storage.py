@@ -123,7 +123,7 @@ class _Rows:
     __slots__ = ("_pending", "_rows")
 
     def __init__(self, pending: Awaitable[Iterable[aiosqlite.Row]]) -> None:
-        self._pending = pending
+        self._pending: Awaitable[Iterable[aiosqlite.Row]] | None = pending
         self._rows: list[aiosqlite.Row] = []
 
     def __await__(self):
@@ -511,6 +511,8 @@ class Storage:
                 return None
             async with db.execute("SELECT name FROM centres WHERE code = ?", (code,)) as found:
                 row = await found.fetchone()
+        if row is None:
+            raise ValueError(f"no centre {code!r}")
         return row[0]
 
     async def archived_centres(self) -> list[tuple[str, str]]:
@@ -683,6 +685,7 @@ class Storage:
                  _iso(now) if status == "open" else None, _iso(now)),
             )
             round_id = cur.lastrowid
+            assert round_id is not None  # an INSERT sets it
             await db.executemany(
                 "INSERT INTO round_centres VALUES (?, ?)", [(round_id, c) for c in chosen]
             )
@@ -936,7 +939,8 @@ class Storage:
                 " AND item_id = ?",
                 (round_id, respondent, item_id),
             ) as cur:
-                revision = (await cur.fetchone())[0]
+                row = await cur.fetchone()
+                revision = row[0] if row is not None else 0
         return revision
 
     # -- chat state ------------------------------------------------------------------

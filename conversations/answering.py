@@ -415,13 +415,13 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     item = items[pos]
     lang = session.language
     if cb.action == "back":
-        earlier = [p for p in range(pos) if items[p].id in answers and flow.is_asked(items[p], answers)]
-        if not earlier:
+        asked = [p for p in range(pos) if items[p].id in answers and flow.is_asked(items[p], answers)]
+        if not asked:
             await query.answer(tr._("Dit is de eerste vraag."))
             return
         await query.answer()
         await _edit_markup(query, None)
-        await _reopen(context, session, round_, items, answers, earlier[-1], tr)
+        await _reopen(context, session, round_, items, answers, asked[-1], tr)
         return
     status, value, choices = "answered", None, []
     earlier = answers.get(item.id)

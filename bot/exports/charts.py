@@ -23,6 +23,7 @@ import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -116,7 +117,7 @@ def chart_plan(
     Returns:
         One :class:`ChartBar` per (included) indicator of ``cat``.
     """
-    data = list(summary_or_rows)
+    data: list[Any] = list(summary_or_rows)
     by_item: dict[str, dict] = {}
     if data and isinstance(data[0], dict):
         for row in data:

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.exports.codebook import write_codebook_csv
+from bot.exports.csv_writer import Dialect
 from bot.exports.query import (
     connect_readonly,
     iter_answer_rows,
@@ -194,7 +195,7 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
         respondents = _respondents(conn, round_ids, centres)
         if respondents == 0:
             raise ExportRefused("empty", notes=notes)
-        dialect = "excel-nl" if fmt == "excel-nl" else "rfc4180"
+        dialect: Dialect = "excel-nl" if fmt == "excel-nl" else "rfc4180"
         released = released_respondents(conn, round_ids, centres, k)
         if released.held_back:
             notes.append(f"{released.held_back} respondent(s) not yet in the figures: aggregates"

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.exports.csv_writer import write_table_csv
+from bot.exports.csv_writer import Dialect, write_table_csv
 from bot.exports.rows import AnswerRow
 from bot.exports.safety import suppress
 from bot.privacy.disclosure import cell, collapse3
@@ -76,7 +76,8 @@ class Counts:
         if n == 0:
             return None
         lo_pos, hi_pos = (n - 1) // 2, n // 2
-        lo = hi = None
+        lo: int | None = None
+        hi: int | None = None
         seen = 0
         for value in VALUES:
             seen += self.values[value]
@@ -85,6 +86,7 @@ class Counts:
             if seen > hi_pos:
                 hi = int(value)
                 break
+        assert lo is not None and hi is not None  # n > 0: both middle positions are reached
         mid = (lo + hi) / 2
         return int(mid) if mid.is_integer() else mid
 
@@ -356,7 +358,7 @@ def card_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5) -> list
     return out
 
 
-def write_summary_csv(table: list[dict], out, *, dialect: str = "rfc4180") -> int:
+def write_summary_csv(table: list[dict], out, *, dialect: Dialect = "rfc4180") -> int:
     """Write :func:`summary_table` as CSV (same dialects and guards as every export)."""
     return write_table_csv(TABLE_COLUMNS, ([row[c] for c in TABLE_COLUMNS] for row in table),
                            out, dialect=dialect)
