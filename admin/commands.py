@@ -51,6 +51,8 @@ EXPORT_BUTTONS = {
     "nl": ("excel-nl", N_("CSV (Excel NL, puntkomma)")),
     "xlsx": ("xlsx", "Excel (xlsx)"),  # the same in every language
     "book": ("codebook", N_("Codeboek (CSV)")),
+    "st": ("stories", N_("Verhalen om te printen (HTML)")),
+    "ef": ("effects", N_("Effectentabel (CSV, Excel NL)")),
 }
 
 #: Staff commands: (command, description, admin only).
@@ -503,7 +505,7 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
             result = await asyncio.to_thread(
                 run_export, settings.database_path, svc.catalogue, out, fmt=fmt, tz=settings.tz,
                 audience=audience_of(role.admin), round_ids=round_ids, centres=scope,
-                min_cell_size=k,
+                min_cell_size=k, language=tr.language,
             )
         except ExportRefused as exc:
             await _refuse(query, tr, exc, k, coarser=cd.export(None, cb.action) if cb.round_id is not None else None)
@@ -518,6 +520,14 @@ def export_caption(result, fmt: str, tr: Translator, k: int) -> str:
     grant("chat.export_caption", result.audience, k)
     if fmt == "codebook":
         return tr.ngettext("{n} regel", "{n} regels", result.rows)
+    if fmt == "stories":
+        return tr.ngettext(
+            "{n} goedgekeurd verhaal dat gedeeld mag worden, met effecten, shortlist, keuze en reden.",
+            "{n} goedgekeurde verhalen die gedeeld mogen worden, met effecten, shortlist, keuze en reden.",
+            result.rows)
+    if fmt == "effects":
+        return tr._("Hoe vaak elk effect in de verhalen is gecodeerd. '<{k}' betekent: 1 tot {k_1} keer.",
+                    k=k, k_1=k - 1)
     if result.audience == Audience.ADMIN:
         caption = (tr.ngettext("{n} antwoord", "{n} antwoorden", result.rows)
                    + " · " + tr.ngettext("{n} deelnemer", "{n} deelnemers", result.respondents))
@@ -543,6 +553,12 @@ def refusal_text(tr: Translator, exc: ExportRefused, k: int) -> str:
     """Why an export or chart was not made, in the staff member's language."""
     if exc.reason == "empty":
         return tr._("Hier zijn nog geen antwoorden. Er is geen bestand gemaakt.")
+    if exc.reason == "no_stories":
+        return tr._("Er zijn nog geen goedgekeurde verhalen die gedeeld mogen worden. "
+                    "Lees en keur verhalen goed met /stories. Er is geen bestand gemaakt.")
+    if exc.reason == "no_codes":
+        return tr._("Er zijn nog geen verhalen met een effect. "
+                    "Geef verhalen effecten met /stories. Er is geen bestand gemaakt.")
     return tr._("Nog te weinig deelnemers om cijfers te laten zien zonder dat iemand herkenbaar is. "
                 "Cijfers komen per groepje van {k} deelnemers per centrum. Er is geen bestand gemaakt.", k=k)
 
