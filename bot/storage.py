@@ -76,7 +76,11 @@ class Contact:
 
 @dataclass(frozen=True, slots=True)
 class Round:
-    """A survey round: a survey, its centres and its window (UTC datetimes)."""
+    """A survey round: a survey, its centres and its window (UTC datetimes).
+
+    ``opens_at`` is the planned opening (None for a round made to be opened by hand);
+    ``opened_at`` the moment it really opened (by plan, ``/open`` or the wizard).
+    """
 
     id: int
     survey: str
@@ -85,6 +89,7 @@ class Round:
     closes_at: datetime | None
     centres: tuple[str, ...]
     text_purged_at: datetime | None = None
+    opened_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -725,6 +730,7 @@ class Storage:
                 closes_at=_dt(row["closes_at"]),
                 centres=tuple(centres[row["id"]]),
                 text_purged_at=_dt(row["text_purged_at"]),
+                opened_at=_dt(row["opened_at"]),
             )
             for row in rows
         ]

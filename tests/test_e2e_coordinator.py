@@ -555,3 +555,76 @@ async def test_review_exports_resist_differencing_and_linking(sim, harness, tmp_
     assert respondents and not respondents & story_cells
     months = [row[sheet[0].index("month")] for row in sheet[1:]]
     assert months and all(len(m) == 7 for m in months)       # month, never a day
+
+
+# -- 5. /progress tells the truth; a command without a round number finds its round ------
+async def _finished_resident(harness, round_id: int, n: int, *, skip: str = "") -> None:
+    """A resident of Shalom who answered every question of the short survey (``skip``: that
+    one skipped) and finished."""
+    from tests.test_msc import pseudonym
+
+    who = pseudonym(900 + n)
+    await harness.storage.start_participation(round_id, who, centre_code="shalom", language="nl")
+    for item in harness.settings.catalogue().survey_items("short"):
+        kwargs = {"round_id": round_id, "respondent": who, "item_id": item.id, "status": "answered",
+                  "language": "nl", "centre_code": "shalom"}
+        if item.id == skip:
+            kwargs["status"] = "skipped"
+        elif item.type == "scale":
+            kwargs["value"] = 4
+        elif item.type in ("cards", "choice"):
+            kwargs["choices"] = [item.options[0].id]
+        else:
+            kwargs["text"] = "Fijn hier."
+        await harness.storage.record_answer(**kwargs)
+    await harness.storage.finish_participation(round_id, who)
+
+
+async def test_progress_reads_like_a_report_and_commands_find_their_round(sim, harness):
+    from datetime import datetime
+
+    from bot.i18n import Translator
+
+    await harness.prepare(None)
+    await harness.start()
+    await make_coordinator(harness, COORD_A, "shalom")
+    planned = utcnow() + timedelta(days=2)
+    for _ in range(2):
+        await harness.storage.create_round("short", ["shalom"], opens_at=planned,
+                                           closes_at=planned + timedelta(days=7), status="scheduled")
+    coord = sim.user(COORD_A)
+    coord.send_text("/open")                    # two planned rounds: which one?
+    await settle(sim)
+    assert "Welke ronde" in coord.last.text and len(coord.buttons(coord.last)) == 2
+    coord.press_button("#2")
+    await settle(sim)
+    coord.press_button("Ja, nu openen")
+    await settle(sim)
+    assert rows(harness, "SELECT id, status FROM rounds ORDER BY id") == [(1, "scheduled"), (2, "open")]
+    for n in range(10):
+        await _finished_resident(harness, 2, n, skip="ind.cohesion.less_lonely" if n < 5 else "")
+    coord.send_text("/progress")                # no number: the only open round
+    await settle(sim)
+    report = coord.last.text
+    tr, tz = Translator("nl"), harness.settings.tz
+    opened = datetime.fromisoformat(rows(harness, "SELECT opened_at FROM rounds WHERE id = 2")[0][0])
+    assert report.startswith("#2") and tr.datetime(opened, tz, "short") in report
+    assert tr.datetime(planned, tz, "short") not in report     # not the plan: when it really opened
+    assert "Begonnen: 10" in report and "Klaar: 10" in report
+    cat = harness.settings.catalogue()
+    lonely = cat.items["ind.cohesion.less_lonely"].prompt["nl"].split("\n")[0][:40]
+    assert lonely in report and "ind.cohesion" not in report   # the question, not its id
+    lines = report.splitlines()
+    at = next(i for i, line in enumerate(lines) if lonely in line)
+    assert lines[at + 1].strip() == "beantwoord 5 · weet niet 0 · overgeslagen 5"
+    # one more resident who skips another question: per question nothing moves
+    await _finished_resident(harness, 2, 10, skip="ind.livability.at_home")
+    coord.send_text("/progress 2")
+    await settle(sim)
+    again = coord.last.text.splitlines()
+    assert "Begonnen: 11" in again and [line for line in again if line not in lines] == [
+        "Begonnen: 11", "Klaar: 11", "  Nederlands: 11"]
+    # /close without a number takes the only open round and asks first
+    coord.send_text("/close")
+    await settle(sim)
+    assert "#2" in coord.last.text and "niet terugdraaien" in coord.last.text
