@@ -37,8 +37,8 @@ from admin import lifecycle, scheduling
 from admin import stories as admin_stories
 from bot import callback_data as cd
 from bot.chat import RESIDENT_COMMANDS, lang_of
-from bot.inbox import Inbox, InboxQueue, replay
 from bot.i18n import DEFAULT_LANGUAGE, CatalogueError, Translator, check_catalogues
+from bot.inbox import Inbox, InboxQueue, replay
 from bot.outbox import OutboxRow, OutboxSender
 from bot.services import Services, services
 from bot.settings import Settings, SettingsError

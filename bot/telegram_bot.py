@@ -35,8 +35,8 @@ import functools
 import logging
 import ssl
 import warnings
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 import httpx
 from telegram import Update
@@ -47,8 +47,12 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.updates import in_update
 
-if TYPE_CHECKING:
-    from bot.inbox import Inbox
+
+class BatchStore(Protocol):
+    """Where :meth:`RobustBot.get_updates` stores a batch (:class:`bot.inbox.Inbox`)."""
+
+    async def keep(self, updates: Iterable[tuple[Update, object]]) -> None:
+        """Store ``(parsed update, raw JSON)`` pairs in one transaction."""
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +120,9 @@ class RobustBot(ExtBot):
     Call :meth:`use_inbox` once the storage is open; until then batches are not stored.
     """
 
-    _inbox: Inbox | None = None
+    _inbox: BatchStore | None = None
 
-    def use_inbox(self, inbox: Inbox | None) -> None:
+    def use_inbox(self, inbox: BatchStore | None) -> None:
         """Store every later ``getUpdates`` batch in ``inbox`` (None: stop storing)."""
         self._inbox = inbox
 
