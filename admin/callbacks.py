@@ -20,6 +20,9 @@ async def dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Ca
     if cb.kind == "admin" and (cb.action or "").startswith("iv"):
         await interview.on_interview(update, context, cb)
         return
+    if cb.kind == "admin" and cb.action == "pk":
+        await commands.on_pick(update, context, cb)
+        return
     if cb.kind == "admin" and (cb.action or "").startswith("rk"):
         await commands.on_confirm(update, context, cb)
         return

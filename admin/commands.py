@@ -24,10 +24,17 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes
 
-from admin import interview, lifecycle, wizard
+from admin import interview, lifecycle, stories, wizard
 from admin.auth import admin_only, role_of, staff_only, staff_tr
 from admin.poster import make_poster
-from admin.progress import progress_items, render_progress, round_progress, shown
+from admin.progress import (
+    item_status_counts,
+    progress_items,
+    question_text,
+    render_progress,
+    round_progress,
+    shown,
+)
 from bot import callback_data as cd
 from bot import rounds as rounds_service
 from bot.chat import RESIDENT_COMMANDS
@@ -51,6 +58,8 @@ EXPORT_BUTTONS = {
     "nl": ("excel-nl", N_("CSV (Excel NL, puntkomma)")),
     "xlsx": ("xlsx", "Excel (xlsx)"),  # the same in every language
     "book": ("codebook", N_("Codeboek (CSV)")),
+    "st": ("stories", N_("Verhalen om te printen (HTML)")),
+    "ef": ("effects", N_("Effectentabel (CSV, Excel NL)")),
 }
 
 #: Staff commands: (command, description, admin only).
@@ -123,20 +132,28 @@ async def set_staff_commands(application: Application, user_id: int, tr: Transla
         log.warning("Could not set the staff command menu for one staff member")
 
 
+async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+    """A round button of :func:`pick_round`: run the command for that round."""
+    query = update.callback_query
+    command, _, raw = (cb.centre or "").partition(".")
+    handler = {"open": open_, "close": close, "cancel": cancel, "remind": remind,
+               "progress": progress_, "chart": chart, "stories": stories.stories}.get(command)
+    await query.answer()
+    if handler is None or cd.parse_id(raw) is None:
+        return
+    await query.edit_message_reply_markup(reply_markup=None)
+    context.args = [raw]
+    await handler(update, context)
+
+
 async def _round_arg(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, tr: Translator,
-                     *, default_open: bool = False, view: bool = False) -> Round | None:
+                     *, command: str, view: bool = False) -> Round | None:
     """The round named by the first argument, if the user may act on it (``view``: look
-    at their centres' share of it); replies otherwise."""
+    at their centres' share of it); without one, :func:`pick_round`. Replies otherwise."""
     svc = services(context)
     allowed = role.sees if view else role.covers
     if not context.args:
-        if default_open:
-            for round_ in await svc.storage.rounds():
-                if allowed(round_.centres) and round_.status in ("open", "closed"):
-                    return round_
-        await update.effective_message.reply_text(tr._("Geef het nummer van de ronde, bijvoorbeeld: /{command} 3",
-                                                       command=_command_name(update)))
-        return None
+        return await lifecycle.pick_round(update, context, role, tr, command, view=view)
     round_id = cd.parse_id(context.args[0])
     round_ = await svc.storage.round(round_id) if round_id is not None else None
     if round_ is None or not role.sees(round_.centres):
@@ -303,7 +320,7 @@ async def rounds(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role)
 async def open_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
     """Asks to confirm opening a round now (it messages every resident of its centres)."""
     tr = staff_tr(update)
-    round_ = await _round_arg(update, context, role, tr)
+    round_ = await _round_arg(update, context, role, tr, command="open")
     if round_ is None:
         return
     if round_.status == "closed":
@@ -392,7 +409,7 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
 async def _end_round(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, status: str) -> None:
     """Ask to close or cancel the round named in the command; only an open or planned round."""
     tr = staff_tr(update)
-    round_ = await _round_arg(update, context, role, tr)
+    round_ = await _round_arg(update, context, role, tr, command="close" if status == "closed" else "cancel")
     if round_ is None:
         return
     if round_.status not in ("open", "scheduled"):
@@ -418,7 +435,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role)
 async def remind(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
     """Reminds residents who have not finished the round."""
     tr = staff_tr(update)
-    round_ = await _round_arg(update, context, role, tr)
+    round_ = await _round_arg(update, context, role, tr, command="remind")
     if round_ is None:
         return
     if not round_.is_open:
@@ -440,15 +457,21 @@ async def progress_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
     svc = services(context)
     tr = staff_tr(update)
     grant("chat.progress", audience_of(role.admin), svc.settings.min_cell_size)
-    round_ = await _round_arg(update, context, role, tr, default_open=True, view=True)
+    round_ = await _round_arg(update, context, role, tr, command="progress", view=True)
     if round_ is None:
         return
-    counts = await round_progress(svc.storage, round_.id, role.share(round_.centres))
-    items = progress_items(svc.catalogue.survey_items(round_.survey))
+    k = svc.settings.min_cell_size
+    share = role.share(round_.centres)
+    counts = await round_progress(svc.storage, round_.id, share)
+    counts.released, counts.by_status = await asyncio.to_thread(
+        item_status_counts, svc.settings.database_path, round_.id, share, k)
+    survey_items = svc.catalogue.survey_items(round_.survey)
+    items = progress_items(survey_items)
+    questions = {i.id: question_text(i, tr.language) for i in survey_items}
     label = lifecycle.round_label(round_, tr, svc.settings.tz, svc.catalogue)
     await update.effective_message.reply_text(
-        render_progress(counts, label, items, tr, svc.settings.min_cell_size,
-                        scope=await _share_line(svc, role, round_, tr))
+        render_progress(counts, label, items, tr, k,
+                        scope=await _share_line(svc, role, round_, tr), questions=questions)
     )
 
 
@@ -503,7 +526,7 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
             result = await asyncio.to_thread(
                 run_export, settings.database_path, svc.catalogue, out, fmt=fmt, tz=settings.tz,
                 audience=audience_of(role.admin), round_ids=round_ids, centres=scope,
-                min_cell_size=k,
+                min_cell_size=k, language=tr.language,
             )
         except ExportRefused as exc:
             await _refuse(query, tr, exc, k, coarser=cd.export(None, cb.action) if cb.round_id is not None else None)
@@ -518,6 +541,14 @@ def export_caption(result, fmt: str, tr: Translator, k: int) -> str:
     grant("chat.export_caption", result.audience, k)
     if fmt == "codebook":
         return tr.ngettext("{n} regel", "{n} regels", result.rows)
+    if fmt == "stories":
+        return tr.ngettext(
+            "{n} goedgekeurd verhaal dat gedeeld mag worden, met effecten, shortlist, keuze en reden.",
+            "{n} goedgekeurde verhalen die gedeeld mogen worden, met effecten, shortlist, keuze en reden.",
+            result.rows)
+    if fmt == "effects":
+        return tr._("Hoe vaak elk effect in de verhalen is gecodeerd. '<{k}' betekent: 1 tot {k_1} keer.",
+                    k=k, k_1=k - 1)
     if result.audience == Audience.ADMIN:
         caption = (tr.ngettext("{n} antwoord", "{n} antwoorden", result.rows)
                    + " · " + tr.ngettext("{n} deelnemer", "{n} deelnemers", result.respondents))
@@ -543,6 +574,12 @@ def refusal_text(tr: Translator, exc: ExportRefused, k: int) -> str:
     """Why an export or chart was not made, in the staff member's language."""
     if exc.reason == "empty":
         return tr._("Hier zijn nog geen antwoorden. Er is geen bestand gemaakt.")
+    if exc.reason == "no_stories":
+        return tr._("Er zijn nog geen goedgekeurde verhalen die gedeeld mogen worden. "
+                    "Lees en keur verhalen goed met /stories. Er is geen bestand gemaakt.")
+    if exc.reason == "no_codes":
+        return tr._("Er zijn nog geen verhalen met een effect. "
+                    "Geef verhalen effecten met /stories. Er is geen bestand gemaakt.")
     return tr._("Nog te weinig deelnemers om cijfers te laten zien zonder dat iemand herkenbaar is. "
                 "Cijfers komen per groepje van {k} deelnemers per centrum. Er is geen bestand gemaakt.", k=k)
 
@@ -560,7 +597,7 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
     """Sends the indicator chart of a round (released respondents only; small cells hidden)."""
     svc = services(context)
     tr = staff_tr(update)
-    round_ = await _round_arg(update, context, role, tr, default_open=True, view=True)
+    round_ = await _round_arg(update, context, role, tr, command="chart", view=True)
     if round_ is None:
         return
     settings = svc.settings

@@ -1,5 +1,6 @@
-"""What staff see of a round in the chat: its one-line label and the broadcast progress
-message that the outbox keeps up to date.
+"""What staff see of a round in the chat: its one-line label, the broadcast progress
+message that the outbox keeps up to date, and which round a command without a round
+number means (:func:`pick_round`).
 
 Opening, closing, cancelling and reminding are :mod:`bot.rounds` (one path for the chat,
 the scheduler and the command line); the invitation text is
@@ -10,13 +11,16 @@ from __future__ import annotations
 
 import logging
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import Application
+from telegram.ext import Application, ContextTypes
 
 from admin.progress import shown
+from bot import callback_data as cd
 from bot.i18n import Translator
 from bot.outbox import BroadcastProgress, progress, progress_messages, remember_progress_message
-from bot.services import Services
+from bot.roles import Role
+from bot.services import Services, services
 from bot.storage import Round
 from bot.survey import Catalogue
 
@@ -61,14 +65,17 @@ async def announce_progress(application: Application, chat_id: int, language: st
 
 def round_label(round_: Round, tr: Translator, tz, cat: Catalogue) -> str:
     """One line describing a round: ``#3 · Korte vragenlijst · open · 1 dec. 10:00 – …``
-    (id, the survey's title in the staff member's language, status, window in ``tz``)."""
+    (id, the survey's title in the staff member's language, status, window in ``tz``; the
+    window starts when the round really opened, else when it is planned to)."""
     status = {
         "scheduled": tr._("gepland"), "open": tr._("open"), "closed": tr._("gesloten"),
         "cancelled": tr._("geannuleerd"),
     }[round_.status]
     window = ""
-    if round_.opens_at or round_.closes_at:
-        start = tr.datetime(round_.opens_at, tz, "short") if round_.opens_at else "…"
+    # an opened round shows when it really opened (by hand: not the plan, which may be empty)
+    opened = round_.opened_at if round_.status != "scheduled" and round_.opened_at else round_.opens_at
+    if opened or round_.closes_at:
+        start = tr.datetime(opened, tz, "short") if opened else "…"
         end = tr.datetime(round_.closes_at, tz, "short") if round_.closes_at else "…"
         window = f" · {start} – {end}"
     return f"{survey_label(round_, tr, cat)} · {status}{window}"
@@ -166,3 +173,57 @@ async def tell_coordinators(application: Application, round_id: int, event: str)
         except TelegramError as exc:
             log.warning("Could not tell a coordinator about round %s: %s", round_id, type(exc).__name__)
     return told
+
+
+#: What each command needing a round acts on: command -> round states it takes when no
+#: round is named (the only such round, else the newest open one, else buttons).
+ROUND_STATES: dict[str, tuple[str, ...]] = {
+    "open": ("scheduled",),
+    "close": ("open", "scheduled"),
+    "cancel": ("open", "scheduled"),
+    "remind": ("open",),
+    "progress": ("open", "closed"),
+    "chart": ("open", "closed"),
+    "stories": ("open", "closed"),
+}
+
+#: Buttons offered when no round is named and none can be taken for granted.
+MAX_ROUND_BUTTONS = 8
+
+
+async def pick_round(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, tr: Translator,
+                     command: str, *, view: bool = False, intro: str = "") -> Round | None:
+    """The round a command without a round number means, or None after asking.
+
+    Takes the only round the command can act on (:data:`ROUND_STATES`), else the newest
+    open one; otherwise replies with one button per round (pressing one runs the command
+    for it, :func:`admin.commands.on_pick`) or, if there is none, says so.
+
+    Args:
+        update: The command's update.
+        context: Its context.
+        role: The staff member's role.
+        tr: Their language.
+        command: The command name (a key of :data:`ROUND_STATES`).
+        view: Rounds the user looks at (their centres' share) instead of acts on.
+        intro: A line above the question or the "no round" reply (how to use the command).
+    """
+    svc = services(context)
+    allowed = role.sees if view else role.covers
+    states = ROUND_STATES[command]
+    candidates = [r for r in await svc.storage.rounds() if allowed(r.centres) and r.status in states]
+    if len(candidates) == 1:
+        return candidates[0]
+    open_ = [r for r in candidates if r.status == "open"]
+    if open_:
+        return open_[0]                       # rounds come newest first
+    message = update.effective_message
+    lead = f"{intro}\n\n" if intro else ""
+    if not candidates:
+        await message.reply_text(lead + tr._("Er is geen ronde waarvoor dit kan. Bekijk de rondes met /rounds."))
+        return None
+    buttons = [[InlineKeyboardButton(round_label(r, tr, svc.settings.tz, svc.catalogue)[:60],
+                                     callback_data=cd.admin("pk", f"{command}.{r.id}"))]
+               for r in candidates[:MAX_ROUND_BUTTONS]]
+    await message.reply_text(lead + tr._("Welke ronde?"), reply_markup=InlineKeyboardMarkup(buttons))
+    return None

@@ -4,14 +4,25 @@ Counts from 1 to ``k - 1`` are shown as ``<k`` (small-cell suppression, default 
 so a coordinator cannot tell from the numbers who took part. The per-language counts add
 up to "started", so one more language is withheld (``x``) where the total would give a
 hidden one away (secondary suppression, as in the export's summary sheet).
+
+"Started" and "finished" count residents (one participation per resident and round),
+not sessions or messages. Per question the report says how many answered, did not know
+or skipped it; whether someone skipped is an answer, so these counts are made over the
+*released* residents only (:func:`bot.exports.query.released_respondents`: batches of k
+finishers per centre), like every figure in an export, with primary and secondary
+suppression: a /progress just before and just after one resident finishes is the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from bot.exports.query import connect_readonly, released_respondents
 from bot.exports.safety import suppress
+from bot.exports.scope import scope_sql, where
 from bot.exports.summary import SECONDARY_MARK, suppress_cells
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.storage import Storage
@@ -27,6 +38,9 @@ class RoundProgress:
         finished: Respondents who finished.
         by_language: Language -> respondents who started.
         by_item: Item id -> answers stored.
+        released: Respondents counted in :attr:`by_status` (see :func:`item_status_counts`).
+        by_status: Item id -> ``{"answered", "dont_know", "skipped"}`` -> released
+            respondents; empty until :func:`item_status_counts` fills it.
     """
 
     invited: int = 0
@@ -34,6 +48,45 @@ class RoundProgress:
     finished: int = 0
     by_language: dict[str, int] = field(default_factory=dict)
     by_item: dict[str, int] = field(default_factory=dict)
+    released: int = 0
+    by_status: dict[str, Counter] = field(default_factory=dict)
+
+
+#: Answer states counted per question, in the order shown.
+STATUSES: tuple[str, ...] = ("answered", "dont_know", "skipped")
+
+
+def item_status_counts(db_path: Path | str, round_id: int, centres: Sequence[str] | None,
+                       k: int) -> tuple[int, dict[str, Counter]]:
+    """Answered / don't know / skipped per question, over released respondents only.
+
+    Blocking (plain :mod:`sqlite3`, read-only); run it in a thread.
+
+    Args:
+        db_path: The database file.
+        round_id: The round.
+        centres: Only these centres (a coordinator's share), or None.
+        k: ``MIN_CELL_SIZE``: respondents are released in batches of k per centre
+            (:func:`bot.exports.query.released_respondents`).
+
+    Returns:
+        ``(released, counts)``: the number of released respondents, and item id ->
+        status -> respondents of them. A released respondent without an answer to an
+        item (a closed round they did not finish) is in no status of it.
+    """
+    conn = connect_readonly(db_path)
+    try:
+        conn.execute("BEGIN")       # one snapshot for the release and the counts
+        released = released_respondents(conn, [round_id], centres, k)
+        conditions, params = scope_sql([round_id], centres)
+        counts: dict[str, Counter] = {}
+        for rid, respondent, item, status in conn.execute(
+                "SELECT round_id, respondent, item_id, status FROM answers" + where(conditions), params):
+            if (rid, respondent) in released:
+                counts.setdefault(item, Counter())[status] += 1
+        return len(released), counts
+    finally:
+        conn.close()
 
 
 def shown(count: int, k: int) -> str:
@@ -98,17 +151,27 @@ def progress_items(items) -> list[str]:
     return [i.id for i in items if getattr(i, "shown_if", None) is None]
 
 
+def question_text(item, language: str, width: int = 70) -> str:
+    """A question as the report names it: its prompt in ``language`` (else Dutch), first
+    line, cut to ``width`` characters."""
+    prompt = item.prompt.get(language) or item.prompt["nl"]
+    line = " ".join(prompt.split("\n", 1)[0].split())
+    return line if len(line) <= width else line[: width - 1].rstrip() + "…"
+
+
 def render_progress(progress: RoundProgress, round_label: str, items: list[str], tr: Translator, k: int,
-                    scope: str | None = None) -> str:
+                    scope: str | None = None, questions: Mapping[str, str] | None = None) -> str:
     """The /progress message.
 
     Args:
-        progress: The raw counts.
+        progress: The raw counts (with :attr:`RoundProgress.by_status` filled for the
+            per-question part).
         round_label: First line (see :func:`admin.lifecycle.round_label`).
-        items: Item ids of the round's survey, in order.
+        items: Item ids of the round's survey, in order (:func:`progress_items`).
         tr: The coordinator's language.
         k: Minimum cell size (``MIN_CELL_SIZE``).
         scope: A line under the label saying the counts cover only some centres.
+        questions: Item id -> question text (:func:`question_text`); the id where missing.
     """
     # The languages add up to "started": suppress them as cells of that total.
     languages = {lang: progress.by_language[lang] for lang in LANGUAGE_NAMES if lang in progress.by_language}
@@ -126,12 +189,34 @@ def render_progress(progress: RoundProgress, round_label: str, items: list[str],
         tr._("Uitgenodigd: {n}", n=shown(progress.invited, k)),
         tr._("Begonnen: {n}", n=started),
         tr._("Klaar: {n}", n=shown(progress.finished, k)),
+        tr._("(aantal bewoners: wie stopt en later verder gaat, telt één keer)"),
         "",
         tr._("Per taal:"),
     ]
     for lang, count in by_language.items():
         lines.append(f"  {LANGUAGE_NAMES[lang]}: {count}")
-    lines += ["", tr._("Antwoorden per vraag:")]
-    for item in items:
-        lines.append(f"  {item}: {shown(progress.by_item.get(item, 0), k)}")
-    return "\n".join(lines)
+    lines += ["", tr._("Per vraag:"),
+              tr.ngettext("Hier telt {n} bewoner die klaar is. Nieuwe bewoners komen erbij per groepje van {k}.",
+                          "Hier tellen {n} bewoners die klaar zijn. Nieuwe bewoners komen erbij per groepje van {k}.",
+                          progress.released, k=k)]
+    questions = questions or {}
+    for n, item in enumerate(items, 1):
+        counts = progress.by_status.get(item, Counter())
+        counted = {status: counts.get(status, 0) for status in STATUSES}
+        counted["none"] = max(0, progress.released - sum(counted.values()))
+        cells: dict[str, int | str] = dict(counted)
+        if k > 1:
+            cells, total_shown = suppress_cells(counted, k)
+            if not total_shown:
+                cells = {s: (c if c == 0 else SECONDARY_MARK) for s, c in cells.items()}
+        lines.append(f"{n}. {questions.get(item, item)}")
+        line = tr._("beantwoord {answered} · weet niet {dont_know} · overgeslagen {skipped}",
+                    answered=cells["answered"], dont_know=cells["dont_know"], skipped=cells["skipped"])
+        if cells["none"] != 0:
+            line += " · " + tr._("geen antwoord {n}", n=cells["none"])
+        lines.append("   " + line)
+    text = "\n".join(lines)
+    if f"<{k}" in text or f" {SECONDARY_MARK}" in text:
+        text += "\n\n" + tr._("<{k} = 1 tot {k_1}; x = verborgen, zodat je een klein aantal niet kunt terugrekenen.",
+                                k=k, k_1=k - 1)
+    return text

@@ -363,11 +363,11 @@ async def stories(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role
     message = update.effective_message
     args = context.args or []
     if not args:
-        mine = [r for r in await svc.storage.rounds() if _scope(role, r)][:10]
-        lines = [tr._("Gebruik: /stories RONDE. Daarna: /stories RONDE gekozen (de gekozen verhalen), /stories RONDE final (keuze definitief maken).")]
-        lines += [lifecycle.round_label(r, tr, svc.settings.tz, svc.catalogue) for r in mine]
-        await message.reply_text("\n".join(lines))
-        return
+        usage = tr._("Gebruik: /stories RONDE. Daarna: /stories RONDE gekozen (de gekozen verhalen), /stories RONDE final (keuze definitief maken).")
+        picked = await lifecycle.pick_round(update, context, role, tr, "stories", view=True, intro=usage)
+        if picked is None:
+            return
+        args = [str(picked.id)]
     round_id = cd.parse_id(args[0])
     round_ = await svc.storage.round(round_id) if round_id is not None else None
     if not _scope(role, round_):

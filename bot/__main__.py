@@ -122,6 +122,10 @@ def refusal_line(exc, k: int) -> str:
     """One line saying why an export or chart was not made (nothing was written)."""
     if exc.reason == "empty":
         return "no answers in this scope; no file written"
+    if exc.reason == "no_stories":
+        return "no approved story that may be quoted in this scope; no file written"
+    if exc.reason == "no_codes":
+        return "no story coded with an effect in this scope; no file written"
     return (f"too few respondents to show without singling anyone out (figures come in groups of"
             f" {k} per centre; {exc.respondents} respondent(s) in scope); no file written")
 

@@ -39,6 +39,7 @@ from admin import stories as admin_stories
 from bot import callback_data as cd
 from bot.chat import RESIDENT_COMMANDS, lang_of
 from bot.i18n import DEFAULT_LANGUAGE, CatalogueError, Translator, check_catalogues
+from bot.inbox import Inbox, InboxQueue, replay
 from bot.outbox import OutboxRow, OutboxSender
 from bot.services import Services, services
 from bot.settings import Settings, SettingsError
@@ -282,18 +283,27 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         svc.wake_outbox = sender.wake
         sender.start()
         await scheduling.on_startup(application)
+        # updates fetched before the last stop and never handled go first (bot.inbox)
+        inbox = Inbox(store)
+        bot.use_inbox(inbox)
+        queue.inbox = inbox
+        await replay(application, inbox)
 
     async def post_shutdown(application: Application) -> None:
         sender = application.bot_data.pop("outbox", None)
         if sender is not None:
             await sender.stop()
+        bot.use_inbox(None)
+        queue.inbox = None
         svc = application.bot_data.get("services")
         if svc is not None and storage is None:
             await svc.storage.close()
 
+    queue = InboxQueue()
     application = (
         ApplicationBuilder()
         .bot(bot)
+        .update_queue(queue)
         .concurrent_updates(ChatOrderedProcessor(UPDATE_SLOTS))
         .post_init(post_init)
         .post_shutdown(post_shutdown)

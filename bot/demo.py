@@ -257,7 +257,8 @@ async def coordinator_export(sim, out_dir: Path) -> list[Path]:
     """The coordinator exports every format through the chat; returns the files written."""
     admin = sim.user(ADMIN_ID, first_name="Coordinator", language_code="nl")
     written = []
-    for label in ("CSV (komma)", "CSV (Excel NL", "Excel (xlsx)", "Codeboek"):
+    for label in ("CSV (komma)", "CSV (Excel NL", "Excel (xlsx)", "Codeboek", "Verhalen om te printen",
+                  "Effectentabel"):
         start = len(admin.messages)
         admin.send_text("/export")
         await admin.wait_reply(count=1, after=start)
@@ -271,7 +272,7 @@ async def coordinator_export(sim, out_dir: Path) -> list[Path]:
             docs = [m for m in admin.messages if m.document]
             if len(docs) > docs_before:
                 break
-            if "Er is geen bestand gemaakt" in (admin.messages[-1].text or ""):
+            if "geen bestand gemaakt" in (admin.messages[-1].text or ""):
                 refused = True   # too few to show safely: the bot says so, no file
                 break
             await asyncio.sleep(0.01)

@@ -46,6 +46,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.survey.models import Centre
+from bot.updates import current_update_id
 
 
 def utcnow() -> datetime:
@@ -76,7 +77,11 @@ class Contact:
 
 @dataclass(frozen=True, slots=True)
 class Round:
-    """A survey round: a survey, its centres and its window (UTC datetimes)."""
+    """A survey round: a survey, its centres and its window (UTC datetimes).
+
+    ``opens_at`` is the planned opening (None for a round made to be opened by hand);
+    ``opened_at`` the moment it really opened (by plan, ``/open`` or the wizard).
+    """
 
     id: int
     survey: str
@@ -85,6 +90,7 @@ class Round:
     closes_at: datetime | None
     centres: tuple[str, ...]
     text_purged_at: datetime | None = None
+    opened_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -189,6 +195,9 @@ MARK_BATCH = 64
 #: Seconds a handled update id waits in memory for another transaction to ride along with.
 MARK_DELAY = 0.25
 
+
+#: An update id above every real one: "outside an update, all of the chat's rows".
+_NO_UPDATE = 1 << 62
 
 #: The cached reads a resident's own writes change (kinds of :class:`_UpdateReads` keys).
 _CONTACT = frozenset({"contact"})
@@ -365,6 +374,9 @@ class Storage:
                         "INSERT OR IGNORE INTO processed_updates VALUES (?, ?)",
                         [(update_id, now) for update_id in marks],
                     )
+                    await self._writer.executemany(  # handled: its payload goes (inbox)
+                        "DELETE FROM inbox WHERE update_id = ?", [(i,) for i in marks]
+                    )
                 yield self._writer
             except BaseException:
                 await self._writer.rollback()
@@ -426,6 +438,38 @@ class Storage:
             "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
         )
         return row is not None
+
+    async def inbox_put(self, rows: Sequence[tuple[int, int | None, str]]) -> None:
+        """Store fetched updates in the inbox, in one transaction (:mod:`bot.inbox`).
+
+        Args:
+            rows: ``(update_id, chat_id or None, payload JSON)`` per update. An update
+                already in the inbox or already handled (a redelivery) is not stored again.
+        """
+        now = _iso(utcnow())
+        async with self._write(frozenset()) as db:
+            await db.executemany(
+                "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at)"
+                " SELECT ?, ?, ?, ? WHERE NOT EXISTS"
+                " (SELECT 1 FROM processed_updates WHERE update_id = ?)",
+                [(update_id, chat_id, payload, now, update_id)
+                 for update_id, chat_id, payload in rows],
+            )
+
+    async def inbox_pending(self) -> list[tuple[int, str]]:
+        """The updates fetched but never handled, oldest first: ``(update_id, payload)``.
+
+        Rows of updates handled after all (marked processed, row not yet deleted) are
+        deleted here.
+        """
+        async with self._write(frozenset()) as db:
+            await db.execute(
+                "DELETE FROM inbox WHERE update_id IN (SELECT update_id FROM processed_updates)"
+            )
+            async with db.execute(
+                "SELECT update_id, payload FROM inbox ORDER BY update_id"
+            ) as cur:
+                return [(row[0], row[1]) for row in await cur.fetchall()]
 
     async def mark_processed(self, update_id: int) -> None:
         """Remember an update id as handled (idempotent).
@@ -592,7 +636,8 @@ class Storage:
             return cur.rowcount > 0
 
     async def forget(self, chat_id: int, respondent: str) -> int:
-        """Delete a resident's contact, outbox rows, participations, chat state and every answer.
+        """Delete a resident's contact, outbox rows, participations, chat state, unhandled
+        updates (inbox) and every answer.
 
         The right to erasure (GDPR art. 17). The story reviews, effect codes and
         selections (with the coordinator's redaction and the selection reason) go with
@@ -608,6 +653,10 @@ class Storage:
             await db.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
             await db.execute("DELETE FROM contacts WHERE chat_id = ?", (chat_id,))
             await db.execute("DELETE FROM chat_state WHERE chat_id = ?", (chat_id,))
+            # the chat's updates not yet handled: up to this one (the later ones still
+            # wait for their turn, and are deleted when handled)
+            await db.execute("DELETE FROM inbox WHERE chat_id = ? AND update_id <= ?",
+                             (chat_id, current_update_id() or _NO_UPDATE))
         await self.flush_erasure()
         return deleted
 
@@ -728,6 +777,7 @@ class Storage:
                 closes_at=_dt(row["closes_at"]),
                 centres=tuple(centres[row["id"]]),
                 text_purged_at=_dt(row["text_purged_at"]),
+                opened_at=_dt(row["opened_at"]),
             )
             for row in rows
         ]
@@ -934,6 +984,7 @@ class Storage:
                     "INSERT OR IGNORE INTO processed_updates VALUES (?, ?)",
                     (update_id, _iso(utcnow())),
                 )
+                await db.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
             async with db.execute(
                 "SELECT revision FROM answers WHERE round_id = ? AND respondent = ?"
                 " AND item_id = ?",

@@ -5,7 +5,8 @@ does not know (e.g. a legacy ``poll`` without ``persistent_id``) makes it drop t
 batch and ask for it again, forever, so no update is handled any more (see
 ``shared/real-updates/INDEX.md``, "Findings" 1). :class:`RobustBot` parses update by
 update and replaces an unparseable one by an empty ``Update`` with the same id, which no
-handler matches, so the offset moves on and the valid updates are handled.
+handler matches, so the offset moves on and the valid updates are handled. It stores
+each batch in the inbox (:mod:`bot.inbox`) before returning it.
 
 Inside an update (a resident's conversation, see :func:`bot.updates.in_update`) a Bot API
 call that fails briefly is tried again (:meth:`RobustBot._do_post`): after a 429 it waits
@@ -34,7 +35,8 @@ import functools
 import logging
 import ssl
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 import httpx
 from telegram import Update
@@ -44,6 +46,13 @@ from telegram.ext import ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.updates import in_update
+
+
+class BatchStore(Protocol):
+    """Where :meth:`RobustBot.get_updates` stores a batch (:class:`bot.inbox.Inbox`)."""
+
+    async def keep(self, updates: Iterable[tuple[Update, object]]) -> None:
+        """Store ``(parsed update, raw JSON)`` pairs in one transaction."""
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +96,35 @@ def _not_modified(error: BaseException) -> bool:
     return isinstance(error, BadRequest) and "message is not modified" in error.message.lower()
 
 
+def parse_update(raw: object, bot: object) -> Update | None:
+    """One update of a ``getUpdates`` answer (or of the inbox), parsed for ``bot``.
+
+    An update python-telegram-bot cannot parse becomes an empty ``Update`` with its id
+    (no handler matches it; logged with its id and the error class only); a value
+    without an id gives None.
+    """
+    try:
+        return Update.de_json(raw, bot)  # type: ignore[arg-type]
+    except Exception as exc:  # noqa: BLE001 - any shape error must not block polling
+        update_id = raw.get("update_id") if isinstance(raw, dict) else None
+        log.error("Skipped update %s that could not be parsed (%s)", update_id, type(exc).__name__)
+        return Update(update_id=update_id) if isinstance(update_id, int) else None
+
+
 class RobustBot(ExtBot):
-    """``ExtBot`` whose :meth:`get_updates` skips unparseable updates (logs only their id),
-    whose :meth:`answer_callback_query` shrugs off an expired query, and whose calls
-    inside an update are tried again after a brief failure (see the module docstring)."""
+    """``ExtBot`` whose :meth:`get_updates` skips unparseable updates (logs only their id)
+    and stores each batch in the inbox, whose :meth:`answer_callback_query` shrugs off an
+    expired query, and whose calls inside an update are tried again after a brief failure
+    (see the module docstring).
+
+    Call :meth:`use_inbox` once the storage is open; until then batches are not stored.
+    """
+
+    _inbox: BatchStore | None = None
+
+    def use_inbox(self, inbox: BatchStore | None) -> None:
+        """Store every later ``getUpdates`` batch in ``inbox`` (None: stop storing)."""
+        self._inbox = inbox
 
     async def _do_post(self, endpoint: str, data, **kwargs):  # type: ignore[override]
         """Post one Bot API call, tried again inside an update after 429/5xx/time-outs.
@@ -155,7 +189,15 @@ class RobustBot(ExtBot):
         pool_timeout=DEFAULT_NONE,
         api_kwargs=None,
     ) -> tuple[Update, ...]:
-        """Like :meth:`telegram.Bot.get_updates`, parsing each update on its own."""
+        """Like :meth:`telegram.Bot.get_updates`, parsing each update on its own; the
+        batch is in the inbox (:meth:`use_inbox`) before this returns, so before the ``Updater`` confirms
+        it with its next call.
+
+        Raises:
+            telegram.error.TelegramError: The call failed.
+            aiosqlite.Error: The inbox write failed (the batch is not confirmed, so
+                Telegram sends it again).
+        """
         seconds = timeout.total_seconds() if isinstance(timeout, dtm.timedelta) else (timeout or 0)
         if isinstance(read_timeout, DefaultValue):
             base = self._request[0].read_timeout or 0
@@ -176,13 +218,11 @@ class RobustBot(ExtBot):
             pool_timeout=pool_timeout,
             api_kwargs=api_kwargs,
         )
-        updates = []
+        pairs = []
         for raw in result or []:
-            try:
-                updates.append(Update.de_json(raw, self))
-            except Exception as exc:  # noqa: BLE001 - any shape error must not block polling
-                update_id = raw.get("update_id") if isinstance(raw, dict) else None
-                log.error("Skipped update %s that could not be parsed (%s)", update_id, type(exc).__name__)
-                if isinstance(update_id, int):
-                    updates.append(Update(update_id=update_id))
-        return tuple(updates)
+            update = parse_update(raw, self)
+            if update is not None:
+                pairs.append((update, raw))
+        if self._inbox is not None and pairs:
+            await self._inbox.keep(pairs)  # before the next getUpdates confirms the batch
+        return tuple(update for update, _raw in pairs)

@@ -171,9 +171,17 @@ def test_k_anonymity_over_every_file_a_coordinator_or_admin_can_get(demo_db, tmp
         for fmt in FORMATS:
             out = tmp_path / f"{audience}-{fmt}{FORMATS[fmt][0]}"
             centres = ["shalom", "bijbetje"] if audience == "coordinator" else None
-            run_export(demo_db, cat, out, fmt=fmt, tz=TZ, audience=audience, centres=centres,
-                       min_cell_size=K)
-            if fmt == "codebook":
+            try:
+                run_export(demo_db, cat, out, fmt=fmt, tz=TZ, audience=audience, centres=centres,
+                           min_cell_size=K)
+            except ExportRefused as exc:        # no quotable (coded) story in this scope
+                assert (fmt, exc.reason) in (("stories", "no_stories"), ("effects", "no_codes"))
+                continue
+            if fmt in ("codebook", "stories"):  # stories: test_review_exports_resist_… (e2e)
+                continue
+            if fmt == "effects":
+                with open(out, encoding="utf-8-sig", newline="") as fh:
+                    _check_aggregate(list(csv.DictReader(fh, delimiter=";")), f"{audience} effects")
                 continue
             sheets: dict[str, list[dict]] = {}
             if fmt == "xlsx":
@@ -471,7 +479,13 @@ async def test_progress_does_not_tell_a_new_respondents_choice(tmp_path):
     """/progress just before and after one resident finishes a survey with a branch
     (a story question only for a domain picked in msc.domains): the per-item counts must
     not show which domain they picked."""
-    from admin.progress import progress_items, render_progress, round_progress
+    from admin.progress import (
+        item_status_counts,
+        progress_items,
+        question_text,
+        render_progress,
+        round_progress,
+    )
     from bot.i18n import Translator
 
     cat = catalogue()
@@ -500,7 +514,10 @@ async def test_progress_does_not_tell_a_new_respondents_choice(tmp_path):
 
     async def shown() -> list[str]:
         counts = await round_progress(store, round_.id)
-        return render_progress(counts, "ronde", progress_items(items), Translator("nl"), K).splitlines()
+        counts.released, counts.by_status = item_status_counts(tmp_path / "p.sqlite3", round_.id, None, K)
+        questions = {i.id: question_text(i, "nl") for i in items}
+        return render_progress(counts, "ronde", progress_items(items), Translator("nl"), K,
+                               questions=questions).splitlines()
 
     for n in range(2 * K):
         await resident(n, "livability")
@@ -509,10 +526,11 @@ async def test_progress_does_not_tell_a_new_respondents_choice(tmp_path):
     after = await shown()
     await store.close()
     changed = [line for line in after if line not in before]
-    assert not any("msc.domain." in line for line in before + after), changed
-    # every item still shown counts each respondent who reached it: all move together
-    item_lines = [line for line in after if line.startswith("  ") and "." in line.split(":")[0]]
-    assert item_lines and {line.rsplit(": ", 1)[1] for line in item_lines} == {str(2 * K + 1)}, changed
+    domain_questions = {question_text(i, "nl") for i in items if i.shown_if}
+    assert not any(q in line for q in domain_questions for line in before + after), changed
+    # started and finished count one more; per question nothing moves (batches of k)
+    assert sorted(changed) == sorted(["Begonnen: 11", "Klaar: 11", "  Nederlands: 11"]), changed
+    assert f"   beantwoord {2 * K} · weet niet 0 · overgeslagen 0" in after
 
 
 async def test_one_round_and_all_rounds_row_files_show_a_respondent_alike(tmp_path):

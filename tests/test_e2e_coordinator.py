@@ -401,3 +401,230 @@ def test_every_scrubber_placeholder_reads_back_in_the_residents_language():
     for english in ("[name]", "[date of birth]", "[number plate]", "[social media account]", "[address]"):
         assert english in shown
     assert "[naam]" not in shown and "[kenteken]" not in shown
+
+
+# -- 1. the coordinator's review work leaves the chat ----------------------------------
+async def _export_file(sim, user, round_id: int, button: str):
+    """/export → round → ``button``; the document sent (None if none)."""
+    start = len(user.messages)
+    user.send_text("/export")
+    await settle(sim)
+    user.press_button(f"#{round_id}")
+    await settle(sim)
+    user.press_button(button)
+    await settle(sim)
+    docs = [m for m in user.messages[start:] if m.document]
+    return docs[-1] if docs else None
+
+
+async def _reviewed_round(sim, harness):
+    """Six Dutch tellers at Shalom; the admin approves and codes two, shortlists one and
+    chooses one with a reason; the Polish teller's story (alone in Polish) is approved too."""
+    from tests.test_msc import (
+        data,
+        open_stories,
+        press,
+        select_with_reason,
+        show,
+        story_ids,
+        teller,
+    )
+
+    round_ = await harness.prepare("praatplaat", ["shalom"])
+    await harness.start()
+    for i in range(6):
+        await teller(harness.storage, round_.id, 800 + i, "shalom", f"Verhaal van buur {i}.", f"Waarom {i}.")
+    await teller(harness.storage, round_.id, 810, "shalom", "Poznałam tu sąsiadów.", "Bo nie jestem sama.",
+                 lang="pl")
+    admin = sim.user(ADMIN_ID)
+    msg = await open_stories(sim, admin, round_.id)
+    ids = await story_ids(harness)
+    await show(sim, admin, msg, ids["Verhaal van buur 1."])
+    await press(sim, admin, msg, data(msg, "ad:sta:"))
+    await press(sim, admin, msg, data(msg, "ad:stc:", ".0."))
+    await press(sim, admin, msg, data(msg, "ad:sts:"))
+    await show(sim, admin, msg, ids["Verhaal van buur 2."])
+    await press(sim, admin, msg, data(msg, "ad:stc:", ".0."))
+    reason = "Buren kennen elkaar weer."
+    await select_with_reason(sim, admin, msg, reason)
+    await show(sim, admin, msg, ids["Poznałam tu sąsiadów."])
+    await press(sim, admin, msg, data(msg, "ad:sta:"))
+    return round_, admin, reason
+
+
+async def test_export_offers_the_stories_document_and_the_effects_table(sim, harness):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.survey import load_catalogue
+
+    round_, admin, reason = await _reviewed_round(sim, harness)
+    effect = load_catalogue().effects[0].label["nl"]
+    doc = await _export_file(sim, admin, round_.id, "Verhalen om te printen (HTML)")
+    assert doc is not None and doc.document["file_name"].endswith(".html")
+    page = doc.document_bytes.decode("utf-8")
+    assert "Verhaal van buur 1." in page and "Verhaal van buur 2." in page
+    assert "Op de shortlist" in page and reason in page and effect in page
+    assert "Nederlands" in page                                    # each story's language
+    assert "Verhaal van buur 3." not in page                       # not approved
+    assert "Poznałam" not in page                                  # one Polish teller: not quotable
+    assert "2 goedgekeurde verhalen" in doc.caption
+    table = await _export_file(sim, admin, round_.id, "Effectentabel (CSV, Excel NL)")
+    assert table is not None
+    effects = list(csv.DictReader(io.StringIO(table.document_bytes.decode("utf-8-sig")), delimiter=";"))
+    assert effects[0]["effect_nl"] == effect and effects[0]["mentioned"] == "<5"
+    book = await _export_file(sim, admin, round_.id, "Excel (xlsx)")
+    wb = load_workbook(io.BytesIO(book.document_bytes))
+    assert "effects" in wb.sheetnames
+    sheet = list(wb["stories"].iter_rows(values_only=True))
+    stories = [dict(zip(sheet[0], r)) for r in sheet[1:]]
+    chosen = next(s for s in stories if s["text"] == "Verhaal van buur 2.")
+    assert chosen["selected"] == "ja" and chosen["reason"] == reason and effect in chosen["effects"]
+    assert next(s for s in stories if s["text"] == "Verhaal van buur 1.")["shortlist"] == "ja"
+    assert "respondent" not in sheet[0] and all(len(s["month"]) == 7 for s in stories)
+
+
+async def test_export_of_stories_without_an_approved_one_says_so_and_sends_nothing(sim, harness):
+    from tests.test_msc import teller
+
+    round_ = await harness.prepare("praatplaat", ["shalom"])
+    await harness.start()
+    for i in range(5):
+        await teller(harness.storage, round_.id, 820 + i, "shalom", f"Verhaal {i}.", f"Waarom {i}.")
+    admin = sim.user(ADMIN_ID)
+    assert await _export_file(sim, admin, round_.id, "Verhalen om te printen (HTML)") is None
+    assert "nog geen goedgekeurde verhalen" in admin.last.text and "/stories" in admin.last.text
+    assert await _export_file(sim, admin, round_.id, "Effectentabel (CSV, Excel NL)") is None
+    assert "nog geen verhalen met een effect" in admin.last.text
+
+
+async def test_review_exports_resist_differencing_and_linking(sim, harness, tmp_path):
+    """Attacks on the new outputs: one more teller changes no stories document, effects
+    table or workbook stories sheet (differencing); a teller alone in her language is in
+    none (singling out); the analyst's workbook cannot tie a story to a row (linking)."""
+    from openpyxl import load_workbook
+
+    from bot.exports.service import run_export
+    from bot.survey import load_catalogue
+    from tests.test_msc import pseudonym, teller
+
+    round_, _admin, _reason = await _reviewed_round(sim, harness)
+    cat, tz = load_catalogue(), harness.settings.tz
+    for chat in (*range(800, 806), 810):
+        await harness.storage.finish_participation(round_.id, pseudonym(chat))
+
+    def exports(tag: str) -> dict[str, object]:
+        got = {}
+        for audience in ("coordinator", "admin"):
+            centres = ["shalom"] if audience == "coordinator" else None
+            for fmt in ("stories", "effects", "xlsx"):
+                out = tmp_path / f"{tag}-{audience}-{fmt}.{fmt}"
+                run_export(harness.db_path, cat, out, fmt=fmt, tz=tz, audience=audience,
+                           centres=centres, round_ids=[round_.id], min_cell_size=5)
+                if fmt == "xlsx":
+                    wb = load_workbook(out)
+                    for sheet in ("stories", "effects"):
+                        got[f"{audience}-{sheet}"] = list(wb[sheet].iter_rows(values_only=True))
+                    got[f"{audience}-answers"] = (list(wb["answers"].iter_rows(values_only=True))
+                                                  if "answers" in wb.sheetnames else [])
+                else:
+                    got[f"{audience}-{fmt}"] = out.read_bytes()
+        return got
+
+    before = exports("before")
+    await teller(harness.storage, round_.id, 830, "shalom", "Nog een verhaal.", "Nog een reden.")
+    await teller(harness.storage, round_.id, 831, "shalom", "Druga historia.", "Bo tak.", lang="pl")
+    for chat in (830, 831):
+        await harness.storage.finish_participation(round_.id, pseudonym(chat))
+    after = exports("after")
+    for key in before:
+        if not key.endswith("answers"):
+            assert before[key] == after[key], key
+    for key in ("coordinator-stories", "admin-stories"):
+        assert "Poznałam".encode() not in after[key] and b"Druga" not in after[key]
+    sheet = after["admin-stories"]
+    assert all("Poznałam" not in str(row) for row in sheet)
+    labels = {row[sheet[0].index("respondent")] if "respondent" in sheet[0] else None
+              for row in sheet[1:]}
+    assert labels == {None}
+    answers = after["admin-answers"]
+    respondents = {row[answers[0].index("respondent")] for row in answers[1:]}
+    story_cells = {str(v) for row in sheet for v in row}
+    assert respondents and not respondents & story_cells
+    months = [row[sheet[0].index("month")] for row in sheet[1:]]
+    assert months and all(len(m) == 7 for m in months)       # month, never a day
+
+
+# -- 5. /progress tells the truth; a command without a round number finds its round ------
+async def _finished_resident(harness, round_id: int, n: int, *, skip: str = "") -> None:
+    """A resident of Shalom who answered every question of the short survey (``skip``: that
+    one skipped) and finished."""
+    from tests.test_msc import pseudonym
+
+    who = pseudonym(900 + n)
+    await harness.storage.start_participation(round_id, who, centre_code="shalom", language="nl")
+    for item in harness.settings.catalogue().survey_items("short"):
+        kwargs = {"round_id": round_id, "respondent": who, "item_id": item.id, "status": "answered",
+                  "language": "nl", "centre_code": "shalom"}
+        if item.id == skip:
+            kwargs["status"] = "skipped"
+        elif item.type == "scale":
+            kwargs["value"] = 4
+        elif item.type in ("cards", "choice"):
+            kwargs["choices"] = [item.options[0].id]
+        else:
+            kwargs["text"] = "Fijn hier."
+        await harness.storage.record_answer(**kwargs)
+    await harness.storage.finish_participation(round_id, who)
+
+
+async def test_progress_reads_like_a_report_and_commands_find_their_round(sim, harness):
+    from datetime import datetime
+
+    from bot.i18n import Translator
+
+    await harness.prepare(None)
+    await harness.start()
+    await make_coordinator(harness, COORD_A, "shalom")
+    planned = utcnow() + timedelta(days=2)
+    for _ in range(2):
+        await harness.storage.create_round("short", ["shalom"], opens_at=planned,
+                                           closes_at=planned + timedelta(days=7), status="scheduled")
+    coord = sim.user(COORD_A)
+    coord.send_text("/open")                    # two planned rounds: which one?
+    await settle(sim)
+    assert "Welke ronde" in coord.last.text and len(coord.buttons(coord.last)) == 2
+    coord.press_button("#2")
+    await settle(sim)
+    coord.press_button("Ja, nu openen")
+    await settle(sim)
+    assert rows(harness, "SELECT id, status FROM rounds ORDER BY id") == [(1, "scheduled"), (2, "open")]
+    for n in range(10):
+        await _finished_resident(harness, 2, n, skip="ind.cohesion.less_lonely" if n < 5 else "")
+    coord.send_text("/progress")                # no number: the only open round
+    await settle(sim)
+    report = coord.last.text
+    tr, tz = Translator("nl"), harness.settings.tz
+    opened = datetime.fromisoformat(rows(harness, "SELECT opened_at FROM rounds WHERE id = 2")[0][0])
+    assert report.startswith("#2") and tr.datetime(opened, tz, "short") in report
+    assert tr.datetime(planned, tz, "short") not in report     # not the plan: when it really opened
+    assert "Begonnen: 10" in report and "Klaar: 10" in report
+    cat = harness.settings.catalogue()
+    lonely = cat.items["ind.cohesion.less_lonely"].prompt["nl"].split("\n")[0][:40]
+    assert lonely in report and "ind.cohesion" not in report   # the question, not its id
+    lines = report.splitlines()
+    at = next(i for i, line in enumerate(lines) if lonely in line)
+    assert lines[at + 1].strip() == "beantwoord 5 · weet niet 0 · overgeslagen 5"
+    # one more resident who skips another question: per question nothing moves
+    await _finished_resident(harness, 2, 10, skip="ind.livability.at_home")
+    coord.send_text("/progress 2")
+    await settle(sim)
+    again = coord.last.text.splitlines()
+    assert "Begonnen: 11" in again and [line for line in again if line not in lines] == [
+        "Begonnen: 11", "Klaar: 11", "  Nederlands: 11"]
+    # /close without a number takes the only open round and asks first
+    coord.send_text("/close")
+    await settle(sim)
+    assert "#2" in coord.last.text and "niet terugdraaien" in coord.last.text

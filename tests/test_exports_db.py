@@ -142,7 +142,7 @@ def test_xlsx_has_no_formula_cells(db, tmp_path):
     out = tmp_path / "x.xlsx"
     run_export(db, catalogue(), out, fmt="xlsx", tz=TZ)
     book = openpyxl.load_workbook(out)
-    assert {"answers", "codebook", "summary", "about"} == set(book.sheetnames)
+    assert {"answers", "codebook", "summary", "stories", "effects", "about"} == set(book.sheetnames)
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
     assert not [c for c in cells if c.data_type == "f"]
     assert book["answers"].freeze_panes == "A2"

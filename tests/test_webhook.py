@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import aiohttp
@@ -116,3 +117,33 @@ async def test_cli_run_with_webhook_url_serves_a_resident(sim, tmp_path):
         proc.terminate()
         _out, err = await asyncio.wait_for(proc.communicate(), 20)
     assert TOKEN not in err.decode() and "cli-secret" not in err.decode()
+
+
+async def test_the_webhook_answers_only_once_the_update_is_in_the_inbox(sim, hooked):
+    """Telegram forgets an update when the webhook answers 200: it must be stored by then.
+    The reply is held, so the update is still unhandled when the 200 comes."""
+    held = asyncio.Event()
+    send = sim._methods["sendMessage"]
+
+    async def held_send(params):
+        await held.wait()
+        return await send(params)
+
+    sim._methods["sendMessage"] = held_send
+    user = sim.user(311)
+    update = {"update_id": 77, "message": {
+        "message_id": 1, "date": 1700000000, "chat": user.as_chat(), "from": user.as_user(),
+        "text": "/start shalom"}}
+    url = f"http://127.0.0.1:{hooked.settings.webhook_port}/hook/buurtstem"
+    async with aiohttp.ClientSession() as session, session.post(
+            url, json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": hooked.settings.webhook_secret()}) as resp:
+        assert resp.status == 200
+    rows = db_rows(hooked, "SELECT update_id, chat_id, payload FROM inbox")
+    assert [(r[0], r[1]) for r in rows] == [(77, 311)] and "/start shalom" in rows[0][2]
+    held.set()
+    await user.wait_reply(timeout=10)
+    await hooked.stop()  # writes the handled marks
+    assert db_rows(hooked, "SELECT COUNT(*) FROM inbox") == [(0,)]
+    assert db_rows(hooked, "SELECT update_id FROM processed_updates WHERE update_id = 77") == [(77,)]
+

@@ -9,8 +9,9 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.exports import stories_doc
 from bot.exports.codebook import write_codebook_csv
-from bot.exports.csv_writer import Dialect
+from bot.exports.csv_writer import Dialect, write_table_csv
 from bot.exports.query import (
     connect_readonly,
     iter_answer_rows,
@@ -20,7 +21,7 @@ from bot.exports.query import (
 )
 from bot.exports.scope import scope_sql, where
 from bot.exports.sql_csv import write_answers_csv_sql
-from bot.exports.stories_doc import load_stories
+from bot.exports.stories_doc import effects_table, load_stories
 from bot.exports.summary import card_table, indicator_summary, summary_table, write_summary_csv
 from bot.i18n import Translator
 from bot.privacy.disclosure import Audience, Grant, grant
@@ -32,6 +33,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "excel-nl": (".csv", "CSV, semicolon (Dutch Excel)"),
     "xlsx": (".xlsx", "Excel workbook"),
     "codebook": (".csv", "Codebook"),
+    "stories": (".html", "Stories document (printable HTML)"),
+    "effects": (".csv", "Effects table (CSV, semicolon, Dutch Excel)"),
 }
 
 
@@ -41,9 +44,11 @@ class ExportRefused(Exception):
     Nothing is written when this is raised (no partial file).
 
     Attributes:
-        reason: ``empty`` (no answers in the scope) or ``too_small`` (fewer than k
+        reason: ``empty`` (no answers in the scope), ``too_small`` (fewer than k
             respondents can be shown: aggregates are released in batches of k per centre,
-            and the row file leaves out classes under k).
+            and the row file leaves out classes under k), ``no_stories`` (the stories
+            document would hold no story: none approved that may be quoted) or
+            ``no_codes`` (the effects table would be all zeros: no story coded yet).
         respondents: Respondents in the scope.
         held_back: Respondents not (yet) in the figures.
         notes: Notes of the scope (e.g. free text deleted after the retention period).
@@ -83,7 +88,8 @@ class ExportResult:
 def export_filename(fmt: str, round_id: int | None, today: date) -> str:
     """``buurtstem-ronde-3-2026-11-30.csv`` style file name (no personal data)."""
     scope = f"ronde-{round_id}" if round_id is not None else "alle-rondes"
-    kind = "codeboek" if fmt == "codebook" else scope
+    kind = {"codebook": "codeboek", "stories": f"verhalen-{scope}",
+            "effects": f"effecten-{scope}"}.get(fmt, scope)
     return f"buurtstem-{kind}-{today.isoformat()}{FORMATS[fmt][0]}"
 
 
@@ -116,6 +122,7 @@ def run_export(
     min_cell_size: int = 5,
     workers: int = 1,
     include_small_stories: bool = False,
+    language: str = "nl",
 ) -> ExportResult:
     """Write one export file as the disclosure policy allows (blocking; run it in a thread).
 
@@ -124,12 +131,20 @@ def run_export(
     * admin, ``csv`` / ``excel-nl`` / ``xlsx``: the k-anonymous row file (generalised
       centre, language, mode, date; small classes left out and counted in the notes;
       random labels, or panel keys with ``panel_secret``; no free text), the xlsx with
-      the summary of released respondents and the codebook.
+      the summary of released respondents, the quotable approved stories with their
+      review (as in the stories document, no respondent label), the effects table and
+      the codebook.
     * coordinator, ``csv`` / ``excel-nl``: the aggregate table
       (:func:`bot.exports.summary.summary_table`); ``xlsx``: summary, meaning cards,
-      quotable approved stories, codebook. Figures count released respondents only
+      quotable approved stories with their review (shortlist, selection, reason), the
+      effects table, codebook. Figures count released respondents only
       (batches of k per round and centre, :func:`bot.exports.query.released_respondents`).
     * ``codebook``: the catalogue only.
+    * ``stories`` (both audiences): the printable stories document
+      (:func:`bot.exports.stories_doc.stories_html`): approved stories that may be quoted,
+      with their effect codes, shortlist mark, selection and the selector's reason.
+    * ``effects`` (both audiences): the effects table
+      (:func:`bot.exports.stories_doc.effects_table`), Dutch-Excel CSV.
 
     The file is written next to ``out`` and renamed into place, so a failure leaves no
     partial file.
@@ -150,6 +165,7 @@ def run_export(
         workers: Processes for a large CSV export (the CLI uses the CPU count).
         include_small_stories: Kept for callers; free text is no longer part of the
             row file (stories go through the stories document and their own rules).
+        language: Language of the stories document's headings and labels.
 
     Raises:
         ValueError: For an unknown format.
@@ -165,7 +181,8 @@ def run_export(
     part = out.with_name(f".{out.name}.part")
     try:
         result = _write(db_path, cat, part, allowed, fmt=fmt, tz=tz, round_ids=round_ids,
-                        centres=centres, panel_secret=panel_secret, k=k, workers=workers)
+                        centres=centres, panel_secret=panel_secret, k=k, workers=workers,
+                        language=language)
         part.replace(out)
     finally:
         part.unlink(missing_ok=True)
@@ -173,7 +190,7 @@ def run_export(
 
 
 def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: ZoneInfo,
-           round_ids, centres, panel_secret, k: int, workers: int) -> tuple:
+           round_ids, centres, panel_secret, k: int, workers: int, language: str = "nl") -> tuple:
     if fmt == "codebook":
         if Path(db_path).exists():  # the codebook of the pack alone needs no database
             conn = connect_readonly(db_path)
@@ -195,6 +212,9 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
         respondents = _respondents(conn, round_ids, centres)
         if respondents == 0:
             raise ExportRefused("empty", notes=notes)
+        if fmt in ("stories", "effects"):
+            return _write_msc(conn, cat, out, allowed, fmt=fmt, tz=tz, round_ids=round_ids,
+                              centres=centres, k=k, language=language, notes=notes)
         dialect: Dialect = "excel-nl" if fmt == "excel-nl" else "rfc4180"
         released = released_respondents(conn, round_ids, centres, k)
         if released.held_back:
@@ -221,6 +241,8 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
                 rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids,
                                              centres=centres, plan=plan, include_text=False))
                 write_xlsx(rows, cat, out, k=k, summary=summary,
+                           stories=load_stories(conn, cat, round_ids, centres, tz=tz, k=k),
+                           effects=effects_table(conn, cat, round_ids, centres, k=k),
                            notes=[f"Dates are calendar dates in {tz.key}; no times are exported.",
                                   *notes])
                 n = len(rows)
@@ -240,13 +262,32 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
 
             stories = load_stories(conn, cat, round_ids, centres, tz=tz, k=k)
             write_xlsx(None, cat, out, k=k, summary=table, cards=card_table(rows, cat, k=k),
-                       stories=stories, notes=notes)
+                       stories=stories, effects=effects_table(conn, cat, round_ids, centres, k=k),
+                       notes=notes)
         else:
             write_summary_csv(table, out, dialect=dialect)
         return (out, len(table), len(released), tuple(notes), allowed.audience,
                 released.held_back, 0)
     finally:
         conn.close()
+
+
+def _write_msc(conn, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: ZoneInfo,
+               round_ids, centres, k: int, language: str, notes: list[str]) -> tuple:
+    """The stories document (HTML) or the effects table (CSV) of a scope, or a refusal."""
+    if fmt == "stories":
+        grant("export.effects", allowed.audience, k)   # the document shows effect codes
+        records = stories_doc.load_stories(conn, cat, round_ids, centres, tz=tz, k=k)
+        if not records:
+            raise ExportRefused("no_stories", notes=notes)
+        out.write_text(stories_doc.stories_html(records, cat, language=language), encoding="utf-8")
+        return (out, len(records), 0, tuple(notes), allowed.audience, 0, 0)
+    table = stories_doc.effects_table(conn, cat, round_ids, centres, k=k)
+    if not any(row["mentioned"] for row in table):
+        raise ExportRefused("no_codes", notes=notes)
+    columns = stories_doc.EFFECT_COLUMNS
+    write_table_csv(columns, ([row[c] for c in columns] for row in table), out, dialect="excel-nl")
+    return (out, len(table), 0, tuple(notes), allowed.audience, 0, 0)
 
 
 def purge_notes(conn, round_ids) -> list[str]:

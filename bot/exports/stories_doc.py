@@ -4,7 +4,8 @@ Outputs of the Most Significant Change process (:mod:`bot.msc`):
 
 * ``verhalen.md`` / ``verhalen.html``: the **approved** stories, grouped by domain
   (``self``, ``neighbourhood``, then the five life domains), selected stories first, each
-  with its "why it matters", its effect codes and the reasons it was selected (Davies &
+  with its "why it matters", its effect codes, a mark if it is on the shortlist, and the
+  reasons it was selected (Davies &
   Dart 2005, "The 'Most Significant Change' (MSC) Technique: A Guide to Its Use": the
   selected stories are documented together with the reasons for their selection).
   Withheld stories and stories still to review are never in it, nor stories whose teller
@@ -258,7 +259,8 @@ def stories_markdown(records: Sequence[StoryRecord], cat: Catalogue, *, language
         for n, r in enumerate(group, 1):
             star = "🏆 " if r.selected else ""
             heading = tr._("Verhaal {n}", n=n)
-            lines.append(f"### {star}{md_escape(heading)} · " + " · ".join(md_escape(m) for m in _meta(r, tr)))
+            facts = [*_meta(r, tr), *([tr._("Op de shortlist")] if r.shortlisted and not r.selected else [])]
+            lines.append(f"### {star}{md_escape(heading)} · " + " · ".join(md_escape(m) for m in facts))
             lines.append("")
             lines += [f"> {line}" if line else ">" for line in md_escape(r.text).split("\n")]
             lines.append("")
@@ -296,6 +298,7 @@ article.story.selected { border-left-color: #c8941b; }
 .story-meta { font-size: .85em; color: #555; margin: 0 0 .3em; }
 .badge { display: inline-block; background: #c8941b; color: #fff; border-radius: 3px;
          padding: 0 .45em; margin-right: .4em; font-size: .9em; }
+.badge.short { background: #6b7f75; }
 blockquote { margin: .2em 0 .5em; padding: 0; font-size: 1.08em; }
 blockquote p { margin: 0 0 .3em; }
 .why { margin: .2em 0 .4em; }
@@ -351,6 +354,7 @@ def stories_html(records: Sequence[StoryRecord], cat: Catalogue, *, language: st
         "<main>",
     ]
     why_label, codes_label, chosen = tr._("Waarom belangrijk:"), tr._("Effecten:"), tr._("Gekozen")
+    shortlist = tr._("Op de shortlist")
     if not records:
         empty = tr._("Er zijn (nog) geen goedgekeurde verhalen.")
         out.append(f"<p>{_h(empty)}</p>")
@@ -360,7 +364,8 @@ def stories_html(records: Sequence[StoryRecord], cat: Catalogue, *, language: st
         for r in group:
             lang = f' lang="{html.escape(r.language, quote=True)}"' if r.language else ""
             classes = "story selected" if r.selected else "story"
-            badge = f'<span class="badge">{_h(chosen)}</span>' if r.selected else ""
+            badge = (f'<span class="badge">{_h(chosen)}</span>' if r.selected else
+                     f'<span class="badge short">{_h(shortlist)}</span>' if r.shortlisted else "")
             out.append(f'<article class="{classes}">')
             out.append(f'<p class="story-meta">{badge}' + " · ".join(_h(m) for m in _meta(r, tr)) + "</p>")
             out.append(f'<blockquote{lang} dir="auto">{_paragraphs(r.text)}</blockquote>')

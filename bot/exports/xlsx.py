@@ -10,7 +10,12 @@ Sheets, in order:
 * ``cards`` — :func:`bot.exports.summary.card_table` (coordinator's workbook).
 * ``stories`` — the coordinator's workbook: approved stories that may be quoted
   (:func:`bot.exports.stories_doc.load_stories`): round, centre, month, language (where
-  at least k share it), domain, text, why, effects. No respondent, no day.
+  at least k share it), domain, text, why, effects, and the review work on it: on the
+  shortlist, selected, by whom (``centre`` or ``all centres``) and the selector's reason.
+  No respondent, no day.
+* ``effects`` — the coordinator's workbook: the effects table
+  (:func:`bot.exports.stories_doc.effects_table`), a withheld count an empty cell named
+  in the ``withheld`` column.
 * ``codebook`` — :func:`bot.exports.codebook.codebook_rows`.
 * ``about`` — notes: time zone, suppression legend, the disclosure notes of the export.
 
@@ -55,12 +60,17 @@ from bot.exports.summary import (
     summary_table_of,
 )
 from bot.i18n import Translator
+from bot.privacy.disclosure import cell
 from bot.survey.catalogue import Catalogue
 
 #: Column order of the ``stories`` sheet (coordinator's workbook).
 STORY_COLUMNS: tuple[str, ...] = (
-    "round", "centre", "month", "language", "domain", "text", "why", "effects", "selected",
+    "round", "centre", "month", "language", "domain", "text", "why", "effects", "shortlist",
+    "selected", "chosen_by", "reason",
 )
+
+#: Columns of the ``effects`` sheet (coordinator's workbook).
+EFFECT_SHEET_COLUMNS: tuple[str, ...] = ("main_goal", "effect", "kinds", "mentioned", "withheld")
 
 #: Columns of the ``summary`` sheet.
 SUMMARY_SHEET_COLUMNS: tuple[str, ...] = TABLE_COLUMNS
@@ -151,6 +161,7 @@ def write_xlsx(
     summary: list[dict] | None = None,
     cards: list[dict] | None = None,
     stories: Sequence | None = None,
+    effects: Sequence[dict] | None = None,
 ) -> None:
     """Write the export workbook (see the module docstring for the sheets).
 
@@ -166,6 +177,8 @@ def write_xlsx(
         cards: The ``cards`` sheet (:func:`bot.exports.summary.card_table`), or None.
         stories: :class:`bot.exports.stories_doc.StoryRecord` s for a ``stories`` sheet,
             or None.
+        effects: :func:`bot.exports.stories_doc.effects_table` rows for an ``effects``
+            sheet, or None.
 
     Raises:
         ValueError: If the answers do not fit in one sheet (more than 1,048,575 rows).
@@ -207,11 +220,26 @@ def write_xlsx(
 
     if stories is not None:
         tr = Translator("nl")
-        table = [[s.round_id, s.centre_name, s.answered_on.strftime("%Y-%m"), s.language,
-                  msc.domain_label(cat, s.domain, tr), s.text, s.why,
-                  "; ".join(msc.effect_label(cat, e, "nl") for e in s.codes),
-                  "ja" if s.selected else ""] for s in stories]
+        table = []
+        for s in stories:
+            picks = s.selections
+            table.append([
+                s.round_id, s.centre_name, s.answered_on.strftime("%Y-%m"), s.language,
+                msc.domain_label(cat, s.domain, tr), s.text, s.why,
+                "; ".join(msc.effect_label(cat, e, "nl") for e in s.codes),
+                "ja" if s.shortlisted else "", "ja" if s.selected else "",
+                "; ".join("alle centra" if n.level == "all" else n.centre_name for n in picks),
+                "\n".join(n.reason for n in picks)])
         ws = _start_sheet(wb, "stories", STORY_COLUMNS, table)
+        for values in table:
+            ws.append(_cells(ws, values))
+
+    if effects is not None:
+        table = []
+        for row in effects:
+            mentioned, flag = cell(row["mentioned"])
+            table.append([row["main_goal_nl"], row["effect_nl"], row["kinds_nl"], mentioned, flag])
+        ws = _start_sheet(wb, "effects", EFFECT_SHEET_COLUMNS, table)
         for values in table:
             ws.append(_cells(ws, values))
 

@@ -112,13 +112,16 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
     Output("export.csv", Kind.ROWS, _STAFF, _ROWS, coordinator_kind=Kind.AGGREGATE),
     Output("export.excel-nl", Kind.ROWS, _STAFF, _ROWS, coordinator_kind=Kind.AGGREGATE),
     Output("export.xlsx", Kind.ROWS, _STAFF,
-           "admin: k-anonymous answers sheet + summary + codebook; coordinator: summary, cards,"
-           " quotable approved stories, codebook — no answers sheet",
+           "admin: k-anonymous answers sheet + summary + quotable approved stories (as"
+           " export.stories, no label linking them to the answers) + effects + codebook;"
+           " coordinator: summary, cards, quotable approved stories with shortlist, selection"
+           " and reason, effects, codebook — no answers sheet",
            coordinator_kind=Kind.AGGREGATE),
     Output("export.codebook", Kind.REFERENCE, _STAFF, "catalogue only; no answers"),
     Output("export.stories", Kind.STORIES, _STAFF,
            "approved stories with quote consent, where round x centre and round x centre x"
-           " language hold at least k respondents; month, not day; no respondent"),
+           " language hold at least k respondents; month, not day; no respondent; with the"
+           " review (effect codes, shortlist, selection and reason); chat and CLI"),
     Output("export.effects", Kind.AGGREGATE, _STAFF,
            "number of coded stories per effect; 1..k-1 withheld"),
     Output("chat.chart", Kind.AGGREGATE, _STAFF, _AGG),

@@ -1,0 +1,240 @@
+"""Benchmark: kill the bot (SIGKILL) at random moments and count what residents lost.
+
+    .venv/bin/python bench/crash.py [--residents 50] [--kills 20] [--seed 1] [--faults]
+
+The real bot runs as its own process (``python -m bot run``) against the local Bot API
+simulator, which keeps every update until the bot confirms it (as Telegram does).
+
+* **burst**: sends are held, 30 residents send ``/start`` at once, the bot fetches and
+  confirms them, and is killed before it can answer any; after the restart every one of
+  them must be answered (before the inbox, 29 of 30 were never answered).
+* **answers**: ``--residents`` residents complete the ``short`` round at once (closed
+  loop, as in ``bench/load.py``) while the bot is killed ``--kills`` times at random
+  points and restarted at once. A resident who hears nothing for :data:`NUDGE_S` seconds
+  taps the same button again (or sends the same text), as a person does; one still
+  without an answer after :data:`MAX_NUDGES` taps is **stuck**.
+* **faults** (``--faults``): the same round, no kills, but single Bot API calls fail: a
+  429 with ``retry_after``, a 502, a call that hangs past the bot's time-out, a 403.
+
+Counted at the end (after a clean stop, so every handled update is marked):
+
+* **lost**: an update a resident sent that the bot never handled (not marked processed);
+* **doubled**: answers stored twice (a revision above 1: these residents never change
+  an answer);
+* **stuck**: residents who did not finish;
+* also shown: **nudges** (taps a resident repeated because a reply was missing) and
+  **repeated** (a question sent again to the same chat: after a kill a reply may go out
+  twice — at least once, never lost).
+
+Exit status 1 on any loss, doubling or stuck resident.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.simulator.server import ApiError  # noqa: E402
+
+
+def _load_bench():
+    """``bench/load.py`` (its simulator, residents and process helpers)."""
+    name = "bench_load"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "load.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+load = _load_bench()
+
+#: Seconds a resident waits for the bot's next question before tapping again.
+NUDGE_S = 20.0
+#: Repeated taps after which a resident counts as stuck.
+MAX_NUDGES = 3
+#: Bot API methods a held simulator does not answer (see :meth:`CrashSimulator.hold`).
+_HELD = frozenset({"sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup",
+                   "answerCallbackQuery"})
+
+
+class CrashSimulator(load.LoadSimulator):
+    """The load simulator that can hold the bot's sends (to kill the bot mid-update)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._gate: asyncio.Event | None = None
+        self._discard = False
+
+    def hold(self) -> None:
+        """From now on, sends wait (:meth:`release`)."""
+        self._gate = asyncio.Event()
+        self._discard = False
+
+    def release(self, *, discard: bool) -> None:
+        """Let held sends go on; ``discard``: they fail with 502 and take no effect (their
+        bot was killed meanwhile)."""
+        gate, self._gate = self._gate, None
+        self._discard = discard
+        if gate is not None:
+            gate.set()
+
+    async def _dispatch(self, request, method):  # noqa: D102 - holds sends
+        gate = self._gate
+        if gate is not None and method in _HELD:
+            await gate.wait()
+            if self._discard:
+                raise ApiError(502, "Bad Gateway")
+        return await super()._dispatch(request, method)
+
+    async def confirmed(self, update_id: int, timeout: float = 60.0) -> None:
+        """Wait until the bot has confirmed ``update_id`` (a getUpdates offset past it)."""
+        deadline = time.monotonic() + timeout
+        while self._max_offset <= update_id:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"update {update_id} not confirmed")
+            await self.wait_change(max(deadline - time.monotonic(), 0.001))
+
+
+class BotProcess:
+    """``python -m bot run`` against ``sim`` on ``db``; killed or stopped on demand."""
+
+    def __init__(self, sim: CrashSimulator, db: Path, log: Path) -> None:
+        self.sim = sim
+        self.env = load._bot_env(sim, db)
+        self.env["PSEUDONYM_SECRET"] = "crash-bench-secret-0123456789"  # same over restarts
+        self.log = log
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    async def start(self, timeout: float = 90.0) -> None:
+        """Start the bot and wait until it polls (its start-up work is done by then)."""
+        polls = self.sim.calls["getUpdates"]
+        with open(self.log, "ab") as err:
+            self.process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=self.env,
+                                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        self.starts += 1
+        deadline = time.monotonic() + timeout
+        while self.sim.calls["getUpdates"] == polls:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"bot exited with {self.process.returncode} at start")
+            if time.monotonic() > deadline:
+                raise TimeoutError("bot did not start polling")
+            await self.sim.wait_change(min(0.5, max(deadline - time.monotonic(), 0.001)))
+
+    async def kill(self) -> None:
+        """SIGKILL: no shutdown, nothing flushed, as when the machine loses power."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            await asyncio.to_thread(self.process.wait)
+
+    async def stop(self) -> int:
+        """A clean stop (SIGTERM); returns the exit status."""
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        return await load._stop(self.process)
+
+    def errors(self) -> list[str]:
+        """Traceback and ERROR lines of the bot's log."""
+        if not self.log.exists():
+            return []
+        return [line for line in self.log.read_text(errors="replace").splitlines()
+                if (" ERROR " in line and "graceful shutdown" not in line) or "Traceback" in line]
+
+
+def unhandled(db: Path, update_ids: list[int]) -> list[int]:
+    """The ids among ``update_ids`` the bot never marked handled."""
+    with sqlite3.connect(db) as conn:
+        done = {row[0] for row in conn.execute("SELECT update_id FROM processed_updates")}
+    return [u for u in update_ids if u not in done]
+
+
+@dataclass
+class BurstResult:
+    """What the burst scenario saw."""
+
+    residents: int
+    answered: int
+    lost: int
+    inbox_left: int
+    errors: list[str]
+
+
+async def burst(folder: Path, residents: int = 30) -> BurstResult:
+    """``residents`` ``/start`` fetched together, the bot killed before answering, restarted."""
+    db = folder / "burst.sqlite3"
+    centres = await load._prepare_database(db)
+    async with CrashSimulator() as sim:
+        bot = BotProcess(sim, db, folder / "burst.log")
+        try:
+            await bot.start()
+            sim.hold()
+            ids = []
+            for i in range(residents):
+                user = sim.user(load.FIRST_USER + i, language_code="nl")
+                ids.append(user.send_text(f"/start {centres[i % len(centres)]}"))
+            await sim.confirmed(ids[-1])
+            await bot.kill()
+            sim.release(discard=True)
+            await bot.start()
+            deadline = time.monotonic() + 60
+            while sum(1 for u in sim.users.values() if u.messages) < residents:
+                if time.monotonic() > deadline:
+                    break
+                await sim.wait_change(max(deadline - time.monotonic(), 0.001))
+        finally:
+            await bot.stop()
+            await bot.kill()
+        answered = sum(1 for u in sim.users.values() if u.messages)
+        with sqlite3.connect(db) as conn:
+            try:
+                left = conn.execute("SELECT COUNT(*) FROM inbox").fetchone()[0]
+            except sqlite3.OperationalError:  # a bot without an inbox
+                left = -1
+        return BurstResult(residents, answered, len(unhandled(db, ids)), left, bot.errors())
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Run the scenarios; print figures. Exit status 1 on any loss, doubling or stuck."""
+    bad = 0
+    print(f"crash benchmark: python {sys.version.split()[0]}, pid {os.getpid()}, seed {args.seed}")
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        result = await burst(Path(tmp), residents=30)
+        print(f"burst: {result.residents} /start fetched and confirmed, SIGKILL before any"
+              f" reply: answered after restart {result.answered}, lost {result.lost},"
+              f" inbox rows left {result.inbox_left}, bot errors {len(result.errors)}"
+              f" ({time.perf_counter() - started:.1f} s)", flush=True)
+        bad += (result.residents - result.answered) + result.lost
+    print("OK" if bad == 0 else "LOST, DOUBLED OR STUCK")
+    return 0 if bad == 0 else 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--residents", type=int, default=50, help="residents answering (50)")
+    parser.add_argument("--kills", type=int, default=20, help="SIGKILLs during the round (20)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of the kill points")
+    parser.add_argument("--faults", action="store_true", help="also run the fault-injection round")
+    random.seed(0)
+    sys.exit(asyncio.run(run(parser.parse_args())))
+
+
+if __name__ == "__main__":
+    main()
