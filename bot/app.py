@@ -30,7 +30,6 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from admin import callbacks as admin_callbacks
 from admin import commands as admin_commands
@@ -38,6 +37,7 @@ from admin import lifecycle, scheduling
 from admin import stories as admin_stories
 from bot import callback_data as cd
 from bot.chat import RESIDENT_COMMANDS, lang_of
+from bot.http import AiohttpRequest
 from bot.i18n import DEFAULT_LANGUAGE, CatalogueError, Translator, check_catalogues
 from bot.inbox import Inbox, InboxQueue, replay
 from bot.outbox import OutboxRow, OutboxSender
@@ -256,10 +256,11 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         token,
         base_url=base_url,
         base_file_url=file_base_url(base_url),
-        request=HTTPXRequest(connection_pool_size=HTTP_POOL_SIZE, read_timeout=10,
-                             write_timeout=20, pool_timeout=HTTP_POOL_TIMEOUT,
-                             httpx_kwargs={"verify": tls_context()}),
-        get_updates_request=HTTPXRequest(read_timeout=10, httpx_kwargs={"verify": tls_context()}),
+        request=AiohttpRequest(connection_pool_size=HTTP_POOL_SIZE, read_timeout=10,
+                               write_timeout=20, pool_timeout=HTTP_POOL_TIMEOUT,
+                               ssl_context=tls_context()),
+        get_updates_request=AiohttpRequest(connection_pool_size=1, read_timeout=10,
+                                           ssl_context=tls_context()),
     )
 
     async def post_init(application: Application) -> None:
