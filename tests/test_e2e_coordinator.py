@@ -475,10 +475,11 @@ async def test_export_offers_the_stories_document_and_the_effects_table(sim, har
     assert table is not None
     effects = list(csv.DictReader(io.StringIO(table.document_bytes.decode("utf-8-sig")), delimiter=";"))
     assert effects[0]["effect_nl"] == effect and effects[0]["mentioned"] == "<5"
+    assert effects[0]["in_document"] == "2"        # what the stories document shows
     book = await _export_file(sim, admin, round_.id, "Excel (xlsx)")
     wb = load_workbook(io.BytesIO(book.document_bytes))
-    assert "effects" in wb.sheetnames
-    sheet = list(wb["stories"].iter_rows(values_only=True))
+    assert "effecten" in wb.sheetnames
+    sheet = list(wb["verhalen"].iter_rows(values_only=True))
     stories = [dict(zip(sheet[0], r)) for r in sheet[1:]]
     chosen = next(s for s in stories if s["text"] == "Verhaal van buur 2.")
     assert chosen["selected"] == "ja" and chosen["reason"] == reason and effect in chosen["effects"]
@@ -525,10 +526,10 @@ async def test_review_exports_resist_differencing_and_linking(sim, harness, tmp_
                            centres=centres, round_ids=[round_.id], min_cell_size=5)
                 if fmt == "xlsx":
                     wb = load_workbook(out)
-                    for sheet in ("stories", "effects"):
+                    for sheet in ("verhalen", "effecten"):
                         got[f"{audience}-{sheet}"] = list(wb[sheet].iter_rows(values_only=True))
-                    got[f"{audience}-answers"] = (list(wb["answers"].iter_rows(values_only=True))
-                                                  if "answers" in wb.sheetnames else [])
+                    got[f"{audience}-answers"] = (list(wb["antwoorden"].iter_rows(values_only=True))
+                                                  if "antwoorden" in wb.sheetnames else [])
                 else:
                     got[f"{audience}-{fmt}"] = out.read_bytes()
         return got
@@ -542,9 +543,10 @@ async def test_review_exports_resist_differencing_and_linking(sim, harness, tmp_
     for key in before:
         if not key.endswith("answers"):
             assert before[key] == after[key], key
-    for key in ("coordinator-stories", "admin-stories"):
+    for key in ("coordinator-stories", "admin-stories"):           # the HTML documents
+        assert b"Verhaal van buur 1." in after[key]
         assert "Poznałam".encode() not in after[key] and b"Druga" not in after[key]
-    sheet = after["admin-stories"]
+    sheet = after["admin-verhalen"]
     assert all("Poznałam" not in str(row) for row in sheet)
     labels = {row[sheet[0].index("respondent")] if "respondent" in sheet[0] else None
               for row in sheet[1:]}
@@ -628,3 +630,50 @@ async def test_progress_reads_like_a_report_and_commands_find_their_round(sim, h
     coord.send_text("/close")
     await settle(sim)
     assert "#2" in coord.last.text and "niet terugdraaien" in coord.last.text
+
+
+# -- 10. the analyst can use the files as they come ---------------------------------------
+async def test_analyst_files_one_row_per_respondent_only_what_was_asked(sim, harness):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.exports.wide import WIDE_QUASI
+    from bot.privacy import disclosure as dc
+
+    round_ = await harness.prepare("short", ["shalom"])
+    await harness.start()
+    await make_coordinator(harness, COORD_A, "shalom")
+    for n in range(10):
+        await _finished_resident(harness, round_.id, n, skip="ind.cohesion.less_lonely" if n < 3 else "")
+    asked = [i.id for i in harness.settings.catalogue().survey_items("short")]
+    scale = [i for i in asked if i.startswith("ind.")]
+    admin = sim.user(ADMIN_ID)
+    doc = await _export_file(sim, admin, round_.id, "Eén rij per bewoner (CSV)")
+    wide = list(csv.DictReader(io.StringIO(doc.document_bytes.decode("utf-8-sig"))))
+    assert len(wide) == 10 and len({r["respondent"] for r in wide}) == 10
+    assert dc.smallest_class(wide, WIDE_QUASI) >= 5                  # k-anonymous like the long file
+    assert [c for c in wide[0] if c.startswith("ind.") and not c.endswith("_status")] == scale
+    assert sorted(r["ind.cohesion.less_lonely_status"] for r in wide) == ["beantwoord"] * 7 + ["overgeslagen"] * 3
+    assert all(r["ind.livability.at_home"] == "4" for r in wide)
+    assert "msc.change_self" not in wide[0] and "Fijn hier." not in doc.document_bytes.decode()
+    long = await _export_file(sim, admin, round_.id, "CSV (komma)")
+    labels = {r["respondent"] for r in csv.DictReader(io.StringIO(long.document_bytes.decode("utf-8-sig")))}
+    assert labels and not labels & {r["respondent"] for r in wide}   # two exports share no label
+    book = load_workbook(io.BytesIO((await _export_file(sim, admin, round_.id, "Excel (xlsx)")).document_bytes))
+    assert book.sheetnames[:3] == ["antwoorden", "antwoorden_breed", "samenvatting"]
+    sheet = list(book["antwoorden_breed"].iter_rows(values_only=True))
+    assert isinstance(sheet[1][sheet[0].index("ind.livability.at_home")], int)   # a number, not text
+    summary = list(book["samenvatting"].iter_rows(values_only=True))
+    assert [r[0] for r in summary[1:]] == scale                        # every indicator asked, no other
+    # a coordinator gets no row file and no wide button; her table has the same indicators
+    coord = sim.user(COORD_A)
+    coord.send_text("/export")
+    await settle(sim)
+    coord.press_button(f"#{round_.id}")
+    await settle(sim)
+    assert not any("rij per bewoner" in text for row in coord.buttons(coord.last) for text, _d in row)
+    table = await _export_file(sim, coord, round_.id, "CSV (komma)")
+    rows_ = list(csv.DictReader(io.StringIO(table.document_bytes.decode("utf-8-sig"))))
+    assert [r["item_id"] for r in rows_] == scale and "respondent" not in rows_[0]

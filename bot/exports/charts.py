@@ -8,7 +8,9 @@ Disclosure: drawn from answer rows, the bars show exact proportions once ``n >= 
 small cells can be read off the chart together with ``n``. To publish a chart that
 reveals no more than the suppressed table, pass the output of
 :func:`bot.exports.summary.indicator_summary` instead: withheld cells (``"<5"``, ``"x"``)
-are then drawn as one grey hatched segment at the end of the bar.
+are then drawn as one hatched segment at the end of the bar, kept apart from the scale:
+grey hatching on white (no scale colour), after a gap, with its own legend under the
+bars, so a withheld share cannot be read as "very much" (issue 16 point 10).
 
 Rendering uses matplotlib's object-oriented API (:class:`~matplotlib.figure.Figure` with
 the Agg canvas, no pyplot), which is safe to call from worker threads of the bot.
@@ -38,8 +40,11 @@ from bot.survey.catalogue import Catalogue
 PALETTE: tuple[str, ...] = ("#d7191c", "#fdae61", "#ffffbf", "#abd9e9", "#2c7bb6")
 #: Text colour inside each segment (contrast with the fill).
 _INK: tuple[str, ...] = ("white", "black", "black", "black", "white")
-#: Fill of withheld cells (summary input only).
-HIDDEN_COLOUR = "#bdbdbd"
+#: Hatching of withheld cells (summary input only): grey lines on white, a colour the
+#: scale does not use.
+HIDDEN_COLOUR = "#8c8c8c"
+#: Gap between the scale's segments and the withheld segment (share of the bar).
+HIDDEN_GAP = 0.015
 
 #: Figure size in inches and resolution: 1210 x 1540 px, fits 22 indicators.
 FIGSIZE: tuple[float, float] = (11.0, 14.0)
@@ -55,7 +60,7 @@ TOO_FEW = N_("minder dan {k} antwoorden")
 TITLE = N_("Hoe ervaren bewoners het ontmoetingscentrum?")
 SUBTITLE = N_("Verdeling van de antwoorden per indicator (zonder 'weet ik niet' en "
               "'overslaan'); n = aantal antwoorden")
-HIDDEN = N_("verborgen (kleine aantallen)")
+HIDDEN_NOTE = N_("verborgen: antwoorden van minder dan {k} mensen, geen waarde van de schaal")
 
 
 def chart_language(language: str) -> str:
@@ -214,8 +219,9 @@ def draw_indicator_chart(
                     continue
                 if key == "hidden":
                     any_hidden = True
-                    ax.barh(y, share, left=left, height=0.72, color=HIDDEN_COLOUR,
-                            hatch="///", edgecolor="white", linewidth=0.8)
+                    gap = min(HIDDEN_GAP, share / 2) if left > 0 else 0.0
+                    ax.barh(y, share - gap, left=left + gap, height=0.72, color="white",
+                            hatch="///", edgecolor=HIDDEN_COLOUR, linewidth=0.8)
                 else:
                     i = VALUES.index(key)
                     ax.barh(y, share, left=left, height=0.72, color=PALETTE[i],
@@ -241,15 +247,18 @@ def draw_indicator_chart(
     handles = [Patch(facecolor=PALETTE[i], edgecolor="#888888",
                      label=f"{p.value} {p.label.get(language, p.label['nl'])}")
                for i, p in enumerate(cat.scale.points)]
-    if any_hidden:
-        handles.append(Patch(facecolor=HIDDEN_COLOUR, hatch="///", edgecolor="white",
-                             label=tr._(HIDDEN)))
     # The heading is the legend's title: constrained layout then stacks them without
     # overlap (a suptitle and an "outside" figure legend collide).
     fig.legend(handles=handles, loc="outside upper center", ncols=len(handles),
                fontsize=10, frameon=False, title=heading + (f"\n{caption}" if caption else ""),
                title_fontproperties={"size": 16, "weight": "bold"})
-    fig.supxlabel(tr._(SUBTITLE), fontsize=9, color="#333333")
+    if any_hidden:  # its own legend under the bars, apart from the scale's
+        fig.legend(handles=[Patch(facecolor="white", hatch="///", edgecolor=HIDDEN_COLOUR,
+                                  label=tr._(HIDDEN_NOTE, k=k))],
+                   loc="outside lower center", fontsize=10, frameon=False,
+                   title=tr._(SUBTITLE), title_fontproperties={"size": 9})
+    else:
+        fig.supxlabel(tr._(SUBTITLE), fontsize=9, color="#333333")
 
     suppressed = ",".join(b.item_id for b in bars if not b.drawn)
     fig.savefig(out, format="png", dpi=DPI,

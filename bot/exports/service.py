@@ -13,6 +13,7 @@ from bot.exports import stories_doc
 from bot.exports.codebook import write_codebook_csv
 from bot.exports.csv_writer import Dialect, write_table_csv
 from bot.exports.query import (
+    asked_items,
     connect_readonly,
     iter_answer_rows,
     pinned,
@@ -23,6 +24,7 @@ from bot.exports.scope import scope_sql, where
 from bot.exports.sql_csv import write_answers_csv_sql
 from bot.exports.stories_doc import effects_table, load_stories
 from bot.exports.summary import card_table, indicator_summary, summary_table, write_summary_csv
+from bot.exports.wide import wide_rows
 from bot.i18n import Translator
 from bot.privacy.disclosure import Audience, Grant, grant
 from bot.survey import Catalogue
@@ -33,6 +35,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "excel-nl": (".csv", "CSV, semicolon (Dutch Excel)"),
     "xlsx": (".xlsx", "Excel workbook"),
     "codebook": (".csv", "Codebook"),
+    "wide": (".csv", "One row per respondent (wide CSV)"),
     "stories": (".html", "Stories document (printable HTML)"),
     "effects": (".csv", "Effects table (CSV, semicolon, Dutch Excel)"),
 }
@@ -140,6 +143,8 @@ def run_export(
       effects table, codebook. Figures count released respondents only
       (batches of k per round and centre, :func:`bot.exports.query.released_respondents`).
     * ``codebook``: the catalogue only.
+    * admin, ``wide``: the same k-anonymous rows pivoted to one row per respondent and
+      round (:mod:`bot.exports.wide`); coordinator: the aggregate table.
     * ``stories`` (both audiences): the printable stories document
       (:func:`bot.exports.stories_doc.stories_html`): approved stories that may be quoted,
       with their effect codes, shortlist mark, selection and the selector's reason.
@@ -233,14 +238,24 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
                 if panel_secret else
                 "Respondent labels are drawn at random for this export only; two exports share none.")
             left_out = plan.generalisation.left_out
+            asked = asked_items(conn, cat, round_ids, centres)
+            if fmt == "wide":
+                rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids,
+                                             centres=centres, plan=plan, include_text=False))
+                header, table = wide_rows(rows, cat, _columns(cat, asked, rows))
+                write_table_csv(header, table, out, dialect="rfc4180")
+                return (out, len(table), plan.respondents, tuple(notes), allowed.audience,
+                        released.held_back, left_out)
             if fmt == "xlsx":
                 from bot.exports.xlsx import write_xlsx  # noqa: PLC0415 - lazy: openpyxl only for an XLSX
 
                 summary = summary_table(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids,
-                                                         centres=centres, only=released), cat, k=k)
+                                                         centres=centres, only=released), cat, k=k,
+                                        items=asked)
                 rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids,
                                              centres=centres, plan=plan, include_text=False))
                 write_xlsx(rows, cat, out, k=k, summary=summary,
+                           wide=wide_rows(rows, cat, _columns(cat, asked, rows)),
                            stories=load_stories(conn, cat, round_ids, centres, tz=tz, k=k),
                            effects=effects_table(conn, cat, round_ids, centres, k=k),
                            notes=[f"Dates are calendar dates in {tz.key}; no times are exported.",
@@ -256,20 +271,28 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
             raise ExportRefused("too_small", respondents, released.held_back, purged)
         rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids, centres=centres,
                                      only=released, include_text=False))
-        table = summary_table(rows, cat, k=k)
+        figures = summary_table(rows, cat, k=k, items=asked_items(conn, cat, round_ids, centres))
         if fmt == "xlsx":
             from bot.exports.xlsx import write_xlsx  # noqa: PLC0415 - lazy: openpyxl only for an XLSX
 
             stories = load_stories(conn, cat, round_ids, centres, tz=tz, k=k)
-            write_xlsx(None, cat, out, k=k, summary=table, cards=card_table(rows, cat, k=k),
+            write_xlsx(None, cat, out, k=k, summary=figures, cards=card_table(rows, cat, k=k),
                        stories=stories, effects=effects_table(conn, cat, round_ids, centres, k=k),
                        notes=notes)
         else:
-            write_summary_csv(table, out, dialect=dialect)
-        return (out, len(table), len(released), tuple(notes), allowed.audience,
+            write_summary_csv(figures, out, dialect=dialect)
+        return (out, len(figures), len(released), tuple(notes), allowed.audience,
                 released.held_back, 0)
     finally:
         conn.close()
+
+
+def _columns(cat: Catalogue, asked: list[str] | None, rows) -> list[str]:
+    """Items of the wide file: those asked, else those answered (catalogue order)."""
+    if asked is not None:
+        return asked
+    seen = {r.item_id for r in rows}
+    return [item_id for item_id in cat.items if item_id in seen]
 
 
 def _write_msc(conn, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: ZoneInfo,
@@ -400,9 +423,12 @@ def run_chart(
         rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids, centres=centres,
                                      only=released, include_text=False))
         caption = chart_caption(conn, cat, round_ids=round_ids, centres=centres, language=language, tz=tz)
+        asked = asked_items(conn, cat, round_ids, centres)
     finally:
         conn.close()
-    if only is None:
-        only = sorted({r.item_id for r in rows if r.item_type == "scale"}) or None
+    if only is None:  # the picture questions the rounds asked (else: those with answers)
+        scale = {i.id for i in cat.indicators}
+        only = ([i for i in asked if i in scale] if asked is not None
+                else sorted({r.item_id for r in rows if r.item_type == "scale"})) or None
     summary = indicator_summary(rows, cat, k=k)
     return draw_indicator_chart(summary, cat, out, k=k, language=language, only=only, caption=caption)

@@ -19,7 +19,8 @@ Outputs of the Most Significant Change process (:mod:`bot.msc`):
 * ``effecten.csv``: the effects table in the shape of appendix 3 of Movisie (2025), "Op
   weg naar monitoring – Ontmoetingscentra Den Haag Zuidwest" ("Frequentie van benoemde
   effecten"): main goal | effect | kinds of answers | times mentioned (number of stories
-  coded with the effect), with small-cell suppression (1 … k-1 → ``"<k"``).
+  coded with the effect), with small-cell suppression (1 … k-1 → ``"<k"``), and how many
+  of the stories document's stories carry it (``in_document``).
 
 The renderers are pure functions over :class:`StoryRecord` lists; :func:`load_stories`
 and :func:`effects_table` read a plain :mod:`sqlite3` connection (run them in a thread
@@ -49,7 +50,7 @@ from bot.survey import Catalogue
 
 #: Column order of the effects table (``effecten.csv``).
 EFFECT_COLUMNS: tuple[str, ...] = (
-    "main_goal", "main_goal_nl", "effect", "effect_nl", "kinds_nl", "mentioned",
+    "main_goal", "main_goal_nl", "effect", "effect_nl", "kinds_nl", "mentioned", "in_document",
 )
 
 #: Default time zone of the dates shown.
@@ -410,9 +411,15 @@ def effects_table(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[
     column), ``kinds_nl`` (the "Type antwoorden" column) and ``mentioned``: how many
     stories were coded with it (withheld stories never count; stories still to review
     do), as ``int``, or ``"<k"`` for 1 … k-1 (small-cell suppression; ``k <= 1`` shows
-    every count).
+    every count); ``in_document``: how many stories of the stories document of the same
+    scope (:func:`load_stories`) carry it, so the table counts what the document shows
+    (no suppression: the document shows those stories with their effects).
     """
     counts = effect_counts(conn, round_ids, centres)
+    shown: dict[str, int] = {}
+    for record in load_stories(conn, cat, round_ids, centres, k=k):
+        for code in record.codes:
+            shown[code] = shown.get(code, 0) + 1
     rows = []
     for effect in cat.effects:
         goal = cat.main_goals.get(effect.main_goal)
@@ -423,6 +430,7 @@ def effects_table(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[
             "effect_nl": effect.label["nl"],
             "kinds_nl": effect.kinds_nl,
             "mentioned": suppress(counts.get(effect.id, 0), k),
+            "in_document": shown.get(effect.id, 0),
         })
     return rows
 

@@ -30,7 +30,7 @@ can still narrow a hidden cell. It is meant for the small tables of one centre a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from bot.exports.csv_writer import Dialect, write_table_csv
@@ -292,14 +292,18 @@ def _flags(cells: dict, keys) -> str:
     return " ".join(f"{key}:{cells[key]}" for key in keys if isinstance(cells[key], str))
 
 
-def summary_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5) -> list[dict]:
-    """The aggregate table of every indicator (see :data:`TABLE_COLUMNS`).
+def summary_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5,
+                  items: Collection[str] | None = None) -> list[dict]:
+    """The aggregate table of every indicator asked (see :data:`TABLE_COLUMNS`).
 
     Args:
         rows: Answers of the released respondents of the scope (see
             :func:`bot.exports.query.released_respondents`).
         cat: The catalogue.
         k: ``MIN_CELL_SIZE``.
+        items: The item ids the scope's rounds asked (:func:`bot.exports.query.asked_items`):
+            every indicator among them gets a row, even with no answer, and no other
+            does; None: every indicator of the catalogue.
 
     Returns:
         One dict per indicator: counts as ``int`` or ``None`` (withheld), the median as a
@@ -307,13 +311,16 @@ def summary_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5) -> l
         collapse is computed with the same primary and secondary suppression, so where
         five bars would be mostly grey, three often can be shown.
     """
-    return summary_table_of(count_answers(rows, cat), cat, k=k)
+    return summary_table_of(count_answers(rows, cat), cat, k=k, items=items)
 
 
-def summary_table_of(counts: dict[str, Counts], cat: Catalogue, *, k: int = 5) -> list[dict]:
+def summary_table_of(counts: dict[str, Counts], cat: Catalogue, *, k: int = 5,
+                     items: Collection[str] | None = None) -> list[dict]:
     """:func:`summary_table` from counts already made (:func:`count_answers`)."""
     out = []
     for item in cat.indicators:
+        if items is not None and item.id not in items:
+            continue
         cells, three = disclose_counts(counts[item.id], k)
         row: dict = {"item_id": item.id, "main_goal": item.main_goal or "",
                      "indicator_nl": item.source_nl or item.prompt["nl"]}

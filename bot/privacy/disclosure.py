@@ -117,6 +117,11 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
            " coordinator: summary, cards, quotable approved stories with shortlist, selection"
            " and reason, effects, codebook — no answers sheet",
            coordinator_kind=Kind.AGGREGATE),
+    Output("export.wide", Kind.ROWS, _STAFF,
+           "admin: the row file's own k-anonymous rows, one row per respondent and round"
+           " (same generalised centre, language, mode, date; labels random per export; no"
+           " free text); coordinator: the aggregate table instead",
+           coordinator_kind=Kind.AGGREGATE),
     Output("export.codebook", Kind.REFERENCE, _STAFF, "catalogue only; no answers"),
     Output("export.stories", Kind.STORIES, _STAFF,
            "approved stories with quote consent, where round x centre and round x centre x"
