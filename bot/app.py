@@ -4,7 +4,7 @@ Note: order matters. Handler groups run from low to high, one handler per group:
 
 * group -2: drop updates already processed (dedup by ``update_id``);
 * group -1: ignore what a private survey bot must not act on (groups, channels, edits,
-  inline queries, callbacks from inline messages);
+  inline queries, callbacks from inline messages, Telegram Business and payments);
 * group 0: commands, buttons, typed answers, other messages, chat-member changes;
 * group 1: remember the update id as processed.
 """
@@ -83,6 +83,8 @@ async def drop_duplicates(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def ignore_out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stops updates a private survey bot must not act on, answering stray callbacks."""
+    if _business_or_payment(update):
+        raise ApplicationHandlerStop
     if update.callback_query and update.callback_query.message is None:
         await update.callback_query.answer()
         raise ApplicationHandlerStop
@@ -106,6 +108,18 @@ async def ignore_out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE
         raise ApplicationHandlerStop
     if update.effective_user is None:
         raise ApplicationHandlerStop
+
+
+def _business_or_payment(update: Update) -> bool:
+    """A Telegram Business update (a message between a business account and its
+    customer, not to this bot) or a payment's service message: nothing to answer."""
+    if (update.business_message or update.edited_business_message
+            or update.deleted_business_messages or update.business_connection):
+        return True
+    message = update.message
+    return message is not None and bool(
+        message.successful_payment or message.refunded_payment or message.invoice
+    )
 
 
 def _is_our_staff_command(update: Update) -> bool:
