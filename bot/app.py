@@ -44,6 +44,7 @@ from bot.services import Services, services
 from bot.settings import Settings, SettingsError
 from bot.storage import Storage, begin_update
 from bot.survey import Catalogue
+from bot.taps import RecentTaps
 from bot.telegram_bot import RobustBot, tls_context
 from bot.updates import ChatOrderedProcessor
 from conversations import answering, invitations, language, onboarding, withdraw
@@ -139,7 +140,9 @@ async def mark_processed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Dispatches a button press by its callback data; unknown data is a stale button."""
+    """Dispatches a button press by its callback data; unknown data is a stale button; the
+    same resident's press again within seconds is a double tap and only answered
+    (:mod:`bot.taps`)."""
     query = update.callback_query
     cb = cd.parse(query.data)
     if cb is None or cb.kind == "noop":
@@ -147,19 +150,33 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         tr = Translator(contact.language if contact else lang_of(update))
         await query.answer(None if cb else tr._("Deze knop werkt niet meer."))
         return
-    handler = {
-        "lang": onboarding.on_language,
-        "consent": onboarding.on_consent,
-        "centre": onboarding.on_centre,
-        "go": answering.on_go,
-        "change": answering.on_change,
-        "answer": answering.on_answer,
-        "forget": withdraw.on_forget,
-    }.get(cb.kind)
+    handler = _RESIDENT_BUTTONS.get(cb.kind)
     if handler is None:
         await admin_callbacks.dispatch(update, context, cb)
         return
-    await handler(update, context, cb)
+    taps: RecentTaps = context.application.bot_data["taps"]
+    key = (query.message.chat.id, query.message.message_id, query.data or "")
+    if taps.is_repeat(key):
+        await query.answer()
+        return
+    try:
+        await handler(update, context, cb)
+    except BaseException:
+        taps.failed(key[0])  # a reply did not go out: the next tap must bring it
+        raise
+    taps.handled(key)
+
+
+#: The residents' button handlers by callback kind (``bot.callback_data``).
+_RESIDENT_BUTTONS = {
+    "lang": onboarding.on_language,
+    "consent": onboarding.on_consent,
+    "centre": onboarding.on_centre,
+    "go": answering.on_go,
+    "change": answering.on_change,
+    "answer": answering.on_answer,
+    "forget": withdraw.on_forget,
+}
 
 
 async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -323,6 +340,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         .post_shutdown(post_shutdown)
         .build()
     )
+    application.bot_data["taps"] = RecentTaps()
     register_handlers(application)
     return application
 

@@ -214,7 +214,7 @@ async def test_stale_forged_and_double_tapped_callbacks_store_nothing(sim, harne
     rows = db_rows(harness, "SELECT item_id, value, revision FROM answers WHERE value IS NOT NULL")
     assert len(rows) == 1 and rows[0][1] == 4 and rows[0][2] == 1
     notices = [a for a in sim.callback_answers if a.get("text")]
-    assert len(notices) >= 3
+    assert len(notices) >= 2  # unknown round, not ours; the double tap is only answered
 
 
 async def test_scale_buttons_store_their_values_and_photo_uploaded_once(sim, harness):
