@@ -13,7 +13,7 @@ Shapes:
     ``go:<round>``                        start a round (invitation button)
     ``ch:<round>``                        change my answers (after finishing, while the round is open)
     ``a:<round>:<pos>:<action>``          answer item number ``pos`` of a round, where action is
-                                          ``v<1-5>`` scale value, ``dk`` don't know, ``sk`` skip,
+                                          ``v<value>`` scale value (-9 … 99), ``dk`` don't know, ``sk`` skip,
                                           ``bk`` back to the previous item (to change an answer),
                                           ``ok``/``fx`` read-back: the story is right / fix it,
                                           ``fy``/``fn`` feedback opt-in yes / no, ``qy``/``qn`` may the story be quoted,
@@ -47,7 +47,7 @@ _PATTERNS = {
     "change": re.compile(r"^ch:(?P<round>\d{1,9})$"),
     "answer": re.compile(
         r"^a:(?P<round>\d{1,9}):(?P<pos>\d{1,3}):"
-        r"(?P<action>v[1-9]|dk|sk|bk|ok|fx|fy|fn|qy|qn|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
+        r"(?P<action>v-?\d{1,2}|dk|sk|bk|ok|fx|fy|fn|qy|qn|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
     ),
     "forget": re.compile(r"^f:(?P<yes>[yn])(?::(?P<code>[A-Z0-9]{4}-[A-Z0-9]{4}))?$"),
     "noop": re.compile(r"^x$"),

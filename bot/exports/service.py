@@ -23,7 +23,7 @@ from bot.exports.query import (
 from bot.exports.scope import scope_sql, where
 from bot.exports.sql_csv import write_answers_csv_sql
 from bot.exports.stories_doc import effects_table, load_stories
-from bot.exports.summary import card_table, indicator_summary, summary_table, write_summary_csv
+from bot.exports.summary import card_table, summary_table, write_summary_csv
 from bot.exports.wide import wide_rows
 from bot.i18n import Translator
 from bot.privacy.disclosure import Audience, Grant, grant
@@ -280,7 +280,7 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
                        stories=stories, effects=effects_table(conn, cat, round_ids, centres, k=k),
                        notes=notes)
         else:
-            write_summary_csv(figures, out, dialect=dialect)
+            write_summary_csv(figures, out, dialect=dialect, values=cat.scale.values)
         return (out, len(figures), len(released), tuple(notes), allowed.audience,
                 released.held_back, 0)
     finally:
@@ -430,5 +430,5 @@ def run_chart(
         scale = {i.id for i in cat.indicators}
         only = ([i for i in asked if i in scale] if asked is not None
                 else sorted({r.item_id for r in rows if r.item_type == "scale"})) or None
-    summary = indicator_summary(rows, cat, k=k)
+    summary = summary_table(rows, cat, k=k)  # the coordinator's table, collapse included
     return draw_indicator_chart(summary, cat, out, k=k, language=language, only=only, caption=caption)

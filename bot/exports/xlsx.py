@@ -60,9 +60,10 @@ from bot.exports.summary import (
     TABLE_COLUMNS,
     count_answers,
     summary_table_of,
+    table_columns,
 )
 from bot.i18n import Translator
-from bot.privacy.disclosure import cell
+from bot.privacy.disclosure import cell, describe_collapse
 from bot.survey.catalogue import Catalogue
 
 #: Column order of the ``verhalen`` sheet (coordinator's workbook).
@@ -75,7 +76,8 @@ STORY_COLUMNS: tuple[str, ...] = (
 EFFECT_SHEET_COLUMNS: tuple[str, ...] = ("main_goal", "effect", "kinds", "mentioned", "withheld",
                                          "in_document")
 
-#: Columns of the ``samenvatting`` sheet.
+#: Columns of the ``samenvatting`` sheet of a 5-point scale (a pack's own scale:
+#: :func:`bot.exports.summary.table_columns`).
 SUMMARY_SHEET_COLUMNS: tuple[str, ...] = TABLE_COLUMNS
 
 #: Widest column, in characters.
@@ -218,8 +220,9 @@ def write_xlsx(
     if summary is None:
         summary = summary_table_of(counts or count_answers((), cat), cat, k=k)
 
-    table = [[r[c] for c in SUMMARY_SHEET_COLUMNS] for r in summary]
-    ws = _start_sheet(wb, "samenvatting", SUMMARY_SHEET_COLUMNS, table)
+    columns = table_columns(cat.scale.values)
+    table = [[r[c] for c in columns] for r in summary]
+    ws = _start_sheet(wb, "samenvatting", columns, table)
     for values in table:
         ws.append(_cells(ws, values))
 
@@ -260,11 +263,15 @@ def write_xlsx(
     for values in book:
         ws.append(_cells(ws, values))
 
+    points = [f"{p.value} = {p.label['nl']}" for p in cat.scale.points]
+    no_middle = "" if len(points) % 2 else " (even aantal punten: geen midden, middle blijft leeg)"
     about = [
         ["Datums zijn kalenderdatums in Europe/Amsterdam; er worden geen tijden geëxporteerd."],
         [(f"Tabblad samenvatting: een lege cel is een verborgen aantal; de kolom withheld zegt welke "
           f"en waarom: \"<{k}\" = 1 tot {k - 1} antwoorden, \"{SECONDARY_MARK}\" = verborgen zodat "
-          f"een kleine cel niet uit n is terug te rekenen. low/middle/high = 1+2, 3, 4+5 "
+          f"een kleine cel niet uit n is terug te rekenen. Schaal van {len(points)} "
+          f"punten: {', '.join(points)}. Samengevat (low/middle/high): "
+          f"{describe_collapse(cat.scale.values)}{no_middle} "
           f"(ook verborgen waar nodig, kolom withheld_3pt). De mediaan staat er alleen als "
           f"geen cel verborgen is.")],
         [(f"Cijfers tellen bewoners in groepjes van {k} per ronde en centrum: een nieuwe "
