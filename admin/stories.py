@@ -203,11 +203,33 @@ async def render(context: ContextTypes.DEFAULT_TYPE, tr: Translator, role: Role,
         why = (cap(story.why, _WHY_MAX)[0] if story.why
                else tr._("(achtergehouden)") if story.why_state == "withheld" else tr._("(geen antwoord)"))
         lines.append("💬 " + tr._("Waarom belangrijk:") + " " + tr.quote(why))
+        lines += await _machine_translation(svc.translator, story, tr)
         maybe = possible_names(story.text, story.why)
         if maybe:
             lines += ["", "❓ " + tr._("Misschien een naam: {words}. Druk op ✂️ om het weg te halen.",
                                        words=tr.join([tr.quote(w) for w in maybe]))]
     return cap("\n".join(lines), _MESSAGE_MAX)[0], _keyboard(cat, tr, role, round_, story, pos, n, view, final, domain)
+
+
+async def _machine_translation(translator, story: msc.Story, tr: Translator) -> list[str]:
+    """Lines with the story (and why) machine-translated into the reader's language, or none.
+
+    Only with ``TRANSLATE_URL`` set and a story in another language than the reader's; a
+    failing service gives no lines and the review goes on (:mod:`bot.translation`).
+    """
+    if translator is None or not story.language or story.language == tr.language:
+        return []
+    text = await translator.atranslate(story.text, story.language, tr.language)
+    if not text:
+        return []
+    target = tr.locale.languages.get(tr.language, tr.language)
+    lines = ["", "🤖 " + tr._("Machinevertaling naar het {language}, niet gecontroleerd:", language=target),
+             tr.quote(cap(text, _TEXT_MAX)[0])]
+    if story.why and story.why_state != "withheld":
+        why = await translator.atranslate(story.why, story.language, tr.language)
+        if why:
+            lines.append("💬 " + tr._("Waarom belangrijk:") + " " + tr.quote(cap(why, _WHY_MAX)[0]))
+    return lines
 
 
 def _keyboard(cat, tr: Translator, role: Role, round_: Round, story: msc.Story, pos: int, n: int, view: str,

@@ -72,6 +72,9 @@ STORY_COLUMNS: tuple[str, ...] = (
     "selected", "chosen_by", "reason",
 )
 
+#: Extra columns of the ``verhalen`` sheet when stories are machine-translated (Dutch).
+MACHINE_COLUMNS: tuple[str, ...] = ("machinevertaling_nl", "waarom_machinevertaling_nl")
+
 #: Columns of the ``effecten`` sheet (coordinator's workbook).
 EFFECT_SHEET_COLUMNS: tuple[str, ...] = ("main_goal", "effect", "kinds", "mentioned", "withheld",
                                          "in_document")
@@ -244,7 +247,12 @@ def write_xlsx(
                 "ja" if s.shortlisted else "", "ja" if s.selected else "",
                 "; ".join("alle centra" if n.level == "all" else n.centre_name for n in notes),
                 "\n".join(n.reason for n in notes)])
-        ws = _start_sheet(wb, "verhalen", STORY_COLUMNS, table)
+        columns = STORY_COLUMNS
+        if any(s.translation for s in stories):   # only with TRANSLATE_URL set
+            columns = (*STORY_COLUMNS, *MACHINE_COLUMNS)
+            for values, s in zip(table, stories, strict=True):
+                values += [s.translation, s.why_translation]
+        ws = _start_sheet(wb, "verhalen", columns, table)
         for values in table:
             ws.append(_cells(ws, values))
 
