@@ -531,7 +531,7 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
             result = await asyncio.to_thread(
                 run_export, settings.database_path, svc.catalogue, out, fmt=fmt, tz=settings.tz,
                 audience=audience_of(role.admin), round_ids=round_ids, centres=scope,
-                min_cell_size=k, language=tr.language,
+                min_cell_size=k, language=tr.language, translator=svc.translator,
             )
         except ExportRefused as exc:
             await _refuse(query, tr, exc, k, coarser=cd.export(None, cb.action) if cb.round_id is not None else None)

@@ -47,6 +47,7 @@ from bot.storage import Storage, begin_update
 from bot.survey import Catalogue
 from bot.taps import RecentTaps
 from bot.telegram_bot import RobustBot, tls_context
+from bot.translation import from_settings as translation_from_settings
 from bot.updates import ChatOrderedProcessor
 from conversations import answering, invitations, language, onboarding, withdraw
 from conversations import help as help_
@@ -299,7 +300,8 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         cat = settings.catalogue()
         await store.seed_centres(cat.centres)
         svc = Services(
-            settings=settings, storage=store, catalogue=cat, begin_answering=answering.begin
+            settings=settings, storage=store, catalogue=cat, begin_answering=answering.begin,
+            translator=translation_from_settings(settings),
         )
         application.bot_data["services"] = svc
         await set_commands(application)

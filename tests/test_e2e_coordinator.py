@@ -677,3 +677,70 @@ async def test_analyst_files_one_row_per_respondent_only_what_was_asked(sim, har
     table = await _export_file(sim, coord, round_.id, "CSV (komma)")
     rows_ = list(csv.DictReader(io.StringIO(table.document_bytes.decode("utf-8-sig"))))
     assert [r["item_id"] for r in rows_] == scale and "respondent" not in rows_[0]
+
+
+# -- small: "send when the round closes", then "send now" after all ------------------------
+async def test_held_final_selection_can_be_sent_now_after_all(sim, harness):
+    from tests.test_msc import data, open_stories, press, select_with_reason, teller
+
+    round_ = await harness.prepare("praatplaat", ["shalom"])
+    await harness.start()
+    await teller(harness.storage, round_.id, 792, "shalom", "Ik ken nu mijn buren.", "Waarom 792.")
+    users = {792: sim.user(792)}
+    admin = sim.user(ADMIN_ID)
+    msg = await open_stories(sim, admin, round_.id)
+    await press(sim, admin, msg, data(msg, "ad:stc:", ".0."))
+    await select_with_reason(sim, admin, msg, "Buren kennen elkaar weer.")
+    admin.send_text(f"/stories {round_.id} final")
+    await settle(sim)
+    admin.press_button("versturen als de ronde sluit")
+    await settle(sim)
+    held = admin.last
+    assert rows(harness, "SELECT COUNT(*) FROM outbox WHERE kind = 'feedback'") == [(0,)]
+    admin.send_text(f"/stories {round_.id} final")          # asked again: still offers it
+    await settle(sim)
+    assert "al definitief" in admin.last.text and "Toch nu versturen" in str(admin.buttons(admin.last))
+    admin.press_button("Toch nu versturen", held)
+    await settle(sim)
+    assert rows(harness, "SELECT status FROM rounds") == [("open",)]
+    assert rows(harness, "SELECT chat_id FROM outbox WHERE kind = 'feedback'") == [(792,)]
+    await harness.application.bot_data["outbox"].drain(timeout=10)
+    await settle(sim)
+    assert "Buren kennen elkaar weer." in users[792].last.text
+    admin.send_text(f"/stories {round_.id} final")          # sent: no button any more
+    await settle(sim)
+    assert admin.buttons(admin.last) == []
+
+
+# -- small: the teller's other free-text answers can be corrected or withheld too ----------
+async def test_other_free_text_answers_can_be_corrected_and_withheld(sim, harness):
+    from tests.test_msc import open_stories, pseudonym, teller
+
+    round_ = await harness.prepare("praatplaat", ["shalom"])
+    await harness.start()
+    await teller(harness.storage, round_.id, 615, "shalom", "Ik ken nu mijn buren.", "Omdat het fijn is.")
+    for item, text in (("msc.contact", "Via Jan de Vries van nummer 12."), ("msc.other", "Kees drinkt te veel.")):
+        await harness.storage.record_answer(round_id=round_.id, respondent=pseudonym(615), item_id=item,
+                                            status="answered", language="nl", centre_code="shalom", text=text)
+    admin = sim.user(ADMIN_ID)
+    msg = await open_stories(sim, admin, round_.id)
+    start = len(admin.messages)
+    admin.press_button("Andere antwoorden", msg)
+    await settle(sim)
+    contact, other = admin.messages[start:start + 2]
+    assert "Jan de Vries" in contact.text and "Kees" in other.text
+    admin.press_button("Verbeteren", contact)
+    await settle(sim)
+    assert "Nu staat er" in admin.last.text
+    admin.send_text("Via een buurman.")                     # a plain message, not a reply
+    await settle(sim)
+    assert "Aangepast" in admin.last.text
+    admin.press_button("Achterhouden", other)
+    await settle(sim)
+    assert "Achtergehouden" in other.text and "Kees" not in other.text
+    shown = dict(rows(harness, "SELECT item_id, text FROM answers_shown WHERE item_id IN ('msc.contact', 'msc.other')"))
+    assert shown == {"msc.contact": "Via een buurman."}
+    admin.press_button("Weer tonen", other)
+    await settle(sim)
+    assert "Kees" in other.text
+    assert len(rows(harness, "SELECT 1 FROM answers_shown WHERE item_id = 'msc.other'")) == 1

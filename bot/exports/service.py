@@ -22,7 +22,7 @@ from bot.exports.query import (
 )
 from bot.exports.scope import scope_sql, where
 from bot.exports.sql_csv import write_answers_csv_sql
-from bot.exports.stories_doc import effects_table, load_stories
+from bot.exports.stories_doc import effects_table, load_stories, translate_records
 from bot.exports.summary import card_table, summary_table, write_summary_csv
 from bot.exports.wide import wide_rows
 from bot.i18n import Translator
@@ -126,6 +126,7 @@ def run_export(
     workers: int = 1,
     include_small_stories: bool = False,
     language: str = "nl",
+    translator=None,
 ) -> ExportResult:
     """Write one export file as the disclosure policy allows (blocking; run it in a thread).
 
@@ -171,6 +172,9 @@ def run_export(
         include_small_stories: Kept for callers; free text is no longer part of the
             row file (stories go through the stories document and their own rules).
         language: Language of the stories document's headings and labels.
+        translator: A :class:`bot.translation.MachineTranslator` (``TRANSLATE_URL``):
+            stories in the document (into ``language``) and the workbook (into Dutch)
+            get a machine translation beside the original; None: none.
 
     Raises:
         ValueError: For an unknown format.
@@ -187,7 +191,7 @@ def run_export(
     try:
         result = _write(db_path, cat, part, allowed, fmt=fmt, tz=tz, round_ids=round_ids,
                         centres=centres, panel_secret=panel_secret, k=k, workers=workers,
-                        language=language)
+                        language=language, translator=translator)
         part.replace(out)
     finally:
         part.unlink(missing_ok=True)
@@ -195,7 +199,8 @@ def run_export(
 
 
 def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: ZoneInfo,
-           round_ids, centres, panel_secret, k: int, workers: int, language: str = "nl") -> tuple:
+           round_ids, centres, panel_secret, k: int, workers: int, language: str = "nl",
+           translator=None) -> tuple:
     if fmt == "codebook":
         if Path(db_path).exists():  # the codebook of the pack alone needs no database
             conn = connect_readonly(db_path)
@@ -219,7 +224,8 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
             raise ExportRefused("empty", notes=notes)
         if fmt in ("stories", "effects"):
             return _write_msc(conn, cat, out, allowed, fmt=fmt, tz=tz, round_ids=round_ids,
-                              centres=centres, k=k, language=language, notes=notes)
+                              centres=centres, k=k, language=language, notes=notes,
+                              translator=translator)
         dialect: Dialect = "excel-nl" if fmt == "excel-nl" else "rfc4180"
         released = released_respondents(conn, round_ids, centres, k)
         if released.held_back:
@@ -256,7 +262,8 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
                                              centres=centres, plan=plan, include_text=False))
                 write_xlsx(rows, cat, out, k=k, summary=summary,
                            wide=wide_rows(rows, cat, _columns(cat, asked, rows)),
-                           stories=load_stories(conn, cat, round_ids, centres, tz=tz, k=k),
+                           stories=translate_records(load_stories(conn, cat, round_ids, centres,
+                                                                  tz=tz, k=k), translator, "nl"),
                            effects=effects_table(conn, cat, round_ids, centres, k=k),
                            notes=[f"Dates are calendar dates in {tz.key}; no times are exported.",
                                   *notes])
@@ -275,7 +282,8 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
         if fmt == "xlsx":
             from bot.exports.xlsx import write_xlsx  # noqa: PLC0415 - lazy: openpyxl only for an XLSX
 
-            stories = load_stories(conn, cat, round_ids, centres, tz=tz, k=k)
+            stories = translate_records(load_stories(conn, cat, round_ids, centres, tz=tz, k=k),
+                                        translator, "nl")
             write_xlsx(None, cat, out, k=k, summary=figures, cards=card_table(rows, cat, k=k),
                        stories=stories, effects=effects_table(conn, cat, round_ids, centres, k=k),
                        notes=notes)
@@ -296,13 +304,14 @@ def _columns(cat: Catalogue, asked: list[str] | None, rows) -> list[str]:
 
 
 def _write_msc(conn, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: ZoneInfo,
-               round_ids, centres, k: int, language: str, notes: list[str]) -> tuple:
+               round_ids, centres, k: int, language: str, notes: list[str], translator=None) -> tuple:
     """The stories document (HTML) or the effects table (CSV) of a scope, or a refusal."""
     if fmt == "stories":
         grant("export.effects", allowed.audience, k)   # the document shows effect codes
         records = stories_doc.load_stories(conn, cat, round_ids, centres, tz=tz, k=k)
         if not records:
             raise ExportRefused("no_stories", notes=notes)
+        records = translate_records(records, translator, language)
         out.write_text(stories_doc.stories_html(records, cat, language=language), encoding="utf-8")
         return (out, len(records), 0, tuple(notes), allowed.audience, 0, 0)
     table = stories_doc.effects_table(conn, cat, round_ids, centres, k=k)

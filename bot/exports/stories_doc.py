@@ -33,7 +33,7 @@ import html
 import re
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -88,6 +88,10 @@ class StoryRecord:
         codes: Effect ids coded on it, in catalogue order.
         selections: Why it was selected, ``all`` level first; empty if not selected.
         shortlisted: On a coordinator's shortlist.
+        translation: The story machine-translated into ``translated_to``, or ``""``
+            (:func:`translate_records`; only with ``TRANSLATE_URL`` set).
+        why_translation: "Why it matters", machine-translated, or ``""``.
+        translated_to: Language of the translations, or ``""``.
     """
 
     round_id: int
@@ -101,6 +105,9 @@ class StoryRecord:
     codes: tuple[str, ...]
     selections: tuple[SelectionNote, ...]
     shortlisted: bool = False
+    translation: str = ""
+    why_translation: str = ""
+    translated_to: str = ""
 
     @property
     def selected(self) -> bool:
@@ -175,6 +182,37 @@ def load_stories(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[i
         return (order.get(r.domain, 99), rank, r.answered_on, r.centre_name)
 
     return sorted(records, key=key)
+
+
+def translate_records(records: Sequence[StoryRecord], translator, target: str) -> list[StoryRecord]:
+    """The records with their machine translation into ``target`` where one can be had.
+
+    Args:
+        records: From :func:`load_stories`.
+        translator: A :class:`bot.translation.MachineTranslator`, or None (then the
+            records come back as they are).
+        target: The reader's language.
+
+    Returns:
+        New records; a story already in ``target``, or one the service failed on, has no
+        translation (the document shows the original only).
+    """
+    if translator is None:
+        return list(records)
+    out = []
+    for r in records:
+        text = translator.translate(r.text, r.language, target) if r.language != target else None
+        if not text:
+            out.append(r)
+            continue
+        why = translator.translate(r.why, r.language, target) if r.why else None
+        out.append(replace(r, translation=text, why_translation=why or "", translated_to=target))
+    return out
+
+
+def _machine_label(r: StoryRecord, tr: Translator) -> str:
+    return tr._("Machinevertaling naar het {language}, niet gecontroleerd:",
+                language=_language_name(r.translated_to, tr))
 
 
 def _grouped(records: Sequence[StoryRecord], cat: Catalogue) -> list[tuple[str, list[StoryRecord]]]:
@@ -267,6 +305,12 @@ def stories_markdown(records: Sequence[StoryRecord], cat: Catalogue, *, language
             lines.append("")
             if r.why:
                 lines += [f"**{md_escape(why_label)}** {md_escape(r.why)}", ""]
+            if r.translation:
+                lines += [f"*{md_escape(_machine_label(r, tr))}*", ""]
+                lines += [f"> {line}" if line else ">" for line in md_escape(r.translation).split("\n")]
+                lines.append("")
+                if r.why_translation:
+                    lines += [f"**{md_escape(why_label)}** {md_escape(r.why_translation)}", ""]
             if r.codes:
                 labels = "; ".join(md_escape(msc.effect_label(cat, e, tr.language)) for e in r.codes)
                 lines += [f"**{md_escape(codes_label)}** {labels}", ""]
@@ -307,6 +351,8 @@ blockquote p { margin: 0 0 .3em; }
 .codes { list-style: none; padding: 0; margin: .2em 0 .4em; }
 .codes li { display: inline-block; background: #e8f0ec; color: #1f4e3d; border-radius: 3px;
             padding: .05em .5em; margin: 0 .35em .3em 0; font-size: .82em; }
+.machine { margin: .2em 0 .5em; padding: .3em .6em; border: 1px dashed #9aa; border-radius: 3px; color: #333; }
+.machine .label { margin: 0; font-style: italic; }
 .reason { margin: .3em 0 0; padding: .3em .6em; background: #fbf5e6; border-radius: 3px; }
 footer { margin-top: 2.5em; padding-top: .6em; border-top: 1px solid #ccc; font-size: .8em; color: #555; }
 @media print {
@@ -373,6 +419,13 @@ def stories_html(records: Sequence[StoryRecord], cat: Catalogue, *, language: st
             if r.why:
                 out.append(f'<p class="why"><span class="label">{_h(why_label)}</span> '
                            f'<span{lang} dir="auto">{_h(r.why)}</span></p>')
+            if r.translation:
+                to = f' lang="{html.escape(r.translated_to, quote=True)}"'
+                out.append(f'<div class="machine"><p class="label">{_h(_machine_label(r, tr))}</p>'
+                           f'<blockquote{to} dir="auto">{_paragraphs(r.translation)}</blockquote>'
+                           + (f'<p class="why"><span class="label">{_h(why_label)}</span> '
+                              f'<span{to} dir="auto">{_h(r.why_translation)}</span></p>'
+                              if r.why_translation else "") + "</div>")
             if r.codes:
                 items = "".join(f"<li>{_h(msc.effect_label(cat, e, tr.language))}</li>" for e in r.codes)
                 out.append(f'<ul class="codes" aria-label="{_h(codes_label)}">{items}</ul>')
@@ -439,7 +492,8 @@ def effects_table(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[
 def write_stories_files(conn: sqlite3.Connection, cat: Catalogue, out_dir: Path | str, *,
                         round_ids: Sequence[int] | None = None, centres: Sequence[str] | None = None,
                         k: int = 5, tz: ZoneInfo = DEFAULT_TZ, language: str = "nl",
-                        dialect: Dialect = "rfc4180", audience: str = "admin") -> list[Path]:
+                        dialect: Dialect = "rfc4180", audience: str = "admin",
+                        translator=None) -> list[Path]:
     """Write ``verhalen.md``, ``verhalen.html`` and ``effecten.csv`` into ``out_dir``.
 
     Asks the disclosure policy first (``export.stories`` and ``export.effects`` for
@@ -452,7 +506,8 @@ def write_stories_files(conn: sqlite3.Connection, cat: Catalogue, out_dir: Path 
     grant("export.effects", audience, k)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    records = load_stories(conn, cat, round_ids, centres, tz=tz, k=k)
+    records = translate_records(load_stories(conn, cat, round_ids, centres, tz=tz, k=k),
+                                translator, language)
     md = out / "verhalen.md"
     md.write_text(stories_markdown(records, cat, language=language), encoding="utf-8")
     page = out / "verhalen.html"

@@ -72,6 +72,9 @@ STORY_COLUMNS: tuple[str, ...] = (
     "selected", "chosen_by", "reason",
 )
 
+#: Extra columns of the ``verhalen`` sheet when stories are machine-translated (Dutch).
+MACHINE_COLUMNS: tuple[str, ...] = ("machinevertaling_nl", "waarom_machinevertaling_nl")
+
 #: Columns of the ``effecten`` sheet (coordinator's workbook).
 EFFECT_SHEET_COLUMNS: tuple[str, ...] = ("main_goal", "effect", "kinds", "mentioned", "withheld",
                                          "in_document")
@@ -234,19 +237,24 @@ def write_xlsx(
 
     if stories is not None:
         tr = Translator("nl")
-        table = []
+        story_rows: list[list] = []
         for s in stories:
             picks = s.selections
-            table.append([
+            story_rows.append([
                 s.round_id, s.centre_name, s.answered_on.strftime("%Y-%m"), s.language,
                 msc.domain_label(cat, s.domain, tr), s.text, s.why,
                 "; ".join(msc.effect_label(cat, e, "nl") for e in s.codes),
                 "ja" if s.shortlisted else "", "ja" if s.selected else "",
                 "; ".join("alle centra" if n.level == "all" else n.centre_name for n in picks),
                 "\n".join(n.reason for n in picks)])
-        ws = _start_sheet(wb, "verhalen", STORY_COLUMNS, table)
-        for values in table:
-            ws.append(_cells(ws, values))
+        story_columns = STORY_COLUMNS
+        if any(s.translation for s in stories):   # only with TRANSLATE_URL set
+            story_columns = (*STORY_COLUMNS, *MACHINE_COLUMNS)
+            for line, s in zip(story_rows, stories, strict=True):
+                line += [s.translation, s.why_translation]
+        ws = _start_sheet(wb, "verhalen", story_columns, story_rows)
+        for line in story_rows:
+            ws.append(_cells(ws, line))
 
     if effects is not None:
         table = []

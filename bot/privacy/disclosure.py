@@ -126,7 +126,8 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
     Output("export.stories", Kind.STORIES, _STAFF,
            "approved stories with quote consent, where round x centre and round x centre x"
            " language hold at least k respondents; month, not day; no respondent; with the"
-           " review (effect codes, shortlist, selection and reason); chat and CLI"),
+           " review (effect codes, shortlist, selection and reason); chat and CLI; with"
+           " TRANSLATE_URL a machine translation of the same stories beside them"),
     Output("export.effects", Kind.AGGREGATE, _STAFF,
            "number of coded stories per effect; 1..k-1 withheld"),
     Output("chat.chart", Kind.AGGREGATE, _STAFF, _AGG),
@@ -138,7 +139,8 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
            "rows and respondents of the file just sent (no more than the file holds)"),
     Output("chat.stories_review", Kind.STORIES, _STAFF,
            "the coordinator reviews their own centre's scrubbed stories to approve, redact"
-           " or withhold them; no respondent, language or time shown"),
+           " or withhold them; no respondent shown; with TRANSLATE_URL a machine translation"
+           " of the shown story beside it (sent only to that service)"),
     Output("message.feedback", Kind.MESSAGE, frozenset({Audience.RESIDENT}),
            "kinds of change chosen and the panel's reasons; never a story's text"),
     Output("chat.poster", Kind.REFERENCE, frozenset({*_STAFF, Audience.PUBLIC}),
