@@ -57,10 +57,14 @@ EXPORT_BUTTONS = {
     "csv": ("csv", N_("CSV (komma)")),
     "nl": ("excel-nl", N_("CSV (Excel NL, puntkomma)")),
     "xlsx": ("xlsx", "Excel (xlsx)"),  # the same in every language
+    "wd": ("wide", N_("Eén rij per bewoner (CSV)")),
     "book": ("codebook", N_("Codeboek (CSV)")),
     "st": ("stories", N_("Verhalen om te printen (HTML)")),
     "ef": ("effects", N_("Effectentabel (CSV, Excel NL)")),
 }
+
+#: Export buttons only an admin gets (a coordinator would get the aggregate table again).
+ADMIN_EXPORTS = frozenset({"wd"})
 
 #: Staff commands: (command, description, admin only).
 STAFF_COMMANDS = [
@@ -509,7 +513,8 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
             tr._("Welk formaat?"),
             reply_markup=InlineKeyboardMarkup(
                 [[InlineKeyboardButton(tr._(label), callback_data=cd.export(cb.round_id, code))]
-                 for code, (_fmt, label) in EXPORT_BUTTONS.items()]
+                 for code, (_fmt, label) in EXPORT_BUTTONS.items()
+                 if role.admin or code not in ADMIN_EXPORTS]
             ),
         )
         return
@@ -526,7 +531,7 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
             result = await asyncio.to_thread(
                 run_export, settings.database_path, svc.catalogue, out, fmt=fmt, tz=settings.tz,
                 audience=audience_of(role.admin), round_ids=round_ids, centres=scope,
-                min_cell_size=k, language=tr.language,
+                min_cell_size=k, language=tr.language, translator=svc.translator,
             )
         except ExportRefused as exc:
             await _refuse(query, tr, exc, k, coarser=cd.export(None, cb.action) if cb.round_id is not None else None)
@@ -546,6 +551,15 @@ def export_caption(result, fmt: str, tr: Translator, k: int) -> str:
             "{n} goedgekeurd verhaal dat gedeeld mag worden, met effecten, shortlist, keuze en reden.",
             "{n} goedgekeurde verhalen die gedeeld mogen worden, met effecten, shortlist, keuze en reden.",
             result.rows)
+    if fmt == "wide":
+        caption = tr.ngettext("{n} rij: één per bewoner en ronde", "{n} rijen: één per bewoner en ronde",
+                              result.rows)
+        if result.left_out:
+            caption += "\n" + tr.ngettext(
+                "{n} deelnemer weggelaten: te weinig mensen met dezelfde kenmerken (centrum, taal, datum).",
+                "{n} deelnemers weggelaten: te weinig mensen met dezelfde kenmerken (centrum, taal, datum).",
+                result.left_out)
+        return caption
     if fmt == "effects":
         return tr._("Hoe vaak elk effect in de verhalen is gecodeerd. '<{k}' betekent: 1 tot {k_1} keer.",
                     k=k, k_1=k - 1)

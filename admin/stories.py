@@ -210,11 +210,33 @@ async def render(context: ContextTypes.DEFAULT_TYPE, tr: Translator, role: Role,
         why = (cap(story.why, _WHY_MAX)[0] if story.why
                else tr._("(achtergehouden)") if story.why_state == "withheld" else tr._("(geen antwoord)"))
         lines.append("💬 " + tr._("Waarom belangrijk:") + " " + tr.quote(why))
+        lines += await _machine_translation(svc.translator, story, tr)
         maybe = possible_names(story.text, story.why)
         if maybe:
             lines += ["", "❓ " + tr._("Misschien een naam: {words}. Druk op ✂️ om het weg te halen.",
                                        words=tr.join([tr.quote(w) for w in maybe]))]
     return cap("\n".join(lines), _MESSAGE_MAX)[0], _keyboard(cat, tr, role, round_, story, pos, n, view, final, domain)
+
+
+async def _machine_translation(translator, story: msc.Story, tr: Translator) -> list[str]:
+    """Lines with the story (and why) machine-translated into the reader's language, or none.
+
+    Only with ``TRANSLATE_URL`` set and a story in another language than the reader's; a
+    failing service gives no lines and the review goes on (:mod:`bot.translation`).
+    """
+    if translator is None or not story.language or story.language == tr.language:
+        return []
+    text = await translator.atranslate(story.text, story.language, tr.language)
+    if not text:
+        return []
+    target = tr.locale.languages.get(tr.language, tr.language)
+    lines = ["", "🤖 " + tr._("Machinevertaling naar het {language}, niet gecontroleerd:", language=target),
+             tr.quote(cap(text, _TEXT_MAX)[0])]
+    if story.why and story.why_state != "withheld":
+        why = await translator.atranslate(story.why, story.language, tr.language)
+        if why:
+            lines.append("💬 " + tr._("Waarom belangrijk:") + " " + tr.quote(cap(why, _WHY_MAX)[0]))
+    return lines
 
 
 def _keyboard(cat, tr: Translator, role: Role, round_: Round, story: msc.Story, pos: int, n: int, view: str,
@@ -247,7 +269,8 @@ def _rest_of_keyboard(cat, rows: list[list[InlineKeyboardButton]], tr: Translato
     ])
     rows.append([InlineKeyboardButton(
         ("↩ " + tr._("Waarom weer tonen")) if why_withheld else ("⛔ " + tr._("Waarom achterhouden")),
-        callback_data=cd.admin("sth", f"{aid}.{view}"))])
+        callback_data=cd.admin("sth", f"{aid}.{view}")),
+        InlineKeyboardButton("📝 " + tr._("Andere antwoorden"), callback_data=cd.admin("sto", f"{aid}.{view}"))])
     if story.state != "withheld":  # ✂️ for each possible name (not shown while withheld)
         rows += _pairs([(f"✂️ {cap(w, 20)[0]}", InlineKeyboardButton(
             f"✂️ {cap(w, 20)[0]}", callback_data=cd.admin("stn", f"{aid}.{_word_key(w)}.{view}")))
@@ -403,7 +426,9 @@ async def _finalise(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
         await message.reply_text(tr._("Er is nog geen verhaal gekozen in ronde {round}. Kies eerst per domein een verhaal, met een reden.", round=round_.id))
         return
     if await msc.final_at(svc.storage, round_.id) is not None:
-        await message.reply_text("🔒 " + tr._("De keuze van ronde {round} was al definitief.", round=round_.id))
+        held = round_.is_open and not await msc.feedback_queued(svc.storage, round_.id)
+        await message.reply_text("🔒 " + tr._("De keuze van ronde {round} was al definitief.", round=round_.id),
+                                 reply_markup=_send_now(tr, round_.id) if held else None)
         return
     k = svc.settings.min_cell_size
     plan = await msc.feedback_plan(svc.storage, svc.catalogue, round_.id, svc.respondent)
@@ -429,12 +454,19 @@ async def _finalise(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
     await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
 
 
+def _send_now(tr: Translator, round_id: int) -> InlineKeyboardMarkup:
+    """The button that sends held feedback before the round closes."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        "📨 " + tr._("Toch nu versturen"), callback_data=cd.admin("stf", f"{round_id}.s"))]])
+
+
 def _may_finalise(role: Role, round_: Round) -> bool:
     return role.admin or (len(round_.centres) == 1 and round_.centres[0] in role.centres)
 
 
 async def _on_final_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str) -> None:
-    """``ad:stf:<round>.<n|h|x>``: make final and send now / when the round closes / not yet."""
+    """``ad:stf:<round>.<n|h|x|s>``: make final and send now / when the round closes / not
+    yet; ``s``: a final selection held until the round closes is sent now after all."""
     query = update.callback_query
     svc = services(context)
     tr = staff_tr(update)
@@ -442,15 +474,18 @@ async def _on_final_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, a
     raw, _, choice = arg.partition(".")
     round_id = cd.parse_id(raw)
     round_ = await svc.storage.round(round_id) if round_id is not None else None
-    if round_ is None or not role.is_staff or not _may_finalise(role, round_) or choice not in ("n", "h", "x"):
+    if round_ is None or not role.is_staff or not _may_finalise(role, round_) or choice not in ("n", "h", "x", "s"):
         await query.answer(_stale(tr))
         return
     await query.answer()
     if choice == "x":
         await query.edit_message_text(tr._("Goed, er is niets veranderd."))
         return
-    newly = await msc.finalise(svc.storage, round_.id)
+    newly = choice == "s" or await msc.finalise(svc.storage, round_.id)
     round_ = await svc.storage.round(round_.id)
+    if choice == "s" and await msc.final_at(svc.storage, round_.id) is None:
+        await query.edit_message_text(_stale(tr))
+        return
     if not newly:
         await query.edit_message_text("🔒 " + tr._("De keuze van ronde {round} was al definitief.", round=round_.id))
         return
@@ -462,18 +497,17 @@ async def _on_final_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, a
         else:  # no closing time: the coordinator closes it
             when = tr._("De berichten gaan weg als je de ronde sluit met /close {round}.", round=round_.id)
         await query.edit_message_text("🔒 " + tr._("De keuze van ronde {round} is nu definitief.", round=round_.id) + "\n"
-                                      + when)
+                                      + when, reply_markup=_send_now(tr, round_.id))
         return
     queued = await msc.queue_feedback(svc.storage, svc.catalogue, round_.id, svc.respondent)
     sender = context.application.bot_data.get("outbox")
     if sender is not None and queued:
         sender.wake()
     log.info("Round %s selection final; %s feedback messages queued", round_.id, queued)
-    await query.edit_message_text(
-        "🔒 " + tr._("De keuze van ronde {round} is nu definitief.", round=round_.id) + "\n" + tr.ngettext(
-            "{n} verteller krijgt een bericht over wat er gekozen is, en waarom.",
-            "{n} vertellers krijgen een bericht over wat er gekozen is, en waarom.", queued)
-    )
+    head = "" if choice == "s" else "🔒 " + tr._("De keuze van ronde {round} is nu definitief.", round=round_.id) + "\n"
+    await query.edit_message_text(head + "📨 " + tr.ngettext(
+        "{n} verteller krijgt een bericht over wat er gekozen is, en waarom.",
+        "{n} vertellers krijgen een bericht over wat er gekozen is, en waarom.", queued))
 
 
 # -- buttons ---------------------------------------------------------------------------
@@ -555,6 +589,9 @@ async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
     elif cb.action in ("ste", "stv"):
         await _ask_correction(update, context, story, "story" if cb.action == "ste" else "why", view, tr)
         return
+    elif cb.action in ("sto", "stk", "stj"):
+        await _on_other(update, context, story, cb.action, parts, view, tr)
+        return
     elif cb.action == "sth":
         if story.why_answer_id is None:
             await query.answer(tr._("Bij dit verhaal is geen antwoord op 'waarom belangrijk'."))
@@ -600,13 +637,72 @@ async def _ask_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, role: 
     )
 
 
-async def _ask_correction(update: Update, context: ContextTypes.DEFAULT_TYPE, story: msc.Story, part: str,
-                          view: str, tr: Translator) -> None:
-    """✏️ pressed: the coordinator's next message replaces the story text (``part`` =
-    ``story``) or its "why it matters" (``why``); a command leaves it as it is."""
+def _other_text(cat, tr: Translator, other: msc.OtherAnswer) -> str:
+    """One other answer as its own message: the question, then the text (or that it is
+    withheld)."""
+    item = cat.items.get(other.item_id)
+    question = (item.prompt.get(tr.language) or item.prompt["nl"]) if item else other.item_id
+    head = "📝 " + cap(question.split("\n", 1)[0], 120)[0]
+    if other.withheld:
+        return head + "\n⛔ " + tr._("Achtergehouden: dit antwoord komt nergens in.")
+    return head + "\n" + tr.quote(cap(other.text, _TEXT_MAX)[0])
+
+
+def _other_keyboard(tr: Translator, story: msc.Story, other: msc.OtherAnswer, view: str) -> InlineKeyboardMarkup:
+    arg = f"{story.answer_id}.{other.answer_id}.{view}"
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton("✏️ " + tr._("Verbeteren"), callback_data=cd.admin("stk", arg)),
+        InlineKeyboardButton(("↩ " + tr._("Weer tonen")) if other.withheld else ("⛔ " + tr._("Achterhouden")),
+                             callback_data=cd.admin("stj", arg)),
+    ]])
+
+
+async def _on_other(update: Update, context: ContextTypes.DEFAULT_TYPE, story: msc.Story, action: str,
+                    parts: list[str], view: str, tr: Translator) -> None:
+    """📝 the teller's other free-text answers (``sto``: one message each), ✏️ correct one
+    (``stk``: the next message replaces it) or ⛔/↩ withhold it or show it again (``stj``)."""
     query = update.callback_query
     svc = services(context)
-    target = story.answer_id if part == "story" else story.why_answer_id
+    others = await msc.other_answers(svc.storage, story.answer_id)
+    if action == "sto":
+        if not others:
+            await query.answer(tr._("Deze verteller schreef verder niets in eigen woorden."))
+            return
+        await query.answer()
+        for other in others:
+            await context.bot.send_message(query.message.chat.id, _other_text(svc.catalogue, tr, other),
+                                           reply_markup=_other_keyboard(tr, story, other, view))
+        return
+    other = next((o for o in others if len(parts) > 2 and str(o.answer_id) == parts[1]), None)
+    if other is None:
+        await query.answer(_stale(tr))
+        return
+    if action == "stk":
+        await _ask_correction(update, context, story, "other", view, tr, other=other)
+        return
+    hide = not other.withheld
+    await msc.set_state(svc.storage, other.answer_id, "withheld" if hide else "to_review", update.effective_user.id)
+    await query.answer(tr._("Achtergehouden: dit antwoord komt nergens in.") if hide
+                       else tr._("Het antwoord wordt weer getoond."))
+    other = next(o for o in await msc.other_answers(svc.storage, story.answer_id) if o.answer_id == other.answer_id)
+    await query.edit_message_text(_other_text(svc.catalogue, tr, other),
+                                  reply_markup=_other_keyboard(tr, story, other, view))
+
+
+async def _ask_correction(update: Update, context: ContextTypes.DEFAULT_TYPE, story: msc.Story, part: str,
+                          view: str, tr: Translator, other: msc.OtherAnswer | None = None) -> None:
+    """✏️ pressed: the coordinator's next message replaces the story text (``part`` =
+    ``story``), its "why it matters" (``why``) or another free-text answer of the teller
+    (``other``); a command leaves it as it is."""
+    query = update.callback_query
+    svc = services(context)
+    if part == "other" and other is not None:
+        if other.withheld:
+            await query.answer(tr._("Dit antwoord is achtergehouden. Zet het eerst terug met ↩."))
+            return
+        target = other.answer_id
+    else:
+        target = story.answer_id if part == "story" else story.why_answer_id
     if target is None:
         await query.answer(tr._("Bij dit verhaal is geen antwoord op 'waarom belangrijk'."))
         return
@@ -620,8 +716,10 @@ async def _ask_correction(update: Update, context: ContextTypes.DEFAULT_TYPE, st
     await chatstate.put(svc.storage, query.message.chat.id, PENDING, context.user_data[PENDING])
     _AWAITING.add(_bot_key(query.message, update.effective_user.id))
     await query.answer()
-    now = story.text if part == "story" else (story.why or "")
+    now = story.text if part == "story" else other.text if other is not None else (story.why or "")
     head = (tr._("Typ de verbeterde tekst van het verhaal. Je volgende bericht vervangt de tekst.") if part == "story"
+            else tr._("Typ de verbeterde tekst van dit antwoord. Je volgende bericht vervangt de tekst.")
+            if other is not None
             else tr._("Typ de verbeterde tekst van 'waarom belangrijk'. Je volgende bericht vervangt de tekst."))
     await context.bot.send_message(
         query.message.chat.id,
@@ -753,13 +851,16 @@ async def _correct(update: Update, context: ContextTypes.DEFAULT_TYPE, answer_id
             await resident_text(update, context)
         return
     story = await msc.story(svc.storage, svc.catalogue, answer_id)
-    if story is None or not _may_see(role, story.centre_code) or target not in (answer_id, story.why_answer_id):
+    others = {o.answer_id: o for o in await msc.other_answers(svc.storage, answer_id)} if story else {}
+    if (story is None or not _may_see(role, story.centre_code)
+            or target not in (answer_id, story.why_answer_id, *others)):
         await message.reply_text(tr._("Dit verhaal kan ik niet vinden, of het is niet van jouw centrum."))
         return
     if story.state == "withheld":
         await message.reply_text(tr._("Dit verhaal is achtergehouden. Zet het eerst terug met ↩."))
         return
-    item = svc.catalogue.items.get(story.item_id if target == answer_id else "msc.why")
+    item = svc.catalogue.items.get(story.item_id if target == answer_id
+                                   else others[target].item_id if target in others else "msc.why")
     try:
         await msc.set_redaction(svc.storage, target, message.text, update.effective_user.id,
                                 limit=item.max_length if item else 2000)

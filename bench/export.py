@@ -140,7 +140,7 @@ def build_database(path: Path, answers: int, seed: int = 1) -> None:
                 n += 1
                 value = choices = text = None
                 if item.type == "scale":
-                    value = rng.randint(1, 5)
+                    value = rng.choice(cat.scale.points).value
                 elif item.type in ("choice", "cards"):
                     choices = json.dumps([o.id for o in item.options[: rng.randint(1, 3)]])
                 else:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.i18n import LANGUAGE_NAMES, CatalogueError, is_rtl
 from bot.settings import Settings, SettingsError, load_settings
+from bot.translation import from_settings as translation_from_settings
 
 EXIT_SETTINGS = 2
 
@@ -106,6 +107,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             round_ids=[args.round] if args.round is not None else None,
             panel_secret=settings.export_key() if args.panel else None,
             min_cell_size=settings.min_cell_size, workers=os.cpu_count() or 1,
+            translator=translation_from_settings(settings),
         )
     except ExportRefused as exc:
         print(f"buurtstem: {refusal_line(exc, settings.min_cell_size)}", file=sys.stderr)
@@ -169,7 +171,8 @@ def _export_msc(args: argparse.Namespace, settings: Settings, fmt: str) -> int:
         if fmt == "stories":
             paths = write_stories_files(conn, settings.catalogue(), out, round_ids=rounds,
                                         k=settings.min_cell_size, tz=settings.tz,
-                                        audience=args.audience)
+                                        audience=args.audience,
+                                        translator=translation_from_settings(settings))
             print("wrote " + ", ".join(map(str, paths)))
         else:
             from bot.privacy.disclosure import grant

@@ -4,7 +4,7 @@ Note: order matters. Handler groups run from low to high, one handler per group:
 
 * group -2: drop updates already processed (dedup by ``update_id``);
 * group -1: ignore what a private survey bot must not act on (groups, channels, edits,
-  inline queries, callbacks from inline messages);
+  inline queries, callbacks from inline messages, Telegram Business and payments);
 * group 0: commands, buttons, typed answers, other messages, chat-member changes;
 * group 1: remember the update id as processed.
 """
@@ -30,7 +30,6 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from admin import callbacks as admin_callbacks
 from admin import commands as admin_commands
@@ -38,6 +37,7 @@ from admin import lifecycle, scheduling
 from admin import stories as admin_stories
 from bot import callback_data as cd
 from bot.chat import RESIDENT_COMMANDS, lang_of
+from bot.http import AiohttpRequest
 from bot.i18n import DEFAULT_LANGUAGE, CatalogueError, Translator, check_catalogues
 from bot.inbox import Inbox, InboxQueue, replay
 from bot.outbox import OutboxRow, OutboxSender
@@ -45,7 +45,9 @@ from bot.services import Services, services
 from bot.settings import Settings, SettingsError
 from bot.storage import Storage, begin_update
 from bot.survey import Catalogue
+from bot.taps import RecentTaps
 from bot.telegram_bot import RobustBot, tls_context
+from bot.translation import from_settings as translation_from_settings
 from bot.updates import ChatOrderedProcessor
 from conversations import answering, invitations, language, onboarding, withdraw
 from conversations import help as help_
@@ -84,6 +86,8 @@ async def drop_duplicates(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def ignore_out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stops updates a private survey bot must not act on, answering stray callbacks."""
+    if _business_or_payment(update):
+        raise ApplicationHandlerStop
     if update.callback_query and update.callback_query.message is None:
         await update.callback_query.answer()
         raise ApplicationHandlerStop
@@ -109,6 +113,18 @@ async def ignore_out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE
         raise ApplicationHandlerStop
 
 
+def _business_or_payment(update: Update) -> bool:
+    """A Telegram Business update (a message between a business account and its
+    customer, not to this bot) or a payment's service message: nothing to answer."""
+    if (update.business_message or update.edited_business_message
+            or update.deleted_business_messages or update.business_connection):
+        return True
+    message = update.message
+    return message is not None and bool(
+        message.successful_payment or message.refunded_payment or message.invoice
+    )
+
+
 def _is_our_staff_command(update: Update) -> bool:
     """A staff command of this bot sent in a group (e.g. by an anonymous group admin)."""
     message = update.message
@@ -126,7 +142,9 @@ async def mark_processed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Dispatches a button press by its callback data; unknown data is a stale button."""
+    """Dispatches a button press by its callback data; unknown data is a stale button; the
+    same resident's press again within seconds is a double tap and only answered
+    (:mod:`bot.taps`)."""
     query = update.callback_query
     cb = cd.parse(query.data)
     if cb is None or cb.kind == "noop":
@@ -134,19 +152,33 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         tr = Translator(contact.language if contact else lang_of(update))
         await query.answer(None if cb else tr._("Deze knop werkt niet meer."))
         return
-    handler = {
-        "lang": onboarding.on_language,
-        "consent": onboarding.on_consent,
-        "centre": onboarding.on_centre,
-        "go": answering.on_go,
-        "change": answering.on_change,
-        "answer": answering.on_answer,
-        "forget": withdraw.on_forget,
-    }.get(cb.kind)
+    handler = _RESIDENT_BUTTONS.get(cb.kind)
     if handler is None:
         await admin_callbacks.dispatch(update, context, cb)
         return
-    await handler(update, context, cb)
+    taps: RecentTaps = context.application.bot_data["taps"]
+    key = (query.message.chat.id, query.message.message_id, query.data or "")
+    if taps.is_repeat(key):
+        await query.answer()
+        return
+    try:
+        await handler(update, context, cb)
+    except BaseException:
+        taps.failed(key[0])  # a reply did not go out: the next tap must bring it
+        raise
+    taps.handled(key)
+
+
+#: The residents' button handlers by callback kind (``bot.callback_data``).
+_RESIDENT_BUTTONS = {
+    "lang": onboarding.on_language,
+    "consent": onboarding.on_consent,
+    "centre": onboarding.on_centre,
+    "go": answering.on_go,
+    "change": answering.on_change,
+    "answer": answering.on_answer,
+    "forget": withdraw.on_forget,
+}
 
 
 async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -256,10 +288,11 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         token,
         base_url=base_url,
         base_file_url=file_base_url(base_url),
-        request=HTTPXRequest(connection_pool_size=HTTP_POOL_SIZE, read_timeout=10,
-                             write_timeout=20, pool_timeout=HTTP_POOL_TIMEOUT,
-                             httpx_kwargs={"verify": tls_context()}),
-        get_updates_request=HTTPXRequest(read_timeout=10, httpx_kwargs={"verify": tls_context()}),
+        request=AiohttpRequest(connection_pool_size=HTTP_POOL_SIZE, read_timeout=10,
+                               write_timeout=20, pool_timeout=HTTP_POOL_TIMEOUT,
+                               ssl_context=tls_context()),
+        get_updates_request=AiohttpRequest(connection_pool_size=1, read_timeout=10,
+                                           ssl_context=tls_context()),
     )
 
     async def post_init(application: Application) -> None:
@@ -267,7 +300,8 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         cat = settings.catalogue()
         await store.seed_centres(cat.centres)
         svc = Services(
-            settings=settings, storage=store, catalogue=cat, begin_answering=answering.begin
+            settings=settings, storage=store, catalogue=cat, begin_answering=answering.begin,
+            translator=translation_from_settings(settings),
         )
         application.bot_data["services"] = svc
         await set_commands(application)
@@ -309,6 +343,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         .post_shutdown(post_shutdown)
         .build()
     )
+    application.bot_data["taps"] = RecentTaps()
     register_handlers(application)
     return application
 

@@ -13,7 +13,7 @@ Shapes:
     ``go:<round>``                        start a round (invitation button)
     ``ch:<round>``                        change my answers (after finishing, while the round is open)
     ``a:<round>:<pos>:<action>``          answer item number ``pos`` of a round, where action is
-                                          ``v<1-5>`` scale value, ``dk`` don't know, ``sk`` skip,
+                                          ``v<value>`` scale value (-9 … 99), ``dk`` don't know, ``sk`` skip,
                                           ``bk`` back to the previous item (to change an answer),
                                           ``ok``/``fx`` read-back: the story is right / fix it,
                                           ``fy``/``fn`` feedback opt-in yes / no, ``qy``/``qn`` may the story be quoted,
@@ -25,7 +25,8 @@ Shapes:
     ``ad:<verb>:<arg>``                   coordinator/admin wizards (new round, interview…)
     ``ex:<round|all>[:<fmt>[:<y|n>]]``    coordinator export: pick a round, then a format
                                           (``csv``, ``nl`` = excel-nl CSV, ``xlsx``, ``book`` = codebook,
-                                          ``st`` = stories document, ``ef`` = effects table),
+                                          ``st`` = stories document, ``ef`` = effects table,
+                                          ``wd`` = one row per respondent, admins only),
                                           then for a round under 5 respondents: stories yes/no
 """
 
@@ -46,12 +47,12 @@ _PATTERNS = {
     "change": re.compile(r"^ch:(?P<round>\d{1,9})$"),
     "answer": re.compile(
         r"^a:(?P<round>\d{1,9}):(?P<pos>\d{1,3}):"
-        r"(?P<action>v[1-9]|dk|sk|bk|ok|fx|fy|fn|qy|qn|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
+        r"(?P<action>v-?\d{1,2}|dk|sk|bk|ok|fx|fy|fn|qy|qn|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
     ),
     "forget": re.compile(r"^f:(?P<yes>[yn])(?::(?P<code>[A-Z0-9]{4}-[A-Z0-9]{4}))?$"),
     "noop": re.compile(r"^x$"),
     "admin": re.compile(r"^ad:(?P<verb>[a-z]{1,12}):(?P<arg>[A-Za-z0-9_.*>-]{0,48})$"),
-    "export": re.compile(r"^ex:(?P<round>all|\d{1,9})(?::(?P<fmt>csv|nl|xlsx|book|st|ef)(?::(?P<yes>[yn]))?)?$"),
+    "export": re.compile(r"^ex:(?P<round>all|\d{1,9})(?::(?P<fmt>csv|nl|xlsx|book|st|ef|wd)(?::(?P<yes>[yn]))?)?$"),
 }
 
 

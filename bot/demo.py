@@ -195,7 +195,7 @@ async def simulate_resident(
             user.press(prompt, next(d for d in data if d.endswith(flag)))
         elif any(":v" in d for d in data):
             values = [d for d in data if ":v" in d]
-            weights = [1, 2, 3, 4, 5][: len(values)]
+            weights = list(range(1, len(values) + 1))  # any scale length a pack declares
             pick = rng.choices(values, weights=list(reversed(weights)))[0] if rng.random() > 0.1 else next(
                 d for d in data if d.endswith((":dk", ":sk")))
             user.press(prompt, pick)

@@ -745,6 +745,55 @@ async def feedback_plan(storage, cat: Catalogue, round_id: int,
     return plan
 
 
+@dataclass(frozen=True, slots=True)
+class OtherAnswer:
+    """A storyteller's other free-text answer in the same round (how they came into
+    contact, anything else, a missing meaning card …), as the coordinator reviews it.
+
+    Attributes:
+        answer_id: The answer.
+        item_id: Its question.
+        text: The text as shown (the coordinator's correction where there is one).
+        withheld: Withheld by a coordinator (then it is in no output).
+    """
+
+    answer_id: int
+    item_id: str
+    text: str
+    withheld: bool
+
+
+async def other_answers(storage, story_answer_id: int) -> list[OtherAnswer]:
+    """The other free-text answers of the teller of a story, in answering order.
+
+    Neither the story nor its "why it matters" (they have their own buttons), nor the
+    other stories of a teller who told several. No respondent leaves this function.
+    """
+    async with storage.db.execute(
+        "SELECT o.id, o.item_id, o.text, o.revision, r.redacted_text, r.answer_revision, r.state"
+        " FROM answers s JOIN answers o ON o.round_id = s.round_id AND o.respondent = s.respondent"
+        " LEFT JOIN msc_reviews r ON r.answer_id = o.id"
+        " WHERE s.id = ? AND o.id <> s.id AND o.item_id <> 'msc.why'"
+        " AND o.item_id NOT IN ('msc.change_self', 'msc.change_neighbourhood')"
+        " AND o.item_id NOT LIKE 'msc.domain.%'"
+        " AND o.text IS NOT NULL AND trim(o.text) <> '' ORDER BY o.answered_at, o.id",
+        (story_answer_id,),
+    ) as cur:
+        rows = await cur.fetchall()
+    return [OtherAnswer(answer_id, item_id,
+                        redacted if redacted is not None and review_rev == revision else text,
+                        state == "withheld")
+            for answer_id, item_id, text, revision, redacted, review_rev, state in rows]
+
+
+async def feedback_queued(storage, round_id: int) -> bool:
+    """True once the round's feedback messages were queued (sent or on their way)."""
+    async with storage.db.execute(
+        "SELECT 1 FROM outbox WHERE round_id = ? AND kind = 'feedback' LIMIT 1", (round_id,)
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
 async def queue_feedback(storage, cat: Catalogue, round_id: int, respondent_of: Callable[[int], str]) -> int:
     """Queue one ``feedback`` outbox message per storyteller who asked for it.
 

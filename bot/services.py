@@ -44,6 +44,8 @@ class Services:
             flow in a chat (set by :mod:`bot.app` to ``conversations.answering.begin``,
             so the staff's assisted interview can start it without importing
             ``conversations``).
+        translator: The machine translation service (:class:`bot.translation.MachineTranslator`)
+            when ``TRANSLATE_URL`` is set, else None.
     """
 
     settings: Settings
@@ -52,6 +54,7 @@ class Services:
     clock: Clock = SYSTEM_CLOCK
     wake_outbox: Callable[[], None] = field(default=_nothing)
     begin_answering: Callable[[Any, Any, Any], Awaitable[None]] | None = None
+    translator: Any = None
 
     @property
     def roles(self) -> Roles:

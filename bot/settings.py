@@ -58,6 +58,14 @@ class Settings(BaseSettings):
         survey_pack: ``SURVEY_PACK``, the survey pack: a folder (TOML files, pictures) or
             an XLSForm workbook (``.xlsx``); unset means the default pack shipped in
             ``bot/packs``. See ``docs/packs.md``.
+        translate_url: ``TRANSLATE_URL``, a LibreTranslate-compatible service
+            (``POST /translate``) that translates stories for the coordinator, shown as
+            machine translation beside the original (:mod:`bot.translation`); unset:
+            nothing is translated and no text leaves the bot.
+        translate_api_key: ``TRANSLATE_API_KEY``, sent as ``api_key`` if the service
+            wants one.
+        translate_timeout: ``TRANSLATE_TIMEOUT``, seconds to wait for one translation
+            (default 5); a slower answer shows the story untranslated.
     """
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -78,6 +86,19 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret_token: SecretStr | None = None
     survey_pack: Path | None = None
+    translate_url: str | None = None
+    translate_api_key: SecretStr | None = None
+    translate_timeout: float = Field(default=5.0, gt=0, le=60)
+
+    @field_validator("translate_url")
+    @classmethod
+    def _translate_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be a full URL such as http://translate.internal:5000")
+        return value
 
     @field_validator("telegram_bot_token")
     @classmethod

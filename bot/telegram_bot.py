@@ -67,9 +67,9 @@ _BACKOFF = (0.5, 1.0)
 @functools.cache
 def tls_context() -> ssl.SSLContext:
     """One TLS context for every Bot API client of the process (httpx's defaults: the
-    certifi CA bundle, certificates verified).
+    certifi CA bundle, certificates verified), given to :class:`bot.http.AiohttpRequest`.
 
-    Each ``httpx.AsyncClient`` otherwise builds its own and reads the whole CA bundle
+    Each client otherwise builds its own and reads the whole CA bundle
     again (~50 ms of CPU per client; a bot has two, the tests start hundreds).
     """
     return httpx.create_ssl_context()

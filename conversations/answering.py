@@ -27,6 +27,7 @@ from bot.services import services
 from bot.session import Session, current_round, deletion_code_note, end_assisted, session_for
 from bot.storage import Round
 from bot.survey.models import Item
+from bot.taps import RecentTaps
 from conversations import flow, keyboards
 from conversations.questions import number_hint, send_question
 
@@ -90,6 +91,12 @@ def is_confirmation(text: str, language: str) -> bool:
         return any(unicodedata.category(ch) == "So" for ch in text)
     known = CONFIRMATIONS.get(language, frozenset()) | CONFIRMATIONS["nl"] | CONFIRMATIONS["en"]
     return phrase in known
+
+
+def told_already(stored: str, new: str) -> bool:
+    """True if ``new`` (scrubbed) is the stored answer or its last part, so appending it
+    would repeat it (the story twice, one line after the other; issue 14)."""
+    return stored == new or stored.endswith("\n" + new)
 
 
 def shown_text(text: str, tr: Translator) -> str:
@@ -379,6 +386,21 @@ async def _reopen(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: 
                         mask=mask, keep=keep)  # earlier picks ticked: un-ticking is a choice, not a loss
 
 
+async def _resend_current(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, session: Session,
+                          round_: Round) -> None:
+    """A button of a question answered already (tapped again after a reply that never
+    came: a crash, a failed send, a slow network): send again what the resident is at now
+    (:func:`begin`: the quote or feedback question, an open read-back, or the next
+    question), never "this button no longer works" (issue 14). A double tap never gets
+    here (``bot.taps``), nor does a backlog of taps pressed while the bot was down: once
+    a tap of the chat was handled just now, the current question has gone out already."""
+    await query.answer()
+    taps: RecentTaps | None = context.application.bot_data.get("taps")
+    if taps is not None and taps.answered_lately(session.chat_id):
+        return
+    await begin(context, session, round_)
+
+
 def _option_label(item: Item, choices: list[str], lang: str) -> str:
     return Translator(lang).join(opt.label[lang] for opt in item.options if opt.id in choices)
 
@@ -409,7 +431,7 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         return
     pos = flow.next_position(items, answers)
     if participation is None or cb.pos not in await _allowed_positions(context, session.chat_id, round_.id, pos):
-        await query.answer(tr._("Deze knop werkt niet meer."))
+        await _resend_current(query, context, session, round_)
         return
     pos = cb.pos
     item = items[pos]
@@ -540,6 +562,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str 
     if appending:
         earlier = (await services(context).storage.answers(round_.id, session.respondent)).get(item.id)
         if earlier is not None and earlier.text:
+            if told_already(earlier.text, scrubbed.text):
+                # the same text again (its read-back never came, or the update came twice):
+                # not appended to itself, the read-back again instead
+                await _send_readback(context, session, round_, pos, item, tr)
+                return
             combined = earlier.text + "\n" + combined
     text, was_cut = cap(combined, item.max_length)
     revision = await _store(update, context, session, round_, participation.centre_code, item,
@@ -686,14 +713,13 @@ async def _on_readback(update, context, cb: cd.Callback, session: Session, round
     """Read-back buttons: confirm or fix a story; then (once) the feedback opt-in question."""
     query = update.callback_query
     svc = services(context)
-    if cb.pos is None or cb.pos >= len(items) or items[cb.pos].id not in answers:
+    if cb.pos is None or cb.pos >= len(items):
         await query.answer(tr._("Deze knop werkt niet meer."))
         return
-    if cb.action in ("fix", "confirm") and not readback_open(
-            await get_revisit(context, session.chat_id), round_.id, cb.pos):
-        # an older read-back: answered already (a second tap would ask the next question twice)
-        await query.answer(tr._("Deze knop werkt niet meer."))
-        await _edit_markup(query, None)
+    if items[cb.pos].id not in answers or (cb.action in ("fix", "confirm") and not readback_open(
+            await get_revisit(context, session.chat_id), round_.id, cb.pos)):
+        # an older read-back, answered already: where the resident is now
+        await _resend_current(query, context, session, round_)
         return
     if cb.action == "fix":
         await set_revisit(context, session.chat_id, round_.id, cb.pos, "replace")
@@ -709,8 +735,7 @@ async def _on_readback(update, context, cb: cd.Callback, session: Session, round
         return
     if cb.action in ("quote_yes", "quote_no"):
         if await pending_quote(context, session.chat_id, round_.id) is None:
-            await query.answer(tr._("Deze knop werkt niet meer."))
-            await _edit_markup(query, None)
+            await _resend_current(query, context, session, round_)
             return
         yes = cb.action == "quote_yes"
         await svc.storage.set_quote_consent(round_.id, session.respondent, yes)
@@ -720,8 +745,7 @@ async def _on_readback(update, context, cb: cd.Callback, session: Session, round
         await ask_next(context, session, round_)
         return
     if await pending_opt_in(context, session.chat_id, round_.id) is None:
-        await query.answer(tr._("Deze knop werkt niet meer."))
-        await _edit_markup(query, None)
+        await _resend_current(query, context, session, round_)
         return
     yes = cb.action == "feedback_yes"
     if session.mode == "self":

@@ -146,3 +146,42 @@ def test_rtl_without_raqm_is_left_out_not_garbled(monkeypatch, caplog):
         assert poster._shape(DEFAULT_LINES["ar"]) is None
     assert "right-to-left" in caplog.text
     assert poster._shape(DEFAULT_LINES["uk"]) == DEFAULT_LINES["uk"]
+
+
+def test_withheld_share_is_kept_apart_from_the_scale(tmp_path: Path, cat):
+    """Issue 16 point 10: the withheld share is not a scale colour, starts after a gap, and
+    has its own legend — it cannot be read as "very much" (5, the last, blue segment)."""
+    from bot.exports.charts import HIDDEN_COLOUR, PALETTE
+
+    item = cat.indicators[0]
+    rows = []
+    for r, value in enumerate([5] * 8 + [4] * 6 + [1] * 2):
+        rows.append(AnswerRow(
+            round=1, centre="shalom", respondent=f"R{r:04d}", language="nl", item_id=item.id,
+            item_type="scale", main_goal=item.main_goal or "", sub_goal="", status="answered",
+            value=str(value), value_label_nl="", text="", mode="self", answered_on=date(2025, 3, 14)))
+    bars = chart_plan(indicator_summary(rows, cat, k=5), cat, k=5, only=[item.id])
+    assert bars[0].shares.get("hidden", 0) > 0 and bars[0].shares.get("5", 0) > 0
+    out = draw_indicator_chart(indicator_summary(rows, cat, k=5), cat, tmp_path / "h.png",
+                               only=[item.id])
+
+    def rgb(colour: str) -> tuple[int, int, int]:
+        return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+    blue, grey = rgb(PALETTE[4]), rgb(HIDDEN_COLOUR)
+    with Image.open(out) as im:
+        px = im.convert("RGB").load()
+        width, height = im.size
+        lines = [y for y in range(height) if sum(px[x, y] == blue for x in range(width)) > 100]
+        y = lines[len(lines) // 2]                              # the middle of the bar
+        row = [px[x, y] for x in range(width)]
+        last_blue = max(x for x, c in enumerate(row) if c == blue)
+        def grey_ish(c) -> bool:
+            return max(c) - min(c) < 12 and max(c) < 235          # hatching, not an edge of blue
+
+        first_after = next(x for x in range(last_blue + 1, width) if grey_ish(row[x]))
+        assert first_after - last_blue >= 8, "the withheld share touches the scale"
+        assert all(c not in map(rgb, PALETTE) for c in row[last_blue + 1:])
+        # its legend is not in the scale's row at the top: hatching below the bars
+        bar_bottom = max(lines)
+        assert any(px[x, yy] == grey for yy in range(bar_bottom + 40, height) for x in range(width))

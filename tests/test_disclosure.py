@@ -188,9 +188,9 @@ def test_k_anonymity_over_every_file_a_coordinator_or_admin_can_get(demo_db, tmp
                 book = openpyxl.load_workbook(out)
                 for ws in book.worksheets:
                     values = list(ws.iter_rows(values_only=True))
-                    if ws.title not in ("codebook", "about", "stories"):
+                    if ws.title not in ("codeboek", "toelichting", "verhalen"):
                         sheets[ws.title] = [dict(zip(values[0], r)) for r in values[1:]]
-                assert ("answers" in sheets) == (audience == "admin")
+                assert ("antwoorden" in sheets) == (audience == "admin")
             else:
                 sheets["file"] = _csv(out)
             for name, rows in sheets.items():
@@ -243,7 +243,7 @@ def test_row_order_does_not_link_two_exports(demo_db, tmp_path):
                    **{"fmt": "csv", **kwargs})
         files.append(_profiles_in_file_order(_csv(tmp_path / name)))
     run_export(demo_db, catalogue(), tmp_path / "d.xlsx", fmt="xlsx", tz=TZ, min_cell_size=K)
-    sheet = list(openpyxl.load_workbook(tmp_path / "d.xlsx")["answers"].iter_rows(values_only=True))
+    sheet = list(openpyxl.load_workbook(tmp_path / "d.xlsx")["antwoorden"].iter_rows(values_only=True))
     files.append(_profiles_in_file_order(
         {k: ("" if v is None else str(v)) for k, v in zip(sheet[0], r)} for r in sheet[1:]))
     n = len(files[0])

@@ -475,10 +475,11 @@ async def test_export_offers_the_stories_document_and_the_effects_table(sim, har
     assert table is not None
     effects = list(csv.DictReader(io.StringIO(table.document_bytes.decode("utf-8-sig")), delimiter=";"))
     assert effects[0]["effect_nl"] == effect and effects[0]["mentioned"] == "<5"
+    assert effects[0]["in_document"] == "2"        # what the stories document shows
     book = await _export_file(sim, admin, round_.id, "Excel (xlsx)")
     wb = load_workbook(io.BytesIO(book.document_bytes))
-    assert "effects" in wb.sheetnames
-    sheet = list(wb["stories"].iter_rows(values_only=True))
+    assert "effecten" in wb.sheetnames
+    sheet = list(wb["verhalen"].iter_rows(values_only=True))
     stories = [dict(zip(sheet[0], r)) for r in sheet[1:]]
     chosen = next(s for s in stories if s["text"] == "Verhaal van buur 2.")
     assert chosen["selected"] == "ja" and chosen["reason"] == reason and effect in chosen["effects"]
@@ -525,10 +526,10 @@ async def test_review_exports_resist_differencing_and_linking(sim, harness, tmp_
                            centres=centres, round_ids=[round_.id], min_cell_size=5)
                 if fmt == "xlsx":
                     wb = load_workbook(out)
-                    for sheet in ("stories", "effects"):
+                    for sheet in ("verhalen", "effecten"):
                         got[f"{audience}-{sheet}"] = list(wb[sheet].iter_rows(values_only=True))
-                    got[f"{audience}-answers"] = (list(wb["answers"].iter_rows(values_only=True))
-                                                  if "answers" in wb.sheetnames else [])
+                    got[f"{audience}-answers"] = (list(wb["antwoorden"].iter_rows(values_only=True))
+                                                  if "antwoorden" in wb.sheetnames else [])
                 else:
                     got[f"{audience}-{fmt}"] = out.read_bytes()
         return got
@@ -542,9 +543,10 @@ async def test_review_exports_resist_differencing_and_linking(sim, harness, tmp_
     for key in before:
         if not key.endswith("answers"):
             assert before[key] == after[key], key
-    for key in ("coordinator-stories", "admin-stories"):
+    for key in ("coordinator-stories", "admin-stories"):           # the HTML documents
+        assert b"Verhaal van buur 1." in after[key]
         assert "Poznałam".encode() not in after[key] and b"Druga" not in after[key]
-    sheet = after["admin-stories"]
+    sheet = after["admin-verhalen"]
     assert all("Poznałam" not in str(row) for row in sheet)
     labels = {row[sheet[0].index("respondent")] if "respondent" in sheet[0] else None
               for row in sheet[1:]}
@@ -628,3 +630,117 @@ async def test_progress_reads_like_a_report_and_commands_find_their_round(sim, h
     coord.send_text("/close")
     await settle(sim)
     assert "#2" in coord.last.text and "niet terugdraaien" in coord.last.text
+
+
+# -- 10. the analyst can use the files as they come ---------------------------------------
+async def test_analyst_files_one_row_per_respondent_only_what_was_asked(sim, harness):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.exports.wide import WIDE_QUASI
+    from bot.privacy import disclosure as dc
+
+    round_ = await harness.prepare("short", ["shalom"])
+    await harness.start()
+    await make_coordinator(harness, COORD_A, "shalom")
+    for n in range(10):
+        await _finished_resident(harness, round_.id, n, skip="ind.cohesion.less_lonely" if n < 3 else "")
+    asked = [i.id for i in harness.settings.catalogue().survey_items("short")]
+    scale = [i for i in asked if i.startswith("ind.")]
+    admin = sim.user(ADMIN_ID)
+    doc = await _export_file(sim, admin, round_.id, "Eén rij per bewoner (CSV)")
+    wide = list(csv.DictReader(io.StringIO(doc.document_bytes.decode("utf-8-sig"))))
+    assert len(wide) == 10 and len({r["respondent"] for r in wide}) == 10
+    assert dc.smallest_class(wide, WIDE_QUASI) >= 5                  # k-anonymous like the long file
+    assert [c for c in wide[0] if c.startswith("ind.") and not c.endswith("_status")] == scale
+    assert sorted(r["ind.cohesion.less_lonely_status"] for r in wide) == ["beantwoord"] * 7 + ["overgeslagen"] * 3
+    assert all(r["ind.livability.at_home"] == "4" for r in wide)
+    assert "msc.change_self" not in wide[0] and "Fijn hier." not in doc.document_bytes.decode()
+    long = await _export_file(sim, admin, round_.id, "CSV (komma)")
+    labels = {r["respondent"] for r in csv.DictReader(io.StringIO(long.document_bytes.decode("utf-8-sig")))}
+    assert labels and not labels & {r["respondent"] for r in wide}   # two exports share no label
+    book = load_workbook(io.BytesIO((await _export_file(sim, admin, round_.id, "Excel (xlsx)")).document_bytes))
+    assert book.sheetnames[:3] == ["antwoorden", "antwoorden_breed", "samenvatting"]
+    sheet = list(book["antwoorden_breed"].iter_rows(values_only=True))
+    assert isinstance(sheet[1][sheet[0].index("ind.livability.at_home")], int)   # a number, not text
+    summary = list(book["samenvatting"].iter_rows(values_only=True))
+    assert [r[0] for r in summary[1:]] == scale                        # every indicator asked, no other
+    # a coordinator gets no row file and no wide button; her table has the same indicators
+    coord = sim.user(COORD_A)
+    coord.send_text("/export")
+    await settle(sim)
+    coord.press_button(f"#{round_.id}")
+    await settle(sim)
+    assert not any("rij per bewoner" in text for row in coord.buttons(coord.last) for text, _d in row)
+    table = await _export_file(sim, coord, round_.id, "CSV (komma)")
+    rows_ = list(csv.DictReader(io.StringIO(table.document_bytes.decode("utf-8-sig"))))
+    assert [r["item_id"] for r in rows_] == scale and "respondent" not in rows_[0]
+
+
+# -- small: "send when the round closes", then "send now" after all ------------------------
+async def test_held_final_selection_can_be_sent_now_after_all(sim, harness):
+    from tests.test_msc import data, open_stories, press, select_with_reason, teller
+
+    round_ = await harness.prepare("praatplaat", ["shalom"])
+    await harness.start()
+    await teller(harness.storage, round_.id, 792, "shalom", "Ik ken nu mijn buren.", "Waarom 792.")
+    users = {792: sim.user(792)}
+    admin = sim.user(ADMIN_ID)
+    msg = await open_stories(sim, admin, round_.id)
+    await press(sim, admin, msg, data(msg, "ad:stc:", ".0."))
+    await select_with_reason(sim, admin, msg, "Buren kennen elkaar weer.")
+    admin.send_text(f"/stories {round_.id} final")
+    await settle(sim)
+    admin.press_button("versturen als de ronde sluit")
+    await settle(sim)
+    held = admin.last
+    assert rows(harness, "SELECT COUNT(*) FROM outbox WHERE kind = 'feedback'") == [(0,)]
+    admin.send_text(f"/stories {round_.id} final")          # asked again: still offers it
+    await settle(sim)
+    assert "al definitief" in admin.last.text and "Toch nu versturen" in str(admin.buttons(admin.last))
+    admin.press_button("Toch nu versturen", held)
+    await settle(sim)
+    assert rows(harness, "SELECT status FROM rounds") == [("open",)]
+    assert rows(harness, "SELECT chat_id FROM outbox WHERE kind = 'feedback'") == [(792,)]
+    await harness.application.bot_data["outbox"].drain(timeout=10)
+    await settle(sim)
+    assert "Buren kennen elkaar weer." in users[792].last.text
+    admin.send_text(f"/stories {round_.id} final")          # sent: no button any more
+    await settle(sim)
+    assert admin.buttons(admin.last) == []
+
+
+# -- small: the teller's other free-text answers can be corrected or withheld too ----------
+async def test_other_free_text_answers_can_be_corrected_and_withheld(sim, harness):
+    from tests.test_msc import open_stories, pseudonym, teller
+
+    round_ = await harness.prepare("praatplaat", ["shalom"])
+    await harness.start()
+    await teller(harness.storage, round_.id, 615, "shalom", "Ik ken nu mijn buren.", "Omdat het fijn is.")
+    for item, text in (("msc.contact", "Via Jan de Vries van nummer 12."), ("msc.other", "Kees drinkt te veel.")):
+        await harness.storage.record_answer(round_id=round_.id, respondent=pseudonym(615), item_id=item,
+                                            status="answered", language="nl", centre_code="shalom", text=text)
+    admin = sim.user(ADMIN_ID)
+    msg = await open_stories(sim, admin, round_.id)
+    start = len(admin.messages)
+    admin.press_button("Andere antwoorden", msg)
+    await settle(sim)
+    contact, other = admin.messages[start:start + 2]
+    assert "Jan de Vries" in contact.text and "Kees" in other.text
+    admin.press_button("Verbeteren", contact)
+    await settle(sim)
+    assert "Nu staat er" in admin.last.text
+    admin.send_text("Via een buurman.")                     # a plain message, not a reply
+    await settle(sim)
+    assert "Aangepast" in admin.last.text
+    admin.press_button("Achterhouden", other)
+    await settle(sim)
+    assert "Achtergehouden" in other.text and "Kees" not in other.text
+    shown = dict(rows(harness, "SELECT item_id, text FROM answers_shown WHERE item_id IN ('msc.contact', 'msc.other')"))
+    assert shown == {"msc.contact": "Via een buurman."}
+    admin.press_button("Weer tonen", other)
+    await settle(sim)
+    assert "Kees" in other.text
+    assert len(rows(harness, "SELECT 1 FROM answers_shown WHERE item_id = 'msc.other'")) == 1

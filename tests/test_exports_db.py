@@ -142,10 +142,11 @@ def test_xlsx_has_no_formula_cells(db, tmp_path):
     out = tmp_path / "x.xlsx"
     run_export(db, catalogue(), out, fmt="xlsx", tz=TZ)
     book = openpyxl.load_workbook(out)
-    assert {"answers", "codebook", "summary", "stories", "effects", "about"} == set(book.sheetnames)
+    assert {"antwoorden", "antwoorden_breed", "codeboek", "samenvatting", "verhalen", "effecten",
+            "toelichting"} == set(book.sheetnames)
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
     assert not [c for c in cells if c.data_type == "f"]
-    assert book["answers"].freeze_panes == "A2"
+    assert book["antwoorden"].freeze_panes == "A2"
 
 
 SEED = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "seeds" / "001_247d37e3fda62fae.txt"

@@ -376,7 +376,7 @@ def test_xlsx_sheets_header_and_no_formulas(tmp_path: Path):
     write_xlsx(iter(rows), cat, out, k=5, notes=["vrije tekst verwijderd na 12 maanden",
                                                  "=1+1"])
     wb = load_workbook(out)
-    assert wb.sheetnames == ["answers", "summary", "codebook", "about"]
+    assert wb.sheetnames == ["antwoorden", "samenvatting", "codeboek", "toelichting"]
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2", ws.title
         assert all(c.font.bold for c in ws[1]), ws.title
@@ -388,7 +388,7 @@ def test_xlsx_sheets_header_and_no_formulas(tmp_path: Path):
         for dim in ws.column_dimensions.values():
             assert dim.width is None or dim.width <= max(MAX_WIDTH, 120)
 
-    answers = wb["answers"]
+    answers = wb["antwoorden"]
     header = [c.value for c in answers[1]]
     assert header == list(ANSWER_COLUMNS)
     data = list(answers.iter_rows(min_row=2, values_only=True))
@@ -402,8 +402,8 @@ def test_xlsx_sheets_header_and_no_formulas(tmp_path: Path):
     assert scale[ANSWER_COLUMNS.index("answered_on")].date() == date(2025, 3, 14)
     assert max(d.width for d in answers.column_dimensions.values()) <= MAX_WIDTH
 
-    summary = {r[0]: r for r in wb["summary"].iter_rows(min_row=2, values_only=True)}
-    head = [c.value for c in wb["summary"][1]]
+    summary = {r[0]: r for r in wb["samenvatting"].iter_rows(min_row=2, values_only=True)}
+    head = [c.value for c in wb["samenvatting"][1]]
     lonely = dict(zip(head, summary["ind.cohesion.less_lonely"], strict=True))
     assert lonely["indicator_nl"] == "Bewoners voelen zich minder eenzaam"
     # withheld counts are empty cells named in the flag column; the 3 points would give them away
@@ -411,9 +411,9 @@ def test_xlsx_sheets_header_and_no_formulas(tmp_path: Path):
     assert lonely["withheld"] == "1:<5 5:x"
     assert (lonely["low"], lonely["middle"], lonely["high"], lonely["withheld_3pt"]) == (None, None, None, "low:x middle:x high:x")
 
-    codebook = list(wb["codebook"].iter_rows(values_only=True))
+    codebook = list(wb["codeboek"].iter_rows(values_only=True))
     assert codebook[0] == CODEBOOK_COLUMNS
-    about = [r[0] for r in wb["about"].iter_rows(values_only=True)]
+    about = [r[0] for r in wb["toelichting"].iter_rows(values_only=True)]
     assert any("Europe/Amsterdam" in t for t in about)
     assert any('"<5"' in t for t in about)
     assert any("groepjes van 5" in t for t in about)
@@ -428,9 +428,9 @@ def test_xlsx_to_file_object_with_real_catalogue():
     buf = io.BytesIO()
     write_xlsx(rows, cat, buf)
     wb = load_workbook(io.BytesIO(buf.getvalue()))
-    summary = list(wb["summary"].iter_rows(min_row=2, values_only=True))
+    summary = list(wb["samenvatting"].iter_rows(min_row=2, values_only=True))
     assert len(summary) == 22
-    codebook_ids = {r[0] for r in wb["codebook"].iter_rows(min_row=2, values_only=True)}
+    codebook_ids = {r[0] for r in wb["codeboek"].iter_rows(min_row=2, values_only=True)}
     assert {i.id for i in cat.indicators} <= codebook_ids
 
 

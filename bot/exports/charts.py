@@ -1,20 +1,26 @@
 """Indicator chart: the distribution of picture-question answers, one panel per main goal.
 
-Each indicator is a horizontal 100 %-stacked bar of the answers 1 … 5 (``dont_know`` and
+Each indicator is a horizontal 100 %-stacked bar of the answers on the pack's scale (1 … 5
+in the Den Haag pack, 1 … 4 in the Maastricht pack; ``dont_know`` and
 ``skipped`` are left out), with ``n`` at the bar end. An indicator with fewer than ``k``
 answers is not drawn; its row says "minder dan 5 antwoorden" instead.
 
 Disclosure: drawn from answer rows, the bars show exact proportions once ``n >= k``, so
 small cells can be read off the chart together with ``n``. To publish a chart that
 reveals no more than the suppressed table, pass the output of
-:func:`bot.exports.summary.indicator_summary` instead: withheld cells (``"<5"``, ``"x"``)
-are then drawn as one grey hatched segment at the end of the bar.
+:func:`bot.exports.summary.summary_table` (or
+:func:`~bot.exports.summary.indicator_summary`) instead: withheld cells are then drawn as
+one hatched segment at the end of the bar, kept apart from the scale: grey hatching on
+white (no scale colour), after a gap, with its own legend under the bars, so a withheld
+share cannot be read as "very much" (issue 16 point 10). Where the table shows the 3-point
+collapse instead of the withheld full distribution, the bar shows those three (low,
+middle, high; dotted, with their own keys), as the table does.
 
 Rendering uses matplotlib's object-oriented API (:class:`~matplotlib.figure.Figure` with
 the Agg canvas, no pyplot), which is safe to call from worker threads of the bot.
 
-Palette: ColorBrewer ``RdYlBu`` 5-class (Brewer, colorbrewer2.org), a diverging scheme
-marked colour-blind safe.
+Palette: ColorBrewer ``RdYlBu`` with as many classes as the scale has points (Brewer,
+colorbrewer2.org; 3 to 11 classes), a diverging scheme marked colour-blind safe.
 """
 
 from __future__ import annotations
@@ -30,16 +36,35 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from bot.exports.rows import AnswerRow
-from bot.exports.summary import VALUES, count_answers
+from bot.exports.summary import count_answers
 from bot.i18n import LANGUAGE_NAMES, N_, Translator, is_rtl
+from bot.privacy.disclosure import collapse_groups
 from bot.survey.catalogue import Catalogue
 
-#: ColorBrewer RdYlBu, 5 classes: 1 (red) … 5 (blue).
-PALETTE: tuple[str, ...] = ("#d7191c", "#fdae61", "#ffffbf", "#abd9e9", "#2c7bb6")
-#: Text colour inside each segment (contrast with the fill).
-_INK: tuple[str, ...] = ("white", "black", "black", "black", "white")
-#: Fill of withheld cells (summary input only).
-HIDDEN_COLOUR = "#bdbdbd"
+#: ColorBrewer RdYlBu by number of classes (colorbrewer2.org, Cynthia Brewer, Apache-2.0
+#: style licence): lowest value red … highest blue. Two classes take the ends of three.
+PALETTES: dict[int, tuple[str, ...]] = {
+    2: ("#fc8d59", "#91bfdb"),
+    3: ("#fc8d59", "#ffffbf", "#91bfdb"),
+    4: ("#d7191c", "#fdae61", "#abd9e9", "#2c7bb6"),
+    5: ("#d7191c", "#fdae61", "#ffffbf", "#abd9e9", "#2c7bb6"),
+    6: ("#d73027", "#fc8d59", "#fee090", "#e0f3f8", "#91bfdb", "#4575b4"),
+    7: ("#d73027", "#fc8d59", "#fee090", "#ffffbf", "#e0f3f8", "#91bfdb", "#4575b4"),
+    8: ("#d73027", "#f46d43", "#fdae61", "#fee090", "#e0f3f8", "#abd9e9", "#74add1", "#4575b4"),
+    9: ("#d73027", "#f46d43", "#fdae61", "#fee090", "#ffffbf", "#e0f3f8", "#abd9e9", "#74add1",
+        "#4575b4"),
+    10: ("#a50026", "#d73027", "#f46d43", "#fdae61", "#fee090", "#e0f3f8", "#abd9e9", "#74add1",
+         "#4575b4", "#313695"),
+    11: ("#a50026", "#d73027", "#f46d43", "#fdae61", "#fee090", "#ffffbf", "#e0f3f8", "#abd9e9",
+         "#74add1", "#4575b4", "#313695"),
+}
+#: The 5-class palette of the default pack's scale.
+PALETTE: tuple[str, ...] = PALETTES[5]
+#: Hatching of withheld cells (summary input only): grey lines on white, a colour the
+#: scale does not use.
+HIDDEN_COLOUR = "#8c8c8c"
+#: Gap between the scale's segments and the withheld segment (share of the bar).
+HIDDEN_GAP = 0.015
 
 #: Figure size in inches and resolution: 1210 x 1540 px, fits 22 indicators.
 FIGSIZE: tuple[float, float] = (11.0, 14.0)
@@ -55,7 +80,12 @@ TOO_FEW = N_("minder dan {k} antwoorden")
 TITLE = N_("Hoe ervaren bewoners het ontmoetingscentrum?")
 SUBTITLE = N_("Verdeling van de antwoorden per indicator (zonder 'weet ik niet' en "
               "'overslaan'); n = aantal antwoorden")
-HIDDEN = N_("verborgen (kleine aantallen)")
+HIDDEN_NOTE = N_("verborgen: antwoorden van minder dan {k} mensen, geen waarde van de schaal")
+#: Keys of the 3-point collapse (``values``: the scale values summed, e.g. ``1–2``).
+COLLAPSED = {"low": N_("laag ({values})"), "middle": N_("midden ({values})"),
+             "high": N_("hoog ({values})")}
+#: Fill of the collapse's segments: the 3-class palette (2 classes: its ends), dotted.
+COLLAPSED_FILL = {"low": "#fc8d59", "middle": "#ffffbf", "high": "#91bfdb"}
 
 
 def chart_language(language: str) -> str:
@@ -65,6 +95,29 @@ def chart_language(language: str) -> str:
 
 
 _WRAP = 44  # characters per y-label line
+
+
+def palette(points: int) -> tuple[str, ...]:
+    """The fill of each point of a scale with ``points`` points (2 … 11), lowest first.
+
+    Raises:
+        ValueError: For a scale the palette has no classes for.
+    """
+    try:
+        return PALETTES[points]
+    except KeyError:
+        raise ValueError(f"no chart palette for a scale of {points} points") from None
+
+
+def ink(fill: str) -> str:
+    """Text colour on ``fill`` (``#rrggbb``): white on dark fills, black on light ones
+    (relative luminance, WCAG 2.x, under 0.2: white)."""
+    def channel(hex2: str) -> float:
+        c = int(hex2, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(fill[i:i + 2]) for i in (1, 3, 5))
+    return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.2 else "black"
 
 
 @dataclass
@@ -77,8 +130,11 @@ class ChartBar:
         label: Indicator text in the chart language (unwrapped).
         n: Number of answers with a value, or a withheld mark such as ``"<5"``.
         drawn: False if the indicator has fewer than ``k`` answers (only the label shows).
-        shares: Scale value (``"1"`` … ``"5"``, and ``"hidden"`` for withheld cells) ->
-            fraction of ``n`` (0 … 1); empty if not drawn.
+        shares: Scale value (``"1"`` … ``"5"`` on a 5-point scale, and ``"hidden"`` for
+            withheld cells) -> fraction of ``n`` (0 … 1); empty if not drawn. For a
+            collapsed bar: ``low`` / ``middle`` / ``high`` -> fraction.
+        collapsed: True if the bar shows the 3-point collapse (the full distribution is
+            withheld, the collapse is not).
     """
 
     item_id: str
@@ -87,6 +143,7 @@ class ChartBar:
     n: int | str
     drawn: bool
     shares: dict[str, float] = field(default_factory=dict)
+    collapsed: bool = False
 
 
 def _label(item, language: str) -> str:
@@ -107,8 +164,10 @@ def chart_plan(
 
     Args:
         summary_or_rows: Answer rows, or the dicts of
-            :func:`~bot.exports.summary.indicator_summary` (whose withheld cells are kept
-            hidden).
+            :func:`~bot.exports.summary.summary_table` or
+            :func:`~bot.exports.summary.indicator_summary` (whose withheld cells, ``None``
+            or a mark, are kept hidden; a summary table's shown 3-point collapse is drawn
+            where the full distribution is withheld).
         cat: The survey catalogue; every indicator appears, in catalogue order.
         k: Indicators with fewer answers are not drawn.
         language: Language of the labels (indicator texts from the catalogue).
@@ -118,10 +177,13 @@ def chart_plan(
         One :class:`ChartBar` per (included) indicator of ``cat``.
     """
     data: list[Any] = list(summary_or_rows)
+    values = cat.scale.values
     by_item: dict[str, dict] = {}
     if data and isinstance(data[0], dict):
         for row in data:
-            by_item[row["item_id"]] = {v: row.get(v, 0) for v in (*VALUES, "n")}
+            by_item[row["item_id"]] = {v: row.get(v, 0) for v in (*values, "n")}
+            by_item[row["item_id"]]["three"] = {key: row[key] for key in ("low", "middle", "high")
+                                                if row.get(key) is not None}
     else:
         for item_id, counts in count_answers(data, cat).items():
             by_item[item_id] = {**counts.values, "n": counts.n}
@@ -131,15 +193,21 @@ def chart_plan(
     for item in cat.indicators:
         if wanted is not None and item.id not in wanted:
             continue
-        cells = by_item.get(item.id, {**dict.fromkeys(VALUES, 0), "n": 0})
+        cells = by_item.get(item.id, {**dict.fromkeys(values, 0), "n": 0})
         n = cells["n"]
         bar = ChartBar(item.id, item.main_goal or "", _label(item, language), n, False)
         if isinstance(n, int) and n >= max(k, 1):
-            known = {v: cells[v] for v in VALUES if isinstance(cells[v], int)}
-            bar.shares = {v: c / n for v, c in known.items()}
+            known = {v: cells[v] for v in values if isinstance(cells[v], int)}
+            three = cells.get("three") or {}
             hidden = n - sum(known.values())
-            if len(known) < len(VALUES) and hidden > 0:
-                bar.shares["hidden"] = hidden / n
+            if hidden > 0 and three and sum(three.values()) == n and all(
+                    isinstance(c, int) for c in three.values()):
+                bar.shares = {key: c / n for key, c in three.items()}
+                bar.collapsed = True
+            else:
+                bar.shares = {v: c / n for v, c in known.items()}
+                if len(known) < len(values) and hidden > 0:
+                    bar.shares["hidden"] = hidden / n
             bar.drawn = True
         bars.append(bar)
     return bars
@@ -160,7 +228,8 @@ def draw_indicator_chart(
 
     Args:
         summary_or_rows: Answer rows of one group (e.g. one centre and round), or the
-            suppressed summary of :func:`~bot.exports.summary.indicator_summary`.
+            suppressed table of :func:`~bot.exports.summary.summary_table` (or
+            :func:`~bot.exports.summary.indicator_summary`).
         cat: The survey catalogue.
         out: PNG path to write.
         k: Indicators with fewer than ``k`` answers are labelled, not drawn.
@@ -197,7 +266,10 @@ def draw_indicator_chart(
     heights = [sum(b.main_goal == g for b in bars) + 0.9 for g in goals]
     axes = fig.subplots(len(goals), 1, height_ratios=heights, squeeze=False)[:, 0]
 
+    values = cat.scale.values
+    fills = palette(len(values)) if values else ()  # a pack without scale items: no bars
     any_hidden = False
+    collapsed_keys: set[str] = set()
     for ax, goal in zip(axes, goals, strict=True):
         rows = [b for b in bars if b.main_goal == goal]
         ys = range(len(rows))
@@ -207,22 +279,30 @@ def draw_indicator_chart(
                         fontsize=10, style="italic", color="#555555")
                 continue
             left = 0.0
-            keys = [*VALUES, "hidden"]
+            keys = ["low", "middle", "high"] if bar.collapsed else [*values, "hidden"]
             for key in keys:
                 share = bar.shares.get(key, 0.0)
                 if share <= 0:
                     continue
-                if key == "hidden":
+                if bar.collapsed:
+                    collapsed_keys.add(key)
+                    ax.barh(y, share, left=left, height=0.72, color=COLLAPSED_FILL[key],
+                            hatch="..", edgecolor="white", linewidth=0.8)
+                    if share >= 0.07:
+                        ax.text(left + share / 2, y, f"{share:.0%}", ha="center", va="center",
+                                fontsize=9, color="black")
+                elif key == "hidden":
                     any_hidden = True
-                    ax.barh(y, share, left=left, height=0.72, color=HIDDEN_COLOUR,
-                            hatch="///", edgecolor="white", linewidth=0.8)
+                    gap = min(HIDDEN_GAP, share / 2) if left > 0 else 0.0
+                    ax.barh(y, share - gap, left=left + gap, height=0.72, color="white",
+                            hatch="///", edgecolor=HIDDEN_COLOUR, linewidth=0.8)
                 else:
-                    i = VALUES.index(key)
-                    ax.barh(y, share, left=left, height=0.72, color=PALETTE[i],
+                    fill = fills[values.index(key)]
+                    ax.barh(y, share, left=left, height=0.72, color=fill,
                             edgecolor="white", linewidth=0.8)
                     if share >= 0.07:
                         ax.text(left + share / 2, y, f"{share:.0%}", ha="center",
-                                va="center", fontsize=9, color=_INK[i])
+                                va="center", fontsize=9, color=ink(fill))
                 left += share
             ax.text(1.01, y, f"n = {bar.n}", ha="left", va="center", fontsize=10)
         ax.set_yticks(list(ys), [textwrap.fill(b.label, _WRAP) for b in rows], fontsize=10)
@@ -238,18 +318,28 @@ def draw_indicator_chart(
             ax.set_title(texts.get(language) or texts.get("nl") or next(iter(texts.values()), ""),
                          loc="left", fontsize=13, fontweight="bold")
 
-    handles = [Patch(facecolor=PALETTE[i], edgecolor="#888888",
+    handles = [Patch(facecolor=fills[i], edgecolor="#888888",
                      label=f"{p.value} {p.label.get(language, p.label['nl'])}")
                for i, p in enumerate(cat.scale.points)]
-    if any_hidden:
-        handles.append(Patch(facecolor=HIDDEN_COLOUR, hatch="///", edgecolor="white",
-                             label=tr._(HIDDEN)))
+    groups = collapse_groups(values)
+    handles += [Patch(facecolor=COLLAPSED_FILL[key], hatch="..", edgecolor="white",
+                      label=tr._(COLLAPSED[key], values="–".join((groups[key][0], groups[key][-1]))
+                                 if len(groups[key]) > 1 else groups[key][0]))
+                for key in ("low", "middle", "high") if key in collapsed_keys]
     # The heading is the legend's title: constrained layout then stacks them without
     # overlap (a suptitle and an "outside" figure legend collide).
-    fig.legend(handles=handles, loc="outside upper center", ncols=len(handles),
+    # one row of keys up to six; a longer scale (7 points + hidden) takes two rows
+    columns = len(handles) if len(handles) <= 6 else -(-len(handles) // 2)
+    fig.legend(handles=handles, loc="outside upper center", ncols=columns,
                fontsize=10, frameon=False, title=heading + (f"\n{caption}" if caption else ""),
                title_fontproperties={"size": 16, "weight": "bold"})
-    fig.supxlabel(tr._(SUBTITLE), fontsize=9, color="#333333")
+    if any_hidden:  # its own legend under the bars, apart from the scale's
+        fig.legend(handles=[Patch(facecolor="white", hatch="///", edgecolor=HIDDEN_COLOUR,
+                                  label=tr._(HIDDEN_NOTE, k=k))],
+                   loc="outside lower center", fontsize=10, frameon=False,
+                   title=tr._(SUBTITLE), title_fontproperties={"size": 9})
+    else:
+        fig.supxlabel(tr._(SUBTITLE), fontsize=9, color="#333333")
 
     suppressed = ",".join(b.item_id for b in bars if not b.drawn)
     fig.savefig(out, format="png", dpi=DPI,

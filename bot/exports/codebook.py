@@ -2,7 +2,7 @@
 
 Shape: one row per (item, code), in :data:`CODEBOOK_COLUMNS` order.
 
-* ``scale`` items: one row per scale point (code ``1`` … ``5``, ``code_label_nl`` the
+* ``scale`` items: one row per point of the pack's scale (code ``1`` … ``5``, ``code_label_nl`` the
   Dutch label residents saw next to the picture).
 * ``choice`` / ``cards`` items: one row per option (code = option id).
 * ``text`` items: one row with an empty code (the answer is free text).

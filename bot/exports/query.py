@@ -49,6 +49,34 @@ def pinned(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[int] | 
     return pinned_catalogue(cat, round_snapshots(conn, round_ids))
 
 
+def asked_items(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[int] | None = None,
+                centres: Sequence[str] | None = None) -> list[str] | None:
+    """The item ids the rounds in scope asked (their surveys), in catalogue order.
+
+    A round counts once it opened (a planned round asked nothing yet); with ``centres``,
+    only rounds that ran at one of them.
+
+    Returns:
+        The ids, or None when a round's survey is not in ``cat`` (then the caller keeps
+        every item: better a row too many than a question asked and left out).
+    """
+    sql = "SELECT DISTINCT r.survey FROM rounds r WHERE r.status != 'scheduled'"
+    params: list = []
+    if round_ids is not None:
+        sql += f" AND r.id IN ({','.join('?' * len(round_ids)) or 'NULL'})"
+        params += list(round_ids)
+    if centres is not None:
+        sql += (" AND r.id IN (SELECT round_id FROM round_centres WHERE centre_code IN"
+                f" ({','.join('?' * len(centres)) or 'NULL'}))")
+        params += list(centres)
+    asked: set[str] = set()
+    for (survey,) in conn.execute(sql, params):
+        if survey not in cat.surveys:
+            return None
+        asked.update(item.id for item in cat.survey_items(survey))
+    return [item_id for item_id in cat.items if item_id in asked]
+
+
 def _labels(cat: Catalogue) -> tuple[dict, dict]:
     items = {}
     options = {}

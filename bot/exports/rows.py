@@ -41,7 +41,7 @@ class AnswerRow:
         main_goal: Main goal id or ``""``.
         sub_goal: Sub-goal id or ``""``.
         status: ``answered``, ``skipped`` or ``dont_know``.
-        value: Scale value ``"1"``–``"5"``, an option/card id, or ``""``.
+        value: Scale value (``"1"``–``"5"`` on a 5-point scale), an option/card id, or ``""``.
         value_label_nl: Dutch label of ``value`` or ``""``.
         text: Scrubbed free text or ``""``.
         mode: ``self`` (resident on own phone) or ``assisted`` (entered by a coordinator).

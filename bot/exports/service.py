@@ -13,6 +13,7 @@ from bot.exports import stories_doc
 from bot.exports.codebook import write_codebook_csv
 from bot.exports.csv_writer import Dialect, write_table_csv
 from bot.exports.query import (
+    asked_items,
     connect_readonly,
     iter_answer_rows,
     pinned,
@@ -21,8 +22,9 @@ from bot.exports.query import (
 )
 from bot.exports.scope import scope_sql, where
 from bot.exports.sql_csv import write_answers_csv_sql
-from bot.exports.stories_doc import effects_table, load_stories
-from bot.exports.summary import card_table, indicator_summary, summary_table, write_summary_csv
+from bot.exports.stories_doc import effects_table, load_stories, translate_records
+from bot.exports.summary import card_table, summary_table, write_summary_csv
+from bot.exports.wide import wide_rows
 from bot.i18n import Translator
 from bot.privacy.disclosure import Audience, Grant, grant
 from bot.survey import Catalogue
@@ -33,6 +35,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "excel-nl": (".csv", "CSV, semicolon (Dutch Excel)"),
     "xlsx": (".xlsx", "Excel workbook"),
     "codebook": (".csv", "Codebook"),
+    "wide": (".csv", "One row per respondent (wide CSV)"),
     "stories": (".html", "Stories document (printable HTML)"),
     "effects": (".csv", "Effects table (CSV, semicolon, Dutch Excel)"),
 }
@@ -123,6 +126,7 @@ def run_export(
     workers: int = 1,
     include_small_stories: bool = False,
     language: str = "nl",
+    translator=None,
 ) -> ExportResult:
     """Write one export file as the disclosure policy allows (blocking; run it in a thread).
 
@@ -140,6 +144,8 @@ def run_export(
       effects table, codebook. Figures count released respondents only
       (batches of k per round and centre, :func:`bot.exports.query.released_respondents`).
     * ``codebook``: the catalogue only.
+    * admin, ``wide``: the same k-anonymous rows pivoted to one row per respondent and
+      round (:mod:`bot.exports.wide`); coordinator: the aggregate table.
     * ``stories`` (both audiences): the printable stories document
       (:func:`bot.exports.stories_doc.stories_html`): approved stories that may be quoted,
       with their effect codes, shortlist mark, selection and the selector's reason.
@@ -166,6 +172,9 @@ def run_export(
         include_small_stories: Kept for callers; free text is no longer part of the
             row file (stories go through the stories document and their own rules).
         language: Language of the stories document's headings and labels.
+        translator: A :class:`bot.translation.MachineTranslator` (``TRANSLATE_URL``):
+            stories in the document (into ``language``) and the workbook (into Dutch)
+            get a machine translation beside the original; None: none.
 
     Raises:
         ValueError: For an unknown format.
@@ -182,7 +191,7 @@ def run_export(
     try:
         result = _write(db_path, cat, part, allowed, fmt=fmt, tz=tz, round_ids=round_ids,
                         centres=centres, panel_secret=panel_secret, k=k, workers=workers,
-                        language=language)
+                        language=language, translator=translator)
         part.replace(out)
     finally:
         part.unlink(missing_ok=True)
@@ -190,7 +199,8 @@ def run_export(
 
 
 def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: ZoneInfo,
-           round_ids, centres, panel_secret, k: int, workers: int, language: str = "nl") -> tuple:
+           round_ids, centres, panel_secret, k: int, workers: int, language: str = "nl",
+           translator=None) -> tuple:
     if fmt == "codebook":
         if Path(db_path).exists():  # the codebook of the pack alone needs no database
             conn = connect_readonly(db_path)
@@ -214,7 +224,8 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
             raise ExportRefused("empty", notes=notes)
         if fmt in ("stories", "effects"):
             return _write_msc(conn, cat, out, allowed, fmt=fmt, tz=tz, round_ids=round_ids,
-                              centres=centres, k=k, language=language, notes=notes)
+                              centres=centres, k=k, language=language, notes=notes,
+                              translator=translator)
         dialect: Dialect = "excel-nl" if fmt == "excel-nl" else "rfc4180"
         released = released_respondents(conn, round_ids, centres, k)
         if released.held_back:
@@ -233,15 +244,26 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
                 if panel_secret else
                 "Respondent labels are drawn at random for this export only; two exports share none.")
             left_out = plan.generalisation.left_out
+            asked = asked_items(conn, cat, round_ids, centres)
+            if fmt == "wide":
+                rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids,
+                                             centres=centres, plan=plan, include_text=False))
+                header, table = wide_rows(rows, cat, _columns(cat, asked, rows))
+                write_table_csv(header, table, out, dialect="rfc4180")
+                return (out, len(table), plan.respondents, tuple(notes), allowed.audience,
+                        released.held_back, left_out)
             if fmt == "xlsx":
                 from bot.exports.xlsx import write_xlsx  # noqa: PLC0415 - lazy: openpyxl only for an XLSX
 
                 summary = summary_table(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids,
-                                                         centres=centres, only=released), cat, k=k)
+                                                         centres=centres, only=released), cat, k=k,
+                                        items=asked)
                 rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids,
                                              centres=centres, plan=plan, include_text=False))
                 write_xlsx(rows, cat, out, k=k, summary=summary,
-                           stories=load_stories(conn, cat, round_ids, centres, tz=tz, k=k),
+                           wide=wide_rows(rows, cat, _columns(cat, asked, rows)),
+                           stories=translate_records(load_stories(conn, cat, round_ids, centres,
+                                                                  tz=tz, k=k), translator, "nl"),
                            effects=effects_table(conn, cat, round_ids, centres, k=k),
                            notes=[f"Dates are calendar dates in {tz.key}; no times are exported.",
                                   *notes])
@@ -256,30 +278,40 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
             raise ExportRefused("too_small", respondents, released.held_back, purged)
         rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids, centres=centres,
                                      only=released, include_text=False))
-        table = summary_table(rows, cat, k=k)
+        figures = summary_table(rows, cat, k=k, items=asked_items(conn, cat, round_ids, centres))
         if fmt == "xlsx":
             from bot.exports.xlsx import write_xlsx  # noqa: PLC0415 - lazy: openpyxl only for an XLSX
 
-            stories = load_stories(conn, cat, round_ids, centres, tz=tz, k=k)
-            write_xlsx(None, cat, out, k=k, summary=table, cards=card_table(rows, cat, k=k),
+            stories = translate_records(load_stories(conn, cat, round_ids, centres, tz=tz, k=k),
+                                        translator, "nl")
+            write_xlsx(None, cat, out, k=k, summary=figures, cards=card_table(rows, cat, k=k),
                        stories=stories, effects=effects_table(conn, cat, round_ids, centres, k=k),
                        notes=notes)
         else:
-            write_summary_csv(table, out, dialect=dialect)
-        return (out, len(table), len(released), tuple(notes), allowed.audience,
+            write_summary_csv(figures, out, dialect=dialect, values=cat.scale.values)
+        return (out, len(figures), len(released), tuple(notes), allowed.audience,
                 released.held_back, 0)
     finally:
         conn.close()
 
 
+def _columns(cat: Catalogue, asked: list[str] | None, rows) -> list[str]:
+    """Items of the wide file: those asked, else those answered (catalogue order)."""
+    if asked is not None:
+        return asked
+    seen = {r.item_id for r in rows}
+    return [item_id for item_id in cat.items if item_id in seen]
+
+
 def _write_msc(conn, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: ZoneInfo,
-               round_ids, centres, k: int, language: str, notes: list[str]) -> tuple:
+               round_ids, centres, k: int, language: str, notes: list[str], translator=None) -> tuple:
     """The stories document (HTML) or the effects table (CSV) of a scope, or a refusal."""
     if fmt == "stories":
         grant("export.effects", allowed.audience, k)   # the document shows effect codes
         records = stories_doc.load_stories(conn, cat, round_ids, centres, tz=tz, k=k)
         if not records:
             raise ExportRefused("no_stories", notes=notes)
+        records = translate_records(records, translator, language)
         out.write_text(stories_doc.stories_html(records, cat, language=language), encoding="utf-8")
         return (out, len(records), 0, tuple(notes), allowed.audience, 0, 0)
     table = stories_doc.effects_table(conn, cat, round_ids, centres, k=k)
@@ -400,9 +432,12 @@ def run_chart(
         rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids, centres=centres,
                                      only=released, include_text=False))
         caption = chart_caption(conn, cat, round_ids=round_ids, centres=centres, language=language, tz=tz)
+        asked = asked_items(conn, cat, round_ids, centres)
     finally:
         conn.close()
-    if only is None:
-        only = sorted({r.item_id for r in rows if r.item_type == "scale"}) or None
-    summary = indicator_summary(rows, cat, k=k)
+    if only is None:  # the picture questions the rounds asked (else: those with answers)
+        scale = {i.id for i in cat.indicators}
+        only = ([i for i in asked if i in scale] if asked is not None
+                else sorted({r.item_id for r in rows if r.item_type == "scale"})) or None
+    summary = summary_table(rows, cat, k=k)  # the coordinator's table, collapse included
     return draw_indicator_chart(summary, cat, out, k=k, language=language, only=only, caption=caption)

@@ -19,7 +19,8 @@ Outputs of the Most Significant Change process (:mod:`bot.msc`):
 * ``effecten.csv``: the effects table in the shape of appendix 3 of Movisie (2025), "Op
   weg naar monitoring – Ontmoetingscentra Den Haag Zuidwest" ("Frequentie van benoemde
   effecten"): main goal | effect | kinds of answers | times mentioned (number of stories
-  coded with the effect), with small-cell suppression (1 … k-1 → ``"<k"``).
+  coded with the effect), with small-cell suppression (1 … k-1 → ``"<k"``), and how many
+  of the stories document's stories carry it (``in_document``).
 
 The renderers are pure functions over :class:`StoryRecord` lists; :func:`load_stories`
 and :func:`effects_table` read a plain :mod:`sqlite3` connection (run them in a thread
@@ -32,7 +33,7 @@ import html
 import re
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -49,7 +50,7 @@ from bot.survey import Catalogue
 
 #: Column order of the effects table (``effecten.csv``).
 EFFECT_COLUMNS: tuple[str, ...] = (
-    "main_goal", "main_goal_nl", "effect", "effect_nl", "kinds_nl", "mentioned",
+    "main_goal", "main_goal_nl", "effect", "effect_nl", "kinds_nl", "mentioned", "in_document",
 )
 
 #: Default time zone of the dates shown.
@@ -87,6 +88,10 @@ class StoryRecord:
         codes: Effect ids coded on it, in catalogue order.
         selections: Why it was selected, ``all`` level first; empty if not selected.
         shortlisted: On a coordinator's shortlist.
+        translation: The story machine-translated into ``translated_to``, or ``""``
+            (:func:`translate_records`; only with ``TRANSLATE_URL`` set).
+        why_translation: "Why it matters", machine-translated, or ``""``.
+        translated_to: Language of the translations, or ``""``.
     """
 
     round_id: int
@@ -100,6 +105,9 @@ class StoryRecord:
     codes: tuple[str, ...]
     selections: tuple[SelectionNote, ...]
     shortlisted: bool = False
+    translation: str = ""
+    why_translation: str = ""
+    translated_to: str = ""
 
     @property
     def selected(self) -> bool:
@@ -174,6 +182,37 @@ def load_stories(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[i
         return (order.get(r.domain, 99), rank, r.answered_on, r.centre_name)
 
     return sorted(records, key=key)
+
+
+def translate_records(records: Sequence[StoryRecord], translator, target: str) -> list[StoryRecord]:
+    """The records with their machine translation into ``target`` where one can be had.
+
+    Args:
+        records: From :func:`load_stories`.
+        translator: A :class:`bot.translation.MachineTranslator`, or None (then the
+            records come back as they are).
+        target: The reader's language.
+
+    Returns:
+        New records; a story already in ``target``, or one the service failed on, has no
+        translation (the document shows the original only).
+    """
+    if translator is None:
+        return list(records)
+    out = []
+    for r in records:
+        text = translator.translate(r.text, r.language, target) if r.language != target else None
+        if not text:
+            out.append(r)
+            continue
+        why = translator.translate(r.why, r.language, target) if r.why else None
+        out.append(replace(r, translation=text, why_translation=why or "", translated_to=target))
+    return out
+
+
+def _machine_label(r: StoryRecord, tr: Translator) -> str:
+    return tr._("Machinevertaling naar het {language}, niet gecontroleerd:",
+                language=_language_name(r.translated_to, tr))
 
 
 def _grouped(records: Sequence[StoryRecord], cat: Catalogue) -> list[tuple[str, list[StoryRecord]]]:
@@ -266,6 +305,12 @@ def stories_markdown(records: Sequence[StoryRecord], cat: Catalogue, *, language
             lines.append("")
             if r.why:
                 lines += [f"**{md_escape(why_label)}** {md_escape(r.why)}", ""]
+            if r.translation:
+                lines += [f"*{md_escape(_machine_label(r, tr))}*", ""]
+                lines += [f"> {line}" if line else ">" for line in md_escape(r.translation).split("\n")]
+                lines.append("")
+                if r.why_translation:
+                    lines += [f"**{md_escape(why_label)}** {md_escape(r.why_translation)}", ""]
             if r.codes:
                 labels = "; ".join(md_escape(msc.effect_label(cat, e, tr.language)) for e in r.codes)
                 lines += [f"**{md_escape(codes_label)}** {labels}", ""]
@@ -306,6 +351,8 @@ blockquote p { margin: 0 0 .3em; }
 .codes { list-style: none; padding: 0; margin: .2em 0 .4em; }
 .codes li { display: inline-block; background: #e8f0ec; color: #1f4e3d; border-radius: 3px;
             padding: .05em .5em; margin: 0 .35em .3em 0; font-size: .82em; }
+.machine { margin: .2em 0 .5em; padding: .3em .6em; border: 1px dashed #9aa; border-radius: 3px; color: #333; }
+.machine .label { margin: 0; font-style: italic; }
 .reason { margin: .3em 0 0; padding: .3em .6em; background: #fbf5e6; border-radius: 3px; }
 footer { margin-top: 2.5em; padding-top: .6em; border-top: 1px solid #ccc; font-size: .8em; color: #555; }
 @media print {
@@ -372,6 +419,13 @@ def stories_html(records: Sequence[StoryRecord], cat: Catalogue, *, language: st
             if r.why:
                 out.append(f'<p class="why"><span class="label">{_h(why_label)}</span> '
                            f'<span{lang} dir="auto">{_h(r.why)}</span></p>')
+            if r.translation:
+                to = f' lang="{html.escape(r.translated_to, quote=True)}"'
+                out.append(f'<div class="machine"><p class="label">{_h(_machine_label(r, tr))}</p>'
+                           f'<blockquote{to} dir="auto">{_paragraphs(r.translation)}</blockquote>'
+                           + (f'<p class="why"><span class="label">{_h(why_label)}</span> '
+                              f'<span{to} dir="auto">{_h(r.why_translation)}</span></p>'
+                              if r.why_translation else "") + "</div>")
             if r.codes:
                 items = "".join(f"<li>{_h(msc.effect_label(cat, e, tr.language))}</li>" for e in r.codes)
                 out.append(f'<ul class="codes" aria-label="{_h(codes_label)}">{items}</ul>')
@@ -410,9 +464,15 @@ def effects_table(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[
     column), ``kinds_nl`` (the "Type antwoorden" column) and ``mentioned``: how many
     stories were coded with it (withheld stories never count; stories still to review
     do), as ``int``, or ``"<k"`` for 1 … k-1 (small-cell suppression; ``k <= 1`` shows
-    every count).
+    every count); ``in_document``: how many stories of the stories document of the same
+    scope (:func:`load_stories`) carry it, so the table counts what the document shows
+    (no suppression: the document shows those stories with their effects).
     """
     counts = effect_counts(conn, round_ids, centres)
+    shown: dict[str, int] = {}
+    for record in load_stories(conn, cat, round_ids, centres, k=k):
+        for code in record.codes:
+            shown[code] = shown.get(code, 0) + 1
     rows = []
     for effect in cat.effects:
         goal = cat.main_goals.get(effect.main_goal)
@@ -423,6 +483,7 @@ def effects_table(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[
             "effect_nl": effect.label["nl"],
             "kinds_nl": effect.kinds_nl,
             "mentioned": suppress(counts.get(effect.id, 0), k),
+            "in_document": shown.get(effect.id, 0),
         })
     return rows
 
@@ -431,7 +492,8 @@ def effects_table(conn: sqlite3.Connection, cat: Catalogue, round_ids: Sequence[
 def write_stories_files(conn: sqlite3.Connection, cat: Catalogue, out_dir: Path | str, *,
                         round_ids: Sequence[int] | None = None, centres: Sequence[str] | None = None,
                         k: int = 5, tz: ZoneInfo = DEFAULT_TZ, language: str = "nl",
-                        dialect: Dialect = "rfc4180", audience: str = "admin") -> list[Path]:
+                        dialect: Dialect = "rfc4180", audience: str = "admin",
+                        translator=None) -> list[Path]:
     """Write ``verhalen.md``, ``verhalen.html`` and ``effecten.csv`` into ``out_dir``.
 
     Asks the disclosure policy first (``export.stories`` and ``export.effects`` for
@@ -444,7 +506,8 @@ def write_stories_files(conn: sqlite3.Connection, cat: Catalogue, out_dir: Path 
     grant("export.effects", audience, k)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    records = load_stories(conn, cat, round_ids, centres, tz=tz, k=k)
+    records = translate_records(load_stories(conn, cat, round_ids, centres, tz=tz, k=k),
+                                translator, language)
     md = out / "verhalen.md"
     md.write_text(stories_markdown(records, cat, language=language), encoding="utf-8")
     page = out / "verhalen.html"

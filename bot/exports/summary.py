@@ -7,7 +7,8 @@ minimum frequency and marks withheld cells), the table applies:
 
 1. **Primary suppression** — a count of ``1 .. k-1`` is shown as ``"<k"`` (``"<5"``).
    Zero is shown: it tells nothing about an individual.
-2. **Secondary suppression** — the five value cells add up to ``n``, which is shown, so
+2. **Secondary suppression** — the value cells (one per point of the pack's scale: five in
+   the Den Haag pack, four in the Maastricht pack) add up to ``n``, which is shown, so
    ``n`` minus the shown cells gives the total of the hidden ones. A reader knows every
    ``"<k"`` cell holds 1 to ``k - 1`` and every ``"x"`` cell at least ``k``; from those
    bounds and the hidden total they can compute the range each ``"<k"`` cell must lie in
@@ -18,7 +19,7 @@ minimum frequency and marks withheld cells), the table applies:
    ``skipped`` are not part of ``n`` and get primary suppression only.
 3. **Row suppression** — if ``0 < n < k``, or if even hiding every value cell leaves a
    ``"<k"`` cell pinned down, ``n`` is withheld too (``"<k"`` or ``"x"``) and so are the
-   five value cells.
+   value cells.
 4. **Median** — an order statistic tells how many answers lie on either side of it, so it
    is shown only when no value cell is withheld.
 
@@ -30,7 +31,7 @@ can still narrow a hidden cell. It is meant for the small tables of one centre a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.exports.csv_writer import Dialect, write_table_csv
@@ -39,13 +40,18 @@ from bot.exports.safety import suppress
 from bot.privacy.disclosure import cell, collapse3
 from bot.survey.catalogue import Catalogue
 
-#: Scale values, as strings (the export's ``value`` column and the summary's keys).
+#: Values of the default pack's 5-point scale, as strings. A pack declares its own scale:
+#: code takes the values from :attr:`bot.survey.models.Scale.values` (``cat.scale.values``).
 VALUES: tuple[str, ...] = ("1", "2", "3", "4", "5")
 
-#: Column order of :func:`indicator_summary` dicts.
-SUMMARY_COLUMNS: tuple[str, ...] = (
-    "item_id", "main_goal", "n", *VALUES, "dont_know", "skipped", "median",
-)
+
+def summary_columns(values: Sequence[str] = VALUES) -> tuple[str, ...]:
+    """Column order of :func:`indicator_summary` dicts for a scale with ``values``."""
+    return ("item_id", "main_goal", "n", *values, "dont_know", "skipped", "median")
+
+
+#: Column order of :func:`indicator_summary` dicts (5-point scale; see :func:`summary_columns`).
+SUMMARY_COLUMNS: tuple[str, ...] = summary_columns()
 
 #: Mark of a secondary-suppressed (or row-suppressed) cell.
 SECONDARY_MARK = "x"
@@ -56,7 +62,8 @@ class Counts:
     """Raw, unsuppressed answer counts of one scale item.
 
     Attributes:
-        values: Scale value (``"1"`` … ``"5"``) -> number of ``answered`` rows.
+        values: Scale value (``"1"`` … ``"5"`` on a 5-point scale), lowest first ->
+            number of ``answered`` rows. Its keys are the scale's values.
         dont_know: Number of ``dont_know`` rows.
         skipped: Number of ``skipped`` rows.
     """
@@ -79,8 +86,8 @@ class Counts:
         lo: int | None = None
         hi: int | None = None
         seen = 0
-        for value in VALUES:
-            seen += self.values[value]
+        for value, count in self.values.items():
+            seen += count
             if lo is None and seen > lo_pos:
                 lo = int(value)
             if seen > hi_pos:
@@ -100,10 +107,11 @@ def count_answers(rows: Iterable[AnswerRow], cat: Catalogue) -> dict[str, Counts
 
     Returns:
         Item id -> :class:`Counts`, for every indicator of ``cat`` in catalogue order
-        (zero counts if none answered). Rows of other items, and ``answered`` rows whose
-        value is not ``1``–``5``, are ignored.
+        (zero counts if none answered), with one value per point of ``cat.scale``. Rows
+        of other items, and ``answered`` rows whose value is not on the scale, are ignored.
     """
-    counts = {item.id: Counts() for item in cat.indicators}
+    values = cat.scale.values
+    counts = {item.id: Counts(dict.fromkeys(values, 0)) for item in cat.indicators}
     for row in rows:
         c = counts.get(row.item_id)
         if c is None:
@@ -184,7 +192,8 @@ def suppress_counts(counts: Counts, k: int = 5) -> dict:
         k: Threshold (``k <= 1`` disables suppression).
 
     Returns:
-        Dict with keys ``n``, ``"1"`` … ``"5"``, ``dont_know``, ``skipped``, ``median``:
+        Dict with keys ``n``, the scale's values (``"1"`` … ``"5"``), ``dont_know``,
+        ``skipped``, ``median``:
         ``int`` where shown, ``"<k"`` or ``"x"`` where withheld, ``median`` ``None`` if
         any value cell is withheld or there are no answers.
 
@@ -197,7 +206,7 @@ def suppress_counts(counts: Counts, k: int = 5) -> dict:
     out: dict = {"n": n}
     if 0 < n < k:
         out["n"] = suppress(n, k)
-        out.update(dict.fromkeys(VALUES, SECONDARY_MARK))
+        out.update(dict.fromkeys(counts.values, SECONDARY_MARK))
         out["median"] = None
     else:
         cells, total_shown = suppress_cells(counts.values, k)
@@ -212,36 +221,38 @@ def suppress_counts(counts: Counts, k: int = 5) -> dict:
 
 
 def disclose_counts(counts: Counts, k: int = 5) -> tuple[dict, dict]:
-    """The one decision between the 5-point and the 3-point distribution of an item.
+    """The one decision between the full distribution and the 3-point collapse of an item.
 
-    Showing a suppressed 5-point row *and* its 3-point collapse would undo the
-    suppression (``low`` minus a shown ``"2"`` gives a withheld ``"1"``), and the chart
-    and the table go to the same people. So exactly one of them carries information:
+    Works for a scale of any length (:func:`bot.privacy.disclosure.collapse3`: a 4-point
+    scale collapses to low and high). Showing a suppressed full row *and* its collapse
+    would undo the suppression (``low`` minus a shown ``"2"`` gives a withheld ``"1"``),
+    and the chart and the table go to the same people. So exactly one of them carries
+    information:
 
-    * 5-point row with nothing withheld: both (the 3 points follow from the 5).
-    * 5-point row with a withheld value cell, 3-point collapse clean: the 3 points; every
-      non-zero 5-point value cell is withheld (``"x"``) and so is the median.
-    * both with withheld cells: the suppressed 5-point row; the 3 points all withheld.
+    * full row with nothing withheld: both (the collapse follows from it).
+    * full row with a withheld value cell, collapse clean: the collapse; every non-zero
+      value cell of the full row is withheld (``"x"``) and so is the median.
+    * both with withheld cells: the suppressed full row; the collapse all withheld.
 
     Args:
         counts: Raw counts of one item.
         k: ``MIN_CELL_SIZE``.
 
     Returns:
-        ``(five, three)``: ``five`` as :func:`suppress_counts` returns it (possibly with
-        more cells withheld), ``three`` mapping ``low``/``middle``/``high`` to a count or a
-        mark.
+        ``(full, three)``: ``full`` as :func:`suppress_counts` returns it (possibly with
+        more cells withheld), ``three`` mapping ``low``/``middle``/``high`` (no ``middle``
+        on a scale with an even number of points) to a count or a mark.
     """
     five = suppress_counts(counts, k)
     raw3 = collapse3(counts.values)
-    five_clean = not any(isinstance(five[v], str) for v in VALUES)
+    five_clean = not any(isinstance(five[v], str) for v in counts.values)
     if counts.n == 0 or five_clean:
         return five, dict(raw3)
     if isinstance(five["n"], str):  # n itself withheld: nothing else either
         return five, dict.fromkeys(raw3, SECONDARY_MARK)
     three, total_shown = suppress_cells(raw3, k)
     if total_shown and not any(isinstance(c, str) for c in three.values()):
-        for v in VALUES:
+        for v in counts.values:
             if counts.values[v]:
                 five[v] = SECONDARY_MARK
         five["median"] = None
@@ -258,31 +269,43 @@ def indicator_summary(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5) 
         k: Minimum cell size (default 5); ``k <= 1`` disables suppression.
 
     Returns:
-        One dict per scale item in catalogue order, keys :data:`SUMMARY_COLUMNS`:
-        ``item_id``, ``main_goal``, ``n`` (answers with a value 1–5), ``"1"`` … ``"5"``,
+        One dict per scale item in catalogue order, keys
+        ``summary_columns(cat.scale.values)``: ``item_id``, ``main_goal``, ``n`` (answers
+        with a value on the scale), one key per scale value (``"1"`` … ``"5"``),
         ``dont_know``, ``skipped`` (int, ``"<k"`` or ``"x"``) and ``median`` (int, float
         such as 3.5, or ``None``).
     """
     counts = count_answers(rows, cat)
+    columns = summary_columns(cat.scale.values)
     out = []
     for item in cat.indicators:
         row = {"item_id": item.id, "main_goal": item.main_goal or ""}
         row.update(disclose_counts(counts[item.id], k)[0])
-        out.append({key: row[key] for key in SUMMARY_COLUMNS})
+        out.append({key: row[key] for key in columns})
     return out
 
 
 # -- the coordinator's aggregate table ------------------------------------------------
-#: Columns of the aggregate table a coordinator gets instead of a row file (CSV and the
-#: ``summary`` sheet): numeric columns hold a number or nothing; ``withheld`` says which
-#: cells are empty and why (``3:<5 5:x``: ``<5`` = 1 to 4 answers, ``x`` = withheld so
-#: the small one cannot be computed back); ``low``/``middle``/``high`` are the 3-point
-#: collapse (1+2, 3, 4+5), with its own flag column. A row carries either the 5-point or
-#: the 3-point distribution where one of them must be withheld (:func:`disclose_counts`).
-TABLE_COLUMNS: tuple[str, ...] = (
-    "item_id", "main_goal", "indicator_nl", "n", *VALUES, "dont_know", "skipped", "median",
-    "withheld", "low", "middle", "high", "withheld_3pt",
-)
+def table_columns(values: Sequence[str] = VALUES) -> tuple[str, ...]:
+    """Columns of the aggregate table a coordinator gets instead of a row file.
+
+    CSV and the ``summary`` sheet: numeric columns hold a number or nothing; ``withheld``
+    says which cells are empty and why (``3:<5 5:x``: ``<5`` = 1 to 4 answers, ``x`` =
+    withheld so the small one cannot be computed back); ``low``/``middle``/``high`` are the
+    3-point collapse (on a 5-point scale 1+2, 3, 4+5; see
+    :func:`bot.privacy.disclosure.collapse3`), with its own flag column. A row carries
+    either the full or the 3-point distribution where one of them must be withheld
+    (:func:`disclose_counts`).
+
+    Args:
+        values: The scale's values (``cat.scale.values``): one value column each.
+    """
+    return ("item_id", "main_goal", "indicator_nl", "n", *values, "dont_know", "skipped",
+            "median", "withheld", "low", "middle", "high", "withheld_3pt")
+
+
+#: :func:`table_columns` of a 5-point scale (the default pack).
+TABLE_COLUMNS: tuple[str, ...] = table_columns()
 
 #: Columns of the meaning-card table: how many respondents picked each card.
 CARD_COLUMNS: tuple[str, ...] = ("item_id", "card", "card_nl", "respondents", "picked", "withheld")
@@ -292,39 +315,51 @@ def _flags(cells: dict, keys) -> str:
     return " ".join(f"{key}:{cells[key]}" for key in keys if isinstance(cells[key], str))
 
 
-def summary_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5) -> list[dict]:
-    """The aggregate table of every indicator (see :data:`TABLE_COLUMNS`).
+def summary_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5,
+                  items: Collection[str] | None = None) -> list[dict]:
+    """The aggregate table of every indicator asked (see :data:`TABLE_COLUMNS`).
 
     Args:
         rows: Answers of the released respondents of the scope (see
             :func:`bot.exports.query.released_respondents`).
         cat: The catalogue.
         k: ``MIN_CELL_SIZE``.
+        items: The item ids the scope's rounds asked (:func:`bot.exports.query.asked_items`):
+            every indicator among them gets a row, even with no answer, and no other
+            does; None: every indicator of the catalogue.
 
     Returns:
-        One dict per indicator: counts as ``int`` or ``None`` (withheld), the median as a
-        number or ``None``, ``withheld`` / ``withheld_3pt`` as flag text. The 3-point
-        collapse is computed with the same primary and secondary suppression, so where
-        five bars would be mostly grey, three often can be shown.
+        One dict per indicator, keys ``table_columns(cat.scale.values)``: counts as
+        ``int`` or ``None`` (withheld), the median as a number or ``None``, ``withheld`` /
+        ``withheld_3pt`` as flag text. The 3-point collapse is computed with the same
+        primary and secondary suppression, so where five bars would be mostly grey, three
+        often can be shown. ``middle`` is ``None`` on a scale with an even number of points
+        (there is no middle), without a flag.
     """
-    return summary_table_of(count_answers(rows, cat), cat, k=k)
+    return summary_table_of(count_answers(rows, cat), cat, k=k, items=items)
 
 
-def summary_table_of(counts: dict[str, Counts], cat: Catalogue, *, k: int = 5) -> list[dict]:
+def summary_table_of(counts: dict[str, Counts], cat: Catalogue, *, k: int = 5,
+                     items: Collection[str] | None = None) -> list[dict]:
     """:func:`summary_table` from counts already made (:func:`count_answers`)."""
+    values = cat.scale.values
+    columns = table_columns(values)
     out = []
     for item in cat.indicators:
+        if items is not None and item.id not in items:
+            continue
         cells, three = disclose_counts(counts[item.id], k)
         row: dict = {"item_id": item.id, "main_goal": item.main_goal or "",
-                     "indicator_nl": item.source_nl or item.prompt["nl"]}
-        for key in ("n", *VALUES, "dont_know", "skipped"):
+                     "indicator_nl": item.source_nl or item.prompt["nl"],
+                     "low": None, "middle": None, "high": None}
+        for key in ("n", *values, "dont_know", "skipped"):
             row[key] = cell(cells[key])[0]
         row["median"] = cells["median"]
-        row["withheld"] = _flags(cells, ("n", *VALUES, "dont_know", "skipped"))
+        row["withheld"] = _flags(cells, ("n", *values, "dont_know", "skipped"))
         for key in three:
             row[key] = cell(three[key])[0]
         row["withheld_3pt"] = _flags(three, three)
-        out.append({key: row[key] for key in TABLE_COLUMNS})
+        out.append({key: row[key] for key in columns})
     return out
 
 
@@ -358,7 +393,19 @@ def card_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5) -> list
     return out
 
 
-def write_summary_csv(table: list[dict], out, *, dialect: Dialect = "rfc4180") -> int:
-    """Write :func:`summary_table` as CSV (same dialects and guards as every export)."""
-    return write_table_csv(TABLE_COLUMNS, ([row[c] for c in TABLE_COLUMNS] for row in table),
+def write_summary_csv(table: list[dict], out, *, dialect: Dialect = "rfc4180",
+                      values: Sequence[str] = VALUES) -> int:
+    """Write :func:`summary_table` as CSV (same dialects and guards as every export).
+
+    Args:
+        table: Rows of :func:`summary_table`.
+        out: Destination path or text file.
+        dialect: ``rfc4180`` or ``excel-nl``.
+        values: The scale's values (``cat.scale.values``): one column each.
+
+    Returns:
+        Rows written.
+    """
+    columns = table_columns(values)
+    return write_table_csv(columns, ([row[c] for c in columns] for row in table),
                            out, dialect=dialect)

@@ -1,23 +1,25 @@
 """Excel workbook export: answers, stories, codebook, summary and notes in one file.
 
-Sheets, in order:
+Sheets, in order (Dutch names, for the people who open them):
 
-* ``answers`` — the analyst's (admin's) workbook only: the k-anonymous row file,
+* ``antwoorden`` — the analyst's (admin's) workbook only: the k-anonymous row file,
   :data:`~bot.exports.rows.ANSWER_COLUMNS`, one row per answer (scale values as
   numbers, dates as Excel dates where not generalised; no free text).
-* ``summary`` — :func:`bot.exports.summary.summary_table`: counts, medians, 3-point
+* ``antwoorden_breed`` — the analyst's workbook only: the same answers, one row per
+  respondent and round (:mod:`bot.exports.wide`), numbers as numbers.
+* ``samenvatting`` — :func:`bot.exports.summary.summary_table`: counts, medians, 3-point
   collapse; a withheld count is an empty cell, named in the ``withheld`` column.
-* ``cards`` — :func:`bot.exports.summary.card_table` (coordinator's workbook).
-* ``stories`` — the coordinator's workbook: approved stories that may be quoted
+* ``kaarten`` — :func:`bot.exports.summary.card_table` (coordinator's workbook).
+* ``verhalen`` — the coordinator's workbook: approved stories that may be quoted
   (:func:`bot.exports.stories_doc.load_stories`): round, centre, month, language (where
   at least k share it), domain, text, why, effects, and the review work on it: on the
   shortlist, selected, by whom (``centre`` or ``all centres``) and the selector's reason.
   No respondent, no day.
-* ``effects`` — the coordinator's workbook: the effects table
+* ``effecten`` — the coordinator's workbook: the effects table
   (:func:`bot.exports.stories_doc.effects_table`), a withheld count an empty cell named
   in the ``withheld`` column.
-* ``codebook`` — :func:`bot.exports.codebook.codebook_rows`.
-* ``about`` — notes: time zone, suppression legend, the disclosure notes of the export.
+* ``codeboek`` — :func:`bot.exports.codebook.codebook_rows`.
+* ``toelichting`` — notes: time zone, suppression legend, the disclosure notes of the export.
 
 What goes in is decided by :mod:`bot.privacy.disclosure` (see :func:`bot.exports.service.run_export`).
 
@@ -58,21 +60,27 @@ from bot.exports.summary import (
     TABLE_COLUMNS,
     count_answers,
     summary_table_of,
+    table_columns,
 )
 from bot.i18n import Translator
-from bot.privacy.disclosure import cell
+from bot.privacy.disclosure import cell, describe_collapse
 from bot.survey.catalogue import Catalogue
 
-#: Column order of the ``stories`` sheet (coordinator's workbook).
+#: Column order of the ``verhalen`` sheet (coordinator's workbook).
 STORY_COLUMNS: tuple[str, ...] = (
     "round", "centre", "month", "language", "domain", "text", "why", "effects", "shortlist",
     "selected", "chosen_by", "reason",
 )
 
-#: Columns of the ``effects`` sheet (coordinator's workbook).
-EFFECT_SHEET_COLUMNS: tuple[str, ...] = ("main_goal", "effect", "kinds", "mentioned", "withheld")
+#: Extra columns of the ``verhalen`` sheet when stories are machine-translated (Dutch).
+MACHINE_COLUMNS: tuple[str, ...] = ("machinevertaling_nl", "waarom_machinevertaling_nl")
 
-#: Columns of the ``summary`` sheet.
+#: Columns of the ``effecten`` sheet (coordinator's workbook).
+EFFECT_SHEET_COLUMNS: tuple[str, ...] = ("main_goal", "effect", "kinds", "mentioned", "withheld",
+                                         "in_document")
+
+#: Columns of the ``samenvatting`` sheet of a 5-point scale (a pack's own scale:
+#: :func:`bot.exports.summary.table_columns`).
 SUMMARY_SHEET_COLUMNS: tuple[str, ...] = TABLE_COLUMNS
 
 #: Widest column, in characters.
@@ -162,23 +170,26 @@ def write_xlsx(
     cards: list[dict] | None = None,
     stories: Sequence | None = None,
     effects: Sequence[dict] | None = None,
+    wide: tuple[Sequence[str], Sequence[Sequence]] | None = None,
 ) -> None:
     """Write the export workbook (see the module docstring for the sheets).
 
     Args:
-        rows: The k-anonymous answers for the ``answers`` sheet (analyst), or None for a
+        rows: The k-anonymous answers for the ``antwoorden`` sheet (analyst), or None for a
             workbook without one (coordinator); consumed once.
         cat: The survey catalogue (codebook, indicator texts).
         out: Destination path or a binary file object open for writing.
         k: Minimum cell size of the summary (default 5).
-        notes: Extra lines for the ``about`` sheet.
-        summary: The ``summary`` sheet (:func:`bot.exports.summary.summary_table` of the
+        notes: Extra lines for the ``toelichting`` sheet.
+        summary: The ``samenvatting`` sheet (:func:`bot.exports.summary.summary_table` of the
             released respondents); None: computed from ``rows``.
-        cards: The ``cards`` sheet (:func:`bot.exports.summary.card_table`), or None.
-        stories: :class:`bot.exports.stories_doc.StoryRecord` s for a ``stories`` sheet,
+        cards: The ``kaarten`` sheet (:func:`bot.exports.summary.card_table`), or None.
+        stories: :class:`bot.exports.stories_doc.StoryRecord` s for a ``verhalen`` sheet,
             or None.
-        effects: :func:`bot.exports.stories_doc.effects_table` rows for an ``effects``
+        effects: :func:`bot.exports.stories_doc.effects_table` rows for an ``effecten``
             sheet, or None.
+        wide: ``(header, rows)`` of :func:`bot.exports.wide.wide_rows` for an
+            ``antwoorden_breed`` sheet (one row per respondent), or None.
 
     Raises:
         ValueError: If the answers do not fit in one sheet (more than 1,048,575 rows).
@@ -189,7 +200,7 @@ def write_xlsx(
     if rows is not None:
         it: Iterator[AnswerRow] = iter(rows)
         head = list(islice(it, _SAMPLE_ROWS))
-        answers = _start_sheet(wb, "answers", ANSWER_COLUMNS, (_answer_values(r) for r in head))
+        answers = _start_sheet(wb, "antwoorden", ANSWER_COLUMNS, (_answer_values(r) for r in head))
         written = 0
 
         def stream() -> Iterator[AnswerRow]:
@@ -204,55 +215,71 @@ def write_xlsx(
                 yield row
 
         counts = count_answers(stream(), cat)
+    if wide is not None:
+        header, table = wide
+        ws = _start_sheet(wb, "antwoorden_breed", header, table[:_SAMPLE_ROWS])
+        for values in table:
+            ws.append(_cells(ws, values))
     if summary is None:
         summary = summary_table_of(counts or count_answers((), cat), cat, k=k)
 
-    table = [[r[c] for c in SUMMARY_SHEET_COLUMNS] for r in summary]
-    ws = _start_sheet(wb, "summary", SUMMARY_SHEET_COLUMNS, table)
+    columns = table_columns(cat.scale.values)
+    table = [[r[c] for c in columns] for r in summary]
+    ws = _start_sheet(wb, "samenvatting", columns, table)
     for values in table:
         ws.append(_cells(ws, values))
 
     if cards is not None:
         table = [[r[c] for c in CARD_COLUMNS] for r in cards]
-        ws = _start_sheet(wb, "cards", CARD_COLUMNS, table)
+        ws = _start_sheet(wb, "kaarten", CARD_COLUMNS, table)
         for values in table:
             ws.append(_cells(ws, values))
 
     if stories is not None:
         tr = Translator("nl")
-        table = []
+        story_rows: list[list] = []
         for s in stories:
             picks = s.selections
-            table.append([
+            story_rows.append([
                 s.round_id, s.centre_name, s.answered_on.strftime("%Y-%m"), s.language,
                 msc.domain_label(cat, s.domain, tr), s.text, s.why,
                 "; ".join(msc.effect_label(cat, e, "nl") for e in s.codes),
                 "ja" if s.shortlisted else "", "ja" if s.selected else "",
                 "; ".join("alle centra" if n.level == "all" else n.centre_name for n in picks),
                 "\n".join(n.reason for n in picks)])
-        ws = _start_sheet(wb, "stories", STORY_COLUMNS, table)
-        for values in table:
-            ws.append(_cells(ws, values))
+        story_columns = STORY_COLUMNS
+        if any(s.translation for s in stories):   # only with TRANSLATE_URL set
+            story_columns = (*STORY_COLUMNS, *MACHINE_COLUMNS)
+            for line, s in zip(story_rows, stories, strict=True):
+                line += [s.translation, s.why_translation]
+        ws = _start_sheet(wb, "verhalen", story_columns, story_rows)
+        for line in story_rows:
+            ws.append(_cells(ws, line))
 
     if effects is not None:
         table = []
         for row in effects:
             mentioned, flag = cell(row["mentioned"])
-            table.append([row["main_goal_nl"], row["effect_nl"], row["kinds_nl"], mentioned, flag])
-        ws = _start_sheet(wb, "effects", EFFECT_SHEET_COLUMNS, table)
+            table.append([row["main_goal_nl"], row["effect_nl"], row["kinds_nl"], mentioned, flag,
+                          row["in_document"]])
+        ws = _start_sheet(wb, "effecten", EFFECT_SHEET_COLUMNS, table)
         for values in table:
             ws.append(_cells(ws, values))
 
     book = [[r[c] for c in CODEBOOK_COLUMNS] for r in codebook_rows(cat)]
-    ws = _start_sheet(wb, "codebook", CODEBOOK_COLUMNS, book)
+    ws = _start_sheet(wb, "codeboek", CODEBOOK_COLUMNS, book)
     for values in book:
         ws.append(_cells(ws, values))
 
+    points = [f"{p.value} = {p.label['nl']}" for p in cat.scale.points]
+    no_middle = "" if len(points) % 2 else " (even aantal punten: geen midden, middle blijft leeg)"
     about = [
         ["Datums zijn kalenderdatums in Europe/Amsterdam; er worden geen tijden geëxporteerd."],
-        [(f"Tabblad summary: een lege cel is een verborgen aantal; de kolom withheld zegt welke "
+        [(f"Tabblad samenvatting: een lege cel is een verborgen aantal; de kolom withheld zegt welke "
           f"en waarom: \"<{k}\" = 1 tot {k - 1} antwoorden, \"{SECONDARY_MARK}\" = verborgen zodat "
-          f"een kleine cel niet uit n is terug te rekenen. low/middle/high = 1+2, 3, 4+5 "
+          f"een kleine cel niet uit n is terug te rekenen. Schaal van {len(points)} "
+          f"punten: {', '.join(points)}. Samengevat (low/middle/high): "
+          f"{describe_collapse(cat.scale.values)}{no_middle} "
           f"(ook verborgen waar nodig, kolom withheld_3pt). De mediaan staat er alleen als "
           f"geen cel verborgen is.")],
         [(f"Cijfers tellen bewoners in groepjes van {k} per ronde en centrum: een nieuwe "
@@ -262,7 +289,7 @@ def write_xlsx(
           "(bescherming tegen formule-injectie, OWASP).")],
         *([note] for note in notes),
     ]
-    ws = _start_sheet(wb, "about", ["about"], [])
+    ws = _start_sheet(wb, "toelichting", ["toelichting"], [])
     ws.column_dimensions["A"].width = 120
     for values in about:
         ws.append(_cells(ws, values))

@@ -25,8 +25,8 @@ Protections used by the outputs:
 * **Small cells** — counts of 1 … k-1 withheld, plus secondary suppression so no withheld
   cell can be computed back (:mod:`bot.exports.summary`). In files a withheld count is an
   *empty* cell with a flag column (:func:`cell`), so numeric columns stay numeric; where
-  a 5-point distribution must be withheld, the 3-point collapse (:func:`collapse3`) is
-  offered when that one is safe.
+  a distribution must be withheld, the 3-point collapse (:func:`collapse3`, for a scale of
+  any length a pack declares) is offered when that one is safe.
 * **Differencing** — aggregates are computed over the respondents *released* in whole
   batches of k per round and centre (:func:`release`): the first k finishers of a centre
   appear together, the next k together, and so on. Two aggregates of the same scope
@@ -117,11 +117,17 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
            " coordinator: summary, cards, quotable approved stories with shortlist, selection"
            " and reason, effects, codebook — no answers sheet",
            coordinator_kind=Kind.AGGREGATE),
+    Output("export.wide", Kind.ROWS, _STAFF,
+           "admin: the row file's own k-anonymous rows, one row per respondent and round"
+           " (same generalised centre, language, mode, date; labels random per export; no"
+           " free text); coordinator: the aggregate table instead",
+           coordinator_kind=Kind.AGGREGATE),
     Output("export.codebook", Kind.REFERENCE, _STAFF, "catalogue only; no answers"),
     Output("export.stories", Kind.STORIES, _STAFF,
            "approved stories with quote consent, where round x centre and round x centre x"
            " language hold at least k respondents; month, not day; no respondent; with the"
-           " review (effect codes, shortlist, selection and reason); chat and CLI"),
+           " review (effect codes, shortlist, selection and reason); chat and CLI; with"
+           " TRANSLATE_URL a machine translation of the same stories beside them"),
     Output("export.effects", Kind.AGGREGATE, _STAFF,
            "number of coded stories per effect; 1..k-1 withheld"),
     Output("chat.chart", Kind.AGGREGATE, _STAFF, _AGG),
@@ -133,7 +139,8 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
            "rows and respondents of the file just sent (no more than the file holds)"),
     Output("chat.stories_review", Kind.STORIES, _STAFF,
            "the coordinator reviews their own centre's scrubbed stories to approve, redact"
-           " or withhold them; no respondent, language or time shown"),
+           " or withhold them; no respondent shown; with TRANSLATE_URL a machine translation"
+           " of the shown story beside it (sent only to that service)"),
     Output("message.feedback", Kind.MESSAGE, frozenset({Audience.RESIDENT}),
            "kinds of change chosen and the panel's reasons; never a story's text"),
     Output("chat.poster", Kind.REFERENCE, frozenset({*_STAFF, Audience.PUBLIC}),
@@ -245,11 +252,49 @@ def cell(value: int | str | None) -> tuple[int | float | None, str]:
     return value, ""
 
 
+def collapse_groups(values: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Which scale values the 3-point collapse puts together, for a scale of any length.
+
+    The lower half of the points is ``low``, the upper half ``high``; an odd scale's
+    middle point is ``middle``, an even scale has none (its two halves meet in the middle,
+    as agree/disagree scales are reported).
+
+    Args:
+        values: The scale's values, lowest first (``Scale.values``).
+
+    Returns:
+        ``{"low": ..., "middle": ..., "high": ...}`` (no ``middle`` for an even number of
+        points). Examples: 5 points ``1+2, 3, 4+5``; 4 points ``1+2, 3+4``; 7 points
+        ``1+2+3, 4, 5+6+7``; 3 points ``1, 2, 3`` (the collapse is the scale itself).
+    """
+    values = tuple(values)
+    half = len(values) // 2
+    groups = {"low": values[:half]}
+    if len(values) % 2:
+        groups["middle"] = (values[half],)
+    groups["high"] = values[len(values) - half:]
+    return groups
+
+
 def collapse3(values: Mapping[str, int]) -> dict[str, int]:
-    """The 3-point collapse of a 5-point distribution: ``low`` (1+2), ``middle`` (3),
-    ``high`` (4+5)."""
-    get = values.get
-    return {"low": get("1", 0) + get("2", 0), "middle": get("3", 0), "high": get("4", 0) + get("5", 0)}
+    """The 3-point collapse of a distribution over a scale of any length.
+
+    Args:
+        values: Scale value -> count, lowest value first (the keys are the scale's
+            values, as :class:`bot.exports.summary.Counts` holds them).
+
+    Returns:
+        ``low`` / ``middle`` / ``high`` -> count, grouped by :func:`collapse_groups`:
+        ``low`` (1+2), ``middle`` (3), ``high`` (4+5) on a 5-point scale; ``low`` (1+2)
+        and ``high`` (3+4) on a 4-point scale.
+    """
+    return {name: sum(values.get(v, 0) for v in group)
+            for name, group in collapse_groups(list(values)).items()}
+
+
+def describe_collapse(values: Sequence[str]) -> str:
+    """The collapse for a file's notes, e.g. ``low = 1+2, middle = 3, high = 4+5``."""
+    return ", ".join(f"{name} = {'+'.join(group)}" for name, group in collapse_groups(values).items())
 
 
 # -- k-anonymity of the row file -------------------------------------------------------

@@ -176,11 +176,15 @@ class Item(_Model):
         lambda v, info: None if v is None else _check_texts(v, info, what=info.field_name))
 
 
+#: Fewest and most points a picture scale may have (one button per point, one per row).
+MIN_POINTS, MAX_POINTS = 2, 11
+
+
 class ScalePoint(_Model):
     """One point of the picture answer scale.
 
     Attributes:
-        value: Numeric code stored and exported (1 = not at all … 5 = very much).
+        value: Numeric code stored and exported (e.g. 1 = not at all … 5 = very much).
         emoji: The face shown on the button.
         label: A short word per language.
     """
@@ -195,8 +199,13 @@ class ScalePoint(_Model):
 class Scale(_Model):
     """The pictorial answer scale used by every ``scale`` item.
 
+    A pack declares its own scale: any number of points from :data:`MIN_POINTS` to
+    :data:`MAX_POINTS` (the Den Haag pack has 5, the Maastricht pack 4); figures, the
+    3-point collapse and the chart follow :attr:`values`.
+
     Attributes:
-        points: Ordered from lowest to highest value.
+        points: Ordered from lowest to highest value (rising, distinct); empty in a pack
+            that asks no scale question.
         dont_know: Label of the "I don't know" button (stored as status ``dont_know``).
         skip: Label of the "Skip" button (stored as status ``skipped``).
     """
@@ -206,6 +215,24 @@ class Scale(_Model):
     skip: Texts
 
     _texts = field_validator("dont_know", "skip")(lambda v, info: _check_texts(v, info, what="scale label"))
+
+    @field_validator("points")
+    @classmethod
+    def _ordered(cls, points: list[ScalePoint]) -> list[ScalePoint]:
+        values = [p.value for p in points]
+        if values and not MIN_POINTS <= len(values) <= MAX_POINTS:  # none: a pack without scale items
+            raise ValueError(f"a scale has {MIN_POINTS} to {MAX_POINTS} points, not {len(values)}")
+        if values != sorted(set(values)):
+            raise ValueError(f"scale values must rise and differ: {values}")
+        if not all(-9 <= v <= 99 for v in values):  # a button's callback data holds 1-2 digits
+            raise ValueError(f"scale values must lie between -9 and 99: {values}")
+        return points
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The scale's values as stored and exported (``"1"`` … ``"4"`` for a 4-point
+        scale), lowest first: the value columns of the summary, the chart's segments."""
+        return tuple(str(p.value) for p in self.points)
 
 
 class EffectCategory(_Model):

@@ -115,7 +115,8 @@ LANGUAGE_NAMES = {
 #: Faces of a picture scale without an ``emoji`` column, by number of points.
 DEFAULT_FACES = {
     2: ["🙁", "🙂"], 3: ["🙁", "😐", "🙂"], 4: ["😞", "🙁", "🙂", "😄"],
-    5: ["😞", "🙁", "😐", "🙂", "😄"],
+    5: ["😞", "🙁", "😐", "🙂", "😄"], 6: ["😞", "🙁", "😕", "🙂", "😊", "😄"],
+    7: ["😞", "🙁", "😕", "😐", "🙂", "😊", "😄"],
 }
 
 _CHOICE_NAME = re.compile(r"[a-z0-9_]{1,20}")

@@ -1,0 +1,108 @@
+"""The analyst's wide file: one row per respondent and round, one column per question.
+
+The long row file (:data:`bot.exports.rows.ANSWER_COLUMNS`, one row per answer) is what
+a database wants; a spreadsheet or SPSS user wants one row per person. This module pivots
+the *same* k-anonymous rows (:func:`bot.exports.query.iter_answer_rows` with the export's
+row plan), so the wide file shows exactly what the long one shows, with the same
+generalised centre, language, mode and date and the same random labels within one export.
+
+Columns, in order (Dutch names; item columns are the codebook's ``item_id``):
+
+* ``ronde``, ``respondent``, ``centrum``, ``taal``, ``modus``, ``datum``;
+* per question asked (:func:`bot.exports.query.asked_items`), in survey order:
+
+  - picture question (``scale``) and number (``number``): ``<item_id>`` as a number
+    (1 … 5 for the scale; empty when not answered with a value) and
+    ``<item_id>_status``;
+  - pick one (``single``): ``<item_id>`` with the option code, and ``<item_id>_status``;
+  - pick several (``choice``, ``cards``): ``<item_id>.<option>`` = 1 picked, 0 not
+    picked (empty when the question was not answered), and ``<item_id>_status``;
+  - free text (``text``): ``<item_id>_status`` only — no free text in a row file.
+
+``_status`` holds ``beantwoord``, ``weet niet``, ``overgeslagen`` or is empty (not
+reached). Numbers are numbers, so a spreadsheet can average a column at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from bot.exports.rows import AnswerRow
+from bot.survey.catalogue import Catalogue
+
+#: The columns before the questions.
+WIDE_FIXED: tuple[str, ...] = ("ronde", "respondent", "centrum", "taal", "modus", "datum")
+
+#: Answer status as the wide file says it.
+STATUS_NL: dict[str, str] = {"answered": "beantwoord", "dont_know": "weet niet", "skipped": "overgeslagen"}
+
+#: The quasi-identifier columns of the wide file (for the k-anonymity check).
+WIDE_QUASI: tuple[str, ...] = ("ronde", "centrum", "taal", "modus", "datum")
+
+
+def wide_header(cat: Catalogue, items: Sequence[str]) -> list[str]:
+    """The wide file's columns for ``items`` (item ids in order; unknown ids are skipped)."""
+    header = list(WIDE_FIXED)
+    for item_id in items:
+        item = cat.items.get(item_id)
+        if item is None:
+            continue
+        if item.type in ("scale", "number", "single"):
+            header.append(item.id)
+        elif item.type in ("choice", "cards"):
+            header += [f"{item.id}.{opt.id}" for opt in item.options]
+        header.append(f"{item.id}_status")
+    return header
+
+
+def _number(value: str) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def wide_rows(rows: Iterable[AnswerRow], cat: Catalogue, items: Sequence[str]
+              ) -> tuple[list[str], list[list]]:
+    """Pivot long answer rows into the wide file.
+
+    Args:
+        rows: The long rows of one export (one per answer; one per picked option for
+            ``choice``/``cards``), in the order the long file has them.
+        cat: The catalogue the rounds asked (pinned).
+        items: The item ids to give columns (:func:`bot.exports.query.asked_items`).
+
+    Returns:
+        ``(header, table)``: :func:`wide_header` and one list of values per respondent and
+        round, in order of first appearance.
+    """
+    header = wide_header(cat, items)
+    at = {name: i for i, name in enumerate(header)}
+    table: dict[tuple[int, str], list] = {}
+    for row in rows:
+        key = (row.round, row.respondent)
+        values = table.get(key)
+        if values is None:
+            values = [None] * len(header)
+            values[:len(WIDE_FIXED)] = [row.round, row.respondent, row.centre, row.language,
+                                        row.mode, str(row.answered_on)]
+            table[key] = values
+        item = cat.items.get(row.item_id)
+        status_at = at.get(f"{row.item_id}_status")
+        if item is None or status_at is None:
+            continue
+        values[status_at] = STATUS_NL.get(row.status, row.status)
+        if row.status != "answered":
+            continue
+        if item.type in ("scale", "number"):
+            values[at[item.id]] = _number(row.value)
+        elif item.type == "single":
+            values[at[item.id]] = row.value
+        elif item.type in ("choice", "cards"):
+            for opt in item.options:              # answered: every option is 1 or 0
+                column = at[f"{item.id}.{opt.id}"]
+                if values[column] is None:
+                    values[column] = 0
+            if f"{item.id}.{row.value}" in at:
+                values[at[f"{item.id}.{row.value}"]] = 1
+    return header, list(table.values())

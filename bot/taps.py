@@ -1,0 +1,83 @@
+"""Double taps: the second of two presses of one button gives no second reply (issue 14).
+
+A resident who taps a button twice (a double tap 10 ms apart, or again because the reply
+is slow) sends two callback queries with the same data from the same message. Updates of
+one chat are handled in order (:mod:`bot.updates`), so the second waits for the first;
+handled as a fresh tap it would send the next question twice, or meet a question that was
+just answered. :class:`RecentTaps` remembers, per process, the taps handled in the last
+:data:`DOUBLE_TAP_S` seconds (chat, message, data); a repeat within that time is only
+answered (the spinner stops) and nothing else happens. A tap is remembered only once its
+handler has finished without error, so when the reply failed the next tap is handled in
+full and re-sends where the resident is. After a restart nothing is remembered: a tap on
+a button whose reply was lost in the crash is handled, and the handlers re-send the
+resident's current question for a button that is already answered
+(``conversations.answering``) — unless a tap of that chat was handled in the last
+:data:`DOUBLE_TAP_S` seconds (:meth:`RecentTaps.answered_lately`): then the current
+question has just gone out, and a backlog of taps on the old one (pressed while the bot
+was down) must not bring it thirty times.
+
+Only the residents' buttons are guarded; staff messages are edited in place and keep
+their buttons from story to story, so the same data on the same message is a new press
+there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+#: Seconds after a handled tap in which the same tap again counts as a double tap.
+DOUBLE_TAP_S = 5.0
+#: Taps remembered at most (oldest forgotten first); well above the taps of 5 s.
+_KEPT = 4096
+
+TapKey = tuple[int, int, str]
+
+
+class RecentTaps:
+    """Taps handled in the last ``window`` seconds (see the module docstring).
+
+    Args:
+        window: Seconds a handled tap is remembered.
+        clock: Monotonic seconds (tests pass their own).
+    """
+
+    __slots__ = ("_chats", "_clock", "_seen", "window")
+
+    def __init__(self, window: float = DOUBLE_TAP_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self.window = window
+        self._clock = clock
+        self._seen: OrderedDict[TapKey, float] = OrderedDict()
+        self._chats: OrderedDict[int, float] = OrderedDict()
+
+    def is_repeat(self, key: TapKey) -> bool:
+        """True if the same tap (chat id, message id, callback data) was handled within
+        the window."""
+        at = self._seen.get(key)
+        return at is not None and self._clock() - at <= self.window
+
+    def answered_lately(self, chat_id: int) -> bool:
+        """True if a tap of ``chat_id`` was handled (replies sent) within the window."""
+        at = self._chats.get(chat_id)
+        return at is not None and self._clock() - at <= self.window
+
+    def handled(self, key: TapKey) -> None:
+        """Remember that ``key`` was handled now, its replies sent."""
+        now = self._clock()
+        _remember(self._seen, key, now)
+        _remember(self._chats, key[0], now)
+
+    def failed(self, chat_id: int) -> None:
+        """A tap of ``chat_id`` failed (a reply was not sent): its next tap goes through."""
+        self._chats.pop(chat_id, None)
+        for key in [k for k in self._seen if k[0] == chat_id]:
+            del self._seen[key]
+
+
+def _remember(table: OrderedDict, name: object, now: float) -> None:
+    """Mark ``name`` as seen ``now``, newest last, keeping at most :data:`_KEPT`."""
+    table[name] = now
+    table.move_to_end(name)
+    while len(table) > _KEPT:
+        table.popitem(last=False)
