@@ -61,7 +61,11 @@ EXPORT_BUTTONS = {
     "book": ("codebook", N_("Codeboek (CSV)")),
     "st": ("stories", N_("Verhalen om te printen (HTML)")),
     "ef": ("effects", N_("Effectentabel (CSV, Excel NL)")),
+    "wk": ("breakdown", N_("Cijfers per centrum en wijk (CSV)")),
 }
+
+#: Last argument of /chart (and /progress) that asks for figures per district.
+DISTRICT_WORDS = frozenset({"wijk", "wijken", "district", "districts"})
 
 #: Export buttons only an admin gets (a coordinator would get the aggregate table again).
 ADMIN_EXPORTS = frozenset({"wd"})
@@ -80,7 +84,7 @@ STAFF_COMMANDS = [
     ("interview", N_("interview afnemen voor iemand zonder telefoon"), False),
     ("stories", N_("verhalen lezen en coderen: /stories ID"), False),
     ("export", N_("antwoorden exporteren"), False),
-    ("chart", N_("grafiek: /chart ID"), False),
+    ("chart", N_("grafiek: /chart ID (per wijk: /chart ID wijk)"), False),
     ("invite_coordinator", N_("code voor een coördinator: /invite_coordinator CENTRUM"), True),
     ("add_admin", N_("beheerder toevoegen: /add_admin USER_ID"), True),
 ]
@@ -591,6 +595,8 @@ def refusal_text(tr: Translator, exc: ExportRefused, k: int) -> str:
     if exc.reason == "no_stories":
         return tr._("Er zijn nog geen goedgekeurde verhalen die gedeeld mogen worden. "
                     "Lees en keur verhalen goed met /stories. Er is geen bestand gemaakt.")
+    if exc.reason == "no_districts":
+        return tr._("De centra van deze ronde liggen niet in een wijk. Er is geen bestand gemaakt.")
     if exc.reason == "no_codes":
         return tr._("Er zijn nog geen verhalen met een effect. "
                     "Geef verhalen effecten met /stories. Er is geen bestand gemaakt.")
@@ -608,29 +614,35 @@ async def _refuse(query, tr: Translator, exc: ExportRefused, k: int, coarser: st
 
 @staff_only()
 async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
-    """Sends the indicator chart of a round (released respondents only; small cells hidden)."""
+    """Sends the indicator chart of a round (released respondents only; small cells hidden);
+    ``/chart N wijk``: one chart per district, rolled up from its centres."""
     svc = services(context)
     tr = staff_tr(update)
+    by_district = bool(context.args) and context.args[-1].lower() in DISTRICT_WORDS
+    if by_district:
+        context.args = context.args[:-1]
     round_ = await _round_arg(update, context, role, tr, command="chart", view=True)
     if round_ is None:
         return
     settings = svc.settings
     asked = [i.id for i in svc.catalogue.survey_items(round_.survey) if i.type == "scale"]
 
-    def draw(out: Path) -> Path:
-        return run_chart(settings.database_path, svc.catalogue, out, tz=settings.tz,
-                         round_ids=[round_.id], centres=role.share(round_.centres),
-                         k=settings.min_cell_size, language=tr.language,
-                         only=asked, audience=audience_of(role.admin))
+    def draw(out: Path) -> list[Path]:
+        drawn = run_chart(settings.database_path, svc.catalogue, out, tz=settings.tz,
+                          round_ids=[round_.id], centres=role.share(round_.centres),
+                          k=settings.min_cell_size, language=tr.language,
+                          only=asked, audience=audience_of(role.admin), by_district=by_district)
+        return drawn if isinstance(drawn, list) else [drawn]
 
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            path = await asyncio.to_thread(draw, Path(tmp) / f"buurtstem-ronde-{round_.id}.png")
+            paths = await asyncio.to_thread(draw, Path(tmp) / f"buurtstem-ronde-{round_.id}.png")
         except ExportRefused as exc:
             await update.effective_message.reply_text(refusal_text(tr, exc, settings.min_cell_size))
             return
-        with path.open("rb") as fh:
-            await update.effective_message.reply_document(document=fh, filename=path.name)
+        for path in paths:
+            with path.open("rb") as fh:
+                await update.effective_message.reply_document(document=fh, filename=path.name)
 
 
 def handlers() -> list[BaseHandler]:

@@ -41,6 +41,8 @@ class RoundProgress:
         released: Respondents counted in :attr:`by_status` (see :func:`item_status_counts`).
         by_status: Item id -> ``{"answered", "dont_know", "skipped"}`` -> released
             respondents; empty until :func:`item_status_counts` fills it.
+        finished_by_centre: Centre code -> respondents who finished (for the districts).
+        districts: Centre code -> district, for the centres that have one.
     """
 
     invited: int = 0
@@ -50,6 +52,8 @@ class RoundProgress:
     by_item: dict[str, int] = field(default_factory=dict)
     released: int = 0
     by_status: dict[str, Counter] = field(default_factory=dict)
+    finished_by_centre: dict[str, int] = field(default_factory=dict)
+    districts: dict[str, str] = field(default_factory=dict)
 
 
 #: Answer states counted per question, in the order shown.
@@ -133,7 +137,43 @@ async def round_progress(storage: Storage, round_id: int,
         (round_id, *params),
     ) as cur:
         result.by_item = {item: n for item, n in await cur.fetchall()}
+    async with db.execute(
+        "SELECT centre_code, SUM(finished_at IS NOT NULL) FROM participations"
+        " WHERE round_id = ?" + only + " GROUP BY centre_code", (round_id, *params),
+    ) as cur:
+        result.finished_by_centre = {code: n or 0 for code, n in await cur.fetchall()}
+    places = await storage.centre_places()
+    result.districts = {code: district for code, (_hood, district) in places.items() if district}
     return result
+
+
+def district_finished(progress: RoundProgress, k: int) -> dict[str, int | str]:
+    """Finished residents per district, as cells of the total "finished".
+
+    The districts (and the centres without one, key ``""``) add up to "finished", so they
+    are suppressed as cells of that total, as the languages are of "started": 1 … k-1
+    shown as ``<k``, and one more withheld (``x``) where the total would give a small one
+    back; every cell withheld where "finished" itself is. No centre's count is in the
+    report, so there is nothing finer to difference a district against.
+
+    Returns:
+        District -> count (``int``) or mark, ``""`` for the centres without a district
+        (only when some have one); empty when no centre of the report lies in a district,
+        or all lie in one (the total already says it).
+    """
+    groups: dict[str, int] = {}
+    for code, n in sorted(progress.finished_by_centre.items()):
+        district = progress.districts.get(code, "")
+        groups[district] = groups.get(district, 0) + n
+    if not any(groups) or len(groups) < 2:  # one district only: the total says it
+        return {}
+    if k <= 1:
+        return dict(sorted(groups.items())) if any(groups) else {}
+    groups = dict(sorted(groups.items(), key=lambda kv: (kv[0] == "", kv[0])))
+    if progress.finished < k:
+        return {d: (suppress(n, k) if n else 0) for d, n in groups.items()}
+    cells, total_shown = suppress_cells(groups, k)
+    return cells if total_shown else dict.fromkeys(groups, SECONDARY_MARK)
 
 
 def progress_items(items) -> list[str]:
@@ -195,6 +235,11 @@ def render_progress(progress: RoundProgress, round_label: str, items: list[str],
     ]
     for lang, count in by_language.items():
         lines.append(f"  {LANGUAGE_NAMES[lang]}: {count}")
+    districts = district_finished(progress, k)
+    if districts:
+        lines += ["", tr._("Klaar per wijk:")]
+        no_district = tr._("(geen wijk)")
+        lines += [f"  {district or no_district}: {count}" for district, count in districts.items()]
     lines += ["", tr._("Per vraag:"),
               tr.ngettext("Hier telt {n} bewoner die klaar is. Nieuwe bewoners komen erbij per groepje van {k}.",
                           "Hier tellen {n} bewoners die klaar zijn. Nieuwe bewoners komen erbij per groepje van {k}.",

@@ -323,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="export anonymised answers")
     export.add_argument("--out", required=True)
     export.add_argument("--round", type=int, default=None)
-    export.add_argument("--format", choices=["csv", "xlsx", "codebook", "stories", "effects"],
+    export.add_argument("--format", choices=["csv", "xlsx", "codebook", "stories", "effects", "breakdown"],
                         default="csv", help="stories: --out is a folder (Markdown, HTML, effects CSV)")
     export.add_argument("--dialect", choices=["rfc4180", "excel-nl"], default="rfc4180")
     export.add_argument("--panel", action="store_true",

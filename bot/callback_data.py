@@ -26,7 +26,8 @@ Shapes:
     ``ex:<round|all>[:<fmt>[:<y|n>]]``    coordinator export: pick a round, then a format
                                           (``csv``, ``nl`` = excel-nl CSV, ``xlsx``, ``book`` = codebook,
                                           ``st`` = stories document, ``ef`` = effects table,
-                                          ``wd`` = one row per respondent, admins only),
+                                          ``wd`` = one row per respondent, admins only,
+                                          ``wk`` = figures per centre and district),
                                           then for a round under 5 respondents: stories yes/no
 """
 
@@ -52,7 +53,7 @@ _PATTERNS = {
     "forget": re.compile(r"^f:(?P<yes>[yn])(?::(?P<code>[A-Z0-9]{4}-[A-Z0-9]{4}))?$"),
     "noop": re.compile(r"^x$"),
     "admin": re.compile(r"^ad:(?P<verb>[a-z]{1,12}):(?P<arg>[A-Za-z0-9_.*>-]{0,48})$"),
-    "export": re.compile(r"^ex:(?P<round>all|\d{1,9})(?::(?P<fmt>csv|nl|xlsx|book|st|ef|wd)(?::(?P<yes>[yn]))?)?$"),
+    "export": re.compile(r"^ex:(?P<round>all|\d{1,9})(?::(?P<fmt>csv|nl|xlsx|book|st|ef|wd|wk)(?::(?P<yes>[yn]))?)?$"),
 }
 
 

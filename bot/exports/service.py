@@ -23,7 +23,13 @@ from bot.exports.query import (
 from bot.exports.scope import scope_sql, where
 from bot.exports.sql_csv import write_answers_csv_sql
 from bot.exports.stories_doc import effects_table, load_stories, translate_records
-from bot.exports.summary import card_table, summary_table, write_summary_csv
+from bot.exports.summary import (
+    breakdown_table,
+    card_table,
+    summary_table,
+    write_breakdown_csv,
+    write_summary_csv,
+)
 from bot.exports.wide import wide_rows
 from bot.i18n import Translator
 from bot.privacy.disclosure import Audience, Grant, grant
@@ -38,6 +44,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "wide": (".csv", "One row per respondent (wide CSV)"),
     "stories": (".html", "Stories document (printable HTML)"),
     "effects": (".csv", "Effects table (CSV, semicolon, Dutch Excel)"),
+    "breakdown": (".csv", "Figures per centre and per district (CSV)"),
 }
 
 
@@ -92,7 +99,7 @@ def export_filename(fmt: str, round_id: int | None, today: date) -> str:
     """``buurtstem-ronde-3-2026-11-30.csv`` style file name (no personal data)."""
     scope = f"ronde-{round_id}" if round_id is not None else "alle-rondes"
     kind = {"codebook": "codeboek", "stories": f"verhalen-{scope}",
-            "effects": f"effecten-{scope}"}.get(fmt, scope)
+            "effects": f"effecten-{scope}", "breakdown": f"per-wijk-{scope}"}.get(fmt, scope)
     return f"buurtstem-{kind}-{today.isoformat()}{FORMATS[fmt][0]}"
 
 
@@ -278,6 +285,12 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
             raise ExportRefused("too_small", respondents, released.held_back, purged)
         rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids, centres=centres,
                                      only=released, include_text=False))
+        if fmt == "breakdown":  # per centre and per district, districts rolled up
+            units = breakdown_table(rows, cat, k=k, district_of=district_lookup(conn, cat),
+                                    items=asked_items(conn, cat, round_ids, centres))
+            write_breakdown_csv(units, out, dialect=dialect, values=cat.scale.values)
+            return (out, len(units), len(released), tuple(notes), allowed.audience,
+                    released.held_back, 0)
         figures = summary_table(rows, cat, k=k, items=asked_items(conn, cat, round_ids, centres))
         if fmt == "xlsx":
             from bot.exports.xlsx import write_xlsx  # noqa: PLC0415 - lazy: openpyxl only for an XLSX
@@ -394,7 +407,8 @@ def run_chart(
     language: str = "nl",
     only: Sequence[str] | None = None,
     audience: Audience | str = Audience.ADMIN,
-) -> Path:
+    by_district: bool = False,
+) -> Path | list[Path]:
     """Draw the indicator chart of an export scope (blocking; shared by chat, CLI, demo).
 
     Args:
@@ -408,6 +422,13 @@ def run_chart(
         language: Language of the chart (see :data:`bot.exports.charts.CHART_LANGUAGES`).
         only: Indicators to draw; default: the picture questions that have answers.
         audience: Who gets it (``chat.chart`` in :mod:`bot.privacy.disclosure`).
+        by_district: One chart per district instead (``out`` with ``-wijk-1`` … before
+            its suffix), each from the district rows of
+            :func:`bot.exports.summary.breakdown_table`: rolled up from the centres, so no
+            district chart tells more than its centres' charts.
+
+    Returns:
+        The PNG written; with ``by_district`` the list of PNGs, one per district.
 
     The heading's second line says what the chart covers (:func:`chart_caption`). The bars
     count released respondents only (batches of k per round and centre), so a chart made
@@ -415,7 +436,8 @@ def run_chart(
 
     Raises:
         ExportRefused: ``empty`` (no answers) or ``too_small`` (no respondent released
-            yet); nothing is drawn.
+            yet), ``no_districts`` (by district, but no centre of the scope has one);
+            nothing is drawn.
     """
     from bot.exports.charts import draw_indicator_chart  # noqa: PLC0415 - lazy: charts load matplotlib
 
@@ -433,11 +455,25 @@ def run_chart(
                                      only=released, include_text=False))
         caption = chart_caption(conn, cat, round_ids=round_ids, centres=centres, language=language, tz=tz)
         asked = asked_items(conn, cat, round_ids, centres)
+        district_of = district_lookup(conn, cat)
     finally:
         conn.close()
     if only is None:  # the picture questions the rounds asked (else: those with answers)
         scale = {i.id for i in cat.indicators}
         only = ([i for i in asked if i in scale] if asked is not None
                 else sorted({r.item_id for r in rows if r.item_type == "scale"})) or None
-    summary = summary_table(rows, cat, k=k)  # the coordinator's table, collapse included
-    return draw_indicator_chart(summary, cat, out, k=k, language=language, only=only, caption=caption)
+    if not by_district:
+        summary = summary_table(rows, cat, k=k)  # the coordinator's table, collapse included
+        return draw_indicator_chart(summary, cat, out, k=k, language=language, only=only,
+                                    caption=caption)
+    table = breakdown_table(rows, cat, k=k, district_of=district_of)
+    districts = list(dict.fromkeys(r["unit"] for r in table if r["level"] == "wijk"))
+    if not districts:
+        raise ExportRefused("no_districts", respondents, released.held_back)
+    paths = []
+    for number, district in enumerate(districts, 1):
+        summary = [r for r in table if r["level"] == "wijk" and r["unit"] == district]
+        path = out.with_name(f"{out.stem}-wijk-{number}{out.suffix}")
+        paths.append(draw_indicator_chart(summary, cat, path, k=k, language=language, only=only,
+                                          caption=f"{district} · {caption}"))
+    return paths

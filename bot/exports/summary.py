@@ -31,13 +31,13 @@ can still narrow a hidden cell. It is meant for the small tables of one centre a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.exports.csv_writer import Dialect, write_table_csv
 from bot.exports.rows import AnswerRow
 from bot.exports.safety import suppress
-from bot.privacy.disclosure import cell, collapse3
+from bot.privacy.disclosure import cell, collapse3, roll_up
 from bot.survey.catalogue import Catalogue
 
 #: Values of the default pack's 5-point scale, as strings. A pack declares its own scale:
@@ -407,5 +407,79 @@ def write_summary_csv(table: list[dict], out, *, dialect: Dialect = "rfc4180",
         Rows written.
     """
     columns = table_columns(values)
+    return write_table_csv(columns, ([row[c] for c in columns] for row in table),
+                           out, dialect=dialect)
+
+
+# -- by centre and by district ----------------------------------------------------------
+def breakdown_columns(values: Sequence[str] = VALUES) -> tuple[str, ...]:
+    """Columns of :func:`breakdown_table`: ``level`` (``centrum`` / ``wijk``), ``unit``
+    (the centre's code or the district's name), then :func:`table_columns`."""
+    return ("level", "unit", *table_columns(values))
+
+
+def breakdown_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5,
+                    district_of: Callable[[str], str | None] = lambda _code: None,
+                    items: Collection[str] | None = None) -> list[dict]:
+    """The aggregate table per centre and per district (issue 13 point 7).
+
+    Centre rows are :func:`summary_table` of each centre's released respondents. District
+    rows are *rolled up* from the centre rows (:func:`bot.privacy.disclosure.roll_up`): a
+    district cell is the sum of its centres' cells where every one of them is shown, else
+    withheld; its median only where all its value cells are shown (then it follows from
+    them). So a district row tells nothing its centre rows do not: no cell of 1 … k-1, and
+    district minus the sum of its centres never gives a withheld centre cell.
+
+    Args:
+        rows: Answers of the released respondents of the scope.
+        cat: The catalogue.
+        k: ``MIN_CELL_SIZE``.
+        district_of: Centre code -> district (None: the centre has no district and gets
+            no district row).
+        items: As :func:`summary_table`.
+
+    Returns:
+        Dicts with keys :func:`breakdown_columns`: the centre rows (by code), then the
+        district rows (by name); withheld cells ``None``, named in ``withheld`` /
+        ``withheld_3pt`` (``x``: withheld).
+    """
+    values = cat.scale.values
+    by_centre: dict[str, list[AnswerRow]] = {}
+    for row in rows:
+        by_centre.setdefault(row.centre, []).append(row)
+    centre_rows: dict[str, list[dict]] = {
+        code: summary_table(by_centre[code], cat, k=k, items=items) for code in sorted(by_centre)}
+    out = [{"level": "centrum", "unit": code, **row}
+           for code, table in centre_rows.items() for row in table]
+    counted = ("n", *values, "dont_know", "skipped")
+    three = ("low", "middle", "high")
+    first = next(iter(centre_rows.values()), [])
+    for index, template in enumerate(first):
+        cells = {code: table[index] for code, table in centre_rows.items()}
+        for district, rolled in roll_up(cells, district_of, (*counted, *three)).items():
+            line: dict = {"level": "wijk", "unit": district, **template, **rolled}
+            full = [rolled[v] for v in values]
+            known = [c for c in full if c is not None]
+            if len(known) == len(full) and sum(known) > 0:
+                counts = Counts(dict(zip(values, known, strict=True)))
+                line["median"] = counts.median()
+            else:
+                line["median"] = None
+            if len(values) % 2 == 0:
+                line["middle"] = None  # an even scale has no middle, withheld or not
+            line["withheld"] = " ".join(f"{key}:{SECONDARY_MARK}" for key in counted
+                                       if rolled[key] is None)
+            line["withheld_3pt"] = " ".join(f"{key}:{SECONDARY_MARK}" for key in three
+                                           if rolled[key] is None and line[key] is None
+                                           and not (key == "middle" and len(values) % 2 == 0))
+            out.append(line)
+    columns = breakdown_columns(values)
+    return [{c: r[c] for c in columns} for r in out]
+
+
+def write_breakdown_csv(table: list[dict], out, *, dialect: Dialect = "rfc4180",
+                        values: Sequence[str] = VALUES) -> int:
+    """Write :func:`breakdown_table` as CSV (same dialects and guards as every export)."""
+    columns = breakdown_columns(values)
     return write_table_csv(columns, ([row[c] for c in columns] for row in table),
                            out, dialect=dialect)

@@ -130,10 +130,16 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
            " TRANSLATE_URL a machine translation of the same stories beside them"),
     Output("export.effects", Kind.AGGREGATE, _STAFF,
            "number of coded stories per effect; 1..k-1 withheld"),
-    Output("chat.chart", Kind.AGGREGATE, _STAFF, _AGG),
+    Output("export.breakdown", Kind.AGGREGATE, _STAFF,
+           "the aggregate table per centre and per district: centre rows as the aggregate"
+           " table; a district cell is the sum of its centres' cells only where every one of"
+           " them is shown (roll_up), else withheld, so a district never tells more than its"
+           " centres (no differencing of district against the sum of its centres)"),
+    Output("chat.chart", Kind.AGGREGATE, _STAFF,
+           _AGG + "; per district (/chart N wijk): cells rolled up from the centres (roll_up)"),
     Output("chat.progress", Kind.MESSAGE, _STAFF,
            "participation counts only (no answer values); 1..k-1 shown as <k; languages with"
-           " secondary suppression"),
+           " secondary suppression; finished per district as cells of finished (the same)"),
     Output("chat.centres", Kind.MESSAGE, _STAFF, "residents per centre; 1..k-1 shown as <k"),
     Output("chat.export_caption", Kind.MESSAGE, _STAFF,
            "rows and respondents of the file just sent (no more than the file holds)"),
@@ -295,6 +301,46 @@ def collapse3(values: Mapping[str, int]) -> dict[str, int]:
 def describe_collapse(values: Sequence[str]) -> str:
     """The collapse for a file's notes, e.g. ``low = 1+2, middle = 3, high = 4+5``."""
     return ", ".join(f"{name} = {'+'.join(group)}" for name, group in collapse_groups(values).items())
+
+
+# -- levels: centre and district --------------------------------------------------------
+def roll_up(children: Mapping[str, Mapping[str, Any]], parent_of: Callable[[str], str | None],
+            keys: Sequence[str]) -> dict[str, dict[str, int | None]]:
+    """Figures of a coarser level (district) made from the published figures of a finer one
+    (centre), so the coarser level tells nothing the finer one does not.
+
+    A district figure computed from the raw answers and suppressed on its own can be
+    differenced against its centres: district "1" = 7 next to one centre's shown "1" = 5
+    gives the other centre's withheld "<5" as 2 (Hundepool et al. 2012, ch. 5, linked
+    tables). Here a district cell is the sum of its centres' cells where *every* one of
+    them is shown, and withheld otherwise: it is then a function of published numbers,
+    so no combination of district and centre tables pins a withheld cell, and a shown
+    district cell is 0 or at least k (a sum of cells that are).
+
+    Args:
+        children: Centre code -> key -> shown count (``int``) or withheld (``None`` or a
+            mark such as ``"<5"`` / ``"x"``), as the centre tables show them.
+        parent_of: Centre code -> district (None: the centre is in no district and is
+            left out of every district).
+        keys: The keys to roll up (e.g. ``n``, the scale's values, ``low`` …).
+
+    Returns:
+        District -> key -> the sum (``int``) or ``None`` (withheld), districts in the order
+        their first centre appears.
+    """
+    members: dict[str, list[Mapping[str, Any]]] = {}
+    for code, cells in children.items():
+        parent = parent_of(code)
+        if parent:
+            members.setdefault(parent, []).append(cells)
+    out: dict[str, dict[str, int | None]] = {}
+    for parent, rows in members.items():
+        out[parent] = {}
+        for key in keys:
+            values = [row.get(key) for row in rows]
+            counts = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+            out[parent][key] = sum(counts) if len(counts) == len(values) else None
+    return out
 
 
 # -- k-anonymity of the row file -------------------------------------------------------
