@@ -155,6 +155,13 @@ def _size_columns(ws, header: Sequence[str], sample: Iterable[Sequence]) -> None
         ws.column_dimensions[get_column_letter(i)].width = min(width, MAX_WIDTH)
 
 
+def _dutch_collapse(text: str) -> str:
+    """``low = 1+2, middle = 3, …`` with the workbook's Dutch column names."""
+    for name in ("low", "middle", "high"):
+        text = text.replace(f"{name} =", f"{DUTCH_HEADERS[name]} =")
+    return text
+
+
 def _start_sheet(wb: Workbook, title: str, header: Sequence[str], sample: Iterable[Sequence],
                  *, dutch: bool = True):
     ws = wb.create_sheet(title)
@@ -299,7 +306,7 @@ def write_xlsx(
           f"en waarom: \"<{k}\" = 1 tot {k - 1} antwoorden, \"{SECONDARY_MARK}\" = verborgen zodat "
           f"een kleine cel niet uit n is terug te rekenen. Schaal van {len(points)} "
           f"punten: {', '.join(points)}. Samengevat (laag/midden/hoog): "
-          f"{describe_collapse(cat.scale.values)}{no_middle} "
+          f"{_dutch_collapse(describe_collapse(cat.scale.values))}{no_middle} "
           f"(ook verborgen waar nodig, kolom verborgen_3pt). De mediaan staat er alleen als "
           f"geen cel verborgen is.")],
         [(f"Cijfers tellen bewoners in groepjes van {k} per ronde en centrum: een nieuwe "
