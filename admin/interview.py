@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 from admin import lifecycle
 from admin.auth import role_of, staff_only, staff_tr
 from bot import callback_data as cd
-from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.i18n import Translator, offered_languages
 from bot.roles import Role
 from bot.services import services
 from bot.session import deletion_code_note, end_assisted, start_assisted
@@ -67,10 +67,10 @@ async def on_interview(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: c
             return
     if verb == "ivc" and len(parts) >= 2 and parts[1] in centres:
         buttons = [[InlineKeyboardButton(name, callback_data=cd.admin("ivl", f"{round_.id}.{parts[1]}.{code}"))]
-                   for code, name in LANGUAGE_NAMES.items()]
+                   for code, name in offered_languages().items()]
         await query.edit_message_text(tr._("In welke taal stel je de vragen?"), reply_markup=InlineKeyboardMarkup(buttons))
         return
-    if verb == "ivl" and len(parts) == 3 and parts[1] in centres and parts[2] in LANGUAGE_NAMES:
+    if verb == "ivl" and len(parts) == 3 and parts[1] in centres and parts[2] in offered_languages():
         await query.edit_message_reply_markup(reply_markup=None)
         session = await start_assisted(context, query.message.chat.id, round_.id, parts[1], parts[2])
         await context.bot.send_message(

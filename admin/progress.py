@@ -24,7 +24,7 @@ from bot.exports.query import connect_readonly, released_respondents
 from bot.exports.safety import suppress
 from bot.exports.scope import scope_sql, where
 from bot.exports.summary import SECONDARY_MARK, suppress_cells
-from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.i18n import Translator, language_name, offered_languages
 from bot.storage import Storage
 
 
@@ -214,7 +214,7 @@ def render_progress(progress: RoundProgress, round_label: str, items: list[str],
         questions: Item id -> question text (:func:`question_text`); the id where missing.
     """
     # The languages add up to "started": suppress them as cells of that total.
-    languages = {lang: progress.by_language[lang] for lang in LANGUAGE_NAMES if lang in progress.by_language}
+    languages = {lang: progress.by_language[lang] for lang in offered_languages() if lang in progress.by_language}
     started = shown(progress.started, k)
     by_language: dict[str, int | str]
     if progress.started < k or k <= 1:
@@ -234,7 +234,7 @@ def render_progress(progress: RoundProgress, round_label: str, items: list[str],
         tr._("Per taal:"),
     ]
     for lang, count in by_language.items():
-        lines.append(f"  {LANGUAGE_NAMES[lang]}: {count}")
+        lines.append(f"  {language_name(lang)}: {count}")
     districts = district_finished(progress, k)
     if districts:
         lines += ["", tr._("Klaar per wijk:")]

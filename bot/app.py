@@ -38,7 +38,13 @@ from admin import stories as admin_stories
 from bot import callback_data as cd
 from bot.chat import RESIDENT_COMMANDS, lang_of
 from bot.http import AiohttpRequest
-from bot.i18n import DEFAULT_LANGUAGE, CatalogueError, Translator, check_catalogues
+from bot.i18n import (
+    DEFAULT_LANGUAGE,
+    CatalogueError,
+    Translator,
+    check_catalogues,
+    use_pack_languages,
+)
 from bot.inbox import Inbox, InboxQueue, replay
 from bot.outbox import OutboxRow, OutboxSender
 from bot.services import Services, services
@@ -298,6 +304,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
     async def post_init(application: Application) -> None:
         store = storage or await Storage.open(settings.database_path)
         cat = settings.catalogue()
+        use_pack_languages(cat.languages, cat.source_language)  # a pack's own languages too
         await store.seed_centres(cat.centres)
         svc = Services(
             settings=settings, storage=store, catalogue=cat, begin_answering=answering.begin,

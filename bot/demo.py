@@ -26,7 +26,7 @@ from bot.demo_stories import STORIES
 from bot.exports.query import connect_readonly, released_respondents, row_plan
 from bot.exports.service import ExportRefused, run_chart, run_export
 from bot.exports.stories_doc import load_stories, write_stories_files
-from bot.i18n import LANGUAGE_NAMES
+from bot.i18n import language_name
 from bot.logs import configure_logging
 from bot.msc import story_domain
 from bot.settings import Settings
@@ -226,7 +226,7 @@ async def simulate_resident(
 
 
 def _language_name(lang: str) -> str:
-    return LANGUAGE_NAMES[lang]
+    return language_name(lang)
 
 
 def _text_answer(prompt, items, stories: dict[str, list[str]], rng: random.Random) -> str | None:

@@ -17,12 +17,13 @@ import io
 import os
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale, negotiate_locale
+from babel import Locale, UnknownLocaleError, negotiate_locale
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -71,6 +72,73 @@ LANGUAGE_NAMES: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class PackLanguage:
+    """A language a survey pack adds to the interface's (e.g. Somali ``so``).
+
+    Attributes:
+        name: Its own name on the language buttons (Babel's CLDR name, e.g. "Soomaali").
+        fallback: The interface language its bot texts are read in (the pack's source
+            language where that is an interface language, else Dutch): never a blank.
+        format_locale: The Babel locale for its dates and numbers (the fallback where
+            Babel does not know the code).
+        rtl: Written right to left (CLDR character order).
+    """
+
+    name: str
+    fallback: str
+    format_locale: str
+    rtl: bool = False
+
+
+#: Languages the survey pack in use adds (code -> :class:`PackLanguage`); set at start
+#: by :func:`use_pack_languages`.
+PACK_LANGUAGES: dict[str, PackLanguage] = {}
+
+
+def use_pack_languages(languages: Iterable[str], source: str) -> dict[str, PackLanguage]:
+    """Offer the pack's own languages next to the interface's (issue 13 point 4).
+
+    A resident can choose one of them (language buttons, ``/language``); the survey's
+    texts come from the pack in that language, the bot's own texts (buttons, help,
+    thanks) from the catalogue of the pack's source language, so nothing is blank.
+
+    Args:
+        languages: The pack's languages (``Catalogue.languages``); those that are
+            interface languages already (:data:`LANGUAGES`) change nothing.
+        source: The pack's source language.
+
+    Returns:
+        The languages added (also kept in :data:`PACK_LANGUAGES`, replacing an earlier
+        pack's).
+    """
+    fallback = source if source in LANGUAGES else DEFAULT_LANGUAGE
+    PACK_LANGUAGES.clear()
+    for code in languages:
+        if code in LANGUAGES:
+            continue
+        try:
+            locale = Locale.parse(code)
+            name = (locale.get_display_name(locale) or code)
+            name = name[:1].upper() + name[1:]
+            PACK_LANGUAGES[code] = PackLanguage(name, fallback, code,
+                                                locale.character_order == "right-to-left")
+        except (ValueError, UnknownLocaleError):
+            PACK_LANGUAGES[code] = PackLanguage(code, fallback, FORMAT_LOCALES.get(fallback, fallback))
+    return dict(PACK_LANGUAGES)
+
+
+def offered_languages() -> dict[str, str]:
+    """Every language a resident can choose: the interface's, then the pack's own (code
+    -> own name), in that order (the language buttons)."""
+    return {**LANGUAGE_NAMES, **{code: lang.name for code, lang in PACK_LANGUAGES.items()}}
+
+
+def language_name(code: str) -> str:
+    """A language's own name (:func:`offered_languages`), or the code if not offered."""
+    return offered_languages().get(code, code)
+
+
 #: The Babel locale used to write dates and numbers, where it is not the language code:
 #: English as in the UK and the Netherlands (14 December 2026, not December 14, 2026).
 FORMAT_LOCALES: dict[str, str] = {"en": "en_GB"}
@@ -91,8 +159,9 @@ def negotiate_language(language_code: str | None) -> str:
         return DEFAULT_LANGUAGE
     tag = language_code.replace("_", "-").lower()
     primary = tag.split("-", 1)[0]
-    found = negotiate_locale([tag, primary], list(LANGUAGES), sep="-")
-    return found if found in LANGUAGES else DEFAULT_LANGUAGE
+    offered = list(offered_languages())
+    found = negotiate_locale([tag, primary], offered, sep="-")
+    return found if found in offered else DEFAULT_LANGUAGE
 
 
 class CatalogueError(Exception):
@@ -202,8 +271,9 @@ def check_catalogues(languages: Iterable[str] | None = None) -> None:
 
 
 def is_rtl(language: str) -> bool:
-    """True for right-to-left languages."""
-    return language in RTL_LANGUAGES
+    """True for right-to-left languages (a pack's own language too)."""
+    extra = PACK_LANGUAGES.get(language)
+    return language in RTL_LANGUAGES or (extra is not None and extra.rtl)
 
 
 def isolate_commands(text: str, language: str) -> str:
@@ -238,8 +308,10 @@ class Translator:
     __slots__ = ("_t", "language")
 
     def __init__(self, language: str) -> None:
-        self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
-        self._t = translations(self.language)
+        extra = PACK_LANGUAGES.get(language)
+        self.language = language if language in LANGUAGES or extra else DEFAULT_LANGUAGE
+        # a pack's own language reads the bot's texts in the pack's source language
+        self._t = translations(extra.fallback if extra else self.language)
 
     def _(self, message: str, **values: object) -> str:
         """Translate ``message`` and fill ``{placeholders}`` (values and ``/commands``
@@ -281,12 +353,15 @@ class Translator:
 
     @property
     def _format_locale(self) -> str:
+        extra = PACK_LANGUAGES.get(self.language)
+        if extra is not None:
+            return extra.format_locale
         return FORMAT_LOCALES.get(self.language, self.language)
 
     @property
     def locale(self) -> Locale:
         """The Babel locale."""
-        return Locale.parse(self.language)
+        return Locale.parse(self._format_locale)
 
 
 def translator(language: str) -> Translator:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data as cd
-from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.i18n import Translator, offered_languages
 from bot.survey.models import Item, Scale
 
 CHECK = "✅"
@@ -22,12 +22,13 @@ def _rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[Inline
 
 
 def languages(selected: str) -> InlineKeyboardMarkup:
-    """Six language buttons, two per row, the selected one marked."""
+    """The language buttons (six, and a pack's own languages), two per row, the selected
+    one marked."""
     buttons = [
         InlineKeyboardButton(
             (f"{CHECK} " if code == selected else "") + name, callback_data=cd.language(code)
         )
-        for code, name in LANGUAGE_NAMES.items()
+        for code, name in offered_languages().items()
     ]
     return InlineKeyboardMarkup(_rows(buttons, 2))
 

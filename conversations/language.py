@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.chat import lang_of as _lang_of
-from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.i18n import Translator, language_name
 from bot.services import services
 from bot.session import interview_guard
 from conversations import keyboards
@@ -21,6 +21,6 @@ async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = contact.language if contact else _lang_of(update)
     tr = Translator(lang)
     await update.effective_message.reply_text(
-        "🌐 " + tr._("Kies je taal.") + " (" + LANGUAGE_NAMES[lang] + ")",
+        "🌐 " + tr._("Kies je taal.") + " (" + language_name(lang) + ")",
         reply_markup=keyboards.languages(lang),
     )

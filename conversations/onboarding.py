@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import callback_data as cd
-from bot.i18n import LANGUAGE_NAMES, Translator, negotiate_language
+from bot.i18n import Translator, language_name, negotiate_language, offered_languages
 from bot.services import CONSENT_VERSION, services
 from bot.session import current_round, session_for
 from conversations import answering, keyboards
@@ -82,7 +82,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(
         "👋 " + tr._("Hallo! Ik ben Buurtstem.") + "\n\n"
         + tr._("Ik heb {language} voor je gekozen. Kies hieronder een andere taal als je wilt.",
-               language=LANGUAGE_NAMES[lang]),
+               language=language_name(lang)),
         reply_markup=keyboards.languages(lang),
     )
     await _show_consent(context, update.effective_chat.id, tr, centre)
@@ -150,9 +150,9 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd
     query = update.callback_query
     svc = services(context)
     chat_id = query.message.chat.id
-    lang = cb.lang if cb.lang in LANGUAGE_NAMES else "nl"
+    lang = cb.lang if cb.lang in offered_languages() else "nl"
     tr = Translator(lang)
-    await query.answer(LANGUAGE_NAMES[lang])
+    await query.answer(language_name(lang))
     try:
         await query.edit_message_reply_markup(reply_markup=keyboards.languages(lang))
     except TelegramError:  # "message is not modified" when tapping the marked language
@@ -163,7 +163,7 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd
         await _show_consent(context, chat_id, tr, centre)
         return
     await svc.storage.update_contact(chat_id, language=lang)
-    await context.bot.send_message(chat_id, "✅ " + tr._("Ik praat nu {language} met je.", language=LANGUAGE_NAMES[lang]))
+    await context.bot.send_message(chat_id, "✅ " + tr._("Ik praat nu {language} met je.", language=language_name(lang)))
     await _continue(update, context, chat_id, quiet=True)
 
 
@@ -172,7 +172,7 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
     query = update.callback_query
     svc = services(context)
     chat_id = query.message.chat.id
-    lang = cb.lang if cb.lang in LANGUAGE_NAMES else "nl"
+    lang = cb.lang if cb.lang in offered_languages() else "nl"
     tr = Translator(lang)
     await query.answer()
     if await svc.storage.contact(chat_id) is not None:
@@ -250,7 +250,7 @@ async def on_centre(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     query = update.callback_query
     svc = services(context)
     chat_id = query.message.chat.id
-    lang = cb.lang if cb.lang in LANGUAGE_NAMES else "nl"
+    lang = cb.lang if cb.lang in offered_languages() else "nl"
     tr = Translator(lang)
     if (cb.centre or "").startswith("_d"):
         await _on_district(update, context, cb, tr)

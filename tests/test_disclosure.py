@@ -147,6 +147,16 @@ async def demo_db(tmp_path):
     return path
 
 
+def _english() -> dict[str, str]:
+    from bot.exports.xlsx import DUTCH_HEADERS
+
+    return {dutch: english for english, dutch in DUTCH_HEADERS.items()}
+
+
+#: The workbook's Dutch column headers -> the CSV files' names.
+ENGLISH = _english()
+
+
 def _csv(path: Path) -> list[dict]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh, delimiter=";" if "excel" in path.name else ","))
@@ -189,7 +199,8 @@ def test_k_anonymity_over_every_file_a_coordinator_or_admin_can_get(demo_db, tmp
                 for ws in book.worksheets:
                     values = list(ws.iter_rows(values_only=True))
                     if ws.title not in ("codeboek", "toelichting", "verhalen"):
-                        sheets[ws.title] = [dict(zip(values[0], r)) for r in values[1:]]
+                        head = [ENGLISH.get(h, h) for h in values[0]]   # Dutch headers back
+                        sheets[ws.title] = [dict(zip(head, r)) for r in values[1:]]
                 assert ("antwoorden" in sheets) == (audience == "admin")
             else:
                 sheets["file"] = _csv(out)
@@ -245,7 +256,7 @@ def test_row_order_does_not_link_two_exports(demo_db, tmp_path):
     run_export(demo_db, catalogue(), tmp_path / "d.xlsx", fmt="xlsx", tz=TZ, min_cell_size=K)
     sheet = list(openpyxl.load_workbook(tmp_path / "d.xlsx")["antwoorden"].iter_rows(values_only=True))
     files.append(_profiles_in_file_order(
-        {k: ("" if v is None else str(v)) for k, v in zip(sheet[0], r)} for r in sheet[1:]))
+        {ENGLISH.get(k, k): ("" if v is None else str(v)) for k, v in zip(sheet[0], r)} for r in sheet[1:]))
     n = len(files[0])
     assert n >= 30 and len(set(files[0])) == n          # profiles tell respondents apart
     for i, one in enumerate(files):

@@ -458,6 +458,7 @@ async def test_export_offers_the_stories_document_and_the_effects_table(sim, har
 
     from openpyxl import load_workbook
 
+    from bot.exports.xlsx import DUTCH_HEADERS
     from bot.survey import load_catalogue
 
     round_, admin, reason = await _reviewed_round(sim, harness)
@@ -480,7 +481,9 @@ async def test_export_offers_the_stories_document_and_the_effects_table(sim, har
     wb = load_workbook(io.BytesIO(book.document_bytes))
     assert "effecten" in wb.sheetnames
     sheet = list(wb["verhalen"].iter_rows(values_only=True))
-    stories = [dict(zip(sheet[0], r)) for r in sheet[1:]]
+    assert sheet[0][:4] == ("ronde", "centrum", "maand", "taal")            # Dutch headers
+    english = {dutch: name for name, dutch in DUTCH_HEADERS.items()}
+    stories = [dict(zip([english.get(h, h) for h in sheet[0]], r)) for r in sheet[1:]]
     chosen = next(s for s in stories if s["text"] == "Verhaal van buur 2.")
     assert chosen["selected"] == "ja" and chosen["reason"] == reason and effect in chosen["effects"]
     assert next(s for s in stories if s["text"] == "Verhaal van buur 1.")["shortlist"] == "ja"
@@ -555,7 +558,7 @@ async def test_review_exports_resist_differencing_and_linking(sim, harness, tmp_
     respondents = {row[answers[0].index("respondent")] for row in answers[1:]}
     story_cells = {str(v) for row in sheet for v in row}
     assert respondents and not respondents & story_cells
-    months = [row[sheet[0].index("month")] for row in sheet[1:]]
+    months = [row[sheet[0].index("maand")] for row in sheet[1:]]
     assert months and all(len(m) == 7 for m in months)       # month, never a day
 
 

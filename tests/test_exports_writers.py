@@ -23,7 +23,7 @@ from bot.exports.summary import (
     suppress_cells,
     suppress_counts,
 )
-from bot.exports.xlsx import MAX_WIDTH, write_xlsx
+from bot.exports.xlsx import DUTCH_HEADERS, MAX_WIDTH, write_xlsx
 from bot.survey import catalogue
 from bot.survey.catalogue import Catalogue
 from bot.survey.models import (
@@ -390,7 +390,8 @@ def test_xlsx_sheets_header_and_no_formulas(tmp_path: Path):
 
     answers = wb["antwoorden"]
     header = [c.value for c in answers[1]]
-    assert header == list(ANSWER_COLUMNS)
+    assert header == [DUTCH_HEADERS.get(c, c) for c in ANSWER_COLUMNS]       # Dutch headers
+    assert header[:4] == ["ronde", "centrum", "respondent", "taal"]
     data = list(answers.iter_rows(min_row=2, values_only=True))
     assert len(data) == len(rows)
     text_col = ANSWER_COLUMNS.index("text")
@@ -403,7 +404,8 @@ def test_xlsx_sheets_header_and_no_formulas(tmp_path: Path):
     assert max(d.width for d in answers.column_dimensions.values()) <= MAX_WIDTH
 
     summary = {r[0]: r for r in wb["samenvatting"].iter_rows(min_row=2, values_only=True)}
-    head = [c.value for c in wb["samenvatting"][1]]
+    english = {dutch: name for name, dutch in DUTCH_HEADERS.items()}
+    head = [english.get(c.value, c.value) for c in wb["samenvatting"][1]]
     lonely = dict(zip(head, summary["ind.cohesion.less_lonely"], strict=True))
     assert lonely["indicator_nl"] == "Bewoners voelen zich minder eenzaam"
     # withheld counts are empty cells named in the flag column; the 3 points would give them away

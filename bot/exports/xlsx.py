@@ -8,7 +8,7 @@ Sheets, in order (Dutch names, for the people who open them):
 * ``antwoorden_breed`` — the analyst's workbook only: the same answers, one row per
   respondent and round (:mod:`bot.exports.wide`), numbers as numbers.
 * ``samenvatting`` — :func:`bot.exports.summary.summary_table`: counts, medians, 3-point
-  collapse; a withheld count is an empty cell, named in the ``withheld`` column.
+  collapse; a withheld count is an empty cell, named in the ``verborgen`` (withheld) column.
 * ``kaarten`` — :func:`bot.exports.summary.card_table` (coordinator's workbook).
 * ``verhalen`` — the coordinator's workbook: approved stories that may be quoted
   (:func:`bot.exports.stories_doc.load_stories`): round, centre, month, language (where
@@ -17,13 +17,14 @@ Sheets, in order (Dutch names, for the people who open them):
   No respondent, no day.
 * ``effecten`` — the coordinator's workbook: the effects table
   (:func:`bot.exports.stories_doc.effects_table`), a withheld count an empty cell named
-  in the ``withheld`` column.
+  in the ``verborgen`` (withheld) column.
 * ``codeboek`` — :func:`bot.exports.codebook.codebook_rows`.
 * ``toelichting`` — notes: time zone, suppression legend, the disclosure notes of the export.
 
 What goes in is decided by :mod:`bot.privacy.disclosure` (see :func:`bot.exports.service.run_export`).
 
-Every sheet has a bold header row that stays in view (``freeze_panes = "A2"``) and
+Column headers are Dutch (:data:`DUTCH_HEADERS`; the codebook keeps its keys, item columns
+their ids). Every sheet has a bold header row that stays in view (``freeze_panes = "A2"``) and
 columns sized to their content (capped at :data:`MAX_WIDTH` characters).
 
 Safety: every text cell is neutralised (OWASP CSV-injection rule, see
@@ -83,6 +84,22 @@ EFFECT_SHEET_COLUMNS: tuple[str, ...] = ("main_goal", "effect", "kinds", "mentio
 #: :func:`bot.exports.summary.table_columns`).
 SUMMARY_SHEET_COLUMNS: tuple[str, ...] = TABLE_COLUMNS
 
+#: Column headers as the workbook shows them: Dutch, for the people who open it (the CSV
+#: files keep the English names scripts rely on; the codebook's ``item_id`` stays the key,
+#: and item columns keep their ids). Names not listed are shown as they are.
+DUTCH_HEADERS: dict[str, str] = {
+    "round": "ronde", "centre": "centrum", "language": "taal", "item_type": "soort",
+    "main_goal": "hoofddoel", "sub_goal": "subdoel", "value": "waarde",
+    "value_label_nl": "waarde_label", "text": "tekst", "mode": "modus", "answered_on": "datum",
+    "indicator_nl": "indicator", "dont_know": "weet_niet", "skipped": "overgeslagen",
+    "median": "mediaan", "withheld": "verborgen", "low": "laag", "middle": "midden",
+    "high": "hoog", "withheld_3pt": "verborgen_3pt", "card": "kaart", "card_nl": "kaart_nl",
+    "respondents": "bewoners", "picked": "keer_gekozen", "month": "maand", "domain": "domein",
+    "why": "waarom", "effects": "effecten", "selected": "gekozen", "chosen_by": "gekozen_door",
+    "reason": "reden", "kinds": "soort_antwoorden", "mentioned": "genoemd",
+    "in_document": "in_verhalendocument",
+}
+
 #: Widest column, in characters.
 MAX_WIDTH = 60
 
@@ -138,9 +155,19 @@ def _size_columns(ws, header: Sequence[str], sample: Iterable[Sequence]) -> None
         ws.column_dimensions[get_column_letter(i)].width = min(width, MAX_WIDTH)
 
 
-def _start_sheet(wb: Workbook, title: str, header: Sequence[str], sample: Iterable[Sequence]):
+def _dutch_collapse(text: str) -> str:
+    """``low = 1+2, middle = 3, …`` with the workbook's Dutch column names."""
+    for name in ("low", "middle", "high"):
+        text = text.replace(f"{name} =", f"{DUTCH_HEADERS[name]} =")
+    return text
+
+
+def _start_sheet(wb: Workbook, title: str, header: Sequence[str], sample: Iterable[Sequence],
+                 *, dutch: bool = True):
     ws = wb.create_sheet(title)
     ws.freeze_panes = "A2"
+    if dutch:
+        header = [DUTCH_HEADERS.get(name, name) for name in header]
     _size_columns(ws, header, sample)
     head = []
     for name in header:
@@ -267,20 +294,20 @@ def write_xlsx(
             ws.append(_cells(ws, values))
 
     book = [[r[c] for c in CODEBOOK_COLUMNS] for r in codebook_rows(cat)]
-    ws = _start_sheet(wb, "codeboek", CODEBOOK_COLUMNS, book)
+    ws = _start_sheet(wb, "codeboek", CODEBOOK_COLUMNS, book, dutch=False)  # the codebook's keys
     for values in book:
         ws.append(_cells(ws, values))
 
     points = [f"{p.value} = {p.label['nl']}" for p in cat.scale.points]
-    no_middle = "" if len(points) % 2 else " (even aantal punten: geen midden, middle blijft leeg)"
+    no_middle = "" if len(points) % 2 else " (even aantal punten: geen midden, midden blijft leeg)"
     about = [
         ["Datums zijn kalenderdatums in Europe/Amsterdam; er worden geen tijden geëxporteerd."],
-        [(f"Tabblad samenvatting: een lege cel is een verborgen aantal; de kolom withheld zegt welke "
+        [(f"Tabblad samenvatting: een lege cel is een verborgen aantal; de kolom verborgen zegt welke "
           f"en waarom: \"<{k}\" = 1 tot {k - 1} antwoorden, \"{SECONDARY_MARK}\" = verborgen zodat "
           f"een kleine cel niet uit n is terug te rekenen. Schaal van {len(points)} "
-          f"punten: {', '.join(points)}. Samengevat (low/middle/high): "
-          f"{describe_collapse(cat.scale.values)}{no_middle} "
-          f"(ook verborgen waar nodig, kolom withheld_3pt). De mediaan staat er alleen als "
+          f"punten: {', '.join(points)}. Samengevat (laag/midden/hoog): "
+          f"{_dutch_collapse(describe_collapse(cat.scale.values))}{no_middle} "
+          f"(ook verborgen waar nodig, kolom verborgen_3pt). De mediaan staat er alleen als "
           f"geen cel verborgen is.")],
         [(f"Cijfers tellen bewoners in groepjes van {k} per ronde en centrum: een nieuwe "
           f"deelnemer komt er pas bij als er {k} nieuwe zijn (zo is niemand uit twee exports "
