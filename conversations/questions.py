@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot import callback_data as cd
 from bot.i18n import Translator
 from bot.services import Services
 from bot.storage import Round
@@ -86,6 +87,46 @@ async def send_picture(
     return message
 
 
+def audio_of(item: Item, language: str) -> str | None:
+    """The voice prompt of ``item`` in ``language`` (a file in the pack's ``audio/``), or
+    None: the "🔊" button shows only where the pack gives ``audio::LANG`` for it."""
+    return (item.audio or {}).get(language) or None
+
+
+def with_audio(markup: InlineKeyboardMarkup, item: Item, tr: Translator, round_id: int,
+               pos: int) -> InlineKeyboardMarkup:
+    """``markup`` with a "🔊" row on top where the item has a voice prompt in the
+    resident's language."""
+    if audio_of(item, tr.language) is None:
+        return markup
+    button = InlineKeyboardButton("🔊 " + tr._("Luister"), callback_data=cd.answer_audio(round_id, pos))
+    return InlineKeyboardMarkup([[button], *markup.inline_keyboard])
+
+
+async def send_voice(context: ContextTypes.DEFAULT_TYPE, svc: Services, chat_id: int,
+                     audio: str) -> Message:
+    """Send a voice prompt from the pack's ``audio/`` (OGG/Opus) by cached ``file_id``, or
+    upload it once and keep the ``file_id`` Telegram gives it (table ``media_cache``, key
+    ``audio/NAME``).
+
+    Raises:
+        telegram.error.TelegramError: From the Bot API, except a stale cached file id,
+            which is dropped and replaced by a fresh upload.
+    """
+    key = f"audio/{audio}"
+    file_id = await svc.storage.cached_file_id(key)
+    if file_id:
+        try:
+            return await context.bot.send_voice(chat_id, voice=file_id)
+        except BadRequest:
+            log.warning("cached file id of %s rejected; uploading again", key)
+            await svc.storage.forget_file_id(key)
+    with svc.catalogue.audio_path(audio).open("rb") as fh:
+        message = await context.bot.send_voice(chat_id, voice=fh, filename=audio)
+    await svc.storage.cache_file_id(key, message.voice.file_id)
+    return message
+
+
 async def send_question(
     context: ContextTypes.DEFAULT_TYPE,
     svc: Services,
@@ -107,7 +148,8 @@ async def send_question(
     part = svc.catalogue.section_of(round_.survey, item.id)
     text = question_text(item, tr, number, total, keep, part[:2] if part else None)
     if item.type == "scale":
-        markup = keyboards.scale(svc.catalogue.scale, tr, round_.id, pos, keep)
+        markup = with_audio(keyboards.scale(svc.catalogue.scale, tr, round_.id, pos, keep),
+                            item, tr, round_.id, pos)
         if item.picture is None:  # a pack's scale item without a picture
             return await context.bot.send_message(chat_id, text, reply_markup=markup)
         return await send_picture(
@@ -119,4 +161,5 @@ async def send_question(
         markup = keyboards.single(item, tr, round_.id, pos, keep)
     else:
         markup = keyboards.skip(tr, round_.id, pos, keep)
+    markup = with_audio(markup, item, tr, round_.id, pos)
     return await context.bot.send_message(chat_id, text, reply_markup=markup)
