@@ -17,6 +17,7 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.storage import Round
 from bot.survey.models import Item
+from bot.telegram_bot import unparsed
 from conversations import keyboards
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def question_text(item: Item, tr: Translator, number: int, total: int, keep: boo
 
 async def send_picture(
     context: ContextTypes.DEFAULT_TYPE, svc: Services, chat_id: int, picture: str, **kwargs
-) -> Message:
+) -> None:
     """Send a picture from the pack's ``pictures/`` by cached ``file_id`` or upload it once.
 
     Raises:
@@ -77,14 +78,15 @@ async def send_picture(
     file_id = await svc.storage.cached_file_id(picture)
     if file_id:
         try:
-            return await context.bot.send_photo(chat_id, photo=file_id, **kwargs)
+            with unparsed():  # a resent picture: nothing to learn from the answer
+                await context.bot.send_photo(chat_id, photo=file_id, **kwargs)
+            return
         except BadRequest:
             log.warning("cached file id of %s rejected; uploading again", picture)
             await svc.storage.forget_file_id(picture)
     with svc.catalogue.picture_path(picture).open("rb") as fh:
         message = await context.bot.send_photo(chat_id, photo=fh, **kwargs)
     await svc.storage.cache_file_id(picture, message.photo[-1].file_id)
-    return message
 
 
 def audio_of(item: Item, language: str) -> str | None:
@@ -139,7 +141,7 @@ async def send_question(
     total: int,
     mask: int = 0,
     keep: bool = False,
-) -> Message:
+) -> None:
     """Send item ``pos`` of ``round_`` to a chat with the keyboard that fits its type.
 
     ``keep``: the item has an answer the resident came back to; its skip button reads
@@ -148,18 +150,17 @@ async def send_question(
     part = svc.catalogue.section_of(round_.survey, item.id)
     text = question_text(item, tr, number, total, keep, part[:2] if part else None)
     if item.type == "scale":
-        markup = with_audio(keyboards.scale(svc.catalogue.scale, tr, round_.id, pos, keep),
-                            item, tr, round_.id, pos)
-        if item.picture is None:  # a pack's scale item without a picture
-            return await context.bot.send_message(chat_id, text, reply_markup=markup)
-        return await send_picture(
-            context, svc, chat_id, item.picture, caption=text[:CAPTION_LIMIT], reply_markup=markup
-        )
-    if item.type in ("choice", "cards"):
+        markup = keyboards.scale(svc.catalogue.scale, tr, round_.id, pos, keep)
+    elif item.type in ("choice", "cards"):
         markup = keyboards.choices(item, tr, round_.id, pos, mask, keep)
     elif item.type == "single":
         markup = keyboards.single(item, tr, round_.id, pos, keep)
     else:
         markup = keyboards.skip(tr, round_.id, pos, keep)
     markup = with_audio(markup, item, tr, round_.id, pos)
-    return await context.bot.send_message(chat_id, text, reply_markup=markup)
+    if item.type == "scale" and item.picture is not None:
+        await send_picture(context, svc, chat_id, item.picture, caption=text[:CAPTION_LIMIT],
+                           reply_markup=markup)
+        return
+    with unparsed():  # the sent question is not read back
+        await context.bot.send_message(chat_id, text, reply_markup=markup)
