@@ -41,9 +41,10 @@ DEFAULT_LIMIT = 64
 #: getUpdates batch, so scheduling order is arrival order.
 _ACCEPTED = 100_000
 
-#: Updates fetched and not yet handled, at most (:class:`BoundedUpdateQueue`): four times
-#: the handler slots, so the slots stay busy while the backlog waits at Telegram.
-DEFAULT_BACKLOG = 4 * DEFAULT_LIMIT
+#: Updates fetched and not yet handled, at most (:class:`BoundedUpdateQueue`): as many as
+#: there are handler slots (with 2 or 4 times as many, peak memory from 50 to 1,000
+#: residents grew 8.5 or 10.7 MB instead of 4.8 MB, at the same throughput; bench/load.py).
+DEFAULT_BACKLOG = DEFAULT_LIMIT
 
 
 _IN_UPDATE: ContextVar[bool] = ContextVar("buurtstem_in_update", default=False)
