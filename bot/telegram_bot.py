@@ -27,7 +27,7 @@ the answer is not waited for (a wait of ``retry_after`` would only outlive the q
 the flow goes on.
 
 A sent or edited message comes back from the Bot API whole, and python-telegram-bot
-turns it into a ``Message`` (with every button of its keyboard): about a sixth of the
+turns it into a ``Message`` (with every button of its keyboard): about an eighth of the
 bot's CPU under load (bench/load.py). Nobody reads the message after a keyboard edit, so
 ``editMessageReplyMarkup`` gives ``True``; a block under :func:`unparsed` (a question
 sent to a resident) gives ``True`` for its sends too.
