@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import importlib.util
 import os
 import random
@@ -81,6 +82,13 @@ class CrashSimulator(load.LoadSimulator):
         super().__init__(*args, **kwargs)
         self._gate: asyncio.Event | None = None
         self._discard = False
+        #: Ids of the updates the residents sent.
+        self.update_ids: list[int] = []
+
+    def inject_update(self, update: dict) -> int:  # noqa: D102 - remembers the ids
+        update_id = super().inject_update(update)
+        self.update_ids.append(update_id)
+        return update_id
 
     def hold(self) -> None:
         """From now on, sends wait (:meth:`release`)."""
@@ -210,6 +218,208 @@ async def burst(folder: Path, residents: int = 30) -> BurstResult:
         return BurstResult(residents, answered, len(unhandled(db, ids)), left, bot.errors())
 
 
+@dataclass
+class RoundResult:
+    """What a round under kills or faults saw."""
+
+    residents: int
+    kills: int = 0
+    faults: int = 0
+    updates: int = 0
+    lost: int = 0
+    doubled: int = 0
+    stuck: int = 0
+    nudges: int = 0
+    repeated: int = 0
+    apologies: int = 0
+    seconds: float = 0.0
+    errors: list[str] | None = None
+
+    def line(self, name: str) -> str:
+        """One printed line of figures."""
+        return (f"{name}: {self.residents} residents, {self.kills} kills, {self.faults} faults,"
+                f" {self.updates} updates: lost {self.lost}, doubled {self.doubled},"
+                f" stuck {self.stuck} | nudges {self.nudges}, repeated questions"
+                f" {self.repeated}, apologies {self.apologies}, bot log errors"
+                f" {len(self.errors or [])} ({self.seconds:.0f} s)")
+
+
+async def _prompt(sim, uid: int, ready, nudge, result: RoundResult, nudge_s: float):
+    """Wait for the bot's next prompt; tap or send the same again after ``nudge_s`` of
+    silence (a person does), at most :data:`MAX_NUDGES` times."""
+    for attempt in range(MAX_NUDGES + 1):
+        try:
+            return await load._until(sim, uid, ready, timeout=nudge_s)
+        except TimeoutError:
+            if attempt == MAX_NUDGES:
+                raise
+            result.nudges += 1
+            nudge()
+    raise AssertionError("unreachable")
+
+
+async def crash_resident(sim, uid: int, lang: str, centre: str, result: RoundResult,
+                         nudge_s: float) -> None:
+    """One resident completes the short round (as in ``bench/load.py``), tapping or
+    typing again when a reply does not come.
+
+    Raises:
+        TimeoutError: Stuck: no reply after :data:`MAX_NUDGES` repeats.
+    """
+    rng = random.Random(uid)
+    user = sim.user(uid, first_name="Resident", language_code=load.LANGUAGE_CODES[lang])
+    stories = load.STORIES[lang]
+
+    def prompt_after(start: int):
+        def ready():
+            for message in reversed(user.messages[start:]):
+                if load._actionable(message) or (message.text or "").startswith("🙏"):
+                    return message
+            return None
+        return ready
+
+    start = len(user.messages)
+    first = f"/start {centre}"
+    user.send_text(first)
+    prompt = await _prompt(sim, uid, prompt_after(start), lambda: user.send_text(first), result, nudge_s)
+    for _ in range(40):
+        if (prompt.text or "").startswith("🙏"):
+            return
+        data = load._data(prompt)
+        if not data:
+            raise RuntimeError(f"resident {uid}: a prompt without buttons: {prompt.text_or_caption[:60]!r}")
+        start = len(user.messages)
+        pick = None
+        if any(d.startswith("c:y") for d in data):
+            pick = next(d for d in data if d.startswith("c:y"))
+        elif any(d.startswith("ce:") for d in data):
+            pick = next((d for d in data if d.startswith(f"ce:{centre}:")), None)
+            if pick is None:
+                raise RuntimeError(f"resident {uid}: centre {centre} not offered: {data}")
+        elif any(d.startswith("go:") for d in data):
+            pick = data[0]
+        elif any(d.endswith(":ok") for d in data):
+            pick = next(d for d in data if d.endswith(":ok"))
+        elif any(d.endswith(":fy") for d in data):
+            flag = ":fy" if rng.random() < 0.6 else ":fn"
+            pick = next(d for d in data if d.endswith(flag))
+        elif any(d.endswith(":qy") for d in data):
+            flag = ":qy" if rng.random() < 0.7 else ":qn"
+            pick = next(d for d in data if d.endswith(flag))
+        elif any(":v" in d for d in data):
+            pick = rng.choice([d for d in data if ":v" in d])
+        elif any(":d." in d for d in data):
+            pick = next(d for d in data if ":d." in d)  # the cards: Done as they are
+        if pick is not None:
+            nudge = functools.partial(user.press, prompt, pick)
+        else:
+            nudge = functools.partial(user.send_text, rng.choice(stories["story"]))
+        nudge()
+        prompt = await _prompt(sim, uid, prompt_after(start), nudge, result, nudge_s)
+    raise RuntimeError(f"resident {uid} did not finish")
+
+
+def _count(db: Path, sim, result: RoundResult, bot: BotProcess) -> None:
+    ids = list(sim.update_ids)
+    result.updates = len(ids)
+    result.lost = len(unhandled(db, ids))
+    with sqlite3.connect(db) as conn:
+        result.doubled = conn.execute(
+            "SELECT COALESCE(SUM(revision - 1), 0) FROM answers").fetchone()[0]
+    for messages in sim._by_chat.values():
+        questions = [m.text_or_caption for m in messages if load._actionable(m)]
+        result.repeated += len(questions) - len(set(questions))
+        result.apologies += sum(1 for m in messages if "Sorry, er ging iets mis" in (m.text or ""))
+    result.errors = bot.errors()
+
+
+async def answers_under_kills(folder: Path, residents: int, kills: int, seed: int,
+                              nudge_s: float = NUDGE_S) -> RoundResult:
+    """``residents`` complete the short round while the bot is SIGKILLed ``kills`` times
+    at random points (a random number of Bot API calls apart) and restarted at once."""
+    db = folder / "answers.sqlite3"
+    centres = await load._prepare_database(db)
+    rng = random.Random(seed)
+    result = RoundResult(residents)
+    started = time.perf_counter()
+    async with CrashSimulator() as sim:
+        bot = BotProcess(sim, db, folder / "answers.log")
+        await bot.start()
+        plan = [(load.FIRST_USER + i, load.LANGUAGES[i % len(load.LANGUAGES)], centres[i % len(centres)])
+                for i in range(residents)]
+        tasks = [asyncio.ensure_future(crash_resident(sim, uid, lang, centre, result, nudge_s))
+                 for uid, lang, centre in plan]
+        # about 45 Bot API calls a resident; kill points spread over the first 80 % of them
+        spread = max(2, int(residents * 45 * 0.8 / max(kills, 1)))
+        try:
+            for _ in range(kills):
+                target = sum(sim.calls.values()) + rng.randint(1, 2 * spread)
+                while sum(sim.calls.values()) < target and not all(t.done() for t in tasks):
+                    await sim.wait_change(1.0)
+                if all(t.done() for t in tasks):
+                    break
+                await bot.kill()
+                result.kills += 1
+                await bot.start()
+            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await bot.stop()  # a clean stop writes the last handled marks
+            await bot.kill()
+        result.stuck = sum(1 for o in outcomes if isinstance(o, BaseException))
+        for o in [o for o in outcomes if isinstance(o, BaseException)][:3]:
+            print(f"  resident error: {type(o).__name__}: {o}", file=sys.stderr)
+        _count(db, sim, result, bot)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+#: Faults injected one per resident, in turn: (method, status, retry_after, times, delay).
+FAULTS = (
+    ("sendPhoto", 429, 1, 1, 0.0),
+    ("sendMessage", 502, None, 1, 0.0),
+    ("answerCallbackQuery", 500, None, 2, 0.0),
+    ("editMessageReplyMarkup", 429, 1, 1, 0.0),
+    ("sendPhoto", 200, None, 1, 11.0),   # hangs past the bot's 10 s read time-out, then lands
+    ("sendMessage", 403, None, 1, 0.0),  # a single refused call (not a real block)
+    ("sendPhoto", 500, None, 3, 0.0),    # fails every try: the resident taps again
+)
+
+
+async def answers_under_faults(folder: Path, residents: int, nudge_s: float = NUDGE_S) -> RoundResult:
+    """``residents`` complete the short round while single Bot API calls fail (one fault
+    per resident, kinds in turn: :data:`FAULTS`)."""
+    db = folder / "faults.sqlite3"
+    centres = await load._prepare_database(db)
+    result = RoundResult(residents)
+    started = time.perf_counter()
+    async with CrashSimulator() as sim:
+        bot = BotProcess(sim, db, folder / "faults.log")
+        await bot.start()
+        plan = [(load.FIRST_USER + i, load.LANGUAGES[i % len(load.LANGUAGES)], centres[i % len(centres)])
+                for i in range(residents)]
+        for i, (uid, _lang, _centre) in enumerate(plan):
+            method, status, retry_after, times, delay = FAULTS[i % len(FAULTS)]
+            chat = None if method == "answerCallbackQuery" else uid
+            sim.fail(method, status=status, retry_after=retry_after, times=times, chat_id=chat,
+                     delay=delay)
+            result.faults += 1
+        try:
+            outcomes = await asyncio.gather(
+                *(crash_resident(sim, uid, lang, centre, result, nudge_s) for uid, lang, centre in plan),
+                return_exceptions=True)
+        finally:
+            await bot.stop()
+            await bot.kill()
+        result.stuck = sum(1 for o in outcomes if isinstance(o, BaseException))
+        for o in [o for o in outcomes if isinstance(o, BaseException)][:3]:
+            print(f"  resident error: {type(o).__name__}: {o}", file=sys.stderr)
+        _count(db, sim, result, bot)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
 async def run(args: argparse.Namespace) -> int:
     """Run the scenarios; print figures. Exit status 1 on any loss, doubling or stuck."""
     bad = 0
@@ -222,6 +432,13 @@ async def run(args: argparse.Namespace) -> int:
               f" inbox rows left {result.inbox_left}, bot errors {len(result.errors)}"
               f" ({time.perf_counter() - started:.1f} s)", flush=True)
         bad += (result.residents - result.answered) + result.lost
+        kills = await answers_under_kills(Path(tmp), args.residents, args.kills, args.seed)
+        print(kills.line("answers under SIGKILL"), flush=True)
+        bad += kills.lost + kills.doubled + kills.stuck
+        if args.faults:
+            faults = await answers_under_faults(Path(tmp), args.residents)
+            print(faults.line("answers under faults"), flush=True)
+            bad += faults.lost + faults.doubled + faults.stuck
     print("OK" if bad == 0 else "LOST, DOUBLED OR STUCK")
     return 0 if bad == 0 else 1
 
