@@ -8,9 +8,10 @@ simulator, which keeps every update until the bot confirms it (as Telegram does)
 * **burst**: sends are held, 30 residents send ``/start`` at once, the bot fetches and
   confirms them, and is killed before it can answer any; after the restart every one of
   them must be answered (before the inbox, 29 of 30 were never answered).
-* **answers**: ``--residents`` residents complete the ``short`` round at once (closed
-  loop, as in ``bench/load.py``) while the bot is killed ``--kills`` times at random
-  points and restarted at once. A resident who hears nothing for :data:`NUDGE_S` seconds
+* **answers**: ``--kills`` rounds; in each, ``--residents`` residents start the ``short``
+  round at once (closed loop, as in ``bench/load.py``; a resident asked the same question
+  twice gives the same answer), the bot is killed at a random point of the burst (after
+  2–95 % of the residents' updates) and restarted at once, and the residents finish. A resident who hears nothing for :data:`NUDGE_S` seconds
   taps the same button again (or sends the same text), as a person does; one still
   without an answer after :data:`MAX_NUDGES` taps is **stuck**.
 * **faults** (``--faults``): the same round, no kills, but single Bot API calls fail: a
@@ -20,7 +21,7 @@ Counted at the end (after a clean stop, so every handled update is marked):
 
 * **lost**: an update a resident sent that the bot never handled (not marked processed);
 * **doubled**: answers stored twice (a revision above 1: these residents never change
-  an answer);
+  an answer, and give the same answer when asked again);
 * **stuck**: residents who did not finish;
 * also shown: **nudges** (taps a resident repeated because a reply was missing) and
   **repeated** (a question sent again to the same chat: after a kill a reply may go out
@@ -68,6 +69,8 @@ load = _load_bench()
 
 #: Seconds a resident waits for the bot's next question before tapping again.
 NUDGE_S = 20.0
+#: Updates a resident sends in the short round (about; for placing the kill points).
+UPDATES_PER_RESIDENT = 16
 #: Repeated taps after which a resident counts as stuck.
 MAX_NUDGES = 3
 #: Bot API methods a held simulator does not answer (see :meth:`CrashSimulator.hold`).
@@ -237,7 +240,7 @@ class RoundResult:
 
     def line(self, name: str) -> str:
         """One printed line of figures."""
-        return (f"{name}: {self.residents} residents, {self.kills} kills, {self.faults} faults,"
+        return (f"{name}: {self.residents} residents, {self.kills} SIGKILLs, {self.faults} faults,"
                 f" {self.updates} updates: lost {self.lost}, doubled {self.doubled},"
                 f" stuck {self.stuck} | nudges {self.nudges}, repeated questions"
                 f" {self.repeated}, apologies {self.apologies}, bot log errors"
@@ -270,10 +273,14 @@ async def crash_resident(sim, uid: int, lang: str, centre: str, result: RoundRes
     user = sim.user(uid, first_name="Resident", language_code=load.LANGUAGE_CODES[lang])
     stories = load.STORIES[lang]
 
+    def finished(message) -> bool:  # the thanks, or "you have answered all questions"
+        return (message.text or "").startswith("🙏") or any(
+            d.startswith("ch:") for d in load._data(message))
+
     def prompt_after(start: int):
         def ready():
             for message in reversed(user.messages[start:]):
-                if load._actionable(message) or (message.text or "").startswith("🙏"):
+                if load._actionable(message) or finished(message):
                     return message
             return None
         return ready
@@ -283,7 +290,7 @@ async def crash_resident(sim, uid: int, lang: str, centre: str, result: RoundRes
     user.send_text(first)
     prompt = await _prompt(sim, uid, prompt_after(start), lambda: user.send_text(first), result, nudge_s)
     for _ in range(40):
-        if (prompt.text or "").startswith("🙏"):
+        if finished(prompt):
             return
         data = load._data(prompt)
         if not data:
@@ -306,42 +313,60 @@ async def crash_resident(sim, uid: int, lang: str, centre: str, result: RoundRes
         elif any(d.endswith(":qy") for d in data):
             flag = ":qy" if rng.random() < 0.7 else ":qn"
             pick = next(d for d in data if d.endswith(flag))
-        elif any(":v" in d for d in data):
-            pick = rng.choice([d for d in data if ":v" in d])
+        elif any(":v" in d for d in data):  # one opinion per question, however often asked
+            pick = random.Random(f"{uid}:{prompt.text_or_caption}").choice([d for d in data if ":v" in d])
         elif any(":d." in d for d in data):
             pick = next(d for d in data if ":d." in d)  # the cards: Done as they are
         if pick is not None:
             nudge = functools.partial(user.press, prompt, pick)
-        else:
-            nudge = functools.partial(user.send_text, rng.choice(stories["story"]))
+        else:  # the same question asked again gets the same story
+            told = random.Random(f"{uid}:{prompt.text_or_caption}").choice(stories["story"])
+            nudge = functools.partial(user.send_text, told)
         nudge()
         prompt = await _prompt(sim, uid, prompt_after(start), nudge, result, nudge_s)
     raise RuntimeError(f"resident {uid} did not finish")
 
 
 def _count(db: Path, sim, result: RoundResult, bot: BotProcess) -> None:
+    """Add one run's lost, doubled, repeated and errors to ``result``."""
     ids = list(sim.update_ids)
-    result.updates = len(ids)
-    result.lost = len(unhandled(db, ids))
+    result.updates += len(ids)
+    result.lost += len(unhandled(db, ids))
     with sqlite3.connect(db) as conn:
-        result.doubled = conn.execute(
+        result.doubled += conn.execute(
             "SELECT COALESCE(SUM(revision - 1), 0) FROM answers").fetchone()[0]
+        doubled_items = [row[0] for row in conn.execute(
+            "SELECT item_id FROM answers WHERE revision > 1 ORDER BY item_id")]
+    if doubled_items:
+        print(f"  answers stored twice: {doubled_items}", file=sys.stderr)
     for messages in sim._by_chat.values():
         questions = [m.text_or_caption for m in messages if load._actionable(m)]
         result.repeated += len(questions) - len(set(questions))
         result.apologies += sum(1 for m in messages if "Sorry, er ging iets mis" in (m.text or ""))
-    result.errors = bot.errors()
+    result.errors = (result.errors or []) + bot.errors()
 
 
 async def answers_under_kills(folder: Path, residents: int, kills: int, seed: int,
                               nudge_s: float = NUDGE_S) -> RoundResult:
-    """``residents`` complete the short round while the bot is SIGKILLed ``kills`` times
-    at random points (a random number of Bot API calls apart) and restarted at once."""
+    """``kills`` rounds: in each, ``residents`` residents start the short round at once
+    and the bot is SIGKILLed at a random point of their burst (after 2–95 % of their
+    updates were sent), restarted at once, and the residents finish (a fresh database and
+    simulator each)."""
+    rng = random.Random(seed)
+    result = RoundResult(residents * kills)
+    started = time.perf_counter()
+    for number in range(kills):
+        point = int(rng.uniform(0.02, 0.95) * residents * UPDATES_PER_RESIDENT)
+        await _one_killed_round(folder / f"round-{number}", residents, point, result, nudge_s)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+async def _one_killed_round(folder: Path, residents: int, kill_at: int,
+                            result: RoundResult, nudge_s: float) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
     db = folder / "answers.sqlite3"
     centres = await load._prepare_database(db)
-    rng = random.Random(seed)
-    result = RoundResult(residents)
-    started = time.perf_counter()
     async with CrashSimulator() as sim:
         bot = BotProcess(sim, db, folder / "answers.log")
         await bot.start()
@@ -349,15 +374,10 @@ async def answers_under_kills(folder: Path, residents: int, kills: int, seed: in
                 for i in range(residents)]
         tasks = [asyncio.ensure_future(crash_resident(sim, uid, lang, centre, result, nudge_s))
                  for uid, lang, centre in plan]
-        # about 45 Bot API calls a resident; kill points spread over the first 80 % of them
-        spread = max(2, int(residents * 45 * 0.8 / max(kills, 1)))
         try:
-            for _ in range(kills):
-                target = sum(sim.calls.values()) + rng.randint(1, 2 * spread)
-                while sum(sim.calls.values()) < target and not all(t.done() for t in tasks):
-                    await sim.wait_change(1.0)
-                if all(t.done() for t in tasks):
-                    break
+            while len(sim.update_ids) < kill_at and not all(t.done() for t in tasks):
+                await sim.wait_change(1.0)
+            if not all(t.done() for t in tasks):
                 await bot.kill()
                 result.kills += 1
                 await bot.start()
@@ -367,12 +387,17 @@ async def answers_under_kills(folder: Path, residents: int, kills: int, seed: in
                 task.cancel()
             await bot.stop()  # a clean stop writes the last handled marks
             await bot.kill()
-        result.stuck = sum(1 for o in outcomes if isinstance(o, BaseException))
-        for o in [o for o in outcomes if isinstance(o, BaseException)][:3]:
-            print(f"  resident error: {type(o).__name__}: {o}", file=sys.stderr)
+        _report(plan, outcomes, sim, result)
         _count(db, sim, result, bot)
-    result.seconds = time.perf_counter() - started
-    return result
+
+
+def _report(plan, outcomes, sim, result: RoundResult) -> None:
+    failed = [(p, o) for p, o in zip(plan, outcomes) if isinstance(o, BaseException)]
+    result.stuck += len(failed)
+    for (uid, _l, _c), o in failed[:3]:
+        last = sim.users[uid].messages[-3:]
+        print(f"  resident error: {type(o).__name__}: {o}; last seen"
+              f" {[(m.text_or_caption[:30], load._data(m)) for m in last]}", file=sys.stderr)
 
 
 #: Faults injected one per resident, in turn: (method, status, retry_after, times, delay).
@@ -387,9 +412,10 @@ FAULTS = (
 )
 
 
-async def answers_under_faults(folder: Path, residents: int, nudge_s: float = NUDGE_S) -> RoundResult:
+async def answers_under_faults(folder: Path, residents: int, nudge_s: float = NUDGE_S,
+                               faults: tuple = FAULTS) -> RoundResult:
     """``residents`` complete the short round while single Bot API calls fail (one fault
-    per resident, kinds in turn: :data:`FAULTS`)."""
+    per resident, kinds in turn: ``faults``, by default :data:`FAULTS`)."""
     db = folder / "faults.sqlite3"
     centres = await load._prepare_database(db)
     result = RoundResult(residents)
@@ -400,7 +426,7 @@ async def answers_under_faults(folder: Path, residents: int, nudge_s: float = NU
         plan = [(load.FIRST_USER + i, load.LANGUAGES[i % len(load.LANGUAGES)], centres[i % len(centres)])
                 for i in range(residents)]
         for i, (uid, _lang, _centre) in enumerate(plan):
-            method, status, retry_after, times, delay = FAULTS[i % len(FAULTS)]
+            method, status, retry_after, times, delay = faults[i % len(faults)]
             chat = None if method == "answerCallbackQuery" else uid
             sim.fail(method, status=status, retry_after=retry_after, times=times, chat_id=chat,
                      delay=delay)
@@ -412,9 +438,7 @@ async def answers_under_faults(folder: Path, residents: int, nudge_s: float = NU
         finally:
             await bot.stop()
             await bot.kill()
-        result.stuck = sum(1 for o in outcomes if isinstance(o, BaseException))
-        for o in [o for o in outcomes if isinstance(o, BaseException)][:3]:
-            print(f"  resident error: {type(o).__name__}: {o}", file=sys.stderr)
+        _report(plan, outcomes, sim, result)
         _count(db, sim, result, bot)
     result.seconds = time.perf_counter() - started
     return result
