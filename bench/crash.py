@@ -444,6 +444,104 @@ async def answers_under_faults(folder: Path, residents: int, nudge_s: float = NU
     return result
 
 
+#: The admin who opens the round in the broadcast scenario.
+ADMIN = 900_000_001
+#: First chat id of the broadcast scenario's residents.
+FIRST_INVITED = 7_000_001
+
+
+@dataclass
+class BroadcastResult:
+    """What the broadcast scenario saw."""
+
+    residents: int
+    kills: int = 0
+    lost: int = 0
+    doubled: int = 0
+    stale_progress: int = 0
+    seconds: float = 0.0
+
+
+async def broadcast_under_kills(folder: Path, residents: int, kills: int, seed: int) -> BroadcastResult:
+    """``kills`` broadcasts: an admin opens a round for ``residents`` contacts, the bot is
+    SIGKILLed after a random number of invitations went out (2–95 %) and restarted.
+    Counts residents without an invitation (lost), with two (doubled) and progress
+    messages that do not end at "N van N" (stale)."""
+    rng = random.Random(seed)
+    result = BroadcastResult(residents)
+    started = time.perf_counter()
+    for number in range(kills):
+        sub = folder / f"broadcast-{number}"
+        sub.mkdir(parents=True, exist_ok=True)
+        db = sub / "broadcast.sqlite3"
+        await _prepare_broadcast(db, residents)
+        async with CrashSimulator() as sim:
+            bot = BotProcess(sim, db, sub / "broadcast.log")
+            bot.env["ADMIN_IDS"] = str(ADMIN)
+            chats = range(FIRST_INVITED, FIRST_INVITED + residents)
+            for chat in chats:
+                sim.user(chat)
+            admin = sim.user(ADMIN)
+            try:
+                await bot.start()
+                admin.send_text("/open 1")
+                await _wait(sim, lambda: any("nu openen" in (m.text or "") for m in admin.messages))
+                admin.press_button("Ja, nu openen en uitnodigen")
+                point = max(1, int(rng.uniform(0.02, 0.95) * residents))
+                await _wait(sim, lambda: _invited(sim, chats) >= point)
+                await bot.kill()
+                result.kills += 1
+                await bot.start()
+                await _wait(sim, lambda: _invited(sim, chats) >= residents
+                            and _progress_final(admin, residents), timeout=120 + residents / 10)
+            except TimeoutError:
+                pass  # counted below
+            finally:
+                await bot.stop()
+                await bot.kill()
+            counts = [sum(1 for m in sim._by_chat.get(chat, []) if m.reply_markup) for chat in chats]
+            result.lost += sum(1 for c in counts if c == 0)
+            result.doubled += sum(c - 1 for c in counts if c > 1)
+            result.stale_progress += 0 if _progress_final(admin, residents) else 1
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _invited(sim, chats) -> int:
+    return sum(1 for chat in chats if sim._by_chat.get(chat))
+
+
+def _progress_final(admin, residents: int) -> bool:
+    """The admin's progress message (edited in place) ends at "N van N"."""
+    return any(f"{residents} van {residents}" in (m.text or "") for m in admin.messages)
+
+
+async def _wait(sim, condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("broadcast did not get there")
+        await sim.wait_change(1.0)
+
+
+async def _prepare_broadcast(db: Path, residents: int) -> None:
+    from bot.storage import Storage  # noqa: PLC0415 - after sys.path is set, as in bench/load.py
+    from bot.survey import catalogue  # noqa: PLC0415 - same
+
+    storage = await Storage.open(db)
+    try:
+        await storage.seed_centres(catalogue().centres)
+        await storage.create_round("short", ["shalom"], status="scheduled")
+        async with storage.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO contacts (chat_id, language, centre_code, opted_in, reachable,"
+                " consent_version, consented_on) VALUES (?, 'nl', 'shalom', 1, 1, 'v', '2026-01-01')",
+                [(chat,) for chat in range(FIRST_INVITED, FIRST_INVITED + residents)],
+            )
+    finally:
+        await storage.close()
+
+
 async def run(args: argparse.Namespace) -> int:
     """Run the scenarios; print figures. Exit status 1 on any loss, doubling or stuck."""
     bad = 0
@@ -459,6 +557,11 @@ async def run(args: argparse.Namespace) -> int:
         kills = await answers_under_kills(Path(tmp), args.residents, args.kills, args.seed)
         print(kills.line("answers under SIGKILL"), flush=True)
         bad += kills.lost + kills.doubled + kills.stuck
+        sent = await broadcast_under_kills(Path(tmp), args.broadcast, args.broadcast_kills, args.seed)
+        print(f"broadcast under SIGKILL: {sent.kills} broadcasts of {sent.residents} invitations,"
+              f" each killed once: invitations lost {sent.lost}, doubled {sent.doubled},"
+              f" progress messages not final {sent.stale_progress} ({sent.seconds:.0f} s)", flush=True)
+        bad += sent.lost + sent.stale_progress
         if args.faults:
             faults = await answers_under_faults(Path(tmp), args.residents)
             print(faults.line("answers under faults"), flush=True)
@@ -473,6 +576,9 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=20, help="SIGKILLs during the round (20)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the kill points")
     parser.add_argument("--faults", action="store_true", help="also run the fault-injection round")
+    parser.add_argument("--broadcast", type=int, default=300, help="invitations per broadcast (300)")
+    parser.add_argument("--broadcast-kills", type=int, default=5,
+                        help="broadcasts, each killed once (5)")
     random.seed(0)
     sys.exit(asyncio.run(run(parser.parse_args())))
 
