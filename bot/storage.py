@@ -450,7 +450,7 @@ class Storage:
             else:
                 await self._writer.commit()
                 self._unmarked.difference_update(marks)
-                if own is not None:
+                if own is not None and reads is not None:
                     reads.marked = True
             finally:
                 self._forget_reads(forget)
