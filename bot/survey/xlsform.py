@@ -667,7 +667,7 @@ class _Reader:
             m = min(n for n, _ in places.values())
             self.problem("survey", m, "district and neighbourhood questions need a centre question")
 
-        def parent(level: str, row: dict, default: str) -> tuple[str, str] | None:
+        def parent_of(level: str, row: dict, default: str) -> tuple[str, str] | None:
             column, of = parent_column.get(level, (default, default))
             value = row.get(column) or row.get(of)
             return (of, str(value)) if value else None
@@ -676,17 +676,17 @@ class _Reader:
         if "neighbourhood" in places:
             hood_list = str(places["neighbourhood"][1]["type"]).split()[-1]
             for _, r in self.lists.get(hood_list, []):
-                found = parent("neighbourhood", r, "district")
-                if found and found[0] == "district":
-                    hood_district[str(r["name"])] = found[1]
+                up = parent_of("neighbourhood", r, "district")
+                if up and up[0] == "district":
+                    hood_district[str(r["name"])] = up[1]
         out: dict[str, Centre] = {}
         for rows in (choice_rows, sheet_rows):
             seen: set[str] = set()
             for sheet, n, row in rows:
                 if sheet == "choices":
-                    found = parent("centre", row, "neighbourhood")
-                    if found:
-                        row = {**row, found[0]: found[1]}
+                    up = parent_of("centre", row, "neighbourhood")
+                    if up:
+                        row = {**row, up[0]: up[1]}
                 if row.get("neighbourhood") and not row.get("district") and row["neighbourhood"] in hood_district:
                     row = {**row, "district": hood_district[row["neighbourhood"]]}
                 code = str(row.get("code") or row.get("name") or "").lower()
