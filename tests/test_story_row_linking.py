@@ -182,10 +182,13 @@ async def test_a_story_only_round_gets_a_clear_refusal_not_too_few(tmp_path):
         await store.record_answer(round_id=round_.id, respondent=pseudonym(chat), item_id="msc.change_self",
                                   status="answered", text="Fijn hier.", language="nl", centre_code="shalom")
     await store.close()
-    for fmt in ("csv", "wide", "xlsx"):
+    for fmt in ("csv", "wide", "excel-nl"):
         with pytest.raises(ExportRefused) as refused:
             run_export(path, cat, tmp_path / f"p.{fmt}", fmt=fmt, tz=TZ, audience="admin")
         assert refused.value.reason == "only_stories"
         assert not (tmp_path / f"p.{fmt}").exists()
     assert "alleen om verhalen" in refusal_text(Translator("nl"), refused.value, K)
     assert "only for stories" in refusal_text(Translator("en"), refused.value, K)
+    book = run_export(path, cat, tmp_path / "p.xlsx", fmt="xlsx", tz=TZ, audience="admin")
+    wb = load_workbook(book.path)                    # the workbook: stories and effects sheets
+    assert "verhalen" in wb.sheetnames and wb["antwoorden"].max_row == 1

@@ -245,10 +245,12 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
             plan = row_plan(conn, tz=tz, k=k, cat=cat, round_ids=round_ids, centres=centres,
                             panel_secret=panel_secret, district_of=district_lookup(conn, cat))
             if not plan.rows:
-                if not _rows_to_show(conn, round_ids, centres, plan.hidden_items):
+                if _rows_to_show(conn, round_ids, centres, plan.hidden_items):
+                    raise ExportRefused("too_small", respondents, respondents, purged)
+                if fmt != "xlsx":
                     # only story questions asked: nothing a row file may show
                     raise ExportRefused("only_stories", respondents, notes=notes)
-                raise ExportRefused("too_small", respondents, respondents, purged)
+                # the workbook still has the stories and effects (answer sheets empty)
             notes.append(plan.generalisation.note(k))
             notes.append("Free text is not in the row file, nor which free-text questions were"
                          " answered or which story domains were picked (they would tie a quoted"
