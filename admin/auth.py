@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -23,8 +24,8 @@ from bot.services import services
 
 log = logging.getLogger(__name__)
 
-StaffHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Role], Awaitable[None]]
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+StaffHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Role], Coroutine[Any, Any, None]]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 def staff_tr(update: Update) -> Translator:

@@ -109,7 +109,8 @@ async def respondent_counts(application: Application, round_id: int,
     """(respondents who started, respondents who finished) a round (unique respondents),
     at ``centres`` only if given."""
     svc = _services(application)
-    only, params = "", [round_id]
+    only = ""
+    params: list[object] = [round_id]
     if centres is not None:
         only = f" AND centre_code IN ({','.join('?' * len(centres)) or 'NULL'})"
         params += list(centres)

@@ -216,6 +216,7 @@ def render_progress(progress: RoundProgress, round_label: str, items: list[str],
     # The languages add up to "started": suppress them as cells of that total.
     languages = {lang: progress.by_language[lang] for lang in offered_languages() if lang in progress.by_language}
     started = shown(progress.started, k)
+    by_language: dict[str, int | str]
     if progress.started < k or k <= 1:
         # "started" is hidden itself (or nothing is): primary suppression only.
         by_language = {lang: shown(count, k) for lang, count in languages.items()}
@@ -246,10 +247,11 @@ def render_progress(progress: RoundProgress, round_label: str, items: list[str],
     questions = questions or {}
     for n, item in enumerate(items, 1):
         counts = progress.by_status.get(item, Counter())
-        cells = {status: counts.get(status, 0) for status in STATUSES}
-        cells["none"] = max(0, progress.released - sum(cells.values()))
+        counted = {status: counts.get(status, 0) for status in STATUSES}
+        counted["none"] = max(0, progress.released - sum(counted.values()))
+        cells: dict[str, int | str] = dict(counted)
         if k > 1:
-            cells, total_shown = suppress_cells(cells, k)
+            cells, total_shown = suppress_cells(counted, k)
             if not total_shown:
                 cells = {s: (c if c == 0 else SECONDARY_MARK) for s, c in cells.items()}
         lines.append(f"{n}. {questions.get(item, item)}")

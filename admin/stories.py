@@ -45,9 +45,16 @@ import functools
 import logging
 import re
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessage,
+    Message,
+    Update,
+)
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
@@ -72,7 +79,7 @@ log = logging.getLogger(__name__)
 PENDING = "msc_pending_selection"
 
 #: ``async (update, context)``: a handler of typed text.
-TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 #: Views: all stories in scope, or only the centre-level selections.
 VIEWS = ("a", "s")
@@ -93,7 +100,7 @@ _TEXT_MAX, _WHY_MAX, _REASON_SHOWN, _MESSAGE_MAX = 1800, 900, 300, 4096
 
 
 # -- helpers ---------------------------------------------------------------------------
-def _bot_key(message: Message, user_id: int) -> tuple[int, int]:
+def _bot_key(message: Message | MaybeInaccessibleMessage, user_id: int) -> tuple[int, int]:
     try:
         return id(message.get_bot()), user_id
     except RuntimeError:
@@ -119,7 +126,7 @@ def _view_of(message: Message | None) -> str:
     markup = message.reply_markup if message else None
     for row in (markup.inline_keyboard if markup else ()):
         for button in row:
-            data = button.callback_data or ""
+            data = button.callback_data if isinstance(button.callback_data, str) else ""
             if data.startswith("ad:st") and data.rsplit(".", 1)[-1] in VIEWS:
                 return data.rsplit(".", 1)[-1]
     return "a"

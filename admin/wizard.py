@@ -82,7 +82,7 @@ async def on_wizard(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         elif arg == ">":
             if not state["centres"]:
                 await query.edit_message_text(tr._("Kies eerst minstens één centrum."),
-                                              reply_markup=query.message.reply_markup)
+                                              reply_markup=getattr(query.message, "reply_markup", None))
                 return
             await _ask_opening(query, tr, state)
             return

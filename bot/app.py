@@ -12,6 +12,7 @@ Note: order matters. Handler groups run from low to high, one handler per group:
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, InlineKeyboardMarkup, Update
@@ -247,7 +248,7 @@ def services_of(application: Application) -> Services:
     return application.bot_data["services"]
 
 
-def webhook_options(settings: Settings) -> dict[str, object]:
+def webhook_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for ``Application.run_webhook`` / ``Updater.start_webhook``.
 
     The server listens on ``WEBHOOK_LISTEN:WEBHOOK_PORT`` at the path of ``WEBHOOK_URL``

@@ -14,7 +14,7 @@ Shapes:
     ``ch:<round>``                        change my answers (after finishing, while the round is open)
     ``a:<round>:<pos>:<action>``          answer item number ``pos`` of a round, where action is
                                           ``v<value>`` scale value (-9 … 99), ``dk`` don't know, ``sk`` skip,
-                                          ``bk`` back to the previous item (to change an answer),
+                                          ``bk`` back to the previous item (to change an answer), ``au`` hear it (voice),
                                           ``ok``/``fx`` read-back: the story is right / fix it,
                                           ``fy``/``fn`` feedback opt-in yes / no, ``qy``/``qn`` may the story be quoted,
                                           ``t<k>.<mask>`` toggle option k, ``d.<mask>`` done
@@ -48,7 +48,7 @@ _PATTERNS = {
     "change": re.compile(r"^ch:(?P<round>\d{1,9})$"),
     "answer": re.compile(
         r"^a:(?P<round>\d{1,9}):(?P<pos>\d{1,3}):"
-        r"(?P<action>v-?\d{1,2}|dk|sk|bk|ok|fx|fy|fn|qy|qn|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
+        r"(?P<action>v-?\d{1,2}|dk|sk|bk|au|ok|fx|fy|fn|qy|qn|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
     ),
     "forget": re.compile(r"^f:(?P<yes>[yn])(?::(?P<code>[A-Z0-9]{4}-[A-Z0-9]{4}))?$"),
     "noop": re.compile(r"^x$"),
@@ -131,6 +131,8 @@ def _answer_action(raw: str) -> tuple[str, int | None, int]:
         return "skip", None, 0
     if raw == "bk":
         return "back", None, 0
+    if raw == "au":
+        return "audio", None, 0
     if raw in ("ok", "fx", "fy", "fn", "qy", "qn"):
         return {"ok": "confirm", "fx": "fix", "fy": "feedback_yes", "fn": "feedback_no",
                 "qy": "quote_yes", "qn": "quote_no"}[raw], None, 0
@@ -189,6 +191,11 @@ def answer_dont_know(round_id: int, pos: int) -> str:
 def answer_skip(round_id: int, pos: int) -> str:
     """Payload of the "skip" button."""
     return _checked(f"a:{round_id}:{pos}:sk")
+
+
+def answer_audio(round_id: int, pos: int) -> str:
+    """Payload of the "🔊" button: send the question as a voice message."""
+    return _checked(f"a:{round_id}:{pos}:au")
 
 
 def answer_back(round_id: int, pos: int) -> str:

@@ -407,7 +407,8 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
             "SELECT COUNT(*) FROM answers WHERE text LIKE '%[%]%'").fetchone()[0]
         conn.close()
         try:
-            summary.files.append(run_chart(db_path, cat, out_dir / "indicators.png", tz=settings.tz))
+            drawn = run_chart(db_path, cat, out_dir / "indicators.png", tz=settings.tz)
+            summary.files += drawn if isinstance(drawn, list) else [drawn]
         except ExportRefused:
             summary.notes.append("chart: too few respondents to show yet (figures come in batches of"
                                  " 5 per centre)")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import ssl
+from typing import Any
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -108,7 +109,8 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect,
             sock_read=read,
         )
-        if files:
+        kwargs: dict[str, Any]
+        if files and request_data is not None:
             body = aiohttp.FormData()
             for name, value in request_data.json_parameters.items():
                 body.add_field(name, value)

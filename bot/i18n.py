@@ -240,7 +240,7 @@ def _message_ids(catalogue: NullTranslations) -> set[str]:
     return {key[0] if isinstance(key, tuple) else key for key in keys if key and key != ("", 0)}
 
 
-def check_catalogues(languages: object = None) -> None:
+def check_catalogues(languages: Iterable[str] | None = None) -> None:
     """Load the catalogue of every offered language now (at start), not at a resident's
     first message.
 

@@ -36,7 +36,6 @@ next start-up after a crash; ``/forget`` deletes the chat's rows
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Iterable
@@ -46,7 +45,7 @@ from telegram.ext import Application
 
 from bot.storage import Storage
 from bot.telegram_bot import parse_update
-from bot.updates import chat_key
+from bot.updates import BoundedUpdateQueue, chat_key
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +103,13 @@ class Inbox:
         return updates
 
 
-class InboxQueue(asyncio.Queue):
+class InboxQueue(BoundedUpdateQueue):
     """The application's update queue: an update queued that is not yet in the inbox (a
     webhook call) is stored first, so the webhook answers ``200`` only after that.
 
     Updates of a ``getUpdates`` batch were stored by the batch (:meth:`Inbox.claim`);
-    anything else (the application's stop signal) passes through.
+    anything else (the application's stop signal) passes through. At most
+    :data:`bot.updates.DEFAULT_BACKLOG` updates wait in memory (:class:`BoundedUpdateQueue`).
     """
 
     def __init__(self) -> None:

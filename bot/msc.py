@@ -285,7 +285,7 @@ def _build(rows: Iterable[Sequence], codes: Iterable[Sequence], selections: Iter
             why_shown = None
         out.append(Story(
             answer_id=answer_id, round_id=round_id, centre_code=centre, language=language,
-            item_id=item_id, domain=domain, text=shown, redacted=is_redacted,
+            item_id=item_id, domain=domain, text=shown or "", redacted=is_redacted,
             why=why_shown if (why_shown or "").strip() else None,
             answered_at=datetime.fromisoformat(answered_at),
             state=effective_state(state, review_rev, revision),
@@ -300,7 +300,8 @@ def _build(rows: Iterable[Sequence], codes: Iterable[Sequence], selections: Iter
 
 def _story_query(round_ids: Sequence[int] | None, centres: Sequence[str] | None,
                  answer_id: int | None = None) -> tuple[str, list]:
-    sql, params = _STORY_SQL, []
+    sql = _STORY_SQL
+    params: list[object] = []
     if round_ids is not None:
         sql += f" AND a.round_id IN ({','.join('?' * len(round_ids)) or 'NULL'})"
         params += list(round_ids)

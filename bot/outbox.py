@@ -583,12 +583,12 @@ class OutboxSender:
                 "SELECT DISTINCT round_id, kind FROM outbox WHERE status = 'sending'"
             ) as cursor:
                 pairs = [(r[0], r[1]) for r in await cursor.fetchall()]
-            cursor = await db.execute(
+            updated = await db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = ?"
                 " WHERE status = 'sending'",
                 (_now(self._clock), UNCONFIRMED),
             )
-            recovered = cursor.rowcount
+            recovered = updated.rowcount
         if recovered:
             self.stats["recovered"] += recovered
             logger.warning(
@@ -633,13 +633,14 @@ class OutboxSender:
         if len(self._last_call) > 1000:
             limit = self._clock.monotonic() - self._spacing
             self._last_call = {c: t for c, t in self._last_call.items() if t > limit}
-        cursor = 0
+        after = 0
         dispatched = 0
         next_at = math.inf
         while not self._stopping:
-            rows, cursor = await self._fetch(cursor)
+            rows, cursor = await self._fetch(after)
             if cursor is None:
                 break
+            after = cursor
             for row in rows:
                 if row.id in self._inflight:
                     continue
@@ -680,7 +681,7 @@ class OutboxSender:
             " ORDER BY o.id LIMIT ?",
             (after, _stamp(clock=self._clock), BATCH_SIZE),
         ) as cursor:
-            found = await cursor.fetchall()
+            found = list(await cursor.fetchall())
         if not found:
             return [], None
         rows: list[OutboxRow] = []
@@ -736,7 +737,7 @@ class OutboxSender:
             (_stamp(clock=self._clock),),
         ) as cursor:
             row = await cursor.fetchone()
-        return int(row[0])
+        return int(row[0]) if row is not None else 0
 
     # -- one delivery -------------------------------------------------------------------
     def _dispatch(self, row: OutboxRow) -> None:
@@ -814,7 +815,8 @@ class OutboxSender:
                 if cursor.rowcount != 1:
                     return  # already handled, deleted, retry not due, or contact gone
                 async with db.execute("SELECT attempts FROM outbox WHERE id = ?", (row.id,)) as cur:
-                    attempts = (await cur.fetchone())[0]
+                    found = await cur.fetchone()
+                attempts = found[0] if found is not None else 0
             if self._pacer.paused():  # a 429 arrived after this row got its turn
                 await self._requeue(row.id, "paused by 429")
                 return
@@ -933,7 +935,8 @@ class OutboxSender:
             if cursor.rowcount != 1:
                 return
             async with db.execute("SELECT attempts FROM outbox WHERE id = ?", (row.id,)) as cur:
-                attempts = (await cur.fetchone())[0]
+                found = await cur.fetchone()
+                attempts = found[0] if found is not None else 0
             await self._record_error(db, row.id, attempts, error)
 
     # -- progress -----------------------------------------------------------------------

@@ -65,14 +65,19 @@ class RecentTaps:
     def handled(self, key: TapKey) -> None:
         """Remember that ``key`` was handled now, its replies sent."""
         now = self._clock()
-        for table, name in ((self._seen, key), (self._chats, key[0])):
-            table[name] = now
-            table.move_to_end(name)
-            while len(table) > _KEPT:
-                table.popitem(last=False)
+        _remember(self._seen, key, now)
+        _remember(self._chats, key[0], now)
 
     def failed(self, chat_id: int) -> None:
         """A tap of ``chat_id`` failed (a reply was not sent): its next tap goes through."""
         self._chats.pop(chat_id, None)
         for key in [k for k in self._seen if k[0] == chat_id]:
             del self._seen[key]
+
+
+def _remember(table: OrderedDict, name: object, now: float) -> None:
+    """Mark ``name`` as seen ``now``, newest last, keeping at most :data:`_KEPT`."""
+    table[name] = now
+    table.move_to_end(name)
+    while len(table) > _KEPT:
+        table.popitem(last=False)

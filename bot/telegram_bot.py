@@ -25,6 +25,12 @@ slow call gets 400 "query is too old …". The press itself still counts; only t
 pop-up is lost. The same holds for a 429 or a network failure of ``answerCallbackQuery``:
 the answer is not waited for (a wait of ``retry_after`` would only outlive the query) and
 the flow goes on.
+
+A sent or edited message comes back from the Bot API whole, and python-telegram-bot
+turns it into a ``Message`` (with every button of its keyboard): about an eighth of the
+bot's CPU under load (bench/load.py). Nobody reads the message after a keyboard edit, so
+``editMessageReplyMarkup`` gives ``True``; a block under :func:`unparsed` (a question
+sent to a resident) gives ``True`` for its sends too.
 """
 
 from __future__ import annotations
@@ -35,7 +41,9 @@ import functools
 import logging
 import ssl
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Protocol
 
 import httpx
@@ -73,6 +81,23 @@ def tls_context() -> ssl.SSLContext:
     again (~50 ms of CPU per client; a bot has two, the tests start hundreds).
     """
     return httpx.create_ssl_context()
+
+
+#: Calls whose answer (the edited message) nobody reads: they give ``True``.
+_NEVER_READ = frozenset({"editMessageReplyMarkup"})
+
+_UNPARSED: ContextVar[bool] = ContextVar("buurtstem_unparsed", default=False)
+
+
+@contextmanager
+def unparsed() -> Iterator[None]:
+    """Within the block (this task only), a call that sends or edits a message gives
+    ``True`` instead of the ``Message``: for calls whose result is not used."""
+    token = _UNPARSED.set(True)
+    try:
+        yield
+    finally:
+        _UNPARSED.reset(token)
 
 
 #: Lower-case fragments of the Bot API's 400 answer to an expired or unknown callback query
@@ -136,7 +161,10 @@ class RobustBot(ExtBot):
         waited = 0.0
         for attempt in range(REPLY_ATTEMPTS):
             try:
-                return await super()._do_post(endpoint, data, **kwargs)
+                result = await super()._do_post(endpoint, data, **kwargs)
+                if isinstance(result, dict) and (endpoint in _NEVER_READ or _UNPARSED.get()):
+                    return True  # not parsed into a Message: nobody reads it
+                return result
             except BadRequest as exc:
                 if endpoint.startswith("edit") and _not_modified(exc):
                     return True  # the message already shows this: nothing to do

@@ -124,7 +124,8 @@ class MachineTranslator:
             self._cache.popitem(last=False)
         return translated
 
-    def _failed(self, exc: Exception | None, why: str = "") -> None:
+    def _failed(self, exc: Exception | None, why: str = "") -> str | None:
+        """Pause the service after a failure; returns None (no translation) for the caller."""
         self._paused_until = self._clock() + PAUSE_AFTER_FAILURE
         log.warning("Machine translation failed (%s); review goes on without it for %d s",
                     why or type(exc).__name__, PAUSE_AFTER_FAILURE)

@@ -29,7 +29,7 @@ from bot.storage import Round
 from bot.survey.models import Item
 from bot.taps import RecentTaps
 from conversations import flow, keyboards
-from conversations.questions import number_hint, send_question
+from conversations.questions import audio_of, number_hint, send_question, send_voice, with_audio
 
 log = logging.getLogger(__name__)
 
@@ -436,14 +436,20 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     pos = cb.pos
     item = items[pos]
     lang = session.language
+    if cb.action == "audio":  # hear the question: nothing is answered
+        audio = audio_of(item, lang)
+        await query.answer()
+        if audio is not None:
+            await send_voice(context, svc, session.chat_id, audio)
+        return
     if cb.action == "back":
-        earlier = [p for p in range(pos) if items[p].id in answers and flow.is_asked(items[p], answers)]
-        if not earlier:
+        asked = [p for p in range(pos) if items[p].id in answers and flow.is_asked(items[p], answers)]
+        if not asked:
             await query.answer(tr._("Dit is de eerste vraag."))
             return
         await query.answer()
         await _edit_markup(query, None)
-        await _reopen(context, session, round_, items, answers, earlier[-1], tr)
+        await _reopen(context, session, round_, items, answers, asked[-1], tr)
         return
     status, value, choices = "answered", None, []
     earlier = answers.get(item.id)
@@ -473,7 +479,9 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
             return
         if cb.action == "toggle":
             await query.answer()
-            await _edit_markup(query, keyboards.choices(item, tr, round_.id, pos, cb.mask ^ (1 << (cb.value or 0))))
+            await _edit_markup(query, with_audio(
+                keyboards.choices(item, tr, round_.id, pos, cb.mask ^ (1 << (cb.value or 0))),
+                item, tr, round_.id, pos))
             return
         choices = flow.mask_to_choices(item, cb.mask)
         if not choices:

@@ -6,6 +6,8 @@ phones). Texts come from the survey catalogue in the resident's language.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data as cd
@@ -49,7 +51,7 @@ def centres(options: list[tuple[str, str]], lang: str) -> InlineKeyboardMarkup:
     )
 
 
-def districts(names: list[str], lang: str, loose: list[tuple[str, str]] = ()) -> InlineKeyboardMarkup:
+def districts(names: list[str], lang: str, loose: Sequence[tuple[str, str]] = ()) -> InlineKeyboardMarkup:
     """One button per district, two per row (the first step when there are many centres),
     then one button per centre ``(code, name)`` that lies in no district (e.g. added with
     ``/centres add``), so every centre can be chosen."""

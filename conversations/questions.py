@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot import callback_data as cd
 from bot.i18n import Translator
 from bot.services import Services
 from bot.storage import Round
 from bot.survey.models import Item
+from bot.telegram_bot import unparsed
 from conversations import keyboards
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ def question_text(item: Item, tr: Translator, number: int, total: int, keep: boo
 
 async def send_picture(
     context: ContextTypes.DEFAULT_TYPE, svc: Services, chat_id: int, picture: str, **kwargs
-) -> Message:
+) -> None:
     """Send a picture from the pack's ``pictures/`` by cached ``file_id`` or upload it once.
 
     Raises:
@@ -76,13 +78,54 @@ async def send_picture(
     file_id = await svc.storage.cached_file_id(picture)
     if file_id:
         try:
-            return await context.bot.send_photo(chat_id, photo=file_id, **kwargs)
+            with unparsed():  # a resent picture: nothing to learn from the answer
+                await context.bot.send_photo(chat_id, photo=file_id, **kwargs)
+            return
         except BadRequest:
             log.warning("cached file id of %s rejected; uploading again", picture)
             await svc.storage.forget_file_id(picture)
     with svc.catalogue.picture_path(picture).open("rb") as fh:
         message = await context.bot.send_photo(chat_id, photo=fh, **kwargs)
     await svc.storage.cache_file_id(picture, message.photo[-1].file_id)
+
+
+def audio_of(item: Item, language: str) -> str | None:
+    """The voice prompt of ``item`` in ``language`` (a file in the pack's ``audio/``), or
+    None: the "🔊" button shows only where the pack gives ``audio::LANG`` for it."""
+    return (item.audio or {}).get(language) or None
+
+
+def with_audio(markup: InlineKeyboardMarkup, item: Item, tr: Translator, round_id: int,
+               pos: int) -> InlineKeyboardMarkup:
+    """``markup`` with a "🔊" row on top where the item has a voice prompt in the
+    resident's language."""
+    if audio_of(item, tr.language) is None:
+        return markup
+    button = InlineKeyboardButton("🔊 " + tr._("Luister"), callback_data=cd.answer_audio(round_id, pos))
+    return InlineKeyboardMarkup([[button], *markup.inline_keyboard])
+
+
+async def send_voice(context: ContextTypes.DEFAULT_TYPE, svc: Services, chat_id: int,
+                     audio: str) -> Message:
+    """Send a voice prompt from the pack's ``audio/`` (OGG/Opus) by cached ``file_id``, or
+    upload it once and keep the ``file_id`` Telegram gives it (table ``media_cache``, key
+    ``audio/NAME``).
+
+    Raises:
+        telegram.error.TelegramError: From the Bot API, except a stale cached file id,
+            which is dropped and replaced by a fresh upload.
+    """
+    key = f"audio/{audio}"
+    file_id = await svc.storage.cached_file_id(key)
+    if file_id:
+        try:
+            return await context.bot.send_voice(chat_id, voice=file_id)
+        except BadRequest:
+            log.warning("cached file id of %s rejected; uploading again", key)
+            await svc.storage.forget_file_id(key)
+    with svc.catalogue.audio_path(audio).open("rb") as fh:
+        message = await context.bot.send_voice(chat_id, voice=fh, filename=audio)
+    await svc.storage.cache_file_id(key, message.voice.file_id)
     return message
 
 
@@ -98,7 +141,7 @@ async def send_question(
     total: int,
     mask: int = 0,
     keep: bool = False,
-) -> Message:
+) -> None:
     """Send item ``pos`` of ``round_`` to a chat with the keyboard that fits its type.
 
     ``keep``: the item has an answer the resident came back to; its skip button reads
@@ -108,15 +151,16 @@ async def send_question(
     text = question_text(item, tr, number, total, keep, part[:2] if part else None)
     if item.type == "scale":
         markup = keyboards.scale(svc.catalogue.scale, tr, round_.id, pos, keep)
-        if item.picture is None:  # a pack's scale item without a picture
-            return await context.bot.send_message(chat_id, text, reply_markup=markup)
-        return await send_picture(
-            context, svc, chat_id, item.picture, caption=text[:CAPTION_LIMIT], reply_markup=markup
-        )
-    if item.type in ("choice", "cards"):
+    elif item.type in ("choice", "cards"):
         markup = keyboards.choices(item, tr, round_.id, pos, mask, keep)
     elif item.type == "single":
         markup = keyboards.single(item, tr, round_.id, pos, keep)
     else:
         markup = keyboards.skip(tr, round_.id, pos, keep)
-    return await context.bot.send_message(chat_id, text, reply_markup=markup)
+    markup = with_audio(markup, item, tr, round_.id, pos)
+    if item.type == "scale" and item.picture is not None:
+        await send_picture(context, svc, chat_id, item.picture, caption=text[:CAPTION_LIMIT],
+                           reply_markup=markup)
+        return
+    with unparsed():  # the sent question is not read back
+        await context.bot.send_message(chat_id, text, reply_markup=markup)

@@ -1,8 +1,8 @@
-"""The house rules, checked with the tests: lint (ruff) and the import contracts
-(import-linter).
+"""The house rules, checked with the tests: lint (ruff), the import contracts
+(import-linter) and types (mypy).
 
 Both tools are in the ``test`` extras; their rules are in ``pyproject.toml``
-(``[tool.ruff]``, ``[tool.importlinter]``) and the layers are drawn in
+(``[tool.ruff]``, ``[tool.importlinter]``, ``[tool.mypy]``) and the layers are drawn in
 ``docs/architecture.md``. A failure prints the tool's own report: the file, line and rule
 (ruff) or the chain of imports (import-linter) to change.
 """
@@ -45,3 +45,12 @@ def test_import_contracts_hold():
     result = _run(_tool("lint-imports"), "--no-cache")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def test_types_check():
+    """mypy over bot/, conversations/ and admin/ (settings in pyproject.toml: strict Optional
+    below the Telegram adapters, not in them). Its cache (.mypy_cache) makes a second run
+    take about a second."""
+    result = _run(_tool("mypy"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Success: no issues found" in result.stdout

@@ -65,3 +65,23 @@ async def test_a_refused_connection_is_a_network_error():
 async def test_a_request_before_initialize_is_refused():
     with pytest.raises(RuntimeError, match="not initialized"):
         await AiohttpRequest().do_request("http://127.0.0.1:9/x", "POST")
+
+
+async def test_a_keyboard_edit_and_an_unparsed_send_give_true_and_still_arrive(sim):
+    from telegram import Message
+
+    from bot.telegram_bot import RobustBot, unparsed
+
+    user = sim.user(4102)
+    bot = RobustBot(sim.token, base_url=sim.base_url, request=AiohttpRequest())
+    async with bot:
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("✅ Klaar", callback_data="x")]])
+        sent = await bot.send_message(user.chat_id, "Vraag 1 van 2")
+        assert isinstance(sent, Message)  # parsed where the caller may need it
+        assert await bot.edit_message_reply_markup(user.chat_id, sent.message_id,
+                                                   reply_markup=keyboard) is True
+        with unparsed():
+            assert await bot.send_message(user.chat_id, "Vraag 2 van 2") is True
+        assert isinstance(await bot.send_message(user.chat_id, "Klaar"), Message)
+    assert [m.text for m in user.messages] == ["Vraag 1 van 2", "Vraag 2 van 2", "Klaar"]
+    assert user.messages[0].inline_keyboard == [[{"text": "✅ Klaar", "callback_data": "x"}]]

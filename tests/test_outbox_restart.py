@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Bot
 
-from bot.clock import SYSTEM_CLOCK, ScaledClock
+from bot.clock import ScaledClock
 from bot.outbox import OutboxSender, enqueue, progress
 from bot.simulator import BotApiSimulator
 from bot.storage import Storage
@@ -78,18 +78,19 @@ async def test_a_flood_wait_is_honoured_after_a_restart(storage, round_id):
 
 
 async def test_the_rate_holds_in_every_second_across_a_restart(storage, round_id):
-    async with BotApiSimulator(token=TOKEN, enforce_limits=True, clock=SYSTEM_CLOCK) as api, Bot(
+    clock = ScaledClock(4.0)  # the limits hold in clock seconds; four times faster than real
+    async with BotApiSimulator(token=TOKEN, enforce_limits=True, clock=clock) as api, Bot(
             TOKEN, base_url=api.base_url, base_file_url=api.base_file_url) as client:
-        spy = SpyBot(client, SYSTEM_CLOCK)
+        spy = SpyBot(client, clock)
         chats = await residents(storage, api, 60)
         await enqueue(storage, round_id, chats, "invite")
-        first = OutboxSender(spy, storage, render, clock=SYSTEM_CLOCK)
+        first = OutboxSender(spy, storage, render, clock=clock)
         first.start()
         while len(api.sent) < 30:
             await asyncio.sleep(0.005)
         await first.stop()
-        restarted_at = SYSTEM_CLOCK.monotonic()
-        second = OutboxSender(spy, storage, render, clock=SYSTEM_CLOCK)
+        restarted_at = clock.monotonic()
+        second = OutboxSender(spy, storage, render, clock=clock)
         second.start()
         await second.drain(timeout=20)
         await second.stop()

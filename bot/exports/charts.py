@@ -29,6 +29,7 @@ import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -175,7 +176,7 @@ def chart_plan(
     Returns:
         One :class:`ChartBar` per (included) indicator of ``cat``.
     """
-    data = list(summary_or_rows)
+    data: list[Any] = list(summary_or_rows)
     values = cat.scale.values
     by_item: dict[str, dict] = {}
     if data and isinstance(data[0], dict):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -153,7 +153,7 @@ def _answer_rows(conn, cat, *, tz, round_ids, centres, panel_secret, rescrub, re
         + where(conditions)
         + " ORDER BY round_id, respondent, id"
     )
-    day_cache: dict[str, str] = {}
+    day_cache: dict[str, date] = {}
     cursor = conn.execute(sql, params)
     while True:
         batch = cursor.fetchmany(5000)
@@ -297,6 +297,7 @@ def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int, cat: Catalogue,
     labeller = RandomLabeller()
     rows: dict[tuple[int, str], PlanRow] = {}
     for key, v in result.values.items():
+        assert isinstance(key, tuple)  # row_plan's records are keyed (round, pseudonym)
         pseudonym = key[1]
         label = panel_key(panel_secret, pseudonym) if panel_secret else labeller(pseudonym)
         rows[key] = (label, v["centre"], v["language"], v["mode"], v["answered_on"])

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.exports import stories_doc
 from bot.exports.codebook import write_codebook_csv
-from bot.exports.csv_writer import write_table_csv
+from bot.exports.csv_writer import Dialect, write_table_csv
 from bot.exports.query import (
     asked_items,
     connect_readonly,
@@ -236,7 +236,7 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
             return _write_msc(conn, cat, out, allowed, fmt=fmt, tz=tz, round_ids=round_ids,
                               centres=centres, k=k, language=language, notes=notes,
                               translator=translator)
-        dialect = "excel-nl" if fmt == "excel-nl" else "rfc4180"
+        dialect: Dialect = "excel-nl" if fmt == "excel-nl" else "rfc4180"
         released = released_respondents(conn, round_ids, centres, k)
         if released.held_back:
             notes.append(f"{released.held_back} respondent(s) not yet in the figures: aggregates"
@@ -296,23 +296,23 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
         rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids, centres=centres,
                                      only=released, include_text=False))
         if fmt == "breakdown":  # per centre and per district, districts rolled up
-            table = breakdown_table(rows, cat, k=k, district_of=district_lookup(conn, cat),
+            units = breakdown_table(rows, cat, k=k, district_of=district_lookup(conn, cat),
                                     items=asked_items(conn, cat, round_ids, centres))
-            write_breakdown_csv(table, out, dialect=dialect, values=cat.scale.values)
-            return (out, len(table), len(released), tuple(notes), allowed.audience,
+            write_breakdown_csv(units, out, dialect=dialect, values=cat.scale.values)
+            return (out, len(units), len(released), tuple(notes), allowed.audience,
                     released.held_back, 0)
-        table = summary_table(rows, cat, k=k, items=asked_items(conn, cat, round_ids, centres))
+        figures = summary_table(rows, cat, k=k, items=asked_items(conn, cat, round_ids, centres))
         if fmt == "xlsx":
             from bot.exports.xlsx import write_xlsx  # noqa: PLC0415 - lazy: openpyxl only for an XLSX
 
             stories = translate_records(load_stories(conn, cat, round_ids, centres, tz=tz, k=k),
                                         translator, "nl")
-            write_xlsx(None, cat, out, k=k, summary=table, cards=card_table(rows, cat, k=k),
+            write_xlsx(None, cat, out, k=k, summary=figures, cards=card_table(rows, cat, k=k),
                        stories=stories, effects=effects_table(conn, cat, round_ids, centres, k=k),
                        notes=notes)
         else:
-            write_summary_csv(table, out, dialect=dialect, values=cat.scale.values)
-        return (out, len(table), len(released), tuple(notes), allowed.audience,
+            write_summary_csv(figures, out, dialect=dialect, values=cat.scale.values)
+        return (out, len(figures), len(released), tuple(notes), allowed.audience,
                 released.held_back, 0)
     finally:
         conn.close()

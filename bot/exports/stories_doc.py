@@ -298,8 +298,8 @@ def stories_markdown(records: Sequence[StoryRecord], cat: Catalogue, *, language
         for n, r in enumerate(group, 1):
             star = "🏆 " if r.selected else ""
             heading = tr._("Verhaal {n}", n=n)
-            meta = [*_meta(r, tr), *([tr._("Op de shortlist")] if r.shortlisted and not r.selected else [])]
-            lines.append(f"### {star}{md_escape(heading)} · " + " · ".join(md_escape(m) for m in meta))
+            facts = [*_meta(r, tr), *([tr._("Op de shortlist")] if r.shortlisted and not r.selected else [])]
+            lines.append(f"### {star}{md_escape(heading)} · " + " · ".join(md_escape(m) for m in facts))
             lines.append("")
             lines += [f"> {line}" if line else ">" for line in md_escape(r.text).split("\n")]
             lines.append("")

@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.exports.csv_writer import write_table_csv
+from bot.exports.csv_writer import Dialect, write_table_csv
 from bot.exports.rows import AnswerRow
 from bot.exports.safety import suppress
 from bot.privacy.disclosure import cell, collapse3, roll_up
@@ -83,7 +83,8 @@ class Counts:
         if n == 0:
             return None
         lo_pos, hi_pos = (n - 1) // 2, n // 2
-        lo = hi = None
+        lo: int | None = None
+        hi: int | None = None
         seen = 0
         for value, count in self.values.items():
             seen += count
@@ -92,6 +93,7 @@ class Counts:
             if seen > hi_pos:
                 hi = int(value)
                 break
+        assert lo is not None and hi is not None  # n > 0: both middle positions are reached
         mid = (lo + hi) / 2
         return int(mid) if mid.is_integer() else mid
 
@@ -391,7 +393,7 @@ def card_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5) -> list
     return out
 
 
-def write_summary_csv(table: list[dict], out, *, dialect: str = "rfc4180",
+def write_summary_csv(table: list[dict], out, *, dialect: Dialect = "rfc4180",
                       values: Sequence[str] = VALUES) -> int:
     """Write :func:`summary_table` as CSV (same dialects and guards as every export).
 
@@ -455,26 +457,27 @@ def breakdown_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5,
     for index, template in enumerate(first):
         cells = {code: table[index] for code, table in centre_rows.items()}
         for district, rolled in roll_up(cells, district_of, (*counted, *three)).items():
-            row = {"level": "wijk", "unit": district, **template, **rolled}
+            line: dict = {"level": "wijk", "unit": district, **template, **rolled}
             full = [rolled[v] for v in values]
-            if all(isinstance(c, int) for c in full) and sum(full):
-                counts = Counts(dict(zip(values, full, strict=True)))
-                row["median"] = counts.median()
+            known = [c for c in full if c is not None]
+            if len(known) == len(full) and sum(known) > 0:
+                counts = Counts(dict(zip(values, known, strict=True)))
+                line["median"] = counts.median()
             else:
-                row["median"] = None
+                line["median"] = None
             if len(values) % 2 == 0:
-                row["middle"] = None  # an even scale has no middle, withheld or not
-            row["withheld"] = " ".join(f"{key}:{SECONDARY_MARK}" for key in counted
+                line["middle"] = None  # an even scale has no middle, withheld or not
+            line["withheld"] = " ".join(f"{key}:{SECONDARY_MARK}" for key in counted
                                        if rolled[key] is None)
-            row["withheld_3pt"] = " ".join(f"{key}:{SECONDARY_MARK}" for key in three
-                                           if rolled[key] is None and row[key] is None
+            line["withheld_3pt"] = " ".join(f"{key}:{SECONDARY_MARK}" for key in three
+                                           if rolled[key] is None and line[key] is None
                                            and not (key == "middle" and len(values) % 2 == 0))
-            out.append(row)
+            out.append(line)
     columns = breakdown_columns(values)
     return [{c: r[c] for c in columns} for r in out]
 
 
-def write_breakdown_csv(table: list[dict], out, *, dialect: str = "rfc4180",
+def write_breakdown_csv(table: list[dict], out, *, dialect: Dialect = "rfc4180",
                         values: Sequence[str] = VALUES) -> int:
     """Write :func:`breakdown_table` as CSV (same dialects and guards as every export)."""
     columns = breakdown_columns(values)

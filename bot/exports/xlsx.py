@@ -264,24 +264,24 @@ def write_xlsx(
 
     if stories is not None:
         tr = Translator("nl")
-        table = []
+        story_rows: list[list] = []
         for s in stories:
-            notes = s.selections
-            table.append([
+            picks = s.selections
+            story_rows.append([
                 s.round_id, s.centre_name, s.answered_on.strftime("%Y-%m"), s.language,
                 msc.domain_label(cat, s.domain, tr), s.text, s.why,
                 "; ".join(msc.effect_label(cat, e, "nl") for e in s.codes),
                 "ja" if s.shortlisted else "", "ja" if s.selected else "",
-                "; ".join("alle centra" if n.level == "all" else n.centre_name for n in notes),
-                "\n".join(n.reason for n in notes)])
-        columns = STORY_COLUMNS
+                "; ".join("alle centra" if n.level == "all" else n.centre_name for n in picks),
+                "\n".join(n.reason for n in picks)])
+        story_columns = STORY_COLUMNS
         if any(s.translation for s in stories):   # only with TRANSLATE_URL set
-            columns = (*STORY_COLUMNS, *MACHINE_COLUMNS)
-            for values, s in zip(table, stories, strict=True):
-                values += [s.translation, s.why_translation]
-        ws = _start_sheet(wb, "verhalen", columns, table)
-        for values in table:
-            ws.append(_cells(ws, values))
+            story_columns = (*STORY_COLUMNS, *MACHINE_COLUMNS)
+            for line, s in zip(story_rows, stories, strict=True):
+                line += [s.translation, s.why_translation]
+        ws = _start_sheet(wb, "verhalen", story_columns, story_rows)
+        for line in story_rows:
+            ws.append(_cells(ws, line))
 
     if effects is not None:
         table = []

@@ -339,8 +339,8 @@ def roll_up(children: Mapping[str, Mapping[str, Any]], parent_of: Callable[[str]
         out[parent] = {}
         for key in keys:
             values = [row.get(key) for row in rows]
-            shown = all(isinstance(v, int) and not isinstance(v, bool) for v in values)
-            out[parent][key] = sum(values) if shown else None
+            counts = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+            out[parent][key] = sum(counts) if len(counts) == len(values) else None
     return out
 
 
@@ -514,7 +514,7 @@ def generalise(records: Sequence[Record], k: int,
         levels = Levels(date, centre, language, mode)
         shown = _apply(records, levels, k, district_of)
         for r, v in zip(records, shown):
-            v["round"] = r.round
+            v["round"] = r.round  # type: ignore[assignment]  # an int among the shown strings
         sizes = _classes(shown, columns)
         small = sum(1 for v in shown if sizes[tuple(v[c] for c in columns)] < k)
         if levels == Levels():
@@ -607,12 +607,14 @@ class RandomLabeller:
 
     def __call__(self, pseudonym: str) -> str:
         """The label of ``pseudonym`` in this export (a new random one on first sight)."""
-        label = self._labels.get(pseudonym)
-        if label is None:
-            while (label := "R" + secrets.token_hex(4)) in self._used:
-                pass
-            self._used.add(label)
-            self._labels[pseudonym] = label
+        known = self._labels.get(pseudonym)
+        if known is not None:
+            return known
+        label = "R" + secrets.token_hex(4)
+        while label in self._used:
+            label = "R" + secrets.token_hex(4)
+        self._used.add(label)
+        self._labels[pseudonym] = label
         return label
 
     def __len__(self) -> int:
@@ -677,7 +679,7 @@ def release(participants: Iterable[tuple[int, str, str, Any, bool]], k: int,
     if k > 1:
         for round_id, centre, order_key in gaps:
             groups.setdefault((round_id, centre), []).append((order_key, 0, ""))
-    pairs = set()
+    pairs: set[tuple[int, str]] = set()
     for (round_id, _centre), members in groups.items():
         members.sort()
         step = 1 if k <= 1 else k

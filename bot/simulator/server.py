@@ -169,7 +169,7 @@ class SentMessage:
     Attributes:
         message_id: Per-chat id, shared with the resident's messages as in private chats.
         chat_id: The chat it was sent to.
-        method: ``"sendMessage"``, ``"sendPhoto"`` or ``"sendDocument"``.
+        method: ``"sendMessage"``, ``"sendPhoto"``, ``"sendDocument"`` or ``"sendVoice"``.
         text: Text as the resident sees it (plain text, trimmed), or
             ``None`` for media messages.
         caption: Caption after parsing, for photos and documents (``None`` if none).
@@ -179,6 +179,8 @@ class SentMessage:
         photo_file_id: For photos: the ``file_id`` of the largest size.
         document: For documents: ``file_name``, ``mime_type``, ``file_id``, ``file_size``.
         document_bytes: The uploaded content of a document (e.g. an exported CSV).
+        voice: For voice messages: ``file_id``, ``file_unique_id``, ``duration`` (s),
+            ``mime_type``, ``file_size``.
         edits: Number of successful edits.
         entities: Entities of the text or caption (UTF-16 offsets).
         deleted: Set by ``deleteMessage``; the message stays in the lists.
@@ -197,6 +199,7 @@ class SentMessage:
     photo_file_id: str | None = None
     document: JSONDict | None = None
     document_bytes: bytes | None = None
+    voice: JSONDict | None = None
     edits: int = 0
     entities: list[JSONDict] = field(default_factory=list)
     deleted: bool = False
@@ -219,7 +222,7 @@ class SentMessage:
 
 @dataclass
 class _StoredFile:
-    kind: str  # "photo" | "document"
+    kind: str  # "photo" | "document" | "voice"
     data: bytes
     file_path: str
     payload: Any  # list[PhotoSize] for photos, Document dict for documents
@@ -750,6 +753,7 @@ class BotApiSimulator:
             "sendMessage": self._send_message,
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
+            "sendVoice": self._send_voice,
             "sendChatAction": self._send_chat_action,
             "editMessageText": self._edit_message_text,
             "editMessageCaption": self._edit_message_caption,
@@ -1371,6 +1375,8 @@ class BotApiSimulator:
             message["photo"] = self._files[sent.photo_file_id].payload
         if sent.document is not None:
             message["document"] = self._files[sent.document["file_id"]].payload
+        if sent.voice is not None:
+            message["voice"] = self._files[sent.voice["file_id"]].payload
         if sent.caption is not None:
             message["caption"] = sent.caption
             if sent.entities:
@@ -1422,6 +1428,8 @@ class BotApiSimulator:
             raise ApiError(413, "Request Entity Too Large")
         if kind == "photo":
             return self._store_photo(data)
+        if kind == "voice":
+            return self._store_voice(data)
         return self._store_document(data, value.filename or "file", value.content_type)
 
     def _store_photo(self, data: bytes) -> tuple[_StoredFile, str]:
@@ -1458,6 +1466,31 @@ class BotApiSimulator:
         self._file_paths[path] = stored
         self.uploads += 1
         return stored, stored.payload[-1]["file_id"]
+
+    def _store_voice(self, data: bytes) -> tuple[_StoredFile, str]:
+        """An uploaded voice message: OGG with Opus (RFC 7845), as Telegram plays it;
+        the duration is read from the last page's granule position (48 kHz, minus the
+        pre-skip of the OpusHead)."""
+        head = data.find(b"OpusHead")
+        if not data.startswith(b"OggS") or head < 0 or head > 64:
+            raise _bad("wrong file type: a voice message must be OGG/Opus")
+        pre_skip = int.from_bytes(data[head + 10:head + 12], "little")
+        last = data.rfind(b"OggS")
+        granule = int.from_bytes(data[last + 6:last + 14], "little", signed=True)
+        file_id = _new_id("AwACAgQAAxkBAAI", 58)
+        voice = {
+            "file_id": file_id,
+            "file_unique_id": _new_id("AgAD", 12),
+            "duration": max(0, granule - pre_skip) // 48000,
+            "mime_type": "audio/ogg",
+            "file_size": len(data),
+        }
+        path = f"voice/file_{len(self._file_paths)}.oga"
+        stored = _StoredFile("voice", data, path, voice)
+        self._files[file_id] = stored
+        self._file_paths[path] = stored
+        self.uploads += 1
+        return stored, file_id
 
     def _store_document(
         self, data: bytes, file_name: str, mime_type: str | None
@@ -1779,6 +1812,21 @@ class BotApiSimulator:
             chat, "sendDocument", caption=caption, entities=entities, reply_markup=markup,
             parse_mode=_param_str(params, "parse_mode"), document=document,
             document_bytes=stored.data,
+        )  # fmt: skip
+
+    async def _send_voice(self, params: JSONDict) -> JSONDict:
+        """https://core.telegram.org/bots/api#sendvoice: an OGG/Opus upload (multipart) or
+        a known voice ``file_id`` (sent again without uploading); caption ≤ 1024 chars."""
+        chat = self._chat(params)
+        caption, entities = self._formatted(
+            params, "caption", "caption_entities", limit=MAX_CAPTION, required=False
+        )
+        markup = self._markup(params)
+        self._rate_check(chat["id"])
+        stored, _ = self._input_file(params, "voice", "voice")
+        return self._record(
+            chat, "sendVoice", caption=caption, entities=entities, reply_markup=markup,
+            parse_mode=_param_str(params, "parse_mode"), voice=dict(stored.payload),
         )  # fmt: skip
 
     async def _send_chat_action(self, params: JSONDict) -> bool:

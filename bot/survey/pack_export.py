@@ -161,8 +161,8 @@ def export_pack(cat: Catalogue, out_dir: Path) -> Path:
                                       *(column("resident", lang) for lang in langs)], toc)
     path = out_dir / f"{cat.name}.xlsx"
     book.save(path)
-    for sub in ("pictures", "audio"):
-        if (cat.data_dir / sub).is_dir():
-            shutil.copytree(cat.data_dir / sub, out_dir / sub, dirs_exist_ok=True,
+    for folder in ("pictures", "audio"):
+        if (cat.data_dir / folder).is_dir():
+            shutil.copytree(cat.data_dir / folder, out_dir / folder, dirs_exist_ok=True,
                             ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     return path
