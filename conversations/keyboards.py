@@ -137,11 +137,12 @@ def single(item: Item, tr: Translator, round_id: int, pos: int, keep: bool = Fal
     """One button per option of a pick-one item; a tap is the answer (sent as "done" with
     that one option), then Skip."""
     lang = tr.language
-    rows = [
-        [InlineKeyboardButton(f"{opt.emoji} {opt.label[lang]}".strip(),
-                              callback_data=cd.answer_done(round_id, pos, 1 << k))]
-        for k, opt in enumerate(item.options)
-    ]
+    buttons = [InlineKeyboardButton(f"{opt.emoji} {opt.label[lang]}".strip(),
+                                    callback_data=cd.answer_done(round_id, pos, 1 << k))
+               for k, opt in enumerate(item.options)]
+    # numbers (an XLSForm range) side by side like a scale, six to a row; words one a row
+    numbers = all(opt.label[lang].isdigit() for opt in item.options)
+    rows = _rows(buttons, 6 if numbers else 1)
     rows.append([_skip_button(tr, round_id, pos, keep)])
     return InlineKeyboardMarkup(rows + _back_row(tr, round_id, pos))
 

@@ -7,7 +7,8 @@ is reported with its sheet and row number, all at once (:class:`XLSFormError`).
 What a workbook may hold:
 
 - ``survey``: ``text``, ``integer`` (a ``constraint`` such as ``. >= 0 and . <= 31`` gives
-  the range), ``select_one LIST`` (with ``appearance`` ``likert``: the picture scale),
+  the range), ``range`` (at most 11 whole-number steps: one button per step, else a typed
+  number), ``select_one LIST`` (with ``appearance`` ``likert``: the picture scale),
   ``select_multiple LIST`` (choices with ``image``: picture cards), ``note`` (shown above
   the next question), ``begin_group``/``end_group`` (parts: "part 2 of 3"). Columns
   ``label::Nederlands (nl)``, ``hint::…``, ``image::…``, ``audio::…`` per language;
@@ -61,6 +62,8 @@ from bot.survey.models import (
 #: Telegram's limits (https://core.telegram.org/bots/api#sendmessage, #sendphoto).
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
+#: Most steps of a ``range`` question asked with one button per step (0 … 10).
+RANGE_BUTTONS = 11
 #: Longest button label accepted (Telegram cuts long buttons on a phone).
 BUTTON_LIMIT = 64
 #: Choices of one question: Telegram refuses a keyboard of more than about 100 buttons, and
@@ -488,12 +491,10 @@ class _Reader:
                     else:
                         self.problem("survey", n, f"constraint {row['constraint']!r} is not supported on "
                                      "text; use string-length(.) <= 500")
-            elif word in ("integer", "range"):
+            elif word == "range":
+                data.update(self.range(row, n))
+            elif word == "integer":
                 data["type"] = "number"
-                if word == "range":
-                    params = dict(p.split("=", 1) for p in str(row.get("parameters", "")).split() if "=" in p)
-                    data["min_value"] = int(float(params.get("start", 1)))
-                    data["max_value"] = int(float(params.get("end", 10)))
                 if row.get("constraint"):
                     data["min_value"], data["max_value"] = self.bounds(str(row["constraint"]), n)
             elif word == "select_one" and "likert" in appearance:
@@ -563,6 +564,31 @@ class _Reader:
         if not order and not self.problems:  # else the problems say why (e.g. a geopoint)
             self.problem("survey", 0, "has no question the bot can ask")
         return self.catalogue(items, order, scale, places)
+
+    def range(self, row: dict, n: int) -> dict:
+        """A ``range`` question (``parameters`` ``start=1 end=5 step=1``): whole numbers
+        from 0 with at most :data:`RANGE_BUTTONS` steps become one button per step, like a
+        scale of numbers (a pick-one item whose choices are the numbers); a longer range,
+        or one with fractions or negative numbers, is a typed whole number from start to end.
+        """
+        params = dict(p.split("=", 1) for p in str(row.get("parameters", "")).split() if "=" in p)
+        try:
+            start, end, step = (float(params.get(key, default))
+                                for key, default in (("start", 1), ("end", 10), ("step", 1)))
+        except ValueError:
+            self.problem("survey", n, f"range parameters {row.get('parameters', '')!r}: use start=1 end=5 step=1")
+            return {"type": "number"}
+        if step <= 0 or end < start:
+            self.problem("survey", n, "range: step must be above 0 and end at least start")
+            return {"type": "number"}
+        count = int(round((end - start) / step)) + 1
+        values = [start + i * step for i in range(min(count, RANGE_BUTTONS + 1))]
+        if count <= RANGE_BUTTONS and all(v.is_integer() and v >= 0 for v in values):
+            options = [Option.model_validate(
+                {"id": str(int(v)), "label": dict.fromkeys(self.langs, str(int(v)))},
+                context=self.rules.context()) for v in values]
+            return {"type": "single", "options": options}
+        return {"type": "number", "min_value": int(start), "max_value": int(end)}
 
     def check_length(self, item: Item, n: int) -> None:
         limit = CAPTION_LIMIT - 100 if item.picture else MESSAGE_LIMIT - 300
