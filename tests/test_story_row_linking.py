@@ -150,20 +150,22 @@ def test_a_quoted_story_cannot_be_tied_to_a_row(db, tmp_path):
                     if key.startswith("msc.domains.") and value in ("0", "1"):
                         r[key] = int(value)
         assert len(_candidates(people, story_item=story_item, domain=domain)) >= K, fmt
-    # no free-text question and no story domain in any row file, not even as an empty column
+    # no story question, "why" or story domain in any row file, not even as an empty column
     assert not {r["item_id"] for r in long_rows} & {story_item, "msc.why", "msc.domains"}
-    assert not [h for h in sheet_wide_header if h.startswith(("msc.", story_item))]
+    assert not [h for h in sheet_wide_header
+                if h.startswith(("msc.why", "msc.change", "msc.domain"))]
 
 
-def test_row_files_leave_out_free_text_and_story_gates():
+def test_row_files_leave_out_quoted_free_text_and_story_gates():
     from bot.privacy.disclosure import row_file_hidden_items
 
     cat = catalogue()
-    hidden = row_file_hidden_items(cat.items.values())
-    assert {"msc.change_self", "msc.why", "msc.contact", "msc.domain.livability"} <= hidden
+    hidden = row_file_hidden_items(cat.items.values(), msc.quoted_item)
+    assert {"msc.change_self", "msc.change_neighbourhood", "msc.why", "msc.domain.livability"} <= hidden
     assert "msc.domains" in hidden                         # decides which story is asked
+    assert "msc.contact" not in hidden and "msc.other" not in hidden   # never quoted
     assert "ind.cohesion.less_lonely" not in hidden and "cards.meaning" not in hidden
-    assert msc.story_domain("msc.domain.livability") is not None
+    assert "msc.contact" in row_file_hidden_items(cat.items.values())   # default: all free text
 
 
 async def test_a_story_only_round_gets_a_clear_refusal_not_too_few(tmp_path):

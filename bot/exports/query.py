@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot import msc
 from bot.exports.rows import AnswerRow
 from bot.exports.scope import scope_sql, where
 from bot.privacy.disclosure import (
@@ -266,8 +267,8 @@ def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int, cat: Catalogue,
         conn: A ``sqlite3`` connection.
         tz: Time zone of the dates.
         k: ``MIN_CELL_SIZE``.
-        cat: The catalogue as the rounds asked it (pinned): its free-text questions and
-            the choices deciding them are left out of the file
+        cat: The catalogue as the rounds asked it (pinned): its quoted free-text
+            questions (stories, "why") and the choices deciding them are left out of the file
             (:func:`bot.privacy.disclosure.row_file_hidden_items`), and a respondent-round
             with nothing else is not in it (nor in its classes).
         round_ids: Only these rounds. centres: Only these centres.
@@ -279,7 +280,7 @@ def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int, cat: Catalogue,
         (:class:`bot.privacy.disclosure.RandomLabeller`), the same for one person across
         the rounds of this export only.
     """
-    hidden = row_file_hidden_items(cat.items.values())
+    hidden = row_file_hidden_items(cat.items.values(), msc.quoted_item)
     conditions, params = scope_sql(round_ids, centres)
     if hidden:
         conditions = [*conditions, f"item_id NOT IN ({','.join('?' * len(hidden))})"]

@@ -59,8 +59,8 @@ class ExportRefused(Exception):
             and the row file leaves out classes under k), ``no_stories`` (the stories
             document would hold no story: none approved that may be quoted) or
             ``no_codes`` (the effects table would be all zeros: no story coded yet),
-            ``only_stories`` (an analyst's row file of rounds that asked only free-text
-            questions: a row file shows none of them, see
+            ``only_stories`` (an analyst's CSV row file of a scope whose answers are all
+            stories: a row file shows none of them, see
             :func:`bot.privacy.disclosure.row_file_hidden_items`).
         respondents: Respondents in the scope.
         held_back: Respondents not (yet) in the figures.
@@ -252,9 +252,10 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
                     raise ExportRefused("only_stories", respondents, notes=notes)
                 # the workbook still has the stories and effects (answer sheets empty)
             notes.append(plan.generalisation.note(k))
-            notes.append("Free text is not in the row file, nor which free-text questions were"
-                         " answered or which story domains were picked (they would tie a quoted"
-                         " story to a row); stories are in the stories document.")
+            notes.append("Free text is not in the row file, nor whether the story questions and"
+                         " 'why it matters' were answered or which story domains were picked"
+                         " (they would tie a quoted story to a row); stories are in the stories"
+                         " document.")
             notes.append(
                 "Panel keys (--panel, EXPORT_SECRET): the same person has the same key in every"
                 " panel export - the one explicit exception to unlinkable exports."
