@@ -9,7 +9,8 @@ Shapes:
     ``l:<lang>``                          pick a language
     ``c:<y|n>:<lang>[:<centre>]``         consent yes/no (language and deep-link centre ride along)
     ``ce:<centre>:<lang>``                pick a centre (only offered after consent); ``ce:_d<k>:<lang>``
-                                          first picks district k (when a pack has many centres)
+                                          first picks district k (when a pack has many centres);
+                                          ``ce:_n<k>.<j>:<lang>`` neighbourhood j of district k, ``ce:_b:<lang>`` back to the districts
     ``go:<round>``                        start a round (invitation button)
     ``ch:<round>``                        change my answers (after finishing, while the round is open)
     ``a:<round>:<pos>:<action>``          answer item number ``pos`` of a round, where action is
@@ -43,7 +44,7 @@ _CODE = r"[a-z0-9][a-z0-9_-]{0,31}"
 _PATTERNS = {
     "lang": re.compile(rf"^l:(?P<lang>{_LANG})$"),
     "consent": re.compile(rf"^c:(?P<yes>[yn]):(?P<lang>{_LANG})(?::(?P<centre>{_CODE}))?$"),
-    "centre": re.compile(rf"^ce:(?P<centre>{_CODE}|_d\d{{1,2}}):(?P<lang>{_LANG})$"),
+    "centre": re.compile(rf"^ce:(?P<centre>{_CODE}|_d\d{{1,2}}|_n\d{{1,2}}\.\d{{1,2}}|_b):(?P<lang>{_LANG})$"),
     "go": re.compile(r"^go:(?P<round>\d{1,9})$"),
     "change": re.compile(r"^ch:(?P<round>\d{1,9})$"),
     "answer": re.compile(
@@ -161,6 +162,16 @@ def consent(yes: bool, lang: str, centre: str | None = None) -> str:
 def centre(code: str, lang: str) -> str:
     """Payload of a centre button."""
     return _checked(f"ce:{code}:{lang}")
+
+
+def neighbourhood(district: int, index: int, lang: str) -> str:
+    """Payload of a neighbourhood button (neighbourhood ``index`` of district ``district``)."""
+    return _checked(f"ce:_n{district}.{index}:{lang}")
+
+
+def back_to_districts(lang: str) -> str:
+    """Payload of the back button under the neighbourhoods or centres of a district."""
+    return _checked(f"ce:_b:{lang}")
 
 
 def district(index: int, lang: str) -> str:

@@ -44,10 +44,30 @@ def consent(tr: Translator, centre: str | None) -> InlineKeyboardMarkup:
     )
 
 
-def centres(options: list[tuple[str, str]], lang: str) -> InlineKeyboardMarkup:
-    """One button per centre ``(code, name)``, one per row (names are long)."""
+def centres(options: list[tuple[str, str]], lang: str, back: str | None = None) -> InlineKeyboardMarkup:
+    """One button per centre ``(code, name)``, one per row (names are long); ``back``: the
+    callback data of a "Terug" button under them (a step of the district → neighbourhood
+    → centre choice)."""
+    rows = [[InlineKeyboardButton(name, callback_data=cd.centre(code, lang))] for code, name in options]
+    return InlineKeyboardMarkup(rows + _back(lang, back))
+
+
+def _back(lang: str, back: str | None) -> list[list[InlineKeyboardButton]]:
+    if back is None:
+        return []
+    return [[InlineKeyboardButton("↩️ " + Translator(lang)._("Terug"), callback_data=back)]]
+
+
+def neighbourhoods(district: int, names: list[str], lang: str,
+                   loose: Sequence[tuple[str, str]] = ()) -> InlineKeyboardMarkup:
+    """One button per neighbourhood of district number ``district``, two per row, then the
+    district's centres that lie in no neighbourhood, then "Terug" to the districts."""
+    buttons = [InlineKeyboardButton(name, callback_data=cd.neighbourhood(district, k, lang))
+               for k, name in enumerate(names)]
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(name, callback_data=cd.centre(code, lang))] for code, name in options]
+        _rows(buttons, 2)
+        + [[InlineKeyboardButton(name, callback_data=cd.centre(code, lang))] for code, name in loose]
+        + _back(lang, cd.back_to_districts(lang))
     )
 
 

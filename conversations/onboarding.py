@@ -201,13 +201,7 @@ async def _consented(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id
     if centre:
         await _save(update, context, chat_id, lang, centre)
         return
-    names = await _districts(svc)
-    if names:
-        places = await svc.storage.centre_places()
-        loose = [(code, name) for code, name in await svc.storage.centres()
-                 if not places.get(code, (None, None))[1]]
-        await context.bot.send_message(chat_id, tr._("In welk deel van de stad is je centrum?"),
-                                       reply_markup=keyboards.districts(names, lang, loose))
+    if await _ask_districts(context, svc, chat_id, tr):
         return
     await context.bot.send_message(
         chat_id,
@@ -218,6 +212,28 @@ async def _consented(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id
 
 #: More active centres than this ("a handful"), in two or more districts: pick the district first.
 MANY_CENTRES = 6
+
+
+async def _ask_districts(context: ContextTypes.DEFAULT_TYPE, svc, chat_id: int, tr: Translator) -> bool:
+    """Ask for the district (first step of picking a centre) if the pack has many centres
+    in two or more districts; False if one list of centres fits."""
+    names = await _districts(svc)
+    if not names:
+        return False
+    places = await svc.storage.centre_places()
+    loose = [(code, name) for code, name in await svc.storage.centres()
+             if not places.get(code, (None, None))[1]]
+    await context.bot.send_message(chat_id, tr._("In welk deel van de stad is je centrum?"),
+                                   reply_markup=keyboards.districts(names, tr.language, loose))
+    return True
+
+
+def _neighbourhoods(places: dict, centres: list[tuple[str, str]]) -> list[str]:
+    """Sorted neighbourhoods of a district's ``centres`` to choose from first, or [] when
+    their list fits: more than a handful of centres in two or more neighbourhoods, as for
+    districts."""
+    hoods = sorted({places[code][0] for code, _name in centres if places.get(code, (None,))[0]})
+    return hoods if len(centres) > MANY_CENTRES and len(hoods) > 1 else []
 
 
 async def _districts(svc) -> list[str]:
@@ -231,18 +247,44 @@ async def _on_district(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: c
     """Shows the centres of the chosen district (the second step of picking a centre)."""
     query = update.callback_query
     svc = services(context)
+    chat_id = query.message.chat.id
     names = await _districts(svc)
-    index = int((cb.centre or "_d99")[2:])
-    if index >= len(names):
+    step = cb.centre or "_d99"
+    if step == "_b":  # back to the districts
+        await query.answer()
+        await answering._edit_markup(query, keyboards.chosen("↩️"))
+        await _ask_districts(context, svc, chat_id, tr)
+        return
+    index, _, hood = step[2:].partition(".")
+    if int(index) >= len(names):
         await query.answer(tr._("Deze knop werkt niet meer."))
         return
-    await query.answer()
+    district = names[int(index)]
     places = await svc.storage.centre_places()
     centres = [(code, name) for code, name in await svc.storage.centres()
-               if places.get(code, (None, None))[1] == names[index]]
-    await answering._edit_markup(query, keyboards.chosen(names[index]))
-    await context.bot.send_message(query.message.chat.id, tr._("Bij welk ontmoetingscentrum kom je?"),
-                                   reply_markup=keyboards.centres(centres, tr.language))
+               if places.get(code, (None, None))[1] == district]
+    hoods = _neighbourhoods(places, centres)
+    if step.startswith("_n"):  # a neighbourhood: its centres, back to the neighbourhoods
+        if int(hood) >= len(hoods):
+            await query.answer(tr._("Deze knop werkt niet meer."))
+            return
+        await query.answer()
+        await answering._edit_markup(query, keyboards.chosen(hoods[int(hood)]))
+        here = [(code, name) for code, name in centres if places[code][0] == hoods[int(hood)]]
+        await context.bot.send_message(chat_id, tr._("Bij welk ontmoetingscentrum kom je?"),
+                                       reply_markup=keyboards.centres(here, tr.language,
+                                                                      back=cd.district(int(index), tr.language)))
+        return
+    await query.answer()
+    await answering._edit_markup(query, keyboards.chosen(district))
+    if hoods:
+        loose = [(code, name) for code, name in centres if not places[code][0]]
+        await context.bot.send_message(chat_id, tr._("In welke buurt is je centrum?"),
+                                       reply_markup=keyboards.neighbourhoods(int(index), hoods, tr.language, loose))
+        return
+    await context.bot.send_message(chat_id, tr._("Bij welk ontmoetingscentrum kom je?"),
+                                   reply_markup=keyboards.centres(centres, tr.language,
+                                                                  back=cd.back_to_districts(tr.language)))
 
 
 async def on_centre(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
@@ -252,7 +294,7 @@ async def on_centre(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     chat_id = query.message.chat.id
     lang = cb.lang if cb.lang in offered_languages() else "nl"
     tr = Translator(lang)
-    if (cb.centre or "").startswith("_d"):
+    if (cb.centre or "").startswith(("_d", "_n", "_b")):
         await _on_district(update, context, cb, tr)
         return
     name = await svc.storage.centre_name(cb.centre or "")

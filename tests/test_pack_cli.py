@@ -103,7 +103,7 @@ async def test_many_centres_in_districts_are_picked_district_first(sim, tmp_path
         user.press_button("Noord", user.last)
         await settle(sim)
         assert [b for row in user.buttons() for b, _ in row] == [
-            "Buurtcentrum Nazareth", "Gemeenschapshuis Aw Sjaol", "Haarderhof"]
+            "Buurtcentrum Nazareth", "Gemeenschapshuis Aw Sjaol", "Haarderhof", "↩️ Terug"]
         user.press_button("Haarderhof", user.last)
         await settle(sim)
         assert any("Haarderhof" in (m.text or "") for m in user.messages[-3:])
