@@ -8,9 +8,10 @@ simulator, which keeps every update until the bot confirms it (as Telegram does)
 * **burst**: sends are held, 30 residents send ``/start`` at once, the bot fetches and
   confirms them, and is killed before it can answer any; after the restart every one of
   them must be answered (before the inbox, 29 of 30 were never answered).
-* **answers**: ``--residents`` residents complete the ``short`` round at once (closed
-  loop, as in ``bench/load.py``) while the bot is killed ``--kills`` times at random
-  points and restarted at once. A resident who hears nothing for :data:`NUDGE_S` seconds
+* **answers**: ``--kills`` rounds; in each, ``--residents`` residents start the ``short``
+  round at once (closed loop, as in ``bench/load.py``; a resident asked the same question
+  twice gives the same answer), the bot is killed at a random point of the burst (after
+  2–95 % of the residents' updates) and restarted at once, and the residents finish. A resident who hears nothing for :data:`NUDGE_S` seconds
   taps the same button again (or sends the same text), as a person does; one still
   without an answer after :data:`MAX_NUDGES` taps is **stuck**.
 * **faults** (``--faults``): the same round, no kills, but single Bot API calls fail: a
@@ -20,7 +21,7 @@ Counted at the end (after a clean stop, so every handled update is marked):
 
 * **lost**: an update a resident sent that the bot never handled (not marked processed);
 * **doubled**: answers stored twice (a revision above 1: these residents never change
-  an answer);
+  an answer, and give the same answer when asked again);
 * **stuck**: residents who did not finish;
 * also shown: **nudges** (taps a resident repeated because a reply was missing) and
   **repeated** (a question sent again to the same chat: after a kill a reply may go out
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import importlib.util
 import os
 import random
@@ -67,6 +69,8 @@ load = _load_bench()
 
 #: Seconds a resident waits for the bot's next question before tapping again.
 NUDGE_S = 20.0
+#: Updates a resident sends in the short round (about; for placing the kill points).
+UPDATES_PER_RESIDENT = 16
 #: Repeated taps after which a resident counts as stuck.
 MAX_NUDGES = 3
 #: Bot API methods a held simulator does not answer (see :meth:`CrashSimulator.hold`).
@@ -81,6 +85,13 @@ class CrashSimulator(load.LoadSimulator):
         super().__init__(*args, **kwargs)
         self._gate: asyncio.Event | None = None
         self._discard = False
+        #: Ids of the updates the residents sent.
+        self.update_ids: list[int] = []
+
+    def inject_update(self, update: dict) -> int:  # noqa: D102 - remembers the ids
+        update_id = super().inject_update(update)
+        self.update_ids.append(update_id)
+        return update_id
 
     def hold(self) -> None:
         """From now on, sends wait (:meth:`release`)."""
@@ -210,6 +221,327 @@ async def burst(folder: Path, residents: int = 30) -> BurstResult:
         return BurstResult(residents, answered, len(unhandled(db, ids)), left, bot.errors())
 
 
+@dataclass
+class RoundResult:
+    """What a round under kills or faults saw."""
+
+    residents: int
+    kills: int = 0
+    faults: int = 0
+    updates: int = 0
+    lost: int = 0
+    doubled: int = 0
+    stuck: int = 0
+    nudges: int = 0
+    repeated: int = 0
+    apologies: int = 0
+    seconds: float = 0.0
+    errors: list[str] | None = None
+
+    def line(self, name: str) -> str:
+        """One printed line of figures."""
+        return (f"{name}: {self.residents} residents, {self.kills} SIGKILLs, {self.faults} faults,"
+                f" {self.updates} updates: lost {self.lost}, doubled {self.doubled},"
+                f" stuck {self.stuck} | nudges {self.nudges}, repeated questions"
+                f" {self.repeated}, apologies {self.apologies}, bot log errors"
+                f" {len(self.errors or [])} ({self.seconds:.0f} s)")
+
+
+async def _prompt(sim, uid: int, ready, nudge, result: RoundResult, nudge_s: float):
+    """Wait for the bot's next prompt; tap or send the same again after ``nudge_s`` of
+    silence (a person does), at most :data:`MAX_NUDGES` times."""
+    for attempt in range(MAX_NUDGES + 1):
+        try:
+            return await load._until(sim, uid, ready, timeout=nudge_s)
+        except TimeoutError:
+            if attempt == MAX_NUDGES:
+                raise
+            result.nudges += 1
+            nudge()
+    raise AssertionError("unreachable")
+
+
+async def crash_resident(sim, uid: int, lang: str, centre: str, result: RoundResult,
+                         nudge_s: float) -> None:
+    """One resident completes the short round (as in ``bench/load.py``), tapping or
+    typing again when a reply does not come.
+
+    Raises:
+        TimeoutError: Stuck: no reply after :data:`MAX_NUDGES` repeats.
+    """
+    rng = random.Random(uid)
+    user = sim.user(uid, first_name="Resident", language_code=load.LANGUAGE_CODES[lang])
+    stories = load.STORIES[lang]
+
+    def finished(message) -> bool:  # the thanks, or "you have answered all questions"
+        return (message.text or "").startswith("🙏") or any(
+            d.startswith("ch:") for d in load._data(message))
+
+    def prompt_after(start: int):
+        def ready():
+            for message in reversed(user.messages[start:]):
+                if load._actionable(message) or finished(message):
+                    return message
+            return None
+        return ready
+
+    start = len(user.messages)
+    first = f"/start {centre}"
+    user.send_text(first)
+    prompt = await _prompt(sim, uid, prompt_after(start), lambda: user.send_text(first), result, nudge_s)
+    for _ in range(40):
+        if finished(prompt):
+            return
+        data = load._data(prompt)
+        if not data:
+            raise RuntimeError(f"resident {uid}: a prompt without buttons: {prompt.text_or_caption[:60]!r}")
+        start = len(user.messages)
+        pick = None
+        if any(d.startswith("c:y") for d in data):
+            pick = next(d for d in data if d.startswith("c:y"))
+        elif any(d.startswith("ce:") for d in data):
+            pick = next((d for d in data if d.startswith(f"ce:{centre}:")), None)
+            if pick is None:
+                raise RuntimeError(f"resident {uid}: centre {centre} not offered: {data}")
+        elif any(d.startswith("go:") for d in data):
+            pick = data[0]
+        elif any(d.endswith(":ok") for d in data):
+            pick = next(d for d in data if d.endswith(":ok"))
+        elif any(d.endswith(":fy") for d in data):
+            flag = ":fy" if rng.random() < 0.6 else ":fn"
+            pick = next(d for d in data if d.endswith(flag))
+        elif any(d.endswith(":qy") for d in data):
+            flag = ":qy" if rng.random() < 0.7 else ":qn"
+            pick = next(d for d in data if d.endswith(flag))
+        elif any(":v" in d for d in data):  # one opinion per question, however often asked
+            pick = random.Random(f"{uid}:{prompt.text_or_caption}").choice([d for d in data if ":v" in d])
+        elif any(":d." in d for d in data):
+            pick = next(d for d in data if ":d." in d)  # the cards: Done as they are
+        if pick is not None:
+            nudge = functools.partial(user.press, prompt, pick)
+        else:  # the same question asked again gets the same story
+            told = random.Random(f"{uid}:{prompt.text_or_caption}").choice(stories["story"])
+            nudge = functools.partial(user.send_text, told)
+        nudge()
+        prompt = await _prompt(sim, uid, prompt_after(start), nudge, result, nudge_s)
+    raise RuntimeError(f"resident {uid} did not finish")
+
+
+def _count(db: Path, sim, result: RoundResult, bot: BotProcess) -> None:
+    """Add one run's lost, doubled, repeated and errors to ``result``."""
+    ids = list(sim.update_ids)
+    result.updates += len(ids)
+    result.lost += len(unhandled(db, ids))
+    with sqlite3.connect(db) as conn:
+        result.doubled += conn.execute(
+            "SELECT COALESCE(SUM(revision - 1), 0) FROM answers").fetchone()[0]
+        doubled_items = [row[0] for row in conn.execute(
+            "SELECT item_id FROM answers WHERE revision > 1 ORDER BY item_id")]
+    if doubled_items:
+        print(f"  answers stored twice: {doubled_items}", file=sys.stderr)
+    for messages in sim._by_chat.values():
+        questions = [m.text_or_caption for m in messages if load._actionable(m)]
+        result.repeated += len(questions) - len(set(questions))
+        result.apologies += sum(1 for m in messages if "Sorry, er ging iets mis" in (m.text or ""))
+    result.errors = (result.errors or []) + bot.errors()
+
+
+async def answers_under_kills(folder: Path, residents: int, kills: int, seed: int,
+                              nudge_s: float = NUDGE_S) -> RoundResult:
+    """``kills`` rounds: in each, ``residents`` residents start the short round at once
+    and the bot is SIGKILLed at a random point of their burst (after 2–95 % of their
+    updates were sent), restarted at once, and the residents finish (a fresh database and
+    simulator each)."""
+    rng = random.Random(seed)
+    result = RoundResult(residents * kills)
+    started = time.perf_counter()
+    for number in range(kills):
+        point = int(rng.uniform(0.02, 0.95) * residents * UPDATES_PER_RESIDENT)
+        await _one_killed_round(folder / f"round-{number}", residents, point, result, nudge_s)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+async def _one_killed_round(folder: Path, residents: int, kill_at: int,
+                            result: RoundResult, nudge_s: float) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "answers.sqlite3"
+    centres = await load._prepare_database(db)
+    async with CrashSimulator() as sim:
+        bot = BotProcess(sim, db, folder / "answers.log")
+        await bot.start()
+        plan = [(load.FIRST_USER + i, load.LANGUAGES[i % len(load.LANGUAGES)], centres[i % len(centres)])
+                for i in range(residents)]
+        tasks = [asyncio.ensure_future(crash_resident(sim, uid, lang, centre, result, nudge_s))
+                 for uid, lang, centre in plan]
+        try:
+            while len(sim.update_ids) < kill_at and not all(t.done() for t in tasks):
+                await sim.wait_change(1.0)
+            if not all(t.done() for t in tasks):
+                await bot.kill()
+                result.kills += 1
+                await bot.start()
+            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await bot.stop()  # a clean stop writes the last handled marks
+            await bot.kill()
+        _report(plan, outcomes, sim, result)
+        _count(db, sim, result, bot)
+
+
+def _report(plan, outcomes, sim, result: RoundResult) -> None:
+    failed = [(p, o) for p, o in zip(plan, outcomes) if isinstance(o, BaseException)]
+    result.stuck += len(failed)
+    for (uid, _l, _c), o in failed[:3]:
+        last = sim.users[uid].messages[-3:]
+        print(f"  resident error: {type(o).__name__}: {o}; last seen"
+              f" {[(m.text_or_caption[:30], load._data(m)) for m in last]}", file=sys.stderr)
+
+
+#: Faults injected one per resident, in turn: (method, status, retry_after, times, delay).
+FAULTS = (
+    ("sendPhoto", 429, 1, 1, 0.0),
+    ("sendMessage", 502, None, 1, 0.0),
+    ("answerCallbackQuery", 500, None, 2, 0.0),
+    ("editMessageReplyMarkup", 429, 1, 1, 0.0),
+    ("sendPhoto", 200, None, 1, 11.0),   # hangs past the bot's 10 s read time-out, then lands
+    ("sendMessage", 403, None, 1, 0.0),  # a single refused call (not a real block)
+    ("sendPhoto", 500, None, 3, 0.0),    # fails every try: the resident taps again
+)
+
+
+async def answers_under_faults(folder: Path, residents: int, nudge_s: float = NUDGE_S,
+                               faults: tuple = FAULTS) -> RoundResult:
+    """``residents`` complete the short round while single Bot API calls fail (one fault
+    per resident, kinds in turn: ``faults``, by default :data:`FAULTS`)."""
+    db = folder / "faults.sqlite3"
+    centres = await load._prepare_database(db)
+    result = RoundResult(residents)
+    started = time.perf_counter()
+    async with CrashSimulator() as sim:
+        bot = BotProcess(sim, db, folder / "faults.log")
+        await bot.start()
+        plan = [(load.FIRST_USER + i, load.LANGUAGES[i % len(load.LANGUAGES)], centres[i % len(centres)])
+                for i in range(residents)]
+        for i, (uid, _lang, _centre) in enumerate(plan):
+            method, status, retry_after, times, delay = faults[i % len(faults)]
+            chat = None if method == "answerCallbackQuery" else uid
+            sim.fail(method, status=status, retry_after=retry_after, times=times, chat_id=chat,
+                     delay=delay)
+            result.faults += 1
+        try:
+            outcomes = await asyncio.gather(
+                *(crash_resident(sim, uid, lang, centre, result, nudge_s) for uid, lang, centre in plan),
+                return_exceptions=True)
+        finally:
+            await bot.stop()
+            await bot.kill()
+        _report(plan, outcomes, sim, result)
+        _count(db, sim, result, bot)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+#: The admin who opens the round in the broadcast scenario.
+ADMIN = 900_000_001
+#: First chat id of the broadcast scenario's residents.
+FIRST_INVITED = 7_000_001
+
+
+@dataclass
+class BroadcastResult:
+    """What the broadcast scenario saw."""
+
+    residents: int
+    kills: int = 0
+    lost: int = 0
+    doubled: int = 0
+    stale_progress: int = 0
+    seconds: float = 0.0
+
+
+async def broadcast_under_kills(folder: Path, residents: int, kills: int, seed: int) -> BroadcastResult:
+    """``kills`` broadcasts: an admin opens a round for ``residents`` contacts, the bot is
+    SIGKILLed after a random number of invitations went out (2–95 %) and restarted.
+    Counts residents without an invitation (lost), with two (doubled) and progress
+    messages that do not end at "N van N" (stale)."""
+    rng = random.Random(seed)
+    result = BroadcastResult(residents)
+    started = time.perf_counter()
+    for number in range(kills):
+        sub = folder / f"broadcast-{number}"
+        sub.mkdir(parents=True, exist_ok=True)
+        db = sub / "broadcast.sqlite3"
+        await _prepare_broadcast(db, residents)
+        async with CrashSimulator() as sim:
+            bot = BotProcess(sim, db, sub / "broadcast.log")
+            bot.env["ADMIN_IDS"] = str(ADMIN)
+            chats = range(FIRST_INVITED, FIRST_INVITED + residents)
+            for chat in chats:
+                sim.user(chat)
+            admin = sim.user(ADMIN)
+            try:
+                await bot.start()
+                admin.send_text("/open 1")
+                await _wait(sim, lambda: any("nu openen" in (m.text or "") for m in admin.messages))
+                admin.press_button("Ja, nu openen en uitnodigen")
+                point = max(1, int(rng.uniform(0.02, 0.95) * residents))
+                await _wait(sim, lambda: _invited(sim, chats) >= point)
+                await bot.kill()
+                result.kills += 1
+                await bot.start()
+                await _wait(sim, lambda: _invited(sim, chats) >= residents
+                            and _progress_final(admin, residents), timeout=120 + residents / 10)
+            except TimeoutError:
+                pass  # counted below
+            finally:
+                await bot.stop()
+                await bot.kill()
+            counts = [sum(1 for m in sim._by_chat.get(chat, []) if m.reply_markup) for chat in chats]
+            result.lost += sum(1 for c in counts if c == 0)
+            result.doubled += sum(c - 1 for c in counts if c > 1)
+            result.stale_progress += 0 if _progress_final(admin, residents) else 1
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _invited(sim, chats) -> int:
+    return sum(1 for chat in chats if sim._by_chat.get(chat))
+
+
+def _progress_final(admin, residents: int) -> bool:
+    """The admin's progress message (edited in place) ends at "N van N"."""
+    return any(f"{residents} van {residents}" in (m.text or "") for m in admin.messages)
+
+
+async def _wait(sim, condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("broadcast did not get there")
+        await sim.wait_change(1.0)
+
+
+async def _prepare_broadcast(db: Path, residents: int) -> None:
+    from bot.storage import Storage  # noqa: PLC0415 - after sys.path is set, as in bench/load.py
+    from bot.survey import catalogue  # noqa: PLC0415 - same
+
+    storage = await Storage.open(db)
+    try:
+        await storage.seed_centres(catalogue().centres)
+        await storage.create_round("short", ["shalom"], status="scheduled")
+        async with storage.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO contacts (chat_id, language, centre_code, opted_in, reachable,"
+                " consent_version, consented_on) VALUES (?, 'nl', 'shalom', 1, 1, 'v', '2026-01-01')",
+                [(chat,) for chat in range(FIRST_INVITED, FIRST_INVITED + residents)],
+            )
+    finally:
+        await storage.close()
+
+
 async def run(args: argparse.Namespace) -> int:
     """Run the scenarios; print figures. Exit status 1 on any loss, doubling or stuck."""
     bad = 0
@@ -222,6 +554,18 @@ async def run(args: argparse.Namespace) -> int:
               f" inbox rows left {result.inbox_left}, bot errors {len(result.errors)}"
               f" ({time.perf_counter() - started:.1f} s)", flush=True)
         bad += (result.residents - result.answered) + result.lost
+        kills = await answers_under_kills(Path(tmp), args.residents, args.kills, args.seed)
+        print(kills.line("answers under SIGKILL"), flush=True)
+        bad += kills.lost + kills.doubled + kills.stuck
+        sent = await broadcast_under_kills(Path(tmp), args.broadcast, args.broadcast_kills, args.seed)
+        print(f"broadcast under SIGKILL: {sent.kills} broadcasts of {sent.residents} invitations,"
+              f" each killed once: invitations lost {sent.lost}, doubled {sent.doubled},"
+              f" progress messages not final {sent.stale_progress} ({sent.seconds:.0f} s)", flush=True)
+        bad += sent.lost + sent.stale_progress
+        if args.faults:
+            faults = await answers_under_faults(Path(tmp), args.residents)
+            print(faults.line("answers under faults"), flush=True)
+            bad += faults.lost + faults.doubled + faults.stuck
     print("OK" if bad == 0 else "LOST, DOUBLED OR STUCK")
     return 0 if bad == 0 else 1
 
@@ -232,6 +576,9 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=20, help="SIGKILLs during the round (20)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the kill points")
     parser.add_argument("--faults", action="store_true", help="also run the fault-injection round")
+    parser.add_argument("--broadcast", type=int, default=300, help="invitations per broadcast (300)")
+    parser.add_argument("--broadcast-kills", type=int, default=5,
+                        help="broadcasts, each killed once (5)")
     random.seed(0)
     sys.exit(asyncio.run(run(parser.parse_args())))
 

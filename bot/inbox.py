@@ -12,19 +12,21 @@ resident updates over 20 kills in the issue's test). The inbox is the outbox's t
   ``Updater`` queues it (the confirming ``getUpdates`` comes after). Webhook:
   :class:`InboxQueue` stores the update when the webhook handler queues it, before the
   handler answers ``200`` (a failed write answers 500 and Telegram sends it again);
-* **handled**: the row is deleted in the transaction that marks the update processed
-  (:meth:`bot.storage.Storage.mark_processed`, or :meth:`~bot.storage.Storage.record_answer`
-  for an answer, which writes the answer and the mark together). The mark is what
-  drops a redelivered update (``bot.app.drop_duplicates``);
+* **handled**: the row is deleted in the transaction that marks the update processed,
+  which is the update's own first write (:meth:`bot.storage.Storage._write`): its effects
+  and its mark commit together. An update that writes nothing is marked with the next
+  transaction (:meth:`bot.storage.Storage.mark_processed`). The mark is what drops a
+  redelivered update (``bot.app.drop_duplicates``);
 * **start-up**: rows still there were fetched but never handled (the process died):
   :func:`replay` queues them, in ``update_id`` order, before polling or the webhook
   starts, so they are handled first and in order per chat
   (:class:`bot.updates.ChatOrderedProcessor`). Telegram then sends the unconfirmed ones
   again; they are marked by then and dropped.
 
-What this guarantees: an update is handled at least once, its stored effects at most once
-(an answer carries its update id), and a reply may be sent twice only if the process dies
-after the reply and before the mark (at most :data:`bot.storage.MARK_DELAY` seconds). An
+What this guarantees: an update is handled at least once and its stored effects happen
+at most once; a crash can repeat the reply of an update that wrote nothing (handled
+again), or lose the reply of one that did (the crash fell between its write and its
+reply: the resident's next tap re-sends where they are, ``conversations.answering``). An
 update whose handler fails is still marked (PTB runs the mark's group after the error
 handler), so a poison update never blocks start-up.
 

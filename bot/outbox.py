@@ -38,14 +38,22 @@ deleted, opted out or is unreachable by the time the row is due.
 Restarts: a row is marked ``sending`` (committed) right before its HTTP call and ``sent``
 right after it. That pair runs in its own task behind :func:`asyncio.shield`, so cancelling
 the sender does not interrupt it, and :meth:`OutboxSender.stop` waits for it. A row still
-``sending`` at start-up means the process died during the call: Telegram may or may not
-have delivered it. Such rows are marked ``sent`` with ``last_error`` = "unconfirmed after
-restart" and are NOT sent again. This is a deliberate at-most-once choice: a resident who
-gets the same invitation twice loses trust in the bot (and may answer twice), while a rare
-lost invitation only costs one response; the coordinator can see unconfirmed rows in the
-table. (A ``TimedOut`` is retried as the design asks, so a send that reached Telegram but
-whose answer got lost in the network can still arrive twice; PTB's default read time-out is
-5 s, so this needs a very slow Bot API.)
+``sending`` at start-up means the process died during the call (a kill, a power cut):
+Telegram may or may not have delivered it. The Bot API has no idempotency key, so the
+sender must choose, per message kind (:func:`at_least_once`, issue 14):
+
+* **at least once** — ``invite`` and ``feedback``: the row goes back to ``pending`` and is
+  sent again; a ``TimedOut`` (sent, answer lost) is retried. An invitation is the only way
+  a resident hears of a round, and a lost one is a response lost without anyone seeing
+  it; the storytellers' feedback is a promise made to people who asked for it. A doubled
+  one shows the same message twice, and its Start button is idempotent (it resumes the
+  round; nothing is stored twice).
+* **at most once** — reminders (``remind-N``): marked ``sent`` with ``last_error`` =
+  "unconfirmed after restart" and NOT sent again; a ``TimedOut`` is not retried either
+  (marked sent, unconfirmed). A reminder is itself a second chance; two of them nag, and a
+  nagged resident sends /stop and is lost for every later round.
+
+The coordinator can see unconfirmed rows in the table.
 
 Progress: :func:`remember_progress_message` stores a staff message that shows a broadcast's
 progress (``broadcast_messages``); the sender reports every broadcast with pending rows or
@@ -70,7 +78,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import SYSTEM_CLOCK, Clock
@@ -79,6 +87,7 @@ from bot.storage import Storage
 __all__ = [
     "UNCONFIRMED",
     "BroadcastProgress",
+    "at_least_once",
     "OutboxRow",
     "OutboxSender",
     "Render",
@@ -93,6 +102,17 @@ logger = logging.getLogger(__name__)
 
 #: ``last_error`` of a row found ``sending`` at start-up and marked ``sent`` unconfirmed.
 UNCONFIRMED = "unconfirmed after restart"
+#: ``last_error`` of an at-least-once row found ``sending`` at start-up, sent again.
+INTERRUPTED = "interrupted by a restart; sent again"
+#: ``last_error`` of an at-most-once row whose call timed out (it may have arrived).
+TIMED_OUT = "timed out; may have arrived, not sent again"
+
+
+def at_least_once(kind: str) -> bool:
+    """True if a message of ``kind`` is sent again when it may not have arrived (a call
+    cut by a restart or timed out); False (at most once) for reminders. See the module
+    docstring for why."""
+    return not kind.startswith("remind")
 #: Rows fetched per query.
 BATCH_SIZE = 100
 #: Seconds added to the one-second window before the next call may start: the time between
@@ -432,7 +452,8 @@ class OutboxSender:
     Attributes:
         stats: Counters since construction: ``sent``, ``blocked``, ``failed``, ``retried``
             (transient errors scheduled for a retry), ``rate_limited`` (429s received),
-            ``skipped`` and ``recovered`` (``sending`` rows marked sent at start-up).
+            ``skipped``, ``recovered`` (reminders found ``sending`` at start-up, marked sent) and
+            ``resent`` (other rows found ``sending`` at start-up, sent again).
 
     Raises:
         ValueError: A non-positive rate, max_attempts, max_in_flight or interval.
@@ -470,7 +491,8 @@ class OutboxSender:
         self._progress_every = progress_every
         self._backoff = backoff
         self.stats: dict[str, int] = dict.fromkeys(
-            ("sent", "blocked", "failed", "retried", "rate_limited", "skipped", "recovered"), 0
+            ("sent", "blocked", "failed", "retried", "rate_limited", "skipped", "recovered",
+             "resent"), 0
         )
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -583,16 +605,29 @@ class OutboxSender:
                 "SELECT DISTINCT round_id, kind FROM outbox WHERE status = 'sending'"
             ) as cursor:
                 pairs = [(r[0], r[1]) for r in await cursor.fetchall()]
+            async with db.execute(
+                "SELECT id, kind FROM outbox WHERE status = 'sending'"
+            ) as cursor:
+                cut = [(r[0], r[1]) for r in await cursor.fetchall()]
+            again = [(INTERRUPTED, row_id) for row_id, kind in cut if at_least_once(kind)]
+            await db.executemany(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = NULL, last_error = ?"
+                " WHERE id = ?", again,
+            )
             updated = await db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = ?"
                 " WHERE status = 'sending'",
                 (_now(self._clock), UNCONFIRMED),
             )
             recovered = updated.rowcount
+        if again:
+            self.stats["resent"] += len(again)
+            logger.warning("outbox: %d row(s) were being sent when the bot stopped; sent again"
+                           " (at least once)", len(again))
         if recovered:
             self.stats["recovered"] += recovered
             logger.warning(
-                "outbox: %d row(s) were being sent when the bot stopped; marked sent "
+                "outbox: %d reminder(s) were being sent when the bot stopped; marked sent "
                 "(unconfirmed), not sent again", recovered,
             )  # fmt: skip
         await self._restore_pacing()
@@ -852,7 +887,19 @@ class OutboxSender:
                 await self._unreachable(row, error)
             else:
                 await self._retry_or_fail(row.id, attempts, error)
-        except Exception as error:  # noqa: BLE001 - NetworkError, TimedOut, 5xx, ...
+        except TimedOut as error:
+            self._last_call[row.chat_id] = self._clock.monotonic()
+            if at_least_once(row.kind):
+                await self._retry_or_fail(row.id, attempts, error)
+            else:  # may have arrived: a reminder is not sent twice
+                async with self._storage.transaction() as db:
+                    await db.execute(
+                        "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = ?,"
+                        " next_attempt_at = NULL, called_at = ? WHERE id = ? AND status = 'sending'",
+                        (_now(self._clock), TIMED_OUT, called_at, row.id),
+                    )
+                self.stats["sent"] += 1
+        except Exception as error:  # noqa: BLE001 - NetworkError, 5xx, ...
             self._last_call[row.chat_id] = self._clock.monotonic()
             await self._retry_or_fail(row.id, attempts, error)
         else:

@@ -32,8 +32,11 @@ Fewer round trips (each aiosqlite read or write is a hop to the connection's thr
   other than the resident's own writes drops them, and they are re-read after
   :data:`SHARED_TTL` seconds anyway (a round opened by the command line in another
   process); uploaded pictures' file ids are kept in memory;
-* handled update ids are remembered in memory and written with the next transaction
-  (or every :data:`MARK_BATCH` ids), not in a transaction of their own.
+* an update's handled mark rides on its own first write (the same transaction as its
+  effects, so a crash cannot leave an effect without its mark, and a restart never
+  handles that update again, see :mod:`bot.inbox`); an update that writes nothing is
+  remembered in memory and written with the next transaction (or every
+  :data:`MARK_BATCH` ids), not in a transaction of their own.
 
 The database must be a file: several connections share it (``":memory:"`` cannot be
 shared). SQL is kept portable.
@@ -254,12 +257,14 @@ async def _erase_answers(db: aiosqlite.Connection, respondent: str) -> int:
 
 
 class _UpdateReads:
-    """The reads cached for one update (see :func:`begin_update`)."""
+    """The reads cached for one update (see :func:`begin_update`), and whether the
+    update's handled mark is written yet."""
 
-    __slots__ = ("cache",)
+    __slots__ = ("cache", "marked")
 
     def __init__(self) -> None:
         self.cache: dict[tuple, object] = {}
+        self.marked = False
 
 
 _READS: ContextVar[_UpdateReads | None] = ContextVar("buurtstem_update_reads", default=None)
@@ -423,6 +428,10 @@ class Storage:
         handled update ids with it."""
         async with self._lock:
             marks = list(self._unmarked)
+            reads = _READS.get()
+            own = current_update_id() if reads is not None and not reads.marked else None
+            if own is not None:
+                marks.append(own)  # the update's first write carries its handled mark
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 if marks:
@@ -441,6 +450,8 @@ class Storage:
             else:
                 await self._writer.commit()
                 self._unmarked.difference_update(marks)
+                if own is not None and reads is not None:
+                    reads.marked = True
             finally:
                 self._forget_reads(forget)
 
@@ -471,12 +482,18 @@ class Storage:
         """
         async with self._lock:
             marks = list(self._unmarked)
+            reads = _READS.get()
+            own = current_update_id() if reads is not None and not reads.marked else None
+            if own is not None:
+                marks.append(own)  # the update's first write carries its handled mark
             try:
                 result = await asyncio.get_running_loop().run_in_executor(
                     self._write_thread, self._transact, marks, body)
             finally:
                 self._forget_reads(forget)
             self._unmarked.difference_update(marks)
+            if own is not None and reads is not None:
+                reads.marked = True
             return result
 
     def _transact(self, marks: list[int], body: Callable[[sqlite3.Connection], _T]) -> _T:
@@ -583,11 +600,15 @@ class Storage:
     async def mark_processed(self, update_id: int) -> None:
         """Remember an update id as handled (idempotent).
 
-        Kept in memory and written with the next transaction (any task's), or on its own
-        once :data:`MARK_BATCH` ids wait, or at :meth:`close`. A crash before that lets
-        the update be handled again; an answer is still stored once, as
-        :meth:`record_answer` writes its update id with the answer.
+        Nothing to do if the update wrote something: its first transaction carried the
+        mark. Else kept in memory and written with the next transaction (any task's), or
+        on its own once :data:`MARK_BATCH` ids wait, or at :meth:`close`. A crash before
+        that lets the update be handled again — it changed nothing, so handling it again
+        can only repeat a reply.
         """
+        reads = _READS.get()
+        if reads is not None and reads.marked and current_update_id() == update_id:
+            return  # written with the update's first write already
         self._unmarked.add(update_id)
         if len(self._unmarked) >= MARK_BATCH:
             await self._write_marks()
@@ -1051,7 +1072,8 @@ class Storage:
         mode: str = "self",
         update_id: int | None = None,
     ) -> int:
-        """Store an answer, replacing an earlier one to the same item (revision + 1).
+        """Store an answer, replacing an earlier one to the same item (revision + 1); the
+        same answer again changes nothing (its revision stays).
 
         The update id is marked processed in the same transaction, so a redelivered
         update can never record the answer twice (DESIGN.md, "State").
@@ -1077,7 +1099,11 @@ class Storage:
                 " status = excluded.status, value = excluded.value,"
                 " choices = excluded.choices, text = excluded.text,"
                 " language = excluded.language, answered_at = excluded.answered_at,"
-                " revision = answers.revision + 1",
+                " revision = answers.revision + 1"
+                # the same answer again (a tap repeated, an update handled twice) is no
+                # new revision: nothing is stored twice
+                " WHERE answers.status IS NOT excluded.status OR answers.value IS NOT excluded.value"
+                " OR answers.choices IS NOT excluded.choices OR answers.text IS NOT excluded.text",
                 (round_id, respondent, item_id, status, value, stored, text, language,
                  centre_code, mode, now),
             )

@@ -42,8 +42,10 @@ DEFAULT_LIMIT = 64
 _ACCEPTED = 100_000
 
 #: Updates fetched and not yet handled, at most (:class:`BoundedUpdateQueue`): as many as
-#: there are handler slots (with 2 or 4 times as many, peak memory from 50 to 1,000
-#: residents grew 8.5 or 10.7 MB instead of 4.8 MB, at the same throughput; bench/load.py).
+#: there are handler slots. With 2 or 4 times as many, peak memory from 50 to 1,000
+#: residents grew 6.5 or 9.7 MB instead of 4.8 MB (bench/load.py, loopback, same
+#: throughput); with a 50 ms Bot API round trip 4 times as many gave about 15 % more
+#: updates/s at 200 residents (a full queue waits a ``getUpdates`` round trip to refill).
 DEFAULT_BACKLOG = DEFAULT_LIMIT
 
 

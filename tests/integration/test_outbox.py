@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.request import HTTPXRequest
 
 from bot.clock import Clock, ScaledClock
 from bot.outbox import (
@@ -24,6 +25,7 @@ from bot.outbox import (
 from bot.simulator import BotApiSimulator
 from bot.storage import Storage
 from bot.survey import catalogue
+from tests.conftest import until
 
 TOKEN = "123456:OUTBOX-TEST-token"
 FIRST_CHAT = 5_000_001
@@ -357,9 +359,13 @@ async def test_killed_mid_broadcast_and_restarted_sends_each_invitation_once(
     assert limited_api.rate_limited == 0
 
 
-async def test_row_left_sending_by_a_crash_is_marked_sent_not_resent(storage, round_id, api, bot):
+@pytest.mark.parametrize("kind, again", [("invite", True), ("feedback", True), ("remind-1", False)])
+async def test_a_row_left_sending_by_a_crash_is_sent_again_only_if_at_least_once(
+    storage, round_id, api, bot, kind, again
+):
+    """Invitations and feedback: at least once (sent again); reminders: at most once."""
     chats = await residents(storage, api, 3)
-    await enqueue(storage, round_id, chats, "invite")
+    await enqueue(storage, round_id, chats, kind)
     async with storage.transaction() as db:  # the process died during this row's call
         await db.execute(
             "UPDATE outbox SET status = 'sending', attempts = 1 WHERE chat_id = ?", (chats[0],)
@@ -373,11 +379,35 @@ async def test_row_left_sending_by_a_crash_is_marked_sent_not_resent(storage, ro
     sender.start()
     await sender.drain(timeout=10)
     await sender.stop()
-    assert (await statuses(storage))[chats[0]] == ("sent", 1, UNCONFIRMED)
-    assert bot.calls[chats[0]] == 0
-    assert per_chat(api) == {chats[1]: 1, chats[2]: 1}
-    assert sender.stats["recovered"] == 1
+    if again:
+        assert (await statuses(storage, kind))[chats[0]] == ("sent", 2, None)
+        assert bot.calls[chats[0]] == 1
+        assert per_chat(api) == {chat: 1 for chat in chats}
+        assert (sender.stats["resent"], sender.stats["recovered"]) == (1, 0)
+    else:
+        assert (await statuses(storage, kind))[chats[0]] == ("sent", 1, UNCONFIRMED)
+        assert bot.calls[chats[0]] == 0
+        assert per_chat(api) == {chats[1]: 1, chats[2]: 1}
+        assert (sender.stats["resent"], sender.stats["recovered"]) == (0, 1)
     assert reports[-1] == BroadcastProgress(3, 3, 0, 0, 0)
+
+
+@pytest.mark.parametrize("kind, copies", [("invite", 2), ("remind-1", 1)])
+async def test_a_send_that_timed_out_is_retried_only_if_at_least_once(storage, round_id, api, kind, copies):
+    """The call reached Telegram but its answer came after the time-out: an invitation is
+    sent again (it may show twice), a reminder is not (it may be lost, never doubled)."""
+    [chat] = await residents(storage, api, 1)
+    await enqueue(storage, round_id, [chat], kind)
+    api.fail("sendMessage", status=200, delay=0.6)  # delivered, but late
+    async with Bot(TOKEN, base_url=api.base_url, base_file_url=api.base_file_url,
+                   request=HTTPXRequest(read_timeout=0.2)) as client:
+        sender = Sender(SpyBot(client), storage, render, rate=200, backoff=0.01)
+        sender.start()
+        await sender.drain(timeout=10)
+        await until(lambda: api._inflight == 0 and per_chat(api)[chat] >= 1)  # the late one landed
+        await sender.stop()
+    assert per_chat(api)[chat] == copies
+    assert (await statuses(storage, kind))[chat][0] == "sent"
 
 
 async def test_stop_waits_for_the_send_in_flight(storage, round_id, api, bot):
