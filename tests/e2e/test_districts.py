@@ -19,7 +19,7 @@ from bot.exports.summary import breakdown_table, summary_table
 from bot.privacy.disclosure import OUTPUTS, roll_up
 from bot.storage import Storage
 from bot.survey import catalogue
-from tests.test_disclosure import _resident
+from tests.e2e.test_disclosure import _resident
 
 K = 5
 TZ = ZoneInfo("Europe/Amsterdam")
