@@ -126,7 +126,7 @@ async def test_resident_completes_praatplaat_and_export_holds_exactly_their_answ
     rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
     assert len({r["respondent"] for r in rows}) == 1
     # one domain picked: one row for it; no story, "why" or domain pick (they would tie a
-    # quoted story to this row: tests/test_story_row_linking.py)
+    # quoted story to this row: tests/integration/test_story_row_linking.py)
     from bot import msc
     from bot.privacy.disclosure import row_file_hidden_items
 

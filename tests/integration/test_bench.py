@@ -34,7 +34,7 @@ def test_shell_joined_rows_equal_our_export(tmp_path):
     with open(tmp_path / "shell.csv", encoding="utf-8", newline="") as fh:
         shell = list(csv.reader(fh))
     # Cards expand to one row per pick, so there are more rows than answers a row file
-    # shows (stories and 'why' are not in it: tests/test_story_row_linking.py).
+    # shows (stories and 'why' are not in it: tests/integration/test_story_row_linking.py).
     import sqlite3
 
     from bot import msc

@@ -72,7 +72,7 @@ def test_sql_export_is_byte_identical_to_python_writer(db, tmp_path, dialect):
                                                       dialect=dialect, plan=plan)
     n = write_answers_csv(iter_answer_rows(connect_readonly(db), cat, tz=TZ, plan=plan, include_text=False),
                           slow, dialect=dialect)
-    assert rows == n > 250 and respondents == 12   # no free-text questions (test_story_row_linking)
+    assert rows == n > 250 and respondents == 12   # no story questions (test_story_row_linking.py)
     assert fast.read_bytes() == slow.read_bytes()
 
 

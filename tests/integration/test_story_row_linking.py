@@ -23,12 +23,16 @@ from openpyxl import load_workbook
 
 from bot import msc
 from bot.exports.service import run_export
+from bot.privacy.pseudonym import respondent_pseudonym
 from bot.storage import Storage
 from bot.survey import catalogue
-from tests.test_msc import pseudonym
 
 TZ = ZoneInfo("Europe/Amsterdam")
 K = 5
+
+
+def pseudonym(chat_id: int) -> str:
+    return respondent_pseudonym(b"test-secret-0123456789", chat_id)
 
 
 @pytest.fixture
