@@ -1,0 +1,104 @@
+"""``python -m bot export | chart | rounds`` against a small database (the CLI contract)."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from bot.__main__ import main
+from bot.storage import Storage
+from bot.survey import catalogue
+
+
+@pytest.fixture
+async def db(tmp_path, monkeypatch):
+    path = tmp_path / "bot.sqlite3"
+    store = await Storage.open(path)
+    await store.seed_centres(catalogue().centres)
+    round_ = await store.create_round("short", ["shalom"])
+    for n in range(6):
+        who = f"{n:064x}"
+        await store.record_answer(round_id=round_.id, respondent=who, item_id="msc.change_self",
+                                  status="answered", language="nl", centre_code="shalom",
+                                  text=f"Verhaal {n}: ik ken nu mijn buren.")
+        await store.record_answer(round_id=round_.id, respondent=who, item_id="ind.cohesion.less_lonely",
+                                  status="answered", language="nl", centre_code="shalom", value=4)
+    await store.close()
+    monkeypatch.chdir(tmp_path)
+    # offline commands need only the database: no token, no pseudonym secret
+    for name in ("TELEGRAM_BOT_TOKEN", "PSEUDONYM_SECRET", "EXPORT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_PATH", str(path))
+    return path
+
+
+def test_panel_keys_need_a_secret(db, tmp_path, capsys, monkeypatch):
+    assert main(["export", "--panel", "--out", "p.csv"]) == 2
+    assert capsys.readouterr().err.strip() == "buurtstem: PSEUDONYM_SECRET is not set"
+    monkeypatch.setenv("EXPORT_SECRET", "panel-secret-0123456789")
+    assert main(["export", "--panel", "--out", "p.csv"]) == 0
+    with (tmp_path / "p.csv").open(encoding="utf-8-sig", newline="") as fh:
+        labels = {r["respondent"] for r in csv.DictReader(fh)}
+    assert len(labels) == 6 and all(label.startswith("P") for label in labels)
+
+
+def test_run_still_needs_the_token(db, capsys, monkeypatch):
+    with pytest.raises(SystemExit) as stop:
+        main(["run"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.strip() == "buurtstem: TELEGRAM_BOT_TOKEN is not set"
+
+
+def test_export_csv_of_a_round(db, tmp_path, capsys):
+    out = tmp_path / "r1.csv"
+    assert main(["export", "--round", "1", "--out", str(out)]) == 0
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    # no story question, not even its status (integration/test_story_row_linking.py)
+    assert sorted(r["item_id"] for r in rows) == ["ind.cohesion.less_lonely"] * 6
+    # the analyst's row file: no free text, k-anonymity noted
+    assert {r["text"] for r in rows} == {""}
+    assert "k-anonymous" in capsys.readouterr().err
+
+
+async def test_export_of_one_respondent_is_refused_in_one_line(db, tmp_path, capsys):
+    store = await Storage.open(db)
+    small = await store.create_round("short", ["bijbetje"])
+    await store.record_answer(round_id=small.id, respondent="f" * 64, item_id="ind.cohesion.less_lonely",
+                              status="answered", language="uk", centre_code="bijbetje", value=1)
+    await store.close()
+    for argv in (["export", "--round", str(small.id), "--out", "one.csv"],
+                 ["export", "--round", str(small.id), "--audience", "coordinator", "--out", "one.csv"],
+                 ["chart", "--round", str(small.id), "--out", "one.png"]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("buurtstem: too few respondents") and "\n" not in err
+        assert not list(tmp_path.glob("one.*")) and not list(tmp_path.glob(".one*"))
+
+
+@pytest.mark.parametrize("argv", [["export", "--round", "99", "--out", "x.csv"],
+                                  ["chart", "--round", "99", "--out", "x.png"],
+                                  ["export", "--format", "stories", "--round", "99", "--out", "d"]])
+def test_a_round_that_does_not_exist_is_an_error(db, tmp_path, capsys, argv):
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "buurtstem: round 99 does not exist (see: python -m bot rounds list)"
+    assert not (tmp_path / argv[-1]).exists()
+
+
+def test_stories_need_a_folder(db, tmp_path, capsys):
+    existing = tmp_path / "file.csv"
+    existing.write_text("x")
+    assert main(["export", "--format", "stories", "--out", str(existing)]) == 1
+    assert "is a file" in capsys.readouterr().err
+    folder = tmp_path / "stories"
+    assert main(["export", "--format", "stories", "--out", str(folder)]) == 0
+    assert sorted(f.name for f in folder.iterdir()) == ["effecten.csv", "verhalen.html", "verhalen.md"]
+    assert (folder / "verhalen.md").read_text(encoding="utf-8").startswith("# Verhalen")
+
+
+def test_rounds_list(db, capsys):
+    assert main(["rounds", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "1" in out and "short" in out and "shalom" in out

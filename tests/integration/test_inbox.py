@@ -1,0 +1,100 @@
+"""The inbox (issue 14): an update Telegram has handed over is handled, even across a kill."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _crash_bench():
+    name = "bench_crash"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "crash.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+async def test_a_burst_confirmed_before_a_kill_is_answered_after_the_restart(tmp_path):
+    """30 residents send /start together; the bot fetches and confirms the batch, and is
+    killed (SIGKILL) before it answers any. Before the inbox, 29 were never answered."""
+    result = await _crash_bench().burst(tmp_path, residents=30)
+    assert (result.answered, result.lost) == (30, 0)
+    assert result.inbox_left == 0  # handled rows are deleted (their text with them)
+    assert result.errors == []
+
+
+async def test_inbox_rows_go_when_handled_and_with_forget(tmp_path):
+    """A row lives until its update is marked handled; /forget takes the chat's rows;
+    a redelivery of a handled update is not stored again; start-up reads oldest first."""
+    from bot.storage import Storage
+
+    storage = await Storage.open(tmp_path / "inbox.sqlite3")
+    try:
+        await storage.inbox_put([(12, 501, '{"update_id":12}'), (11, 501, '{"update_id":11}'),
+                                 (13, 502, '{"update_id":13}'), (14, 503, '{"update_id":14}')])
+        assert [u for u, _p in await storage.inbox_pending()] == [11, 12, 13, 14]
+        await storage.mark_processed(11)
+        await storage.close()  # writes the mark
+        storage = await Storage.open(tmp_path / "inbox.sqlite3")
+        assert [u for u, _p in await storage.inbox_pending()] == [12, 13, 14]
+        await storage.inbox_put([(11, 501, '{"update_id":11}')])  # redelivered after handling
+        assert [u for u, _p in await storage.inbox_pending()] == [12, 13, 14]
+        await storage.forget(501, "someone")
+        assert [u for u, _p in await storage.inbox_pending()] == [13, 14]
+    finally:
+        await storage.close()
+
+
+async def test_residents_finish_a_round_under_kills_with_nothing_lost_or_doubled(tmp_path):
+    """The crash benchmark in small (bench/crash.py): two rounds of 6 residents, the bot
+    SIGKILLed at a random point of each burst and restarted; a resident who hears
+    nothing taps or types again, as a person does."""
+    bench = _crash_bench()
+    result = await bench.answers_under_kills(tmp_path, residents=6, kills=2, seed=7, nudge_s=6)
+    assert result.kills == 2
+    assert (result.lost, result.doubled, result.stuck) == (0, 0, 0), result.line("kills")
+    assert result.updates >= 2 * 6 * 12
+
+
+async def test_residents_finish_a_round_under_bot_api_faults(tmp_path):
+    """Single Bot API calls fail: a 429 with retry_after, a 502, two 500s on a button's
+    answer, a 429 on an edit, a single 403 and a reply that fails all its tries."""
+    bench = _crash_bench()
+    faults = tuple(f for f in bench.FAULTS if f[4] == 0)  # the 11 s hang: bench only
+    result = await bench.answers_under_faults(tmp_path, residents=len(faults), nudge_s=6,
+                                              faults=faults)
+    assert result.faults == 6
+    assert (result.lost, result.doubled, result.stuck) == (0, 0, 0), result.line("faults")
+
+
+async def test_an_updates_first_write_carries_its_handled_mark(tmp_path):
+    """Effects and mark commit together: a crash right after the write cannot make a
+    restart handle the update again (and its inbox row, its text, is gone with it)."""
+    from telegram import Update
+
+    from bot.storage import Storage, begin_update
+    from bot.updates import ChatOrderedProcessor
+
+    storage = await Storage.open(tmp_path / "mark.sqlite3")
+    try:
+        await storage.inbox_put([(21, 601, '{"update_id":21}')])
+        seen: dict[str, list] = {}
+
+        async def handle() -> None:
+            begin_update()
+            await storage.put_chat_state(601, "k", "{}")
+            for name, table in (("marks", "processed_updates"), ("inbox", "inbox")):
+                async with storage.db.execute(f"SELECT update_id FROM {table}") as cur:
+                    seen[name] = [tuple(r) for r in await cur.fetchall()]
+
+        update = Update.de_json({"update_id": 21, "message": {
+            "message_id": 1, "date": 0, "chat": {"id": 601, "type": "private"}}}, None)
+        await ChatOrderedProcessor(4).process_update(update, handle())
+        assert seen == {"marks": [(21,)], "inbox": []}
+    finally:
+        await storage.close()
