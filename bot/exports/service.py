@@ -262,12 +262,13 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
             if fmt == "xlsx":
                 from bot.exports.xlsx import write_xlsx  # noqa: PLC0415 - lazy: openpyxl only for an XLSX
 
-                summary = summary_table(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids,
-                                                         centres=centres, only=released), cat, k=k,
-                                        items=asked)
+                figures_rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids,
+                                                     centres=centres, only=released))
+                summary = summary_table(figures_rows, cat, k=k, items=asked)
                 rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids,
                                              centres=centres, plan=plan, include_text=False))
                 write_xlsx(rows, cat, out, k=k, summary=summary,
+                           breakdown=_by_district(conn, cat, figures_rows, k, asked),
                            wide=wide_rows(rows, cat, _columns(cat, asked, rows)),
                            stories=translate_records(load_stories(conn, cat, round_ids, centres,
                                                                   tz=tz, k=k), translator, "nl"),
@@ -298,6 +299,8 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
             stories = translate_records(load_stories(conn, cat, round_ids, centres, tz=tz, k=k),
                                         translator, "nl")
             write_xlsx(None, cat, out, k=k, summary=figures, cards=card_table(rows, cat, k=k),
+                       breakdown=_by_district(conn, cat, rows, k,
+                                              asked_items(conn, cat, round_ids, centres)),
                        stories=stories, effects=effects_table(conn, cat, round_ids, centres, k=k),
                        notes=notes)
         else:
@@ -306,6 +309,13 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
                 released.held_back, 0)
     finally:
         conn.close()
+
+
+def _by_district(conn, cat: Catalogue, rows, k: int, asked) -> list[dict] | None:
+    """The workbook's ``per_wijk`` sheet: :func:`bot.exports.summary.breakdown_table` of
+    the released respondents' answers, or None when no centre of them lies in a district."""
+    table = breakdown_table(rows, cat, k=k, district_of=district_lookup(conn, cat), items=asked)
+    return table if any(r["level"] == "wijk" for r in table) else None
 
 
 def _columns(cat: Catalogue, asked: list[str] | None, rows) -> list[str]:

@@ -59,6 +59,7 @@ from bot.exports.summary import (
     CARD_COLUMNS,
     SECONDARY_MARK,
     TABLE_COLUMNS,
+    breakdown_columns,
     count_answers,
     summary_table_of,
     table_columns,
@@ -97,7 +98,7 @@ DUTCH_HEADERS: dict[str, str] = {
     "respondents": "bewoners", "picked": "keer_gekozen", "month": "maand", "domain": "domein",
     "why": "waarom", "effects": "effecten", "selected": "gekozen", "chosen_by": "gekozen_door",
     "reason": "reden", "kinds": "soort_antwoorden", "mentioned": "genoemd",
-    "in_document": "in_verhalendocument",
+    "in_document": "in_verhalendocument", "level": "niveau", "unit": "centrum_of_wijk",
 }
 
 #: Widest column, in characters.
@@ -198,6 +199,7 @@ def write_xlsx(
     stories: Sequence | None = None,
     effects: Sequence[dict] | None = None,
     wide: tuple[Sequence[str], Sequence[Sequence]] | None = None,
+    breakdown: list[dict] | None = None,
 ) -> None:
     """Write the export workbook (see the module docstring for the sheets).
 
@@ -211,6 +213,9 @@ def write_xlsx(
         summary: The ``samenvatting`` sheet (:func:`bot.exports.summary.summary_table` of the
             released respondents); None: computed from ``rows``.
         cards: The ``kaarten`` sheet (:func:`bot.exports.summary.card_table`), or None.
+        breakdown: The ``per_wijk`` sheet (:func:`bot.exports.summary.breakdown_table`:
+            the summary per centre and per district, districts rolled up from their
+            centres), or None (no centre of the scope lies in a district).
         stories: :class:`bot.exports.stories_doc.StoryRecord` s for a ``verhalen`` sheet,
             or None.
         effects: :func:`bot.exports.stories_doc.effects_table` rows for an ``effecten``
@@ -255,6 +260,13 @@ def write_xlsx(
     ws = _start_sheet(wb, "samenvatting", columns, table)
     for values in table:
         ws.append(_cells(ws, values))
+
+    if breakdown:
+        columns = breakdown_columns(cat.scale.values)
+        table = [[r[c] for c in columns] for r in breakdown]
+        ws = _start_sheet(wb, "per_wijk", columns, table)
+        for values in table:
+            ws.append(_cells(ws, values))
 
     if cards is not None:
         table = [[r[c] for c in CARD_COLUMNS] for r in cards]

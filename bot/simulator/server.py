@@ -28,7 +28,7 @@ from that loop's thread. The server adds no latency of its own: accepted sockets
 body of a response in one ``send``, checked with strace) and ``TCP_QUICKACK`` re-armed on
 every request (so a client that sends headers and body in two writes without
 ``TCP_NODELAY`` is not stalled ~40 ms by our delayed ACK). See the latency tests in
-``tests/test_simulator.py``.
+``tests/integration/test_simulator.py``.
 
 Webhooks: after ``setWebhook`` the simulator POSTs each update to the URL (one at a time,
 in order, with the ``X-Telegram-Bot-Api-Secret-Token`` header), retries until the

@@ -9,7 +9,7 @@ import pytest
 from bot.i18n import FSI, PDI, Translator
 from bot.survey import catalogue
 from tests.conftest import settle, until
-from tests.test_e2e_resident import confirm_readbacks, data_of, last_with, onboard
+from tests.e2e.test_e2e_resident import confirm_readbacks, data_of, last_with, onboard
 
 CODES = {"nl": "nl-NL", "en": "en-GB", "tr": "tr", "ar": "ar", "pl": "pl", "uk": "uk"}
 

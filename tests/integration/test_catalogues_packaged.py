@@ -18,9 +18,9 @@ import pytest
 
 from bot.i18n import CatalogueError, check_catalogues, load_catalogue
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OFFERED = ("en", "tr", "ar", "pl", "uk")
-#: A resident-facing msgid and the first word of each translation (tests/test_locales.py
+#: A resident-facing msgid and the first word of each translation (tests/unit/test_locales.py
 #: keeps the catalogues complete; here only "not Dutch" matters).
 MSGID = "Deze knop werkt niet meer."
 

@@ -23,9 +23,9 @@ from bot.i18n import (
 )
 from bot.survey.xlsform import load_xlsform
 from tests.conftest import BotHarness, settle
-from tests.test_e2e_resident import data_of, last_with, onboard
+from tests.e2e.test_e2e_resident import data_of, last_with, onboard
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def somali_form(path: Path, source: str = "Nederlands (nl)") -> Path:

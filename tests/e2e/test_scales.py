@@ -231,7 +231,7 @@ async def test_a_seven_point_pack_runs_a_round_and_gives_figures_and_a_chart(sim
     from bot.roles import Roles
     from bot.survey.xlsform import DEFAULT_FACES, load_xlsform
     from tests.conftest import BotHarness, settle, until
-    from tests.test_e2e_resident import data_of, last_with, onboard
+    from tests.e2e.test_e2e_resident import data_of, last_with, onboard
 
     form = _seven_point_form(tmp_path / "seven.xlsx")
     cat = load_xlsform(form)

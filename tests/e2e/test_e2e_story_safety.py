@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from conversations.keyboards import CHECK
 from tests.conftest import db_rows, settle
-from tests.test_e2e_resident import confirm_readbacks, current_question, data_of, onboard
+from tests.e2e.test_e2e_resident import confirm_readbacks, current_question, data_of, onboard
 
 
 def stored(harness) -> dict[str, tuple]:
@@ -170,7 +170,7 @@ async def test_emoji_deep_link_and_a_new_centre_mid_round(sim, harness):
 
 
 async def test_stopping_an_interview_under_its_readback_keeps_the_coordinators_own_answers_apart(sim, harness):
-    from tests.test_e2e_staff import COORD_A, make_coordinator, start_interview
+    from tests.e2e.test_e2e_staff import COORD_A, make_coordinator, start_interview
 
     await harness.prepare("short", ["shalom"])
     await harness.start()

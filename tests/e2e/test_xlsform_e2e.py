@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from bot.exports.service import run_export
 from bot.survey.xlsform import load_xlsform
 from tests.conftest import BotHarness, db_rows, settle
-from tests.test_e2e_resident import data_of, last_with, onboard
+from tests.e2e.test_e2e_resident import data_of, last_with, onboard
 
-KOBO_FORM = Path(__file__).parent / "fixtures" / "kobo_neighbourhood_check.xlsx"
+KOBO_FORM = Path(__file__).resolve().parents[1] / "fixtures" / "kobo_neighbourhood_check.xlsx"
 
 
 def test_kobo_form_imports() -> None:

@@ -19,7 +19,7 @@ from bot.simulator import BotApiSimulator
 from bot.storage import Storage
 from bot.survey import catalogue
 from tests.conftest import ADMIN_ID, db_rows, settle, until
-from tests.test_outbox import TOKEN, SpyBot, per_chat, render, residents
+from tests.integration.test_outbox import TOKEN, SpyBot, per_chat, render, residents
 
 
 @pytest.fixture

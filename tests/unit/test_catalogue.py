@@ -12,7 +12,7 @@ from PIL import Image
 from bot.survey.catalogue import DATA_DIR, Catalogue, SurveyDataError, load_catalogue
 from bot.survey.models import LANGUAGES
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 TOC_SEED = SEEDS / "001_247d37e3fda62fae.txt"
 REPORT_SEED = SEEDS / "002_8b0ce7a08d242b4c.txt"
 

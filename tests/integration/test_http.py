@@ -11,7 +11,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.ext import ExtBot
 
 from bot.http import AiohttpRequest
-from tests.test_simulator import png
+from tests.integration.test_simulator import png
 
 
 async def test_calls_with_a_keyboard_and_an_upload_reach_the_api(sim):

@@ -19,7 +19,7 @@ from bot.exports.summary import breakdown_table, summary_table
 from bot.privacy.disclosure import OUTPUTS, roll_up
 from bot.storage import Storage
 from bot.survey import catalogue
-from tests.test_disclosure import _resident
+from tests.e2e.test_disclosure import _resident
 
 K = 5
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -155,3 +155,22 @@ async def test_coordinator_gets_a_chart_per_district_and_progress_per_district(s
         assert sum(1 for m in coord.messages if m.document) == 1
     finally:
         await harness.stop()
+
+
+async def test_both_workbooks_have_a_sheet_per_centre_and_district(tmp_path):
+    from openpyxl import load_workbook
+
+    db = tmp_path / "d.sqlite3"
+    round_ = await _district_db(db)
+    for audience in ("coordinator", "admin"):
+        out = tmp_path / f"{audience}.xlsx"
+        run_export(db, catalogue(), out, fmt="xlsx", tz=TZ, audience=audience,
+                   round_ids=[round_.id], min_cell_size=K)
+        sheet = load_workbook(out, read_only=True)["per_wijk"]
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0][:3] == ("niveau", "centrum_of_wijk", "item_id")
+        levels = {(r[0], r[1]) for r in rows[1:]}
+        assert {("wijk", "Noord"), ("wijk", "Zuid"), ("centrum", "shalom")} <= levels
+        n = rows[0].index("n")
+        for r in rows[1:]:
+            assert r[n] is None or r[n] == 0 or r[n] >= K

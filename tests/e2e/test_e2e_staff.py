@@ -12,7 +12,7 @@ from bot.storage import Storage, utcnow
 from bot.times import closing_time, opening_time
 from tests.conftest import ADMIN_ID, settle, until
 from tests.conftest import db_rows as rows
-from tests.test_e2e_resident import confirm_readbacks, data_of, last_with, onboard
+from tests.e2e.test_e2e_resident import confirm_readbacks, data_of, last_with, onboard
 
 COORD_A = 910000001   # coordinator of shalom
 COORD_B = 910000002   # coordinator of bijbetje
@@ -120,7 +120,7 @@ async def test_round_scheduled_in_the_past_opens_at_startup_and_invites_once(sim
         sim.user(chat)
     await store.update_contact(803, opted_in=False)
     # less than CATCH_UP_LATE ago, so the invitations go out at once at any hour (a later
-    # catch-up at night waits for 09:00: tests/test_reminder_clock.py)
+    # catch-up at night waits for 09:00: tests/unit/test_reminder_clock.py)
     past = utcnow() - timedelta(minutes=30)
     await store.create_round("short", ["shalom"], opens_at=past, closes_at=past + timedelta(days=7), status="scheduled")
     await store.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from tests.conftest import db_rows, settle, until
-from tests.test_e2e_resident import data_of, last_with, onboard
+from tests.e2e.test_e2e_resident import data_of, last_with, onboard
 
 TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import db_rows, settle
-from tests.test_e2e_resident import data_of, last_with, onboard
+from tests.e2e.test_e2e_resident import data_of, last_with, onboard
 
 
 def _value(question, value: str = "v3") -> str:

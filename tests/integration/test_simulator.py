@@ -44,7 +44,7 @@ from telegram.ext import (
 
 from bot.simulator import BotApiSimulator, SimUser, run_terminal_chat
 
-REAL_UPDATES = Path(__file__).resolve().parents[2] / "shared" / "real-updates"
+REAL_UPDATES = Path(__file__).resolve().parents[3] / "shared" / "real-updates"
 
 
 def png(width: int, height: int) -> bytes:

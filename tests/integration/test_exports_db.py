@@ -149,7 +149,7 @@ def test_xlsx_has_no_formula_cells(db, tmp_path):
     assert book["antwoorden"].freeze_panes == "A2"
 
 
-SEED = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "seeds" / "001_247d37e3fda62fae.txt"
+SEED = __import__("pathlib").Path(__file__).resolve().parents[3] / "shared" / "seeds" / "001_247d37e3fda62fae.txt"
 
 
 @pytest.mark.skipif(not SEED.is_file(), reason="../shared/seeds is not present (it lives outside the repo)")

@@ -11,7 +11,7 @@ import pytest
 from bot.app import webhook_options
 from bot.settings import SettingsError, load_settings
 from tests.conftest import TOKEN, BotHarness, db_rows, settle
-from tests.test_e2e_resident import data_of, onboard
+from tests.e2e.test_e2e_resident import data_of, onboard
 
 
 def free_port() -> int:

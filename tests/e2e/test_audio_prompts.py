@@ -14,9 +14,9 @@ from openpyxl import Workbook
 
 from bot.survey.xlsform import load_xlsform
 from tests.conftest import BotHarness, db_rows, settle, until
-from tests.test_e2e_resident import data_of, last_with, onboard
+from tests.e2e.test_e2e_resident import data_of, last_with, onboard
 
-VOICE = Path(__file__).parent / "fixtures" / "audio" / "stilte.ogg"
+VOICE = Path(__file__).resolve().parents[1] / "fixtures" / "audio" / "stilte.ogg"
 
 
 def voice_form(folder: Path) -> Path:

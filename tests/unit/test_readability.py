@@ -31,7 +31,7 @@ from babel.messages.pofile import read_po
 from bot.survey.catalogue import load_catalogue
 from bot.survey.models import LANGUAGES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "locales"
 SEEDS = ROOT.parent / "shared" / "seeds"
 

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from bot.survey.models import Centre
 from bot.survey.xlsform import XLSFormError, load_xlsform
 from tests.conftest import settle
-from tests.test_e2e_resident import data_of, last_with
+from tests.e2e.test_e2e_resident import data_of, last_with
 
 
 def _form(path: Path, survey: list[list], choices: list[list], survey_sheet: str = "survey") -> Path:

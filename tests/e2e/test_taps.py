@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import db_rows, settle
-from tests.test_e2e_resident import data_of, last_with, onboard
+from tests.e2e.test_e2e_resident import data_of, last_with, onboard
 
 APOLOGY = "Sorry, er ging iets mis"
 

@@ -28,7 +28,7 @@ from babel.util import pathmatch
 
 from bot.survey.models import LANGUAGES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "locales"
 SOURCE_LANGUAGE = "nl"  # msgids are Dutch; there is no nl catalogue
 TARGETS = tuple(lang for lang in LANGUAGES if lang != SOURCE_LANGUAGE)

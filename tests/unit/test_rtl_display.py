@@ -19,7 +19,7 @@ from bot.i18n import FSI, PDI, RLM, Translator, isolate_commands
 
 bidi = pytest.importorskip("bidi")
 
-CATALOGUE = Path(__file__).resolve().parents[1] / "locales" / "ar" / "LC_MESSAGES" / "messages.po"
+CATALOGUE = Path(__file__).resolve().parents[2] / "locales" / "ar" / "LC_MESSAGES" / "messages.po"
 COMMAND = re.compile(r"(?<![\w/:.@])/[a-z_]+")
 
 
