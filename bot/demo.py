@@ -304,7 +304,7 @@ def privacy_figures(db_path: Path, cat, tz, k: int = 5) -> dict:
     """What the disclosure policy did to the demo's data (for the summary)."""
     conn = connect_readonly(db_path)
     try:
-        plan = row_plan(conn, tz=tz, k=k)
+        plan = row_plan(conn, tz=tz, k=k, cat=cat)
         released = released_respondents(conn, None, None, k)
         quoted = len(load_stories(conn, cat, tz=tz, k=k))
         approved = conn.execute("SELECT COUNT(*) FROM msc_reviews WHERE state = 'approved'").fetchone()[0]
