@@ -322,6 +322,9 @@ async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int
     await svc.storage.save_contact(chat_id, language=lang, centre_code=centre, consent_version=CONSENT_VERSION)
     context.user_data.pop("centre", None)
     context.user_data.pop("consented", None)
+    if not context.user_data and update.effective_user is not None:
+        # nothing left to remember: no empty dict kept per resident (memory flat in residents)
+        context.application.drop_user_data(update.effective_user.id)
     tr = Translator(lang)
     name = await svc.storage.centre_name(centre)
     await context.bot.send_message(chat_id, "✅ " + tr._("Dank je wel! Je centrum: {centre}.", centre=name))

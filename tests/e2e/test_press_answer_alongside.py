@@ -30,3 +30,4 @@ async def test_the_next_question_does_not_wait_for_the_spinner_to_stop(sim, harn
     assert len(sim.callback_answers) == answered + 1  # answered once, with no text
     assert sim.callback_answers[-1]["text"] is None
     assert db_rows(harness, "SELECT COUNT(*) FROM answers") == [(1,)]
+
