@@ -597,6 +597,10 @@ def refusal_text(tr: Translator, exc: ExportRefused, k: int) -> str:
                     "Lees en keur verhalen goed met /stories. Er is geen bestand gemaakt.")
     if exc.reason == "no_districts":
         return tr._("De centra van deze ronde liggen niet in een wijk. Er is geen bestand gemaakt.")
+    if exc.reason == "only_stories":
+        return tr._("Deze ronde vroeg alleen om verhalen. Een bestand met antwoorden per persoon "
+                    "zou niets tonen: de verhalen staan in 'Verhalen om te printen'. "
+                    "Er is geen bestand gemaakt.")
     if exc.reason == "no_codes":
         return tr._("Er zijn nog geen verhalen met een effect. "
                     "Geef verhalen effecten met /stories. Er is geen bestand gemaakt.")

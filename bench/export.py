@@ -97,6 +97,7 @@ JOINED_SQL = (
     " LEFT JOIN lk.bs_items i ON i.item_id = a.item_id"
     " LEFT JOIN lk.bs_scale s ON s.value = a.value"
     " LEFT JOIN lk.bs_options o ON o.item_id = a.item_id AND o.option_id = j.value"
+    " WHERE a.item_id NOT IN (SELECT item_id FROM lk.bs_hidden)"
     " ORDER BY l.round_id, l.label, a.id;\n"
 )
 
@@ -171,7 +172,8 @@ def build_lookup(db: Path, lookup: Path) -> None:
     from bot.survey import catalogue
 
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    plan = row_plan(conn, tz=ZoneInfo("Europe/Amsterdam"), k=5, panel_secret=PANEL_SECRET)
+    plan = row_plan(conn, tz=ZoneInfo("Europe/Amsterdam"), k=5, cat=catalogue(),
+                    panel_secret=PANEL_SECRET)
     tables = _tables(conn, catalogue(), plan, ",", as_cells=False)
     conn.close()
     out = sqlite3.connect(lookup)

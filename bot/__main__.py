@@ -128,6 +128,9 @@ def refusal_line(exc, k: int) -> str:
         return "no approved story that may be quoted in this scope; no file written"
     if exc.reason == "no_codes":
         return "no story coded with an effect in this scope; no file written"
+    if exc.reason == "only_stories":
+        return ("the answers in this scope are all stories: a row file shows none of them"
+                " (stories: --format stories); no file written")
     return (f"too few respondents to show without singling anyone out (figures come in groups of"
             f" {k} per centre; {exc.respondents} respondent(s) in scope); no file written")
 

@@ -176,6 +176,16 @@ def story_domain(item_id: str) -> str | None:
     return None
 
 
+#: The "why it matters" question, quoted with every story.
+WHY_ITEM = "msc.why"
+
+
+def quoted_item(item_id: str) -> bool:
+    """Is ``item_id`` a free-text question whose answers the stories document and the
+    workbook's stories sheet may quote (a story item, or "why it matters")?"""
+    return item_id == WHY_ITEM or story_domain(item_id) is not None
+
+
 def domains(cat: Catalogue) -> list[str]:
     """Every domain in display order: ``self``, ``neighbourhood``, then the life domains."""
     item = cat.items.get("msc.domains")

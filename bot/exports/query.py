@@ -14,9 +14,16 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot import msc
 from bot.exports.rows import AnswerRow
 from bot.exports.scope import scope_sql, where
-from bot.privacy.disclosure import RandomLabeller, Record, generalise_by_round, release
+from bot.privacy.disclosure import (
+    RandomLabeller,
+    Record,
+    generalise_by_round,
+    release,
+    row_file_hidden_items,
+)
 from bot.privacy.pseudonym import RespondentLabeller, panel_key
 from bot.privacy.scrub import scrub
 from bot.survey import Catalogue
@@ -158,6 +165,8 @@ def _answer_rows(conn, cat, *, tz, round_ids, centres, panel_secret, rescrub, re
             if only is not None and (round_id, pseudonym) not in only:
                 continue
             if plan is not None:
+                if item_id in plan.hidden_items:
+                    continue            # would tie a quoted story to this row
                 planned = plan.rows.get((round_id, pseudonym))
                 if planned is None:
                     continue
@@ -232,11 +241,15 @@ class RowPlan:
         rows: ``(round_id, pseudonym)`` -> :data:`PlanRow`; respondent-rounds left out
             for k-anonymity are absent.
         generalisation: The :class:`bot.privacy.disclosure.Generalisation` made.
+        hidden_items: Item ids no row of the file shows (free-text questions and what
+            decides them, :func:`bot.privacy.disclosure.row_file_hidden_items`).
     """
 
-    def __init__(self, rows: dict[tuple[int, str], PlanRow], generalisation) -> None:
+    def __init__(self, rows: dict[tuple[int, str], PlanRow], generalisation,
+                 hidden_items: frozenset[str] = frozenset()) -> None:
         self.rows = rows
         self.generalisation = generalisation
+        self.hidden_items = hidden_items
 
     @property
     def respondents(self) -> int:
@@ -244,7 +257,7 @@ class RowPlan:
         return len({v[0] for v in self.rows.values()})
 
 
-def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int,
+def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int, cat: Catalogue,
              round_ids: Sequence[int] | None = None, centres: Sequence[str] | None = None,
              panel_secret: bytes | None = None,
              district_of: Callable[[str], str | None] | None = None) -> RowPlan:
@@ -254,6 +267,10 @@ def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int,
         conn: A ``sqlite3`` connection.
         tz: Time zone of the dates.
         k: ``MIN_CELL_SIZE``.
+        cat: The catalogue as the rounds asked it (pinned): its quoted free-text
+            questions (stories, "why") and the choices deciding them are left out of the file
+            (:func:`bot.privacy.disclosure.row_file_hidden_items`), and a respondent-round
+            with nothing else is not in it (nor in its classes).
         round_ids: Only these rounds. centres: Only these centres.
         panel_secret: Stable panel keys (``--panel``) instead of random labels.
         district_of: Centre code -> district (survey packs with districts), else None.
@@ -263,7 +280,11 @@ def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int,
         (:class:`bot.privacy.disclosure.RandomLabeller`), the same for one person across
         the rounds of this export only.
     """
+    hidden = row_file_hidden_items(cat.items.values(), msc.quoted_item)
     conditions, params = scope_sql(round_ids, centres)
+    if hidden:
+        conditions = [*conditions, f"item_id NOT IN ({','.join('?' * len(hidden))})"]
+        params = [*params, *sorted(hidden)]
     records = []
     for round_id, pseudonym, centre, language, mode, first in conn.execute(
         "SELECT round_id, respondent, MIN(centre_code), MIN(language), MIN(mode), MIN(answered_at)"
@@ -281,4 +302,4 @@ def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int,
         pseudonym = key[1]
         label = panel_key(panel_secret, pseudonym) if panel_secret else labeller(pseudonym)
         rows[key] = (label, v["centre"], v["language"], v["mode"], v["answered_on"])
-    return RowPlan(rows, result)
+    return RowPlan(rows, result, hidden)

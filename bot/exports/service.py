@@ -58,7 +58,10 @@ class ExportRefused(Exception):
             respondents can be shown: aggregates are released in batches of k per centre,
             and the row file leaves out classes under k), ``no_stories`` (the stories
             document would hold no story: none approved that may be quoted) or
-            ``no_codes`` (the effects table would be all zeros: no story coded yet).
+            ``no_codes`` (the effects table would be all zeros: no story coded yet),
+            ``only_stories`` (an analyst's CSV row file of a scope whose answers are all
+            stories: a row file shows none of them, see
+            :func:`bot.privacy.disclosure.row_file_hidden_items`).
         respondents: Respondents in the scope.
         held_back: Respondents not (yet) in the figures.
         notes: Notes of the scope (e.g. free text deleted after the retention period).
@@ -239,12 +242,20 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
             notes.append(f"{released.held_back} respondent(s) not yet in the figures: aggregates"
                          f" count respondents in batches of {k} per round and centre.")
         if allowed.row_level:
-            plan = row_plan(conn, tz=tz, k=k, round_ids=round_ids, centres=centres,
+            plan = row_plan(conn, tz=tz, k=k, cat=cat, round_ids=round_ids, centres=centres,
                             panel_secret=panel_secret, district_of=district_lookup(conn, cat))
             if not plan.rows:
-                raise ExportRefused("too_small", respondents, respondents, purged)
+                if _rows_to_show(conn, round_ids, centres, plan.hidden_items):
+                    raise ExportRefused("too_small", respondents, respondents, purged)
+                if fmt != "xlsx":
+                    # only story questions asked: nothing a row file may show
+                    raise ExportRefused("only_stories", respondents, notes=notes)
+                # the workbook still has the stories and effects (answer sheets empty)
             notes.append(plan.generalisation.note(k))
-            notes.append("Free text is not in the row file; stories are in the stories document.")
+            notes.append("Free text is not in the row file, nor whether the story questions and"
+                         " 'why it matters' were answered or which story domains were picked"
+                         " (they would tie a quoted story to a row); stories are in the stories"
+                         " document.")
             notes.append(
                 "Panel keys (--panel, EXPORT_SECRET): the same person has the same key in every"
                 " panel export - the one explicit exception to unlinkable exports."
@@ -255,7 +266,7 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
             if fmt == "wide":
                 rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids,
                                              centres=centres, plan=plan, include_text=False))
-                header, table = wide_rows(rows, cat, _columns(cat, asked, rows))
+                header, table = wide_rows(rows, cat, _columns(cat, asked, rows, plan.hidden_items))
                 write_table_csv(header, table, out, dialect="rfc4180")
                 return (out, len(table), plan.respondents, tuple(notes), allowed.audience,
                         released.held_back, left_out)
@@ -269,7 +280,7 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
                                              centres=centres, plan=plan, include_text=False))
                 write_xlsx(rows, cat, out, k=k, summary=summary,
                            breakdown=_by_district(conn, cat, figures_rows, k, asked),
-                           wide=wide_rows(rows, cat, _columns(cat, asked, rows)),
+                           wide=wide_rows(rows, cat, _columns(cat, asked, rows, plan.hidden_items)),
                            stories=translate_records(load_stories(conn, cat, round_ids, centres,
                                                                   tz=tz, k=k), translator, "nl"),
                            effects=effects_table(conn, cat, round_ids, centres, k=k),
@@ -311,6 +322,16 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
         conn.close()
 
 
+def _rows_to_show(conn, round_ids, centres, hidden: frozenset[str]) -> bool:
+    """Does the scope hold an answer to a question a row file may show?"""
+    conditions, params = scope_sql(round_ids, centres)
+    if hidden:
+        conditions.append(f"item_id NOT IN ({','.join('?' * len(hidden))})")
+        params += sorted(hidden)
+    return conn.execute(f"SELECT 1 FROM answers_shown{where(conditions)} LIMIT 1",
+                        params).fetchone() is not None
+
+
 def _by_district(conn, cat: Catalogue, rows, k: int, asked) -> list[dict] | None:
     """The workbook's ``per_wijk`` sheet: :func:`bot.exports.summary.breakdown_table` of
     the released respondents' answers, or None when no centre of them lies in a district."""
@@ -318,12 +339,13 @@ def _by_district(conn, cat: Catalogue, rows, k: int, asked) -> list[dict] | None
     return table if any(r["level"] == "wijk" for r in table) else None
 
 
-def _columns(cat: Catalogue, asked: list[str] | None, rows) -> list[str]:
-    """Items of the wide file: those asked, else those answered (catalogue order)."""
+def _columns(cat: Catalogue, asked: list[str] | None, rows, hidden: frozenset[str]) -> list[str]:
+    """Items of the wide file: those asked, else those answered (catalogue order), less
+    the ``hidden`` ones (:func:`bot.privacy.disclosure.row_file_hidden_items`)."""
     if asked is not None:
-        return asked
+        return [item_id for item_id in asked if item_id not in hidden]
     seen = {r.item_id for r in rows}
-    return [item_id for item_id in cat.items if item_id in seen]
+    return [item_id for item_id in cat.items if item_id in seen and item_id not in hidden]
 
 
 def _write_msc(conn, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: ZoneInfo,

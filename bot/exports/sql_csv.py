@@ -80,6 +80,9 @@ def _tables(conn: sqlite3.Connection, cat: Catalogue, plan, d: str, *,
         "bs_labels": [(round_id, pseudonym, label, cell(centre), cell(language), cell(mode), day)
                       for (round_id, pseudonym), (label, centre, language, mode, day)
                       in plan.rows.items()],
+        # questions no row file shows (free text and what decides it: they would tie a
+        # quoted story to its teller's row, bot.privacy.disclosure.row_file_hidden_items)
+        "bs_hidden": [(item_id,) for item_id in sorted(plan.hidden_items)],
     }
 
 
@@ -90,6 +93,7 @@ _SCHEMA = {
                   " PRIMARY KEY (item_id, option_id))",
     "bs_labels": "(round_id INTEGER, respondent TEXT, label TEXT, centre TEXT, language TEXT,"
                  " mode TEXT, day TEXT, PRIMARY KEY (round_id, respondent))",
+    "bs_hidden": "(item_id TEXT PRIMARY KEY)",
 }
 
 
@@ -150,7 +154,8 @@ def _line_sql(d: str, a_where: str, ranged: bool, include_text: bool = True) -> 
         _text_sql(d, include_text),
         "l.mode", "l.day",
     ]
-    where = a_where
+    hidden = "a.item_id NOT IN (SELECT item_id FROM bs_hidden)"
+    where = (a_where + " AND " + hidden) if a_where else " WHERE " + hidden
     if ranged:
         cond = "(l.round_id, l.label) >= (?, ?) AND (l.round_id, l.label) < (?, ?)"
         where = (where + " AND " + cond) if where else " WHERE " + cond
@@ -241,7 +246,7 @@ def write_answers_csv_sql(
     d = DIALECTS[dialect]["delimiter"]
     where, a_where, params = _filters(round_ids, centres)
     if plan is None:
-        plan = row_plan(conn, tz=tz, k=k, round_ids=round_ids, centres=centres)
+        plan = row_plan(conn, tz=tz, k=k, cat=cat, round_ids=round_ids, centres=centres)
     tables = _tables(conn, cat, plan, d)
     _install(conn, tables, d, include_text)
     # Only decides whether to split: the table's count (cheap) is close enough.

@@ -17,7 +17,10 @@ Columns, in order (Dutch names; item columns are the codebook's ``item_id``):
   - pick one (``single``): ``<item_id>`` with the option code, and ``<item_id>_status``;
   - pick several (``choice``, ``cards``): ``<item_id>.<option>`` = 1 picked, 0 not
     picked (empty when the question was not answered), and ``<item_id>_status``;
-  - free text (``text``): ``<item_id>_status`` only — no free text in a row file.
+  - free text (``text``): ``<item_id>_status`` only — no free text in a row file; the
+    stories, "why it matters" and the choice deciding a story question (``msc.domains``)
+    get no column at all — the export leaves them out of ``items`` (they would tie a
+    quoted story to its teller's row, :func:`bot.privacy.disclosure.row_file_hidden_items`).
 
 ``_status`` holds ``beantwoord``, ``weet niet``, ``overgeslagen`` or is empty (not
 reached). Numbers are numbers, so a spreadsheet can average a column at once.

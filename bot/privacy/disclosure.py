@@ -104,7 +104,9 @@ _STAFF = frozenset({Audience.COORDINATOR, Audience.ADMIN})
 _AGG = ("aggregates of released respondents (batches of k per round and centre); cells 1..k-1"
         " withheld plus secondary suppression; empty cell + flag column; 3-point collapse offered")
 _ROWS = ("admin: one row per answer, k-anonymous on centre, language, mode, date (generalised,"
-         " rest left out and counted); labels random per export; no free text;"
+         " rest left out and counted); labels random per export; no free text, no story"
+         " question, 'why' or story-domain pick (row_file_hidden_items: they tie a quoted"
+         " story to a row);"
          " coordinator: the aggregate table instead")
 
 #: Every output the bot can hand out. Keys are what :func:`grant` takes.
@@ -120,7 +122,7 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
     Output("export.wide", Kind.ROWS, _STAFF,
            "admin: the row file's own k-anonymous rows, one row per respondent and round"
            " (same generalised centre, language, mode, date; labels random per export; no"
-           " free text); coordinator: the aggregate table instead",
+           " free text, no story question, 'why' or story-domain pick); coordinator: the aggregate table instead",
            coordinator_kind=Kind.AGGREGATE),
     Output("export.codebook", Kind.REFERENCE, _STAFF, "catalogue only; no answers"),
     Output("export.stories", Kind.STORIES, _STAFF,
@@ -134,7 +136,8 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
            "the aggregate table per centre and per district: centre rows as the aggregate"
            " table; a district cell is the sum of its centres' cells only where every one of"
            " them is shown (roll_up), else withheld, so a district never tells more than its"
-           " centres (no differencing of district against the sum of its centres)"),
+           " centres (no differencing of district against the sum of its centres); the"
+           " aggregate table of several centres is rolled up the same way (summary_table)"),
     Output("chat.chart", Kind.AGGREGATE, _STAFF,
            _AGG + "; per district (/chart N wijk): cells rolled up from the centres (roll_up)"),
     Output("chat.progress", Kind.MESSAGE, _STAFF,
@@ -690,6 +693,41 @@ def release(participants: Iterable[tuple[int, str, str, Any, bool]], k: int,
             else:
                 held += len(people)
     return Release(frozenset(pairs), held)
+
+
+def row_file_hidden_items(items: Iterable[Any],
+                          quoted: Callable[[str], bool] = lambda _item_id: True) -> frozenset[str]:
+    """The questions the analyst's row files leave out: they would tie a quoted story to a row.
+
+    The stories document and the workbook's stories sheet quote a story with its centre,
+    language, month and domain, and show whether it has a "why it matters". A row file
+    that gave the status of those free-text questions (answered / skipped) and the pick of
+    story domains let the analyst find the one resident of that centre and language who
+    told a story in that domain and skipped "why" — and read the story next to all their
+    answers. So row files (long, wide, the workbook's answer sheets) hold no free-text
+    question an output may quote, not even whether it was answered, and no question that
+    decides whether such a question is asked (the item its ``shown_if`` names, e.g.
+    ``msc.domains``; followed back).
+
+    Args:
+        items: The catalogue's items (objects with ``id``, ``type`` and ``shown_if``, whose
+            ``item`` names the deciding question), as the rounds asked them (pinned).
+        quoted: Item id -> may an output quote this free-text question's answers (the
+            stories and their "why", :func:`bot.msc.quoted_item`)? Default: every
+            free-text question.
+
+    Returns:
+        Item ids to leave out of every row file.
+    """
+    items = list(items)
+    hidden = {item.id for item in items if item.type == "text" and quoted(item.id)}
+    gate_of = {item.id: item.shown_if.item for item in items if item.shown_if is not None}
+    grown = True
+    while grown:
+        gates = {gate_of[i] for i in hidden if i in gate_of} - hidden
+        hidden |= gates
+        grown = bool(gates)
+    return frozenset(hidden)
 
 
 # -- stories ---------------------------------------------------------------------------
