@@ -92,7 +92,21 @@ async def drop_duplicates(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def ignore_out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stops updates a private survey bot must not act on, answering stray callbacks."""
+    """Stops updates a private survey bot must not act on, answering stray callbacks.
+
+    A stopped update is marked handled here: the stop skips every later group, the
+    mark's too, and an unmarked update keeps its inbox row (its text) and is handled
+    again at every start-up (:mod:`bot.inbox`).
+    """
+    try:
+        await _out_of_scope(update, context)
+    except ApplicationHandlerStop:
+        await mark_processed(update, context)
+        raise
+
+
+async def _out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Raises ApplicationHandlerStop for an update out of scope (see ignore_out_of_scope)."""
     if _business_or_payment(update):
         raise ApplicationHandlerStop
     if update.callback_query and update.callback_query.message is None:

@@ -457,7 +457,8 @@ async def run_terminal(*, language: str = "nl", survey: str = "short", db: str |
                 await application.start()
                 await application.updater.start_polling(poll_interval=0.0, timeout=1)
                 user = sim.user(800000001, first_name="Resident", language_code=language)
-                print("Buurtstem terminal chat. Type /start to begin, a number to press a button, /quit to stop.")
+                print("Buurtstem terminal chat. Type /start to begin, a number to press a button"
+                      " ('12 to type the number 12), /quit to stop.")
                 await run_terminal_chat(sim, user)
                 await application.updater.stop()
                 await application.stop()

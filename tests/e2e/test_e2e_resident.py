@@ -492,3 +492,27 @@ async def test_feedback_question_is_asked_again_after_a_language_switch(sim, har
     user.send_text("/start")
     await settle(sim)
     assert not any(d.endswith(":fy") for d in data_of(user.last))
+
+
+async def test_ignored_updates_are_marked_handled_and_leave_no_inbox_row(sim, harness):
+    """An update the bot ignores (a business message, a group message, a stray edit) is
+    still handled: marked processed, and its inbox row, which holds its text, deleted.
+    Before, the stop of the out-of-scope handler skipped the mark, so the row stayed (and
+    was handled again at every start-up, the text of a group message kept for ever)."""
+    await harness.prepare("praatplaat")
+    await harness.start()
+    user = sim.user(123)
+    base = {"date": 1700000000, "chat": user.as_chat(), "from": user.as_user()}
+    group = {"id": -1001234567899, "type": "supergroup", "title": "Buurtgroep"}
+    ids = [
+        sim.inject_update({"business_message": {**base, "message_id": 5, "text": "Hallo, is de winkel open?",
+                                                "business_connection_id": "bc-1"}}),
+        sim.inject_update({"message": {**base, "message_id": 6, "chat": group, "text": "Wie komt er dinsdag?"}}),
+        sim.inject_update({"edited_message": {**base, "message_id": 7, "text": "/help",
+                                              "edit_date": 1700000001}}),
+    ]
+    await settle(sim)
+    await harness.stop()  # a clean stop writes the marks still in memory
+    assert db_rows(harness, "SELECT COUNT(*) FROM inbox") == [(0,)]
+    marked = db_rows(harness, "SELECT update_id FROM processed_updates")
+    assert set(ids) <= {u for (u,) in marked}

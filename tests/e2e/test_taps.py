@@ -132,3 +132,44 @@ async def test_the_same_story_sent_again_is_not_appended_to_itself(sim, harness)
     await settle(sim)
     assert db_rows(harness, "SELECT text, revision FROM answers") == [(story, 1)]
     assert story in user.last.text and any(d.endswith(":ok") for d in data_of(user.last))
+
+
+@pytest.mark.parametrize("step", ["centre", "start", "forget", "forget_no"])
+async def test_a_double_tap_on_centre_start_or_forget_gives_one_reply(sim, harness, step, caplog):
+    """The buttons the first double-tap test leaves out: a centre, the Start button of an
+    invitation, the /forget confirmation (yes and no): two presses at once, one reply, no
+    apology, no traceback."""
+    await harness.prepare("indicators", ["shalom"])
+    await harness.start()
+    user = sim.user(702)
+    if step == "centre":
+        user.send_text("/start")
+        await settle(sim)
+        consent = last_with(user, "c:y")
+        user.press(consent, _pick(consent, "c:y"))
+        await settle(sim)
+        target = last_with(user, "ce:")
+        data = _pick(target, "ce:shalom")
+    elif step == "start":
+        await onboard(sim, user)
+        (round_id,), = db_rows(harness, "SELECT id FROM rounds")
+        target, data = user.last, f"go:{round_id}"
+    else:
+        await onboard(sim, user)
+        question = last_with(user, "a:")
+        user.press(question, _pick(question, ":v4"))
+        await settle(sim)
+        user.send_text("/forget")
+        await settle(sim)
+        target, data = user.last, "f:y" if step == "forget" else "f:n"
+    before, toasts = len(user.messages), len(_toasts(sim))
+    user.press(target, data)
+    user.press(target, data)
+    await settle(sim)
+    new = _texts(user.messages[before:])
+    assert new and len(new) == len(set(new)), new
+    assert not any(APOLOGY in t for t in new)
+    shown = _toasts(sim)[toasts:]
+    assert len(shown) <= 1 and not any("werkt niet meer" in t for t in shown), shown
+    errors = [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL") or r.exc_info]
+    assert errors == []

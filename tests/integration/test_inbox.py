@@ -98,3 +98,15 @@ async def test_an_updates_first_write_carries_its_handled_mark(tmp_path):
         assert seen == {"marks": [(21,)], "inbox": []}
     finally:
         await storage.close()
+
+
+async def test_a_broadcast_killed_mid_way_reaches_everyone_and_its_progress_ends(tmp_path):
+    """The crash benchmark's broadcast in small (bench/crash.py): an admin opens a round
+    for 40 contacts, the bot is SIGKILLed after some invitations went out and restarted;
+    every contact gets an invitation (at least once) and the progress message ends at
+    "40 van 40" (rebuilt from the outbox)."""
+    bench = _crash_bench()
+    result = await bench.broadcast_under_kills(tmp_path, residents=40, kills=1, seed=3)
+    assert result.kills == 1
+    assert (result.lost, result.stale_progress) == (0, 0)
+    assert result.doubled <= 1  # at most the send in flight at the kill (at least once)

@@ -1,0 +1,71 @@
+"""Webhook mode under a crash (issue 14): an update answered 200 and then lost with the
+process is handled after the restart, from the inbox."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+
+from tests.conftest import TOKEN
+from tests.integration.test_webhook import api, free_port
+
+
+async def _serving(sim, proc) -> None:
+    """Wait until the bot process has registered its webhook."""
+    while not (await api(sim, "getWebhookInfo"))[1]["result"]["url"]:
+        assert proc.returncode is None, "bot exited"
+        await sim.wait_change(0.5)
+
+
+async def test_a_webhook_update_answered_then_killed_is_handled_after_the_restart(sim, tmp_path):
+    """The webhook answers 200 (Telegram forgets the update), the bot is SIGKILLed while
+    it handles it (its reply held), and restarted: the reply comes from the inbox."""
+    port = free_port()
+    db = tmp_path / "bot.sqlite3"
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": sim.base_url,
+           "PSEUDONYM_SECRET": "crash-secret-0123456789", "DATABASE_PATH": str(db),
+           "WEBHOOK_URL": f"http://127.0.0.1:{port}/hook", "WEBHOOK_PORT": str(port)}
+    send = sim._methods["sendMessage"]
+    attempted, killed = asyncio.Event(), asyncio.Event()
+
+    async def held_send(params):
+        if not killed.is_set():
+            attempted.set()
+            await killed.wait()
+            raise ConnectionError("the bot that sent this is gone")
+        return await send(params)
+
+    sim._methods["sendMessage"] = held_send
+    start = [sys.executable, "-m", "bot", "run"]
+    kw = {"cwd": tmp_path, "env": env, "stdout": asyncio.subprocess.DEVNULL,
+          "stderr": asyncio.subprocess.PIPE}
+    proc = await asyncio.create_subprocess_exec(*start, **kw)
+    second = None
+    try:
+        await _serving(sim, proc)
+        user = sim.user(304)
+        user.send_text("/start")
+        await asyncio.wait_for(attempted.wait(), 20)  # handling: the 200 went before
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+        killed.set()
+        with sqlite3.connect(db) as conn:
+            left = conn.execute("SELECT update_id FROM inbox").fetchall()
+        assert len(left) == 1  # fetched, answered 200, not handled
+        assert user.messages == []
+        await api(sim, "deleteWebhook")  # as after a crash: the next run sets it again
+        second = await asyncio.create_subprocess_exec(*start, **kw)
+        reply = await user.wait_reply(timeout=20)
+        assert reply and reply[0].text
+        second.terminate()  # a clean stop writes the handled marks still in memory
+        await asyncio.wait_for(second.communicate(), 20)
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM inbox").fetchone() == (0,)
+    finally:
+        for p in (proc, second):
+            if p is not None and p.returncode is None:
+                p.terminate()
+                await asyncio.wait_for(p.communicate(), 20)
