@@ -65,9 +65,10 @@ log = logging.getLogger(__name__)
 
 #: Updates handled at once (:mod:`bot.updates`: one chat in order, chats concurrently).
 UPDATE_SLOTS = 64
-#: HTTP connections to the Bot API: each update in a slot makes one call at a time; the
+#: HTTP connections to the Bot API: each update in a slot makes at most two calls at a time
+#: (a button's answer next to its edit or send, ``bot.telegram_bot.answer_alongside``); the
 #: outbox sender and the scheduler need a few more.
-HTTP_POOL_SIZE = UPDATE_SLOTS + 16
+HTTP_POOL_SIZE = 2 * UPDATE_SLOTS + 16
 #: Seconds a call may wait for a free connection before it fails.
 HTTP_POOL_TIMEOUT = 30.0
 

@@ -152,6 +152,23 @@ async def _wait_markup_change(message, before: dict | None, timeout: float = 5.0
         await asyncio.sleep(0.003)
 
 
+def demo_centres(centres: list, count: int = DEMO_CENTRES) -> list[str]:
+    """Codes of the centres the demo's residents come to: the first centre of each of the
+    first ``count`` districts, topped up with the next centres in the pack's order.
+
+    Args:
+        centres: The pack's centres (objects with ``code`` and ``district``), in order.
+        count: How many centres.
+
+    Returns:
+        At most ``count`` codes.
+    """
+    firsts = list({c.district: c.code for c in reversed(centres) if c.district}.items())
+    chosen = [code for _, code in reversed(firsts)][:count]
+    chosen += [c.code for c in centres if c.code not in chosen][:count - len(chosen)]
+    return chosen
+
+
 async def simulate_resident(
     sim, user_id: int, lang: str, rng: random.Random, centre: str, items: list,
     district: str | None = None,
@@ -356,9 +373,11 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
                     poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
                 )
                 try:
-                    # two centres; every language once, then a mix like the neighbourhood's
-                    # (more than half Dutch), so that some centre x language groups reach k
-                    centres = [c.code for c in centre_list][:DEMO_CENTRES]
+                    # two centres (in two districts where the pack has them, so the
+                    # figures per district show more than one); every language once, then
+                    # a mix like the neighbourhood's (more than half Dutch), so that some
+                    # centre x language groups reach k
+                    centres = demo_centres(centre_list)
                     districts = {c.code: c.district for c in centre_list}
                     mix = ["nl"] * 7 + ["tr", "tr", "ar", "pl", "uk"]
                     plan = [(700000000 + i,
@@ -457,7 +476,8 @@ async def run_terminal(*, language: str = "nl", survey: str = "short", db: str |
                 await application.start()
                 await application.updater.start_polling(poll_interval=0.0, timeout=1)
                 user = sim.user(800000001, first_name="Resident", language_code=language)
-                print("Buurtstem terminal chat. Type /start to begin, a number to press a button, /quit to stop.")
+                print("Buurtstem terminal chat. Type /start to begin, a number to press a button"
+                      " ('12 to type the number 12), /quit to stop.")
                 await run_terminal_chat(sim, user)
                 await application.updater.stop()
                 await application.stop()

@@ -29,7 +29,9 @@ from collections.abc import Callable
 
 #: Seconds after a handled tap in which the same tap again counts as a double tap.
 DOUBLE_TAP_S = 5.0
-#: Taps remembered at most (oldest forgotten first); well above the taps of 5 s.
+#: Taps remembered at most (oldest forgotten first); well above the taps of 5 s. Taps
+#: older than the window are forgotten as new ones come, so a whole neighbourhood
+#: tapping at once keeps only its last few seconds (bench/load.py, memory).
 _KEPT = 4096
 
 TapKey = tuple[int, int, str]
@@ -65,8 +67,8 @@ class RecentTaps:
     def handled(self, key: TapKey) -> None:
         """Remember that ``key`` was handled now, its replies sent."""
         now = self._clock()
-        _remember(self._seen, key, now)
-        _remember(self._chats, key[0], now)
+        _remember(self._seen, key, now, self.window)
+        _remember(self._chats, key[0], now, self.window)
 
     def failed(self, chat_id: int) -> None:
         """A tap of ``chat_id`` failed (a reply was not sent): its next tap goes through."""
@@ -74,10 +76,17 @@ class RecentTaps:
         for key in [k for k in self._seen if k[0] == chat_id]:
             del self._seen[key]
 
+    @property
+    def remembered(self) -> int:
+        """Taps remembered now: at most :data:`_KEPT`, none seen more than ``window``
+        seconds before the last one."""
+        return len(self._seen)
 
-def _remember(table: OrderedDict, name: object, now: float) -> None:
-    """Mark ``name`` as seen ``now``, newest last, keeping at most :data:`_KEPT`."""
+
+def _remember(table: OrderedDict, name: object, now: float, window: float) -> None:
+    """Mark ``name`` as seen ``now``, newest last, keeping at most :data:`_KEPT` and
+    forgetting those seen more than ``window`` seconds ago."""
     table[name] = now
     table.move_to_end(name)
-    while len(table) > _KEPT:
+    while len(table) > _KEPT or now - next(iter(table.values())) > window:
         table.popitem(last=False)

@@ -28,6 +28,7 @@ from bot.session import Session, current_round, deletion_code_note, end_assisted
 from bot.storage import Round
 from bot.survey.models import Item
 from bot.taps import RecentTaps
+from bot.telegram_bot import answer_alongside
 from conversations import flow, keyboards
 from conversations.questions import audio_of, number_hint, send_question, send_voice, with_audio
 
@@ -313,9 +314,9 @@ async def on_go(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callb
         await query.answer(tr._("Deze ronde is gesloten. Dank je wel!"), show_alert=True)
         await _edit_markup(query, None)
         return
-    await query.answer()
-    await _edit_markup(query, None)
-    await begin(context, session, round_)
+    async with answer_alongside(query):
+        await _edit_markup(query, None)
+        await begin(context, session, round_)
 
 
 async def _refuse_closed(query: CallbackQuery, tr: Translator) -> None:
@@ -363,12 +364,12 @@ async def on_change(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     items = svc.catalogue.survey_items(round_.survey)
     answers = await svc.storage.answers(round_.id, session.respondent)
     asked = [p for p in range(len(items)) if items[p].id in answers and flow.is_asked(items[p], answers)]
-    await query.answer()
-    await _edit_markup(query, None)
-    if not asked or not participation.finished:
-        await begin(context, session, round_)
-        return
-    await _reopen(context, session, round_, items, answers, asked[-1], tr)
+    async with answer_alongside(query):
+        await _edit_markup(query, None)
+        if not asked or not participation.finished:
+            await begin(context, session, round_)
+            return
+        await _reopen(context, session, round_, items, answers, asked[-1], tr)
 
 
 async def _reopen(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round, items: list[Item],
@@ -394,11 +395,11 @@ async def _resend_current(query: CallbackQuery, context: ContextTypes.DEFAULT_TY
     question), never "this button no longer works" (issue 14). A double tap never gets
     here (``bot.taps``), nor does a backlog of taps pressed while the bot was down: once
     a tap of the chat was handled just now, the current question has gone out already."""
-    await query.answer()
-    taps: RecentTaps | None = context.application.bot_data.get("taps")
-    if taps is not None and taps.answered_lately(session.chat_id):
-        return
-    await begin(context, session, round_)
+    async with answer_alongside(query):
+        taps: RecentTaps | None = context.application.bot_data.get("taps")
+        if taps is not None and taps.answered_lately(session.chat_id):
+            return
+        await begin(context, session, round_)
 
 
 def _option_label(item: Item, choices: list[str], lang: str) -> str:
@@ -438,19 +439,19 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     lang = session.language
     if cb.action == "audio":  # hear the question: nothing is answered
         audio = audio_of(item, lang)
-        await query.answer()
-        if audio is not None:
-            await send_voice(context, svc, session.chat_id, audio)
-        return
+        async with answer_alongside(query):
+            if audio is not None:
+                await send_voice(context, svc, session.chat_id, audio)
+            return
     if cb.action == "back":
         asked = [p for p in range(pos) if items[p].id in answers and flow.is_asked(items[p], answers)]
         if not asked:
             await query.answer(tr._("Dit is de eerste vraag."))
             return
-        await query.answer()
-        await _edit_markup(query, None)
-        await _reopen(context, session, round_, items, answers, asked[-1], tr)
-        return
+        async with answer_alongside(query):
+            await _edit_markup(query, None)
+            await _reopen(context, session, round_, items, answers, asked[-1], tr)
+            return
     status, value, choices = "answered", None, []
     earlier = answers.get(item.id)
     revisiting = pos != flow.next_position(items, answers) and earlier is not None and earlier.status != "skipped"
@@ -458,10 +459,10 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     if revisiting and (cb.action == "skip" or empty_done):
         # "Skip" (or "Done" with nothing ticked) on a question the resident went back to:
         # leave the answer as it was.
-        await query.answer()
-        await _edit_markup(query, keyboards.chosen(tr._("Niet veranderd")))
-        await ask_next(context, session, round_)
-        return
+        async with answer_alongside(query):
+            await _edit_markup(query, keyboards.chosen(tr._("Niet veranderd")))
+            await ask_next(context, session, round_)
+            return
     if cb.action == "skip":
         status, label = "skipped", svc.catalogue.scale.skip[lang]
     elif cb.action == "dont_know" and item.type == "scale":
@@ -478,11 +479,11 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
             await query.answer(tr._("Deze knop werkt niet meer."))
             return
         if cb.action == "toggle":
-            await query.answer()
-            await _edit_markup(query, with_audio(
-                keyboards.choices(item, tr, round_.id, pos, cb.mask ^ (1 << (cb.value or 0))),
-                item, tr, round_.id, pos))
-            return
+            async with answer_alongside(query):
+                await _edit_markup(query, with_audio(
+                    keyboards.choices(item, tr, round_.id, pos, cb.mask ^ (1 << (cb.value or 0))),
+                    item, tr, round_.id, pos))
+                return
         choices = flow.mask_to_choices(item, cb.mask)
         if not choices:
             status, label = "skipped", svc.catalogue.scale.skip[lang]
@@ -495,9 +496,9 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
                         status=status, value=value, choices=choices):
         await query.answer(tr._("Deze ronde is gesloten. Dank je wel!"), show_alert=True)
         return
-    await query.answer()
-    await _edit_markup(query, keyboards.chosen(label[:60]))
-    await ask_next(context, session, round_)
+    async with answer_alongside(query):
+        await _edit_markup(query, keyboards.chosen(label[:60]))
+        await ask_next(context, session, round_)
 
 
 async def _store(update: Update, context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round,
@@ -731,16 +732,16 @@ async def _on_readback(update, context, cb: cd.Callback, session: Session, round
         return
     if cb.action == "fix":
         await set_revisit(context, session.chat_id, round_.id, cb.pos, "replace")
-        await query.answer()
-        await _edit_markup(query, None)
-        await context.bot.send_message(session.chat_id, "✏️ " + tr._("Typ je nieuwe antwoord."))
-        return
+        async with answer_alongside(query):
+            await _edit_markup(query, None)
+            await context.bot.send_message(session.chat_id, "✏️ " + tr._("Typ je nieuwe antwoord."))
+            return
     if cb.action == "confirm":
         await clear_revisit(context, session.chat_id)
-        await query.answer()
-        await _edit_markup(query, keyboards.chosen(tr._("Klopt")))
-        await ask_next(context, session, round_)  # asks the feedback question when it is due
-        return
+        async with answer_alongside(query):
+            await _edit_markup(query, keyboards.chosen(tr._("Klopt")))
+            await ask_next(context, session, round_)  # asks the feedback question when it is due
+            return
     if cb.action in ("quote_yes", "quote_no"):
         if await pending_quote(context, session.chat_id, round_.id) is None:
             await _resend_current(query, context, session, round_)
@@ -748,10 +749,10 @@ async def _on_readback(update, context, cb: cd.Callback, session: Session, round
         yes = cb.action == "quote_yes"
         await svc.storage.set_quote_consent(round_.id, session.respondent, yes)
         await chatstate.pop(svc.storage, session.chat_id, QUOTE)
-        await query.answer()
-        await _edit_markup(query, keyboards.chosen(tr._("Ja, dat mag") if yes else tr._("Nee, liever niet")))
-        await ask_next(context, session, round_)
-        return
+        async with answer_alongside(query):
+            await _edit_markup(query, keyboards.chosen(tr._("Ja, dat mag") if yes else tr._("Nee, liever niet")))
+            await ask_next(context, session, round_)
+            return
     if await pending_opt_in(context, session.chat_id, round_.id) is None:
         await _resend_current(query, context, session, round_)
         return
@@ -759,9 +760,9 @@ async def _on_readback(update, context, cb: cd.Callback, session: Session, round
     if session.mode == "self":
         await svc.storage.update_contact(session.chat_id, feedback_opt_in=yes)
         await chatstate.put(svc.storage, session.chat_id, OPT_IN_ANSWERED, {"yes": yes})
-    await query.answer()
-    await _edit_markup(query, keyboards.chosen(tr._("Ja, graag") if yes else tr._("Nee, dank je")))
-    await ask_next(context, session, round_)
+    async with answer_alongside(query):
+        await _edit_markup(query, keyboards.chosen(tr._("Ja, graag") if yes else tr._("Nee, dank je")))
+        await ask_next(context, session, round_)
 
 
 #: What to say for each kind of non-text message in a text step.

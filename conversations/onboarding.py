@@ -19,6 +19,7 @@ from bot import callback_data as cd
 from bot.i18n import Translator, language_name, negotiate_language, offered_languages
 from bot.services import CONSENT_VERSION, services
 from bot.session import current_round, session_for
+from bot.telegram_bot import answer_alongside
 from conversations import answering, keyboards
 
 log = logging.getLogger(__name__)
@@ -174,14 +175,14 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
     chat_id = query.message.chat.id
     lang = cb.lang if cb.lang in offered_languages() else "nl"
     tr = Translator(lang)
-    await query.answer()
-    if await svc.storage.contact(chat_id) is not None:
-        await answering._edit_markup(query, None)
-        await _continue(update, context, chat_id)
-        return
-    await query.edit_message_reply_markup(
-        reply_markup=keyboards.chosen(tr._("Ja, ik doe mee") if cb.yes else tr._("Nee, liever niet")))
-    await _consented(update, context, chat_id, lang, cb.centre, bool(cb.yes))
+    async with answer_alongside(query):
+        if await svc.storage.contact(chat_id) is not None:
+            await answering._edit_markup(query, None)
+            await _continue(update, context, chat_id)
+            return
+        await query.edit_message_reply_markup(
+            reply_markup=keyboards.chosen(tr._("Ja, ik doe mee") if cb.yes else tr._("Nee, liever niet")))
+        await _consented(update, context, chat_id, lang, cb.centre, bool(cb.yes))
 
 
 async def _consented(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str,
@@ -251,10 +252,10 @@ async def _on_district(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: c
     names = await _districts(svc)
     step = cb.centre or "_d99"
     if step == "_b":  # back to the districts
-        await query.answer()
-        await answering._edit_markup(query, keyboards.chosen("↩️"))
-        await _ask_districts(context, svc, chat_id, tr)
-        return
+        async with answer_alongside(query):
+            await answering._edit_markup(query, keyboards.chosen("↩️"))
+            await _ask_districts(context, svc, chat_id, tr)
+            return
     index, _, hood = step[2:].partition(".")
     if int(index) >= len(names):
         await query.answer(tr._("Deze knop werkt niet meer."))
@@ -268,23 +269,23 @@ async def _on_district(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: c
         if int(hood) >= len(hoods):
             await query.answer(tr._("Deze knop werkt niet meer."))
             return
-        await query.answer()
-        await answering._edit_markup(query, keyboards.chosen(hoods[int(hood)]))
-        here = [(code, name) for code, name in centres if places[code][0] == hoods[int(hood)]]
+        async with answer_alongside(query):
+            await answering._edit_markup(query, keyboards.chosen(hoods[int(hood)]))
+            here = [(code, name) for code, name in centres if places[code][0] == hoods[int(hood)]]
+            await context.bot.send_message(chat_id, tr._("Bij welk ontmoetingscentrum kom je?"),
+                                           reply_markup=keyboards.centres(here, tr.language,
+                                                                          back=cd.district(int(index), tr.language)))
+            return
+    async with answer_alongside(query):
+        await answering._edit_markup(query, keyboards.chosen(district))
+        if hoods:
+            loose = [(code, name) for code, name in centres if not places[code][0]]
+            await context.bot.send_message(chat_id, tr._("In welke buurt is je centrum?"),
+                                           reply_markup=keyboards.neighbourhoods(int(index), hoods, tr.language, loose))
+            return
         await context.bot.send_message(chat_id, tr._("Bij welk ontmoetingscentrum kom je?"),
-                                       reply_markup=keyboards.centres(here, tr.language,
-                                                                      back=cd.district(int(index), tr.language)))
-        return
-    await query.answer()
-    await answering._edit_markup(query, keyboards.chosen(district))
-    if hoods:
-        loose = [(code, name) for code, name in centres if not places[code][0]]
-        await context.bot.send_message(chat_id, tr._("In welke buurt is je centrum?"),
-                                       reply_markup=keyboards.neighbourhoods(int(index), hoods, tr.language, loose))
-        return
-    await context.bot.send_message(chat_id, tr._("Bij welk ontmoetingscentrum kom je?"),
-                                   reply_markup=keyboards.centres(centres, tr.language,
-                                                                  back=cd.back_to_districts(tr.language)))
+                                       reply_markup=keyboards.centres(centres, tr.language,
+                                                                      back=cd.back_to_districts(tr.language)))
 
 
 async def on_centre(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
@@ -301,19 +302,19 @@ async def on_centre(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     if name is None:
         await query.answer(tr._("Deze knop werkt niet meer."))
         return
-    await query.answer()
-    await answering._edit_markup(query, keyboards.chosen(name))
-    contact = await svc.storage.contact(chat_id)
-    if contact is not None:
-        await svc.storage.update_contact(chat_id, centre_code=cb.centre)
-        await _continue(update, context, chat_id)
-        return
-    if not context.user_data.get("consented"):
-        # No consent seen in this chat (a forged button, or the bot restarted in between):
-        # ask again rather than store anything.
-        await context.bot.send_message(chat_id, consent_text(tr, services(context).settings.min_cell_size), reply_markup=keyboards.consent(tr, cb.centre))
-        return
-    await _save(update, context, chat_id, lang, cb.centre)
+    async with answer_alongside(query):
+        await answering._edit_markup(query, keyboards.chosen(name))
+        contact = await svc.storage.contact(chat_id)
+        if contact is not None:
+            await svc.storage.update_contact(chat_id, centre_code=cb.centre)
+            await _continue(update, context, chat_id)
+            return
+        if not context.user_data.get("consented"):
+            # No consent seen in this chat (a forged button, or the bot restarted in between):
+            # ask again rather than store anything.
+            await context.bot.send_message(chat_id, consent_text(tr, services(context).settings.min_cell_size), reply_markup=keyboards.consent(tr, cb.centre))
+            return
+        await _save(update, context, chat_id, lang, cb.centre)
 
 
 async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str, centre: str) -> None:
@@ -321,6 +322,9 @@ async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int
     await svc.storage.save_contact(chat_id, language=lang, centre_code=centre, consent_version=CONSENT_VERSION)
     context.user_data.pop("centre", None)
     context.user_data.pop("consented", None)
+    if not context.user_data and update.effective_user is not None:
+        # nothing left to remember: no empty dict kept per resident (memory flat in residents)
+        context.application.drop_user_data(update.effective_user.id)
     tr = Translator(lang)
     name = await svc.storage.centre_name(centre)
     await context.bot.send_message(chat_id, "✅ " + tr._("Dank je wel! Je centrum: {centre}.", centre=name))

@@ -18,6 +18,7 @@ from bot.i18n import Translator
 from bot.privacy.pseudonym import normalise_deletion_code
 from bot.services import services
 from bot.session import interview_guard
+from bot.telegram_bot import answer_alongside
 from conversations import keyboards
 
 
@@ -78,20 +79,20 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
     chat_id = query.message.chat.id
     contact = await svc.storage.contact(chat_id)
     tr = Translator(contact.language if contact else _lang_of(update))
-    await query.answer()
-    if not cb.yes:
-        await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Nee, niets verwijderen")))
-        await context.bot.send_message(chat_id, tr._("Goed, ik heb niets verwijderd."))
-        return
-    if cb.code:
-        await svc.storage.erase_respondent(svc.assisted_respondent(cb.code))
+    async with answer_alongside(query):
+        if not cb.yes:
+            await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Nee, niets verwijderen")))
+            await context.bot.send_message(chat_id, tr._("Goed, ik heb niets verwijderd."))
+            return
+        if cb.code:
+            await svc.storage.erase_respondent(svc.assisted_respondent(cb.code))
+            await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Ja, verwijder alles")))
+            await context.bot.send_message(chat_id, tr._("Het interview is verwijderd. Er is niets meer van bewaard."))
+            return
+        await svc.storage.forget(chat_id, svc.respondent(chat_id))
+        context.user_data.clear()
+        context.chat_data.clear()
         await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Ja, verwijder alles")))
-        await context.bot.send_message(chat_id, tr._("Het interview is verwijderd. Er is niets meer van bewaard."))
-        return
-    await svc.storage.forget(chat_id, svc.respondent(chat_id))
-    context.user_data.clear()
-    context.chat_data.clear()
-    await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Ja, verwijder alles")))
-    await context.bot.send_message(
-        chat_id, tr._("Alles is verwijderd: je gegevens en je antwoorden. Dank je wel voor je tijd.")
-    )
+        await context.bot.send_message(
+            chat_id, tr._("Alles is verwijderd: je gegevens en je antwoorden. Dank je wel voor je tijd.")
+        )

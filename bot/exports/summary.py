@@ -335,8 +335,24 @@ def summary_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5,
         primary and secondary suppression, so where five bars would be mostly grey, three
         often can be shown. ``middle`` is ``None`` on a scale with an even number of points
         (there is no middle), without a flag.
+
+    A scope of several centres is *rolled up* from its centres' tables, as a district is
+    (:func:`breakdown_table`, :func:`bot.privacy.disclosure.roll_up`): a cell is the sum of
+    the centres' cells where every one is shown, else withheld. Suppressed on its own, the
+    total minus the centres shown in the ``per_wijk`` sheet of the same workbook (or in a
+    breakdown export) gave a withheld centre cell back (linked tables).
     """
-    return summary_table_of(count_answers(rows, cat), cat, k=k, items=items)
+    rows = list(rows)
+    if len({row.centre for row in rows}) <= 1:
+        return summary_table_of(count_answers(rows, cat), cat, k=k, items=items)
+    columns = table_columns(cat.scale.values)
+    return [{key: line[key] for key in columns}
+            for line in breakdown_table(rows, cat, k=k, district_of=lambda _code: WHOLE_SCOPE, items=items)
+            if line["level"] == "wijk"]
+
+
+#: The one parent a scope's centres are rolled up into by :func:`summary_table`.
+WHOLE_SCOPE = "*"
 
 
 def summary_table_of(counts: dict[str, Counts], cat: Catalogue, *, k: int = 5,
@@ -448,7 +464,8 @@ def breakdown_table(rows: Iterable[AnswerRow], cat: Catalogue, *, k: int = 5,
     for row in rows:
         by_centre.setdefault(row.centre, []).append(row)
     centre_rows: dict[str, list[dict]] = {
-        code: summary_table(by_centre[code], cat, k=k, items=items) for code in sorted(by_centre)}
+        code: summary_table_of(count_answers(by_centre[code], cat), cat, k=k, items=items)
+        for code in sorted(by_centre)}
     out = [{"level": "centrum", "unit": code, **row}
            for code, table in centre_rows.items() for row in table]
     counted = ("n", *values, "dont_know", "skipped")

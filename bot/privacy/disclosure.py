@@ -136,7 +136,8 @@ OUTPUTS: dict[str, Output] = {o.name: o for o in (
            "the aggregate table per centre and per district: centre rows as the aggregate"
            " table; a district cell is the sum of its centres' cells only where every one of"
            " them is shown (roll_up), else withheld, so a district never tells more than its"
-           " centres (no differencing of district against the sum of its centres)"),
+           " centres (no differencing of district against the sum of its centres); the"
+           " aggregate table of several centres is rolled up the same way (summary_table)"),
     Output("chat.chart", Kind.AGGREGATE, _STAFF,
            _AGG + "; per district (/chart N wijk): cells rolled up from the centres (roll_up)"),
     Output("chat.progress", Kind.MESSAGE, _STAFF,

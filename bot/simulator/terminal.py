@@ -8,13 +8,16 @@ Output, one block per bot message::
 
     bot: [photo] Ik voel me minder eenzaam.
     bot: [document: export.csv]
+    bot: [voice: 2 s]                   a voice message (an audio prompt)
     bot (edited): ...                   a message the bot changed later
       keyboard: [Ja] [Nee]              a reply keyboard: type the text
       (i) Opgeslagen                    the bot's answer to a button press
 
 Input, one line at a time: a number presses that button under the latest message with an
-inline keyboard (with no keyboard it is sent as text); anything else (commands too) is sent as a text message; ``/quit`` or end
-of input stops. After each line the client waits until the bot is idle, so piped input
+inline keyboard (with no keyboard, or no button of that number, it is sent as text); a line
+starting with ``'`` sends the rest as text (``'2`` types 2 where button 2 is "Back", as a
+spreadsheet keeps a typed number as text); anything else (commands too) is sent as a text
+message; ``/quit`` or end of input stops. After each line the client waits until the bot is idle, so piped input
 (``printf '/start\n1\n' | ...``) does not race ahead of the bot.
 """
 
@@ -56,6 +59,8 @@ def _format(message: SentMessage, *, edited: bool = False) -> str:
     elif message.method == "sendDocument":
         name = (message.document or {}).get("file_name", "")
         body = f"[document: {name}] {body}".rstrip()
+    elif message.method == "sendVoice":
+        body = f"[voice: {(message.voice or {}).get('duration', '?')} s] {body}".rstrip()
     first, *rest = body.split("\n") if body else [""]
     lines = [head + first, *(_INDENT + line for line in rest)]
     lines += _button_lines(message)
@@ -138,6 +143,10 @@ def _press_number(user: SimUser, message: SentMessage, number: int, out: TextIO)
         out.write(f"  (this button opens {button.get('url') or 'something outside the chat'})\n")
 
 
+def _count(message: SentMessage) -> int:
+    return sum(len(row) for row in message.inline_keyboard or [])
+
+
 def _send_line(user: SimUser, line: str) -> None:
     for row in user.reply_keyboard or []:
         for button in row:
@@ -178,10 +187,10 @@ async def run_terminal_chat(
             if not line:
                 continue
             keyboard = _latest_keyboard(user) if line.isdigit() else None
-            if keyboard is not None:
+            if keyboard is not None and 1 <= int(line) <= _count(keyboard):
                 _press_number(user, keyboard, int(line), stdout)
             else:
-                _send_line(user, line)
+                _send_line(user, line[1:] if line.startswith("'") and len(line) > 1 else line)
             with contextlib.suppress(TimeoutError):
                 await sim.wait_idle(idle_timeout)
             view.show()

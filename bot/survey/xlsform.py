@@ -631,12 +631,22 @@ class _Reader:
 
     # -- centres and the theory of change ----------------------------------------------
     def centres(self, places: dict[str, tuple[int, dict]]) -> list[Centre]:
-        rows: list[tuple[str, int, dict]] = [("centres", n, r) for n, r in self.extra.get("centres", [])]
+        """The centres of the ``centres`` sheet and of the ``centre`` question's choices.
+
+        A place list's parent is read from the column its ``choice_filter`` names
+        (``wijk=${district}`` reads column ``wijk``), as Kobo's cascading selects do; the
+        columns ``district`` and ``neighbourhood`` serve without a filter. A centre on both
+        the sheet and the choice list is one centre: the sheet's code, name, neighbourhood
+        and district win. A code twice in one of them is a problem with its row.
+        """
+        sheet_rows: list[tuple[str, int, dict]] = [("centres", n, r) for n, r in self.extra.get("centres", [])]
+        choice_rows: list[tuple[str, int, dict]] = []
         labels: dict[str, dict[str, str]] = {}
+        parent_column: dict[str, tuple[str, str]] = {}  # level -> (its filter column, parent level)
         if "centre" in places:
             n, question = places["centre"]
             list_name = str(question["type"]).split()[-1]
-            rows += [("choices", m, r) for m, r in self.lists.get(list_name, [])]
+            choice_rows = [("choices", m, r) for m, r in self.lists.get(list_name, [])]
             for level in ("district", "neighbourhood"):
                 if level in places:
                     level_list = str(places[level][1]["type"]).split()[-1]
@@ -651,34 +661,52 @@ class _Reader:
                 if flt and (not found or found.group(2).lower() not in places):
                     self.problem("survey", m, f"choice_filter {flt!r} is not supported; use "
                                  f"{parent}=${{{parent}}}")
+                elif found:
+                    parent_column[level] = (found.group(1), found.group(2).lower())
         elif places:
             m = min(n for n, _ in places.values())
             self.problem("survey", m, "district and neighbourhood questions need a centre question")
+
+        def parent_of(level: str, row: dict, default: str) -> tuple[str, str] | None:
+            column, of = parent_column.get(level, (default, default))
+            value = row.get(column) or row.get(of)
+            return (of, str(value)) if value else None
+
         hood_district: dict[str, str] = {}
         if "neighbourhood" in places:
             hood_list = str(places["neighbourhood"][1]["type"]).split()[-1]
-            hood_district = {str(r["name"]): r["district"] for _, r in self.lists.get(hood_list, [])
-                             if r.get("district")}
-        out = []
-        for sheet, n, row in rows:
-            if row.get("neighbourhood") and not row.get("district") and row["neighbourhood"] in hood_district:
-                row = {**row, "district": hood_district[row["neighbourhood"]]}
-            code = row.get("code") or row.get("name")
-            name = row.get("name") if sheet == "centres" else self.texts(row, "label", sheet, n).get(self.rules.source)
-            data = {"code": str(code or "").lower(), "name": name or ""}
-            for level in ("neighbourhood", "district"):
-                if row.get(level):
-                    data[level] = labels.get(level, {}).get(row[level], row[level])
-            try:
-                out.append(Centre.model_validate(data))
-            except ValidationError as exc:
-                self.problem(sheet, n, _first(exc, "code"))
-        seen: set[str] = set()
-        for centre in out:
-            if centre.code in seen:
-                self.problem("centres", 0, f"centre {centre.code!r} is listed twice")
-            seen.add(centre.code)
-        return out
+            for _, r in self.lists.get(hood_list, []):
+                up = parent_of("neighbourhood", r, "district")
+                if up and up[0] == "district":
+                    hood_district[str(r["name"])] = up[1]
+        out: dict[str, Centre] = {}
+        for rows in (choice_rows, sheet_rows):
+            seen: set[str] = set()
+            for sheet, n, row in rows:
+                if sheet == "choices":
+                    up = parent_of("centre", row, "neighbourhood")
+                    if up:
+                        row = {**row, up[0]: up[1]}
+                if row.get("neighbourhood") and not row.get("district") and row["neighbourhood"] in hood_district:
+                    row = {**row, "district": hood_district[row["neighbourhood"]]}
+                code = str(row.get("code") or row.get("name") or "").lower()
+                name = row.get("name") if sheet == "centres" else self.texts(row, "label", sheet, n).get(self.rules.source)
+                if code in seen:
+                    self.problem(sheet, n, f"centre {code!r} is listed twice")
+                    continue
+                seen.add(code)
+                data = {"code": code, "name": name or ""}
+                for level in ("neighbourhood", "district"):
+                    if row.get(level):
+                        data[level] = labels.get(level, {}).get(row[level], row[level])
+                earlier = out.get(code)
+                if earlier is not None:  # on the choice list too: the sheet's fields win
+                    data = {k: v for k, v in earlier.model_dump().items() if v is not None} | data
+                try:
+                    out[code] = Centre.model_validate(data)
+                except ValidationError as exc:
+                    self.problem(sheet, n, _first(exc, "code"))
+        return list(out.values())
 
     def theory(self) -> tuple[dict, dict, list]:
         main_goals: dict[str, MainGoal] = {}

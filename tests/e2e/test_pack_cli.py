@@ -79,9 +79,17 @@ async def test_demo_runs_another_citys_pack(tmp_path) -> None:
                    and "excel" not in p.name)
     with answers.open(encoding="utf-8-sig", newline="") as fh:
         exported = list(csv.DictReader(fh))
-    assert {r["centre"] for r in exported} <= {"awsjaol", "haarderhof", "other", "*"}
+    assert {r["centre"] for r in exported} <= {"awsjaol", "atrium", "Noord", "Noord-West", "other", "*"}
     assert {r["item_id"] for r in exported} & {"welcome", "activities", "per_month"}
     assert Path(tmp_path / "indicators.png").exists()
+    # the residents come to centres in two districts (the first two centres both lie in
+    # Noord: the figures per district showed one district)
+    from openpyxl import load_workbook
+
+    book = next(p for p in summary.files if p.name == "cijfers-coordinator.xlsx")
+    per_wijk = list(load_workbook(book, read_only=True)["per_wijk"].iter_rows(values_only=True))
+    assert {r[1] for r in per_wijk[1:] if r[0] == "wijk"} == {"Noord", "Noord-West"}
+    assert {r[1] for r in per_wijk[1:] if r[0] == "centrum"} == {"awsjaol", "atrium"}
 
 
 async def test_many_centres_in_districts_are_picked_district_first(sim, tmp_path) -> None:

@@ -631,3 +631,22 @@ async def test_webhook_delivery_retries_and_getupdates_conflicts(sim: BotApiSimu
         assert len(received) == 3
     finally:
         await runner.cleanup()
+
+
+async def test_terminal_chat_types_numbers_and_shows_voice(sim: BotApiSimulator) -> None:
+    """An integer question always has buttons (skip, back): a typed 45 was taken as 'no
+    button 45' and never reached the bot, so an analyst could not answer their own number
+    question in ``chat --pack``. A number no button has is now sent as text, ``'2`` types 2;
+    an audio prompt prints as ``[voice: 2 s]`` instead of an empty ``bot:`` line."""
+    from bot.simulator.server import SentMessage
+    from bot.simulator.terminal import _format
+
+    resident: SimUser = sim.user(27)
+    out = io.StringIO()
+    async with polling(await echo_app(sim)):
+        await run_terminal_chat(sim, resident, stdin=io.StringIO("/start\n45\n'2\n/quit\n"), stdout=out)
+    lines = out.getvalue().splitlines()
+    assert "bot: Je schreef: 45" in lines and "bot: Je schreef: 2" in lines
+    assert not any("no button" in line for line in lines)
+    voice = SentMessage(message_id=1, chat_id=27, method="sendVoice", voice={"duration": 2})
+    assert _format(voice) == "bot: [voice: 2 s]"
