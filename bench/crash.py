@@ -87,11 +87,25 @@ class CrashSimulator(load.LoadSimulator):
         self._discard = False
         #: Ids of the updates the residents sent.
         self.update_ids: list[int] = []
+        #: Per chat, the text or caption of each question as it was sent (with answer
+        #: buttons; an answered question's buttons are edited away later).
+        self.questions: dict[int, list[str]] = {}
 
     def inject_update(self, update: dict) -> int:  # noqa: D102 - remembers the ids
         update_id = super().inject_update(update)
         self.update_ids.append(update_id)
         return update_id
+
+    def _record(self, chat, method, **fields):  # noqa: D102 - remembers the questions sent
+        message = super()._record(chat, method, **fields)
+        sent = self.sent[-1]
+        if load._actionable(sent):
+            self.questions.setdefault(sent.chat_id, []).append(sent.text_or_caption)
+        return message
+
+    def repeated_questions(self) -> int:
+        """Questions sent again to the same chat (as sent: a copy answered since counts)."""
+        return sum(len(asked) - len(set(asked)) for asked in self.questions.values())
 
     def hold(self) -> None:
         """From now on, sends wait (:meth:`release`)."""
@@ -339,9 +353,8 @@ def _count(db: Path, sim, result: RoundResult, bot: BotProcess) -> None:
             "SELECT item_id FROM answers WHERE revision > 1 ORDER BY item_id")]
     if doubled_items:
         print(f"  answers stored twice: {doubled_items}", file=sys.stderr)
+    result.repeated += sim.repeated_questions()
     for messages in sim._by_chat.values():
-        questions = [m.text_or_caption for m in messages if load._actionable(m)]
-        result.repeated += len(questions) - len(set(questions))
         result.apologies += sum(1 for m in messages if "Sorry, er ging iets mis" in (m.text or ""))
     result.errors = (result.errors or []) + bot.errors()
 

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import sys
 from pathlib import Path
+
+import aiohttp
+
+from bot.outbox import OutboxSender
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -109,4 +114,29 @@ async def test_a_broadcast_killed_mid_way_reaches_everyone_and_its_progress_ends
     result = await bench.broadcast_under_kills(tmp_path, residents=40, kills=1, seed=3)
     assert result.kills == 1
     assert (result.lost, result.stale_progress) == (0, 0)
-    assert result.doubled <= 1  # at most the send in flight at the kill (at least once)
+    # at most the sends in flight at the kill, sent again (invitations: at least once)
+    in_flight = inspect.signature(OutboxSender).parameters["max_in_flight"].default
+    assert result.doubled <= in_flight
+
+
+async def test_the_crash_bench_counts_a_question_sent_twice_after_it_was_answered(tmp_path):
+    """A reply that lands late (a send that hung past the time-out, then tried again) is a
+    question sent twice, even after the resident answered one copy and its buttons were
+    edited away; the count read the buttons as they are now, and missed it."""
+    bench = _crash_bench()
+    async with bench.CrashSimulator() as sim:
+        sim.user(880)
+        question = {"inline_keyboard": [[{"text": "4", "callback_data": "a:1:2:v4"}]]}
+
+        async def call(method: str, **params) -> dict:
+            async with aiohttp.ClientSession() as session, session.post(
+                    f"{sim.base_url}{sim.token}/{method}", json=params) as resp:
+                return (await resp.json())["result"]
+
+        first = await call("sendMessage", chat_id=880, text="Vraag 3 van 10", reply_markup=question)
+        await call("editMessageReplyMarkup", chat_id=880, message_id=first["message_id"],
+                   reply_markup={"inline_keyboard": [[{"text": "✅ 4", "callback_data": "x"}]]})
+        await call("sendMessage", chat_id=880, text="Vraag 4 van 10", reply_markup=question)
+        assert sim.repeated_questions() == 0
+        await call("sendMessage", chat_id=880, text="Vraag 3 van 10", reply_markup=question)
+        assert sim.repeated_questions() == 1
