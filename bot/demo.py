@@ -178,9 +178,9 @@ async def simulate_resident(
     Returns:
         True if the resident reached the thank-you message.
     """
-    code = LANGUAGE_CODES[lang] if rng.random() > 0.15 else "pt-br"
+    code = LANGUAGE_CODES.get(lang, lang) if rng.random() > 0.15 else "pt-br"
     user = sim.user(user_id, first_name="Resident", language_code=code)
-    stories = STORIES[lang]
+    stories = STORIES.get(lang) or STORIES["nl"]  # a pack's own language: Dutch stories
     start = len(user.messages)
     user.send_text(f"/start {centre}" if rng.random() < 0.7 else "/start")
     prompt = await _next_prompt(user, start)
@@ -380,8 +380,10 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
                     centres = demo_centres(centre_list)
                     districts = {c.code: c.district for c in centre_list}
                     mix = ["nl"] * 7 + ["tr", "tr", "ar", "pl", "uk"]
+                    # the pack's own languages (e.g. Somali) have residents too
+                    languages = [*LANGUAGES, *(lang for lang in cat.languages if lang not in LANGUAGES)]
                     plan = [(700000000 + i,
-                             LANGUAGES[i] if i < len(LANGUAGES) else rng.choice(mix),
+                             languages[i] if i < len(languages) else rng.choice(mix),
                              rng.choice(centres))
                             for i in range(residents)]
                     results = await asyncio.gather(

@@ -111,3 +111,13 @@ async def test_a_resident_chooses_somali_and_answers_in_it(sim, tmp_path, restor
 
     assert db_rows(harness, "SELECT language FROM contacts WHERE chat_id = 7301") == [("so",)]
     assert db_rows(harness, "SELECT value, language FROM answers WHERE item_id = 'welcome'") == [(3, "so")]
+
+
+async def test_the_demo_has_residents_in_the_packs_own_language(tmp_path, restore_languages):
+    """demo --pack with a Dutch-Somali form: the simulated residents spoke only the six
+    interface languages, so the Somali texts were never tried before a round."""
+    from bot.demo import run_demo
+
+    summary = await run_demo(residents=8, seed=3, out_dir=tmp_path, pack=somali_form(tmp_path / "so.xlsx"))
+    assert summary.ok, summary.errors
+    assert summary.languages.get("so") == 1
