@@ -310,23 +310,9 @@ async def crash_resident(sim, uid: int, lang: str, centre: str, result: RoundRes
         if not data:
             raise RuntimeError(f"resident {uid}: a prompt without buttons: {prompt.text_or_caption[:60]!r}")
         start = len(user.messages)
-        pick = None
-        if any(d.startswith("c:y") for d in data):
-            pick = next(d for d in data if d.startswith("c:y"))
-        elif any(d.startswith("ce:") for d in data):
-            pick = next((d for d in data if d.startswith(f"ce:{centre}:")), None)
-            if pick is None:
-                raise RuntimeError(f"resident {uid}: centre {centre} not offered: {data}")
-        elif any(d.startswith("go:") for d in data):
-            pick = data[0]
-        elif any(d.endswith(":ok") for d in data):
-            pick = next(d for d in data if d.endswith(":ok"))
-        elif any(d.endswith(":fy") for d in data):
-            flag = ":fy" if rng.random() < 0.6 else ":fn"
-            pick = next(d for d in data if d.endswith(flag))
-        elif any(d.endswith(":qy") for d in data):
-            flag = ":qy" if rng.random() < 0.7 else ":qn"
-            pick = next(d for d in data if d.endswith(flag))
+        pick = load.flow_button(data, centre, rng)
+        if pick is not None:
+            pass  # a step every round has (consent, centre, Start, Klopt, yes/no)
         elif any(":v" in d for d in data):  # one opinion per question, however often asked
             pick = random.Random(f"{uid}:{prompt.text_or_caption}").choice([d for d in data if ":v" in d])
         elif any(":d." in d for d in data):

@@ -185,6 +185,35 @@ class Outcome:
         return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))] * 1000
 
 
+def flow_button(data: list[str], centre: str, rng: random.Random) -> str | None:
+    """The button a simulated resident presses on the steps every round has: Yes to
+    consent, their centre, Start, "Klopt" under a read-back, and the feedback and quote
+    questions (yes 60 % and 70 % of the time). None on any other step (a scale, cards,
+    free text: the caller decides).
+
+    Raises:
+        RuntimeError: The centre picker does not offer ``centre``.
+    """
+    if any(d.startswith("c:y") for d in data):
+        return next(d for d in data if d.startswith("c:y"))
+    if any(d.startswith("ce:") for d in data):
+        pick = next((d for d in data if d.startswith(f"ce:{centre}:")), None)
+        if pick is None:
+            raise RuntimeError(f"centre {centre} not offered: {data}")
+        return pick
+    if any(d.startswith("go:") for d in data):
+        return data[0]
+    if any(d.endswith(":ok") for d in data):
+        return next(d for d in data if d.endswith(":ok"))
+    if any(d.endswith(":fy") for d in data):
+        flag = ":fy" if rng.random() < 0.6 else ":fn"
+        return next(d for d in data if d.endswith(flag))
+    if any(d.endswith(":qy") for d in data):
+        flag = ":qy" if rng.random() < 0.7 else ":qn"
+        return next(d for d in data if d.endswith(flag))
+    return None
+
+
 async def product_resident(sim: LoadSimulator, uid: int, lang: str, centre: str) -> None:
     """One resident completes the short round, waiting for each next question.
 
@@ -222,21 +251,9 @@ async def _answer_round(sim: LoadSimulator, uid: int, lang: str, centre: str) ->
             return
         data = _data(prompt)
         start = len(user.messages)
-        pick = None
-        if any(d.startswith("c:y") for d in data):
-            pick = next(d for d in data if d.startswith("c:y"))
-        elif any(d.startswith("ce:") for d in data):
-            pick = next(d for d in data if d.startswith(f"ce:{centre}:"))
-        elif any(d.startswith("go:") for d in data):
-            pick = data[0]
-        elif any(d.endswith(":ok") for d in data):
-            pick = next(d for d in data if d.endswith(":ok"))
-        elif any(d.endswith(":fy") for d in data):
-            flag = ":fy" if rng.random() < 0.6 else ":fn"
-            pick = next(d for d in data if d.endswith(flag))
-        elif any(d.endswith(":qy") for d in data):
-            flag = ":qy" if rng.random() < 0.7 else ":qn"
-            pick = next(d for d in data if d.endswith(flag))
+        pick = flow_button(data, centre, rng)
+        if pick is not None:
+            pass  # a step every round has (consent, centre, Start, Klopt, yes/no)
         elif any(":v" in d for d in data):
             pick = rng.choice([d for d in data if ":v" in d])
         elif any(":t" in d for d in data):
