@@ -18,7 +18,13 @@ from telegram.ext import Application, ContextTypes
 from admin.progress import shown
 from bot import callback_data as cd
 from bot.i18n import Translator
-from bot.outbox import BroadcastProgress, progress, progress_messages, remember_progress_message
+from bot.outbox import (
+    BroadcastProgress,
+    progress,
+    progress_messages,
+    reachable_chats,
+    remember_progress_message,
+)
 from bot.roles import Role
 from bot.services import Services, services
 from bot.storage import Round
@@ -92,16 +98,7 @@ def survey_label(round_: Round, tr: Translator, cat: Catalogue) -> str:
 async def reachable_residents(application: Application, centres) -> int:
     """Residents an invitation to a round of ``centres`` would reach now: opted in,
     reachable (not blocked), enrolled at one of the centres."""
-    svc = _services(application)
-    centres = list(centres)
-    if not centres:
-        return 0
-    marks = ",".join("?" * len(centres))
-    async with svc.storage.db.execute(
-        f"SELECT COUNT(*) FROM contacts WHERE opted_in = 1 AND reachable = 1 AND centre_code IN ({marks})",
-        centres,
-    ) as cur:
-        return (await cur.fetchone())[0]
+    return len(await reachable_chats(_services(application).storage, centres))
 
 
 async def respondent_counts(application: Application, round_id: int,

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.i18n import Translator
-from bot.outbox import enqueue
+from bot.outbox import REACHABLE, enqueue
 from bot.privacy.disclosure import grant
 from bot.privacy.scrub import cap, scrub
 from bot.survey import Catalogue
@@ -698,7 +698,7 @@ async def feedback_recipients(storage, round_id: int, respondent_of: Callable[[i
     ) as cur:
         tellers = {row[0]: row[1] for row in await cur.fetchall()}
     async with storage.db.execute(
-        "SELECT chat_id FROM contacts WHERE feedback_opt_in = 1 AND opted_in = 1 AND reachable = 1"
+        f"SELECT chat_id FROM contacts WHERE feedback_opt_in = 1 AND {REACHABLE}"
         " ORDER BY chat_id"
     ) as cur:
         chats = [row[0] for row in await cur.fetchall()]

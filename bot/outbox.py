@@ -232,6 +232,12 @@ async def enqueue(
         return max(cursor.rowcount, 0)
 
 
+#: Who a round's messages reach (SQL over ``contacts``): opted in, i.e. no /stop, and
+#: reachable, i.e. the bot not blocked. Invitations, reminders, the reach shown before
+#: opening and the storytellers' feedback all use it.
+REACHABLE = "opted_in = 1 AND reachable = 1"
+
+
 async def enqueue_round_invitations(
     storage: Storage, round_id: int, centres: Sequence[str], kind: str = "invite"
 ) -> int:
@@ -257,11 +263,26 @@ async def enqueue_round_invitations(
         cursor = await db.execute(
             "INSERT OR IGNORE INTO outbox (round_id, chat_id, kind, status, attempts,"
             " created_at) SELECT ?, chat_id, ?, 'pending', 0, ? FROM contacts"
-            f" WHERE opted_in = 1 AND reachable = 1 AND centre_code IN ({marks})"
+            f" WHERE {REACHABLE} AND centre_code IN ({marks})"
             " ORDER BY chat_id",
             (round_id, kind, _now(), *codes),
         )
         return max(cursor.rowcount, 0)
+
+
+async def reachable_chats(storage: Storage, centres: Iterable[str]) -> list[int]:
+    """Chats a round's messages reach now: residents of ``centres`` who are opted in (no
+    /stop) and reachable (the bot not blocked), the rule :func:`enqueue_round_invitations`
+    applies. Empty ``centres``: nobody."""
+    codes = list(dict.fromkeys(centres))
+    if not codes:
+        return []
+    marks = ", ".join("?" for _ in codes)
+    async with storage.db.execute(
+        f"SELECT chat_id FROM contacts WHERE {REACHABLE} AND centre_code IN ({marks})"
+        " ORDER BY chat_id", codes,
+    ) as cursor:
+        return [row[0] for row in await cursor.fetchall()]
 
 
 async def progress(storage: Storage, round_id: int, kind: str) -> BroadcastProgress:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot import msc
-from bot.outbox import enqueue, enqueue_round_invitations
+from bot.outbox import enqueue, enqueue_round_invitations, reachable_chats
 from bot.services import Services
 from bot.storage import Round, Storage
 from bot.survey.pinning import survey_pin
@@ -163,12 +163,7 @@ async def remind(svc: Services, round_id: int) -> int:
     if not round_.is_open:
         raise RoundNotOpen(f"round {round_id} is not open")
     storage = svc.storage
-    marks = ",".join("?" * len(round_.centres))
-    async with storage.db.execute(
-        f"SELECT chat_id FROM contacts WHERE opted_in = 1 AND reachable = 1"
-        f" AND centre_code IN ({marks})", round_.centres,
-    ) as cur:
-        chats = [row[0] for row in await cur.fetchall()]
+    chats = await reachable_chats(storage, round_.centres)
     async with storage.db.execute(
         "SELECT respondent FROM participations WHERE round_id = ? AND finished_at IS NOT NULL",
         (round_id,),
