@@ -15,7 +15,9 @@ Audiences (:class:`Audience`):
   approved stories that may be quoted. Never a row per respondent.
 * ``admin`` — the municipal analyst. May get one **row file** (one row per answer), made
   k-anonymous on the quasi-identifiers :data:`QUASI_IDENTIFIERS` by :func:`generalise`
-  (k = ``MIN_CELL_SIZE``), with labels drawn at random per export
+  (k = ``MIN_CELL_SIZE``; a round's levels kept from its first row file on and only ever
+  coarser, :class:`Published`, so any two files of a round nest), with labels drawn at
+  random per export
   (:class:`RandomLabeller`); ``--panel`` (stable HMAC keys, own secret) is the one
   explicit exception for linking exports.
 * ``resident`` / ``public`` — feedback messages and anything printed for a wall.
@@ -104,7 +106,8 @@ _STAFF = frozenset({Audience.COORDINATOR, Audience.ADMIN})
 _AGG = ("aggregates of released respondents (batches of k per round and centre); cells 1..k-1"
         " withheld plus secondary suppression; empty cell + flag column; 3-point collapse offered")
 _ROWS = ("admin: one row per answer, k-anonymous on centre, language, mode, date (generalised,"
-         " rest left out and counted); labels random per export; no free text, no story"
+         " rest left out and counted; a round's levels kept from its first row file and only"
+         " ever coarser, so two files of a round nest); labels random per export; no free text, no story"
          " question, 'why' or story-domain pick (row_file_hidden_items: they tie a quoted"
          " story to a row);"
          " coordinator: the aggregate table instead")
