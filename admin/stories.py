@@ -28,7 +28,7 @@ Use"): hierarchical selection, each with a documented reason, then feedback.
 * Select: after 🏆 the coordinator's next text message is the reason. No reason (empty,
   blank, or a command such as ``/cancel``) → refused politely, nothing stored.
 
-Callback data (``ad:<verb>:<arg>``, routed here by :mod:`admin.callbacks` for verbs
+Callback data (``ad:<verb>:<arg>``, the :class:`bot.callback_data.Stories` kind, for verbs
 starting with ``st``): ``stp`` page ``<round>.<pos>.<view>``; ``sta`` / ``stw`` /
 ``str`` review ``<answer>.<view>``; ``stc`` code ``<answer>.<effect index>.<view>``;
 ``sts`` shortlist ``<answer>.<view>``; ``stx`` select ``<answer>.<c|a>.<view>``;

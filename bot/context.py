@@ -25,13 +25,12 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, CallbackQueryHandler, ExtBot
 
 from bot.callback_data import Payload
-from bot.chat import lang_of
-from bot.i18n import Translator
+from bot.i18n import Translator, negotiate_language
 from bot.roles import Role
 from bot.services import Services
 from bot.storage import Contact, Storage
 
-__all__ = ["BuurtContext", "PayloadHandler"]
+__all__ = ["BuurtContext", "PayloadHandler", "buurt"]
 
 P = TypeVar("P", bound=Payload)
 
@@ -81,7 +80,8 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         user = update.effective_user
         self._user_id_of_update = user.id if user else None
         self._contact = await self.storage.contact(chat.id) if chat else None
-        self._tr = Translator(self._contact.language if self._contact else lang_of(update))
+        self._tr = Translator(self._contact.language if self._contact
+                              else negotiate_language(user.language_code if user else None))
         self._loaded = True
 
     @property
@@ -116,6 +116,18 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         if self._role is None:
             self._role = await self.svc.roles.role(self._user_id_of_update)
         return self._role
+
+
+def buurt(context: CallbackContext[Any, Any, Any, Any]) -> BuurtContext:
+    """``context`` as the :class:`BuurtContext` it is (for a handler still typed with
+    ``ContextTypes.DEFAULT_TYPE``).
+
+    Raises:
+        TypeError: The application was not built with ``ContextTypes(context=BuurtContext)``.
+    """
+    if not isinstance(context, BuurtContext):
+        raise TypeError("the application must be built with ContextTypes(context=BuurtContext)")
+    return context
 
 
 class PayloadHandler(CallbackQueryHandler[BuurtContext, None], Generic[P]):
