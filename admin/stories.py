@@ -28,7 +28,7 @@ Use"): hierarchical selection, each with a documented reason, then feedback.
 * Select: after 🏆 the coordinator's next text message is the reason. No reason (empty,
   blank, or a command such as ``/cancel``) → refused politely, nothing stored.
 
-Callback data (``ad:<verb>:<arg>``, routed here by :mod:`admin.callbacks` for verbs
+Callback data (``ad:<verb>:<arg>``, the :class:`bot.callback_data.Stories` kind, for verbs
 starting with ``st``): ``stp`` page ``<round>.<pos>.<view>``; ``sta`` / ``stw`` /
 ``str`` review ``<answer>.<view>``; ``stc`` code ``<answer>.<effect index>.<view>``;
 ``sts`` shortlist ``<answer>.<view>``; ``stx`` select ``<answer>.<c|a>.<view>``;
@@ -497,14 +497,14 @@ async def _on_final_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, a
 
 
 # -- buttons ---------------------------------------------------------------------------
-async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Stories) -> None:
     """Every ``ad:st…`` button: paging, review, codes, shortlist, select, feedback opt-in."""
     query = update.callback_query
-    if cb.action == "stfb":
-        await _on_feedback_choice(update, context, cb.centre or "")
+    if cb.verb == "stfb":
+        await _on_feedback_choice(update, context, cb.arg)
         return
-    if cb.action == "stf":
-        await _on_final_choice(update, context, cb.centre or "")
+    if cb.verb == "stf":
+        await _on_final_choice(update, context, cb.arg)
         return
     svc = services(context)
     tr = staff_tr(update)
@@ -513,14 +513,14 @@ async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
     if not role.is_staff or chat.type != ChatType.PRIVATE:
         await query.answer(_stale(tr))
         return
-    parts = (cb.centre or "").split(".")
+    parts = cb.arg.split(".")
     view = parts[-1]
     story = None
     try:
         number = cd.parse_id(parts[0])
         if number is None:
             raise ValueError("not an id")
-        if cb.action == "stp":
+        if cb.verb == "stp":
             round_id, pos = number, int(parts[1])
         else:
             story = await msc.story(svc.storage, svc.catalogue, number)
@@ -536,17 +536,17 @@ async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
         return
     user_id = update.effective_user.id
     notice = None
-    if story is not None and story.state == "withheld" and cb.action != "str":
+    if story is not None and story.state == "withheld" and cb.verb != "str":
         await query.answer(tr._("Dit verhaal is achtergehouden. Zet het eerst terug met ↩."))
         return
-    if cb.action in ("sta", "stw", "str"):
-        state = {"sta": "approved", "stw": "withheld", "str": "to_review"}[cb.action]
+    if cb.verb in ("sta", "stw", "str"):
+        state = {"sta": "approved", "stw": "withheld", "str": "to_review"}[cb.verb]
         removed = await msc.set_state(svc.storage, story.answer_id, state, user_id)
         notice = {"approved": tr._("Goedgekeurd."), "withheld": tr._("Achtergehouden: dit verhaal komt nergens in."),
                   "to_review": tr._("Terug naar te beoordelen.")}[state]
         if removed:
             notice += " " + tr._("De keuze van dit verhaal is ingetrokken.")
-    elif cb.action == "stc":
+    elif cb.verb == "stc":
         try:
             index = int(parts[1])
             if index < 0:
@@ -556,9 +556,9 @@ async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
             await query.answer(_stale(tr))
             return
         await msc.toggle_code(svc.storage, story.answer_id, effect.id, user_id)
-    elif cb.action == "sts":
+    elif cb.verb == "sts":
         await msc.toggle_shortlist(svc.storage, story.answer_id, user_id)
-    elif cb.action == "stn":
+    elif cb.verb == "stn":
         key = parts[1] if len(parts) > 2 else ""
         word = next((w for w in possible_names(story.text, story.why) if _word_key(w) == key), None)
         if word is None:  # a second tap, or the text changed since the button was drawn
@@ -569,16 +569,16 @@ async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
             if answer_id is not None and cut != (text or ""):
                 await msc.set_redaction(svc.storage, answer_id, cut, user_id, limit=max(len(cut), 2000))
         notice = tr._("Weggehaald.")
-    elif cb.action == "stx":
+    elif cb.verb == "stx":
         await _ask_reason(update, context, role, round_, story, parts, view, tr)
         return
-    elif cb.action in ("ste", "stv"):
-        await _ask_correction(update, context, story, "story" if cb.action == "ste" else "why", view, tr)
+    elif cb.verb in ("ste", "stv"):
+        await _ask_correction(update, context, story, "story" if cb.verb == "ste" else "why", view, tr)
         return
-    elif cb.action in ("sto", "stk", "stj"):
-        await _on_other(update, context, story, cb.action, parts, view, tr)
+    elif cb.verb in ("sto", "stk", "stj"):
+        await _on_other(update, context, story, cb.verb, parts, view, tr)
         return
-    elif cb.action == "sth":
+    elif cb.verb == "sth":
         if story.why_answer_id is None:
             await query.answer(tr._("Bij dit verhaal is geen antwoord op 'waarom belangrijk'."))
             return
@@ -586,7 +586,7 @@ async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
         await msc.set_state(svc.storage, story.why_answer_id, "withheld" if hide else "to_review", user_id)
         notice = (tr._("Achtergehouden: dit antwoord komt nergens in.") if hide
                   else tr._("Het antwoord wordt weer getoond."))
-    elif cb.action != "stp":
+    elif cb.verb != "stp":
         await query.answer(_stale(tr))
         return
     await query.answer(notice)

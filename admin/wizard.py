@@ -55,7 +55,7 @@ async def newround(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Rol
     await update.effective_message.reply_text(tr._("Nieuwe ronde. Welke vragenlijst?"), reply_markup=_kb(rows))
 
 
-async def on_wizard(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+async def on_wizard(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Wizard) -> None:
     """Handles every wizard button; each step edits the same message."""
     query = update.callback_query
     svc = services(context)
@@ -141,10 +141,10 @@ def _opens_now(state: NewRound) -> bool:
     return state.opens is not None and datetime.fromisoformat(state.opens) <= utcnow() + timedelta(minutes=1)
 
 
-def cd_verb(cb: cd.Callback) -> tuple[str, str, str]:
+def cd_verb(cb: cd.Wizard) -> tuple[str, str, str]:
     """(verb, wizard token, value) of a wizard callback."""
-    token, _, value = (cb.centre or "").partition(".")
-    return cb.action or "", token, value
+    token, _, value = cb.arg.partition(".")
+    return cb.verb, token, value
 
 
 async def _ask_centres(query, tr: Translator, state: NewRound, own: list[str], names: dict[str, str]) -> None:

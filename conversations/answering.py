@@ -282,12 +282,12 @@ async def _refuse_stopped(query: CallbackQuery, tr: Translator) -> None:
     await _edit_markup(query, None)
 
 
-async def on_go(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+async def on_go(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Go) -> None:
     """Starts a round from an invitation's Start button."""
     query = update.callback_query
     svc = services(context)
     session = await session_for(context, query.message.chat.id)
-    round_ = await svc.storage.round(cb.round_id or 0)
+    round_ = await svc.storage.round(cb.round_id)
     if session is None:
         await query.answer(Translator(lang_of(update))._("Stuur eerst /start."))
         return
@@ -310,7 +310,7 @@ async def _refuse_closed(query: CallbackQuery, tr: Translator) -> None:
     await _edit_markup(query, None)
 
 
-async def _tapped_round(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback
+async def _tapped_round(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Change | cd.Answer
                         ) -> tuple[Session, Translator, Round] | None:
     """The resident's session, translator and the open round a button belongs to.
 
@@ -326,14 +326,14 @@ async def _tapped_round(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: 
     if session.stopped:
         await _refuse_stopped(query, tr)
         return None
-    round_ = await services(context).storage.round(cb.round_id or 0)
+    round_ = await services(context).storage.round(cb.round_id)
     if round_ is None or not round_.is_open:
         await _refuse_closed(query, tr)
         return None
     return session, tr, round_
 
 
-async def on_change(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+async def on_change(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Change) -> None:
     """"Change my answers" after finishing: re-open the last answered question (its
     "previous question" button goes further back), while the round is open."""
     query = update.callback_query
@@ -400,7 +400,7 @@ async def _allowed_positions(context: ContextTypes.DEFAULT_TYPE, chat_id: int, r
     return allowed
 
 
-async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Answer) -> None:
     """Stores a button answer after checking it belongs to the respondent's open item."""
     query = update.callback_query
     svc = services(context)
@@ -703,7 +703,7 @@ async def _repeat_pending_opt_in(context: ContextTypes.DEFAULT_TYPE, session: Se
     return True
 
 
-async def _on_readback(update, context, cb: cd.Callback, session: Session, round_: Round,
+async def _on_readback(update, context, cb: cd.Answer, session: Session, round_: Round,
                        items: list[Item], answers, tr: Translator) -> None:
     """Read-back buttons: confirm or fix a story; then (once) the feedback opt-in question."""
     query = update.callback_query
