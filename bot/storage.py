@@ -264,7 +264,7 @@ async def _erase_answers(db: aiosqlite.Connection, respondent: str) -> int:
     cur = await db.execute("DELETE FROM answers WHERE respondent = ?", (respondent,))
     deleted = cur.rowcount
     await db.execute("DELETE FROM participations WHERE respondent = ?", (respondent,))
-    # what row files showed of them (migration 0014); the round's levels stay (no person)
+    # what row files showed of them (migration 0015); the round's levels stay (no person)
     await db.execute("DELETE FROM row_values WHERE respondent = ?", (respondent,))
     return deleted
 

@@ -281,7 +281,7 @@ def _plan_records(conn: sqlite3.Connection, *, tz: ZoneInfo, round_ids: Sequence
 def published_levels(conn: sqlite3.Connection,
                      round_ids: Sequence[int] | None = None) -> dict[int, Published] | None:
     """What the row files of the rounds have shown so far (tables ``row_levels`` and
-    ``row_values``, migration 0014), per round; None on a database without them."""
+    ``row_values``, migration 0015), per round; None on a database without them."""
     conditions, params = scope_sql(round_ids, None)
     try:
         levels = {r: Levels(date, centre, language, mode) for r, date, centre, language, mode
@@ -294,7 +294,7 @@ def published_levels(conn: sqlite3.Connection,
             if r in values:
                 values[r][(r, pseudonym)] = {"centre": centre, "language": language, "mode": mode,
                                              "answered_on": day}
-    except sqlite3.OperationalError:   # a database from before migration 0014
+    except sqlite3.OperationalError:   # a database from before migration 0015
         return None
     return {r: Published(lv, values[r]) for r, lv in levels.items()}
 
@@ -320,7 +320,7 @@ def settle_row_levels(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int, cat: Ca
         now: The time to record (default: now, UTC).
 
     Returns:
-        False when the database cannot keep them (before migration 0014, or read-only);
+        False when the database cannot keep them (before migration 0015, or read-only);
         nothing is stored then.
     """
     hidden = row_file_hidden_items(cat.items.values(), msc.quoted_item)

@@ -331,7 +331,7 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
 def _settle(db_path, cat: Catalogue, *, tz: ZoneInfo, k: int, round_ids) -> bool:
     """Store what the row file about to be written shows (:func:`settle_row_levels`) on a
     read-write connection of its own; False when the database cannot keep it (missing,
-    read-only, or from before migration 0014: the file is then decided on its own)."""
+    read-only, or from before migration 0015: the file is then decided on its own)."""
     try:
         conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=rw", uri=True, timeout=5.0,
                                isolation_level=None)

@@ -418,7 +418,7 @@ class Levels:
 
 @dataclass(frozen=True)
 class Published:
-    """What the row files of one round have shown so far (stored per round, migration 0014).
+    """What the row files of one round have shown so far (stored per round, migration 0015).
 
     Attributes:
         levels: The round's :class:`Levels`, chosen when its first row file showed anyone;

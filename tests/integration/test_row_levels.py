@@ -1,4 +1,4 @@
-"""A round's row-file levels and shown values (migration 0014): stored by the first row file,
+"""A round's row-file levels and shown values (migration 0015): stored by the first row file,
 only ever coarser, gone with a respondent's /forget, kept through the retention purge."""
 
 from __future__ import annotations
@@ -55,14 +55,14 @@ def _stored(path: Path) -> tuple[list[tuple], list[tuple]]:
     return levels, values
 
 
-async def test_migration_0014_applies_to_a_database_of_0013(tmp_path):
+async def test_migration_0015_applies_to_a_database_of_0014(tmp_path):
     """A database made before the tables existed gets them on start; its rounds have no
     levels until their first row file."""
     path = tmp_path / "old.sqlite3"
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
     for entry in sorted((resources.files("bot") / "migrations").iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".sql") and int(entry.name[:4]) <= 13:
+        if entry.name.endswith(".sql") and int(entry.name[:4]) <= 14:
             conn.executescript(entry.read_text(encoding="utf-8"))
             conn.execute("INSERT INTO schema_migrations VALUES (?, '2026-01-01')", (int(entry.name[:4]),))
     conn.commit()
@@ -70,7 +70,7 @@ async def test_migration_0014_applies_to_a_database_of_0013(tmp_path):
     store = await Storage.open(path)
     await store.close()
     conn = sqlite3.connect(path)
-    assert conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] >= 14
+    assert conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] >= 15
     assert conn.execute("SELECT COUNT(*) FROM row_levels").fetchone()[0] == 0
     assert conn.execute("SELECT COUNT(*) FROM row_values").fetchone()[0] == 0
     conn.close()
@@ -150,7 +150,7 @@ async def test_levels_only_become_coarser_as_residents_come_and_go(round_db, tmp
 
 
 async def test_a_database_that_cannot_keep_them_still_exports(round_db, tmp_path):
-    """A copy without the tables (made before migration 0014, opened by another tool): the
+    """A copy without the tables (made before migration 0015, opened by another tool): the
     row file is decided on its own, as before, and nothing is written into the copy."""
     path, store, _round_id, _people, _rng = round_db
     await store.close()
