@@ -129,7 +129,7 @@ async def test_breakdown_export_has_centre_and_district_rows(tmp_path):
 
 async def test_coordinator_gets_a_chart_per_district_and_progress_per_district(sim, tmp_path):
     from bot.roles import Roles
-    from tests.conftest import ADMIN_ID, BotHarness, settle, until
+    from tests.support.harness import ADMIN_ID, BotHarness, settle, until
 
     harness = BotHarness(sim, tmp_path / "bot.sqlite3", min_cell_size=K)
     round_ = await _district_db(harness.db_path)

@@ -18,8 +18,8 @@ from bot.outbox import OutboxSender, enqueue, progress
 from bot.simulator import BotApiSimulator
 from bot.storage import Storage
 from bot.survey import catalogue
-from tests.conftest import ADMIN_ID, db_rows, settle, until
 from tests.integration.test_outbox import TOKEN, SpyBot, per_chat, render, residents
+from tests.support.harness import ADMIN_ID, db_rows, settle, until
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@ question (one Bot API round trip less per press), in the same visible order as b
 
 from __future__ import annotations
 
-from tests.conftest import db_rows, settle, until
-from tests.e2e.test_e2e_resident import data_of, last_with, onboard
+from tests.support.chat import data_of, last_with, onboard
+from tests.support.harness import db_rows, settle, until
 
 #: The simulator answers answerCallbackQuery this late: the next question must not wait.
 SLOW_ANSWER_S = 3.0

@@ -25,7 +25,7 @@ from bot.outbox import (
 from bot.simulator import BotApiSimulator
 from bot.storage import Storage
 from bot.survey import catalogue
-from tests.conftest import until
+from tests.support.harness import until
 
 TOKEN = "123456:OUTBOX-TEST-token"
 FIRST_CHAT = 5_000_001

@@ -9,8 +9,8 @@ import signal
 import sqlite3
 import sys
 
-from tests.conftest import TOKEN
 from tests.integration.test_webhook import api, free_port
+from tests.support.harness import TOKEN
 
 
 async def _serving(sim, proc) -> None:
