@@ -20,6 +20,19 @@ from tests.support.harness import (  # noqa: F401 - re-exported for tests that i
 )
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` (seconds each: bot processes killed and restarted, a wheel
+    built, a demo run) go first, longest first (``slow(seconds=...)``, about, on an idle
+    machine), so the workers start them at once and finish together instead of one worker
+    running a long test at the end while the other idles. The others keep their order."""
+
+    def key(item) -> float:
+        mark = item.get_closest_marker("slow")
+        return 0.0 if mark is None else -float(mark.kwargs.get("seconds", 2))
+
+    items.sort(key=key)
+
+
 @pytest.fixture
 async def sim():
     from bot.simulator import BotApiSimulator

@@ -7,6 +7,8 @@ import csv
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from bot.__main__ import main
 from bot.survey.catalogue import DATA_DIR, PACKS_DIR, load_pack
 from bot.survey.xlsform import load_xlsform
@@ -66,6 +68,7 @@ def test_maastricht_pack_has_its_districts_and_place_filters() -> None:
     assert list(cat.main_goals) == ["activities", "reach", "place", "communication", "volunteers"]
 
 
+@pytest.mark.slow
 async def test_demo_runs_another_citys_pack(tmp_path) -> None:
     from bot.demo import run_demo
 

@@ -3,6 +3,8 @@ question (one Bot API round trip less per press), in the same visible order as b
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.chat import data_of, last_with, onboard
 from tests.support.harness import db_rows, settle, until
 
@@ -10,6 +12,7 @@ from tests.support.harness import db_rows, settle, until
 SLOW_ANSWER_S = 3.0
 
 
+@pytest.mark.slow(seconds=3)
 async def test_the_next_question_does_not_wait_for_the_spinner_to_stop(sim, harness):
     await harness.prepare("indicators", ["shalom"])
     await harness.start()
