@@ -1,1 +1,54 @@
-"""Coordinator and admin commands: rounds, exports, scheduling."""
+"""Coordinator and admin commands: rounds, exports, scheduling, stories, interviews.
+
+:func:`register` adds this package's handlers to an application; ``bot.app`` composes it
+with ``conversations.register`` and the cross-cutting handlers (the order is explained
+there).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from admin import commands, interview, stories, wizard
+from admin.stories import TextHandler
+from bot import callback_data as cd
+from bot.context import BuurtContext, PayloadHandler
+
+__all__ = ["register"]
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any], *,
+             resident_text: TextHandler) -> None:
+    """Add the staff handlers to group 0, before the resident's (``conversations.register``).
+
+    First the story review's typed text (a corrected story or a selection reason must not
+    be taken for a command or a resident's answer) and ``/stories``, then the staff
+    commands, then one button handler per staff payload kind; an ``ad:`` button of a verb
+    no kind knows is answered silently.
+
+    Args:
+        application: The application being built.
+        resident_text: Where typed text goes that turns out not to be a reason or a
+            correction (the resident flow's, wired by ``bot.app``: this package does not
+            import ``conversations``).
+    """
+    add = application.add_handler
+    for handler in stories.handlers(resident_text=resident_text):
+        add(handler)
+    for handler in commands.handlers():
+        add(handler)
+    add(PayloadHandler(cd.Export, commands.on_export))
+    add(PayloadHandler(cd.Wizard, wizard.on_wizard))
+    add(PayloadHandler(cd.Interview, interview.on_interview))
+    add(PayloadHandler(cd.Pick, commands.on_pick))
+    add(PayloadHandler(cd.Confirm, commands.on_confirm))
+    add(PayloadHandler(cd.Stories, stories.on_stories))
+    add(PayloadHandler(cd.Staff, _unknown_verb))
+
+
+async def _unknown_verb(update: Update, context: BuurtContext, cb: cd.Staff) -> None:
+    """A staff button of a verb no handler knows (an old version's): stop the spinner."""
+    await update.callback_query.answer()

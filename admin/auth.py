@@ -18,9 +18,9 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.chat import unknown_command
+from bot.context import buurt
 from bot.i18n import Translator, negotiate_language
 from bot.roles import Role
-from bot.services import services
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,8 @@ def staff_tr(update: Update) -> Translator:
 
 
 async def role_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Role:
-    """The role of the update's sender."""
-    user = update.effective_user
-    return await services(context).roles.role(user.id if user else None)
+    """The role of the update's sender (read once per update: :meth:`BuurtContext.role`)."""
+    return await buurt(context).role()
 
 
 def staff_only(*, admin: bool = False) -> Callable[[StaffHandler], Handler]:

@@ -140,10 +140,10 @@ async def set_staff_commands(application: Application, user_id: int, tr: Transla
         log.warning("Could not set the staff command menu for one staff member")
 
 
-async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Pick) -> None:
     """A round button of :func:`pick_round`: run the command for that round."""
     query = update.callback_query
-    command, _, raw = (cb.centre or "").partition(".")
+    command, _, raw = cb.arg.partition(".")
     handler = {"open": open_, "close": close, "cancel": cancel, "remind": remind,
                "progress": progress_, "chart": chart, "stories": stories.stories}.get(command)
     await query.answer()
@@ -378,17 +378,17 @@ async def _ask_confirmation(update: Update, context: ContextTypes.DEFAULT_TYPE, 
     await update.effective_message.reply_text("\n".join(lines), reply_markup=markup)
 
 
-async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Confirm) -> None:
     """``ad:rk?:<round>``: the answer to "open / close / cancel round N?"."""
     query = update.callback_query
     svc = services(context)
     tr = staff_tr(update)
     role = await role_of(update, context)
-    round_id = cd.parse_id(cb.centre or "")
+    round_id = cd.parse_id(cb.arg)
     round_ = await svc.storage.round(round_id) if round_id is not None else None
-    action = {verb: action for action, verb in CONFIRM_VERBS.items()}.get(cb.action or "")
+    action = {verb: action for action, verb in CONFIRM_VERBS.items()}.get(cb.verb)
     if not role.is_staff or round_ is None or not role.covers(round_.centres) or (
-            action is None and cb.action != "rkn"):
+            action is None and cb.verb != "rkn"):
         await query.answer(tr._("Deze knop werkt niet meer."))
         return
     await query.answer()
@@ -497,7 +497,7 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role)
     )
 
 
-async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Export) -> None:
     """Second step: pick a format; third step: build the file and send it as a document."""
     query = update.callback_query
     svc = services(context)
@@ -511,7 +511,7 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         if round_ is None or not role.sees(round_.centres):
             await query.answer(tr._("Deze knop werkt niet meer."))
             return
-    if cb.action is None:
+    if cb.fmt is None:
         await query.answer()
         await query.edit_message_text(
             tr._("Welk formaat?"),
@@ -522,7 +522,7 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
             ),
         )
         return
-    fmt = EXPORT_BUTTONS[cb.action][0]
+    fmt = EXPORT_BUTTONS[cb.fmt][0]
     settings = svc.settings
     k = settings.min_cell_size
     round_ids = None if cb.round_id is None else [cb.round_id]
@@ -538,7 +538,7 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
                 min_cell_size=k, language=tr.language, translator=svc.translator,
             )
         except ExportRefused as exc:
-            await _refuse(query, tr, exc, k, coarser=cd.export(None, cb.action) if cb.round_id is not None else None)
+            await _refuse(query, tr, exc, k, coarser=cd.export(None, cb.fmt) if cb.round_id is not None else None)
             return
         await context.bot.send_document(query.message.chat.id, document=out.read_bytes(), filename=name,
                                         caption=export_caption(result, fmt, tr, k))

@@ -42,13 +42,13 @@ async def interview(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
     )
 
 
-async def on_interview(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+async def on_interview(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Interview) -> None:
     """Round → centre → language → the questions, in this chat, in assisted mode."""
     query = update.callback_query
     svc = services(context)
     tr = staff_tr(update)
     role = await role_of(update, context)
-    verb, arg = cb.action, cb.centre or ""
+    verb, arg = cb.verb, cb.arg
     parts = arg.split(".")
     round_id = cd.parse_id(parts[0])
     round_ = await svc.storage.round(round_id) if round_id is not None else None

@@ -4,8 +4,11 @@ Note: order matters. Handler groups run from low to high, one handler per group:
 
 * group -2: drop updates already processed (dedup by ``update_id``);
 * group -1: ignore what a private survey bot must not act on (groups, channels, edits,
-  inline queries, callbacks from inline messages, Telegram Business and payments);
-* group 0: commands, buttons, typed answers, other messages, chat-member changes;
+  inline queries, callbacks from inline messages, Telegram Business and payments); fill
+  the update's context (:class:`bot.context.BuurtContext`: contact, translator);
+* group 0: ``admin.register``'s and ``conversations.register``'s handlers (commands, one
+  handler per button payload kind, typed answers, other messages, chat-member changes),
+  then the reply to a finished or a stale button;
 * group 1: remember the update id as processed.
 """
 
@@ -23,20 +26,18 @@ from telegram.ext import (
     ApplicationBuilder,
     ApplicationHandlerStop,
     CallbackQueryHandler,
-    ChatMemberHandler,
-    CommandHandler,
     ContextTypes,
-    MessageHandler,
     TypeHandler,
-    filters,
 )
 
-from admin import callbacks as admin_callbacks
+import admin
+import conversations
 from admin import commands as admin_commands
 from admin import lifecycle, scheduling
 from admin import stories as admin_stories
 from bot import callback_data as cd
 from bot.chat import RESIDENT_COMMANDS, lang_of
+from bot.context import BuurtContext, PayloadHandler
 from bot.http import AiohttpRequest
 from bot.i18n import (
     DEFAULT_LANGUAGE,
@@ -51,12 +52,10 @@ from bot.services import Services, services
 from bot.settings import Settings, SettingsError
 from bot.storage import Storage, begin_update
 from bot.survey import Catalogue
-from bot.taps import RecentTaps
 from bot.telegram_bot import RobustBot, tls_context
 from bot.translation import from_settings as translation_from_settings
 from bot.updates import ChatOrderedProcessor
-from conversations import answering, invitations, language, onboarding, withdraw
-from conversations import help as help_
+from conversations import answering, invitations
 
 __all__ = ["RESIDENT_COMMANDS", "build_application", "register_handlers", "webhook_options"]
 
@@ -84,15 +83,22 @@ def file_base_url(base_url: str) -> str:
 # -- cross-cutting handlers ------------------------------------------------------------
 async def drop_duplicates(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stops an update that was handled before (a redelivery after a crash); starts the
-    update's read cache (:func:`bot.storage.begin_update`)."""
+    update's read cache (:func:`bot.storage.begin_update`) and reads a private chat's
+    state into it, the one read of it this update makes (handler filters see it:
+    ``admin.stories``)."""
     begin_update()
-    if await services(context).storage.is_processed(update.update_id):
+    storage = services(context).storage
+    if await storage.is_processed(update.update_id):
         log.info("Skipped duplicate update %s", update.update_id)
         raise ApplicationHandlerStop
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        await storage.chat_state(chat.id)
 
 
-async def ignore_out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stops updates a private survey bot must not act on, answering stray callbacks.
+async def ignore_out_of_scope(update: Update, context: BuurtContext) -> None:
+    """Stops updates a private survey bot must not act on, answering stray callbacks; fills
+    the context of the others (:meth:`bot.context.BuurtContext.load`), once per update.
 
     A stopped update is marked handled here: the stop skips every later group, the
     mark's too, and an unmarked update keeps its inbox row (its text) and is handled
@@ -103,6 +109,7 @@ async def ignore_out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE
     except ApplicationHandlerStop:
         await mark_processed(update, context)
         raise
+    await context.load(update)
 
 
 async def _out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -162,53 +169,15 @@ async def mark_processed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await services(context).storage.mark_processed(update.update_id)
 
 
-async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Dispatches a button press by its callback data; unknown data is a stale button; the
-    same resident's press again within seconds is a double tap and only answered
-    (:mod:`bot.taps`)."""
-    query = update.callback_query
-    cb = cd.parse(query.data)
-    if cb is None or cb.kind == "noop":
-        contact = await services(context).storage.contact(query.message.chat.id)
-        tr = Translator(contact.language if contact else lang_of(update))
-        await query.answer(None if cb else tr._("Deze knop werkt niet meer."))
-        return
-    handler = _RESIDENT_BUTTONS.get(cb.kind)
-    if handler is None:
-        await admin_callbacks.dispatch(update, context, cb)
-        return
-    taps: RecentTaps = context.application.bot_data["taps"]
-    key = (query.message.chat.id, query.message.message_id, query.data or "")
-    if taps.is_repeat(key):
-        await query.answer()
-        return
-    try:
-        await handler(update, context, cb)
-    except BaseException:
-        taps.failed(key[0])  # a reply did not go out: the next tap must bring it
-        raise
-    taps.handled(key)
+async def on_noop(update: Update, context: BuurtContext, cb: cd.Noop) -> None:
+    """A finished button (``x``): stop the spinner, nothing else."""
+    await update.callback_query.answer()
 
 
-#: The residents' button handlers by callback kind (``bot.callback_data``).
-_RESIDENT_BUTTONS = {
-    "lang": onboarding.on_language,
-    "consent": onboarding.on_consent,
-    "centre": onboarding.on_centre,
-    "go": answering.on_go,
-    "change": answering.on_change,
-    "answer": answering.on_answer,
-    "forget": withdraw.on_forget,
-}
-
-
-async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Marks a resident unreachable when they block the bot, reachable when they unblock."""
-    change = update.my_chat_member
-    if change.chat.type != ChatType.PRIVATE:
-        return
-    blocked = change.new_chat_member.status in ("kicked", "left")
-    await services(context).storage.update_contact(change.chat.id, reachable=not blocked)
+async def on_stale_button(update: Update, context: BuurtContext) -> None:
+    """A button no kind knows (another bot's, forged, too old a version): say so politely,
+    in the resident's language."""
+    await update.callback_query.answer(context.tr._("Deze knop werkt niet meer."))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -365,52 +334,31 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         .concurrent_updates(ChatOrderedProcessor(UPDATE_SLOTS))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .context_types(ContextTypes(context=BuurtContext))
         .build()
     )
-    application.bot_data["taps"] = RecentTaps()
     register_handlers(application)
     return application
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Typed text: a coordinator's selection reason kept across a restart, a typed yes/no
-    under the consent question ("Evet", "ja", "نعم" …), else an answer."""
-    if await admin_stories.resume_pending_reason(update, context):
-        return
-    if await onboarding.typed_consent(update, context):
-        return
-    await answering.on_text(update, context)
-
-
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``/help``: the resident's commands, and the staff's for coordinators and admins."""
-    await help_.help_command(update, context, staff_help=admin_commands.staff_help_for)
-
-
 def register_handlers(application: Application) -> None:
-    """Add every handler in its group (see the module docstring)."""
+    """Add every handler in its group (see the module docstring).
+
+    Group 0, in this order: the staff's handlers (``admin.register``: the story review's
+    typed text must come before any command or resident text, and the staff commands
+    before the resident's unknown-command reply), the resident's
+    (``conversations.register``), then a finished button's and a stale button's reply.
+    Button handlers are one per payload kind and never overlap, so among them the order
+    does not matter.
+    """
     application.add_handler(TypeHandler(Update, drop_duplicates), group=-2)
     application.add_handler(TypeHandler(Update, ignore_out_of_scope), group=-1)
 
-    # Story review first: a reply with a corrected story, or a selection reason, must not be
-    # taken for a command or a resident's answer.
-    for handler in admin_stories.handlers(resident_text=answering.on_text):
-        application.add_handler(handler)
-
-    application.add_handler(CommandHandler("start", onboarding.start))
-    application.add_handler(CommandHandler("language", language.language))
-    application.add_handler(CommandHandler("stop", withdraw.stop))
-    application.add_handler(CommandHandler("forget", withdraw.forget))
-    application.add_handler(CommandHandler("help", help_command))
-    for handler in admin_commands.handlers():
-        application.add_handler(handler)
-    application.add_handler(CallbackQueryHandler(on_callback))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
-    application.add_handler(MessageHandler(filters.COMMAND, help_.unknown_command))
-    application.add_handler(
-        MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, answering.on_other)
-    )
-    application.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    admin.register(application, resident_text=answering.on_text)
+    conversations.register(application, staff_help=admin_commands.staff_help_for,
+                           claim_text=admin_stories.resume_pending_reason)
+    application.add_handler(PayloadHandler(cd.Noop, on_noop))
+    application.add_handler(CallbackQueryHandler(on_stale_button))
     application.add_error_handler(on_error)
 
     application.add_handler(TypeHandler(Update, mark_processed), group=1)

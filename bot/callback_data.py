@@ -36,90 +36,295 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import ClassVar, TypeVar
 
 MAX_BYTES = 64
 
 _LANG = r"[a-z]{2}"
 _CODE = r"[a-z0-9][a-z0-9_-]{0,31}"
-_PATTERNS = {
-    "lang": re.compile(rf"^l:(?P<lang>{_LANG})$"),
-    "consent": re.compile(rf"^c:(?P<yes>[yn]):(?P<lang>{_LANG})(?::(?P<centre>{_CODE}))?$"),
-    "centre": re.compile(rf"^ce:(?P<centre>{_CODE}|_d\d{{1,2}}|_n\d{{1,2}}\.\d{{1,2}}|_b):(?P<lang>{_LANG})$"),
-    "go": re.compile(r"^go:(?P<round>\d{1,9})$"),
-    "change": re.compile(r"^ch:(?P<round>\d{1,9})$"),
-    "answer": re.compile(
-        r"^a:(?P<round>\d{1,9}):(?P<pos>\d{1,3}):"
-        r"(?P<action>v-?\d{1,2}|dk|sk|bk|au|ok|fx|fy|fn|qy|qn|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
-    ),
-    "forget": re.compile(r"^f:(?P<yes>[yn])(?::(?P<code>[A-Z0-9]{4}-[A-Z0-9]{4}))?$"),
-    "noop": re.compile(r"^x$"),
-    "admin": re.compile(r"^ad:(?P<verb>[a-z]{1,12}):(?P<arg>[A-Za-z0-9_.*>-]{0,48})$"),
-    "export": re.compile(r"^ex:(?P<round>all|\d{1,9})(?::(?P<fmt>csv|nl|xlsx|book|st|ef|wd|wk)(?::(?P<yes>[yn]))?)?$"),
-}
+
+P = TypeVar("P", bound="Payload")
+
+
+def _fits(data: object) -> str | None:
+    """``data`` if it is a non-empty string within the Bot API's 64 bytes, else None."""
+    if not isinstance(data, str) or not data or len(data.encode("utf-8")) > MAX_BYTES:
+        return None
+    return data
+
+
+class Payload:
+    """A kind of button payload: its wire shape (``PATTERN``) and strict decoding.
+
+    Each subclass is one kind; ``bot.app`` registers one handler per kind
+    (:class:`bot.context.PayloadHandler`) with ``pattern=<kind>.decode``. Decoding never
+    raises: data of another kind, a forged or too long payload, gives None.
+    """
+
+    __slots__ = ()
+    #: The kind's name (as ``parse`` reports it; also in logs and tests).
+    kind: ClassVar[str]
+    #: The kind's wire shape; a match is turned into the payload by ``_build``.
+    PATTERN: ClassVar[re.Pattern[str]]
+
+    @classmethod
+    def decode(cls: type[P], data: object) -> P | None:
+        """The payload of this kind in ``data``, or None (another kind, forged, > 64 bytes)."""
+        text = _fits(data)
+        match = cls.PATTERN.match(text) if text is not None else None
+        return cls._build(match.groupdict()) if match else None
+
+    @classmethod
+    def _build(cls: type[P], groups: dict[str, str]) -> P | None:
+        raise NotImplementedError
 
 
 @dataclass(frozen=True, slots=True)
-class Callback:
-    """A parsed payload.
+class Lang(Payload):
+    """``l:<lang>``: pick a language."""
+
+    kind: ClassVar[str] = "lang"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(rf"^l:(?P<lang>{_LANG})$")
+    lang: str
+
+    @classmethod
+    def _build(cls, groups: dict[str, str]) -> Lang:
+        return cls(groups["lang"])
+
+
+@dataclass(frozen=True, slots=True)
+class Consent(Payload):
+    """``c:<y|n>:<lang>[:<centre>]``: consent yes or no (the deep-link centre rides along)."""
+
+    kind: ClassVar[str] = "consent"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(
+        rf"^c:(?P<yes>[yn]):(?P<lang>{_LANG})(?::(?P<centre>{_CODE}))?$")
+    yes: bool
+    lang: str
+    centre: str | None = None
+
+    @classmethod
+    def _build(cls, groups: dict[str, str]) -> Consent:
+        return cls(groups["yes"] == "y", groups["lang"], groups.get("centre"))
+
+
+@dataclass(frozen=True, slots=True)
+class Centre(Payload):
+    """``ce:<centre>:<lang>``: pick a centre, or a step towards one (``_d<k>`` district k,
+    ``_n<k>.<j>`` neighbourhood j of district k, ``_b`` back to the districts)."""
+
+    kind: ClassVar[str] = "centre"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(
+        rf"^ce:(?P<centre>{_CODE}|_d\d{{1,2}}|_n\d{{1,2}}\.\d{{1,2}}|_b):(?P<lang>{_LANG})$")
+    centre: str
+    lang: str
+
+    @classmethod
+    def _build(cls, groups: dict[str, str]) -> Centre:
+        return cls(groups["centre"], groups["lang"])
+
+
+@dataclass(frozen=True, slots=True)
+class Go(Payload):
+    """``go:<round>``: start a round (the invitation's button)."""
+
+    kind: ClassVar[str] = "go"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(r"^go:(?P<round>\d{1,9})$")
+    round_id: int
+
+    @classmethod
+    def _build(cls, groups: dict[str, str]) -> Go:
+        return cls(int(groups["round"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Change(Payload):
+    """``ch:<round>``: change my answers (after finishing, while the round is open)."""
+
+    kind: ClassVar[str] = "change"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(r"^ch:(?P<round>\d{1,9})$")
+    round_id: int
+
+    @classmethod
+    def _build(cls, groups: dict[str, str]) -> Change:
+        return cls(int(groups["round"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Answer(Payload):
+    """``a:<round>:<pos>:<action>``: a button under question ``pos`` of a round.
 
     Attributes:
-        kind: One of ``lang``, ``consent``, ``centre``, ``go``, ``answer``, ``forget``, ``noop``.
-        lang: Language code (``lang``, ``consent``, ``centre``).
-        yes: Consent/forget confirmation.
-        centre: Centre code.
-        round_id: Round id (``go``, ``answer``).
-        pos: Item position in the survey, 0-based (``answer``).
-        action: ``value``, ``dont_know``, ``skip``, ``toggle`` or ``done`` (``answer``).
+        round_id: The round.
+        pos: Item position in the survey, 0-based.
+        action: ``value``, ``dont_know``, ``skip``, ``back``, ``audio``, ``confirm``,
+            ``fix``, ``feedback_yes``/``feedback_no``, ``quote_yes``/``quote_no``,
+            ``toggle`` or ``done``.
         value: Scale value (``value``) or option index (``toggle``).
         mask: Selected options as a bit set (``toggle``, ``done``).
-        code: Deletion code of an assisted interview (``forget``), canonical form.
     """
 
-    kind: str
-    lang: str | None = None
-    yes: bool | None = None
-    centre: str | None = None
-    round_id: int | None = None
-    pos: int | None = None
-    action: str | None = None
+    kind: ClassVar[str] = "answer"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(
+        r"^a:(?P<round>\d{1,9}):(?P<pos>\d{1,3}):"
+        r"(?P<action>v-?\d{1,2}|dk|sk|bk|au|ok|fx|fy|fn|qy|qn|t\d{1,2}\.[0-9a-f]{1,8}|d\.[0-9a-f]{1,8})$"
+    )
+    round_id: int
+    pos: int
+    action: str
     value: int | None = None
     mask: int = 0
+
+    @classmethod
+    def _build(cls, groups: dict[str, str]) -> Answer:
+        action, value, mask = _answer_action(groups["action"])
+        return cls(int(groups["round"]), int(groups["pos"]), action, value, mask)
+
+
+@dataclass(frozen=True, slots=True)
+class Forget(Payload):
+    """``f:<y|n>[:<code>]``: confirm or cancel /forget (with a deletion code: erase that
+    assisted interview)."""
+
+    kind: ClassVar[str] = "forget"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(
+        r"^f:(?P<yes>[yn])(?::(?P<code>[A-Z0-9]{4}-[A-Z0-9]{4}))?$")
+    yes: bool
     code: str | None = None
 
+    @classmethod
+    def _build(cls, groups: dict[str, str]) -> Forget:
+        return cls(groups["yes"] == "y", groups.get("code"))
 
-def parse(data: str | None) -> Callback | None:
-    """Parse callback data; None for anything unknown, forged or too long."""
-    if not data or len(data.encode("utf-8")) > MAX_BYTES:
+
+@dataclass(frozen=True, slots=True)
+class Noop(Payload):
+    """``x``: a finished button; pressing it does nothing."""
+
+    kind: ClassVar[str] = "noop"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(r"^x$")
+
+    @classmethod
+    def _build(cls, groups: dict[str, str]) -> Noop:
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class Staff(Payload):
+    """``ad:<verb>:<arg>``: a coordinator's or admin's button (any verb).
+
+    The subclasses are the staff kinds by verb (``VERBS``: the verbs, or their common
+    start, that kind handles); :class:`Staff` itself matches every verb, for the
+    fallback that answers an unknown one silently.
+
+    Attributes:
+        verb: What the button does (``nrs``, ``iv``, ``pk``, ``rko``, ``stp`` …).
+        arg: The verb's argument (``<round>.<pos>.<view>`` and the like).
+    """
+
+    kind: ClassVar[str] = "admin"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(
+        r"^ad:(?P<verb>[a-z]{1,12}):(?P<arg>[A-Za-z0-9_.*>-]{0,48})$")
+    #: Verb prefixes of this kind (empty: any verb).
+    VERBS: ClassVar[tuple[str, ...]] = ()
+    verb: str
+    arg: str = ""
+
+    @classmethod
+    def _build(cls, groups: dict[str, str]) -> Staff | None:
+        verb = groups["verb"]
+        if cls.VERBS and not verb.startswith(cls.VERBS):
+            return None
+        return cls(verb, groups["arg"])
+
+
+@dataclass(frozen=True, slots=True)
+class Wizard(Staff):
+    """``ad:nr…``: the new-round wizard (``admin.wizard``)."""
+
+    kind: ClassVar[str] = "wizard"
+    VERBS: ClassVar[tuple[str, ...]] = ("nr",)
+
+
+@dataclass(frozen=True, slots=True)
+class Interview(Staff):
+    """``ad:iv…``: the assisted interview (``admin.interview``)."""
+
+    kind: ClassVar[str] = "interview"
+    VERBS: ClassVar[tuple[str, ...]] = ("iv",)
+
+
+@dataclass(frozen=True, slots=True)
+class Pick(Staff):
+    """``ad:pk:<command>.<round>``: a round picked for a command typed without one."""
+
+    kind: ClassVar[str] = "pick"
+    VERBS: ClassVar[tuple[str, ...]] = ("pk",)
+
+    @classmethod
+    def _build(cls, groups: dict[str, str]) -> Pick | None:
+        return cls("pk", groups["arg"]) if groups["verb"] == "pk" else None
+
+
+@dataclass(frozen=True, slots=True)
+class Confirm(Staff):
+    """``ad:rk…:<round>``: confirm (or not) opening, closing, cancelling or reminding a round."""
+
+    kind: ClassVar[str] = "confirm"
+    VERBS: ClassVar[tuple[str, ...]] = ("rk",)
+
+
+@dataclass(frozen=True, slots=True)
+class Stories(Staff):
+    """``ad:st…``: the stories' buttons (``admin.stories``; ``stfb`` is a resident's
+    feedback opt-in)."""
+
+    kind: ClassVar[str] = "stories"
+    VERBS: ClassVar[tuple[str, ...]] = ("st",)
+
+
+@dataclass(frozen=True, slots=True)
+class Export(Payload):
+    """``ex:<round|all>[:<fmt>[:<y|n>]]``: the export's round, then format, then (a round
+    under 5 respondents) stories yes or no.
+
+    Attributes:
+        round_id: The round, or None for all rounds.
+        fmt: ``csv``, ``nl`` (excel-nl CSV), ``xlsx``, ``book`` (codebook), ``st`` (stories
+            document), ``ef`` (effects table), ``wd`` (one row per respondent, admins
+            only), ``wk`` (figures per centre and district); None: not chosen yet.
+        stories: Include the stories (small rounds), or None: not asked yet.
+    """
+
+    kind: ClassVar[str] = "export"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(
+        r"^ex:(?P<round>all|\d{1,9})(?::(?P<fmt>csv|nl|xlsx|book|st|ef|wd|wk)(?::(?P<yes>[yn]))?)?$")
+    round_id: int | None
+    fmt: str | None = None
+    stories: bool | None = None
+
+    @classmethod
+    def _build(cls, groups: dict[str, str]) -> Export:
+        raw_round, yes = groups["round"], groups.get("yes")
+        return cls(None if raw_round == "all" else int(raw_round), groups.get("fmt"),
+                   None if yes is None else yes == "y")
+
+
+#: Every payload a button of this bot can carry, one type per kind.
+Callback = Lang | Consent | Centre | Go | Change | Answer | Forget | Noop | Staff | Export
+
+#: The kinds ``parse`` tries, in order (:class:`Staff` for every ``ad:`` verb).
+KINDS: tuple[type[Payload], ...] = (Lang, Consent, Centre, Go, Change, Answer, Forget, Noop, Staff, Export)
+
+
+def parse(data: object) -> Callback | None:
+    """Parse callback data of any kind; None for anything unknown, forged or too long."""
+    if _fits(data) is None:
         return None
-    for kind, pattern in _PATTERNS.items():
-        match = pattern.match(data)
-        if not match:
-            continue
-        groups = match.groupdict()
-        if kind == "answer":
-            raw = groups["action"]
-            action, value, mask = _answer_action(raw)
-            return Callback(
-                kind, round_id=int(groups["round"]), pos=int(groups["pos"]),
-                action=action, value=value, mask=mask,
-            )
-        if kind == "admin":
-            return Callback(kind, action=groups["verb"], centre=groups["arg"])
-        if kind == "export":
-            raw_round = groups["round"]
-            return Callback(
-                kind, round_id=None if raw_round == "all" else int(raw_round),
-                action=groups.get("fmt"),
-                yes=None if groups.get("yes") is None else groups["yes"] == "y",
-            )
-        return Callback(
-            kind,
-            lang=groups.get("lang"),
-            yes=(groups["yes"] == "y") if "yes" in groups else None,
-            centre=groups.get("centre"),
-            round_id=int(groups["round"]) if "round" in groups else None,
-            code=groups.get("code"),
-        )
+    for kind in KINDS:
+        payload = kind.decode(data)
+        if payload is not None:
+            return payload  # type: ignore[return-value]  # KINDS are Callback's members
     return None
 
 
@@ -140,7 +345,7 @@ def _answer_action(raw: str) -> tuple[str, int | None, int]:
     if raw.startswith("t"):
         index, mask = raw[1:].split(".")
         return "toggle", int(index), int(mask, 16)
-    return "done", None, int(raw[2:], 16)  # noqa: FURB166 - "dn" + hex mask, not "0x"
+    return "done", None, int(raw[2:], 16)  # noqa: FURB166 - "d." + hex mask, not "0x"
 
 
 def _checked(data: str) -> str:

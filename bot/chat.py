@@ -8,11 +8,13 @@ neither has to import the other.
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import ContextTypes
+from typing import Any
 
+from telegram import Update
+from telegram.ext import CallbackContext
+
+from bot.context import buurt
 from bot.i18n import N_, Translator, negotiate_language
-from bot.services import services
 
 __all__ = ["RESIDENT_COMMANDS", "lang_of", "translator_for", "unknown_command"]
 
@@ -32,14 +34,13 @@ def lang_of(update: Update) -> str:
     return negotiate_language(user.language_code if user else None)
 
 
-async def translator_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Translator:
-    """The resident's language if they have a contact, else their Telegram language."""
-    chat = update.effective_chat
-    contact = await services(context).storage.contact(chat.id) if chat else None
-    return Translator(contact.language if contact else lang_of(update))
+async def translator_for(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> Translator:
+    """The resident's language if they have a contact, else their Telegram language
+    (:attr:`bot.context.BuurtContext.tr`, as the update found it)."""
+    return buurt(context).tr
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
     """Answers a command the bot does not know (or that is not for this user) politely."""
     message = update.effective_message
     if message is None:

@@ -51,7 +51,7 @@ def _centre_arg(context: ContextTypes.DEFAULT_TYPE) -> str | None:
     if not code.isascii():  # centre codes are ASCII; emoji would overflow the 64-byte button
         return None
     try:
-        return code if cd.parse(cd.centre(code[:32], "nl")) else None
+        return code if cd.Centre.decode(cd.centre(code[:32], "nl")) else None
     except ValueError:
         return None
 
@@ -146,7 +146,7 @@ async def typed_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> b
     return True
 
 
-async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Lang) -> None:
     """Switches language: before consent, shows the consent text again; later, saves it."""
     query = update.callback_query
     svc = services(context)
@@ -168,7 +168,7 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd
     await _continue(update, context, chat_id, quiet=True)
 
 
-async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Consent) -> None:
     """Records nothing on "no"; on "yes" asks for the centre (or saves the deep-link one)."""
     query = update.callback_query
     svc = services(context)
@@ -244,7 +244,7 @@ async def _districts(svc) -> list[str]:
     return names if len(places) > MANY_CENTRES and len(names) > 1 else []
 
 
-async def _on_district(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback, tr: Translator) -> None:
+async def _on_district(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Centre, tr: Translator) -> None:
     """Shows the centres of the chosen district (the second step of picking a centre)."""
     query = update.callback_query
     svc = services(context)
@@ -288,7 +288,7 @@ async def _on_district(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: c
                                                                       back=cd.back_to_districts(tr.language)))
 
 
-async def on_centre(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+async def on_centre(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Centre) -> None:
     """Saves the contact with the chosen centre (consent was given to get this button)."""
     query = update.callback_query
     svc = services(context)

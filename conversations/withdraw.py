@@ -10,6 +10,7 @@ phone, or the coordinator on their behalf).
 from __future__ import annotations
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot import callback_data as cd
@@ -72,7 +73,7 @@ async def _forget_interview(update: Update, context: ContextTypes.DEFAULT_TYPE, 
     )
 
 
-async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Callback) -> None:
+async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Forget) -> None:
     """Deletes the contact and every answer (after "yes"), or does nothing (after "no")."""
     query = update.callback_query
     svc = services(context)
@@ -91,8 +92,16 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
             return
         await svc.storage.forget(chat_id, svc.respondent(chat_id))
         context.user_data.clear()
-        context.chat_data.clear()
         await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Ja, verwijder alles")))
         await context.bot.send_message(
             chat_id, tr._("Alles is verwijderd: je gegevens en je antwoorden. Dank je wel voor je tijd.")
         )
+
+
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Marks a resident unreachable when they block the bot, reachable when they unblock."""
+    change = update.my_chat_member
+    if change.chat.type != ChatType.PRIVATE:
+        return
+    blocked = change.new_chat_member.status in ("kicked", "left")
+    await services(context).storage.update_contact(change.chat.id, reachable=not blocked)

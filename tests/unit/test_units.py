@@ -35,7 +35,9 @@ TEXTS = {lang: f"t-{lang}" for lang in ("nl", "en", "tr", "ar", "pl", "uk")}
         ("a:3:8:t2.5", "answer", {"action": "toggle", "value": 2, "mask": 5}),
         ("a:3:8:d.ff", "answer", {"action": "done", "mask": 255}),
         ("f:y", "forget", {"yes": True}),
-        ("ex:all:xlsx", "export", {"round_id": None, "action": "xlsx"}),
+        ("ex:all:xlsx", "export", {"round_id": None, "fmt": "xlsx"}),
+        ("ad:stp:3.0.a", "admin", {"verb": "stp", "arg": "3.0.a"}),
+        ("x", "noop", {}),
     ],
 )
 def test_callback_data_parses(data, kind, fields):
@@ -50,6 +52,46 @@ def test_callback_data_parses(data, kind, fields):
 )
 def test_callback_data_rejects_unknown_and_forged(data):
     assert cd.parse(data) is None
+
+
+#: One payload of every kind a handler is registered for.
+KIND_SAMPLES = {
+    cd.Lang: "l:tr", cd.Consent: "c:y:en", cd.Centre: "ce:shalom:nl", cd.Go: "go:1",
+    cd.Change: "ch:1", cd.Answer: "a:1:2:v3", cd.Forget: "f:n", cd.Noop: "x", cd.Export: "ex:all",
+    cd.Wizard: "ad:nrs:ab.short", cd.Interview: "ad:ivr:3", cd.Pick: "ad:pk:open.3",
+    cd.Confirm: "ad:rko:3", cd.Stories: "ad:stp:3.0.a",
+}
+
+
+def test_each_payload_kind_decodes_only_its_own_data():
+    # one handler per kind (bot.context.PayloadHandler): no press may reach two of them
+    for kind in KIND_SAMPLES:
+        for other, data in KIND_SAMPLES.items():
+            decoded = kind.decode(data)
+            assert (type(decoded) is kind) if other is kind else (decoded is None), (kind, data)
+    assert cd.Stories.decode("ad:stx:12.c.a") == cd.Stories("stx", "12.c.a")
+    assert cd.Staff.decode("ad:zz:1") == cd.Staff("zz", "1")  # the unknown-verb fallback
+    assert cd.Pick.decode("ad:pkx:1") is None
+    assert cd.Go.decode("go:1" + "0" * 70) is None
+    assert cd.Go.decode(None) is None and cd.Go.decode(7) is None
+
+
+def test_payload_handler_hands_over_the_decoded_payload():
+    from telegram import CallbackQuery, Update, User
+
+    from bot.context import PayloadHandler
+
+    async def callback(update, context, payload):
+        raise AssertionError("not called here")
+
+    def press(data):
+        user = User(1, "a", False)
+        return Update(1, callback_query=CallbackQuery("q", user, "c", data=data))
+
+    assert PayloadHandler(cd.Go, callback).check_update(press("go:5")) == cd.Go(5)
+    assert PayloadHandler(cd.Answer, callback).check_update(press("go:5")) is None
+    assert PayloadHandler(cd.Go, callback).check_update(press("")) is None  # plain CallbackQueryHandler: True
+    assert PayloadHandler(cd.Go, callback).check_update(Update(2)) is None
 
 
 def test_callback_builders_round_trip_and_respect_64_bytes():

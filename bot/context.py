@@ -1,0 +1,163 @@
+"""What every handler gets: a typed per-update context, and a button's typed payload.
+
+:class:`BuurtContext` is python-telegram-bot's ``CallbackContext`` subclassed at its
+extension point (``ContextTypes(context=BuurtContext)``, as in the library's
+``examples/contexttypesbot.py``). python-telegram-bot builds one context per update and
+hands the same object to the handler of every group, so what group -1 puts in it
+(:meth:`BuurtContext.load`: the chat's contact and the resident's translator) every
+later handler reads without asking the database again. The sender's role is loaded when
+a handler first asks for it (:meth:`BuurtContext.role`) and kept for the rest of the
+update: only staff handlers ask, and a resident's update must not pay two queries for a
+role it never needs.
+
+:class:`PayloadHandler` is a ``CallbackQueryHandler`` for one kind of payload
+(:mod:`bot.callback_data`): its pattern is the kind's strict decoder, and the decoded
+payload is the handler's third argument, so no handler parses ``callback_data`` again.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, CallbackQueryHandler, ExtBot
+
+from bot.callback_data import Payload
+from bot.i18n import Translator, negotiate_language
+from bot.roles import Role
+from bot.services import Services
+from bot.storage import Contact, Storage
+
+__all__ = ["BuurtContext", "PayloadHandler", "buurt"]
+
+P = TypeVar("P", bound=Payload)
+
+
+class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The context of one update: services, and the chat's contact, translator and role.
+
+    ``contact`` and ``tr`` are as the update found them (group -1 fills them, before any
+    handler changed anything): a handler that saves a contact or a language uses what it
+    saved.
+
+    Attributes:
+        payload: The decoded button payload (set by :class:`PayloadHandler`), else None.
+    """
+
+    __slots__ = ("_contact", "_loaded", "_role", "_tr", "_user_id_of_update", "payload")
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any],
+                 chat_id: int | None = None, user_id: int | None = None) -> None:
+        super().__init__(application, chat_id, user_id)
+        self._contact: Contact | None = None
+        self._tr: Translator | None = None
+        self._role: Role | None = None
+        self._loaded = False
+        self._user_id_of_update: int | None = None
+        self.payload: Any = None
+
+    @property
+    def svc(self) -> Services:
+        """The running bot's :class:`~bot.services.Services`."""
+        services: Services = self.application.bot_data["services"]
+        return services
+
+    @property
+    def storage(self) -> Storage:
+        """The database (``svc.storage``)."""
+        return self.svc.storage
+
+    async def load(self, update: Update) -> None:
+        """Fill the context for ``update``: the contact of its chat and the translator.
+
+        Called once per update, in group -1 (``bot.app``). The contact comes from the
+        update's read cache (:func:`bot.storage.begin_update`), so it costs no extra
+        round trip for the handlers that read it anyway.
+        """
+        chat = update.effective_chat
+        user = update.effective_user
+        self._user_id_of_update = user.id if user else None
+        self._contact = await self.storage.contact(chat.id) if chat else None
+        self._tr = Translator(self._contact.language if self._contact
+                              else negotiate_language(user.language_code if user else None))
+        self._loaded = True
+
+    @property
+    def loaded(self) -> bool:
+        """True once :meth:`load` ran for this update."""
+        return self._loaded
+
+    @property
+    def contact(self) -> Contact | None:
+        """The chat's contact as the update found it, or None (nobody signed up here).
+
+        Raises:
+            RuntimeError: :meth:`load` has not run (a handler outside groups 0 and 1).
+        """
+        if not self._loaded:
+            raise RuntimeError("BuurtContext.load has not run for this update")
+        return self._contact
+
+    @property
+    def tr(self) -> Translator:
+        """The resident's translator: their contact's language, else their Telegram language.
+
+        Raises:
+            RuntimeError: :meth:`load` has not run.
+        """
+        if self._tr is None:
+            raise RuntimeError("BuurtContext.load has not run for this update")
+        return self._tr
+
+    async def role(self) -> Role:
+        """The sender's role, read at the first call and kept for the rest of the update."""
+        if self._role is None:
+            self._role = await self.svc.roles.role(self._user_id_of_update)
+        return self._role
+
+
+def buurt(context: CallbackContext[Any, Any, Any, Any]) -> BuurtContext:
+    """``context`` as the :class:`BuurtContext` it is (for a handler still typed with
+    ``ContextTypes.DEFAULT_TYPE``).
+
+    Raises:
+        TypeError: The application was not built with ``ContextTypes(context=BuurtContext)``.
+    """
+    if not isinstance(context, BuurtContext):
+        raise TypeError("the application must be built with ContextTypes(context=BuurtContext)")
+    return context
+
+
+class PayloadHandler(CallbackQueryHandler[BuurtContext, None], Generic[P]):
+    """A button handler for one payload kind; the callback gets the decoded payload.
+
+    Args:
+        kind: The payload class (:class:`bot.callback_data.Payload` subclass); its
+            ``decode`` is the handler's pattern.
+        callback: ``async (update, context, payload)``.
+    """
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: type[P],
+                 callback: Callable[[Update, BuurtContext, P], Awaitable[None]]) -> None:
+        @functools.wraps(callback)
+        async def with_payload(update: Update, context: BuurtContext) -> None:
+            await callback(update, context, context.payload)
+
+        super().__init__(with_payload, pattern=lambda data: kind.decode(data) is not None)
+        self.kind = kind
+
+    def check_update(self, update: object) -> P | None:  # type: ignore[override]
+        """The decoded payload if ``update`` is a button press of this kind, else None."""
+        if not isinstance(update, Update) or update.callback_query is None:
+            return None
+        return self.kind.decode(update.callback_query.data)
+
+    def collect_additional_context(self, context: BuurtContext, update: Update,
+                                   application: Application[Any, Any, Any, Any, Any, Any],
+                                   check_result: Any) -> None:
+        """Put the decoded payload in ``context.payload``."""
+        context.payload = check_result
