@@ -67,6 +67,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.updates import in_update
 
 
@@ -252,6 +253,7 @@ class RobustBot(ExtBot):
 
     _inbox: BatchStore | None = None
     _backlog: Backlog | None = None
+    _clock: Clock = SYSTEM_CLOCK
 
     def use_inbox(self, inbox: BatchStore | None) -> None:
         """Store every later ``getUpdates`` batch in ``inbox`` (None: stop storing)."""
@@ -260,6 +262,12 @@ class RobustBot(ExtBot):
     def use_backlog(self, backlog: Backlog | None) -> None:
         """Fetch no more updates than fit in ``backlog`` (None: Telegram's default batch)."""
         self._backlog = backlog
+
+    def use_clock(self, clock: Clock) -> None:
+        """Sleep the waits between tries (back-off, ``retry_after``) on ``clock``: the
+        product keeps :data:`~bot.clock.SYSTEM_CLOCK`; tests give a faster
+        :class:`~bot.clock.ScaledClock`."""
+        self._clock = clock
 
     async def _do_post(self, endpoint: str, data, **kwargs):  # type: ignore[override]
         """Post one Bot API call, tried again inside an update after 429/5xx/time-outs.
@@ -291,7 +299,7 @@ class RobustBot(ExtBot):
                 log.info("Bot API %s failed (%s); trying again in %.1f s",
                          endpoint, type(exc).__name__, pause)
                 waited += pause
-                await asyncio.sleep(pause)
+                await self._clock.sleep(pause)
         raise AssertionError("unreachable")
 
     async def edit_message_reply_markup(self, *args, **kwargs):  # type: ignore[override]

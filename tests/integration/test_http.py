@@ -111,15 +111,17 @@ async def test_a_residents_press_comes_without_its_messages_keyboard_but_staff_p
 
 def test_the_slim_kinds_are_exactly_the_residents_buttons():
     from bot import callback_data as cd
-    from bot.app import _RESIDENT_BUTTONS
     from bot.telegram_bot import RESIDENT_BUTTON_KINDS, slim_update
+    from conversations import _BUTTONS
+
+    residents = {kind.kind for kind, _handler in _BUTTONS} | {cd.Noop.kind}
 
     samples = ["l:nl", "c:y:nl", "c:n:ar:shalom", "ce:shalom:nl", "ce:_d1:tr", "go:3", "ch:3",
                "a:3:0:v4", "a:3:2:t1.3", "a:3:2:d.3", "f:y", "f:n:ABCD-1234", "x",
                "ad:nr:x", "ex:3:csv", "ex:all", "33000", "zz:1"]
     for data in samples:
         cb = cd.parse(data)
-        resident = cb is not None and (cb.kind in _RESIDENT_BUTTONS or cb.kind == "noop")
+        resident = cb is not None and cb.kind in residents
         raw = {"update_id": 1, "callback_query": {
             "id": "1", "data": data, "chat_instance": "1",
             "from": {"id": 5, "is_bot": False, "first_name": "R"},
