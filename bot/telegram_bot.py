@@ -159,7 +159,7 @@ async def _after(previous: asyncio.Future | None, call: Awaitable[_T]) -> _T:
 
 
 #: Callback data kinds (the part before the first ``:``, ``bot.callback_data``) of the
-#: residents' buttons (``bot.app``'s resident handlers and the no-op button). Their
+#: residents' buttons (the kinds ``conversations.register`` handles, and the no-op button). Their
 #: handlers read only ``chat`` and ``message_id`` of the message the button is under.
 RESIDENT_BUTTON_KINDS = frozenset({"l", "c", "ce", "go", "ch", "a", "f", "x"})
 #: What :func:`slim_update` keeps of a resident button's message: who, where, when, and
