@@ -353,9 +353,9 @@ async def _ask_confirmation(update: Update, context: ContextTypes.DEFAULT_TYPE, 
     svc = services(context)
     k = svc.settings.min_cell_size
     label = lifecycle.round_label(round_, tr, svc.settings.tz, svc.catalogue)
-    started, finished = await lifecycle.respondent_counts(context.application, round_.id)
+    started, finished = await rounds_service.respondent_counts(svc, round_.id)
     if action == "open":
-        reach = await lifecycle.reachable_residents(context.application, round_.centres)
+        reach = await rounds_service.reachable_residents(svc, round_.centres)
         lines = [tr._("Ronde {round} nu openen?", round=round_.id), label, "",
                  tr._("Alle bewoners van het centrum krijgen meteen een uitnodiging. Dat kun je niet terugdraaien."),
                  tr._("Aantal bewoners dat nu een bericht krijgt: {n}", n=shown(reach, k))]

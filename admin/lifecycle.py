@@ -17,14 +17,9 @@ from telegram.ext import Application, ContextTypes
 
 from admin.progress import shown
 from bot import callback_data as cd
+from bot import rounds
 from bot.i18n import Translator
-from bot.outbox import (
-    BroadcastProgress,
-    progress,
-    progress_messages,
-    reachable_chats,
-    remember_progress_message,
-)
+from bot.outbox import BroadcastProgress, progress, progress_messages, remember_progress_message
 from bot.roles import Role
 from bot.services import Services, services
 from bot.storage import Round
@@ -95,30 +90,6 @@ def survey_label(round_: Round, tr: Translator, cat: Catalogue) -> str:
     return f"#{round_.id} · {title}"
 
 
-async def reachable_residents(application: Application, centres) -> int:
-    """Residents an invitation to a round of ``centres`` would reach now: opted in,
-    reachable (not blocked), enrolled at one of the centres."""
-    return len(await reachable_chats(_services(application).storage, centres))
-
-
-async def respondent_counts(application: Application, round_id: int,
-                            centres: list[str] | None = None) -> tuple[int, int]:
-    """(respondents who started, respondents who finished) a round (unique respondents),
-    at ``centres`` only if given."""
-    svc = _services(application)
-    only = ""
-    params: list[object] = [round_id]
-    if centres is not None:
-        only = f" AND centre_code IN ({','.join('?' * len(centres)) or 'NULL'})"
-        params += list(centres)
-    async with svc.storage.db.execute(
-        "SELECT COUNT(DISTINCT respondent), COUNT(DISTINCT CASE WHEN finished_at IS NOT NULL"
-        " THEN respondent END) FROM participations WHERE round_id = ?" + only, params,
-    ) as cur:
-        started, finished = await cur.fetchone()
-    return started or 0, finished or 0
-
-
 async def tell_coordinators(application: Application, round_id: int, event: str) -> int:
     """Tell the coordinators of a round's centres that a scheduled event happened, with
     the figures of their own centres (counts shown as ``<k`` below ``MIN_CELL_SIZE``).
@@ -150,16 +121,16 @@ async def tell_coordinators(application: Application, round_id: int, event: str)
         tr = Translator(language)
         label = survey_label(round_, tr, svc.catalogue)
         if event == "opened":
-            reach = await reachable_residents(application, centres)
+            reach = await rounds.reachable_residents(svc, centres)
             lines = ["📣 " + tr._("Ronde {round} is volgens plan opengegaan.", round=label),
                      tr._("Aantal bewoners dat een uitnodiging krijgt: {n}", n=shown(reach, k))]
         elif event == "closed":
-            started, finished = await respondent_counts(application, round_id, centres)
+            started, finished = await rounds.respondent_counts(svc, round_id, centres)
             lines = ["🔒 " + tr._("Ronde {round} is volgens plan gesloten.", round=label),
                      tr._("Begonnen: {n}", n=shown(started, k)), tr._("Klaar: {n}", n=shown(finished, k)),
                      tr._("Nu kun je de verhalen lezen met /stories en exporteren met /export.")]
         else:
-            started, finished = await respondent_counts(application, round_id, centres)
+            started, finished = await rounds.respondent_counts(svc, round_id, centres)
             lines = ["⏰ " + tr._("Ronde {round}: de geplande herinnering gaat naar wie nog niet klaar is.", round=label),
                      tr._("Begonnen: {n}", n=shown(started, k)), tr._("Klaar: {n}", n=shown(finished, k))]
         if round_.closes_at and event != "closed":
