@@ -51,4 +51,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], *,
 
 async def _unknown_verb(update: Update, context: BuurtContext, cb: cd.Staff) -> None:
     """A staff button of a verb no handler knows (an old version's): stop the spinner."""
-    await update.callback_query.answer()
+    await context.query.answer()

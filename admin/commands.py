@@ -22,7 +22,7 @@ from telegram import (
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, BaseHandler, CommandHandler
 
 from admin import interview, lifecycle, stories, wizard
 from admin.auth import admin_only, role_of, staff_only, staff_tr
@@ -38,11 +38,11 @@ from admin.progress import (
 from bot import callback_data as cd
 from bot import rounds as rounds_service
 from bot.chat import RESIDENT_COMMANDS
+from bot.context import BuurtContext
 from bot.exports.service import ExportRefused, export_filename, run_chart, run_export
 from bot.i18n import N_, Translator, is_rtl, isolate
 from bot.privacy.disclosure import Audience, audience_of, grant
 from bot.roles import Role
-from bot.services import services
 from bot.storage import Round
 from bot.survey.models import LANGUAGES
 
@@ -123,7 +123,7 @@ def staff_help(tr: Translator, role: Role) -> str:
     return "\n".join(lines)
 
 
-async def staff_help_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+async def staff_help_for(update: Update, context: BuurtContext) -> str | None:
     """The staff part of /help for the sender, or None for a resident (wired into
     ``conversations.help.help_command`` by :mod:`bot.app`)."""
     role = await role_of(update, context)
@@ -140,9 +140,9 @@ async def set_staff_commands(application: Application, user_id: int, tr: Transla
         log.warning("Could not set the staff command menu for one staff member")
 
 
-async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Pick) -> None:
+async def on_pick(update: Update, context: BuurtContext, cb: cd.Pick) -> None:
     """A round button of :func:`pick_round`: run the command for that round."""
-    query = update.callback_query
+    query = context.query
     command, _, raw = cb.arg.partition(".")
     handler = {"open": open_, "close": close, "cancel": cancel, "remind": remind,
                "progress": progress_, "chart": chart, "stories": stories.stories}.get(command)
@@ -154,21 +154,21 @@ async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Pic
     await handler(update, context)
 
 
-async def _round_arg(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, tr: Translator,
+async def _round_arg(update: Update, context: BuurtContext, role: Role, tr: Translator,
                      *, command: str, view: bool = False) -> Round | None:
     """The round named by the first argument, if the user may act on it (``view``: look
     at their centres' share of it); without one, :func:`pick_round`. Replies otherwise."""
-    svc = services(context)
+    svc = context.svc
     allowed = role.sees if view else role.covers
-    if not context.args:
+    if not context.arguments:
         return await lifecycle.pick_round(update, context, role, tr, command, view=view)
-    round_id = cd.parse_id(context.args[0])
+    round_id = cd.parse_id(context.arguments[0])
     round_ = await svc.storage.round(round_id) if round_id is not None else None
     if round_ is None or not role.sees(round_.centres):
-        await update.effective_message.reply_text(tr._("Die ronde bestaat niet, of is niet van jouw centrum."))
+        await context.message.reply_text(tr._("Die ronde bestaat niet, of is niet van jouw centrum."))
         return None
     if not allowed(round_.centres):
-        await update.effective_message.reply_text(
+        await context.message.reply_text(
             tr._("Deze ronde loopt ook in andere centra. Alleen een beheerder kan hem openen, sluiten of herinneringen sturen."))
         return None
     return round_
@@ -185,95 +185,95 @@ async def _share_line(svc, role: Role, round_: Round, tr: Translator) -> str | N
 
 
 def _command_name(update: Update) -> str:
-    text = update.effective_message.text or ""
+    text = (update.effective_message.text if update.effective_message else None) or ""
     return text.split()[0].lstrip("/").split("@")[0] if text.startswith("/") else ""
 
 
 # -- enrolment ---------------------------------------------------------------------------
 @admin_only
-async def invite_coordinator(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+async def invite_coordinator(update: Update, context: BuurtContext, role: Role) -> None:
     """Makes a one-time code (48 h) for a coordinator of a centre."""
-    svc = services(context)
+    svc = context.svc
     tr = staff_tr(update)
-    if not context.args or await svc.storage.centre_name(context.args[0].lower()) is None:
+    if not context.arguments or await svc.storage.centre_name(context.arguments[0].lower()) is None:
         codes = ", ".join(code for code, _ in await svc.storage.centres())
-        await update.effective_message.reply_text(tr._("Gebruik: /invite_coordinator CENTRUM. Centra: {codes}", codes=codes))
+        await context.message.reply_text(tr._("Gebruik: /invite_coordinator CENTRUM. Centra: {codes}", codes=codes))
         return
-    centre = context.args[0].lower()
+    centre = context.arguments[0].lower()
     code = await svc.roles.create_invite(centre)
-    await update.effective_message.reply_text(
+    await context.message.reply_text(
         tr._("Code voor een coördinator van {centre}: {code}\nDe coördinator stuurt: /coordinator {code}\nDe code werkt één keer en 48 uur lang.",
              centre=await svc.storage.centre_name(centre), code=code)
     )
 
 
-async def coordinator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def coordinator(update: Update, context: BuurtContext) -> None:
     """Redeems a coordinator code: the sender becomes coordinator of its centre."""
-    svc = services(context)
+    svc = context.svc
     tr = staff_tr(update)
-    if update.effective_chat.type != "private":
+    if context.message.chat.type != "private":
         return
-    if not context.args:
-        await update.effective_message.reply_text(tr._("Gebruik: /coordinator CODE (de code krijg je van de beheerder)."))
+    if not context.arguments:
+        await context.message.reply_text(tr._("Gebruik: /coordinator CODE (de code krijg je van de beheerder)."))
         return
-    centre = await svc.roles.redeem_invite(context.args[0], update.effective_user.id, tr.language)
+    centre = await svc.roles.redeem_invite(context.arguments[0], context.user_id, tr.language)
     if centre is None:
-        await update.effective_message.reply_text(tr._("Deze code werkt niet (meer). Vraag een nieuwe code."))
+        await context.message.reply_text(tr._("Deze code werkt niet (meer). Vraag een nieuwe code."))
         return
-    await set_staff_commands(context.application, update.effective_user.id, tr, admin=False)
-    await update.effective_message.reply_text(
+    await set_staff_commands(context.application, context.user_id, tr, admin=False)
+    await context.message.reply_text(
         "✅ " + tr._("Je bent nu coördinator van {centre}. Stuur /help voor je commando's.",
                      centre=await svc.storage.centre_name(centre))
     )
 
 
 @admin_only
-async def add_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+async def add_admin(update: Update, context: BuurtContext, role: Role) -> None:
     """Makes a Telegram user id an admin."""
     tr = staff_tr(update)
-    user_id = cd.parse_id(context.args[0], max_digits=15) if context.args else None
+    user_id = cd.parse_id(context.arguments[0], max_digits=15) if context.arguments else None
     if user_id is None:
-        await update.effective_message.reply_text(tr._("Gebruik: /add_admin USER_ID"))
+        await context.message.reply_text(tr._("Gebruik: /add_admin USER_ID"))
         return
-    await services(context).roles.add_admin(user_id)
-    await update.effective_message.reply_text(tr._("Toegevoegd als beheerder."))
+    await context.svc.roles.add_admin(user_id)
+    await context.message.reply_text(tr._("Toegevoegd als beheerder."))
 
 
 # -- centres -----------------------------------------------------------------------------
 @staff_only()
-async def centres(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+async def centres(update: Update, context: BuurtContext, role: Role) -> None:
     """Lists centres with resident counts; admins: ``add CODE Name``, ``rename CODE Name``,
     ``archive CODE`` (no longer offered to residents or new rounds; answers stay) and
     ``restore CODE``."""
-    svc = services(context)
+    svc = context.svc
     tr = staff_tr(update)
-    args = context.args or []
+    args = context.arguments or []
     if args and args[0] in ("add", "rename", "archive", "restore"):
         if not role.admin:
-            await update.effective_message.reply_text(tr._("Alleen beheerders kunnen centra toevoegen of hernoemen."))
+            await context.message.reply_text(tr._("Alleen beheerders kunnen centra toevoegen of hernoemen."))
             return
         if args[0] in ("archive", "restore"):
             code = args[1].lower() if len(args) == 2 else ""
             if not CENTRE_CODE.fullmatch(code):
-                await update.effective_message.reply_text(
+                await context.message.reply_text(
                     tr._("Gebruik: /centres archive CODE, of /centres restore CODE"))
                 return
             name = await svc.storage.set_centre_active(code, args[0] == "restore")
             if name is None:
-                await update.effective_message.reply_text(tr._("Dat centrum bestaat niet."))
+                await context.message.reply_text(tr._("Dat centrum bestaat niet."))
             elif args[0] == "archive":
-                await update.effective_message.reply_text(tr._(
+                await context.message.reply_text(tr._(
                     "{centre} is gearchiveerd. Bewoners kunnen het niet meer kiezen; de antwoorden"
                     " blijven. Terugzetten: /centres restore {code}", centre=name, code=code))
             else:
-                await update.effective_message.reply_text(tr._("{centre} is terug.", centre=name))
+                await context.message.reply_text(tr._("{centre} is terug.", centre=name))
             return
         if len(args) < 3 or not CENTRE_CODE.fullmatch(args[1].lower()):
-            await update.effective_message.reply_text(tr._("Gebruik: /centres add CODE Naam, of /centres rename CODE Naam"))
+            await context.message.reply_text(tr._("Gebruik: /centres add CODE Naam, of /centres rename CODE Naam"))
             return
         code, name = args[1].lower(), " ".join(args[2:])[:80]
         ok = await svc.storage.upsert_centre(code, name, create=args[0] == "add")
-        await update.effective_message.reply_text(tr._("Opgeslagen.") if ok else tr._("Dat centrum bestaat niet, of bestaat al."))
+        await context.message.reply_text(tr._("Opgeslagen.") if ok else tr._("Dat centrum bestaat niet, of bestaat al."))
         return
     k = grant("chat.centres", audience_of(role.admin), svc.settings.min_cell_size).k
     counts = await svc.storage.resident_counts()
@@ -285,60 +285,60 @@ async def centres(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role
     if archived:
         lines.append(tr._("Gearchiveerd: {centres}",
                           centres=", ".join(f"{name} ({code})" for code, name in archived)))
-    await update.effective_message.reply_text("\n".join(lines))
+    await context.message.reply_text("\n".join(lines))
 
 
 @staff_only()
-async def qr(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+async def qr(update: Update, context: BuurtContext, role: Role) -> None:
     """Sends a printable PNG poster with the centre's deep-link QR code."""
-    svc = services(context)
+    svc = context.svc
     tr = staff_tr(update)
     own = sorted(role.centres)
-    code = (context.args[0].lower() if context.args else (own[0] if len(own) == 1 else None))
+    code = (context.arguments[0].lower() if context.arguments else (own[0] if len(own) == 1 else None))
     if code is None or code not in role.centres:
-        await update.effective_message.reply_text(tr._("Gebruik: /qr CENTRUM. Jouw centra: {codes}", codes=", ".join(own)))
+        await context.message.reply_text(tr._("Gebruik: /qr CENTRUM. Jouw centra: {codes}", codes=", ".join(own)))
         return
     grant("chat.poster", audience_of(role.admin), svc.settings.min_cell_size)
-    name = await svc.storage.centre_name(code)
+    name = await svc.storage.centre_name(code) or code
     link = f"https://t.me/{context.bot.username}?start={code}"
     lines = {lang: Translator(lang)._("Scan en vertel je verhaal") for lang in LANGUAGES}
     png = await asyncio.to_thread(make_poster, name, link, lines)
-    await update.effective_message.reply_document(
+    await context.message.reply_document(
         document=io.BytesIO(png), filename=f"buurtstem-poster-{code}.png", caption=link
     )
 
 
 # -- rounds ------------------------------------------------------------------------------
 @staff_only()
-async def rounds(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+async def rounds(update: Update, context: BuurtContext, role: Role) -> None:
     """Lists the rounds of the user's centres with their status."""
-    svc = services(context)
+    svc = context.svc
     tr = staff_tr(update)
     found = [r for r in await svc.storage.rounds() if role.sees(r.centres)]
     if not found:
-        await update.effective_message.reply_text(tr._("Er zijn nog geen rondes. Maak er een met /newround."))
+        await context.message.reply_text(tr._("Er zijn nog geen rondes. Maak er een met /newround."))
         return
     shared = tr._("ook in andere centra")
     lines = [lifecycle.round_label(r, tr, svc.settings.tz, svc.catalogue) + ("" if role.covers(r.centres) else f" · {shared}")
              for r in found[:30]]
-    await update.effective_message.reply_text("\n".join(lines))
+    await context.message.reply_text("\n".join(lines))
 
 
 @staff_only()
-async def open_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+async def open_(update: Update, context: BuurtContext, role: Role) -> None:
     """Asks to confirm opening a round now (it messages every resident of its centres)."""
     tr = staff_tr(update)
     round_ = await _round_arg(update, context, role, tr, command="open")
     if round_ is None:
         return
     if round_.status == "closed":
-        await update.effective_message.reply_text(tr._("Deze ronde is al gesloten."))
+        await context.message.reply_text(tr._("Deze ronde is al gesloten."))
         return
     if round_.status == "cancelled":
-        await update.effective_message.reply_text(tr._("Deze ronde is geannuleerd."))
+        await context.message.reply_text(tr._("Deze ronde is geannuleerd."))
         return
     if round_.status == "open":
-        await update.effective_message.reply_text(tr._("Deze ronde is al open."))
+        await context.message.reply_text(tr._("Deze ronde is al open."))
         return
     await _ask_confirmation(update, context, round_, "open", tr)
 
@@ -347,10 +347,10 @@ async def open_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
 CONFIRM_VERBS = {"open": "rko", "closed": "rkc", "cancelled": "rkx"}
 
 
-async def _ask_confirmation(update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, action: str,
+async def _ask_confirmation(update: Update, context: BuurtContext, round_: Round, action: str,
                             tr: Translator) -> None:
     """Say what opening, closing or cancelling will do, and to how many residents; ask yes/no."""
-    svc = services(context)
+    svc = context.svc
     k = svc.settings.min_cell_size
     label = lifecycle.round_label(round_, tr, svc.settings.tz, svc.catalogue)
     started, finished = await rounds_service.respondent_counts(svc, round_.id)
@@ -375,13 +375,13 @@ async def _ask_confirmation(update: Update, context: ContextTypes.DEFAULT_TYPE, 
         [InlineKeyboardButton(yes, callback_data=cd.admin(CONFIRM_VERBS[action], str(round_.id)))],
         [InlineKeyboardButton("✖️ " + tr._("Nee, niets doen"), callback_data=cd.admin("rkn", str(round_.id)))],
     ])
-    await update.effective_message.reply_text("\n".join(lines), reply_markup=markup)
+    await context.message.reply_text("\n".join(lines), reply_markup=markup)
 
 
-async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Confirm) -> None:
+async def on_confirm(update: Update, context: BuurtContext, cb: cd.Confirm) -> None:
     """``ad:rk?:<round>``: the answer to "open / close / cancel round N?"."""
-    query = update.callback_query
-    svc = services(context)
+    query = context.query
+    svc = context.svc
     tr = staff_tr(update)
     role = await role_of(update, context)
     round_id = cd.parse_id(cb.arg)
@@ -402,7 +402,7 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
             return
         await rounds_service.open_round(svc, round_.id)
         await query.edit_message_text(tr._("Ronde {round} is open.", round=round_.id))
-        await lifecycle.announce_progress(context.application, query.message.chat.id, tr.language,
+        await lifecycle.announce_progress(context.application, context.chat_id, tr.language,
                                           round_.id, "invite")
         return
     if round_.status not in ("open", "scheduled"):
@@ -414,55 +414,55 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
                                   else tr._("Ronde {round} is geannuleerd.", round=round_.id))
 
 
-async def _end_round(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, status: str) -> None:
+async def _end_round(update: Update, context: BuurtContext, role: Role, status: str) -> None:
     """Ask to close or cancel the round named in the command; only an open or planned round."""
     tr = staff_tr(update)
     round_ = await _round_arg(update, context, role, tr, command="close" if status == "closed" else "cancel")
     if round_ is None:
         return
     if round_.status not in ("open", "scheduled"):
-        await update.effective_message.reply_text(
+        await context.message.reply_text(
             tr._("Deze ronde is al gesloten.") if round_.status == "closed" else tr._("Deze ronde is geannuleerd."))
         return
     await _ask_confirmation(update, context, round_, status, tr)
 
 
 @staff_only()
-async def close(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+async def close(update: Update, context: BuurtContext, role: Role) -> None:
     """Asks to confirm closing a round (no more answers)."""
     await _end_round(update, context, role, "closed")
 
 
 @staff_only()
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+async def cancel(update: Update, context: BuurtContext, role: Role) -> None:
     """Asks to confirm cancelling a round."""
     await _end_round(update, context, role, "cancelled")
 
 
 @staff_only()
-async def remind(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+async def remind(update: Update, context: BuurtContext, role: Role) -> None:
     """Reminds residents who have not finished the round."""
     tr = staff_tr(update)
     round_ = await _round_arg(update, context, role, tr, command="remind")
     if round_ is None:
         return
     if not round_.is_open:
-        await update.effective_message.reply_text(tr._("Deze ronde is niet open."))
+        await context.message.reply_text(tr._("Deze ronde is niet open."))
         return
-    if await rounds_service.reminded_recently(services(context), round_.id):
-        await update.effective_message.reply_text(
+    if await rounds_service.reminded_recently(context.svc, round_.id):
+        await context.message.reply_text(
             tr._("Er is de afgelopen 24 uur al een herinnering gestuurd. Probeer het morgen opnieuw."))
         return
-    queued = await rounds_service.remind(services(context), round_.id)
-    await update.effective_message.reply_text(
+    queued = await rounds_service.remind(context.svc, round_.id)
+    await context.message.reply_text(
         tr.ngettext("{n} herinnering klaargezet.", "{n} herinneringen klaargezet.", queued)
     )
 
 
 @staff_only()
-async def progress_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+async def progress_(update: Update, context: BuurtContext, role: Role) -> None:
     """Shows counts for a round: invited, started, finished, per language, per item."""
-    svc = services(context)
+    svc = context.svc
     tr = staff_tr(update)
     grant("chat.progress", audience_of(role.admin), svc.settings.min_cell_size)
     round_ = await _round_arg(update, context, role, tr, command="progress", view=True)
@@ -477,7 +477,7 @@ async def progress_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
     items = progress_items(survey_items)
     questions = {i.id: question_text(i, tr.language) for i in survey_items}
     label = lifecycle.round_label(round_, tr, svc.settings.tz, svc.catalogue)
-    await update.effective_message.reply_text(
+    await context.message.reply_text(
         render_progress(counts, label, items, tr, k,
                         scope=await _share_line(svc, role, round_, tr), questions=questions)
     )
@@ -485,22 +485,22 @@ async def progress_(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Ro
 
 # -- export and chart --------------------------------------------------------------------
 @staff_only()
-async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+async def export(update: Update, context: BuurtContext, role: Role) -> None:
     """Asks which round to export (then which format)."""
-    svc = services(context)
+    svc = context.svc
     tr = staff_tr(update)
     buttons = [[InlineKeyboardButton(tr._("Alle rondes"), callback_data=cd.export(None))]]
     for r in [r for r in await svc.storage.rounds() if role.sees(r.centres)][:10]:
         buttons.append([InlineKeyboardButton(lifecycle.round_label(r, tr, svc.settings.tz, svc.catalogue)[:60], callback_data=cd.export(r.id))])
-    await update.effective_message.reply_text(
+    await context.message.reply_text(
         tr._("Welke ronde wil je exporteren?"), reply_markup=InlineKeyboardMarkup(buttons)
     )
 
 
-async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Export) -> None:
+async def on_export(update: Update, context: BuurtContext, cb: cd.Export) -> None:
     """Second step: pick a format; third step: build the file and send it as a document."""
-    query = update.callback_query
-    svc = services(context)
+    query = context.query
+    svc = context.svc
     tr = staff_tr(update)
     role = await role_of(update, context)
     if not role.is_staff:
@@ -540,7 +540,7 @@ async def on_export(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.E
         except ExportRefused as exc:
             await _refuse(query, tr, exc, k, coarser=cd.export(None, cb.fmt) if cb.round_id is not None else None)
             return
-        await context.bot.send_document(query.message.chat.id, document=out.read_bytes(), filename=name,
+        await context.bot.send_document(context.chat_id, document=out.read_bytes(), filename=name,
                                         caption=export_caption(result, fmt, tr, k))
     await query.edit_message_reply_markup(reply_markup=None)
 
@@ -617,14 +617,14 @@ async def _refuse(query, tr: Translator, exc: ExportRefused, k: int, coarser: st
 
 
 @staff_only()
-async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+async def chart(update: Update, context: BuurtContext, role: Role) -> None:
     """Sends the indicator chart of a round (released respondents only; small cells hidden);
     ``/chart N wijk``: one chart per district, rolled up from its centres."""
-    svc = services(context)
+    svc = context.svc
     tr = staff_tr(update)
-    by_district = bool(context.args) and context.args[-1].lower() in DISTRICT_WORDS
+    by_district = bool(context.arguments) and context.arguments[-1].lower() in DISTRICT_WORDS
     if by_district:
-        context.args = context.args[:-1]
+        context.args = context.arguments[:-1]
     round_ = await _round_arg(update, context, role, tr, command="chart", view=True)
     if round_ is None:
         return
@@ -642,11 +642,11 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) 
         try:
             paths = await asyncio.to_thread(draw, Path(tmp) / f"buurtstem-ronde-{round_.id}.png")
         except ExportRefused as exc:
-            await update.effective_message.reply_text(refusal_text(tr, exc, settings.min_cell_size))
+            await context.message.reply_text(refusal_text(tr, exc, settings.min_cell_size))
             return
         for path in paths:
             with path.open("rb") as fh:
-                await update.effective_message.reply_document(document=fh, filename=path.name)
+                await context.message.reply_document(document=fh, filename=path.name)
 
 
 def handlers() -> list[BaseHandler]:

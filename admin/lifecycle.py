@@ -10,18 +10,20 @@ the scheduler and the command line); the invitation text is
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, CallbackContext
 
 from admin.progress import shown
 from bot import callback_data as cd
 from bot import rounds
+from bot.context import buurt
 from bot.i18n import Translator
 from bot.outbox import BroadcastProgress, progress, progress_messages, remember_progress_message
 from bot.roles import Role
-from bot.services import Services, services
+from bot.services import Services
 from bot.storage import Round
 from bot.survey import Catalogue
 
@@ -159,7 +161,7 @@ ROUND_STATES: dict[str, tuple[str, ...]] = {
 MAX_ROUND_BUTTONS = 8
 
 
-async def pick_round(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, tr: Translator,
+async def pick_round(update: Update, context: CallbackContext[Any, Any, Any, Any], role: Role, tr: Translator,
                      command: str, *, view: bool = False, intro: str = "") -> Round | None:
     """The round a command without a round number means, or None after asking.
 
@@ -176,7 +178,8 @@ async def pick_round(update: Update, context: ContextTypes.DEFAULT_TYPE, role: R
         view: Rounds the user looks at (their centres' share) instead of acts on.
         intro: A line above the question or the "no round" reply (how to use the command).
     """
-    svc = services(context)
+    ctx = buurt(context)
+    svc = ctx.svc
     allowed = role.sees if view else role.covers
     states = ROUND_STATES[command]
     candidates = [r for r in await svc.storage.rounds() if allowed(r.centres) and r.status in states]
@@ -185,7 +188,7 @@ async def pick_round(update: Update, context: ContextTypes.DEFAULT_TYPE, role: R
     open_ = [r for r in candidates if r.status == "open"]
     if open_:
         return open_[0]                       # rounds come newest first
-    message = update.effective_message
+    message = ctx.message
     lead = f"{intro}\n\n" if intro else ""
     if not candidates:
         await message.reply_text(lead + tr._("Er is geen ronde waarvoor dit kan. Bekijk de rondes met /rounds."))

@@ -18,7 +18,13 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, InlineKeyboardMarkup, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
@@ -125,9 +131,9 @@ async def _out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if chat is None or chat.type != ChatType.PRIVATE:
         if update.callback_query:
             await update.callback_query.answer()
-        elif _is_our_staff_command(update):
+        elif update.message is not None and _is_our_staff_command(update.message):
             tr = Translator(DEFAULT_LANGUAGE)
-            await update.effective_message.reply_text(
+            await update.message.reply_text(
                 tr._("Beheercommando's werken alleen in een privégesprek met mij, vanaf je eigen account.")
             )
         raise ApplicationHandlerStop
@@ -147,10 +153,9 @@ def _business_or_payment(update: Update) -> bool:
     )
 
 
-def _is_our_staff_command(update: Update) -> bool:
+def _is_our_staff_command(message: Message) -> bool:
     """A staff command of this bot sent in a group (e.g. by an anonymous group admin)."""
-    message = update.message
-    if message is None or not message.text or not message.text.startswith("/"):
+    if not message.text or not message.text.startswith("/"):
         return False
     command, _, target = message.text.split()[0][1:].partition("@")
     if target and target.lower() != (message.get_bot().username or "").lower():
@@ -165,13 +170,13 @@ async def mark_processed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def on_noop(update: Update, context: BuurtContext, cb: cd.Noop) -> None:
     """A finished button (``x``): stop the spinner, nothing else."""
-    await update.callback_query.answer()
+    await context.query.answer()
 
 
 async def on_stale_button(update: Update, context: BuurtContext) -> None:
     """A button no kind knows (another bot's, forged, too old a version): say so politely,
     in the resident's language."""
-    await update.callback_query.answer(context.tr._("Deze knop werkt niet meer."))
+    await context.query.answer(context.tr._("Deze knop werkt niet meer."))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
