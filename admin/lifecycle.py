@@ -19,7 +19,7 @@ from telegram.ext import Application, CallbackContext
 from admin.progress import shown
 from bot import callback_data as cd
 from bot import rounds
-from bot.context import buurt
+from bot.context import BuurtContext, buurt
 from bot.i18n import Translator
 from bot.outbox import BroadcastProgress, progress, progress_messages, remember_progress_message
 from bot.roles import Role
@@ -198,3 +198,23 @@ async def pick_round(update: Update, context: CallbackContext[Any, Any, Any, Any
                for r in candidates[:MAX_ROUND_BUTTONS]]
     await message.reply_text(lead + tr._("Welke ronde?"), reply_markup=InlineKeyboardMarkup(buttons))
     return None
+
+
+async def round_arg(update: Update, context: BuurtContext, role: Role, tr: Translator,
+                    *, command: str, view: bool = False) -> Round | None:
+    """The round named by the first argument, if the user may act on it (``view``: look
+    at their centres' share of it); without one, :func:`pick_round`. Replies otherwise."""
+    svc = context.svc
+    allowed = role.sees if view else role.covers
+    if not context.arguments:
+        return await pick_round(update, context, role, tr, command, view=view)
+    round_id = cd.parse_id(context.arguments[0])
+    round_ = await svc.storage.round(round_id) if round_id is not None else None
+    if round_ is None or not role.sees(round_.centres):
+        await context.message.reply_text(tr._("Die ronde bestaat niet, of is niet van jouw centrum."))
+        return None
+    if not allowed(round_.centres):
+        await context.message.reply_text(
+            tr._("Deze ronde loopt ook in andere centra. Alleen een beheerder kan hem openen, sluiten of herinneringen sturen."))
+        return None
+    return round_

@@ -38,9 +38,9 @@ from telegram.ext import (
 
 import admin
 import conversations
-from admin import commands as admin_commands
 from admin import lifecycle, scheduling
 from admin import stories as admin_stories
+from admin.commands import menu as staff_menu
 from bot import callback_data as cd
 from bot.chat import RESIDENT_COMMANDS, lang_of
 from bot.context import BuurtContext, PayloadHandler
@@ -160,7 +160,7 @@ def _is_our_staff_command(message: Message) -> bool:
     command, _, target = message.text.split()[0][1:].partition("@")
     if target and target.lower() != (message.get_bot().username or "").lower():
         return False
-    return command in {name for name, _desc, _admin in admin_commands.STAFF_COMMANDS}
+    return command in {name for name, _desc, _admin in staff_menu.STAFF_COMMANDS}
 
 
 async def mark_processed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -217,11 +217,11 @@ async def set_commands(application: Application) -> None:
         )
     svc = services_of(application)
     for admin_id in svc.settings.admin_ids:
-        await admin_commands.set_staff_commands(
+        await staff_menu.set_staff_commands(
             application, admin_id, Translator(DEFAULT_LANGUAGE), admin=True
         )
     for user_id in await svc.roles.coordinator_ids():
-        await admin_commands.set_staff_commands(
+        await staff_menu.set_staff_commands(
             application, user_id, Translator(DEFAULT_LANGUAGE), admin=False
         )
 
@@ -352,7 +352,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(TypeHandler(Update, ignore_out_of_scope), group=-1)
 
     admin.register(application, resident_text=answering.on_text)
-    conversations.register(application, staff_help=admin_commands.staff_help_for,
+    conversations.register(application, staff_help=staff_menu.staff_help_for,
                            claim_text=admin_stories.resume_pending_reason)
     application.add_handler(PayloadHandler(cd.Noop, on_noop))
     application.add_handler(CallbackQueryHandler(on_stale_button))
