@@ -3,7 +3,13 @@ group and order, one handler per button kind."""
 
 from __future__ import annotations
 
-from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes, TypeHandler
+from telegram.ext import (
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    TypeHandler,
+)
 
 from admin.commands.menu import STAFF_COMMANDS
 from bot import app as bot_app
