@@ -51,7 +51,6 @@ from typing import Any
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    MaybeInaccessibleMessage,
     Message,
     Update,
 )
@@ -63,7 +62,7 @@ from admin import lifecycle
 from admin.auth import role_of, staff_only, staff_tr
 from admin.progress import shown
 from bot import callback_data as cd
-from bot import chatstate, msc
+from bot import msc
 from bot.chat import unknown_command
 from bot.i18n import Translator, language_in
 from bot.privacy.disclosure import audience_of, grant
@@ -71,12 +70,10 @@ from bot.privacy.names import find_names
 from bot.privacy.scrub import PLACEHOLDERS, cap
 from bot.roles import Role
 from bot.services import services
-from bot.storage import Round
+from bot.storage import Round, Storage
+from bot.survey.state import StaffPending
 
 log = logging.getLogger(__name__)
-
-#: ``user_data`` key of a selection waiting for its reason.
-PENDING = "msc_pending_selection"
 
 #: ``async (update, context)``: a handler of typed text.
 TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -91,22 +88,11 @@ POOL_WORDS = frozenset({"gekozen", "selected", "chosen", "pool"})
 #: First line of a story message: "📖 … #<answer id>" (how a reply finds its story).
 _MARK_RE = re.compile(r"^📖 .*#(\d{1,9})\s*$")
 
-#: (id of the bot object, user id) of staff whose next text is a selection reason. A
-#: mirror of ``user_data[PENDING]`` that a handler filter (which sees no context) can read.
-_AWAITING: set[tuple[int, int]] = set()
-
 #: Shown lengths in a story message (Telegram caps a message at 4096 characters).
 _TEXT_MAX, _WHY_MAX, _REASON_SHOWN, _MESSAGE_MAX = 1800, 900, 300, 4096
 
 
 # -- helpers ---------------------------------------------------------------------------
-def _bot_key(message: Message | MaybeInaccessibleMessage, user_id: int) -> tuple[int, int]:
-    try:
-        return id(message.get_bot()), user_id
-    except RuntimeError:
-        return 0, user_id
-
-
 def _story_reply_target(message: Message) -> int | None:
     """The answer id of the story message ``message`` replies to, or None."""
     reply = message.reply_to_message
@@ -621,12 +607,9 @@ async def _ask_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, role: 
     if await msc.final_at(svc.storage, round_.id) is not None:
         await query.answer(tr._("De keuze van deze ronde is definitief."))
         return
-    context.user_data[PENDING] = {
-        "answer_id": story.answer_id, "level": level, "round_id": round_.id,
-        "chat_id": query.message.chat.id, "message_id": query.message.message_id, "view": view,
-    }
-    await chatstate.put(svc.storage, query.message.chat.id, PENDING, context.user_data[PENDING])
-    _AWAITING.add(_bot_key(query.message, update.effective_user.id))
+    await _owe(svc.storage, query.message.chat.id, StaffPending(
+        kind="reason", answer_id=story.answer_id, level=level, round_id=round_.id,
+        chat_id=query.message.chat.id, message_id=query.message.message_id, view=view))
     await query.answer()
     domain = msc.domain_label(svc.catalogue, story.domain, tr)
     where = tr._("voor alle centra") if level == "all" else tr._("voor dit centrum")
@@ -709,12 +692,9 @@ async def _ask_correction(update: Update, context: ContextTypes.DEFAULT_TYPE, st
     if part == "why" and story.why_state == "withheld":
         await query.answer(tr._("Dit antwoord is achtergehouden. Zet het eerst terug met ↩."))
         return
-    context.user_data[PENDING] = {
-        "kind": "correct", "answer_id": story.answer_id, "target": target, "round_id": story.round_id,
-        "chat_id": query.message.chat.id, "message_id": query.message.message_id, "view": view,
-    }
-    await chatstate.put(svc.storage, query.message.chat.id, PENDING, context.user_data[PENDING])
-    _AWAITING.add(_bot_key(query.message, update.effective_user.id))
+    await _owe(svc.storage, query.message.chat.id, StaffPending(
+        kind="correct", answer_id=story.answer_id, target=target, round_id=story.round_id,
+        chat_id=query.message.chat.id, message_id=query.message.message_id, view=view))
     await query.answer()
     now = story.text if part == "story" else other.text if other is not None else (story.why or "")
     head = (tr._("Typ de verbeterde tekst van het verhaal. Je volgende bericht vervangt de tekst.") if part == "story"
@@ -728,18 +708,31 @@ async def _ask_correction(update: Update, context: ContextTypes.DEFAULT_TYPE, st
     )
 
 
+async def _owe(storage: Storage, chat_id: int, pending: StaffPending | None) -> None:
+    """Remember in the chat's state that its next message is owed to a story (None: not)."""
+    await storage.save_chat_state(chat_id, (await storage.chat_state(chat_id)).with_pending(pending))
+
+
+async def _take_pending(storage: Storage, chat_id: int) -> StaffPending | None:
+    """The chat's owed reason or correction, now no longer owed (None if there was none)."""
+    pending = (await storage.chat_state(chat_id)).pending
+    if pending is not None:
+        await _owe(storage, chat_id, None)
+    return pending
+
+
 async def resume_pending_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Treat typed text as a pending selection reason that survived a restart.
+    """Treat typed text as a pending selection reason or correction (the stories filter
+    takes it first; this catches what reaches the text handler all the same).
 
     Returns:
         True if the message was a reason (handled here), False otherwise.
     """
     message = update.effective_message
-    pending = await chatstate.pop(services(context).storage, message.chat.id, PENDING)
+    pending = await _take_pending(services(context).storage, message.chat.id)
     if pending is None:
         return False
-    context.user_data.pop(PENDING, None)
-    if pending.get("kind") == "correct":
+    if pending.kind == "correct":
         await _on_correction(update, context, pending)
     else:
         await _on_reason(update, context, pending)
@@ -748,14 +741,16 @@ async def resume_pending_reason(update: Update, context: ContextTypes.DEFAULT_TY
 
 # -- typed messages: reasons and redactions --------------------------------------------
 class _StoriesFilter(filters.MessageFilter):
-    """Private text that is a reply to a story message, or from someone owing a reason."""
+    """Private text that is a reply to a story message, or from a chat owing a reason or
+    correction (its state as this update read it: ``bot.app`` reads it first thing)."""
 
     def filter(self, message: Message) -> bool:
         if message.chat.type != ChatType.PRIVATE or message.text is None or message.from_user is None:
             return False
         if _story_reply_target(message) is not None and not message.text.startswith("/"):
             return True
-        return _bot_key(message, message.from_user.id) in _AWAITING
+        state = Storage.cached_chat_state(message.chat.id)
+        return state is not None and state.pending is not None
 
 
 async def on_message(
@@ -767,16 +762,12 @@ async def on_message(
     typed-answer handler, wired by :mod:`bot.app`), a command to the unknown-command reply.
     """
     message = update.effective_message
-    user = update.effective_user
     target = _story_reply_target(message)
     if target is not None and not message.text.startswith("/"):
         await _on_redaction(update, context, target, resident_text)
         return
-    _AWAITING.discard(_bot_key(message, user.id))
-    pending = context.user_data.pop(PENDING, None)
-    stored = await chatstate.pop(services(context).storage, message.chat.id, PENDING)
-    pending = pending or stored
-    if pending is not None and pending.get("kind") == "correct":
+    pending = await _take_pending(services(context).storage, message.chat.id)
+    if pending is not None and pending.kind == "correct":
         await _on_correction(update, context, pending, resident_text)
         return
     if pending is None:  # a stale mark: not ours after all
@@ -788,20 +779,20 @@ async def on_message(
     await _on_reason(update, context, pending)
 
 
-async def _on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, pending: dict) -> None:
+async def _on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, pending: StaffPending) -> None:
     svc = services(context)
     tr = staff_tr(update)
     message = update.effective_message
     role = await role_of(update, context)
-    story = await msc.story(svc.storage, svc.catalogue, pending["answer_id"])
-    round_ = await svc.storage.round(pending["round_id"])
+    story = await msc.story(svc.storage, svc.catalogue, pending.answer_id)
+    round_ = await svc.storage.round(pending.round_id)
     allowed = (story is not None and round_ is not None and _may_see(role, story.centre_code)
-               and (pending["level"] == "centre" or role.admin))
+               and (pending.level == "centre" or role.admin))
     if not allowed:
         await message.reply_text(tr._("Dit verhaal kan niet (meer) gekozen worden. Er is niets opgeslagen."))
         return
     try:
-        await msc.select(svc.storage, svc.catalogue, answer_id=story.answer_id, level=pending["level"],
+        await msc.select(svc.storage, svc.catalogue, answer_id=story.answer_id, level=pending.level or "centre",
                          reason=message.text, user_id=update.effective_user.id)
     except msc.ReasonRequired:
         await message.reply_text("🙅 " + tr._("Zonder reden kies ik geen verhaal: er is niets opgeslagen. Druk opnieuw op 🏆 en typ dan waarom dit verhaal het belangrijkst is."))
@@ -814,7 +805,7 @@ async def _on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, pending
         return
     domain = msc.domain_label(svc.catalogue, story.domain, tr)
     await message.reply_text("🏆 " + tr._("Gekozen als belangrijkste verhaal over «{domain}». Je reden is bewaard.", domain=domain))
-    await _refresh(context, pending["chat_id"], pending["message_id"], tr, role, round_, pending["view"],
+    await _refresh(context, pending.chat_id, pending.message_id, tr, role, round_, pending.view,
                    story.answer_id)
 
 
@@ -826,15 +817,16 @@ async def _on_redaction(update: Update, context: ContextTypes.DEFAULT_TYPE, answ
                    _view_of(replied), resident_text)
 
 
-async def _on_correction(update: Update, context: ContextTypes.DEFAULT_TYPE, pending: dict,
+async def _on_correction(update: Update, context: ContextTypes.DEFAULT_TYPE, pending: StaffPending,
                          resident_text: TextHandler | None = None) -> None:
     """The message after ✏️: the corrected story or "why it matters" (a command: nothing)."""
     tr = staff_tr(update)
     if (update.effective_message.text or "").startswith("/"):
         await update.effective_message.reply_text(tr._("Goed, er is niets veranderd."))
         return
-    await _correct(update, context, pending["answer_id"], pending["target"], pending["chat_id"],
-                   pending["message_id"], pending["view"], resident_text)
+    target = pending.target if pending.target is not None else pending.answer_id
+    await _correct(update, context, pending.answer_id, target, pending.chat_id,
+                   pending.message_id, pending.view, resident_text)
 
 
 async def _correct(update: Update, context: ContextTypes.DEFAULT_TYPE, answer_id: int, target: int,

@@ -89,11 +89,17 @@ def file_base_url(base_url: str) -> str:
 # -- cross-cutting handlers ------------------------------------------------------------
 async def drop_duplicates(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stops an update that was handled before (a redelivery after a crash); starts the
-    update's read cache (:func:`bot.storage.begin_update`)."""
+    update's read cache (:func:`bot.storage.begin_update`) and reads a private chat's
+    state into it, the one read of it this update makes (handler filters see it:
+    ``admin.stories``)."""
     begin_update()
-    if await services(context).storage.is_processed(update.update_id):
+    storage = services(context).storage
+    if await storage.is_processed(update.update_id):
         log.info("Skipped duplicate update %s", update.update_id)
         raise ApplicationHandlerStop
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        await storage.chat_state(chat.id)
 
 
 async def ignore_out_of_scope(update: Update, context: BuurtContext) -> None:

@@ -6,8 +6,8 @@ and ``mode = "assisted"``, like the paper interview sheet ("praatplaat"). The ps
 is derived from a random deletion code (:func:`bot.privacy.pseudonym.new_deletion_code`)
 that the coordinator hands the resident on paper; ``/forget CODE`` erases the interview
 (issue 11). The code is not stored once the interview ends.
-The assisted session is kept in the database (:mod:`bot.chatstate`), so it survives a
-restart of the bot.
+The assisted session is kept in the database, in the chat's typed state
+(:class:`bot.survey.state.ChatState`, ``assisted``), so it survives a restart of the bot.
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ from dataclasses import dataclass
 
 from telegram.ext import ContextTypes
 
-from bot import chatstate
-from bot.chatstate import ASSISTED, OPT_IN, QUOTE, REVISIT
 from bot.i18n import Translator, negotiate_language
 from bot.privacy.pseudonym import new_deletion_code
 from bot.services import services
 from bot.storage import Round
+from bot.survey.state import Assisted
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +53,12 @@ async def start_assisted(
 ) -> Session:
     """Begin an assisted interview in this chat."""
     code = new_deletion_code()
-    data = {
-        "respondent": services(context).assisted_respondent(code),
-        "code": code,
-        "round_id": round_id,
-        "centre": centre,
-        "language": language,
-    }
-    await _clear_answering_state(context, chat_id)  # the coordinator's own read-back is not the interview's
-    await chatstate.put(services(context).storage, chat_id, ASSISTED, data)
-    return _from(chat_id, data)
+    storage = services(context).storage
+    assisted = Assisted(respondent=services(context).assisted_respondent(code), code=code,
+                        round_id=round_id, centre=centre, language=language)
+    # the coordinator's own read-back is not the interview's: any open mode is closed
+    await storage.save_chat_state(chat_id, (await storage.chat_state(chat_id)).with_assisted(assisted))
+    return _from(chat_id, assisted)
 
 
 async def end_assisted(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Session | None:
@@ -72,9 +67,10 @@ async def end_assisted(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Sess
     The interview's open read-back or revisit is dropped with it, so the coordinator's
     next text is not filed as their own answer to the interview's question.
     """
-    await _clear_answering_state(context, chat_id)
-    data = await chatstate.pop(services(context).storage, chat_id, ASSISTED)
-    return _from(chat_id, data) if data else None
+    storage = services(context).storage
+    state = await storage.chat_state(chat_id)
+    await storage.save_chat_state(chat_id, state.with_assisted(None))
+    return _from(chat_id, state.assisted) if state.assisted else None
 
 
 def deletion_code_note(tr: Translator, code: str) -> str:
@@ -90,20 +86,15 @@ def deletion_code_note(tr: Translator, code: str) -> str:
     )
 
 
-async def _clear_answering_state(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
-    for key in (REVISIT, OPT_IN, QUOTE):
-        await chatstate.pop(services(context).storage, chat_id, key)
-
-
 async def assisted_session(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Session | None:
     """The assisted session of a chat, if one is running."""
-    data = await chatstate.get(services(context).storage, chat_id, ASSISTED)
-    return _from(chat_id, data) if data else None
+    assisted = (await services(context).storage.chat_state(chat_id)).assisted
+    return _from(chat_id, assisted) if assisted else None
 
 
-def _from(chat_id: int, data: dict) -> Session:
-    return Session(chat_id, data["respondent"], data["language"], data["centre"], "assisted",
-                   data["round_id"], data.get("code"))
+def _from(chat_id: int, assisted: Assisted) -> Session:
+    return Session(chat_id, assisted.respondent, assisted.language, assisted.centre, "assisted",
+                   assisted.round_id, assisted.code)
 
 
 async def session_for(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Session | None:

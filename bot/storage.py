@@ -61,6 +61,7 @@ from typing import TypeVar
 import aiosqlite
 
 from bot.survey.models import Centre
+from bot.survey.state import ChatState
 from bot.updates import current_update_id
 
 
@@ -237,6 +238,15 @@ _KEEP_RELEASE_PLACE = (
     " WHERE a.respondent = ? GROUP BY a.round_id"
     " HAVING MAX(p.finished_at IS NOT NULL OR r.status IN ('closed', 'cancelled'))"
 )
+
+
+def _put_state(db: sqlite3.Connection, chat_id: int, state: ChatState) -> None:
+    """Write a chat's state row in the open transaction (an empty state: no row)."""
+    if state.is_empty:
+        db.execute("DELETE FROM chat_state WHERE chat_id = ?", (chat_id,))
+    else:
+        db.execute("INSERT OR REPLACE INTO chat_state VALUES (?, ?, ?)",
+                   (chat_id, state.to_json(), _iso(utcnow())))
 
 
 async def _erase_answers(db: aiosqlite.Connection, respondent: str) -> int:
@@ -1071,12 +1081,16 @@ class Storage:
         text: str | None = None,
         mode: str = "self",
         update_id: int | None = None,
+        chat_state: tuple[int, Callable[[int], ChatState]] | None = None,
     ) -> int:
         """Store an answer, replacing an earlier one to the same item (revision + 1); the
         same answer again changes nothing (its revision stays).
 
         The update id is marked processed in the same transaction, so a redelivered
-        update can never record the answer twice (DESIGN.md, "State").
+        update can never record the answer twice (DESIGN.md, "State"). So is the chat's
+        state the answer leads to, ``chat_state = (chat id, state of the revision)``: a
+        pure function of the answer's revision (e.g. a read-back opened, the message
+        remembered for edits), so the two cannot part in a crash.
 
         Returns:
             The answer's revision (1 for a first answer).
@@ -1116,43 +1130,53 @@ class Storage:
                 " AND item_id = ?",
                 (round_id, respondent, item_id),
             ).fetchone()
-            return found[0] if found is not None else 0
+            revision = found[0] if found is not None else 0
+            if chat_state is not None:
+                states.append(chat_state[1](revision))
+                _put_state(db, chat_state[0], states[0])
+            return revision
 
-        return await self._run(_ANSWERS, body)
+        states: list[ChatState] = []
+        revision = await self._run(_ANSWERS, body)
+        if chat_state is not None and states:
+            self._cached_state(chat_state[0], states[0])
+        return revision
 
     # -- chat state ------------------------------------------------------------------
-    async def chat_state(self, chat_id: int) -> dict[str, str]:
-        """Every state of a chat: key -> JSON text (one read, cached for the update)."""
+    async def chat_state(self, chat_id: int) -> ChatState:
+        """A chat's typed state (:class:`bot.survey.state.ChatState`; one read, cached
+        for the update; :data:`bot.survey.state.EMPTY` if nothing is kept)."""
         return await self._per_update(("chat_state", chat_id), lambda: self._chat_state(chat_id))
 
-    async def _chat_state(self, chat_id: int) -> dict[str, str]:
-        rows = await self._fetchall("SELECT key, value FROM chat_state WHERE chat_id = ?", (chat_id,))
-        return {r["key"]: r["value"] for r in rows}
-
-    async def put_chat_state(self, chat_id: int, key: str, value: str) -> None:
-        """Store (replace) a chat's state under ``key`` (JSON text)."""
-        await self._run(frozenset(), lambda db: db.execute(
-            "INSERT OR REPLACE INTO chat_state VALUES (?, ?, ?, ?)",
-            (chat_id, key, value, utcnow().isoformat()),
-        ))
-        self._cached_state(chat_id, key, value)
-
-    async def delete_chat_state(self, chat_id: int, key: str) -> None:
-        """Remove a chat's state under ``key``."""
-        await self._run(frozenset(), lambda db: db.execute(
-            "DELETE FROM chat_state WHERE chat_id = ? AND key = ?", (chat_id, key)))
-        self._cached_state(chat_id, key, None)
+    async def _chat_state(self, chat_id: int) -> ChatState:
+        row = await self._fetchone("SELECT state FROM chat_state WHERE chat_id = ?", (chat_id,))
+        return ChatState.from_json(row["state"] if row is not None else None)
 
     @staticmethod
-    def _cached_state(chat_id: int, key: str, value: str | None) -> None:
-        """Keep this update's cached chat state in step with a write."""
+    def cached_chat_state(chat_id: int) -> ChatState | None:
+        """The chat's state as this update read it, or None if it did not read it (yet).
+
+        For code that cannot wait for a read, e.g. a handler filter; ``bot.app`` reads a
+        private chat's state first thing in each update.
+        """
         reads = _READS.get()
         state = reads.cache.get(("chat_state", chat_id)) if reads is not None else None
-        if isinstance(state, dict):
-            if value is None:
-                state.pop(key, None)
-            else:
-                state[key] = value
+        return state if isinstance(state, ChatState) else None
+
+    async def save_chat_state(self, chat_id: int, state: ChatState) -> None:
+        """Store a chat's state (an empty one deletes its row); nothing is written if
+        this update read the same state."""
+        if self.cached_chat_state(chat_id) == state:
+            return
+        await self._run(frozenset(), lambda db: _put_state(db, chat_id, state))
+        self._cached_state(chat_id, state)
+
+    @staticmethod
+    def _cached_state(chat_id: int, state: ChatState) -> None:
+        """Keep this update's cached chat state in step with a write."""
+        reads = _READS.get()
+        if reads is not None:
+            reads.cache[("chat_state", chat_id)] = state
 
     # -- media cache -----------------------------------------------------------------
     async def cached_file_id(self, picture: str) -> str | None:

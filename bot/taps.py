@@ -16,6 +16,9 @@ resident's current question for a button that is already answered
 question has just gone out, and a backlog of taps on the old one (pressed while the bot
 was down) must not bring it thirty times.
 
+A photo album is the same kind of repeat: its pictures come as separate messages at
+once, and one reply is enough (:meth:`RecentTaps.first_of_album`).
+
 Only the residents' buttons are guarded; staff messages are edited in place and keep
 their buttons from story to story, so the same data on the same message is a new press
 there.
@@ -34,6 +37,9 @@ DOUBLE_TAP_S = 5.0
 #: tapping at once keeps only its last few seconds (bench/load.py, memory).
 _KEPT = 4096
 
+#: Seconds an album (``media_group_id``) is remembered: its messages come together.
+ALBUM_S = 60.0
+
 TapKey = tuple[int, int, str]
 
 
@@ -45,13 +51,14 @@ class RecentTaps:
         clock: Monotonic seconds (tests pass their own).
     """
 
-    __slots__ = ("_chats", "_clock", "_seen", "window")
+    __slots__ = ("_albums", "_chats", "_clock", "_seen", "window")
 
     def __init__(self, window: float = DOUBLE_TAP_S, clock: Callable[[], float] = time.monotonic) -> None:
         self.window = window
         self._clock = clock
         self._seen: OrderedDict[TapKey, float] = OrderedDict()
         self._chats: OrderedDict[int, float] = OrderedDict()
+        self._albums: OrderedDict[tuple[int, str], float] = OrderedDict()
 
     def is_repeat(self, key: TapKey) -> bool:
         """True if the same tap (chat id, message id, callback data) was handled within
@@ -63,6 +70,17 @@ class RecentTaps:
         """True if a tap of ``chat_id`` was handled (replies sent) within the window."""
         at = self._chats.get(chat_id)
         return at is not None and self._clock() - at <= self.window
+
+    def first_of_album(self, chat_id: int, album: str) -> bool:
+        """True for the first message of photo album ``album`` (its ``media_group_id``)
+        in a chat within :data:`ALBUM_S` seconds; False for the album's other messages."""
+        key = (chat_id, album)
+        at = self._albums.get(key)
+        now = self._clock()
+        if at is not None and now - at <= ALBUM_S:
+            return False
+        _remember(self._albums, key, now, ALBUM_S)
+        return True
 
     def handled(self, key: TapKey) -> None:
         """Remember that ``key`` was handled now, its replies sent."""

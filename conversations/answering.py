@@ -12,21 +12,22 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Callable
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import callback_data as cd
-from bot import chatstate, msc
+from bot import msc
 from bot.chat import lang_of
-from bot.chatstate import OPT_IN, OPT_IN_ANSWERED, QUOTE, REVISIT
 from bot.i18n import N_, Translator
 from bot.privacy.scrub import PLACEHOLDERS, cap, scrub
 from bot.services import services
 from bot.session import Session, current_round, deletion_code_note, end_assisted, session_for
 from bot.storage import Round
 from bot.survey.models import Item
+from bot.survey.state import ChatState, Mode, TypedAnswer
 from bot.taps import RecentTaps
 from bot.telegram_bot import answer_alongside
 from conversations import flow, keyboards
@@ -123,35 +124,27 @@ READBACK_ITEMS = frozenset({"msc.change_self", "msc.change_neighbourhood", "msc.
 
 
 
-async def get_revisit(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> tuple[int, int, str] | None:
-    """``(round id, position, mode)`` of the item being revisited in a chat, or None."""
-    value = await chatstate.get(services(context).storage, chat_id, REVISIT)
-    return (value["round"], value["pos"], value["mode"]) if value else None
+async def chat_state(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> ChatState:
+    """The chat's typed state (read once per update, :meth:`bot.storage.Storage.chat_state`)."""
+    return await services(context).storage.chat_state(chat_id)
 
 
-async def set_revisit(context: ContextTypes.DEFAULT_TYPE, chat_id: int, round_id: int, pos: int,
-                      mode: str) -> None:
-    """Remember that item ``pos`` of ``round_id`` is open again (``append`` or ``replace``)."""
-    await chatstate.put(services(context).storage, chat_id, REVISIT,
-                        {"round": round_id, "pos": pos, "mode": mode})
+async def save_state(context: ContextTypes.DEFAULT_TYPE, chat_id: int, state: ChatState) -> None:
+    """Store the chat's state (nothing is written when it did not change)."""
+    await services(context).storage.save_chat_state(chat_id, state)
 
 
-async def clear_revisit(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
-    """The question on screen is the next unanswered one again."""
-    await chatstate.pop(services(context).storage, chat_id, REVISIT)
+async def open_mode(context: ContextTypes.DEFAULT_TYPE, chat_id: int, round_id: int, pos: int,
+                      mode: Mode) -> None:
+    """Open ``mode`` at item ``pos`` of ``round_id``: a read-back or revisit, or the quote or
+    feedback question asked after it."""
+    await save_state(context, chat_id, (await chat_state(context, chat_id)).at(mode, round_id, pos))
 
 
-def readback_open(revisit: tuple[int, int, str] | None, round_id: int, pos: int | None = None) -> bool:
-    """True if ``revisit`` (see :func:`get_revisit`) is an open read-back in ``round_id``
-    (at ``pos``, when given)."""
-    return (revisit is not None and revisit[0] == round_id and revisit[2] == "append"
-            and (pos is None or revisit[1] == pos))
-
-
-async def pending_opt_in(context: ContextTypes.DEFAULT_TYPE, chat_id: int, round_id: int) -> int | None:
-    """Position of the feedback opt-in question open in this round, or None."""
-    value = await chatstate.get(services(context).storage, chat_id, OPT_IN)
-    return value["pos"] if value and value["round"] == round_id else None
+async def pending_at(context: ContextTypes.DEFAULT_TYPE, chat_id: int, mode: Mode, round_id: int) -> int | None:
+    """Position of the question ``mode`` (quote or feedback) open in this round, or None."""
+    state = await chat_state(context, chat_id)
+    return state.pos if state.open_at(mode, round_id) else None
 
 
 async def _edit_markup(query: CallbackQuery, markup) -> None:
@@ -169,20 +162,19 @@ async def begin(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Ro
         round_.id, session.respondent, centre_code=session.centre_code or "",
         language=session.language, mode=session.mode,
     )
-    quote = await pending_quote(context, session.chat_id, round_.id)
-    if quote is not None:
-        await _ask_quote(context, session, round_, quote)
+    state = await chat_state(context, session.chat_id)
+    mode = state.mode_in(round_.id)
+    if mode is Mode.QUOTE and state.pos is not None:
+        await _ask_quote(context, session, round_, state.pos)
         return
-    pending = await pending_opt_in(context, session.chat_id, round_.id)
-    if pending is not None and session.mode == "self":
-        await _ask_feedback_opt_in(context, session, round_, pending)
+    if mode is Mode.OPT_IN and state.pos is not None and session.mode == "self":
+        await _ask_feedback_opt_in(context, session, round_, state.pos)
         return
-    revisit = await get_revisit(context, session.chat_id)
-    if readback_open(revisit, round_.id):
+    if mode is Mode.READ_BACK and state.pos is not None:
         # a read-back was open (/language, /start): show it again, in the current language
         items = services(context).catalogue.survey_items(round_.survey)
-        if revisit[1] < len(items):
-            await _send_readback(context, session, round_, revisit[1], items[revisit[1]],
+        if state.pos < len(items):
+            await _send_readback(context, session, round_, state.pos, items[state.pos],
                                  Translator(session.language))
             return
     await ask_next(context, session, round_)
@@ -199,16 +191,10 @@ async def _opt_in_due(context: ContextTypes.DEFAULT_TYPE, session: Session, item
     if not any(msc.story_domain(item_id) and a.status == "answered" for item_id, a in answers.items()):
         return False
     svc = services(context)
-    if await chatstate.get(svc.storage, session.chat_id, OPT_IN_ANSWERED) is not None:
+    if (await chat_state(context, session.chat_id)).opt_in_answered:
         return False
     contact = await svc.storage.contact(session.chat_id)
     return contact is not None and not contact.feedback_opt_in
-
-
-async def pending_quote(context: ContextTypes.DEFAULT_TYPE, chat_id: int, round_id: int) -> int | None:
-    """Position of the quote question open in this round, or None."""
-    value = await chatstate.get(services(context).storage, chat_id, QUOTE)
-    return value["pos"] if value and value["round"] == round_id else None
 
 
 async def _quote_due(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round, items: list[Item],
@@ -227,7 +213,7 @@ async def _quote_due(context: ContextTypes.DEFAULT_TYPE, session: Session, round
 async def _ask_quote(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round, pos: int) -> None:
     """Ask (once per round) whether the story may be quoted, without name, in reports."""
     tr = Translator(session.language)
-    await chatstate.put(services(context).storage, session.chat_id, QUOTE, {"round": round_.id, "pos": pos})
+    await open_mode(context, session.chat_id, round_.id, pos, Mode.QUOTE)
     await context.bot.send_message(
         session.chat_id,
         tr._("Mogen we je verhaal gebruiken in verslagen over het ontmoetingscentrum? Zonder je naam. Als je nee zegt, telt je verhaal wel mee, maar we schrijven het niet over."),
@@ -239,7 +225,7 @@ async def _ask_feedback_opt_in(context: ContextTypes.DEFAULT_TYPE, session: Sess
                                pos: int) -> None:
     """Ask (once per resident) whether they want to hear which stories were chosen."""
     tr = Translator(session.language)
-    await chatstate.put(services(context).storage, session.chat_id, OPT_IN, {"round": round_.id, "pos": pos})
+    await open_mode(context, session.chat_id, round_.id, pos, Mode.OPT_IN)
     await context.bot.send_message(
         session.chat_id,
         tr._("Het ontmoetingscentrum leest de verhalen en kiest de verhalen die het meest laten zien wat er verandert. Wil je daarna één bericht krijgen over wat er gekozen is, en waarom?"),
@@ -251,9 +237,7 @@ async def ask_next(context: ContextTypes.DEFAULT_TYPE, session: Session, round_:
     """Ask the first unanswered item, or thank the respondent when the round is complete."""
     svc = services(context)
     tr = Translator(session.language)
-    await clear_revisit(context, session.chat_id)  # the question on screen is the next one now
-    await chatstate.pop(svc.storage, session.chat_id, OPT_IN)
-    await chatstate.pop(svc.storage, session.chat_id, QUOTE)
+    state = await chat_state(context, session.chat_id)
     items = svc.catalogue.survey_items(round_.survey)
     answers = await svc.storage.answers(round_.id, session.respondent)
     pos = flow.next_position(items, answers)
@@ -265,6 +249,7 @@ async def ask_next(context: ContextTypes.DEFAULT_TYPE, session: Session, round_:
     if await _opt_in_due(context, session, items, answers, pos):
         await _ask_feedback_opt_in(context, session, round_, items.index(next(i for i in items if i.id == "msc.why")))
         return
+    await save_state(context, session.chat_id, state.asking())  # the question on screen is the next one now
     if pos is None:
         await svc.storage.finish_participation(round_.id, session.respondent)
         if session.mode == "assisted":
@@ -376,7 +361,7 @@ async def _reopen(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: 
                   answers: dict, target: int, tr: Translator) -> None:
     """Ask item ``target`` again to change its answer (what was answered is shown)."""
     svc = services(context)
-    await set_revisit(context, session.chat_id, round_.id, target, "replace")
+    await open_mode(context, session.chat_id, round_.id, target, Mode.REVISIT)
     earlier = answers.get(items[target].id)
     await _show_current(context, session, items[target], earlier, tr)
     done = sum(1 for p in range(target) if flow.is_asked(items[p], answers))
@@ -409,9 +394,9 @@ def _option_label(item: Item, choices: list[str], lang: str) -> str:
 async def _allowed_positions(context: ContextTypes.DEFAULT_TYPE, chat_id: int, round_id: int,
                              pos: int | None) -> set[int]:
     allowed = {pos} if pos is not None else set()
-    revisit = await get_revisit(context, chat_id)
-    if revisit and revisit[0] == round_id:
-        allowed.add(revisit[1])
+    state = await chat_state(context, chat_id)
+    if state.mode_in(round_id) in (Mode.READ_BACK, Mode.REVISIT) and state.pos is not None:
+        allowed.add(state.pos)
     return allowed
 
 
@@ -502,17 +487,26 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.A
 
 
 async def _store(update: Update, context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round,
-                 centre: str, item: Item, **answer) -> int | None:
+                 centre: str, item: Item, state_after: Callable[[int], ChatState] | None = None,
+                 **answer) -> int | None:
     """Record an answer; its revision (≥ 1), or None if the round closed meanwhile.
 
-    The revisit is not touched here: every caller goes on with :func:`ask_next` (which
-    clears it) or opens the read-back (which replaces it).
+    Args:
+        state_after: The chat's state the answer leads to, given its revision, written in
+            the answer's transaction. None: the next unanswered item is on screen
+            (any read-back or revisit closed); :func:`ask_next` then asks the quote or
+            feedback question where it is due.
     """
+    if state_after is None:
+        asking = (await chat_state(context, session.chat_id)).asking()
+
+        def state_after(_revision: int) -> ChatState:
+            return asking
     try:
         return await services(context).storage.record_answer(
             round_id=round_.id, respondent=session.respondent, item_id=item.id,
             language=session.language, centre_code=centre, mode=session.mode,
-            update_id=update.update_id, **answer,
+            update_id=update.update_id, chat_state=(session.chat_id, state_after), **answer,
         )
     except ValueError:
         return None
@@ -537,11 +531,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str 
     if message.forward_origin is not None or "forward_from" in (message.api_kwargs or {}) or message.via_bot:
         await message.reply_text(tr._("Typ alsjeblieft je eigen antwoord. Doorgestuurde berichten gebruik ik niet."))
         return
-    state = await _state(context, session)
-    if state is None:
+    where = await _state(context, session)
+    if where is None:
         await _no_round(context, message, session, tr)
         return
-    round_, participation, items, pos, revisit = state
+    round_, participation, items, pos, state = where
     item = items[pos]
     if await _repeat_pending_opt_in(context, session, round_):
         return
@@ -553,10 +547,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str 
         await _ask_at(context, session, round_, items, pos)
         return
     scrubbed = scrub((typed or "").translate(_BIDI_CONTROLS))
-    appending = readback_open(revisit, round_.id, pos)
+    appending = state.open_at(Mode.READ_BACK, round_.id, pos)
     if appending and is_confirmation(scrubbed.text, session.language):
         # "ok", "ja klopt" or "👍" under a read-back means Right, not more story
-        await clear_revisit(context, session.chat_id)
+        await save_state(context, session.chat_id, state.asking())
         await message.reply_text("✅ " + tr._("Klopt"))
         await ask_next(context, session, round_)
         return
@@ -578,15 +572,23 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str 
                 return
             combined = earlier.text + "\n" + combined
     text, was_cut = cap(combined, item.max_length)
+    # a story is read back (more text is added to it); any other answer: the next item
+    after = state.at(Mode.READ_BACK, round_.id, pos) if item.id in READBACK_ITEMS else state.asking()
+    start = len(combined) - len(scrubbed.text)
+    remember = not was_cut and session.mode == "self"  # an assisted interview leaves
+    # nothing in the coordinator's chat (its code aside)
+
+    def state_after(revision: int) -> ChatState:
+        if not remember:
+            return after
+        return after.with_typed(TypedAnswer(message_id=message.message_id, round_id=round_.id,
+                                            item_id=item.id, revision=revision, start=start))
+
     revision = await _store(update, context, session, round_, participation.centre_code, item,
-                            status="answered", text=text)
+                            state_after, status="answered", text=text)
     if not revision:
         await message.reply_text(tr._("Deze ronde is gesloten. Dank je wel!"))
         return
-    if not was_cut and session.mode == "self":
-        # an assisted interview leaves nothing in the coordinator's chat (its code aside)
-        await _remember_message(context, session.chat_id, message.message_id, round_.id, item.id, revision,
-                                len(combined) - len(scrubbed.text))
     notes = []
     if scrubbed.changed:
         notes.append("🔒 " + tr._("Ik heb persoonlijke gegevens (zoals een telefoonnummer) uit je antwoord gehaald. Schrijf geen namen of persoonlijke informatie op, ook niet van anderen."))
@@ -599,7 +601,6 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str 
     if notes:
         await message.reply_text("\n\n".join(notes))
     if item.id in READBACK_ITEMS:
-        await set_revisit(context, session.chat_id, round_.id, pos, "append")
         await _send_readback(context, session, round_, pos, item, tr, text=text)
         return
     await ask_next(context, session, round_)
@@ -624,21 +625,6 @@ async def _on_number(update: Update, context: ContextTypes.DEFAULT_TYPE, session
     await ask_next(context, session, round_)
 
 
-#: chat_state key: the resident's latest typed answers, ``{"list": [{"m": message id,
-#: "r": round, "i": item id, "v": revision after it, "s": where its text starts in the
-#: answer}]}`` (no text), so an edited message can replace its part of the answer.
-TYPED = "typed_answers"
-
-
-async def _remember_message(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, round_id: int,
-                            item_id: str, revision: int, start: int) -> None:
-    storage = services(context).storage
-    known = (await chatstate.get(storage, chat_id, TYPED) or {"list": []})["list"]
-    known = [e for e in known if e["m"] != message_id][-19:]
-    known.append({"m": message_id, "r": round_id, "i": item_id, "v": revision, "s": start})
-    await chatstate.put(storage, chat_id, TYPED, {"list": known})
-
-
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A resident edited a message they sent as an answer: the edit replaces that part of
     the answer, as long as the round is open and the answer has not changed since.
@@ -649,29 +635,29 @@ async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context)
     tr = Translator(session.language)
-    known = (await chatstate.get(svc.storage, session.chat_id, TYPED) or {"list": []})["list"]
-    entry = next((e for e in known if e["m"] == message.message_id), None)
-    round_ = await svc.storage.round(entry["r"]) if entry else None
+    state = await chat_state(context, session.chat_id)
+    entry = state.typed_message(message.message_id)
+    round_ = await svc.storage.round(entry.round_id) if entry else None
     if entry is None or round_ is None or not round_.is_open:
         await message.reply_text(tr._("Je hebt een bericht veranderd. Dat kan ik niet meer gebruiken. Wil je een antwoord veranderen? Druk op Vorige vraag, of stuur /start."))
         return
-    item = svc.catalogue.items.get(entry["i"])
-    answer = (await svc.storage.answers(round_.id, session.respondent)).get(entry["i"])
+    item = svc.catalogue.items.get(entry.item_id)
+    answer = (await svc.storage.answers(round_.id, session.respondent)).get(entry.item_id)
     participation = await svc.storage.participation(round_.id, session.respondent)
-    if item is None or answer is None or answer.revision != entry["v"] or participation is None:
+    if item is None or answer is None or answer.revision != entry.revision or participation is None:
         await message.reply_text(tr._("Dit antwoord is daarna al veranderd. Wil je het nog eens veranderen? Druk op Vorige vraag, of stuur /start."))
         return
     scrubbed = scrub((message.text or message.caption or "").translate(_BIDI_CONTROLS))
     if not has_words(scrubbed.text):
         await message.reply_text(tr._("Typ je antwoord. Of druk op Overslaan."))
         return
-    text, _cut = cap((answer.text or "")[:entry["s"]] + scrubbed.text, item.max_length)
+    text, _cut = cap((answer.text or "")[:entry.start] + scrubbed.text, item.max_length)
     revision = await _store(update, context, session, round_, participation.centre_code, item,
+                            lambda revision: state.with_typed(entry.model_copy(update={"revision": revision})),
                             status="answered", text=text)
     if not revision:
         await message.reply_text(tr._("Deze ronde is gesloten. Dank je wel!"))
         return
-    await _remember_message(context, session.chat_id, message.message_id, round_.id, item.id, revision, entry["s"])
     await message.reply_text("✏️ " + tr._("Je veranderde bericht is bewaard. Je antwoord is nu:")
                              + f"\n\n«{shown_text(text, tr)}»")
 
@@ -702,13 +688,13 @@ async def _show_current(context: ContextTypes.DEFAULT_TYPE, session: Session, it
 
 async def _repeat_pending_opt_in(context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round) -> bool:
     """If the quote or feedback opt-in question is open, ask for a button press and show it again."""
-    quote = await pending_quote(context, session.chat_id, round_.id)
+    quote = await pending_at(context, session.chat_id, Mode.QUOTE, round_.id)
     if quote is not None:
         tr = Translator(session.language)
         await context.bot.send_message(session.chat_id, tr._("Druk alsjeblieft op een van de knoppen."))
         await _ask_quote(context, session, round_, quote)
         return True
-    pos = await pending_opt_in(context, session.chat_id, round_.id)
+    pos = await pending_at(context, session.chat_id, Mode.OPT_IN, round_.id)
     if pos is None or session.mode != "self":
         return False
     tr = Translator(session.language)
@@ -725,41 +711,42 @@ async def _on_readback(update, context, cb: cd.Answer, session: Session, round_:
     if cb.pos is None or cb.pos >= len(items):
         await query.answer(tr._("Deze knop werkt niet meer."))
         return
-    if items[cb.pos].id not in answers or (cb.action in ("fix", "confirm") and not readback_open(
-            await get_revisit(context, session.chat_id), round_.id, cb.pos)):
+    state = await chat_state(context, session.chat_id)
+    if items[cb.pos].id not in answers or (cb.action in ("fix", "confirm") and not state.open_at(
+            Mode.READ_BACK, round_.id, cb.pos)):
         # an older read-back, answered already: where the resident is now
         await _resend_current(query, context, session, round_)
         return
     if cb.action == "fix":
-        await set_revisit(context, session.chat_id, round_.id, cb.pos, "replace")
+        await open_mode(context, session.chat_id, round_.id, cb.pos, Mode.REVISIT)
         async with answer_alongside(query):
             await _edit_markup(query, None)
             await context.bot.send_message(session.chat_id, "✏️ " + tr._("Typ je nieuwe antwoord."))
             return
     if cb.action == "confirm":
-        await clear_revisit(context, session.chat_id)
+        await save_state(context, session.chat_id, state.asking())
         async with answer_alongside(query):
             await _edit_markup(query, keyboards.chosen(tr._("Klopt")))
             await ask_next(context, session, round_)  # asks the feedback question when it is due
             return
     if cb.action in ("quote_yes", "quote_no"):
-        if await pending_quote(context, session.chat_id, round_.id) is None:
+        if not state.open_at(Mode.QUOTE, round_.id):
             await _resend_current(query, context, session, round_)
             return
         yes = cb.action == "quote_yes"
         await svc.storage.set_quote_consent(round_.id, session.respondent, yes)
-        await chatstate.pop(svc.storage, session.chat_id, QUOTE)
+        await save_state(context, session.chat_id, state.asking())
         async with answer_alongside(query):
             await _edit_markup(query, keyboards.chosen(tr._("Ja, dat mag") if yes else tr._("Nee, liever niet")))
             await ask_next(context, session, round_)
             return
-    if await pending_opt_in(context, session.chat_id, round_.id) is None:
+    if not state.open_at(Mode.OPT_IN, round_.id):
         await _resend_current(query, context, session, round_)
         return
     yes = cb.action == "feedback_yes"
     if session.mode == "self":
         await svc.storage.update_contact(session.chat_id, feedback_opt_in=yes)
-        await chatstate.put(svc.storage, session.chat_id, OPT_IN_ANSWERED, {"yes": yes})
+        await save_state(context, session.chat_id, state.with_opt_in_answered())
     async with answer_alongside(query):
         await _edit_markup(query, keyboards.chosen(tr._("Ja, graag") if yes else tr._("Nee, dank je")))
         await ask_next(context, session, round_)
@@ -794,12 +781,10 @@ def _message_kind(message: Message) -> str:
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers a sticker, photo, voice note, location, contact… politely; stores nothing."""
     message = update.effective_message
-    if message.media_group_id:
-        seen = context.chat_data.setdefault("media_groups", [])
-        if message.media_group_id in seen:
-            return
-        seen.append(message.media_group_id)
-        del seen[:-20]
+    taps: RecentTaps | None = context.application.bot_data.get("taps")
+    if message.media_group_id and taps is not None \
+            and not taps.first_of_album(message.chat.id, message.media_group_id):
+        return  # one reply for an album's pictures
     session = await session_for(context, message.chat.id)
     tr = Translator(session.language if session else lang_of(update))
     if session is None:
@@ -808,11 +793,11 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if session.stopped:
         await message.reply_text(stopped_text(tr))
         return
-    state = await _state(context, session)
-    if state is None:
+    where = await _state(context, session)
+    if where is None:
         await _no_round(context, message, session, tr)
         return
-    round_, _participation, items, pos, revisit = state
+    round_, _participation, items, pos, state = where
     if await _repeat_pending_opt_in(context, session, round_):
         return
     kind = _message_kind(message)
@@ -823,7 +808,7 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await on_text(update, context, text=caption)
         return
     hint = ("\n\n" + tr._(_INTERVIEW_HINT)) if kind in ("voice", "photo") and session.mode == "self" else ""
-    if readback_open(revisit, round_.id, pos):
+    if state.open_at(Mode.READ_BACK, round_.id, pos):
         # under a read-back: say what is possible and show the read-back again
         await message.reply_text(tr._("Ik kan alleen getypte tekst gebruiken.") + hint)
         await _send_readback(context, session, round_, pos, items[pos], tr)
@@ -848,10 +833,10 @@ async def _ask_at(context, session: Session, round_: Round, items: list[Item], p
 
 
 async def _state(context: ContextTypes.DEFAULT_TYPE, session: Session):
-    """(round, participation, items, pos, revisit) of a session answering now, else None.
+    """(round, participation, items, pos, chat state) of a session answering now, else None.
 
-    ``pos`` is the revisited item if one is open (``revisit``, see :func:`get_revisit`),
-    else the next unanswered one.
+    ``pos`` is the item read back or gone back to if one is open (the chat state's
+    ``READ_BACK`` or ``REVISIT``), else the next unanswered one.
     """
     svc = services(context)
     round_ = await current_round(context, session)
@@ -861,15 +846,16 @@ async def _state(context: ContextTypes.DEFAULT_TYPE, session: Session):
     if participation is None:
         return None
     items = svc.catalogue.survey_items(round_.survey)
-    revisit = await get_revisit(context, session.chat_id)
-    if revisit and revisit[0] == round_.id and revisit[1] < len(items):
-        return round_, participation, items, revisit[1], revisit
+    state = await chat_state(context, session.chat_id)
+    if (state.mode_in(round_.id) in (Mode.READ_BACK, Mode.REVISIT) and state.pos is not None
+            and state.pos < len(items)):
+        return round_, participation, items, state.pos, state
     if participation.finished:
         return None
     pos = flow.next_position(items, await svc.storage.answers(round_.id, session.respondent))
     if pos is None:
         return None
-    return round_, participation, items, pos, revisit
+    return round_, participation, items, pos, state
 
 
 async def _no_round(context: ContextTypes.DEFAULT_TYPE, message: Message, session: Session, tr: Translator) -> None:

@@ -92,7 +92,6 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.F
             return
         await svc.storage.forget(chat_id, svc.respondent(chat_id))
         context.user_data.clear()
-        context.chat_data.clear()
         await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Ja, verwijder alles")))
         await context.bot.send_message(
             chat_id, tr._("Alles is verwijderd: je gegevens en je antwoorden. Dank je wel voor je tijd.")

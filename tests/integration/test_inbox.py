@@ -83,6 +83,7 @@ async def test_an_updates_first_write_carries_its_handled_mark(tmp_path):
     from telegram import Update
 
     from bot.storage import Storage, begin_update
+    from bot.survey.state import ChatState
     from bot.updates import ChatOrderedProcessor
 
     storage = await Storage.open(tmp_path / "mark.sqlite3")
@@ -92,7 +93,7 @@ async def test_an_updates_first_write_carries_its_handled_mark(tmp_path):
 
         async def handle() -> None:
             begin_update()
-            await storage.put_chat_state(601, "k", "{}")
+            await storage.save_chat_state(601, ChatState(opt_in_answered=True))
             for name, table in (("marks", "processed_updates"), ("inbox", "inbox")):
                 async with storage.db.execute(f"SELECT update_id FROM {table}") as cur:
                     seen[name] = [tuple(r) for r in await cur.fetchall()]

@@ -382,3 +382,23 @@ def test_unsure_name_is_marked_not_replaced() -> None:
     result = scrub("Vorig jaar gingen we naar Wyck met de bus.")
     assert result.text == "Vorig jaar gingen we naar Wyck met de bus."
     assert [result.text[a:b] for a, b in result.possible] == ["Wyck"]
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Komşularımı artık daha iyi tanıyorum.", "Komşularımı"),  # my neighbours (tr)
+        ("Mahallemizdeki herkes geldi.", "Mahallemizdeki"),  # everyone in our neighbourhood
+        ("Gönüllülerimiz çok yardım etti.", "Gönüllülerimiz"),  # our volunteers
+        ("Çocuklarımızın okulu yakın.", None),  # a known word: nothing to mark
+    ],
+)
+def test_an_inflected_first_word_is_not_taken_for_a_name(text: str, word: str | None) -> None:
+    result = scrub(text)
+    assert result.text == text and "name" not in result.found
+    assert [result.text[a:b] for a, b in result.possible] == ([word] if word else [])
+
+
+def test_an_unknown_first_name_is_still_replaced_though_stemmers_run() -> None:
+    result = scrub("Zülfüye kwam gisteren ook.")
+    assert result.text == "[naam] kwam gisteren ook."
