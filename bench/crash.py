@@ -261,14 +261,15 @@ class RoundResult:
                 f" {len(self.errors or [])} ({self.seconds:.0f} s)")
 
 
-async def _prompt(sim, uid: int, ready, nudge, result: RoundResult, nudge_s: float):
+async def _prompt(sim, uid: int, ready, nudge, result: RoundResult, nudge_s: float,
+                  max_nudges: int = MAX_NUDGES):
     """Wait for the bot's next prompt; tap or send the same again after ``nudge_s`` of
-    silence (a person does), at most :data:`MAX_NUDGES` times."""
-    for attempt in range(MAX_NUDGES + 1):
+    silence (a person does), at most ``max_nudges`` times."""
+    for attempt in range(max_nudges + 1):
         try:
             return await load._until(sim, uid, ready, timeout=nudge_s)
         except TimeoutError:
-            if attempt == MAX_NUDGES:
+            if attempt == max_nudges:
                 raise
             result.nudges += 1
             nudge()
@@ -276,12 +277,12 @@ async def _prompt(sim, uid: int, ready, nudge, result: RoundResult, nudge_s: flo
 
 
 async def crash_resident(sim, uid: int, lang: str, centre: str, result: RoundResult,
-                         nudge_s: float) -> None:
+                         nudge_s: float, max_nudges: int = MAX_NUDGES) -> None:
     """One resident completes the short round (as in ``bench/load.py``), tapping or
     typing again when a reply does not come.
 
     Raises:
-        TimeoutError: Stuck: no reply after :data:`MAX_NUDGES` repeats.
+        TimeoutError: Stuck: no reply after ``max_nudges`` repeats.
     """
     rng = random.Random(uid)
     user = sim.user(uid, first_name="Resident", language_code=load.LANGUAGE_CODES[lang])
@@ -302,7 +303,8 @@ async def crash_resident(sim, uid: int, lang: str, centre: str, result: RoundRes
     start = len(user.messages)
     first = f"/start {centre}"
     user.send_text(first)
-    prompt = await _prompt(sim, uid, prompt_after(start), lambda: user.send_text(first), result, nudge_s)
+    prompt = await _prompt(sim, uid, prompt_after(start), lambda: user.send_text(first), result,
+                           nudge_s, max_nudges)
     for _ in range(40):
         if finished(prompt):
             return
@@ -323,7 +325,7 @@ async def crash_resident(sim, uid: int, lang: str, centre: str, result: RoundRes
             told = random.Random(f"{uid}:{prompt.text_or_caption}").choice(stories["story"])
             nudge = functools.partial(user.send_text, told)
         nudge()
-        prompt = await _prompt(sim, uid, prompt_after(start), nudge, result, nudge_s)
+        prompt = await _prompt(sim, uid, prompt_after(start), nudge, result, nudge_s, max_nudges)
     raise RuntimeError(f"resident {uid} did not finish")
 
 
@@ -346,23 +348,25 @@ def _count(db: Path, sim, result: RoundResult, bot: BotProcess) -> None:
 
 
 async def answers_under_kills(folder: Path, residents: int, kills: int, seed: int,
-                              nudge_s: float = NUDGE_S) -> RoundResult:
+                              nudge_s: float = NUDGE_S, max_nudges: int = MAX_NUDGES) -> RoundResult:
     """``kills`` rounds: in each, ``residents`` residents start the short round at once
     and the bot is SIGKILLed at a random point of their burst (after 2–95 % of their
     updates were sent), restarted at once, and the residents finish (a fresh database and
-    simulator each)."""
+    simulator each). A resident taps again after ``nudge_s`` without a reply and is stuck
+    after ``max_nudges`` such taps (the suite: short waits, more of them)."""
     rng = random.Random(seed)
     result = RoundResult(residents * kills)
     started = time.perf_counter()
     for number in range(kills):
         point = int(rng.uniform(0.02, 0.95) * residents * UPDATES_PER_RESIDENT)
-        await _one_killed_round(folder / f"round-{number}", residents, point, result, nudge_s)
+        await _one_killed_round(folder / f"round-{number}", residents, point, result, nudge_s,
+                                max_nudges)
     result.seconds = time.perf_counter() - started
     return result
 
 
 async def _one_killed_round(folder: Path, residents: int, kill_at: int,
-                            result: RoundResult, nudge_s: float) -> None:
+                            result: RoundResult, nudge_s: float, max_nudges: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "answers.sqlite3"
     centres = await load._prepare_database(db)
@@ -371,7 +375,8 @@ async def _one_killed_round(folder: Path, residents: int, kill_at: int,
         await bot.start()
         plan = [(load.FIRST_USER + i, load.LANGUAGES[i % len(load.LANGUAGES)], centres[i % len(centres)])
                 for i in range(residents)]
-        tasks = [asyncio.ensure_future(crash_resident(sim, uid, lang, centre, result, nudge_s))
+        tasks = [asyncio.ensure_future(crash_resident(sim, uid, lang, centre, result, nudge_s,
+                                                      max_nudges))
                  for uid, lang, centre in plan]
         try:
             while len(sim.update_ids) < kill_at and not all(t.done() for t in tasks):
@@ -412,7 +417,7 @@ FAULTS = (
 
 
 async def answers_under_faults(folder: Path, residents: int, nudge_s: float = NUDGE_S,
-                               faults: tuple = FAULTS) -> RoundResult:
+                               faults: tuple = FAULTS, max_nudges: int = MAX_NUDGES) -> RoundResult:
     """``residents`` complete the short round while single Bot API calls fail (one fault
     per resident, kinds in turn: ``faults``, by default :data:`FAULTS`)."""
     db = folder / "faults.sqlite3"
@@ -432,7 +437,8 @@ async def answers_under_faults(folder: Path, residents: int, nudge_s: float = NU
             result.faults += 1
         try:
             outcomes = await asyncio.gather(
-                *(crash_resident(sim, uid, lang, centre, result, nudge_s) for uid, lang, centre in plan),
+                *(crash_resident(sim, uid, lang, centre, result, nudge_s, max_nudges)
+                  for uid, lang, centre in plan),
                 return_exceptions=True)
         finally:
             await bot.stop()

@@ -57,6 +57,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.updates import in_update
 
 
@@ -175,10 +176,17 @@ class RobustBot(ExtBot):
     """
 
     _inbox: BatchStore | None = None
+    _clock: Clock = SYSTEM_CLOCK
 
     def use_inbox(self, inbox: BatchStore | None) -> None:
         """Store every later ``getUpdates`` batch in ``inbox`` (None: stop storing)."""
         self._inbox = inbox
+
+    def use_clock(self, clock: Clock) -> None:
+        """Sleep the waits between tries (back-off, ``retry_after``) on ``clock``: the
+        product keeps :data:`~bot.clock.SYSTEM_CLOCK`; tests give a faster
+        :class:`~bot.clock.ScaledClock`."""
+        self._clock = clock
 
     async def _do_post(self, endpoint: str, data, **kwargs):  # type: ignore[override]
         """Post one Bot API call, tried again inside an update after 429/5xx/time-outs.
@@ -210,7 +218,7 @@ class RobustBot(ExtBot):
                 log.info("Bot API %s failed (%s); trying again in %.1f s",
                          endpoint, type(exc).__name__, pause)
                 waited += pause
-                await asyncio.sleep(pause)
+                await self._clock.sleep(pause)
         raise AssertionError("unreachable")
 
     async def answer_callback_query(self, *args, **kwargs) -> bool:  # type: ignore[override]

@@ -1,122 +1,54 @@
-"""Shared fixtures: the local Bot API simulator and the real bot running against it."""
+"""Shared fixtures: the local Bot API simulator and the real bot running against it.
+
+The helpers live in :mod:`tests.support`; their names stay importable from here too.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-import time
-from pathlib import Path
+import importlib
+import threading
 
 import pytest
-from telegram import Update
-from telegram.ext import Application
 
-from bot.app import build_application, webhook_options
-from bot.settings import Settings
-from bot.storage import Storage
-from bot.survey import catalogue
-
-TOKEN = "123456:TEST-TOKEN-abcdef"
-ADMIN_ID = 900000001
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-
-
-def make_settings(base_url: str, db_path: Path, **overrides) -> Settings:
-    """Settings for a test bot against the simulator."""
-    values = {
-        "telegram_bot_token": TOKEN,
-        "telegram_api_base_url": base_url,
-        "database_path": db_path,
-        "pseudonym_secret": "test-secret-0123456789",
-        "admin_ids": frozenset({ADMIN_ID}),
-        "_env_file": None,
-    }
-    values.update(overrides)
-    return Settings(**values)
+from tests.support.harness import (  # noqa: F401 - re-exported for tests that import them from here
+    ADMIN_ID,
+    SHARED,
+    TOKEN,
+    BotHarness,
+    db_rows,
+    make_settings,
+    report_handled,
+    settle,
+    until,
+)
 
 
-class BotHarness:
-    """Runs the real bot (long polling) against a simulator, restartable."""
+def _import_wordfreq_on_a_short_stack() -> None:
+    """Import ``wordfreq`` (the name check of the scrubber loads it) in a thread of its own.
 
-    def __init__(self, sim, db_path: Path, **overrides) -> None:
-        self.sim = sim
-        self.db_path = db_path
-        self.settings = make_settings(sim.base_url, db_path, **overrides)
-        self.application = None
-        self.storage: Storage | None = None
-        sim.track_handling()
-        sim.add_idle_probe(self._outbox_idle)
-
-    async def prepare(self, survey: str | None = "praatplaat", centres: list[str] | None = None):
-        """Seed centres and open a round before the bot starts; returns the round."""
-        store = await Storage.open(self.db_path)
-        await store.seed_centres(catalogue().centres)  # the installation's centres
-        await store.seed_centres(self.settings.catalogue().centres)  # and the pack's
-        round_ = await store.create_round(survey, centres or []) if survey else None
-        await store.close()
-        return round_
-
-    async def start(self) -> None:
-        """Start the bot as ``run`` does: long polling, or the webhook server when the
-        settings name a ``webhook_url``."""
-        self.storage = await Storage.open(self.db_path)
-        self.application = build_application(self.settings, storage=self.storage)
-        report_handled(self.application, self.sim)
-        await self.application.initialize()
-        await self.application.post_init(self.application)  # run_polling() would call it
-        await self.application.start()
-        if self.settings.webhook_url:
-            await self.application.updater.start_webhook(
-                allowed_updates=Update.ALL_TYPES, **webhook_options(self.settings)
-            )
-        else:
-            await self.application.updater.start_polling(
-                poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
-            )
-
-    async def stop(self) -> None:
-        if self.application is None:
-            return
-        await self.application.updater.stop()
-        await self.application.stop()
-        await self.application.post_shutdown(self.application)  # run_polling() would call it
-        await self.application.shutdown()
-        await self.storage.close()
-        self.application = None
-        self.sim.forget_unhandled()  # fetched but dropped at stop: redelivered, not awaited
-
-    async def _outbox_idle(self) -> None:
-        """Idle probe for :meth:`BotApiSimulator.wait_idle`: the outbox sent what is due."""
-        sender = self.application.bot_data.get("outbox") if self.application else None
-        if sender is not None:
-            await sender.drain(timeout=10)
-
-    async def restart(self) -> None:
-        await self.stop()
-        await self.start()
-
-
-def report_handled(application: Application, sim) -> None:
-    """Make ``application`` tell ``sim`` when it has finished handling each update, so
-    :func:`settle` waits for exactly that instead of for silence.
-
-    ``Application`` has ``__slots__``, so ``process_update`` cannot be replaced on the
-    instance; the instance gets a slot-less subclass instead (same memory layout). Every
-    path (polling, webhook, concurrent updates) goes through ``process_update``.
+    At import it finds its data folder with ``inspect.stack()``, which reads the source of
+    every frame on the stack: inside a test (pytest, asyncio, the bot) that took 0.5 s of
+    CPU per worker; on a new thread's stack it takes milliseconds.
     """
-    base = type(application)
+    thread = threading.Thread(target=importlib.import_module, args=("wordfreq",))
+    thread.start()
+    thread.join()
 
-    class Reporting(base):  # type: ignore[misc, valid-type]
-        __slots__ = ()
 
-        async def process_update(self, update: object) -> None:
-            try:
-                await super().process_update(update)
-            finally:
-                if isinstance(update, Update):
-                    sim.report_handled(update.update_id)
+_import_wordfreq_on_a_short_stack()
 
-    application.__class__ = Reporting
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` (seconds each: bot processes killed and restarted, a wheel
+    built, a demo run) go first, longest first (``slow(seconds=...)``, about, on an idle
+    machine), so the workers start them at once and finish together instead of one worker
+    running a long test at the end while the other idles. The others keep their order."""
+
+    def key(item) -> float:
+        mark = item.get_closest_marker("slow")
+        return 0.0 if mark is None else -float(mark.kwargs.get("seconds", 2))
+
+    items.sort(key=key)
 
 
 @pytest.fixture
@@ -132,32 +64,3 @@ async def harness(sim, tmp_path):
     bot = BotHarness(sim, tmp_path / "bot.sqlite3")
     yield bot
     await bot.stop()
-
-
-def db_rows(harness, sql: str, params=()) -> list[tuple]:
-    """Run a query on the harness's database (a separate sqlite3 connection)."""
-    conn = sqlite3.connect(harness.db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
-async def settle(sim, seconds: float = 0.05) -> None:
-    """Let the bot handle everything queued: every update handled (the harness reports it),
-    no Bot API call in flight, nothing due in the outbox.
-
-    ``seconds`` is kept for existing callers and ignored: waiting is on events, not time
-    (a simulator without a tracked bot falls back to 50 ms of silence).
-    """
-    del seconds
-    await sim.wait_idle(timeout=10)
-
-
-async def until(condition, timeout: float = 10.0) -> None:
-    """Wait until ``condition()`` is true (work in a thread, e.g. a poster or an export,
-    can outlast :func:`settle`); fails the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)

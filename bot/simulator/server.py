@@ -731,6 +731,7 @@ class BotApiSimulator:
         self._idle_probes: list[Callable[[], Awaitable[None]]] = []
         self._changed = asyncio.Event()
         self._closing = False
+        self._releases = 0  # calls to release_delayed(): ends the waits of delayed calls
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, Handler] = {
@@ -946,6 +947,17 @@ class BotApiSimulator:
             _Failure(method, status, retry_after, description, times, chat_id, delay)
         )
 
+    def release_delayed(self) -> None:
+        """End the wait of every call that a ``delay`` of :meth:`fail` holds now: each
+        answers (status 200) or fails at once.
+
+        A test can hold a call with a long ``delay`` for exactly as long as it needs (e.g.
+        until the bot has sent what must not wait for that call) and then let it go,
+        instead of choosing a delay long enough for a slow machine and waiting it out.
+        """
+        self._releases += 1
+        self._notify()
+
     def block(self, chat_id: int) -> None:
         """The resident blocks the bot: sends to ``chat_id`` answer 403 until :meth:`unblock`.
 
@@ -1154,12 +1166,14 @@ class BotApiSimulator:
     async def _sleep(self, delay: float) -> None:
         if delay > 0:
             try:
-                await asyncio.wait_for(self._closed(), delay)
+                await asyncio.wait_for(self._closed(self._releases), delay)
             except TimeoutError:
                 pass
 
-    async def _closed(self) -> None:
-        while not self._closing:
+    async def _closed(self, releases: int | None = None) -> None:
+        """Return when the simulator closes (or :meth:`release_delayed` is called after
+        ``releases`` was read)."""
+        while not self._closing and (releases is None or releases == self._releases):
             await self._changed.wait()
 
     @staticmethod

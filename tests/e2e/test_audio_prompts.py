@@ -13,8 +13,8 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from bot.survey.xlsform import load_xlsform
-from tests.conftest import BotHarness, db_rows, settle, until
-from tests.e2e.test_e2e_resident import data_of, last_with, onboard
+from tests.support.chat import data_of, last_with, onboard
+from tests.support.harness import BotHarness, db_rows, settle, until
 
 VOICE = Path(__file__).resolve().parents[1] / "fixtures" / "audio" / "stilte.ogg"
 

@@ -11,7 +11,7 @@ from bot import storage as storage_module
 from bot.storage import Storage, begin_update
 from bot.survey import catalogue
 from bot.updates import ChatOrderedProcessor, chat_key
-from tests.conftest import db_rows
+from tests.support.harness import db_rows
 
 
 def _update(update_id: int, chat_id: int) -> Update:

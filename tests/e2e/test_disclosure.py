@@ -453,7 +453,7 @@ def test_five_and_three_points_never_undo_each_other():
 async def test_chat_refusals_are_in_the_coordinators_language_and_send_no_file(sim, harness):
     from bot.i18n import Translator
     from bot.roles import Roles
-    from tests.conftest import ADMIN_ID, settle, until
+    from tests.support.harness import ADMIN_ID, settle, until
 
     round_ = await harness.prepare("short", ["shalom"])
     await harness.start()

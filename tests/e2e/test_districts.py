@@ -13,6 +13,8 @@ import random
 import sqlite3
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.exports.rows import AnswerRow
 from bot.exports.service import run_export
 from bot.exports.summary import breakdown_table, count_answers, summary_table, summary_table_of
@@ -127,9 +129,10 @@ async def test_breakdown_export_has_centre_and_district_rows(tmp_path):
     assert int(rows["Zuid"]["n"] or 10) == 10 or rows["Zuid"]["n"] == ""
 
 
+@pytest.mark.slow(seconds=3)
 async def test_coordinator_gets_a_chart_per_district_and_progress_per_district(sim, tmp_path):
     from bot.roles import Roles
-    from tests.conftest import ADMIN_ID, BotHarness, settle, until
+    from tests.support.harness import ADMIN_ID, BotHarness, settle, until
 
     harness = BotHarness(sim, tmp_path / "bot.sqlite3", min_cell_size=K)
     round_ = await _district_db(harness.db_path)

@@ -7,10 +7,24 @@ from datetime import timedelta
 import pytest
 
 from bot.storage import utcnow
-from tests.conftest import ADMIN_ID, settle
-from tests.conftest import db_rows as rows
-from tests.e2e.test_e2e_resident import data_of, last_with, onboard
-from tests.e2e.test_e2e_staff import COORD_A, make_coordinator
+from tests.support.chat import (
+    COORD_A,
+    answer_all_text,
+    data,
+    data_of,
+    last_with,
+    make_coordinator,
+    onboard,
+    open_stories,
+    press,
+    pseudonym,
+    select_with_reason,
+    show,
+    story_ids,
+    teller,
+)
+from tests.support.harness import ADMIN_ID, settle
+from tests.support.harness import db_rows as rows
 
 
 async def _residents(harness, chats, centre="shalom", language="nl"):
@@ -112,7 +126,6 @@ def _layout(user, message) -> list[list[str]]:
 
 
 async def test_review_keyboard_keeps_every_button_in_place(sim, harness):
-    from tests.e2e.test_msc import data, open_stories, press, teller
 
     round_ = await harness.prepare("praatplaat", ["shalom"])
     await harness.start()
@@ -142,7 +155,6 @@ async def test_review_keyboard_keeps_every_button_in_place(sim, harness):
 
 # -- 6. correcting a story is findable ----------------------------------------------
 async def test_correct_buttons_take_the_next_message_for_story_and_why(sim, harness):
-    from tests.e2e.test_msc import data, open_stories, teller
 
     round_ = await harness.prepare("praatplaat", ["shalom"])
     await harness.start()
@@ -229,7 +241,6 @@ async def test_after_stop_an_old_button_asks_nothing_more(sim, harness):
 
 
 async def test_after_finishing_a_resident_can_still_change_an_answer(sim, harness):
-    from tests.e2e.test_e2e_resident import answer_all_text
 
     await harness.prepare("praatplaat", ["shalom"])
     await harness.start()
@@ -324,15 +335,6 @@ async def test_scheduled_open_reminder_and_close_tell_the_coordinators(sim, harn
 
 # -- 3. the final selection: preview, count, "send now?", held until the round closes ------
 async def test_final_selection_previews_per_language_and_holds_until_the_round_closes(sim, harness):
-    from tests.e2e.test_msc import (
-        data,
-        open_stories,
-        press,
-        select_with_reason,
-        show,
-        story_ids,
-        teller,
-    )
 
     round_ = await harness.prepare("praatplaat", ["shalom"])
     await harness.start()
@@ -420,15 +422,6 @@ async def _export_file(sim, user, round_id: int, button: str):
 async def _reviewed_round(sim, harness):
     """Six Dutch tellers at Shalom; the admin approves and codes two, shortlists one and
     chooses one with a reason; the Polish teller's story (alone in Polish) is approved too."""
-    from tests.e2e.test_msc import (
-        data,
-        open_stories,
-        press,
-        select_with_reason,
-        show,
-        story_ids,
-        teller,
-    )
 
     round_ = await harness.prepare("praatplaat", ["shalom"])
     await harness.start()
@@ -491,7 +484,6 @@ async def test_export_offers_the_stories_document_and_the_effects_table(sim, har
 
 
 async def test_export_of_stories_without_an_approved_one_says_so_and_sends_nothing(sim, harness):
-    from tests.e2e.test_msc import teller
 
     round_ = await harness.prepare("praatplaat", ["shalom"])
     await harness.start()
@@ -512,7 +504,6 @@ async def test_review_exports_resist_differencing_and_linking(sim, harness, tmp_
 
     from bot.exports.service import run_export
     from bot.survey import load_catalogue
-    from tests.e2e.test_msc import pseudonym, teller
 
     round_, _admin, _reason = await _reviewed_round(sim, harness)
     cat, tz = load_catalogue(), harness.settings.tz
@@ -568,7 +559,6 @@ async def test_review_exports_resist_differencing_and_linking(sim, harness, tmp_
 async def _finished_resident(harness, round_id: int, n: int, *, skip: str = "") -> None:
     """A resident of Shalom who answered every question of the short survey (``skip``: that
     one skipped) and finished."""
-    from tests.e2e.test_msc import pseudonym
 
     who = pseudonym(900 + n)
     await harness.storage.start_participation(round_id, who, centre_code="shalom", language="nl")
@@ -686,7 +676,6 @@ async def test_analyst_files_one_row_per_respondent_only_what_was_asked(sim, har
 
 # -- small: "send when the round closes", then "send now" after all ------------------------
 async def test_held_final_selection_can_be_sent_now_after_all(sim, harness):
-    from tests.e2e.test_msc import data, open_stories, press, select_with_reason, teller
 
     round_ = await harness.prepare("praatplaat", ["shalom"])
     await harness.start()
@@ -719,7 +708,6 @@ async def test_held_final_selection_can_be_sent_now_after_all(sim, harness):
 
 # -- small: the teller's other free-text answers can be corrected or withheld too ----------
 async def test_other_free_text_answers_can_be_corrected_and_withheld(sim, harness):
-    from tests.e2e.test_msc import open_stories, pseudonym, teller
 
     round_ = await harness.prepare("praatplaat", ["shalom"])
     await harness.start()

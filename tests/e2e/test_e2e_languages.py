@@ -8,8 +8,8 @@ import pytest
 
 from bot.i18n import FSI, PDI, Translator
 from bot.survey import catalogue
-from tests.conftest import settle, until
-from tests.e2e.test_e2e_resident import confirm_readbacks, data_of, last_with, onboard
+from tests.support.chat import confirm_readbacks, data_of, last_with, onboard
+from tests.support.harness import settle, until
 
 CODES = {"nl": "nl-NL", "en": "en-GB", "tr": "tr", "ar": "ar", "pl": "pl", "uk": "uk"}
 

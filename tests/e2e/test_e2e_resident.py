@@ -10,71 +10,17 @@ import logging
 import pytest
 
 from bot.survey import catalogue
-from tests.conftest import ADMIN_ID, SHARED, TOKEN, db_rows, settle, until
+from tests.support.chat import (  # noqa: F401 - also imported from here by other tests
+    answer_all_text,
+    confirm_readbacks,
+    current_question,
+    data_of,
+    last_with,
+    onboard,
+)
+from tests.support.harness import ADMIN_ID, SHARED, TOKEN, db_rows, settle, until
 
 PII = "Bel me op 06-12345678 of mail fatima@example.nl"
-
-
-def data_of(message) -> list[str]:
-    rows = (message.reply_markup or {}).get("inline_keyboard", []) if message else []
-    return [b.get("callback_data", "") for row in rows for b in row]
-
-
-def last_with(user, prefix: str):
-    for message in reversed(user.messages):
-        if any(d.startswith(prefix) for d in data_of(message)):
-            return message
-    raise AssertionError(f"no message with a {prefix!r} button")
-
-
-async def onboard(sim, user, centre: str = "shalom", lang_button: str | None = None) -> None:
-    """/start with a deep link, consent yes."""
-    user.send_text(f"/start {centre}")
-    await settle(sim)
-    if lang_button:
-        user.press_button(lang_button)
-        await settle(sim)
-    consent = last_with(user, "c:y")
-    user.press(consent, next(d for d in data_of(consent) if d.startswith("c:y")))
-    await settle(sim)
-
-
-
-def current_question(user):
-    """The newest question message (one with an answer button)."""
-    return last_with(user, "a:")
-
-
-async def confirm_readbacks(sim, user) -> None:
-    """Press "right" on a story read-back, "yes" on the quote question and "no" on the
-    feedback question, if shown."""
-    for _ in range(4):
-        data = data_of(user.last)
-        flag = next((d for d in data if d.endswith((":ok", ":qy", ":fn"))), None)
-        if flag is None:
-            return
-        pressed = user.last
-        user.press(pressed, flag)
-        await until(lambda: user.last is not pressed)     # every press brings a new message
-        await settle(sim)
-
-
-async def answer_all_text(sim, user, texts: list[str]) -> None:
-    """Answer text questions with ``texts`` in turn, skipping button questions' choices."""
-    for text in texts:
-        q = current_question(user)
-        data = data_of(q)
-        if any(":t" in d for d in data):
-            user.press(q, next(d for d in data if ":t" in d))
-            await settle(sim)
-            q = current_question(user)
-            user.press(q, next(d for d in data_of(q) if ":d." in d))
-        elif any(":v" in d for d in data):
-            user.press(q, next(d for d in data if ":v" in d))
-        else:
-            user.send_text(text)
-        await settle(sim)
-        await confirm_readbacks(sim, user)
 
 
 async def test_nothing_stored_before_consent_and_no_ends_politely(sim, harness):

@@ -10,37 +10,24 @@ import pytest
 from bot.roles import Roles
 from bot.storage import Storage, utcnow
 from bot.times import closing_time, opening_time
-from tests.conftest import ADMIN_ID, settle, until
-from tests.conftest import db_rows as rows
-from tests.e2e.test_e2e_resident import confirm_readbacks, data_of, last_with, onboard
+from tests.support.chat import (  # noqa: F401 - also imported from here by other tests
+    COORD_A,
+    COORD_B,
+    confirm_readbacks,
+    data_of,
+    last_with,
+    make_coordinator,
+    onboard,
+    start_interview,
+)
+from tests.support.harness import ADMIN_ID, settle, until
+from tests.support.harness import db_rows as rows
 
-COORD_A = 910000001   # coordinator of shalom
-COORD_B = 910000002   # coordinator of bijbetje
 RESIDENT = 910000003
 
 STAFF_COMMANDS = ["/rounds", "/newround", "/open 1", "/close 1", "/cancel 1", "/remind 1", "/progress 1",
                   "/centres", "/qr shalom", "/interview", "/export", "/chart 1"]
 ADMIN_COMMANDS = ["/invite_coordinator shalom", "/add_admin 5"]
-
-
-async def make_coordinator(harness, user_id: int, centre: str) -> None:
-    store = harness.storage
-    code = await Roles(store, frozenset()).create_invite(centre)
-    user = harness.sim.user(user_id, language_code="nl")
-    user.send_text(f"/coordinator {code}")
-    await settle(harness.sim)
-    assert "coördinator" in user.last.text
-
-
-
-async def start_interview(sim, coord, language: str) -> None:
-    """``/interview`` for round 1 in ``language`` (a language button's label)."""
-    coord.send_text("/interview")
-    await settle(sim)
-    coord.press_button("#1")
-    await settle(sim)
-    coord.press_button(language)
-    await settle(sim)
 
 
 @pytest.fixture

@@ -8,8 +8,16 @@ while the feedback question waits, an old button pressed twice.
 from __future__ import annotations
 
 from conversations.keyboards import CHECK
-from tests.conftest import db_rows, settle
-from tests.e2e.test_e2e_resident import confirm_readbacks, current_question, data_of, onboard
+from tests.support.chat import (
+    COORD_A,
+    confirm_readbacks,
+    current_question,
+    data_of,
+    make_coordinator,
+    onboard,
+    start_interview,
+)
+from tests.support.harness import db_rows, settle
 
 
 def stored(harness) -> dict[str, tuple]:
@@ -170,7 +178,6 @@ async def test_emoji_deep_link_and_a_new_centre_mid_round(sim, harness):
 
 
 async def test_stopping_an_interview_under_its_readback_keeps_the_coordinators_own_answers_apart(sim, harness):
-    from tests.e2e.test_e2e_staff import COORD_A, make_coordinator, start_interview
 
     await harness.prepare("short", ["shalom"])
     await harness.start()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.test_e2e_resident import last_with, onboard
+from tests.support.chat import last_with, onboard
 
 
 async def test_an_onboarded_resident_leaves_no_user_data_behind(sim, harness):

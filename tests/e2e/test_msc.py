@@ -8,7 +8,6 @@ bot and the Bot API simulator.
 from __future__ import annotations
 
 import random
-import re
 import sqlite3
 from pathlib import Path
 
@@ -17,12 +16,24 @@ import pytest
 import bot.app
 from bot import msc
 from bot.exports import stories_doc
-from bot.privacy.pseudonym import respondent_pseudonym
 from bot.survey import catalogue
-from tests.conftest import ADMIN_ID, settle, until
-from tests.conftest import db_rows as rows
+from tests.support.chat import (  # noqa: F401 - also imported from here by other tests
+    SECRET,
+    answer_id,
+    buttons,
+    data,
+    open_stories,
+    press,
+    pseudonym,
+    select_with_reason,
+    show,
+    story_ids,
+    teller,
+    visit_all,
+)
+from tests.support.harness import ADMIN_ID, settle, until
+from tests.support.harness import db_rows as rows
 
-SECRET = b"test-secret-0123456789"
 COORDINATOR = 900000050
 
 
@@ -43,91 +54,6 @@ def wire_stories(monkeypatch):
                 group.insert(i, handler)
 
     monkeypatch.setattr(bot.app, "register_handlers", register)
-
-
-def pseudonym(chat_id: int) -> str:
-    return respondent_pseudonym(SECRET, chat_id)
-
-
-async def teller(storage, round_id: int, chat_id: int, centre: str, text: str, why: str, *,
-                 lang: str = "nl", feedback: bool = True, item: str = "msc.change_self",
-                 quote: bool | None = True) -> None:
-    """A resident who consented and told a story (and why it matters), and said yes (``quote``)
-    to having it quoted without their name."""
-    await storage.save_contact(chat_id, language=lang, centre_code=centre, consent_version="test")
-    await storage.start_participation(round_id, pseudonym(chat_id), centre_code=centre, language=lang)
-    if quote is not None:
-        await storage.set_quote_consent(round_id, pseudonym(chat_id), quote)
-    if feedback:
-        await storage.update_contact(chat_id, feedback_opt_in=True)
-    for item_id, value in ((item, text), ("msc.why", why)):
-        await storage.record_answer(round_id=round_id, respondent=pseudonym(chat_id), item_id=item_id,
-                                    status="answered", language=lang, centre_code=centre, text=value)
-
-
-
-def buttons(message) -> list[tuple[str, str]]:
-    return [(b.get("text", ""), b.get("callback_data", ""))
-            for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
-
-
-def data(message, prefix: str, infix: str = "") -> str:
-    return next(d for _t, d in buttons(message) if d.startswith(prefix) and infix in d)
-
-
-def answer_id(message) -> int:
-    return int(re.search(r"#(\d+)\s*$", message.text.split("\n", 1)[0]).group(1))
-
-
-async def press(sim, user, message, payload: str, *, redraws: bool = True) -> None:
-    """Press a button; wait until the message is redrawn (or, if not, the press answered)."""
-    before, answered = message.edits, len(sim.callback_answers)
-    user.press(message, payload)
-    await settle(sim)
-    if redraws:
-        await until(lambda: message.edits > before)
-    else:
-        await until(lambda: len(sim.callback_answers) > answered)
-
-
-async def open_stories(sim, user, round_id: int, extra: str = ""):
-    start = len(user.messages)
-    user.send_text(f"/stories {round_id}{extra}")
-    await settle(sim)
-    await until(lambda: len(user.messages) > start)
-    return user.messages[start]
-
-
-async def visit_all(sim, user, message) -> list[tuple[int, str]]:
-    """Page forward through every story; (answer id, text) of each."""
-    seen = []
-    while True:
-        seen.append((answer_id(message), message.text))
-        nxt = [d for t, d in buttons(message) if t == "▶"]
-        if not nxt:
-            return seen
-        await press(sim, user, message, nxt[0])
-
-
-async def show(sim, user, message, wanted: int) -> None:
-    """Page until the story with answer id ``wanted`` is shown."""
-    for _ in range(50):
-        if answer_id(message) == wanted:
-            return
-        await press(sim, user, message, next(d for t, d in buttons(message) if t == "▶"))
-    raise AssertionError(f"story {wanted} not found")
-
-
-async def select_with_reason(sim, user, message, reason: str, level: str = "c") -> None:
-    user.press(message, data(message, "ad:stx:", f".{level}."))
-    await settle(sim)
-    user.send_text(reason)
-    await settle(sim)
-
-
-async def story_ids(harness) -> dict[str, int]:
-    return {text: aid for aid, text in rows(
-        harness, "SELECT id, text FROM answers WHERE item_id LIKE 'msc.change%'")}
 
 
 # -- tests -----------------------------------------------------------------------------

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from tests.conftest import BotHarness, db_rows, settle
-from tests.e2e.test_e2e_resident import data_of, last_with
+from tests.support.chat import data_of, last_with
+from tests.support.harness import BotHarness, db_rows, settle
 
 #: District Noord: eight centres in two neighbourhoods (more than a handful); Zuid: one.
 CENTRES = [(f"west{i}", f"Huiskamer West {i}", "west") for i in range(1, 5)] + \

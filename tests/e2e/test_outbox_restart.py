@@ -18,8 +18,8 @@ from bot.outbox import OutboxSender, enqueue, progress
 from bot.simulator import BotApiSimulator
 from bot.storage import Storage
 from bot.survey import catalogue
-from tests.conftest import ADMIN_ID, db_rows, settle, until
 from tests.integration.test_outbox import TOKEN, SpyBot, per_chat, render, residents
+from tests.support.harness import ADMIN_ID, db_rows, settle, until
 
 
 @pytest.fixture
@@ -41,6 +41,7 @@ def most_in_one_second(starts: list[float]) -> int:
     return max((sum(1 for s in starts[i:] if s - starts[i] < 1.0) for i in range(len(starts))), default=0)
 
 
+@pytest.mark.slow(seconds=3)
 async def test_a_flood_wait_is_honoured_after_a_restart(storage, round_id):
     # 160 residents (the issue had 400); invitations 31 and 120 get 429 retry_after=30; killed 5 s
     # after the second 429 and started again.
@@ -103,6 +104,7 @@ async def test_the_rate_holds_in_every_second_across_a_restart(storage, round_id
     assert most_in_one_second([s for s in starts if restarted_at - 1.0 <= s]) <= 25
 
 
+@pytest.mark.slow
 async def test_the_coordinators_progress_message_is_rebuilt_after_a_restart(sim, harness):
     await harness.prepare(None)
     store = await Storage.open(harness.db_path)

@@ -7,10 +7,13 @@ import csv
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from bot.__main__ import main
 from bot.survey.catalogue import DATA_DIR, PACKS_DIR, load_pack
 from bot.survey.xlsform import load_xlsform
 from tests.e2e.test_xlsform_e2e import _broken_form
+from tests.support.chat import data_of, last_with
 
 MAASTRICHT = PACKS_DIR / "maastricht"
 
@@ -65,6 +68,7 @@ def test_maastricht_pack_has_its_districts_and_place_filters() -> None:
     assert list(cat.main_goals) == ["activities", "reach", "place", "communication", "volunteers"]
 
 
+@pytest.mark.slow
 async def test_demo_runs_another_citys_pack(tmp_path) -> None:
     from bot.demo import run_demo
 
@@ -93,8 +97,7 @@ async def test_demo_runs_another_citys_pack(tmp_path) -> None:
 
 
 async def test_many_centres_in_districts_are_picked_district_first(sim, tmp_path) -> None:
-    from tests.conftest import BotHarness, settle
-    from tests.e2e.test_e2e_resident import data_of, last_with
+    from tests.support.harness import BotHarness, settle
 
     harness = BotHarness(sim, tmp_path / "bot.sqlite3", survey_pack=MAASTRICHT / "buurtenquete.xlsx")
     try:

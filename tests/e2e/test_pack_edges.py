@@ -10,8 +10,8 @@ from openpyxl import Workbook
 
 from bot.survey.models import Centre
 from bot.survey.xlsform import XLSFormError, load_xlsform
-from tests.conftest import settle
-from tests.e2e.test_e2e_resident import data_of, last_with
+from tests.support.chat import data_of, last_with
+from tests.support.harness import settle
 
 
 def _form(path: Path, survey: list[list], choices: list[list], survey_sheet: str = "survey") -> Path:
@@ -101,7 +101,7 @@ async def test_a_centre_outside_the_districts_can_still_be_chosen(sim, harness) 
     assert labels[:2] == ["Noord", "Zuidwest"] and labels[2:] == ["Het Losse Huis"]
     user.press_button("Het Losse Huis", pick)
     await settle(sim)
-    from tests.conftest import db_rows
+    from tests.support.harness import db_rows
 
     assert db_rows(harness, "SELECT centre_code FROM contacts") == [("losjes",)]
 

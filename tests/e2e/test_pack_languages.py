@@ -22,8 +22,8 @@ from bot.i18n import (
     use_pack_languages,
 )
 from bot.survey.xlsform import load_xlsform
-from tests.conftest import BotHarness, settle
-from tests.e2e.test_e2e_resident import data_of, last_with, onboard
+from tests.support.chat import data_of, last_with, onboard
+from tests.support.harness import BotHarness, settle
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,7 +107,7 @@ async def test_a_resident_chooses_somali_and_answers_in_it(sim, tmp_path, restor
         assert "Maxaad kale oo aad rabto inaad sheegto?" in last_with(user, "a:").text
     finally:
         await harness.stop()
-    from tests.conftest import db_rows
+    from tests.support.harness import db_rows
 
     assert db_rows(harness, "SELECT language FROM contacts WHERE chat_id = 7301") == [("so",)]
     assert db_rows(harness, "SELECT value, language FROM answers WHERE item_id = 'welcome'") == [(3, "so")]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from tests.conftest import db_rows, settle, until
-from tests.e2e.test_e2e_resident import data_of, last_with, onboard
+from tests.support.chat import data_of, last_with, onboard
+from tests.support.harness import db_rows, settle, until
 
 TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 

@@ -12,7 +12,7 @@ from bot.__main__ import main
 from bot.outbox import enqueue
 from bot.storage import Storage
 from bot.survey import catalogue
-from tests.conftest import ADMIN_ID, settle
+from tests.support.harness import ADMIN_ID, settle
 
 
 async def cli(argv: list[str]) -> int:

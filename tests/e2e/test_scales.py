@@ -27,6 +27,7 @@ from bot.exports.xlsx import DUTCH_HEADERS, write_xlsx
 from bot.privacy.disclosure import collapse3, collapse_groups
 from bot.survey import catalogue
 from bot.survey.models import Scale
+from tests.support.chat import data_of, last_with, onboard
 
 K = 5
 ITEM = "ind.cohesion.less_lonely"
@@ -230,8 +231,7 @@ async def test_a_seven_point_pack_runs_a_round_and_gives_figures_and_a_chart(sim
     from bot.exports.service import run_export
     from bot.roles import Roles
     from bot.survey.xlsform import DEFAULT_FACES, load_xlsform
-    from tests.conftest import BotHarness, settle, until
-    from tests.e2e.test_e2e_resident import data_of, last_with, onboard
+    from tests.support.harness import BotHarness, settle, until
 
     form = _seven_point_form(tmp_path / "seven.xlsx")
     cat = load_xlsform(form)
@@ -283,6 +283,6 @@ async def test_a_seven_point_pack_runs_a_round_and_gives_figures_and_a_chart(sim
 
 
 def db_rows_values(harness) -> list[tuple]:
-    from tests.conftest import db_rows
+    from tests.support.harness import db_rows
 
     return sorted(db_rows(harness, "SELECT item_id, value FROM answers WHERE status = 'answered'"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import db_rows, settle
-from tests.e2e.test_e2e_resident import data_of, last_with, onboard
+from tests.support.chat import data_of, last_with, onboard
+from tests.support.harness import db_rows, settle
 
 APOLOGY = "Sorry, er ging iets mis"
 

@@ -13,8 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from bot.translation import MachineTranslator
-from tests.conftest import ADMIN_ID, BotHarness
 from tests.e2e.test_e2e_coordinator import _export_file
+from tests.support.chat import data, open_stories, press, teller
+from tests.support.harness import ADMIN_ID, BotHarness
 
 STORY = "Komşularımı burada tanıdım, artık yalnız değilim."
 WHY = "Çünkü artık birini arayabilirim."
@@ -122,13 +123,11 @@ def test_a_service_that_is_down_gives_no_translation(fake):
 
 
 async def _turkish_story(harness, chat: int = 951, text: str = STORY) -> None:
-    from tests.e2e.test_msc import teller
 
     await teller(harness.storage, 1, chat, "shalom", text, WHY, lang="tr")
 
 
 async def test_stories_show_a_machine_translation_beside_the_original(sim, tmp_path, fake, caplog):
-    from tests.e2e.test_msc import data, open_stories, press
 
     caplog.set_level(logging.DEBUG)
     harness = BotHarness(sim, tmp_path / "mt.sqlite3", translate_url=fake.url, translate_timeout=0.5)
@@ -176,7 +175,6 @@ async def test_stories_show_a_machine_translation_beside_the_original(sim, tmp_p
 
 
 async def test_without_a_translation_service_nothing_is_sent(sim, harness, fake):
-    from tests.e2e.test_msc import open_stories
 
     round_ = await harness.prepare("praatplaat", ["shalom"])
     await harness.start()

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from bot.exports.service import run_export
 from bot.survey.xlsform import load_xlsform
-from tests.conftest import BotHarness, db_rows, settle
-from tests.e2e.test_e2e_resident import data_of, last_with, onboard
+from tests.support.chat import data_of, last_with, onboard
+from tests.support.harness import BotHarness, db_rows, settle
 
 KOBO_FORM = Path(__file__).resolve().parents[1] / "fixtures" / "kobo_neighbourhood_check.xlsx"
 

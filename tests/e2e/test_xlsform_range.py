@@ -10,8 +10,8 @@ from openpyxl import Workbook
 
 from bot.survey.catalogue import SurveyDataError
 from bot.survey.xlsform import load_xlsform
-from tests.conftest import BotHarness, db_rows, settle
-from tests.e2e.test_e2e_resident import last_with, onboard
+from tests.support.chat import last_with, onboard
+from tests.support.harness import BotHarness, db_rows, settle
 
 
 def range_form(path: Path, *, mood: str = "start=1 end=5 step=1") -> Path:

@@ -100,6 +100,7 @@ def test_the_bot_refuses_to_start_without_a_catalogue_it_offers(tmp_path):
     check_catalogues()  # this checkout's own catalogues load
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_compiled_catalogues_and_serves_them(tmp_path):
     """``pip wheel .`` of a fresh copy (no ``.mo`` anywhere), unpacked as pip installs a
     pure-Python wheel, serves all five languages from the package alone."""

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.outbox import OutboxSender
 
@@ -24,6 +25,7 @@ def _crash_bench():
     return sys.modules[name]
 
 
+@pytest.mark.slow(seconds=4)
 async def test_a_burst_confirmed_before_a_kill_is_answered_after_the_restart(tmp_path):
     """30 residents send /start together; the bot fetches and confirms the batch, and is
     killed (SIGKILL) before it answers any. Before the inbox, 29 were never answered."""
@@ -55,24 +57,28 @@ async def test_inbox_rows_go_when_handled_and_with_forget(tmp_path):
         await storage.close()
 
 
+@pytest.mark.slow(seconds=10)
 async def test_residents_finish_a_round_under_kills_with_nothing_lost_or_doubled(tmp_path):
     """The crash benchmark in small (bench/crash.py): two rounds of 6 residents, the bot
     SIGKILLed at a random point of each burst and restarted; a resident who hears
-    nothing taps or types again, as a person does."""
+    nothing taps or types again, as a person does (here after 2.5 s, up to 9 times: the
+    bench's 20 s x 3, in short waits, so a reply lost at the kill costs 2.5 s, not 20)."""
     bench = _crash_bench()
-    result = await bench.answers_under_kills(tmp_path, residents=6, kills=2, seed=7, nudge_s=6)
+    result = await bench.answers_under_kills(tmp_path, residents=6, kills=2, seed=7, nudge_s=2.5,
+                                             max_nudges=9)
     assert result.kills == 2
     assert (result.lost, result.doubled, result.stuck) == (0, 0, 0), result.line("kills")
     assert result.updates >= 2 * 6 * 12
 
 
+@pytest.mark.slow(seconds=6)
 async def test_residents_finish_a_round_under_bot_api_faults(tmp_path):
     """Single Bot API calls fail: a 429 with retry_after, a 502, two 500s on a button's
     answer, a 429 on an edit, a single 403 and a reply that fails all its tries."""
     bench = _crash_bench()
     faults = tuple(f for f in bench.FAULTS if f[4] == 0)  # the 11 s hang: bench only
-    result = await bench.answers_under_faults(tmp_path, residents=len(faults), nudge_s=6,
-                                              faults=faults)
+    result = await bench.answers_under_faults(tmp_path, residents=len(faults), nudge_s=2.5,
+                                              faults=faults, max_nudges=9)
     assert result.faults == 6
     assert (result.lost, result.doubled, result.stuck) == (0, 0, 0), result.line("faults")
 
@@ -106,6 +112,7 @@ async def test_an_updates_first_write_carries_its_handled_mark(tmp_path):
         await storage.close()
 
 
+@pytest.mark.slow(seconds=4)
 async def test_a_broadcast_killed_mid_way_reaches_everyone_and_its_progress_ends(tmp_path):
     """The crash benchmark's broadcast in small (bench/crash.py): an admin opens a round
     for 40 contacts, the bot is SIGKILLed after some invitations went out and restarted;

@@ -25,7 +25,7 @@ from bot.outbox import (
 from bot.simulator import BotApiSimulator
 from bot.storage import Storage
 from bot.survey import catalogue
-from tests.conftest import until
+from tests.support.harness import until
 
 TOKEN = "123456:OUTBOX-TEST-token"
 FIRST_CHAT = 5_000_001
@@ -426,6 +426,7 @@ async def test_stop_waits_for_the_send_in_flight(storage, round_id, api, bot):
 # ------------------------------------------------------------------------ pacing
 
 
+@pytest.mark.slow
 async def test_pacing_stays_under_the_flood_limits(storage, round_id, limited_api, limited_bot):
     # On the test clock (SPEED times real time): the limits hold in clock seconds. The rate
     # actually reached is bounded by CPU, which a faster clock cannot speed up, so it is

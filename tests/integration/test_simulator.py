@@ -32,7 +32,15 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -43,6 +51,7 @@ from telegram.ext import (
 )
 
 from bot.simulator import BotApiSimulator, SimUser, run_terminal_chat
+from tests.support.harness import until
 
 REAL_UPDATES = Path(__file__).resolve().parents[3] / "shared" / "real-updates"
 
@@ -423,8 +432,26 @@ async def test_fail_delay_times_out_client(sim: BotApiSimulator, bot: Bot) -> No
     sim.fail("sendMessage", status=200, delay=0.5)
     with pytest.raises(TimedOut):
         await bot.send_message(19, "laat", read_timeout=0.1)
-    await asyncio.sleep(0.6)
+    await until(lambda: resident.messages, timeout=5)  # when its 0.5 s are over
     assert [m.text for m in resident.messages] == ["laat"]  # took effect anyway
+
+
+async def test_release_delayed_lets_held_calls_go_at_once(sim: BotApiSimulator, bot: Bot) -> None:
+    resident = sim.user(21)
+    sim.fail("sendMessage", status=200, delay=60)  # held: answered late but effective
+    sim.fail("sendMessage", status=502, delay=60)  # held, then fails
+    late = asyncio.ensure_future(bot.send_message(21, "laat", read_timeout=30))
+    failing = asyncio.ensure_future(bot.send_message(21, "mislukt", read_timeout=30))
+    await until(lambda: sim.calls["sendMessage"] == 2)
+    assert not late.done() and not failing.done() and resident.messages == []
+    sim.release_delayed()
+    assert (await asyncio.wait_for(late, 5)).text == "laat"
+    with pytest.raises(NetworkError):
+        await asyncio.wait_for(failing, 5)
+    assert [m.text for m in resident.messages] == ["laat"]
+    sim.fail("sendMessage", status=200, delay=0.2)  # a later delay is not released before
+    await bot.send_message(21, "weer laat")
+    assert [m.text for m in resident.messages] == ["laat", "weer laat"]
 
 
 async def test_block_and_unblock(sim: BotApiSimulator, bot: Bot) -> None:

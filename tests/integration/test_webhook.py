@@ -10,8 +10,8 @@ import pytest
 
 from bot.app import webhook_options
 from bot.settings import SettingsError, load_settings
-from tests.conftest import TOKEN, BotHarness, db_rows, settle
-from tests.e2e.test_e2e_resident import data_of, onboard
+from tests.support.chat import data_of, onboard
+from tests.support.harness import TOKEN, BotHarness, db_rows, settle
 
 
 def free_port() -> int:

@@ -9,8 +9,10 @@ import signal
 import sqlite3
 import sys
 
-from tests.conftest import TOKEN
+import pytest
+
 from tests.integration.test_webhook import api, free_port
+from tests.support.harness import TOKEN
 
 
 async def _serving(sim, proc) -> None:
@@ -20,6 +22,7 @@ async def _serving(sim, proc) -> None:
         await sim.wait_change(0.5)
 
 
+@pytest.mark.slow(seconds=3)
 async def test_a_webhook_update_answered_then_killed_is_handled_after_the_restart(sim, tmp_path):
     """The webhook answers 200 (Telegram forgets the update), the bot is SIGKILLed while
     it handles it (its reply held), and restarted: the reply comes from the inbox."""

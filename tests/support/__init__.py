@@ -1,0 +1,2 @@
+"""Helpers shared by the tests: the bot harness against the simulator (:mod:`.harness`) and
+what a resident, a coordinator or a story reviewer does in the chat (:mod:`.chat`)."""

@@ -1,0 +1,154 @@
+"""The real bot against the local Bot API simulator: settings, a restartable harness, and
+waiting on "every update handled" (never on silence)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from pathlib import Path
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application, webhook_options
+from bot.clock import ScaledClock
+from bot.settings import Settings
+from bot.storage import Storage
+from bot.survey import catalogue
+
+TOKEN = "123456:TEST-TOKEN-abcdef"
+ADMIN_ID = 900000001
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+#: The bot's waits between the tries of a Bot API call (back-off 0.5 s and 1 s, a 429's
+#: ``retry_after``) pass this many times faster in the tests: the same tries in the same
+#: order, without seconds of waiting (``bot.telegram_bot.RobustBot.use_clock``).
+RETRY_SPEED = 20.0
+
+
+def make_settings(base_url: str, db_path: Path, **overrides) -> Settings:
+    """Settings for a test bot against the simulator."""
+    values = {
+        "telegram_bot_token": TOKEN,
+        "telegram_api_base_url": base_url,
+        "database_path": db_path,
+        "pseudonym_secret": "test-secret-0123456789",
+        "admin_ids": frozenset({ADMIN_ID}),
+        "_env_file": None,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+class BotHarness:
+    """Runs the real bot (long polling) against a simulator, restartable."""
+
+    def __init__(self, sim, db_path: Path, **overrides) -> None:
+        self.sim = sim
+        self.db_path = db_path
+        self.settings = make_settings(sim.base_url, db_path, **overrides)
+        self.application = None
+        self.storage: Storage | None = None
+        sim.track_handling()
+        sim.add_idle_probe(self._outbox_idle)
+
+    async def prepare(self, survey: str | None = "praatplaat", centres: list[str] | None = None):
+        """Seed centres and open a round before the bot starts; returns the round."""
+        store = await Storage.open(self.db_path)
+        await store.seed_centres(catalogue().centres)  # the installation's centres
+        await store.seed_centres(self.settings.catalogue().centres)  # and the pack's
+        round_ = await store.create_round(survey, centres or []) if survey else None
+        await store.close()
+        return round_
+
+    async def start(self) -> None:
+        """Start the bot as ``run`` does: long polling, or the webhook server when the
+        settings name a ``webhook_url``."""
+        self.storage = await Storage.open(self.db_path)
+        self.application = build_application(self.settings, storage=self.storage)
+        self.application.bot.use_clock(ScaledClock(RETRY_SPEED))
+        report_handled(self.application, self.sim)
+        await self.application.initialize()
+        await self.application.post_init(self.application)  # run_polling() would call it
+        await self.application.start()
+        if self.settings.webhook_url:
+            await self.application.updater.start_webhook(
+                allowed_updates=Update.ALL_TYPES, **webhook_options(self.settings)
+            )
+        else:
+            await self.application.updater.start_polling(
+                poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
+            )
+
+    async def stop(self) -> None:
+        if self.application is None:
+            return
+        await self.application.updater.stop()
+        await self.application.stop()
+        await self.application.post_shutdown(self.application)  # run_polling() would call it
+        await self.application.shutdown()
+        await self.storage.close()
+        self.application = None
+        self.sim.forget_unhandled()  # fetched but dropped at stop: redelivered, not awaited
+
+    async def _outbox_idle(self) -> None:
+        """Idle probe for :meth:`BotApiSimulator.wait_idle`: the outbox sent what is due."""
+        sender = self.application.bot_data.get("outbox") if self.application else None
+        if sender is not None:
+            await sender.drain(timeout=10)
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
+def report_handled(application: Application, sim) -> None:
+    """Make ``application`` tell ``sim`` when it has finished handling each update, so
+    :func:`settle` waits for exactly that instead of for silence.
+
+    ``Application`` has ``__slots__``, so ``process_update`` cannot be replaced on the
+    instance; the instance gets a slot-less subclass instead (same memory layout). Every
+    path (polling, webhook, concurrent updates) goes through ``process_update``.
+    """
+    base = type(application)
+
+    class Reporting(base):  # type: ignore[misc, valid-type]
+        __slots__ = ()
+
+        async def process_update(self, update: object) -> None:
+            try:
+                await super().process_update(update)
+            finally:
+                if isinstance(update, Update):
+                    sim.report_handled(update.update_id)
+
+    application.__class__ = Reporting
+
+
+def db_rows(harness, sql: str, params=()) -> list[tuple]:
+    """Run a query on the harness's database (a separate sqlite3 connection)."""
+    conn = sqlite3.connect(harness.db_path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+async def settle(sim, seconds: float = 0.05) -> None:
+    """Let the bot handle everything queued: every update handled (the harness reports it),
+    no Bot API call in flight, nothing due in the outbox.
+
+    ``seconds`` is kept for existing callers and ignored: waiting is on events, not time
+    (a simulator without a tracked bot falls back to 50 ms of silence).
+    """
+    del seconds
+    await sim.wait_idle(timeout=10)
+
+
+async def until(condition, timeout: float = 10.0) -> None:
+    """Wait until ``condition()`` is true (work in a thread, e.g. a poster or an export,
+    can outlast :func:`settle`); fails the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
