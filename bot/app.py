@@ -61,7 +61,7 @@ from bot.survey import Catalogue
 from bot.telegram_bot import RobustBot, tls_context
 from bot.translation import from_settings as translation_from_settings
 from bot.updates import ChatOrderedProcessor
-from conversations import answering, invitations
+from conversations import answering, edits, invitations
 
 __all__ = ["RESIDENT_COMMANDS", "build_application", "register_handlers", "webhook_options"]
 
@@ -127,11 +127,11 @@ async def _out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         raise ApplicationHandlerStop
     if update.edited_message or update.edited_channel_post:
         # not a new answer (shared/real-updates/INDEX.md, file 06); a resident's edit of a
-        # typed answer replaces that answer (answering.on_edited), the rest is ignored
+        # typed answer replaces that answer (edits.on_edited), the rest is ignored
         message = update.edited_message
         if (message is not None and message.chat.type == ChatType.PRIVATE and message.from_user
                 and (message.text or message.caption) and not (message.text or "").startswith("/")):
-            await answering.on_edited(update, context)
+            await edits.on_edited(update, context)
         raise ApplicationHandlerStop
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:

@@ -16,7 +16,7 @@ from telegram.ext import Application, ChatMemberHandler, CommandHandler, Message
 from bot import callback_data as cd
 from bot.context import BuurtContext, PayloadHandler
 from bot.taps import RecentTaps
-from conversations import answering, language, onboarding, withdraw
+from conversations import answering, language, media, onboarding, withdraw
 from conversations import help as help_
 
 __all__ = ["TextClaim", "register"]
@@ -72,7 +72,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], *,
         add(PayloadHandler(kind, _once_per_tap(handler)))
     add(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
     add(MessageHandler(filters.COMMAND, help_.unknown_command))
-    add(MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, answering.on_other))
+    add(MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, media.on_other))
     add(ChatMemberHandler(withdraw.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
 
 

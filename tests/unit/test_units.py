@@ -14,8 +14,8 @@ from bot.logs import RedactingFilter
 from bot.privacy.pseudonym import RespondentLabeller, panel_key, respondent_pseudonym
 from bot.settings import SettingsError, load_settings
 from bot.storage import Answer
+from bot.survey import flow
 from bot.survey.models import Condition, Item, Option
-from conversations import flow
 
 TEXTS = {lang: f"t-{lang}" for lang in ("nl", "en", "tr", "ar", "pl", "uk")}
 
