@@ -315,6 +315,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         # updates fetched before the last stop and never handled go first (bot.inbox)
         inbox = Inbox(store)
         bot.use_inbox(inbox)
+        bot.use_backlog(queue)  # fetch no more than fits (bot.updates)
         queue.inbox = inbox
         await replay(application, inbox)
 
@@ -323,6 +324,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         if sender is not None:
             await sender.stop()
         bot.use_inbox(None)
+        bot.use_backlog(None)
         queue.inbox = None
         svc = application.bot_data.get("services")
         if svc is not None and storage is None:
