@@ -49,7 +49,8 @@ _SCHEMA: Path | None = None
 async def migrated_database(path: Path) -> None:
     """Put an empty database with every migration applied at ``path``: a copy of one made
     once per process. ``Storage.open`` on an empty file runs all the migrations (about
-    18 ms of CPU each time, some 270 times per test run); the copy is the same file.
+    18 ms of CPU each time; every harness did it twice); the copy is the same database
+    (``tests/integration/test_support.py`` compares their dumps).
     """
     global _SCHEMA
     if _SCHEMA is None:
