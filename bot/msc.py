@@ -45,6 +45,7 @@ from bot.outbox import REACHABLE, enqueue
 from bot.privacy.disclosure import grant
 from bot.privacy.scrub import cap, scrub
 from bot.survey import Catalogue
+from bot.survey.flow import story_domain
 from bot.survey.models import LANGUAGES
 
 #: Review states.
@@ -52,12 +53,6 @@ STATES: tuple[str, ...] = ("to_review", "approved", "withheld")
 
 #: Selection levels: a centre's coordinator, then an admin across centres.
 LEVELS: tuple[str, ...] = ("centre", "all")
-
-#: The two story items that are not tied to a life domain, and their domains.
-FIXED_DOMAINS: dict[str, str] = {"msc.change_self": "self", "msc.change_neighbourhood": "neighbourhood"}
-
-#: Prefix of the life-domain story items (``msc.domain.livability`` …).
-DOMAIN_ITEM_PREFIX = "msc.domain."
 
 #: Longest selection reason kept (characters); the reason is also sent to residents.
 REASON_MAX = 500
@@ -167,15 +162,6 @@ class Story:
 
 
 # -- domains ---------------------------------------------------------------------------
-def story_domain(item_id: str) -> str | None:
-    """The domain of a story item (``msc.domain.support`` → ``support``), None if no story item."""
-    if item_id in FIXED_DOMAINS:
-        return FIXED_DOMAINS[item_id]
-    if item_id.startswith(DOMAIN_ITEM_PREFIX):
-        return item_id[len(DOMAIN_ITEM_PREFIX):]
-    return None
-
-
 #: The "why it matters" question, quoted with every story.
 WHY_ITEM = "msc.why"
 

@@ -16,7 +16,7 @@ from telegram.ext import Application, ChatMemberHandler, CommandHandler, Message
 from bot import callback_data as cd
 from bot.context import BuurtContext, PayloadHandler
 from bot.taps import RecentTaps
-from conversations import answering, language, onboarding, withdraw
+from conversations import answering, language, media, onboarding, withdraw
 from conversations import help as help_
 
 __all__ = ["TextClaim", "register"]
@@ -72,7 +72,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], *,
         add(PayloadHandler(kind, _once_per_tap(handler)))
     add(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
     add(MessageHandler(filters.COMMAND, help_.unknown_command))
-    add(MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, answering.on_other))
+    add(MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, media.on_other))
     add(ChatMemberHandler(withdraw.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
 
 
@@ -84,9 +84,10 @@ def _once_per_tap(handler: Callable[[Update, BuurtContext, Any], Awaitable[None]
 
     @functools.wraps(handler)
     async def guarded(update: Update, context: BuurtContext, payload: Any) -> None:
-        query = update.callback_query
+        query = context.query
         taps: RecentTaps = context.bot_data["taps"]
-        key = (query.message.chat.id, query.message.message_id, query.data or "")
+        pressed = query.message  # an old one is inaccessible, but keeps its id
+        key = (context.chat_id, pressed.message_id if pressed else 0, query.data or "")
         if taps.is_repeat(key):
             await query.answer()
             return

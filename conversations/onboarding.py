@@ -21,6 +21,7 @@ from bot.services import CONSENT_VERSION, services
 from bot.session import current_round, session_for
 from bot.telegram_bot import answer_alongside
 from conversations import answering, keyboards
+from conversations.render import edit_markup
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
     tr = Translator(lang)
     async with answer_alongside(query):
         if await svc.storage.contact(chat_id) is not None:
-            await answering._edit_markup(query, None)
+            await edit_markup(query, None)
             await _continue(update, context, chat_id)
             return
         await query.edit_message_reply_markup(
@@ -253,7 +254,7 @@ async def _on_district(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: c
     step = cb.centre or "_d99"
     if step == "_b":  # back to the districts
         async with answer_alongside(query):
-            await answering._edit_markup(query, keyboards.chosen("↩️"))
+            await edit_markup(query, keyboards.chosen("↩️"))
             await _ask_districts(context, svc, chat_id, tr)
             return
     index, _, hood = step[2:].partition(".")
@@ -270,14 +271,14 @@ async def _on_district(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: c
             await query.answer(tr._("Deze knop werkt niet meer."))
             return
         async with answer_alongside(query):
-            await answering._edit_markup(query, keyboards.chosen(hoods[int(hood)]))
+            await edit_markup(query, keyboards.chosen(hoods[int(hood)]))
             here = [(code, name) for code, name in centres if places[code][0] == hoods[int(hood)]]
             await context.bot.send_message(chat_id, tr._("Bij welk ontmoetingscentrum kom je?"),
                                            reply_markup=keyboards.centres(here, tr.language,
                                                                           back=cd.district(int(index), tr.language)))
             return
     async with answer_alongside(query):
-        await answering._edit_markup(query, keyboards.chosen(district))
+        await edit_markup(query, keyboards.chosen(district))
         if hoods:
             loose = [(code, name) for code, name in centres if not places[code][0]]
             await context.bot.send_message(chat_id, tr._("In welke buurt is je centrum?"),
@@ -303,7 +304,7 @@ async def on_centre(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         await query.answer(tr._("Deze knop werkt niet meer."))
         return
     async with answer_alongside(query):
-        await answering._edit_markup(query, keyboards.chosen(name))
+        await edit_markup(query, keyboards.chosen(name))
         contact = await svc.storage.contact(chat_id)
         if contact is not None:
             await svc.storage.update_contact(chat_id, centre_code=cb.centre)

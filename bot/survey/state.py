@@ -1,7 +1,7 @@
 """One chat's state between updates, typed: where its next typed text or button goes.
 
 The position in a round is never kept: it is derived from the stored answers
-(:mod:`conversations.flow`). What is kept is what the answers cannot tell: a read-back or a
+(:mod:`bot.survey.flow`). What is kept is what the answers cannot tell: a read-back or a
 question gone back to that is open, the quote or feedback question on screen, an assisted
 interview a coordinator runs in the chat, a story selection waiting for its reason. All
 of it is one :class:`ChatState` per chat, one row in the database (table ``chat_state``,

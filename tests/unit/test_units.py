@@ -14,8 +14,8 @@ from bot.logs import RedactingFilter
 from bot.privacy.pseudonym import RespondentLabeller, panel_key, respondent_pseudonym
 from bot.settings import SettingsError, load_settings
 from bot.storage import Answer
+from bot.survey import flow
 from bot.survey.models import Condition, Item, Option
-from conversations import flow
 
 TEXTS = {lang: f"t-{lang}" for lang in ("nl", "en", "tr", "ar", "pl", "uk")}
 
@@ -240,7 +240,7 @@ def test_round_label_names_the_survey_in_the_staff_language():
 def test_staff_help_lines_start_right_to_left_in_arabic():
     import unicodedata
 
-    from admin.commands import staff_help
+    from admin.commands.menu import staff_help
     from bot.i18n import Translator
     from bot.roles import Role
 
