@@ -320,14 +320,18 @@ def settle_row_levels(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int, cat: Ca
         now: The time to record (default: now, UTC).
 
     Returns:
-        False when the database cannot keep them (before migration 0015, or read-only);
-        nothing is stored then.
+        True when the export is to show what is stored (also when another writer held the
+        database past the time-out: nothing new is stored then, and newcomers wait for
+        the next file); False when the database cannot keep them (before migration 0015,
+        or read-only): nothing is stored, and the file is decided on its own.
     """
     hidden = row_file_hidden_items(cat.items.values(), msc.quoted_item)
     try:
         conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError:
-        return False
+    except sqlite3.OperationalError as exc:
+        # busy past the time-out: the file shows what is stored (newcomers wait for the
+        # next one); never a decision of its own that the next file might not nest with
+        return "locked" in str(exc) and published_levels(conn, round_ids) is not None
     try:
         state = published_levels(conn, round_ids)
         if state is None:

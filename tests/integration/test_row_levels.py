@@ -214,3 +214,28 @@ def test_an_erasure_that_leaves_too_many_out_makes_the_round_coarser():
     assert {v["centre"] for v in after.values.values()} == {dc.ALL} and len(after.values) == 14
     fixed = dc.generalise(records[:14], K, published=state, fixed=True)
     assert len(fixed.values) == 10 and fixed.left_out == 4   # as stored: b's four left out
+
+
+async def test_a_busy_database_shows_what_is_stored(round_db, tmp_path, monkeypatch):
+    """Another writer holds the database past the time-out: the file shows the stored values
+    (a newcomer waits), never a decision of its own."""
+    path, store, round_id, _people, rng = round_db
+    run_export(path, catalogue(), tmp_path / "a.csv", tz=TZ, min_cell_size=K)
+    stored = _stored(path)
+    for n in range(200, 206):
+        await _resident(store, round_id, n, "shalom", "nl", rng)
+    real_connect = sqlite3.connect
+
+    def impatient(*args, **kwargs):
+        kwargs["timeout"] = 0.05
+        return real_connect(*args, **kwargs)
+
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    monkeypatch.setattr(sqlite3, "connect", impatient)
+    try:
+        result = run_export(path, catalogue(), tmp_path / "b.csv", tz=TZ, min_cell_size=K)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert _stored(path) == stored and result.respondents == len(stored[1])

@@ -86,13 +86,25 @@ def test_an_exported_workbook_generalised_to_months_has_dates(month_db, tmp_path
         assert {c.number_format for c in cells} == {MONTH_FORMAT}
 
 
+#: LibreOffice's CSV filter: comma, double quote, UTF-8, from row 1, ..., cell contents as shown.
+AS_SHOWN = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true"
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
 def test_libreoffice_reads_the_month_as_a_date(month_db, tmp_path):
-    """LibreOffice headless converts the sheet to CSV showing the month as formatted."""
+    """LibreOffice headless: the month is a date value (its raw form is the locale's date,
+    not the text ``2026-03``), and shown as formatted it reads ``2026-03``."""
     out = tmp_path / "a.xlsx"
     run_export(month_db, catalogue(), out, fmt="xlsx", tz=TZ, min_cell_size=5)
-    subprocess.run(["soffice", "--headless", "--convert-to", "csv", "--outdir", str(tmp_path),
-                    str(out)], check=True, capture_output=True, timeout=120)
-    with open(tmp_path / "a.csv", encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    assert rows and {r["datum"] for r in rows} == {"2026-03"}
+
+    def datum(convert_to: str, folder) -> set[str]:
+        folder.mkdir()
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
+                        "--convert-to", convert_to, "--outdir", str(folder), str(out)],
+                       check=True, capture_output=True, timeout=120)
+        with open(folder / "a.csv", encoding="utf-8", newline="") as fh:
+            return {row["datum"] for row in csv.DictReader(fh)}
+
+    assert datum(AS_SHOWN, tmp_path / "shown") == {"2026-03"}
+    raw = datum("csv", tmp_path / "raw")
+    assert len(raw) == 1 and raw != {"2026-03"} and "2026" in raw.pop()   # a date, not text
