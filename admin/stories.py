@@ -103,7 +103,7 @@ async def stories(update: Update, context: BuurtContext, role: Role) -> None:
         args = [str(picked.id)]
     round_id = cd.parse_id(args[0])
     round_ = await svc.storage.round(round_id) if round_id is not None else None
-    if not scope(role, round_):
+    if round_ is None or not scope(role, round_):
         await message.reply_text(tr._("Die ronde bestaat niet, of is niet van jouw centrum."))
         return
     word = args[1].lower() if len(args) > 1 else ""
@@ -192,7 +192,7 @@ async def _on_final_choice(update: Update, context: BuurtContext, arg: str) -> N
         await query.edit_message_text(tr._("Goed, er is niets veranderd."))
         return
     newly = choice == "s" or await msc.finalise(svc.storage, round_.id)
-    round_ = await svc.storage.round(round_.id)
+    round_ = await svc.storage.round(round_.id) or round_  # as finalising left it
     if choice == "s" and await msc.final_at(svc.storage, round_.id) is None:
         await query.edit_message_text(stale(tr))
         return
@@ -229,8 +229,8 @@ async def on_stories(update: Update, context: BuurtContext, cb: cd.Stories) -> N
     svc = context.svc
     tr = staff_tr(update)
     role = await context.role()
-    chat = query.message.chat
-    if not role.is_staff or chat.type != ChatType.PRIVATE:
+    chat = update.effective_chat
+    if not role.is_staff or chat is None or chat.type != ChatType.PRIVATE:
         await query.answer(stale(tr))
         return
     parts = cb.arg.split(".")
@@ -251,12 +251,16 @@ async def on_stories(update: Update, context: BuurtContext, cb: cd.Stories) -> N
         await query.answer(stale(tr))
         return
     round_ = await svc.storage.round(round_id)
-    if view not in VIEWS or not scope(role, round_):
+    if round_ is None or view not in VIEWS or not scope(role, round_):
         await query.answer(stale(tr))
+        return
+    if story is None:  # ``stp`` pages; every other verb names a story
+        await query.answer()
+        await refresh(context, chat.id, context.pressed_message_id, tr, role, round_, view, None, pos)
         return
     user_id = context.user_id
     notice = None
-    if story is not None and story.state == "withheld" and cb.verb != "str":
+    if story.state == "withheld" and cb.verb != "str":
         await query.answer(tr._("Dit verhaal is achtergehouden. Zet het eerst terug met ↩."))
         return
     if cb.verb in ("sta", "stw", "str"):
@@ -306,12 +310,12 @@ async def on_stories(update: Update, context: BuurtContext, cb: cd.Stories) -> N
         await msc.set_state(svc.storage, story.why_answer_id, "withheld" if hide else "to_review", user_id)
         notice = (tr._("Achtergehouden: dit antwoord komt nergens in.") if hide
                   else tr._("Het antwoord wordt weer getoond."))
-    elif cb.verb != "stp":
+    else:
         await query.answer(stale(tr))
         return
     await query.answer(notice)
-    await refresh(context, chat.id, query.message.message_id, tr, role, round_, view,
-                   story.answer_id if story else None, pos)
+    await refresh(context, chat.id, context.pressed_message_id, tr, role, round_, view,
+                  story.answer_id, pos)
 
 
 def _other_text(cat, tr: Translator, other: msc.OtherAnswer) -> str:
@@ -350,10 +354,11 @@ async def _on_other(update: Update, context: BuurtContext, story: msc.Story, act
             await context.bot.send_message(context.chat_id, _other_text(svc.catalogue, tr, other),
                                            reply_markup=_other_keyboard(tr, story, other, view))
         return
-    other = next((o for o in others if len(parts) > 2 and str(o.answer_id) == parts[1]), None)
-    if other is None:
+    picked = next((o for o in others if len(parts) > 2 and str(o.answer_id) == parts[1]), None)
+    if picked is None:
         await query.answer(stale(tr))
         return
+    other = picked
     if action == "stk":
         await ask_correction(update, context, story, "other", view, tr, other=other)
         return

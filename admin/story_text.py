@@ -56,7 +56,7 @@ async def ask_reason(update: Update, context: BuurtContext, role: Role, round_: 
         return
     await _owe(svc.storage, context.chat_id, StaffPending(
         kind="reason", answer_id=story.answer_id, level=level, round_id=round_.id,
-        chat_id=context.chat_id, message_id=query.message.message_id, view=view))
+        chat_id=context.chat_id, message_id=context.pressed_message_id, view=view))
     await query.answer()
     domain = msc.domain_label(svc.catalogue, story.domain, tr)
     where = tr._("voor alle centra") if level == "all" else tr._("voor dit centrum")
@@ -74,6 +74,7 @@ async def ask_correction(update: Update, context: BuurtContext, story: msc.Story
     (``other``); a command leaves it as it is."""
     query = context.query
     svc = context.svc
+    target: int | None
     if part == "other" and other is not None:
         if other.withheld:
             await query.answer(tr._("Dit antwoord is achtergehouden. Zet het eerst terug met ↩."))
@@ -89,7 +90,7 @@ async def ask_correction(update: Update, context: BuurtContext, story: msc.Story
         return
     await _owe(svc.storage, context.chat_id, StaffPending(
         kind="correct", answer_id=story.answer_id, target=target, round_id=story.round_id,
-        chat_id=context.chat_id, message_id=query.message.message_id, view=view))
+        chat_id=context.chat_id, message_id=context.pressed_message_id, view=view))
     await query.answer()
     now = story.text if part == "story" else other.text if other is not None else (story.why or "")
     head = (tr._("Typ de verbeterde tekst van het verhaal. Je volgende bericht vervangt de tekst.") if part == "story"
@@ -156,8 +157,9 @@ async def on_message(
     typed-answer handler, wired by :mod:`bot.app`), a command to the unknown-command reply.
     """
     message = context.message
+    text = message.text or ""  # the handler's filter lets only text through
     target = reply_target(message)
-    if target is not None and not message.text.startswith("/"):
+    if target is not None and not text.startswith("/"):
         await _on_redaction(update, context, target, resident_text)
         return
     pending = await _take_pending(context.svc.storage, message.chat.id)
@@ -165,7 +167,7 @@ async def on_message(
         await _on_correction(update, context, pending, resident_text)
         return
     if pending is None:  # a stale mark: not ours after all
-        if message.text.startswith("/"):
+        if text.startswith("/"):
             await unknown_command(update, context)
         else:
             await resident_text(update, context)
@@ -180,9 +182,8 @@ async def _on_reason(update: Update, context: BuurtContext, pending: StaffPendin
     role = await context.role()
     story = await msc.story(svc.storage, svc.catalogue, pending.answer_id)
     round_ = await svc.storage.round(pending.round_id)
-    allowed = (story is not None and round_ is not None and may_see(role, story.centre_code)
-               and (pending.level == "centre" or role.admin))
-    if not allowed:
+    if (story is None or round_ is None or not may_see(role, story.centre_code)
+            or not (pending.level == "centre" or role.admin)):
         await message.reply_text(tr._("Dit verhaal kan niet (meer) gekozen worden. Er is niets opgeslagen."))
         return
     try:
@@ -207,6 +208,8 @@ async def _on_redaction(update: Update, context: BuurtContext, answer_id: int,
                         resident_text: TextHandler) -> None:
     """A reply to a story message: its text is the corrected story."""
     replied = context.message.reply_to_message
+    if replied is None:  # reply_target found the story in it, so it is there
+        return
     await _correct(update, context, answer_id, answer_id, replied.chat.id, replied.message_id,
                    view_of(replied), resident_text)
 
@@ -248,14 +251,15 @@ async def _correct(update: Update, context: BuurtContext, answer_id: int, target
     item = svc.catalogue.items.get(story.item_id if target == answer_id
                                    else others[target].item_id if target in others else "msc.why")
     try:
-        await msc.set_redaction(svc.storage, target, message.text, context.user_id,
+        await msc.set_redaction(svc.storage, target, message.text or "", context.user_id,
                                 limit=item.max_length if item else 2000)
     except ValueError:
         await message.reply_text(tr._("Een lege tekst kan ik niet gebruiken. Er is niets veranderd."))
         return
     await message.reply_text("✏️ " + tr._("Aangepast. Deze versie wordt voortaan overal getoond in plaats van de oorspronkelijke tekst."))
     round_ = await svc.storage.round(story.round_id)
-    await refresh(context, chat_id, message_id, tr, role, round_, view, answer_id)
+    if round_ is not None:  # a story's round is never deleted
+        await refresh(context, chat_id, message_id, tr, role, round_, view, answer_id)
 
 
 def text_handler(resident_text: TextHandler) -> MessageHandler:
