@@ -526,6 +526,7 @@ class OutboxSender:
         self._critical: set[asyncio.Task[None]] = set()
         self._dirty: dict[tuple[int, str], float] = {}  # (round, kind) -> last report
         self._idle_passes = 0
+        self._idle_changed = asyncio.Event()  # set (and replaced) after each idle pass
 
     # -- control ------------------------------------------------------------------------
     def start(self) -> None:
@@ -589,7 +590,11 @@ class OutboxSender:
                 mark = self._idle_passes
                 self.wake()
                 while self._idle_passes == mark and loop.time() < deadline:
-                    await asyncio.sleep(0.01)
+                    changed = self._idle_changed  # the next idle pass, not a 10 ms poll
+                    try:
+                        await asyncio.wait_for(changed.wait(), max(deadline - loop.time(), 0.001))
+                    except TimeoutError:
+                        pass
                 idle = self._idle_passes != mark and not self._inflight
                 if idle and await self._due_count() == 0:
                     return
@@ -611,6 +616,8 @@ class OutboxSender:
                     await self._report(final=True)
                     if not self._inflight:
                         self._idle_passes += 1
+                        self._idle_changed.set()
+                        self._idle_changed = asyncio.Event()
             except Exception:
                 logger.exception("outbox: sending pass failed")
                 delay = self._poll_interval
