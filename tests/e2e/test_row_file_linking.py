@@ -237,6 +237,43 @@ async def test_linking_two_row_files_of_a_round_rebuilds_no_class_under_k():
     assert (figures.attacked, figures.respondents, figures.pairs) == (0, 0, {})
 
 
+async def test_an_all_rounds_row_file_does_not_tie_a_persons_rounds(tmp_path):
+    """An all-rounds row file gave a person the same label in both rounds: each round's
+    classes held 5, but the pair of days (round 1's, round 2's) under one label was a
+    class of 1 or 2. Labels are per respondent-round now (panel keys link on purpose)."""
+    path = tmp_path / "two.sqlite3"
+    first = await _template(path)
+    store = await Storage.open(path)
+    second = (await store.create_round("short", [])).id
+    await store.set_round_status(second, "open")
+    await store.close()
+    rng = random.Random(7)
+    people = [_person(rng, i, ["shalom"], 1) for i in range(15)]
+    for round_id, day in ((first, lambda i: i // 5 + 1), (second, lambda i: i % 3 + 1)):
+        _add(path, round_id, [(who, "shalom", "nl", "self", day(i), values, cards)
+                              for i, (who, _c, _l, _m, _d, values, cards) in enumerate(people)])
+    for fmt, columns in (("csv", ("round", "respondent", "answered_on")),
+                         ("wide", ("ronde", "respondent", "datum"))):
+        out = tmp_path / f"all-{fmt}.csv"
+        run_export(path, catalogue(), out, fmt=fmt, tz=TZ, min_cell_size=K)
+        with open(out, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        days: dict[str, dict[str, str]] = {}
+        for row in rows:
+            days.setdefault(row[columns[1]], {})[row[columns[0]]] = row[columns[2]]
+        assert len({r[columns[0]] for r in rows}) == 2             # both rounds, 15 each
+        assert len(days) == 30, fmt                                # no label in two rounds
+        joined: dict[tuple, int] = {}
+        for by_round in days.values():
+            key = tuple(sorted(by_round.items()))
+            joined[key] = joined.get(key, 0) + 1
+        assert min(joined.values()) >= K, (fmt, joined)
+    panel = tmp_path / "panel.csv"
+    run_export(path, catalogue(), panel, fmt="csv", tz=TZ, min_cell_size=K, panel_secret=b"s" * 32)
+    with open(panel, encoding="utf-8-sig", newline="") as fh:
+        assert len({row["respondent"] for row in csv.DictReader(fh)}) == 15   # panel: linked
+
+
 if __name__ == "__main__":
     found = asyncio.run(attack(int(sys.argv[1]) if len(sys.argv) > 1 else 200))
     print(f"{found.scopes} scopes, {found.files} files: {found.attacked} scopes with a class under"
