@@ -27,6 +27,8 @@ from itertools import combinations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.exports.service import ExportRefused, run_export
 from bot.privacy import disclosure as dc
 from bot.storage import Storage
@@ -273,6 +275,7 @@ def test_the_linking_rule_sees_incomparable_levels():
     assert rebuilt(centre_kept, fewer) == 0
 
 
+@pytest.mark.slow(seconds=5)
 async def test_linking_two_row_files_of_a_round_rebuilds_no_class_under_k():
     """Before and after more residents answer, and after one is erased: every pair of the
     round's row files (long and wide), linked by the answers, rebuilds no class under k."""
