@@ -302,7 +302,8 @@ async def test_an_all_rounds_row_file_does_not_tie_a_persons_rounds(tmp_path):
     for fmt, columns in (("csv", ("round", "respondent", "answered_on")),
                          ("wide", ("ronde", "respondent", "datum"))):
         out = tmp_path / f"all-{fmt}.csv"
-        run_export(path, catalogue(), out, fmt=fmt, tz=TZ, min_cell_size=K)
+        result = run_export(path, catalogue(), out, fmt=fmt, tz=TZ, min_cell_size=K)
+        assert result.respondents == 15, fmt           # the caption counts people, not labels
         with open(out, encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.DictReader(fh))
         days: dict[str, dict[str, str]] = {}
