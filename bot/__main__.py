@@ -114,10 +114,18 @@ def cmd_export(args: argparse.Namespace) -> int:
         for note in exc.notes:
             print(f"note: {note}", file=sys.stderr)
         return 1
+    except OSError as exc:  # no such folder, --out a folder, disk full: the .part is gone
+        print(f"buurtstem: {cannot_write(args.out, exc)}", file=sys.stderr)
+        return 1
     print(f"wrote {result.path}: {result.rows} rows, {result.respondents} respondents")
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     return 0
+
+
+def cannot_write(out: str, exc: OSError) -> str:
+    """One line saying that ``out`` could not be written (nothing was left behind)."""
+    return f"cannot write {out}: {exc.strerror or exc}; no file written"
 
 
 def refusal_line(exc, k: int) -> str:
@@ -256,6 +264,9 @@ def cmd_chart(args: argparse.Namespace) -> int:
                          k=settings.min_cell_size, language=args.language)
     except ExportRefused as exc:
         print(f"buurtstem: {refusal_line(exc, settings.min_cell_size)}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"buurtstem: {cannot_write(args.out, exc)}", file=sys.stderr)
         return 1
     print(f"wrote {path}")
     return 0
