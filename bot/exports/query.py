@@ -323,9 +323,10 @@ def settle_row_levels(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int, cat: Ca
 
     Returns:
         True when the export is to show what is stored (also when another writer held the
-        database past the time-out: nothing new is stored then, and newcomers wait for
-        the next file); False when the database cannot keep them (before migration 0015,
-        or read-only): nothing is stored, and the file is decided on its own.
+        database past the time-out, or it is read-only and holds a stored state: nothing
+        new is stored then, and newcomers wait for the next file); False when the
+        database cannot keep them (before migration 0015, or read-only without a stored
+        state): nothing is stored, and the file is decided on its own.
     """
     hidden = row_file_hidden_items(cat.items.values(), msc.quoted_item)
     try:
@@ -359,7 +360,12 @@ def settle_row_levels(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int, cat: Ca
         conn.execute("COMMIT")
         return True
     except sqlite3.OperationalError:   # read-only file or directory
-        return False
+        # a round an earlier row file fixed shows what is stored, as when busy: a decision
+        # of its own (newcomers, a move to coarser levels) is not kept, so the next file
+        # could decide otherwise and not nest with this one; nothing stored yet: its own
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        return bool(published_levels(conn, round_ids))
     finally:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

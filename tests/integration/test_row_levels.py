@@ -239,3 +239,28 @@ async def test_a_busy_database_shows_what_is_stored(round_db, tmp_path, monkeypa
         blocker.execute("ROLLBACK")
         blocker.close()
     assert _stored(path) == stored and result.respondents == len(stored[1])
+
+
+async def test_a_read_only_database_shows_what_is_stored(round_db, tmp_path, monkeypatch):
+    """A database the export cannot write (a read-only copy) that holds a round's stored
+    levels: the file shows the stored values (newcomers wait), never a decision of its own
+    that is not kept, which the next file could contradict (it showed six newcomers)."""
+    path, store, round_id, _people, rng = round_db
+    run_export(path, catalogue(), tmp_path / "a.csv", tz=TZ, min_cell_size=K)
+    stored = _stored(path)
+    for n in range(300, 306):
+        await _resident(store, round_id, n, "shalom", "nl", rng)
+    real_connect = sqlite3.connect
+
+    def read_only(database, *args, **kwargs):
+        if isinstance(database, str) and database.endswith("?mode=rw"):
+            database = database.removesuffix("?mode=rw") + "?mode=ro"
+        return real_connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", read_only)
+    result = run_export(path, catalogue(), tmp_path / "b.csv", tz=TZ, min_cell_size=K)
+    monkeypatch.undo()
+    assert _stored(path) == stored                      # nothing written
+    assert result.respondents == len(stored[1])         # the six newcomers wait
+    quasi = sorted(tuple(r[c] for c in dc.QUASI_IDENTIFIERS) for r in _rows(tmp_path / "a.csv"))
+    assert sorted(tuple(r[c] for c in dc.QUASI_IDENTIFIERS) for r in _rows(tmp_path / "b.csv")) == quasi
