@@ -10,14 +10,35 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application
+from telegram.ext import Application, CommandHandler
 
 from admin import commands, interview, stories, wizard
+from admin.commands import centres, enrolment, export, rounds
 from admin.stories import TextHandler
 from bot import callback_data as cd
 from bot.context import BuurtContext, PayloadHandler
 
 __all__ = ["register"]
+
+#: The staff commands and their handlers (``/stories`` comes with the story review's
+#: handlers); the menu's texts are :data:`admin.commands.menu.STAFF_COMMANDS`.
+_COMMANDS = (
+    ("coordinator", enrolment.coordinator),
+    ("invite_coordinator", enrolment.invite_coordinator),
+    ("add_admin", enrolment.add_admin),
+    ("centres", centres.centres),
+    ("qr", centres.qr),
+    ("rounds", rounds.list_rounds),
+    ("newround", wizard.newround),
+    ("open", rounds.open_),
+    ("close", rounds.close),
+    ("cancel", rounds.cancel),
+    ("remind", rounds.remind),
+    ("progress", rounds.progress_),
+    ("interview", interview.interview),
+    ("export", export.export),
+    ("chart", export.chart),
+)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any], *,
@@ -38,17 +59,17 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], *,
     add = application.add_handler
     for handler in stories.handlers(resident_text=resident_text):
         add(handler)
-    for handler in commands.handlers():
-        add(handler)
-    add(PayloadHandler(cd.Export, commands.on_export))
+    for name, command in _COMMANDS:
+        add(CommandHandler(name, command))
+    add(PayloadHandler(cd.Export, export.on_export))
     add(PayloadHandler(cd.Wizard, wizard.on_wizard))
     add(PayloadHandler(cd.Interview, interview.on_interview))
     add(PayloadHandler(cd.Pick, commands.on_pick))
-    add(PayloadHandler(cd.Confirm, commands.on_confirm))
+    add(PayloadHandler(cd.Confirm, rounds.on_confirm))
     add(PayloadHandler(cd.Stories, stories.on_stories))
     add(PayloadHandler(cd.Staff, _unknown_verb))
 
 
 async def _unknown_verb(update: Update, context: BuurtContext, cb: cd.Staff) -> None:
     """A staff button of a verb no handler knows (an old version's): stop the spinner."""
-    await update.callback_query.answer()
+    await context.query.answer()

@@ -18,14 +18,16 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.chat import unknown_command
-from bot.context import buurt
+from bot.context import BuurtContext, buurt
 from bot.i18n import Translator, negotiate_language
 from bot.roles import Role
 
 log = logging.getLogger(__name__)
 
-StaffHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Role], Coroutine[Any, Any, None]]
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+#: ``async (update, context, role)``: a staff command's handler.
+StaffHandler = Callable[[Update, BuurtContext, Role], Coroutine[Any, Any, None]]
+#: ``async (update, context)``: a handler as python-telegram-bot calls it.
+Handler = Callable[[Update, BuurtContext], Coroutine[Any, Any, None]]
 
 
 def staff_tr(update: Update) -> Translator:
@@ -47,9 +49,9 @@ def staff_only(*, admin: bool = False) -> Callable[[StaffHandler], Handler]:
 
     def decorate(func: StaffHandler) -> Handler:
         @functools.wraps(func)
-        async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async def wrapper(update: Update, context: BuurtContext) -> None:
             chat = update.effective_chat
-            role = await role_of(update, context)
+            role = await context.role()
             allowed = role.admin if admin else role.is_staff
             if chat is None or chat.type != ChatType.PRIVATE or not allowed:
                 log.info("Refused /%s for a user without the role", func.__name__)

@@ -8,44 +8,43 @@ contact is created (issue 7). ``/interview stop`` leaves assisted mode.
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
 from admin import lifecycle
 from admin.auth import role_of, staff_only, staff_tr
 from bot import callback_data as cd
+from bot.context import BuurtContext
 from bot.i18n import Translator, offered_languages
 from bot.roles import Role
-from bot.services import services
 from bot.session import deletion_code_note, end_assisted, start_assisted
 
 
 @staff_only()
-async def interview(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+async def interview(update: Update, context: BuurtContext, role: Role) -> None:
     """Asks which open round the interview is for."""
-    svc = services(context)
+    svc = context.svc
     tr = staff_tr(update)
-    if context.args and context.args[0] == "stop":
-        ended = await end_assisted(context, update.effective_chat.id)
+    if context.arguments and context.arguments[0] == "stop":
+        ended = await end_assisted(context, context.chat_id)
         text = tr._("Interview gestopt.")
         if ended is not None and ended.deletion_code and await svc.storage.respondent_exists(ended.respondent):
             # answers given so far are kept: the resident gets the code that erases them
             text += "\n\n" + deletion_code_note(Translator(ended.language), ended.deletion_code)
-        await update.effective_message.reply_text(text)
+        await context.message.reply_text(text)
         return
     rounds = [r for r in await svc.storage.rounds() if r.is_open and set(r.centres) & role.centres]
     if not rounds:
-        await update.effective_message.reply_text(tr._("Er is geen open ronde voor jouw centrum."))
+        await context.message.reply_text(tr._("Er is geen open ronde voor jouw centrum."))
         return
     buttons = [[InlineKeyboardButton(lifecycle.survey_label(r, tr, svc.catalogue), callback_data=cd.admin("ivr", str(r.id)))] for r in rounds[:10]]
-    await update.effective_message.reply_text(
+    await context.message.reply_text(
         tr._("Interview voor iemand zonder telefoon. Voor welke ronde?"), reply_markup=InlineKeyboardMarkup(buttons)
     )
 
 
-async def on_interview(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Interview) -> None:
+async def on_interview(update: Update, context: BuurtContext, cb: cd.Interview) -> None:
     """Round → centre → language → the questions, in this chat, in assisted mode."""
-    query = update.callback_query
-    svc = services(context)
+    query = context.query
+    svc = context.svc
     tr = staff_tr(update)
     role = await role_of(update, context)
     verb, arg = cb.verb, cb.arg
@@ -72,9 +71,11 @@ async def on_interview(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: c
         return
     if verb == "ivl" and len(parts) == 3 and parts[1] in centres and parts[2] in offered_languages():
         await query.edit_message_reply_markup(reply_markup=None)
-        session = await start_assisted(context, query.message.chat.id, round_.id, parts[1], parts[2])
+        session = await start_assisted(context, context.chat_id, round_.id, parts[1], parts[2])
         await context.bot.send_message(
-            query.message.chat.id,
+            context.chat_id,
             tr._("Interview gestart. De antwoorden worden zonder naam opgeslagen. Stoppen: /interview stop"),
         )
-        await svc.begin_answering(context, session, round_)  # the resident flow (bot.app wires it)
+        if svc.begin_answering is None:  # set by bot.app to the resident flow's begin
+            raise RuntimeError("Services.begin_answering is not wired")
+        await svc.begin_answering(context, session, round_)

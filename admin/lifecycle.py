@@ -10,23 +10,20 @@ the scheduler and the command line); the invitation text is
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, CallbackContext
 
 from admin.progress import shown
 from bot import callback_data as cd
+from bot import rounds
+from bot.context import BuurtContext, buurt
 from bot.i18n import Translator
-from bot.outbox import (
-    BroadcastProgress,
-    progress,
-    progress_messages,
-    reachable_chats,
-    remember_progress_message,
-)
+from bot.outbox import BroadcastProgress, progress, progress_messages, remember_progress_message
 from bot.roles import Role
-from bot.services import Services, services
+from bot.services import Services
 from bot.storage import Round
 from bot.survey import Catalogue
 
@@ -95,30 +92,6 @@ def survey_label(round_: Round, tr: Translator, cat: Catalogue) -> str:
     return f"#{round_.id} · {title}"
 
 
-async def reachable_residents(application: Application, centres) -> int:
-    """Residents an invitation to a round of ``centres`` would reach now: opted in,
-    reachable (not blocked), enrolled at one of the centres."""
-    return len(await reachable_chats(_services(application).storage, centres))
-
-
-async def respondent_counts(application: Application, round_id: int,
-                            centres: list[str] | None = None) -> tuple[int, int]:
-    """(respondents who started, respondents who finished) a round (unique respondents),
-    at ``centres`` only if given."""
-    svc = _services(application)
-    only = ""
-    params: list[object] = [round_id]
-    if centres is not None:
-        only = f" AND centre_code IN ({','.join('?' * len(centres)) or 'NULL'})"
-        params += list(centres)
-    async with svc.storage.db.execute(
-        "SELECT COUNT(DISTINCT respondent), COUNT(DISTINCT CASE WHEN finished_at IS NOT NULL"
-        " THEN respondent END) FROM participations WHERE round_id = ?" + only, params,
-    ) as cur:
-        started, finished = await cur.fetchone()
-    return started or 0, finished or 0
-
-
 async def tell_coordinators(application: Application, round_id: int, event: str) -> int:
     """Tell the coordinators of a round's centres that a scheduled event happened, with
     the figures of their own centres (counts shown as ``<k`` below ``MIN_CELL_SIZE``).
@@ -150,16 +123,16 @@ async def tell_coordinators(application: Application, round_id: int, event: str)
         tr = Translator(language)
         label = survey_label(round_, tr, svc.catalogue)
         if event == "opened":
-            reach = await reachable_residents(application, centres)
+            reach = await rounds.reachable_residents(svc, centres)
             lines = ["📣 " + tr._("Ronde {round} is volgens plan opengegaan.", round=label),
                      tr._("Aantal bewoners dat een uitnodiging krijgt: {n}", n=shown(reach, k))]
         elif event == "closed":
-            started, finished = await respondent_counts(application, round_id, centres)
+            started, finished = await rounds.respondent_counts(svc, round_id, centres)
             lines = ["🔒 " + tr._("Ronde {round} is volgens plan gesloten.", round=label),
                      tr._("Begonnen: {n}", n=shown(started, k)), tr._("Klaar: {n}", n=shown(finished, k)),
                      tr._("Nu kun je de verhalen lezen met /stories en exporteren met /export.")]
         else:
-            started, finished = await respondent_counts(application, round_id, centres)
+            started, finished = await rounds.respondent_counts(svc, round_id, centres)
             lines = ["⏰ " + tr._("Ronde {round}: de geplande herinnering gaat naar wie nog niet klaar is.", round=label),
                      tr._("Begonnen: {n}", n=shown(started, k)), tr._("Klaar: {n}", n=shown(finished, k))]
         if round_.closes_at and event != "closed":
@@ -188,7 +161,7 @@ ROUND_STATES: dict[str, tuple[str, ...]] = {
 MAX_ROUND_BUTTONS = 8
 
 
-async def pick_round(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, tr: Translator,
+async def pick_round(update: Update, context: CallbackContext[Any, Any, Any, Any], role: Role, tr: Translator,
                      command: str, *, view: bool = False, intro: str = "") -> Round | None:
     """The round a command without a round number means, or None after asking.
 
@@ -205,7 +178,8 @@ async def pick_round(update: Update, context: ContextTypes.DEFAULT_TYPE, role: R
         view: Rounds the user looks at (their centres' share) instead of acts on.
         intro: A line above the question or the "no round" reply (how to use the command).
     """
-    svc = services(context)
+    ctx = buurt(context)
+    svc = ctx.svc
     allowed = role.sees if view else role.covers
     states = ROUND_STATES[command]
     candidates = [r for r in await svc.storage.rounds() if allowed(r.centres) and r.status in states]
@@ -214,7 +188,7 @@ async def pick_round(update: Update, context: ContextTypes.DEFAULT_TYPE, role: R
     open_ = [r for r in candidates if r.status == "open"]
     if open_:
         return open_[0]                       # rounds come newest first
-    message = update.effective_message
+    message = ctx.message
     lead = f"{intro}\n\n" if intro else ""
     if not candidates:
         await message.reply_text(lead + tr._("Er is geen ronde waarvoor dit kan. Bekijk de rondes met /rounds."))
@@ -224,3 +198,23 @@ async def pick_round(update: Update, context: ContextTypes.DEFAULT_TYPE, role: R
                for r in candidates[:MAX_ROUND_BUTTONS]]
     await message.reply_text(lead + tr._("Welke ronde?"), reply_markup=InlineKeyboardMarkup(buttons))
     return None
+
+
+async def round_arg(update: Update, context: BuurtContext, role: Role, tr: Translator,
+                    *, command: str, view: bool = False) -> Round | None:
+    """The round named by the first argument, if the user may act on it (``view``: look
+    at their centres' share of it); without one, :func:`pick_round`. Replies otherwise."""
+    svc = context.svc
+    allowed = role.sees if view else role.covers
+    if not context.arguments:
+        return await pick_round(update, context, role, tr, command, view=view)
+    round_id = cd.parse_id(context.arguments[0])
+    round_ = await svc.storage.round(round_id) if round_id is not None else None
+    if round_ is None or not role.sees(round_.centres):
+        await context.message.reply_text(tr._("Die ronde bestaat niet, of is niet van jouw centrum."))
+        return None
+    if not allowed(round_.centres):
+        await context.message.reply_text(
+            tr._("Deze ronde loopt ook in andere centra. Alleen een beheerder kan hem openen, sluiten of herinneringen sturen."))
+        return None
+    return round_

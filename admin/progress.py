@@ -123,7 +123,8 @@ async def round_progress(storage: Storage, round_id: int,
         "SELECT COUNT(*) FROM outbox WHERE round_id = ? AND kind = 'invite' AND status = 'sent'"
         + only_contact, (round_id, *params),
     ) as cur:
-        result.invited = (await cur.fetchone())[0]
+        row = await cur.fetchone()
+        result.invited = row[0] if row is not None else 0
     async with db.execute(
         "SELECT language, COUNT(*), SUM(finished_at IS NOT NULL) FROM participations"
         " WHERE round_id = ?" + only + " GROUP BY language", (round_id, *params),

@@ -124,7 +124,7 @@ async def on_wizard(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.W
         create = "✅ " + tr._("Aanmaken")
         if _opens_now(state):
             # opening now messages every resident at once: say so, and to how many
-            reach = await lifecycle.reachable_residents(context.application, list(state.centres))
+            reach = await rounds_service.reachable_residents(svc, list(state.centres))
             text += "\n\n⚠️ " + tr._("De ronde gaat meteen open: alle bewoners van het centrum krijgen nu een uitnodiging. Dat kun je niet terugdraaien.")
             text += "\n" + tr._("Aantal bewoners dat nu een bericht krijgt: {n}", n=shown(reach, svc.settings.min_cell_size))
             create = "📨 " + tr._("Aanmaken en nu uitnodigen")

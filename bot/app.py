@@ -18,7 +18,13 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, InlineKeyboardMarkup, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
@@ -32,9 +38,9 @@ from telegram.ext import (
 
 import admin
 import conversations
-from admin import commands as admin_commands
 from admin import lifecycle, scheduling
 from admin import stories as admin_stories
+from admin.commands import menu as staff_menu
 from bot import callback_data as cd
 from bot.chat import RESIDENT_COMMANDS, lang_of
 from bot.context import BuurtContext, PayloadHandler
@@ -131,9 +137,9 @@ async def _out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if chat is None or chat.type != ChatType.PRIVATE:
         if update.callback_query:
             await update.callback_query.answer()
-        elif _is_our_staff_command(update):
+        elif update.message is not None and _is_our_staff_command(update.message):
             tr = Translator(DEFAULT_LANGUAGE)
-            await update.effective_message.reply_text(
+            await update.message.reply_text(
                 tr._("Beheercommando's werken alleen in een privégesprek met mij, vanaf je eigen account.")
             )
         raise ApplicationHandlerStop
@@ -153,15 +159,14 @@ def _business_or_payment(update: Update) -> bool:
     )
 
 
-def _is_our_staff_command(update: Update) -> bool:
+def _is_our_staff_command(message: Message) -> bool:
     """A staff command of this bot sent in a group (e.g. by an anonymous group admin)."""
-    message = update.message
-    if message is None or not message.text or not message.text.startswith("/"):
+    if not message.text or not message.text.startswith("/"):
         return False
     command, _, target = message.text.split()[0][1:].partition("@")
     if target and target.lower() != (message.get_bot().username or "").lower():
         return False
-    return command in {name for name, _desc, _admin in admin_commands.STAFF_COMMANDS}
+    return command in {name for name, _desc, _admin in staff_menu.STAFF_COMMANDS}
 
 
 async def mark_processed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -171,13 +176,13 @@ async def mark_processed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def on_noop(update: Update, context: BuurtContext, cb: cd.Noop) -> None:
     """A finished button (``x``): stop the spinner, nothing else."""
-    await update.callback_query.answer()
+    await context.query.answer()
 
 
 async def on_stale_button(update: Update, context: BuurtContext) -> None:
     """A button no kind knows (another bot's, forged, too old a version): say so politely,
     in the resident's language."""
-    await update.callback_query.answer(context.tr._("Deze knop werkt niet meer."))
+    await context.query.answer(context.tr._("Deze knop werkt niet meer."))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -218,11 +223,11 @@ async def set_commands(application: Application) -> None:
         )
     svc = services_of(application)
     for admin_id in svc.settings.admin_ids:
-        await admin_commands.set_staff_commands(
+        await staff_menu.set_staff_commands(
             application, admin_id, Translator(DEFAULT_LANGUAGE), admin=True
         )
     for user_id in await svc.roles.coordinator_ids():
-        await admin_commands.set_staff_commands(
+        await staff_menu.set_staff_commands(
             application, user_id, Translator(DEFAULT_LANGUAGE), admin=False
         )
 
@@ -311,6 +316,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         # updates fetched before the last stop and never handled go first (bot.inbox)
         inbox = Inbox(store)
         bot.use_inbox(inbox)
+        bot.use_backlog(queue)  # fetch no more than fits (bot.updates)
         queue.inbox = inbox
         await replay(application, inbox)
 
@@ -319,6 +325,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         if sender is not None:
             await sender.stop()
         bot.use_inbox(None)
+        bot.use_backlog(None)
         queue.inbox = None
         svc = application.bot_data.get("services")
         if svc is not None and storage is None:
@@ -353,7 +360,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(TypeHandler(Update, ignore_out_of_scope), group=-1)
 
     admin.register(application, resident_text=answering.on_text)
-    conversations.register(application, staff_help=admin_commands.staff_help_for,
+    conversations.register(application, staff_help=staff_menu.staff_help_for,
                            claim_text=admin_stories.resume_pending_reason)
     application.add_handler(PayloadHandler(cd.Noop, on_noop))
     application.add_handler(CallbackQueryHandler(on_stale_button))

@@ -21,7 +21,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
-from telegram import Update
+from telegram import CallbackQuery, Message, Update
 from telegram.ext import Application, CallbackContext, CallbackQueryHandler, ExtBot
 
 from bot.callback_data import Payload
@@ -46,7 +46,7 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         payload: The decoded button payload (set by :class:`PayloadHandler`), else None.
     """
 
-    __slots__ = ("_contact", "_loaded", "_role", "_tr", "_user_id_of_update", "payload")
+    __slots__ = ("_contact", "_loaded", "_role", "_tr", "_update", "payload")
 
     def __init__(self, application: Application[Any, Any, Any, Any, Any, Any],
                  chat_id: int | None = None, user_id: int | None = None) -> None:
@@ -55,7 +55,7 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         self._tr: Translator | None = None
         self._role: Role | None = None
         self._loaded = False
-        self._user_id_of_update: int | None = None
+        self._update: Update | None = None
         self.payload: Any = None
 
     @property
@@ -78,7 +78,7 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         """
         chat = update.effective_chat
         user = update.effective_user
-        self._user_id_of_update = user.id if user else None
+        self._update = update
         self._contact = await self.storage.contact(chat.id) if chat else None
         self._tr = Translator(self._contact.language if self._contact
                               else negotiate_language(user.language_code if user else None))
@@ -114,8 +114,70 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
     async def role(self) -> Role:
         """The sender's role, read at the first call and kept for the rest of the update."""
         if self._role is None:
-            self._role = await self.svc.roles.role(self._user_id_of_update)
+            user = self._update.effective_user if self._update else None
+            self._role = await self.svc.roles.role(user.id if user else None)
         return self._role
+
+    # What the handler's registration guarantees, narrowed once here: python-telegram-bot
+    # types every part of an Update as optional, while group -1 lets only private chats
+    # with a sender through and each handler's filter or pattern guarantees the rest.
+    def _of_update(self) -> Update:
+        if self._update is None:
+            raise RuntimeError("BuurtContext.load has not run for this update")
+        return self._update
+
+    @property
+    def message(self) -> Message:
+        """The update's message: a command's or a text's, or the message a button is under.
+
+        Raises:
+            RuntimeError: The update has none (a handler registered for the wrong updates).
+        """
+        message = self._of_update().effective_message
+        if message is None:
+            raise RuntimeError("this update has no message")
+        return message
+
+    @property
+    def query(self) -> CallbackQuery:
+        """The button press (for handlers of button payloads).
+
+        Raises:
+            RuntimeError: The update is not a button press.
+        """
+        query = self._of_update().callback_query
+        if query is None:
+            raise RuntimeError("this update is not a button press")
+        return query
+
+    @property
+    def chat_id(self) -> int:
+        """The id of the (private) chat the update belongs to.
+
+        Raises:
+            RuntimeError: The update has no chat (group -1 stops such updates).
+        """
+        chat = self._of_update().effective_chat
+        if chat is None:
+            raise RuntimeError("this update has no chat")
+        return chat.id
+
+    @property
+    def user_id(self) -> int:
+        """The Telegram user id of the sender.
+
+        Raises:
+            RuntimeError: The update has no sender (group -1 stops such updates).
+        """
+        user = self._of_update().effective_user
+        if user is None:
+            raise RuntimeError("this update has no sender")
+        return user.id
+
+    @property
+    def arguments(self) -> list[str]:
+        """A command's words after the command (``context.args``; empty if none)."""
+        return list(self.args or [])
 
 
 def buurt(context: CallbackContext[Any, Any, Any, Any]) -> BuurtContext:

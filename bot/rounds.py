@@ -38,8 +38,10 @@ __all__ = [
     "open_round",
     "prune_processed_updates",
     "purge_free_text",
+    "reachable_residents",
     "remind",
     "reminded_recently",
+    "respondent_counts",
 ]
 
 log = logging.getLogger(__name__)
@@ -288,3 +290,28 @@ async def prune_processed_updates(storage: Storage, now: datetime) -> int:
             ((now - UPDATE_MEMORY).isoformat(),),
         )
         return cur.rowcount
+
+
+async def reachable_residents(svc: Services, centres: list[str] | tuple[str, ...]) -> int:
+    """Residents an invitation to a round of ``centres`` would reach now: opted in,
+    reachable (not blocked), enrolled at one of the centres (:data:`bot.outbox.REACHABLE`,
+    the rule the invitations follow)."""
+    return len(await reachable_chats(svc.storage, centres))
+
+
+async def respondent_counts(svc: Services, round_id: int,
+                            centres: list[str] | None = None) -> tuple[int, int]:
+    """(respondents who started, respondents who finished) a round, each counted once, at
+    ``centres`` only if given."""
+    only = ""
+    params: list[object] = [round_id]
+    if centres is not None:
+        only = f" AND centre_code IN ({','.join('?' * len(centres)) or 'NULL'})"
+        params += list(centres)
+    async with svc.storage.db.execute(
+        "SELECT COUNT(DISTINCT respondent), COUNT(DISTINCT CASE WHEN finished_at IS NOT NULL"
+        " THEN respondent END) FROM participations WHERE round_id = ?" + only, params,
+    ) as cur:
+        row = await cur.fetchone()
+    started, finished = row if row is not None else (0, 0)
+    return started or 0, finished or 0

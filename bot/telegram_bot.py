@@ -35,6 +35,16 @@ sent to a resident) gives ``True`` for its sends too.
 A button press stops its spinner (``answerCallbackQuery``) and then edits the old keyboard
 and sends the next question; the resident cannot tell in which order the spinner stops,
 so :func:`answer_alongside` answers the query alongside the rest (one round trip less a press).
+Inside that block a keyboard edit (``editMessageReplyMarkup``) goes alongside too: the old
+question's keyboard turns into the chosen answer while the next question is sent, so a
+press costs one round trip instead of two before the resident sees the next question.
+
+A press of a resident's button carries the whole question message it sits under (its
+photo sizes, caption and every button of its keyboard): about a third of the CPU of
+parsing an update, and 5 KB of objects per update waiting in the backlog
+(bench/load.py). The residents' button handlers read only the chat and the message id of
+that message, so :func:`slim_update` drops the rest before parsing (the inbox keeps the
+slim form; the staff's buttons, which read their message's keyboard, keep it whole).
 """
 
 from __future__ import annotations
@@ -45,10 +55,10 @@ import functools
 import logging
 import ssl
 import warnings
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import httpx
 from telegram import CallbackQuery, Update
@@ -67,12 +77,23 @@ class BatchStore(Protocol):
     async def keep(self, updates: Iterable[tuple[Update, object]]) -> None:
         """Store ``(parsed update, raw JSON)`` pairs in one transaction."""
 
+
+
+class Backlog(Protocol):
+    """Room for fetched updates (:class:`bot.updates.BoundedUpdateQueue`)."""
+
+    async def room(self) -> int:
+        """Wait until an update fits; how many fit then (≥ 1)."""
+
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 #: Tries of one Bot API call inside an update (the first and two more).
 REPLY_ATTEMPTS = 3
 #: Seconds a call inside an update may wait in all before it gives up (429 included).
 REPLY_MAX_WAIT = 20.0
+#: Updates a ``getUpdates`` call asks for at most (Telegram's default and maximum).
+_BATCH = 100
 #: Back-off before the second and third try after a 5xx, a network error or a time-out.
 _BACKOFF = (0.5, 1.0)
 
@@ -88,29 +109,83 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+#: Keyboard edits made inside :func:`answer_alongside` (this task only): the last one
+#: started, which the next waits for (edits keep their order among themselves), and all.
+_ALONGSIDE: ContextVar[list[asyncio.Future] | None] = ContextVar("buurtstem_alongside", default=None)
+
+
 @asynccontextmanager
 async def answer_alongside(query: CallbackQuery) -> AsyncIterator[None]:
-    """Answer ``query`` (no text: only the spinner stops) while the block runs.
+    """Answer ``query`` (no text: only the spinner stops) while the block runs, and make
+    the block's keyboard edits alongside its other calls.
 
-    The answer goes out at once, next to the block's own calls (the keyboard edit and the
-    next question, whose order the block keeps), and is waited for when the block ends,
-    also when it raises. :meth:`RobustBot.answer_callback_query` retries and shrugs off
-    an expired query as before; any other error of the answer is raised after the block
-    (or logged, when the block raised itself).
+    The answer goes out at once, next to the block's own calls. A keyboard edit in the
+    block (:meth:`RobustBot.edit_message_reply_markup`, e.g. the old question's buttons
+    turned into the chosen answer) gives ``True`` at once and goes out next to what
+    follows (the next question); edits keep their order among themselves, the block's
+    other calls keep theirs. All are waited for when the block ends, also when it raises:
+    then the first error of an edit or of the answer is raised (or logged, when the block
+    raised itself). :meth:`RobustBot.answer_callback_query` retries and shrugs off an
+    expired query as before; an edit is retried as any call inside an update.
 
     Args:
         query: The pressed button's callback query, not yet answered.
     """
     answer = asyncio.ensure_future(query.answer())
+    edits: list[asyncio.Future] = []
+    token = _ALONGSIDE.set(edits)
     try:
         yield
     except BaseException:
-        try:
-            await answer
-        except Exception as exc:  # noqa: BLE001 - the block's own error is the one to raise
-            log.info("Callback query not answered (%s)", type(exc).__name__)
+        _ALONGSIDE.reset(token)
+        for call in (answer, *edits):
+            try:
+                await call
+            except Exception as exc:  # noqa: BLE001 - the block's own error is the one to raise
+                log.info("Call alongside a button's answer failed (%s)", type(exc).__name__)
         raise
-    await answer
+    _ALONGSIDE.reset(token)
+    results = await asyncio.gather(answer, *edits, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+
+
+async def _after(previous: asyncio.Future | None, call: Awaitable[_T]) -> _T:
+    """``await call`` once ``previous`` (an earlier edit, its error aside) is done."""
+    if previous is not None:
+        await asyncio.wait([previous])
+    return await call
+
+
+#: Callback data kinds (the part before the first ``:``, ``bot.callback_data``) of the
+#: residents' buttons (the kinds ``conversations.register`` handles, and the no-op button). Their
+#: handlers read only ``chat`` and ``message_id`` of the message the button is under.
+RESIDENT_BUTTON_KINDS = frozenset({"l", "c", "ce", "go", "ch", "a", "f", "x"})
+#: What :func:`slim_update` keeps of a resident button's message: who, where, when, and
+#: its text or caption (short; no handler reads them today).
+_MESSAGE_KEPT = frozenset({"message_id", "message_thread_id", "from", "sender_chat", "chat",
+                           "date", "edit_date", "text", "caption"})
+
+
+def slim_update(raw: object) -> object:
+    """``raw`` (an update as JSON) without what no handler reads: for a press of a
+    resident's button (:data:`RESIDENT_BUTTON_KINDS`), the message it sits under keeps
+    only :data:`_MESSAGE_KEPT` (no keyboard, photo sizes or entities). Anything else is
+    returned as it is; ``raw`` itself is never changed (a shallow copy is changed).
+    """
+    if not isinstance(raw, dict):
+        return raw
+    query = raw.get("callback_query")
+    if not isinstance(query, dict):
+        return raw
+    message, data = query.get("message"), query.get("data")
+    if not isinstance(message, dict) or not isinstance(data, str):
+        return raw
+    if data.split(":", 1)[0] not in RESIDENT_BUTTON_KINDS or message.keys() <= _MESSAGE_KEPT:
+        return raw
+    kept = {key: value for key, value in message.items() if key in _MESSAGE_KEPT}
+    return {**raw, "callback_query": {**query, "message": kept}}
 
 
 #: Calls whose answer (the edited message) nobody reads: they give ``True``.
@@ -152,14 +227,15 @@ def _not_modified(error: BaseException) -> bool:
 
 
 def parse_update(raw: object, bot: object) -> Update | None:
-    """One update of a ``getUpdates`` answer (or of the inbox), parsed for ``bot``.
+    """One update of a ``getUpdates`` answer (or of the inbox), parsed for ``bot``
+    (:func:`slim_update` first).
 
     An update python-telegram-bot cannot parse becomes an empty ``Update`` with its id
     (no handler matches it; logged with its id and the error class only); a value
     without an id gives None.
     """
     try:
-        return Update.de_json(raw, bot)  # type: ignore[arg-type]
+        return Update.de_json(slim_update(raw), bot)  # type: ignore[arg-type]
     except Exception as exc:  # noqa: BLE001 - any shape error must not block polling
         update_id = raw.get("update_id") if isinstance(raw, dict) else None
         log.error("Skipped update %s that could not be parsed (%s)", update_id, type(exc).__name__)
@@ -176,11 +252,16 @@ class RobustBot(ExtBot):
     """
 
     _inbox: BatchStore | None = None
+    _backlog: Backlog | None = None
     _clock: Clock = SYSTEM_CLOCK
 
     def use_inbox(self, inbox: BatchStore | None) -> None:
         """Store every later ``getUpdates`` batch in ``inbox`` (None: stop storing)."""
         self._inbox = inbox
+
+    def use_backlog(self, backlog: Backlog | None) -> None:
+        """Fetch no more updates than fit in ``backlog`` (None: Telegram's default batch)."""
+        self._backlog = backlog
 
     def use_clock(self, clock: Clock) -> None:
         """Sleep the waits between tries (back-off, ``retry_after``) on ``clock``: the
@@ -221,6 +302,18 @@ class RobustBot(ExtBot):
                 await self._clock.sleep(pause)
         raise AssertionError("unreachable")
 
+    async def edit_message_reply_markup(self, *args, **kwargs):  # type: ignore[override]
+        """Like :meth:`telegram.Bot.edit_message_reply_markup`; inside
+        :func:`answer_alongside` it gives ``True`` at once and the edit goes out alongside
+        the block's next calls (after the block's earlier edits), waited for at its end.
+        """
+        edits = _ALONGSIDE.get()
+        if edits is None:
+            return await super().edit_message_reply_markup(*args, **kwargs)
+        call = super().edit_message_reply_markup(*args, **kwargs)
+        edits.append(asyncio.ensure_future(_after(edits[-1] if edits else None, call)))
+        return True
+
     async def answer_callback_query(self, *args, **kwargs) -> bool:  # type: ignore[override]
         """Like :meth:`telegram.Bot.answer_callback_query`, but an expired query is logged
         at debug level and gives ``False`` instead of raising, so the handler goes on; so do
@@ -256,7 +349,8 @@ class RobustBot(ExtBot):
     ) -> tuple[Update, ...]:
         """Like :meth:`telegram.Bot.get_updates`, parsing each update on its own; the
         batch is in the inbox (:meth:`use_inbox`) before this returns, so before the ``Updater`` confirms
-        it with its next call.
+        it with its next call. A long poll first waits for room in the backlog
+        (:meth:`use_backlog`) and asks for no more updates than fit.
 
         Raises:
             telegram.error.TelegramError: The call failed.
@@ -264,6 +358,8 @@ class RobustBot(ExtBot):
                 Telegram sends it again).
         """
         seconds = timeout.total_seconds() if isinstance(timeout, dtm.timedelta) else (timeout or 0)
+        if self._backlog is not None and seconds > 0:  # a long poll; not the last call at a stop
+            limit = min(limit or _BATCH, await self._backlog.room())
         if isinstance(read_timeout, DefaultValue):
             base = self._request[0].read_timeout or 0
         else:
@@ -285,6 +381,7 @@ class RobustBot(ExtBot):
         )
         pairs = []
         for raw in result or []:
+            raw = slim_update(raw)  # parsed and kept in the inbox without what nobody reads
             update = parse_update(raw, self)
             if update is not None:
                 pairs.append((update, raw))

@@ -20,7 +20,10 @@ carries the whole question message with its keyboard, some 20 KB), so 1,000 resi
 answering at once held about 20 MB of backlog (bench/load.py; the bare echo bot grows the
 same way). With the queue full, putting the next update waits until one is handled: the
 polling loop stops fetching (the rest waits at Telegram, which keeps updates for a day)
-and a webhook call is answered once there is room (Telegram waits and sends again).
+and a webhook call is answered once there is room (Telegram waits and sends again). The
+polling loop also fetches no more than there is room for (:meth:`BoundedUpdateQueue.room`,
+used by :meth:`bot.telegram_bot.RobustBot.get_updates`): a batch of Telegram's default
+100 would otherwise wait in memory beside the full queue.
 """
 
 from __future__ import annotations
@@ -99,6 +102,15 @@ class BoundedUpdateQueue(asyncio.Queue):
         #: Items queued and not yet reported handled (``task_done``).
         self.pending = 0
         self._waiting: deque[asyncio.Future[None]] = deque()
+        self._watching: list[asyncio.Future[None]] = []
+
+    async def room(self) -> int:
+        """Wait until fewer than ``limit`` updates are pending; how many more fit then (≥ 1)."""
+        while self.pending >= self.limit:
+            watch = asyncio.get_running_loop().create_future()
+            self._watching.append(watch)
+            await watch
+        return self.limit - self.pending
 
     async def put(self, item: object) -> None:
         """Queue ``item``; an update waits until fewer than ``limit`` are pending."""
@@ -123,6 +135,11 @@ class BoundedUpdateQueue(asyncio.Queue):
         super().task_done()
         self.pending -= 1
         self._make_room()
+        if self._watching:
+            watching, self._watching = self._watching, []
+            for watch in watching:
+                if not watch.done():
+                    watch.set_result(None)
 
     def _make_room(self) -> None:
         while self._waiting:

@@ -84,9 +84,10 @@ def _once_per_tap(handler: Callable[[Update, BuurtContext, Any], Awaitable[None]
 
     @functools.wraps(handler)
     async def guarded(update: Update, context: BuurtContext, payload: Any) -> None:
-        query = update.callback_query
+        query = context.query
         taps: RecentTaps = context.bot_data["taps"]
-        key = (query.message.chat.id, query.message.message_id, query.data or "")
+        pressed = query.message  # an old one is inaccessible, but keeps its id
+        key = (context.chat_id, pressed.message_id if pressed else 0, query.data or "")
         if taps.is_repeat(key):
             await query.answer()
             return

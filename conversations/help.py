@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.chat import translator_for, unknown_command
+from bot.context import BuurtContext
 from bot.i18n import Translator, is_rtl, isolate
 
 __all__ = ["help_command", "help_text", "unknown_command"]
 
 #: ``async (update, context) -> str | None``: the staff part of /help for this user.
-StaffHelp = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[str | None]]
+StaffHelp = Callable[[Update, BuurtContext], Awaitable[str | None]]
 
 
 def help_text(tr: Translator) -> str:
@@ -37,7 +37,7 @@ def help_text(tr: Translator) -> str:
 
 
 async def help_command(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, staff_help: StaffHelp | None = None
+    update: Update, context: BuurtContext, staff_help: StaffHelp | None = None
 ) -> None:
     """Lists the commands (and, for coordinators and admins, theirs).
 

@@ -125,7 +125,8 @@ async def send_voice(context: ContextTypes.DEFAULT_TYPE, svc: Services, chat_id:
             await svc.storage.forget_file_id(key)
     with svc.catalogue.audio_path(audio).open("rb") as fh:
         message = await context.bot.send_voice(chat_id, voice=fh, filename=audio)
-    await svc.storage.cache_file_id(key, message.voice.file_id)
+    if message.voice is not None:  # the Bot API answers a sendVoice with the voice
+        await svc.storage.cache_file_id(key, message.voice.file_id)
     return message
 
 

@@ -25,7 +25,8 @@ LANGS = ("nl", "nl", "nl", "tr", "ar", "pl", "uk", "en")
 
 # -- the registry ----------------------------------------------------------------------
 def test_every_export_format_and_staff_command_is_registered():
-    from admin.commands import EXPORT_BUTTONS, STAFF_COMMANDS
+    from admin.commands.export import EXPORT_BUTTONS
+    from admin.commands.menu import STAFF_COMMANDS
     from bot.__main__ import build_parser
 
     assert dc.registered([f"export.{fmt}" for fmt in FORMATS]) == []

@@ -175,7 +175,7 @@ def test_row_files_leave_out_quoted_free_text_and_story_gates():
 async def test_a_story_only_round_gets_a_clear_refusal_not_too_few(tmp_path):
     """Rounds that asked only story questions leave a row file nothing to show: the analyst
     is told so (and where the stories are), not that there are too few residents."""
-    from admin.commands import refusal_text
+    from admin.commands.export import refusal_text
     from bot.exports.service import ExportRefused
     from bot.i18n import Translator
 

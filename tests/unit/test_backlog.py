@@ -58,3 +58,15 @@ async def test_a_cancelled_waiter_passes_its_turn_on():
 def test_a_limit_below_one_is_refused():
     with pytest.raises(ValueError):
         BoundedUpdateQueue(limit=0)
+
+
+async def test_room_says_how_many_more_fit_and_waits_while_none_do():
+    queue = BoundedUpdateQueue(limit=3)
+    assert await queue.room() == 3
+    for n in (1, 2, 3):
+        await queue.put(Update(n))
+    watcher = asyncio.ensure_future(queue.room())
+    assert await _pending(watcher)
+    queue.get_nowait()
+    queue.task_done()
+    assert await watcher == 1

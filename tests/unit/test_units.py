@@ -240,7 +240,7 @@ def test_round_label_names_the_survey_in_the_staff_language():
 def test_staff_help_lines_start_right_to_left_in_arabic():
     import unicodedata
 
-    from admin.commands import staff_help
+    from admin.commands.menu import staff_help
     from bot.i18n import Translator
     from bot.roles import Role
 
