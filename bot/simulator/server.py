@@ -1108,6 +1108,7 @@ class BotApiSimulator:
     async def _handle(self, request: web.Request) -> web.Response:
         raw_method = request.match_info["method"]
         method = self._canonical.get(raw_method.lower(), raw_method)
+        releases = self._releases  # a release_delayed() from now on ends this call's delay
         self.calls[method] += 1
         self._set_nodelay(request)
         counted = method != "getUpdates"
@@ -1115,7 +1116,7 @@ class BotApiSimulator:
             self._inflight += 1
             self._touch()
         try:
-            result = await self._dispatch(request, method)
+            result = await self._dispatch(request, method, releases)
             body: JSONDict = {"ok": True, "result": result}
             status = 200
         except ApiError as error:
@@ -1131,7 +1132,7 @@ class BotApiSimulator:
             content_type="application/json",
         )
 
-    async def _dispatch(self, request: web.Request, method: str) -> Any:
+    async def _dispatch(self, request: web.Request, method: str, releases: int) -> Any:
         if request.match_info["token"] != self.token:
             raise ApiError(401, "Unauthorized")
         handler = self._methods.get(method)
@@ -1142,11 +1143,11 @@ class BotApiSimulator:
         if failure is None:
             return await handler(params)
         if failure.status == 200:  # late but effective: finish even if the client leaves
-            task = asyncio.ensure_future(self._late(failure.delay, handler, params))
+            task = asyncio.ensure_future(self._late(failure.delay, handler, params, releases))
             self._tasks.add(task)
             task.add_done_callback(self._forget_task)
             return await asyncio.shield(task)
-        await self._sleep(failure.delay)
+        await self._sleep(failure.delay, releases)
         raise failure.error()
 
     def _forget_task(self, task: asyncio.Task[Any]) -> None:
@@ -1154,19 +1155,21 @@ class BotApiSimulator:
         if not task.cancelled():
             task.exception()  # retrieved: the client may have left before the answer
 
-    async def _late(self, delay: float, handler: Handler, params: JSONDict) -> Any:
+    async def _late(self, delay: float, handler: Handler, params: JSONDict, releases: int) -> Any:
         self._inflight += 1
         try:
-            await self._sleep(delay)
+            await self._sleep(delay, releases)
             return await handler(params)
         finally:
             self._inflight -= 1
             self._touch()
 
-    async def _sleep(self, delay: float) -> None:
+    async def _sleep(self, delay: float, releases: int) -> None:
+        """Wait ``delay`` seconds, or until :meth:`release_delayed` is called after the
+        call arrived (``releases`` read then), or the simulator closes."""
         if delay > 0:
             try:
-                await asyncio.wait_for(self._closed(self._releases), delay)
+                await asyncio.wait_for(self._closed(releases), delay)
             except TimeoutError:
                 pass
 
