@@ -12,16 +12,16 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from admin import commands, interview, stories, wizard
+from admin import commands, interview, opt_in, stories, story_text, wizard
 from admin.commands import centres, enrolment, export, rounds
-from admin.stories import TextHandler
+from admin.story_text import TextHandler
 from bot import callback_data as cd
 from bot.context import BuurtContext, PayloadHandler
 
 __all__ = ["register"]
 
-#: The staff commands and their handlers (``/stories`` comes with the story review's
-#: handlers); the menu's texts are :data:`admin.commands.menu.STAFF_COMMANDS`.
+#: The staff commands and their handlers; the menu's texts are
+#: :data:`admin.commands.menu.STAFF_COMMANDS`.
 _COMMANDS = (
     ("coordinator", enrolment.coordinator),
     ("invite_coordinator", enrolment.invite_coordinator),
@@ -38,6 +38,7 @@ _COMMANDS = (
     ("interview", interview.interview),
     ("export", export.export),
     ("chart", export.chart),
+    ("stories", stories.stories),
 )
 
 
@@ -45,9 +46,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], *,
              resident_text: TextHandler) -> None:
     """Add the staff handlers to group 0, before the resident's (``conversations.register``).
 
-    First the story review's typed text (a corrected story or a selection reason must not
-    be taken for a command or a resident's answer) and ``/stories``, then the staff
-    commands, then one button handler per staff payload kind; an ``ad:`` button of a verb
+    First the text a story is owed (a corrected story or a selection reason must not be
+    taken for a command or a resident's answer), then the staff commands, then one button handler per staff payload kind; an ``ad:`` button of a verb
     no kind knows is answered silently.
 
     Args:
@@ -57,8 +57,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], *,
             import ``conversations``).
     """
     add = application.add_handler
-    for handler in stories.handlers(resident_text=resident_text):
-        add(handler)
+    add(story_text.text_handler(resident_text))
     for name, command in _COMMANDS:
         add(CommandHandler(name, command))
     add(PayloadHandler(cd.Export, export.on_export))
@@ -67,6 +66,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], *,
     add(PayloadHandler(cd.Pick, commands.on_pick))
     add(PayloadHandler(cd.Confirm, rounds.on_confirm))
     add(PayloadHandler(cd.Stories, stories.on_stories))
+    add(PayloadHandler(cd.FeedbackOptIn, opt_in.on_opt_in))
     add(PayloadHandler(cd.Staff, _unknown_verb))
 
 

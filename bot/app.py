@@ -38,8 +38,7 @@ from telegram.ext import (
 
 import admin
 import conversations
-from admin import lifecycle, scheduling
-from admin import stories as admin_stories
+from admin import lifecycle, scheduling, story_text
 from admin.commands import menu as staff_menu
 from bot import callback_data as cd
 from bot.chat import RESIDENT_COMMANDS, lang_of
@@ -91,7 +90,7 @@ async def drop_duplicates(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """Stops an update that was handled before (a redelivery after a crash); starts the
     update's read cache (:func:`bot.storage.begin_update`) and reads a private chat's
     state into it, the one read of it this update makes (handler filters see it:
-    ``admin.stories``)."""
+    ``admin.story_text``)."""
     begin_update()
     storage = services(context).storage
     if await storage.is_processed(update.update_id):
@@ -361,7 +360,7 @@ def register_handlers(application: Application) -> None:
 
     admin.register(application, resident_text=answering.on_text)
     conversations.register(application, staff_help=staff_menu.staff_help_for,
-                           claim_text=admin_stories.resume_pending_reason)
+                           claim_text=story_text.resume_pending_reason)
     application.add_handler(PayloadHandler(cd.Noop, on_noop))
     application.add_handler(CallbackQueryHandler(on_stale_button))
     application.add_error_handler(on_error)

@@ -227,13 +227,15 @@ class Staff(Payload):
         r"^ad:(?P<verb>[a-z]{1,12}):(?P<arg>[A-Za-z0-9_.*>-]{0,48})$")
     #: Verb prefixes of this kind (empty: any verb).
     VERBS: ClassVar[tuple[str, ...]] = ()
+    #: Verbs with these prefixes that belong to another kind.
+    EXCEPT: ClassVar[tuple[str, ...]] = ()
     verb: str
     arg: str = ""
 
     @classmethod
     def _build(cls, groups: dict[str, str]) -> Staff | None:
         verb = groups["verb"]
-        if cls.VERBS and not verb.startswith(cls.VERBS):
+        if cls.VERBS and (not verb.startswith(cls.VERBS) or verb in cls.EXCEPT):
             return None
         return cls(verb, groups["arg"])
 
@@ -276,11 +278,20 @@ class Confirm(Staff):
 
 @dataclass(frozen=True, slots=True)
 class Stories(Staff):
-    """``ad:st…``: the stories' buttons (``admin.stories``; ``stfb`` is a resident's
-    feedback opt-in)."""
+    """``ad:st…``: the stories' buttons (``admin.stories``), but ``stfb``."""
 
     kind: ClassVar[str] = "stories"
     VERBS: ClassVar[tuple[str, ...]] = ("st",)
+    EXCEPT: ClassVar[tuple[str, ...]] = ("stfb",)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackOptIn(Staff):
+    """``ad:stfb:<y|n>``: a resident's answer to the feedback question asked outside a
+    round (``admin.opt_in``)."""
+
+    kind: ClassVar[str] = "opt_in"
+    VERBS: ClassVar[tuple[str, ...]] = ("stfb",)
 
 
 @dataclass(frozen=True, slots=True)

@@ -253,7 +253,8 @@ async def _erase_answers(db: aiosqlite.Connection, respondent: str) -> int:
     """Delete one pseudonym's answers and participations inside ``db``'s transaction.
 
     The erased person's place in the release order is kept first (``_KEEP_RELEASE_PLACE``),
-    so batches of k stay as they were. Shared by :meth:`Storage.forget` and
+    so batches of k stay as they were; the values row files showed for them
+    (``row_values``) go with the answers. Shared by :meth:`Storage.forget` and
     :meth:`Storage.erase_respondent`.
 
     Returns:
@@ -263,6 +264,8 @@ async def _erase_answers(db: aiosqlite.Connection, respondent: str) -> int:
     cur = await db.execute("DELETE FROM answers WHERE respondent = ?", (respondent,))
     deleted = cur.rowcount
     await db.execute("DELETE FROM participations WHERE respondent = ?", (respondent,))
+    # what row files showed of them (migration 0015); the round's levels stay (no person)
+    await db.execute("DELETE FROM row_values WHERE respondent = ?", (respondent,))
     return deleted
 
 

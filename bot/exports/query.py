@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,9 @@ from bot import msc
 from bot.exports.rows import AnswerRow
 from bot.exports.scope import scope_sql, where
 from bot.privacy.disclosure import (
+    QUASI_IDENTIFIERS,
+    Levels,
+    Published,
     RandomLabeller,
     Record,
     generalise_by_round,
@@ -257,31 +260,11 @@ class RowPlan:
         return len({v[0] for v in self.rows.values()})
 
 
-def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int, cat: Catalogue,
-             round_ids: Sequence[int] | None = None, centres: Sequence[str] | None = None,
-             panel_secret: bytes | None = None,
-             district_of: Callable[[str], str | None] | None = None) -> RowPlan:
-    """Plan a k-anonymous row file: generalised quasi-identifiers and labels.
-
-    Args:
-        conn: A ``sqlite3`` connection.
-        tz: Time zone of the dates.
-        k: ``MIN_CELL_SIZE``.
-        cat: The catalogue as the rounds asked it (pinned): its quoted free-text
-            questions (stories, "why") and the choices deciding them are left out of the file
-            (:func:`bot.privacy.disclosure.row_file_hidden_items`), and a respondent-round
-            with nothing else is not in it (nor in its classes).
-        round_ids: Only these rounds. centres: Only these centres.
-        panel_secret: Stable panel keys (``--panel``) instead of random labels.
-        district_of: Centre code -> district (survey packs with districts), else None.
-
-    Returns:
-        The :class:`RowPlan`; labels are drawn at random for this plan
-        (:class:`bot.privacy.disclosure.RandomLabeller`), the same for one person across
-        the rounds of this export only.
-    """
-    hidden = row_file_hidden_items(cat.items.values(), msc.quoted_item)
-    conditions, params = scope_sql(round_ids, centres)
+def _plan_records(conn: sqlite3.Connection, *, tz: ZoneInfo, round_ids: Sequence[int] | None,
+                  hidden: frozenset[str]) -> list[Record]:
+    """One :class:`~bot.privacy.disclosure.Record` per respondent-round of whole rounds
+    (every centre: classes are the round's), less the answers no row file shows."""
+    conditions, params = scope_sql(round_ids, None)
     if hidden:
         conditions = [*conditions, f"item_id NOT IN ({','.join('?' * len(hidden))})"]
         params = [*params, *sorted(hidden)]
@@ -292,9 +275,133 @@ def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int, cat: Catalogue,
     ):
         day = datetime.fromisoformat(first).astimezone(tz).date().isoformat()
         records.append(Record((round_id, pseudonym), round_id, centre, language, mode, day))
+    return records
+
+
+def published_levels(conn: sqlite3.Connection,
+                     round_ids: Sequence[int] | None = None) -> dict[int, Published] | None:
+    """What the row files of the rounds have shown so far (tables ``row_levels`` and
+    ``row_values``, migration 0015), per round; None on a database without them."""
+    conditions, params = scope_sql(round_ids, None)
+    try:
+        levels = {r: Levels(date, centre, language, mode) for r, date, centre, language, mode
+                  in conn.execute("SELECT round_id, date, centre, language, mode FROM row_levels"
+                                  + where(conditions), params)}
+        values: dict[int, dict[object, dict[str, str]]] = {r: {} for r in levels}
+        for r, pseudonym, centre, language, mode, day in conn.execute(
+                "SELECT round_id, respondent, centre, language, mode, answered_on FROM row_values"
+                + where(conditions), params):
+            if r in values:
+                values[r][(r, pseudonym)] = {"centre": centre, "language": language, "mode": mode,
+                                             "answered_on": day}
+    except sqlite3.OperationalError:   # a database from before migration 0015
+        return None
+    return {r: Published(lv, values[r]) for r, lv in levels.items()}
+
+
+def settle_row_levels(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int, cat: Catalogue,
+                      round_ids: Sequence[int] | None = None,
+                      district_of: Callable[[str], str | None] | None = None,
+                      now: datetime | None = None) -> bool:
+    """Decide and store what the next row file of the rounds shows (before it is written).
+
+    In one write transaction: the rounds' respondent-rounds and what their earlier row
+    files showed (:func:`published_levels`) go through
+    :func:`bot.privacy.disclosure.generalise_by_round` with that state, and the result is
+    stored: a round's levels (fixed by its first file that shows anyone, afterwards only
+    coarser) and the values shown for every respondent-round. The export then reads them
+    in its own snapshot (:func:`row_plan` with ``settled=True``), so two exports never
+    decide differently for the same respondent, however they interleave.
+
+    Args:
+        conn: A read-write ``sqlite3`` connection outside a transaction.
+        tz, k, cat, round_ids, district_of: As :func:`row_plan` (whole rounds: centres
+            are not limited here).
+        now: The time to record (default: now, UTC).
+
+    Returns:
+        True when the export is to show what is stored (also when another writer held the
+        database past the time-out: nothing new is stored then, and newcomers wait for
+        the next file); False when the database cannot keep them (before migration 0015,
+        or read-only): nothing is stored, and the file is decided on its own.
+    """
+    hidden = row_file_hidden_items(cat.items.values(), msc.quoted_item)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        # busy past the time-out: the file shows what is stored (newcomers wait for the
+        # next one); never a decision of its own that the next file might not nest with
+        return "locked" in str(exc) and published_levels(conn, round_ids) is not None
+    try:
+        state = published_levels(conn, round_ids)
+        if state is None:
+            return False
+        records = _plan_records(conn, tz=tz, round_ids=round_ids, hidden=hidden)
+        result = generalise_by_round(records, k, district_of or (lambda _c: None), published=state)
+        stamp = (now or datetime.now(UTC)).isoformat()
+        for round_id, levels in result.by_round.items():
+            if state.get(round_id) is not None and state[round_id].levels == levels:
+                continue
+            conn.execute(
+                "INSERT INTO row_levels VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (round_id) DO"
+                " UPDATE SET date = excluded.date, centre = excluded.centre, language ="
+                " excluded.language, mode = excluded.mode, changed_at = excluded.changed_at",
+                (round_id, levels.date, levels.centre, levels.language, levels.mode, stamp, stamp))
+        changed = []
+        for key, v in result.published.items():
+            assert isinstance(key, tuple)  # (round, pseudonym)
+            before = state.get(key[0])
+            if before is None or before.values.get(key) != v:
+                changed.append((*key, v["centre"], v["language"], v["mode"], v["answered_on"]))
+        conn.executemany("INSERT OR REPLACE INTO row_values VALUES (?, ?, ?, ?, ?, ?)", changed)
+        conn.execute("COMMIT")
+        return True
+    except sqlite3.OperationalError:   # read-only file or directory
+        return False
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
+def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int, cat: Catalogue,
+             round_ids: Sequence[int] | None = None, centres: Sequence[str] | None = None,
+             panel_secret: bytes | None = None,
+             district_of: Callable[[str], str | None] | None = None,
+             settled: bool = False) -> RowPlan:
+    """Plan a k-anonymous row file: generalised quasi-identifiers and labels.
+
+    Args:
+        conn: A ``sqlite3`` connection.
+        tz: Time zone of the dates.
+        k: ``MIN_CELL_SIZE``.
+        cat: The catalogue as the rounds asked it (pinned): its quoted free-text
+            questions (stories, "why") and the choices deciding them are left out of the file
+            (:func:`bot.privacy.disclosure.row_file_hidden_items`), and a respondent-round
+            with nothing else is not in it (nor in its classes).
+        round_ids: Only these rounds. centres: Only these centres: classes are still the
+            whole round's, and only the classes that lie wholly in these centres are shown
+            (a class split by the scope would be smaller in this file than in the round's).
+        panel_secret: Stable panel keys (``--panel``) instead of random labels.
+        district_of: Centre code -> district (survey packs with districts), else None.
+        settled: :func:`settle_row_levels` stored this export's values just before: show
+            exactly those (a respondent-round without stored values, or whose class
+            shrank under k since, is left out). False: decide here from the stored state
+            without storing (a database that cannot keep it, the benchmark).
+
+    Returns:
+        The :class:`RowPlan`; labels are drawn at random for this plan
+        (:class:`bot.privacy.disclosure.RandomLabeller`), the same for one person across
+        the rounds of this export only.
+    """
+    hidden = row_file_hidden_items(cat.items.values(), msc.quoted_item)
+    records = _plan_records(conn, tz=tz, round_ids=round_ids, hidden=hidden)
+    state = published_levels(conn, round_ids)
     # per round: the same respondent-round looks the same in a one-round and an
-    # all-rounds file, so linking the two by their answers tells nothing new
-    result = generalise_by_round(records, k, district_of or (lambda _c: None))
+    # all-rounds file, and in a file before and after more residents answered
+    result = generalise_by_round(records, k, district_of or (lambda _c: None),
+                                 published=state or {}, fixed=settled and state is not None)
+    if centres is not None:
+        _limit(result, records, set(centres))
     labeller = RandomLabeller()
     rows: dict[tuple[int, str], PlanRow] = {}
     for key, v in result.values.items():
@@ -303,3 +410,17 @@ def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int, cat: Catalogue,
         label = panel_key(panel_secret, pseudonym) if panel_secret else labeller(pseudonym)
         rows[key] = (label, v["centre"], v["language"], v["mode"], v["answered_on"])
     return RowPlan(rows, result, hidden)
+
+
+def _limit(result, records: Sequence[Record], centres: set[str]) -> None:
+    """Keep the classes of ``result`` that lie wholly in ``centres``; counts for the scope."""
+    def cls(record: Record) -> tuple:
+        v = result.values[record.key]
+        return (record.round, *(v[c] for c in QUASI_IDENTIFIERS))
+
+    outside = {cls(r) for r in records if r.key in result.values and r.centre not in centres}
+    in_scope = [r for r in records if r.centre in centres]
+    result.values = {r.key: result.values[r.key] for r in in_scope
+                     if r.key in result.values and cls(r) not in outside}
+    result.total = len(in_scope)
+    result.left_out = len(in_scope) - len(result.values)

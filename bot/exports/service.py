@@ -19,6 +19,7 @@ from bot.exports.query import (
     pinned,
     released_respondents,
     row_plan,
+    settle_row_levels,
 )
 from bot.exports.scope import scope_sql, where
 from bot.exports.sql_csv import write_answers_csv_sql
@@ -219,6 +220,10 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
             finally:
                 conn.close()
         return (out, write_codebook_csv(cat, out), 0, (), allowed.audience)
+    # The analyst's row file: what it shows of each respondent-round is decided and stored
+    # first (write transaction of its own), then read in the export's snapshot, so every
+    # row file of a round nests with every other (docs/privacy.md, "k-anonymity").
+    settled = allowed.row_level and _settle(db_path, cat, tz=tz, k=k, round_ids=round_ids)
     conn = connect_readonly(db_path)
     # One read transaction for the whole export: every query sees the same snapshot, so
     # an answer or a /forget committed by the bot meanwhile cannot make the rows differ
@@ -243,7 +248,8 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
                          f" count respondents in batches of {k} per round and centre.")
         if allowed.row_level:
             plan = row_plan(conn, tz=tz, k=k, cat=cat, round_ids=round_ids, centres=centres,
-                            panel_secret=panel_secret, district_of=district_lookup(conn, cat))
+                            panel_secret=panel_secret, district_of=district_lookup(conn, cat),
+                            settled=settled)
             if not plan.rows:
                 if _rows_to_show(conn, round_ids, centres, plan.hidden_items):
                     raise ExportRefused("too_small", respondents, respondents, purged)
@@ -318,6 +324,24 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
             write_summary_csv(figures, out, dialect=dialect, values=cat.scale.values)
         return (out, len(figures), len(released), tuple(notes), allowed.audience,
                 released.held_back, 0)
+    finally:
+        conn.close()
+
+
+def _settle(db_path, cat: Catalogue, *, tz: ZoneInfo, k: int, round_ids) -> bool:
+    """Store what the row file about to be written shows (:func:`settle_row_levels`) on a
+    read-write connection of its own; False when the database cannot keep it (missing,
+    read-only, or from before migration 0015: the file is then decided on its own)."""
+    try:
+        conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=rw", uri=True, timeout=5.0,
+                               isolation_level=None)
+    except sqlite3.OperationalError:
+        return False
+    try:
+        conn.execute("PRAGMA foreign_keys=ON")
+        cat = pinned(conn, cat, round_ids)
+        return settle_row_levels(conn, tz=tz, k=k, cat=cat, round_ids=round_ids,
+                                 district_of=district_lookup(conn, cat))
     finally:
         conn.close()
 

@@ -4,9 +4,10 @@ Sheets, in order (Dutch names, for the people who open them):
 
 * ``antwoorden`` — the analyst's (admin's) workbook only: the k-anonymous row file,
   :data:`~bot.exports.rows.ANSWER_COLUMNS`, one row per answer (scale values as
-  numbers, dates as Excel dates where not generalised; no free text).
+  numbers; ``datum`` always an Excel date, a month the file generalised to as its first
+  day shown ``yyyy-mm``, :func:`date_value`; no free text).
 * ``antwoorden_breed`` — the analyst's workbook only: the same answers, one row per
-  respondent and round (:mod:`bot.exports.wide`), numbers as numbers.
+  respondent and round (:mod:`bot.exports.wide`), numbers as numbers, ``datum`` as above.
 * ``samenvatting`` — :func:`bot.exports.summary.summary_table`: counts, medians, 3-point
   collapse; a withheld count is an empty cell, named in the ``verborgen`` (withheld) column.
 * ``kaarten`` — :func:`bot.exports.summary.card_table` (coordinator's workbook).
@@ -112,6 +113,45 @@ MAX_CELL_CHARS = 32_767
 _SAMPLE_ROWS = 1000
 
 _BOLD = Font(bold=True)
+
+#: Number formats of the ``datum`` column: a day, or a month the row file generalised to.
+DAY_FORMAT = "yyyy-mm-dd"
+MONTH_FORMAT = "yyyy-mm"
+
+
+def date_value(value: date | str | None) -> tuple[date | None, str]:
+    """A row file's ``answered_on`` as an Excel date and the number format to show it with.
+
+    The analyst's row file shows a day (``2026-03-04``), a month where it generalised the
+    date (``2026-03``) or nothing (round only). In the workbook each is a real date, so the
+    ``datum`` column has one type and sorts and filters as dates in Excel and LibreOffice:
+    a day as that day (``yyyy-mm-dd``), a month as its first day shown ``yyyy-mm`` (the
+    format tells the two apart), round only as an empty cell.
+
+    Args:
+        value: A :class:`datetime.date`, an ISO day or month, or ``""`` / None.
+
+    Returns:
+        ``(date or None, number format)``.
+
+    Raises:
+        ValueError: For text that is neither an ISO day nor an ISO month.
+    """
+    if value is None or value == "":
+        return None, DAY_FORMAT
+    if isinstance(value, date):
+        return value, DAY_FORMAT
+    if len(value) == 7:
+        return date.fromisoformat(value + "-01"), MONTH_FORMAT
+    return date.fromisoformat(value), DAY_FORMAT
+
+
+def _date_cell(ws, value: date | str | None) -> WriteOnlyCell:
+    day, number_format = date_value(value)
+    cell = WriteOnlyCell(ws, value=day)
+    if day is not None:
+        cell.number_format = number_format
+    return cell
 
 
 def clean_text(value: str) -> str:
@@ -243,15 +283,21 @@ def write_xlsx(
                     raise ValueError(
                         f"more than {MAX_ROWS - 1:,} answers do not fit in an XLSX sheet; use CSV"
                     )
-                answers.append(_cells(answers, _answer_values(row)))
+                values = _cells(answers, _answer_values(row))
+                values[-1] = _date_cell(answers, row.answered_on)
+                answers.append(values)
                 yield row
 
         counts = count_answers(stream(), cat)
     if wide is not None:
         header, table = wide
         ws = _start_sheet(wb, "antwoorden_breed", header, table[:_SAMPLE_ROWS])
+        at = list(header).index("datum") if "datum" in header else None
         for values in table:
-            ws.append(_cells(ws, values))
+            cells = _cells(ws, values)
+            if at is not None:
+                cells[at] = _date_cell(ws, values[at])
+            ws.append(cells)
     if summary is None:
         summary = summary_table_of(counts or count_answers((), cat), cat, k=k)
 
@@ -314,6 +360,9 @@ def write_xlsx(
     no_middle = "" if len(points) % 2 else " (even aantal punten: geen midden, midden blijft leeg)"
     about = [
         ["Datums zijn kalenderdatums in Europe/Amsterdam; er worden geen tijden geëxporteerd."],
+        [("Kolom datum (antwoorden, antwoorden_breed): altijd een datum. Waar het bestand alleen "
+          "de maand laat zien, is het de eerste dag van die maand, getoond als jjjj-mm; leeg: "
+          "alleen de ronde.")],
         [(f"Tabblad samenvatting: een lege cel is een verborgen aantal; de kolom verborgen zegt welke "
           f"en waarom: \"<{k}\" = 1 tot {k - 1} antwoorden, \"{SECONDARY_MARK}\" = verborgen zodat "
           f"een kleine cel niet uit n is terug te rekenen. Schaal van {len(points)} "

@@ -15,7 +15,9 @@ Audiences (:class:`Audience`):
   approved stories that may be quoted. Never a row per respondent.
 * ``admin`` — the municipal analyst. May get one **row file** (one row per answer), made
   k-anonymous on the quasi-identifiers :data:`QUASI_IDENTIFIERS` by :func:`generalise`
-  (k = ``MIN_CELL_SIZE``), with labels drawn at random per export
+  (k = ``MIN_CELL_SIZE``; a round's levels kept from its first row file on and only ever
+  coarser, :class:`Published`, so any two files of a round nest), with labels drawn at
+  random per export
   (:class:`RandomLabeller`); ``--panel`` (stable HMAC keys, own secret) is the one
   explicit exception for linking exports.
 * ``resident`` / ``public`` — feedback messages and anything printed for a wall.
@@ -104,7 +106,8 @@ _STAFF = frozenset({Audience.COORDINATOR, Audience.ADMIN})
 _AGG = ("aggregates of released respondents (batches of k per round and centre); cells 1..k-1"
         " withheld plus secondary suppression; empty cell + flag column; 3-point collapse offered")
 _ROWS = ("admin: one row per answer, k-anonymous on centre, language, mode, date (generalised,"
-         " rest left out and counted); labels random per export; no free text, no story"
+         " rest left out and counted; a round's levels kept from its first row file and only"
+         " ever coarser, so two files of a round nest); labels random per export; no free text, no story"
          " question, 'why' or story-domain pick (row_file_hidden_items: they tie a quoted"
          " story to a row);"
          " coordinator: the aggregate table instead")
@@ -413,6 +416,22 @@ class Levels:
         ])
 
 
+@dataclass(frozen=True)
+class Published:
+    """What the row files of one round have shown so far (stored per round, migration 0015).
+
+    Attributes:
+        levels: The round's :class:`Levels`, chosen when its first row file showed anyone;
+            later files use these or coarser ones (never finer, never incomparable).
+        values: Record key -> the values a row file showed for it (``centre``,
+            ``language``, ``mode``, ``answered_on``); a later file shows the same values
+            or a coarsening of them.
+    """
+
+    levels: Levels
+    values: Mapping[object, Mapping[str, str]] = field(default_factory=dict)
+
+
 @dataclass
 class Generalisation:
     """What :func:`generalise` decided.
@@ -424,6 +443,11 @@ class Generalisation:
         left_out: Records in a class smaller than k even at the chosen level.
         total: Records considered.
         small_before: Records in a class smaller than k without any generalisation.
+        by_round: Round -> the levels its records are shown at.
+        published: Record key -> the values to remember for it (:class:`Published`):
+            every record shown now, and every record shown before (its values as now
+            coarsened, even where its class is under k today).
+        fixed_since: Rounds whose levels came from an earlier row file (:class:`Published`).
     """
 
     levels: Levels
@@ -432,6 +456,8 @@ class Generalisation:
     total: int = 0
     small_before: int = 0
     by_round: dict[int, Levels] = field(default_factory=dict)
+    published: dict[object, dict[str, str]] = field(default_factory=dict)
+    fixed_since: set[int] = field(default_factory=set)
 
     def note(self, k: int) -> str:
         """The note that goes with the file."""
@@ -445,45 +471,88 @@ class Generalisation:
         if self.left_out:
             text += (f" {self.left_out} of {self.total} respondent-rounds left out: even then "
                      f"fewer than {k} shared their combination.")
+        text += (" A round's levels are kept from its first row file on and only ever become"
+                 " coarser, and a respondent shows the same values (or coarser ones) in every"
+                 " row file of the round, so two files linked by their answers tell no more"
+                 " than the finer one.")
         return text
 
 
-def _apply(records: Sequence[Record], levels: Levels, k: int,
-           district_of: Callable[[str], str | None]) -> list[dict[str, str]]:
-    centre_counts: Counter = Counter()
-    out = []
+def _raw(record: Record, levels: Levels, district_of: Callable[[str], str | None]) -> dict[str, str]:
+    """A record's values at ``levels`` (the language as it is; :func:`_recode` follows)."""
+    if levels.centre == 0:
+        centre = record.centre
+    elif levels.centre == 1:
+        centre = district_of(record.centre) or ALL
+    else:
+        centre = ALL
+    return {
+        "centre": centre,
+        "language": record.language if levels.language < 2 else ALL,
+        "mode": record.mode if levels.mode == 0 else ALL,
+        "answered_on": (record.day, record.day[:7], "")[levels.date],
+    }
+
+
+def _coarser(shown: Mapping[str, str], before: Levels, levels: Levels,
+             district_of: Callable[[str], str | None]) -> dict[str, str]:
+    """Values shown at ``before`` made coarser to ``levels`` (each one at least as coarse).
+
+    A function of the shown values alone: two records that looked alike before look alike
+    now, so a file at ``levels`` tells nothing about a record that one at ``before`` did not.
+    """
+    centre = shown["centre"]
+    if levels.centre > before.centre:
+        centre = (district_of(centre) or ALL) if levels.centre == 1 else ALL
+    day = shown["answered_on"]
+    if levels.date > before.date:
+        day = day[:7] if levels.date == 1 else ""
+    return {
+        "centre": centre,
+        "language": shown["language"] if levels.language < 2 else ALL,
+        "mode": shown["mode"] if levels.mode == 0 else ALL,
+        "answered_on": day,
+    }
+
+
+def _recode(shown: Sequence[dict[str, str]], rounds: Sequence[int], k: int) -> None:
+    """Language level 1 (local recoding): within each class of the other quasi-identifiers
+    (and the round), a language shown by fewer than ``k`` becomes ``other``."""
+    def rest(r: int, v: Mapping[str, str]) -> tuple:
+        return (r, v["centre"], v["mode"], v["answered_on"])
+
+    counts = Counter((rest(r, v), v["language"]) for r, v in zip(rounds, shown))
+    for r, v in zip(rounds, shown):
+        if v["language"] not in (OTHER_LANGUAGE, ALL) and counts[(rest(r, v), v["language"])] < k:
+            v["language"] = OTHER_LANGUAGE
+
+
+def _at(records: Sequence[Record], levels: Levels, k: int, district_of: Callable[[str], str | None],
+        published: Published | None) -> list[dict[str, str]]:
+    """Every record's values at ``levels``: a record shown before, its shown values made
+    coarser (:func:`_coarser`); any other, its own values (:func:`_raw`)."""
+    shown = []
     for r in records:
-        if levels.centre == 0:
-            centre = r.centre
-        elif levels.centre == 1:
-            centre = district_of(r.centre) or ALL
+        before = published.values.get(r.key) if published is not None else None
+        if before is not None and published is not None:
+            shown.append(_coarser(before, published.levels, levels, district_of))
         else:
-            centre = ALL
-        out.append({
-            "centre": centre,
-            "language": r.language if levels.language < 2 else ALL,
-            "mode": r.mode if levels.mode == 0 else ALL,
-            "answered_on": (r.day, r.day[:7], "")[levels.date],
-        })
+            shown.append(_raw(r, levels, district_of))
     if levels.language == 1:
-        # local recoding: within each class of the other quasi-identifiers, a language
-        # with fewer than k respondents becomes "other"
-        def rest(v: dict[str, str]) -> tuple:
-            return (v["centre"], v["mode"], v["answered_on"])
-
-        centre_counts = Counter((rest(v), v["language"]) for v in out)
-        for v in out:
-            if centre_counts[(rest(v), v["language"])] < k:
-                v["language"] = OTHER_LANGUAGE
-    return out
+        _recode(shown, [r.round for r in records], k)
+    return shown
 
 
-def _classes(rows: Iterable[Mapping[str, str]], columns: Sequence[str]) -> Counter:
-    return Counter(tuple(row[c] for c in columns) for row in rows)
+def _small(records: Sequence[Record], shown: Sequence[Mapping[str, str]], k: int) -> list[bool]:
+    """Per record: is it in a class (round and quasi-identifiers) under ``k``?"""
+    keys = [(r.round, *(v[c] for c in QUASI_IDENTIFIERS)) for r, v in zip(records, shown)]
+    sizes = Counter(keys)
+    return [sizes[key] < k for key in keys]
 
 
 def generalise(records: Sequence[Record], k: int,
-               district_of: Callable[[str], str | None] = lambda _code: None) -> Generalisation:
+               district_of: Callable[[str], str | None] = lambda _code: None, *,
+               published: Published | None = None, fixed: bool = False) -> Generalisation:
     """Make respondent-rounds k-anonymous on :data:`QUASI_IDENTIFIERS` (with the round).
 
     A full search of the small generalisation lattice (3 date x 3 centre x 3 language x
@@ -493,54 +562,69 @@ def generalise(records: Sequence[Record], k: int,
     chosen (ties: fewer left out), else the node that leaves out fewest. Records still
     in a class under ``k`` are left out (local suppression) and counted.
 
+    With ``published`` (what the round's earlier row files showed) only nodes at least as
+    coarse as its levels in every quasi-identifier are searched, a record shown before
+    keeps its shown values (made coarser to the node, :func:`_coarser`), and only those
+    records count towards :data:`MAX_LEFT_OUT` (newcomers in a small class wait for
+    others; they never make the round coarser). So any two row files of the round nest:
+    for every respondent in both, one file's values are a coarsening of the other's, and
+    linking them by the answers gives the finer file's classes, never a smaller one
+    (Sweeney 2002, section 4: "unsorted matching", "complementary release" and "temporal"
+    attacks; subsequent releases must build on the earlier one).
+
     Args:
         records: One per respondent and round.
         k: Minimum class size (``MIN_CELL_SIZE``); ``k <= 1`` keeps everything as is.
         district_of: Centre code -> district name, or None when the centre has none
             (then level 1 for centres is skipped). Hook for survey packs with districts.
+        published: The round's :class:`Published` state, or None before its first file.
+        fixed: Show exactly what ``published`` holds (no search, no newcomers): the
+            values an export stored just before it read its rows.
 
     Returns:
         A :class:`Generalisation`; classes are taken per round as well (a row file's
-        ``round`` column is always shown).
+        ``round`` column is always shown). Its ``published`` is the state to store.
     """
     records = list(records)
-    columns = ("round", *QUASI_IDENTIFIERS)
     if not records:
-        return Generalisation(Levels(), {}, 0, 0, 0)
+        return Generalisation(published.levels if published else Levels(), {}, 0, 0, 0)
+    small_before = sum(_small(records, [_raw(r, Levels(), district_of) for r in records], k))
+    base = published.levels if published is not None else Levels()
+    if fixed and published is not None:
+        present = [(r, dict(published.values[r.key])) for r in records if r.key in published.values]
+        small = _small([r for r, _v in present], [v for _r, v in present], k)
+        values = {r.key: v for (r, v), out in zip(present, small) if not out}
+        return Generalisation(base, values, len(records) - len(values), len(records), small_before,
+                              published={r.key: v for r, v in present})
+    old = [published is not None and r.key in published.values for r in records]
+    counted = sum(old) if published is not None else len(records)
     has_districts = any(district_of(r.centre) for r in records)
     best: tuple | None = None
-    small_before = 0
     for date, centre, language, mode in product(range(3), range(3), range(3), range(2)):
-        if centre == 1 and not has_districts:
-            continue
         levels = Levels(date, centre, language, mode)
-        shown = _apply(records, levels, k, district_of)
-        for r, v in zip(records, shown):
-            v["round"] = r.round  # type: ignore[assignment]  # an int among the shown strings
-        sizes = _classes(shown, columns)
-        small = sum(1 for v in shown if sizes[tuple(v[c] for c in columns)] < k)
-        if levels == Levels():
-            small_before = small
-        within = small <= MAX_LEFT_OUT * len(records)
-        rank = (not within, levels.loss if within else 0, small, levels.loss)
-        if best is None or rank < best[0]:
-            best = (rank, levels, shown, sizes)
-    assert best is not None
-    _rank, levels, shown, sizes = best
-    values: dict[object, dict[str, str]] = {}
-    left_out = 0
-    for r, v in zip(records, shown):
-        if sizes[tuple(v[c] for c in columns)] < k:
-            left_out += 1
+        if (centre == 1 and not has_districts and base.centre != 1) or not (
+                date >= base.date and centre >= base.centre and language >= base.language
+                and mode >= base.mode):
             continue
-        v.pop("round")
-        values[r.key] = v
-    return Generalisation(levels, values, left_out, len(records), small_before)
+        shown = _at(records, levels, k, district_of, published)
+        small = _small(records, shown, k)
+        left = sum(s for s, o in zip(small, old) if o or published is None)
+        within = left <= MAX_LEFT_OUT * counted
+        rank = (not within, levels.loss if within else 0, left, sum(small), levels.loss)
+        if best is None or rank < best[0]:
+            best = (rank, levels, shown, small)
+    assert best is not None
+    _rank, levels, shown, small = best
+    values = {r.key: v for r, v, out in zip(records, shown, small) if not out}
+    remembered = {r.key: v for r, v, out, was in zip(records, shown, small, old) if was or not out}
+    return Generalisation(levels, values, sum(small), len(records), small_before,
+                          published=remembered)
 
 
 def generalise_by_round(records: Sequence[Record], k: int,
-                        district_of: Callable[[str], str | None] = lambda _code: None
-                        ) -> Generalisation:
+                        district_of: Callable[[str], str | None] = lambda _code: None, *,
+                        published: Mapping[int, Published] | None = None,
+                        fixed: bool = False) -> Generalisation:
     """:func:`generalise` each round on its own and put the results together.
 
     A respondent-round then shows the same generalised centre, language, mode and date in
@@ -552,23 +636,35 @@ def generalise_by_round(records: Sequence[Record], k: int,
 
     Args:
         records: One per respondent and round. k, district_of: As :func:`generalise`.
+        published: Round -> its :class:`Published` state (rounds without one: none yet).
+        fixed: As :func:`generalise` (rounds without a state then show nobody).
 
     Returns:
         One :class:`Generalisation`: values of every round, counts summed, ``levels`` of
-        the last round, ``by_round`` the levels chosen per round (for the note).
+        the last round, ``by_round`` the levels chosen per round (for the note),
+        ``published`` the state to store for every round.
     """
     rounds: dict[int, list[Record]] = {}
     for record in records:
         rounds.setdefault(record.round, []).append(record)
+    published = published or {}
     merged = Generalisation(Levels())
     for round_id in sorted(rounds):
-        part = generalise(rounds[round_id], k, district_of)
+        state = published.get(round_id)
+        if fixed and state is None:
+            part = Generalisation(Levels(), {}, len(rounds[round_id]), len(rounds[round_id]))
+        else:
+            part = generalise(rounds[round_id], k, district_of, published=state, fixed=fixed)
         merged.values.update(part.values)
+        merged.published.update(part.published)
         merged.left_out += part.left_out
         merged.total += part.total
         merged.small_before += part.small_before
         merged.levels = part.levels
-        merged.by_round[round_id] = part.levels
+        if part.values or state is not None:
+            merged.by_round[round_id] = part.levels
+        if state is not None:
+            merged.fixed_since.add(round_id)
     return merged
 
 

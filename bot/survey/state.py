@@ -78,7 +78,7 @@ class Assisted(_Frozen):
 
 
 class StaffPending(_Frozen):
-    """A coordinator's next message is owed to a story (``admin.stories``).
+    """A coordinator's next message is owed to a story (``admin.story_text``).
 
     Attributes:
         kind: ``reason``: the reason for a selection (🏆); ``correct``: the corrected text

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-import bot.app
 from bot import msc
 from bot.exports import stories_doc
 from bot.survey import catalogue
@@ -35,25 +34,6 @@ from tests.support.harness import ADMIN_ID, settle, until
 from tests.support.harness import db_rows as rows
 
 COORDINATOR = 900000050
-
-
-@pytest.fixture(autouse=True)
-def wire_stories(monkeypatch):
-    """Register admin.stories.handlers() first in group 0 (as bot/app.py should)."""
-    from admin import stories
-    from conversations import answering
-
-    original = bot.app.register_handlers
-
-    def register(application):
-        original(application)
-        group = application.handlers.setdefault(0, [])
-        if not any(getattr(getattr(h, "callback", None), "__wrapped__", None) is stories.on_message
-                   for h in group):
-            for i, handler in enumerate(stories.handlers(answering.on_text)):
-                group.insert(i, handler)
-
-    monkeypatch.setattr(bot.app, "register_handlers", register)
 
 
 # -- tests -----------------------------------------------------------------------------
@@ -420,7 +400,7 @@ async def test_resident_feedback_opt_in_buttons(sim, harness):
     await harness.start()
     await harness.storage.save_contact(801, language="nl", centre_code="shalom", consent_version="t")
     resident = sim.user(801)
-    from admin.stories import ask_feedback_opt_in
+    from admin.opt_in import ask_feedback_opt_in
     from bot.i18n import Translator
 
     class Ctx:

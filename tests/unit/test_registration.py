@@ -40,7 +40,7 @@ def test_one_button_handler_per_kind_then_the_fallbacks():
     assert len(kinds) == len(set(kinds))
     assert set(kinds) == {cd.Lang, cd.Consent, cd.Centre, cd.Go, cd.Change, cd.Answer, cd.Forget,
                           cd.Export, cd.Wizard, cd.Interview, cd.Pick, cd.Confirm, cd.Stories,
-                          cd.Staff, cd.Noop}
+                          cd.FeedbackOptIn, cd.Staff, cd.Noop}
     buttons = [h for h in group if isinstance(h, CallbackQueryHandler)]
     # the catch-all of staff verbs after every staff kind; the stale-button reply last
     assert buttons.index(next(h for h in buttons if getattr(h, "kind", None) is cd.Staff)) > max(
@@ -57,7 +57,7 @@ def test_cross_cutting_groups_around_group_zero():
 
 
 def test_the_story_review_text_comes_before_every_command_and_resident_text():
-    from admin import stories
+    from admin import story_text
 
     group = _application().handlers[0]
-    assert getattr(group[0].callback, "__wrapped__", None) is stories.on_message
+    assert getattr(group[0].callback, "__wrapped__", None) is story_text.on_message

@@ -59,7 +59,7 @@ KIND_SAMPLES = {
     cd.Lang: "l:tr", cd.Consent: "c:y:en", cd.Centre: "ce:shalom:nl", cd.Go: "go:1",
     cd.Change: "ch:1", cd.Answer: "a:1:2:v3", cd.Forget: "f:n", cd.Noop: "x", cd.Export: "ex:all",
     cd.Wizard: "ad:nrs:ab.short", cd.Interview: "ad:ivr:3", cd.Pick: "ad:pk:open.3",
-    cd.Confirm: "ad:rko:3", cd.Stories: "ad:stp:3.0.a",
+    cd.Confirm: "ad:rko:3", cd.Stories: "ad:stp:3.0.a", cd.FeedbackOptIn: "ad:stfb:y",
 }
 
 
