@@ -57,6 +57,7 @@ import socket
 import struct
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Self
@@ -66,6 +67,11 @@ from aiohttp import web
 
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.simulator.entities import EntityParseError, parse_text, utf16_len
+
+#: :meth:`BotApiSimulator.release_delayed` calls made when the request being handled
+#: arrived (in each request's task): a release after that ends its delay, also one that
+#: comes while its body is still being read.
+_ARRIVED_AT: ContextVar[int | None] = ContextVar("simulator_arrived_at", default=None)
 
 __all__ = ["BotApiSimulator", "SentMessage", "SimUser"]
 
@@ -1108,7 +1114,7 @@ class BotApiSimulator:
     async def _handle(self, request: web.Request) -> web.Response:
         raw_method = request.match_info["method"]
         method = self._canonical.get(raw_method.lower(), raw_method)
-        releases = self._releases  # a release_delayed() from now on ends this call's delay
+        _ARRIVED_AT.set(self._releases)  # a release_delayed() from now on ends its delay
         self.calls[method] += 1
         self._set_nodelay(request)
         counted = method != "getUpdates"
@@ -1116,7 +1122,7 @@ class BotApiSimulator:
             self._inflight += 1
             self._touch()
         try:
-            result = await self._dispatch(request, method, releases)
+            result = await self._dispatch(request, method)
             body: JSONDict = {"ok": True, "result": result}
             status = 200
         except ApiError as error:
@@ -1132,13 +1138,16 @@ class BotApiSimulator:
             content_type="application/json",
         )
 
-    async def _dispatch(self, request: web.Request, method: str, releases: int) -> Any:
+    async def _dispatch(self, request: web.Request, method: str) -> Any:
         if request.match_info["token"] != self.token:
             raise ApiError(401, "Unauthorized")
         handler = self._methods.get(method)
         if handler is None:
             raise ApiError(404, "Not Found")
         params = await self._read_params(request)
+        releases = _ARRIVED_AT.get()
+        if releases is None:
+            releases = self._releases
         failure = self._take_failure(method, params)
         if failure is None:
             return await handler(params)
