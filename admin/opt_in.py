@@ -12,7 +12,6 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from admin.story_card import stale
 from bot import callback_data as cd
@@ -22,7 +21,7 @@ from bot.i18n import Translator
 log = logging.getLogger(__name__)
 
 
-async def ask_feedback_opt_in(context: ContextTypes.DEFAULT_TYPE, chat_id: int, tr: Translator) -> None:
+async def ask_feedback_opt_in(context: BuurtContext, chat_id: int, tr: Translator) -> None:
     """Ask a resident whether they want one message about what the panel chose, and why.
 
     The answer is stored in ``contacts.feedback_opt_in`` by the ``ad:stfb:y|n`` buttons.

@@ -52,10 +52,9 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
 from admin import lifecycle
-from admin.auth import role_of, staff_only, staff_tr
+from admin.auth import staff_only, staff_tr
 from admin.progress import shown
 from admin.story_card import (
     MESSAGE_MAX,
@@ -74,11 +73,11 @@ from admin.story_card import (
 from admin.story_text import ask_correction, ask_reason
 from bot import callback_data as cd
 from bot import msc
+from bot.context import BuurtContext
 from bot.i18n import Translator, language_in
 from bot.privacy.disclosure import audience_of, grant
 from bot.privacy.scrub import cap
 from bot.roles import Role
-from bot.services import services
 from bot.storage import Round
 
 log = logging.getLogger(__name__)
@@ -89,13 +88,13 @@ POOL_WORDS = frozenset({"gekozen", "selected", "chosen", "pool"})
 
 
 @staff_only()
-async def stories(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+async def stories(update: Update, context: BuurtContext, role: Role) -> None:
     """``/stories ROUND [gekozen|final]``: page through, review and select stories."""
-    svc = services(context)
+    svc = context.svc
     tr = staff_tr(update)
     grant("chat.stories_review", audience_of(role.admin), svc.settings.min_cell_size)
-    message = update.effective_message
-    args = context.args or []
+    message = context.message
+    args = context.arguments
     if not args:
         usage = tr._("Gebruik: /stories RONDE. Daarna: /stories RONDE gekozen (de gekozen verhalen), /stories RONDE final (keuze definitief maken).")
         picked = await lifecycle.pick_round(update, context, role, tr, "stories", view=True, intro=usage)
@@ -104,7 +103,7 @@ async def stories(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role
         args = [str(picked.id)]
     round_id = cd.parse_id(args[0])
     round_ = await svc.storage.round(round_id) if round_id is not None else None
-    if not scope(role, round_):
+    if round_ is None or not scope(role, round_):
         await message.reply_text(tr._("Die ronde bestaat niet, of is niet van jouw centrum."))
         return
     word = args[1].lower() if len(args) > 1 else ""
@@ -123,13 +122,13 @@ async def stories(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role
     await message.reply_text(text, reply_markup=markup)
 
 
-async def _finalise(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, round_: Round,
+async def _finalise(update: Update, context: BuurtContext, role: Role, round_: Round,
                     tr: Translator) -> None:
     """``/stories N final``: show exactly what each storyteller will receive (per centre
     and language, and to how many), then ask: make final and send now, or (round still
     open) send when the round closes."""
-    svc = services(context)
-    message = update.effective_message
+    svc = context.svc
+    message = context.message
     if not _may_finalise(role, round_):
         await message.reply_text(tr._("Alleen een beheerder kan de keuze van een ronde met meer centra definitief maken."))
         return
@@ -175,13 +174,13 @@ def _may_finalise(role: Role, round_: Round) -> bool:
     return role.admin or (len(round_.centres) == 1 and round_.centres[0] in role.centres)
 
 
-async def _on_final_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str) -> None:
+async def _on_final_choice(update: Update, context: BuurtContext, arg: str) -> None:
     """``ad:stf:<round>.<n|h|x|s>``: make final and send now / when the round closes / not
     yet; ``s``: a final selection held until the round closes is sent now after all."""
-    query = update.callback_query
-    svc = services(context)
+    query = context.query
+    svc = context.svc
     tr = staff_tr(update)
-    role = await role_of(update, context)
+    role = await context.role()
     raw, _, choice = arg.partition(".")
     round_id = cd.parse_id(raw)
     round_ = await svc.storage.round(round_id) if round_id is not None else None
@@ -193,7 +192,7 @@ async def _on_final_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, a
         await query.edit_message_text(tr._("Goed, er is niets veranderd."))
         return
     newly = choice == "s" or await msc.finalise(svc.storage, round_.id)
-    round_ = await svc.storage.round(round_.id)
+    round_ = await svc.storage.round(round_.id) or round_  # as finalising left it
     if choice == "s" and await msc.final_at(svc.storage, round_.id) is None:
         await query.edit_message_text(stale(tr))
         return
@@ -221,17 +220,17 @@ async def _on_final_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, a
         "{n} vertellers krijgen een bericht over wat er gekozen is, en waarom.", queued))
 
 
-async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Stories) -> None:
+async def on_stories(update: Update, context: BuurtContext, cb: cd.Stories) -> None:
     """Every ``ad:st…`` button: paging, review, codes, shortlist, select, make final."""
-    query = update.callback_query
+    query = context.query
     if cb.verb == "stf":
         await _on_final_choice(update, context, cb.arg)
         return
-    svc = services(context)
+    svc = context.svc
     tr = staff_tr(update)
-    role = await role_of(update, context)
-    chat = query.message.chat
-    if not role.is_staff or chat.type != ChatType.PRIVATE:
+    role = await context.role()
+    chat = update.effective_chat
+    if not role.is_staff or chat is None or chat.type != ChatType.PRIVATE:
         await query.answer(stale(tr))
         return
     parts = cb.arg.split(".")
@@ -252,12 +251,16 @@ async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
         await query.answer(stale(tr))
         return
     round_ = await svc.storage.round(round_id)
-    if view not in VIEWS or not scope(role, round_):
+    if round_ is None or view not in VIEWS or not scope(role, round_):
         await query.answer(stale(tr))
         return
-    user_id = update.effective_user.id
+    if story is None:  # ``stp`` pages; every other verb names a story
+        await query.answer()
+        await refresh(context, chat.id, context.pressed_message_id, tr, role, round_, view, None, pos)
+        return
+    user_id = context.user_id
     notice = None
-    if story is not None and story.state == "withheld" and cb.verb != "str":
+    if story.state == "withheld" and cb.verb != "str":
         await query.answer(tr._("Dit verhaal is achtergehouden. Zet het eerst terug met ↩."))
         return
     if cb.verb in ("sta", "stw", "str"):
@@ -307,12 +310,12 @@ async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
         await msc.set_state(svc.storage, story.why_answer_id, "withheld" if hide else "to_review", user_id)
         notice = (tr._("Achtergehouden: dit antwoord komt nergens in.") if hide
                   else tr._("Het antwoord wordt weer getoond."))
-    elif cb.verb != "stp":
+    else:
         await query.answer(stale(tr))
         return
     await query.answer(notice)
-    await refresh(context, chat.id, query.message.message_id, tr, role, round_, view,
-                   story.answer_id if story else None, pos)
+    await refresh(context, chat.id, context.pressed_message_id, tr, role, round_, view,
+                  story.answer_id, pos)
 
 
 def _other_text(cat, tr: Translator, other: msc.OtherAnswer) -> str:
@@ -335,12 +338,12 @@ def _other_keyboard(tr: Translator, story: msc.Story, other: msc.OtherAnswer, vi
     ]])
 
 
-async def _on_other(update: Update, context: ContextTypes.DEFAULT_TYPE, story: msc.Story, action: str,
+async def _on_other(update: Update, context: BuurtContext, story: msc.Story, action: str,
                     parts: list[str], view: str, tr: Translator) -> None:
     """📝 the teller's other free-text answers (``sto``: one message each), ✏️ correct one
     (``stk``: the next message replaces it) or ⛔/↩ withhold it or show it again (``stj``)."""
-    query = update.callback_query
-    svc = services(context)
+    query = context.query
+    svc = context.svc
     others = await msc.other_answers(svc.storage, story.answer_id)
     if action == "sto":
         if not others:
@@ -348,18 +351,19 @@ async def _on_other(update: Update, context: ContextTypes.DEFAULT_TYPE, story: m
             return
         await query.answer()
         for other in others:
-            await context.bot.send_message(query.message.chat.id, _other_text(svc.catalogue, tr, other),
+            await context.bot.send_message(context.chat_id, _other_text(svc.catalogue, tr, other),
                                            reply_markup=_other_keyboard(tr, story, other, view))
         return
-    other = next((o for o in others if len(parts) > 2 and str(o.answer_id) == parts[1]), None)
-    if other is None:
+    picked = next((o for o in others if len(parts) > 2 and str(o.answer_id) == parts[1]), None)
+    if picked is None:
         await query.answer(stale(tr))
         return
+    other = picked
     if action == "stk":
         await ask_correction(update, context, story, "other", view, tr, other=other)
         return
     hide = not other.withheld
-    await msc.set_state(svc.storage, other.answer_id, "withheld" if hide else "to_review", update.effective_user.id)
+    await msc.set_state(svc.storage, other.answer_id, "withheld" if hide else "to_review", context.user_id)
     await query.answer(tr._("Achtergehouden: dit antwoord komt nergens in.") if hide
                        else tr._("Het antwoord wordt weer getoond."))
     other = next(o for o in await msc.other_answers(svc.storage, story.answer_id) if o.answer_id == other.answer_id)

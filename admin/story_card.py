@@ -16,15 +16,14 @@ from telegram import (
     Message,
 )
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot import callback_data as cd
 from bot import msc
+from bot.context import BuurtContext
 from bot.i18n import Translator
 from bot.privacy.names import find_names
 from bot.privacy.scrub import PLACEHOLDERS, cap
 from bot.roles import Role
-from bot.services import services
 from bot.storage import Round
 
 log = logging.getLogger(__name__)
@@ -76,16 +75,16 @@ def may_see(role: Role, centre: str) -> bool:
     return role.admin or centre in role.centres
 
 
-async def stories_in_view(context: ContextTypes.DEFAULT_TYPE, round_: Round, role: Role, view: str) -> list[msc.Story]:
+async def stories_in_view(context: BuurtContext, round_: Round, role: Role, view: str) -> list[msc.Story]:
     """The round's stories the user sees in ``view`` (``s``: centre-level selections only)."""
-    svc = services(context)
+    svc = context.svc
     found = await msc.stories(svc.storage, svc.catalogue, round_.id, scope(role, round_))
     if view == "s":
         found = [s for s in found if s.state != "withheld" and s.selected_at("centre")]
     return found
 
 
-async def _edit(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, text: str,
+async def _edit(context: BuurtContext, chat_id: int, message_id: int, text: str,
                 markup: InlineKeyboardMarkup | None) -> None:
     try:
         await context.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
@@ -99,14 +98,14 @@ def stale(tr: Translator) -> str:
     return tr._("Deze knop werkt niet meer.")
 
 
-async def render(context: ContextTypes.DEFAULT_TYPE, tr: Translator, role: Role, round_: Round,
+async def render(context: BuurtContext, tr: Translator, role: Role, round_: Round,
                  listing: list[msc.Story], pos: int, view: str) -> tuple[str, InlineKeyboardMarkup]:
     """Text and buttons of story number ``pos`` (0-based) of ``listing``.
 
     Shows the text, why it matters, domain, centre, date and language; never the
     respondent. A withheld story shows no text.
     """
-    svc = services(context)
+    svc = context.svc
     cat = svc.catalogue
     story = listing[pos]
     n = len(listing)
@@ -267,7 +266,9 @@ def possible_names(*texts: str | None) -> list[str]:
     """
     words: list[str] = []
     for text in texts:
-        for start, end in find_names(text or "")[1]:
+        if not text:
+            continue
+        for start, end in find_names(text)[1]:
             word = text[start:end]
             if word not in words:
                 words.append(word)
@@ -297,7 +298,7 @@ def _nav_row(round_id: int, pos: int, n: int, view: str) -> list[InlineKeyboardB
             InlineKeyboardButton("▶" if pos < n - 1 else " ", callback_data=forward)]
 
 
-async def refresh(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, tr: Translator,
+async def refresh(context: BuurtContext, chat_id: int, message_id: int, tr: Translator,
                   role: Role, round_: Round, view: str, answer_id: int | None, pos: int = 0) -> None:
     """Redraw a story message at ``answer_id`` (or at ``pos`` if it left the view)."""
     listing = await stories_in_view(context, round_, role, view)

@@ -17,7 +17,7 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes, MessageHandler, filters
 
-from admin.auth import role_of, staff_tr
+from admin.auth import staff_tr
 from admin.story_card import (
     TEXT_MAX,
     may_see,
@@ -28,10 +28,10 @@ from admin.story_card import (
 )
 from bot import msc
 from bot.chat import unknown_command
+from bot.context import BuurtContext
 from bot.i18n import Translator
 from bot.privacy.scrub import cap
 from bot.roles import Role
-from bot.services import services
 from bot.storage import Round, Storage
 from bot.survey.state import StaffPending
 
@@ -41,11 +41,11 @@ log = logging.getLogger(__name__)
 TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
-async def ask_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role, round_: Round,
+async def ask_reason(update: Update, context: BuurtContext, role: Role, round_: Round,
                      story: msc.Story, parts: list[str], view: str, tr: Translator) -> None:
     """🏆 pressed: remember the pending selection and ask for the reason."""
-    query = update.callback_query
-    svc = services(context)
+    query = context.query
+    svc = context.svc
     level = {"c": "centre", "a": "all"}.get(parts[1] if len(parts) > 2 else "")
     if level is None or (level == "all" and not (role.admin and len(round_.centres) > 1
                                                  and story.selected_at("centre"))):
@@ -54,26 +54,27 @@ async def ask_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, role: R
     if await msc.final_at(svc.storage, round_.id) is not None:
         await query.answer(tr._("De keuze van deze ronde is definitief."))
         return
-    await _owe(svc.storage, query.message.chat.id, StaffPending(
+    await _owe(svc.storage, context.chat_id, StaffPending(
         kind="reason", answer_id=story.answer_id, level=level, round_id=round_.id,
-        chat_id=query.message.chat.id, message_id=query.message.message_id, view=view))
+        chat_id=context.chat_id, message_id=context.pressed_message_id, view=view))
     await query.answer()
     domain = msc.domain_label(svc.catalogue, story.domain, tr)
     where = tr._("voor alle centra") if level == "all" else tr._("voor dit centrum")
     await context.bot.send_message(
-        query.message.chat.id,
+        context.chat_id,
         "🏆 " + tr._("Waarom is dit {where} het belangrijkste verhaal over «{domain}»? Typ de reden in je eigen woorden.", where=where, domain=domain)
         + "\n" + tr._("De reden gaat ook naar de bewoners die om terugkoppeling vroegen: noem geen namen en citeer het verhaal niet. Zonder reden sla ik niets op."),
     )
 
 
-async def ask_correction(update: Update, context: ContextTypes.DEFAULT_TYPE, story: msc.Story, part: str,
+async def ask_correction(update: Update, context: BuurtContext, story: msc.Story, part: str,
                          view: str, tr: Translator, other: msc.OtherAnswer | None = None) -> None:
     """✏️ pressed: the coordinator's next message replaces the story text (``part`` =
     ``story``), its "why it matters" (``why``) or another free-text answer of the teller
     (``other``); a command leaves it as it is."""
-    query = update.callback_query
-    svc = services(context)
+    query = context.query
+    svc = context.svc
+    target: int | None
     if part == "other" and other is not None:
         if other.withheld:
             await query.answer(tr._("Dit antwoord is achtergehouden. Zet het eerst terug met ↩."))
@@ -87,9 +88,9 @@ async def ask_correction(update: Update, context: ContextTypes.DEFAULT_TYPE, sto
     if part == "why" and story.why_state == "withheld":
         await query.answer(tr._("Dit antwoord is achtergehouden. Zet het eerst terug met ↩."))
         return
-    await _owe(svc.storage, query.message.chat.id, StaffPending(
+    await _owe(svc.storage, context.chat_id, StaffPending(
         kind="correct", answer_id=story.answer_id, target=target, round_id=story.round_id,
-        chat_id=query.message.chat.id, message_id=query.message.message_id, view=view))
+        chat_id=context.chat_id, message_id=context.pressed_message_id, view=view))
     await query.answer()
     now = story.text if part == "story" else other.text if other is not None else (story.why or "")
     head = (tr._("Typ de verbeterde tekst van het verhaal. Je volgende bericht vervangt de tekst.") if part == "story"
@@ -97,7 +98,7 @@ async def ask_correction(update: Update, context: ContextTypes.DEFAULT_TYPE, sto
             if other is not None
             else tr._("Typ de verbeterde tekst van 'waarom belangrijk'. Je volgende bericht vervangt de tekst."))
     await context.bot.send_message(
-        query.message.chat.id,
+        context.chat_id,
         "✏️ " + head + "\n" + tr._("Nu staat er:") + f"\n«{cap(now, TEXT_MAX)[0]}»\n\n"
         + tr._("Toch niets veranderen? Stuur /stories."),
     )
@@ -116,15 +117,15 @@ async def _take_pending(storage: Storage, chat_id: int) -> StaffPending | None:
     return pending
 
 
-async def resume_pending_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def resume_pending_reason(update: Update, context: BuurtContext) -> bool:
     """Treat typed text as a pending selection reason or correction (the stories filter
     takes it first; this catches what reaches the text handler all the same).
 
     Returns:
         True if the message was a reason (handled here), False otherwise.
     """
-    message = update.effective_message
-    pending = await _take_pending(services(context).storage, message.chat.id)
+    message = context.message
+    pending = await _take_pending(context.svc.storage, message.chat.id)
     if pending is None:
         return False
     if pending.kind == "correct":
@@ -148,24 +149,25 @@ class _StoriesFilter(filters.MessageFilter):
 
 
 async def on_message(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, resident_text: TextHandler
+    update: Update, context: BuurtContext, resident_text: TextHandler
 ) -> None:
     """A reason after 🏆, or a reply to a story message with a corrected text.
 
     Text that turns out not to be either goes to ``resident_text`` (the resident flow's
     typed-answer handler, wired by :mod:`bot.app`), a command to the unknown-command reply.
     """
-    message = update.effective_message
+    message = context.message
+    text = message.text or ""  # the handler's filter lets only text through
     target = reply_target(message)
-    if target is not None and not message.text.startswith("/"):
+    if target is not None and not text.startswith("/"):
         await _on_redaction(update, context, target, resident_text)
         return
-    pending = await _take_pending(services(context).storage, message.chat.id)
+    pending = await _take_pending(context.svc.storage, message.chat.id)
     if pending is not None and pending.kind == "correct":
         await _on_correction(update, context, pending, resident_text)
         return
     if pending is None:  # a stale mark: not ours after all
-        if message.text.startswith("/"):
+        if text.startswith("/"):
             await unknown_command(update, context)
         else:
             await resident_text(update, context)
@@ -173,21 +175,20 @@ async def on_message(
     await _on_reason(update, context, pending)
 
 
-async def _on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, pending: StaffPending) -> None:
-    svc = services(context)
+async def _on_reason(update: Update, context: BuurtContext, pending: StaffPending) -> None:
+    svc = context.svc
     tr = staff_tr(update)
-    message = update.effective_message
-    role = await role_of(update, context)
+    message = context.message
+    role = await context.role()
     story = await msc.story(svc.storage, svc.catalogue, pending.answer_id)
     round_ = await svc.storage.round(pending.round_id)
-    allowed = (story is not None and round_ is not None and may_see(role, story.centre_code)
-               and (pending.level == "centre" or role.admin))
-    if not allowed:
+    if (story is None or round_ is None or not may_see(role, story.centre_code)
+            or not (pending.level == "centre" or role.admin)):
         await message.reply_text(tr._("Dit verhaal kan niet (meer) gekozen worden. Er is niets opgeslagen."))
         return
     try:
         await msc.select(svc.storage, svc.catalogue, answer_id=story.answer_id, level=pending.level or "centre",
-                         reason=message.text, user_id=update.effective_user.id)
+                         reason=message.text, user_id=context.user_id)
     except msc.ReasonRequired:
         await message.reply_text("🙅 " + tr._("Zonder reden kies ik geen verhaal: er is niets opgeslagen. Druk opnieuw op 🏆 en typ dan waarom dit verhaal het belangrijkst is."))
         return
@@ -203,35 +204,37 @@ async def _on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, pending
                    story.answer_id)
 
 
-async def _on_redaction(update: Update, context: ContextTypes.DEFAULT_TYPE, answer_id: int,
+async def _on_redaction(update: Update, context: BuurtContext, answer_id: int,
                         resident_text: TextHandler) -> None:
     """A reply to a story message: its text is the corrected story."""
-    replied = update.effective_message.reply_to_message
+    replied = context.message.reply_to_message
+    if replied is None:  # reply_target found the story in it, so it is there
+        return
     await _correct(update, context, answer_id, answer_id, replied.chat.id, replied.message_id,
                    view_of(replied), resident_text)
 
 
-async def _on_correction(update: Update, context: ContextTypes.DEFAULT_TYPE, pending: StaffPending,
+async def _on_correction(update: Update, context: BuurtContext, pending: StaffPending,
                          resident_text: TextHandler | None = None) -> None:
     """The message after ✏️: the corrected story or "why it matters" (a command: nothing)."""
     tr = staff_tr(update)
-    if (update.effective_message.text or "").startswith("/"):
-        await update.effective_message.reply_text(tr._("Goed, er is niets veranderd."))
+    if (context.message.text or "").startswith("/"):
+        await context.message.reply_text(tr._("Goed, er is niets veranderd."))
         return
     target = pending.target if pending.target is not None else pending.answer_id
     await _correct(update, context, pending.answer_id, target, pending.chat_id,
                    pending.message_id, pending.view, resident_text)
 
 
-async def _correct(update: Update, context: ContextTypes.DEFAULT_TYPE, answer_id: int, target: int,
+async def _correct(update: Update, context: BuurtContext, answer_id: int, target: int,
                    chat_id: int, message_id: int, view: str,
                    resident_text: TextHandler | None = None) -> None:
     """Store the message text as the corrected version of answer ``target`` (the story
     ``answer_id`` itself or its "why it matters"), then redraw the story message."""
-    svc = services(context)
+    svc = context.svc
     tr = staff_tr(update)
-    message = update.effective_message
-    role = await role_of(update, context)
+    message = context.message
+    role = await context.role()
     if not role.is_staff:
         if resident_text is not None:
             await resident_text(update, context)
@@ -248,14 +251,15 @@ async def _correct(update: Update, context: ContextTypes.DEFAULT_TYPE, answer_id
     item = svc.catalogue.items.get(story.item_id if target == answer_id
                                    else others[target].item_id if target in others else "msc.why")
     try:
-        await msc.set_redaction(svc.storage, target, message.text, update.effective_user.id,
+        await msc.set_redaction(svc.storage, target, message.text or "", context.user_id,
                                 limit=item.max_length if item else 2000)
     except ValueError:
         await message.reply_text(tr._("Een lege tekst kan ik niet gebruiken. Er is niets veranderd."))
         return
     await message.reply_text("✏️ " + tr._("Aangepast. Deze versie wordt voortaan overal getoond in plaats van de oorspronkelijke tekst."))
     round_ = await svc.storage.round(story.round_id)
-    await refresh(context, chat_id, message_id, tr, role, round_, view, answer_id)
+    if round_ is not None:  # a story's round is never deleted
+        await refresh(context, chat_id, message_id, tr, role, round_, view, answer_id)
 
 
 def text_handler(resident_text: TextHandler) -> MessageHandler:
@@ -268,7 +272,7 @@ def text_handler(resident_text: TextHandler) -> MessageHandler:
     """
 
     @functools.wraps(on_message)
-    async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def typed(update: Update, context: BuurtContext) -> None:
         await on_message(update, context, resident_text)
 
     return MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & _StoriesFilter(), typed)

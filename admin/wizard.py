@@ -11,16 +11,15 @@ import secrets
 from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
 from admin import lifecycle
-from admin.auth import role_of, staff_only, staff_tr
+from admin.auth import staff_only, staff_tr
 from admin.progress import shown
 from bot import callback_data as cd
 from bot import rounds as rounds_service
+from bot.context import BuurtContext
 from bot.i18n import Translator
 from bot.roles import Role
-from bot.services import services
 from bot.storage import Storage, utcnow
 from bot.survey.pinning import survey_pin
 from bot.survey.state import NewRound
@@ -43,25 +42,25 @@ def _kb(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
 
 
 @staff_only()
-async def newround(update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role) -> None:
+async def newround(update: Update, context: BuurtContext, role: Role) -> None:
     """Starts the wizard: which survey?"""
-    svc = services(context)
+    svc = context.svc
     tr = staff_tr(update)
     state = NewRound(token=secrets.token_hex(3))
-    await _save(svc.storage, update.effective_chat.id, state)
+    await _save(svc.storage, context.chat_id, state)
     rows = [[(f"{s.title[tr.language]} ({len(s.items)})", _cb(state, "nrs", name))]
             for name, s in svc.catalogue.surveys.items()]
     rows.append([("✖️ " + tr._("Stoppen"), _cb(state, "nrx"))])
-    await update.effective_message.reply_text(tr._("Nieuwe ronde. Welke vragenlijst?"), reply_markup=_kb(rows))
+    await context.message.reply_text(tr._("Nieuwe ronde. Welke vragenlijst?"), reply_markup=_kb(rows))
 
 
-async def on_wizard(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Wizard) -> None:
+async def on_wizard(update: Update, context: BuurtContext, cb: cd.Wizard) -> None:
     """Handles every wizard button; each step edits the same message."""
-    query = update.callback_query
-    svc = services(context)
+    query = context.query
+    svc = context.svc
     tr = staff_tr(update)
-    role = await role_of(update, context)
-    chat_id = query.message.chat.id
+    role = await context.role()
+    chat_id = context.chat_id
     state = (await svc.storage.chat_state(chat_id)).wizard
     if not role.is_staff or state is None:
         await query.answer(tr._("Deze knop werkt niet meer."))
@@ -178,11 +177,11 @@ def _summary(state: NewRound, tr: Translator, svc) -> str:
     ])
 
 
-async def _create(update: Update, context: ContextTypes.DEFAULT_TYPE, state: NewRound, tr: Translator,
+async def _create(update: Update, context: BuurtContext, state: NewRound, tr: Translator,
                   role: Role) -> None:
-    svc = services(context)
+    svc = context.svc
     if not role.covers(list(state.centres)):
-        await update.callback_query.edit_message_text(tr._("Deze knop werkt niet meer."))
+        await context.query.edit_message_text(tr._("Deze knop werkt niet meer."))
         return
     assert state.opens is not None and state.days is not None and state.survey is not None
     opens = datetime.fromisoformat(state.opens)
@@ -193,13 +192,13 @@ async def _create(update: Update, context: ContextTypes.DEFAULT_TYPE, state: New
                                            closes_at=closes, status="scheduled",
                                            pin=survey_pin(svc.catalogue, state.survey))
     await svc.storage.set_round_plan(round_.id, remind_days_before=state.remind or None,
-                                     created_by=update.effective_user.id)
-    await _save(svc.storage, update.effective_chat.id, None)
+                                     created_by=context.user_id)
+    await _save(svc.storage, context.chat_id, None)
     if status == "open":
         await rounds_service.open_round(svc, round_.id)
-    await update.callback_query.edit_message_text(
+    await context.query.edit_message_text(
         tr._("Ronde {round} is aangemaakt.", round=round_.id) + "\n" + lifecycle.round_label(
-            await svc.storage.round(round_.id), tr, svc.settings.tz, svc.catalogue)
+            await svc.storage.round(round_.id) or round_, tr, svc.settings.tz, svc.catalogue)
     )
     if status == "open":
-        await lifecycle.announce_progress(context.application, update.effective_chat.id, tr.language, round_.id, "invite")
+        await lifecycle.announce_progress(context.application, context.chat_id, tr.language, round_.id, "invite")

@@ -151,6 +151,20 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         return query
 
     @property
+    def pressed_message_id(self) -> int:
+        """The id of the message the pressed button is under (also of an old, inaccessible
+        one, which ``message`` is not).
+
+        Raises:
+            RuntimeError: The update is not a button press under a message (group -1
+                stops presses under inline messages).
+        """
+        pressed = self.query.message
+        if pressed is None:
+            raise RuntimeError("this button press is under no message")
+        return pressed.message_id
+
+    @property
     def chat_id(self) -> int:
         """The id of the (private) chat the update belongs to.
 

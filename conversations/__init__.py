@@ -86,8 +86,7 @@ def _once_per_tap(handler: Callable[[Update, BuurtContext, Any], Awaitable[None]
     async def guarded(update: Update, context: BuurtContext, payload: Any) -> None:
         query = context.query
         taps: RecentTaps = context.bot_data["taps"]
-        pressed = query.message  # an old one is inaccessible, but keeps its id
-        key = (context.chat_id, pressed.message_id if pressed else 0, query.data or "")
+        key = (context.chat_id, context.pressed_message_id, query.data or "")
         if taps.is_repeat(key):
             await query.answer()
             return

@@ -11,75 +11,67 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
 from bot import callback_data as cd
-from bot.chat import lang_of as _lang_of
+from bot.context import BuurtContext
 from bot.i18n import Translator
 from bot.privacy.pseudonym import normalise_deletion_code
-from bot.services import services
 from bot.session import interview_guard
 from bot.telegram_bot import answer_alongside
 from conversations import keyboards
 
 
-async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stop(update: Update, context: BuurtContext) -> None:
     """Stops invitations and reminders; answers already given stay (anonymous)."""
     if await interview_guard(update, context):
         return
-    svc = services(context)
-    chat_id = update.effective_chat.id
-    contact = await svc.storage.contact(chat_id)
-    tr = Translator(contact.language if contact else _lang_of(update))
+    contact, tr = context.contact, context.tr
     if contact is not None:
-        await svc.storage.update_contact(chat_id, opted_in=False)
-    await update.effective_message.reply_text(
+        await context.storage.update_contact(context.chat_id, opted_in=False)
+    await context.message.reply_text(
         tr._("Je krijgt geen berichten meer van mij.") + "\n\n"
         + tr._("Wil je ook je antwoorden laten verwijderen? Stuur /forget. Wil je weer meedoen? Stuur /start.")
     )
 
 
-async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget(update: Update, context: BuurtContext) -> None:
     """Asks for confirmation before deleting everything."""
     if await interview_guard(update, context):
         return
-    svc = services(context)
-    contact = await svc.storage.contact(update.effective_chat.id)
-    tr = Translator(contact.language if contact else _lang_of(update))
-    if context.args:
-        await _forget_interview(update, context, tr, " ".join(context.args))
+    contact, tr = context.contact, context.tr
+    if context.arguments:
+        await _forget_interview(update, context, tr, " ".join(context.arguments))
         return
     if contact is None:
-        await update.effective_message.reply_text(tr._("Er is niets van je bewaard."))
+        await context.message.reply_text(tr._("Er is niets van je bewaard."))
         return
-    await update.effective_message.reply_text(
+    await context.message.reply_text(
         tr._("Wil je echt alles verwijderen wat je hebt gegeven? Dit kan niet ongedaan gemaakt worden."),
         reply_markup=keyboards.forget_confirm(tr),
     )
 
 
-async def _forget_interview(update: Update, context: ContextTypes.DEFAULT_TYPE, tr: Translator, typed: str) -> None:
+async def _forget_interview(update: Update, context: BuurtContext, tr: Translator, typed: str) -> None:
     """``/forget CODE``: ask to confirm erasing the assisted interview of that code."""
-    svc = services(context)
+    svc = context.svc
     code = normalise_deletion_code(typed)
     if code is None or not await svc.storage.respondent_exists(svc.assisted_respondent(code)):
-        await update.effective_message.reply_text(
+        await context.message.reply_text(
             tr._("Ik ken deze code niet. Kijk of je hem goed hebt overgetypt, bijvoorbeeld: /forget K7MX-3RPA")
         )
         return
-    await update.effective_message.reply_text(
+    await context.message.reply_text(
         tr._("Wil je echt het interview met code {code} verwijderen? Dit kan niet ongedaan gemaakt worden.").format(code=code),
         reply_markup=keyboards.forget_confirm(tr, code),
     )
 
 
-async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Forget) -> None:
+async def on_forget(update: Update, context: BuurtContext, cb: cd.Forget) -> None:
     """Deletes the contact and every answer (after "yes"), or does nothing (after "no")."""
-    query = update.callback_query
-    svc = services(context)
-    chat_id = query.message.chat.id
-    contact = await svc.storage.contact(chat_id)
-    tr = Translator(contact.language if contact else _lang_of(update))
+    query = context.query
+    svc = context.svc
+    chat_id = context.chat_id
+    tr = context.tr
     async with answer_alongside(query):
         if not cb.yes:
             await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Nee, niets verwijderen")))
@@ -91,17 +83,18 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.F
             await context.bot.send_message(chat_id, tr._("Het interview is verwijderd. Er is niets meer van bewaard."))
             return
         await svc.storage.forget(chat_id, svc.respondent(chat_id))
-        context.user_data.clear()
+        if context.user_data is not None:  # python-telegram-bot's, if it kept any
+            context.user_data.clear()
         await query.edit_message_reply_markup(reply_markup=keyboards.chosen(tr._("Ja, verwijder alles")))
         await context.bot.send_message(
             chat_id, tr._("Alles is verwijderd: je gegevens en je antwoorden. Dank je wel voor je tijd.")
         )
 
 
-async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_my_chat_member(update: Update, context: BuurtContext) -> None:
     """Marks a resident unreachable when they block the bot, reachable when they unblock."""
-    change = update.my_chat_member
-    if change.chat.type != ChatType.PRIVATE:
+    change = update.my_chat_member  # the ChatMemberHandler(MY_CHAT_MEMBER) guarantees it
+    if change is None or change.chat.type != ChatType.PRIVATE:
         return
     blocked = change.new_chat_member.status in ("kicked", "left")
-    await services(context).storage.update_contact(change.chat.id, reachable=not blocked)
+    await context.storage.update_contact(change.chat.id, reachable=not blocked)

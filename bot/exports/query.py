@@ -256,8 +256,10 @@ class RowPlan:
 
     @property
     def respondents(self) -> int:
-        """Distinct labels in the file."""
-        return len({v[0] for v in self.rows.values()})
+        """Distinct people in the file (a label stands for a respondent-round, so one
+        person in two rounds has two labels but counts once here, as the caption says
+        "deelnemers")."""
+        return len({pseudonym for _round, pseudonym in self.rows})
 
 
 def _plan_records(conn: sqlite3.Connection, *, tz: ZoneInfo, round_ids: Sequence[int] | None,
@@ -390,8 +392,8 @@ def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int, cat: Catalogue,
 
     Returns:
         The :class:`RowPlan`; labels are drawn at random for this plan
-        (:class:`bot.privacy.disclosure.RandomLabeller`), the same for one person across
-        the rounds of this export only.
+        (:class:`bot.privacy.disclosure.RandomLabeller`), one per respondent-round: a
+        person's rounds share none (panel keys, ``panel_secret``, link them on purpose).
     """
     hidden = row_file_hidden_items(cat.items.values(), msc.quoted_item)
     records = _plan_records(conn, tz=tz, round_ids=round_ids, hidden=hidden)
@@ -406,8 +408,13 @@ def row_plan(conn: sqlite3.Connection, *, tz: ZoneInfo, k: int, cat: Catalogue,
     rows: dict[tuple[int, str], PlanRow] = {}
     for key, v in result.values.items():
         assert isinstance(key, tuple)  # row_plan's records are keyed (round, pseudonym)
-        pseudonym = key[1]
-        label = panel_key(panel_secret, pseudonym) if panel_secret else labeller(pseudonym)
+        round_id, pseudonym = key
+        # one label per respondent-round: a label shared by a person's rounds tied their
+        # round-1 values to their round-2 values (say centre from one, language or day
+        # from the other), a combination no round's classes protect; panel keys (the one
+        # explicit exception) link them on purpose
+        label = (panel_key(panel_secret, pseudonym) if panel_secret
+                 else labeller(f"{round_id}:{pseudonym}"))
         rows[key] = (label, v["centre"], v["language"], v["mode"], v["answered_on"])
     return RowPlan(rows, result, hidden)
 

@@ -57,7 +57,6 @@ import socket
 import struct
 import time
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Self
@@ -67,11 +66,6 @@ from aiohttp import web
 
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.simulator.entities import EntityParseError, parse_text, utf16_len
-
-#: :meth:`BotApiSimulator.release_delayed` calls made when the request being handled
-#: arrived (in each request's task): a release after that ends its delay, also one that
-#: comes while its body is still being read.
-_ARRIVED_AT: ContextVar[int | None] = ContextVar("simulator_arrived_at", default=None)
 
 __all__ = ["BotApiSimulator", "SentMessage", "SimUser"]
 
@@ -268,6 +262,7 @@ class _Failure:
     times: int
     chat_id: int | None
     delay: float
+    releases: int = 0  # release_delayed() calls before this rule: a later one ends its delay
 
     def error(self) -> ApiError:
         description = self.description
@@ -950,16 +945,19 @@ class BotApiSimulator:
             raise ValueError("times must be >= 1 and delay >= 0")
         method = self._canonical.get(method.lower(), method)
         self._failures.append(
-            _Failure(method, status, retry_after, description, times, chat_id, delay)
+            _Failure(method, status, retry_after, description, times, chat_id, delay,
+                     self._releases)
         )
 
     def release_delayed(self) -> None:
-        """End the wait of every call that a ``delay`` of :meth:`fail` holds now: each
-        answers (status 200) or fails at once.
+        """End the ``delay`` of every :meth:`fail` rule added so far: a call they hold now
+        answers (status 200) or fails at once, and one that takes such a rule later is
+        not held (it may reach the simulator after the release: calls run alongside).
 
         A test can hold a call with a long ``delay`` for exactly as long as it needs (e.g.
         until the bot has sent what must not wait for that call) and then let it go,
         instead of choosing a delay long enough for a slow machine and waiting it out.
+        Rules added after this call delay as usual.
         """
         self._releases += 1
         self._notify()
@@ -1114,7 +1112,6 @@ class BotApiSimulator:
     async def _handle(self, request: web.Request) -> web.Response:
         raw_method = request.match_info["method"]
         method = self._canonical.get(raw_method.lower(), raw_method)
-        _ARRIVED_AT.set(self._releases)  # a release_delayed() from now on ends its delay
         self.calls[method] += 1
         self._set_nodelay(request)
         counted = method != "getUpdates"
@@ -1145,18 +1142,15 @@ class BotApiSimulator:
         if handler is None:
             raise ApiError(404, "Not Found")
         params = await self._read_params(request)
-        releases = _ARRIVED_AT.get()
-        if releases is None:
-            releases = self._releases
         failure = self._take_failure(method, params)
         if failure is None:
             return await handler(params)
         if failure.status == 200:  # late but effective: finish even if the client leaves
-            task = asyncio.ensure_future(self._late(failure.delay, handler, params, releases))
+            task = asyncio.ensure_future(self._late(failure, handler, params))
             self._tasks.add(task)
             task.add_done_callback(self._forget_task)
             return await asyncio.shield(task)
-        await self._sleep(failure.delay, releases)
+        await self._sleep(failure)
         raise failure.error()
 
     def _forget_task(self, task: asyncio.Task[Any]) -> None:
@@ -1164,27 +1158,27 @@ class BotApiSimulator:
         if not task.cancelled():
             task.exception()  # retrieved: the client may have left before the answer
 
-    async def _late(self, delay: float, handler: Handler, params: JSONDict, releases: int) -> Any:
+    async def _late(self, failure: _Failure, handler: Handler, params: JSONDict) -> Any:
         self._inflight += 1
         try:
-            await self._sleep(delay, releases)
+            await self._sleep(failure)
             return await handler(params)
         finally:
             self._inflight -= 1
             self._touch()
 
-    async def _sleep(self, delay: float, releases: int) -> None:
-        """Wait ``delay`` seconds, or until :meth:`release_delayed` is called after the
-        call arrived (``releases`` read then), or the simulator closes."""
-        if delay > 0:
+    async def _sleep(self, failure: _Failure) -> None:
+        """Wait out ``failure``'s delay, unless the simulator closes or
+        :meth:`release_delayed` was or is called after the rule was added."""
+        if failure.delay > 0 and failure.releases == self._releases:
             try:
-                await asyncio.wait_for(self._closed(releases), delay)
+                await asyncio.wait_for(self._closed(failure.releases), failure.delay)
             except TimeoutError:
                 pass
 
     async def _closed(self, releases: int | None = None) -> None:
-        """Return when the simulator closes (or :meth:`release_delayed` is called after
-        ``releases`` was read)."""
+        """Return when the simulator closes (or, given ``releases``, when
+        :meth:`release_delayed` has been called more often than that)."""
         while not self._closing and (releases is None or releases == self._releases):
             await self._changed.wait()
 

@@ -21,10 +21,8 @@ async def test_the_next_question_does_not_wait_for_the_spinner_to_stop(sim, harn
     before = len(user.messages)
     answered = len(sim.callback_answers)
     sim.fail("answerCallbackQuery", status=200, delay=SLOW_ANSWER_S)
-    held = sim.calls["answerCallbackQuery"]
     user.press(first, next(d for d in data_of(first) if d.endswith(":v3")))
     await until(lambda: len(user.messages) > before, timeout=SLOW_ANSWER_S / 3)
-    await until(lambda: sim.calls["answerCallbackQuery"] > held)  # held, not on its way still
     # the next question is out while the answer to the press is still on its way
     assert len(sim.callback_answers) == answered
     assert [m.text_or_caption.split("\n")[0] for m in user.messages[before:]] == ["Vraag 2 van 22"]
@@ -45,12 +43,8 @@ async def test_the_next_question_does_not_wait_for_the_old_keyboard_to_change(si
     first = last_with(user, "a:")
     before = len(user.messages)
     sim.fail("editMessageReplyMarkup", status=200, delay=SLOW_ANSWER_S, chat_id=user.chat_id)
-    held = sim.calls["editMessageReplyMarkup"]
     user.press(first, next(d for d in data_of(first) if d.endswith(":v3")))
     await until(lambda: len(user.messages) > before, timeout=SLOW_ANSWER_S / 3)
-    # the edit goes alongside the next question and may reach the simulator just after
-    # it: released before it arrived, it would wait its whole delay
-    await until(lambda: sim.calls["editMessageReplyMarkup"] > held)
     assert any(d.startswith("a:") for d in data_of(first))  # the edit is still on its way
     sim.release_delayed()  # the edit lands now
     await settle(sim)
