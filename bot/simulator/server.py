@@ -949,12 +949,19 @@ class BotApiSimulator:
 
     def release_delayed(self) -> None:
         """End the wait of every call that a ``delay`` of :meth:`fail` holds now: each
-        answers (status 200) or fails at once.
+        answers (status 200) or fails at once; so do the calls still to come under the
+        rules given so far (their ``delay`` is dropped, their status kept). A rule given
+        after this call holds its calls again.
 
         A test can hold a call with a long ``delay`` for exactly as long as it needs (e.g.
         until the bot has sent what must not wait for that call) and then let it go,
         instead of choosing a delay long enough for a slow machine and waiting it out.
+        The call need not have arrived yet: a call the bot made alongside another may reach
+        the simulator after the test saw the other's effect and released (that call would
+        otherwise be held for the rule's whole ``delay``).
         """
+        for failure in self._failures:
+            failure.delay = 0.0
         self._releases += 1
         self._notify()
 
@@ -1141,12 +1148,15 @@ class BotApiSimulator:
         failure = self._take_failure(method, params)
         if failure is None:
             return await handler(params)
+        # held from now on: a release_delayed() after this line ends the wait, also one
+        # that comes before the task below first runs
+        releases = self._releases
         if failure.status == 200:  # late but effective: finish even if the client leaves
-            task = asyncio.ensure_future(self._late(failure.delay, handler, params))
+            task = asyncio.ensure_future(self._late(failure.delay, releases, handler, params))
             self._tasks.add(task)
             task.add_done_callback(self._forget_task)
             return await asyncio.shield(task)
-        await self._sleep(failure.delay)
+        await self._sleep(failure.delay, releases)
         raise failure.error()
 
     def _forget_task(self, task: asyncio.Task[Any]) -> None:
@@ -1154,19 +1164,23 @@ class BotApiSimulator:
         if not task.cancelled():
             task.exception()  # retrieved: the client may have left before the answer
 
-    async def _late(self, delay: float, handler: Handler, params: JSONDict) -> Any:
+    async def _late(
+        self, delay: float, releases: int, handler: Handler, params: JSONDict
+    ) -> Any:
         self._inflight += 1
         try:
-            await self._sleep(delay)
+            await self._sleep(delay, releases)
             return await handler(params)
         finally:
             self._inflight -= 1
             self._touch()
 
-    async def _sleep(self, delay: float) -> None:
+    async def _sleep(self, delay: float, releases: int) -> None:
+        """Wait ``delay`` seconds, or less: until the simulator closes or
+        :meth:`release_delayed` is called after ``releases`` was read."""
         if delay > 0:
             try:
-                await asyncio.wait_for(self._closed(self._releases), delay)
+                await asyncio.wait_for(self._closed(releases), delay)
             except TimeoutError:
                 pass
 
