@@ -947,6 +947,13 @@ class BotApiSimulator:
             _Failure(method, status, retry_after, description, times, chat_id, delay)
         )
 
+    def continue_after(self, update_id: int) -> None:
+        """Give new updates ids above ``update_id``, as Telegram does for a bot that has
+        handled that one: a simulator started on a bot's existing database (``python -m
+        bot chat --db``) must not reuse ids the bot has marked handled, or the bot drops
+        every update as a redelivery."""
+        self._next_update_id = max(self._next_update_id, update_id + 1)
+
     def release_delayed(self) -> None:
         """End the wait of every call that a ``delay`` of :meth:`fail` holds now: each
         answers (status 200) or fails at once; so do the calls still to come under the
