@@ -21,6 +21,13 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.translation import from_settings as translation_from_settings
 
 EXIT_SETTINGS = 2
+#: Seconds the interpreter lets one thread run while another waits to take over (Python's
+#: default is 0.005). The storage's writes run one at a time in a thread of their own
+#: (``bot.storage.Storage._run``); with the event loop busy, each write waited up to the
+#: whole 5 ms to finish, and the next chat's write waited behind it. With 0.5 ms, a 50 ms
+#: Bot API round trip and 200 residents (bench/load.py, no echo, alternating runs on a
+#: machine at load 4-6): 132-208 updates/s against 98-133, same CPU per update.
+SWITCH_INTERVAL_S = 0.0005
 
 
 def _settings(*, require_bot: bool = True) -> Settings:
@@ -30,6 +37,16 @@ def _settings(*, require_bot: bool = True) -> Settings:
     except SettingsError as exc:
         print(f"buurtstem: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_SETTINGS) from None
+
+
+def _warm_up() -> None:
+    """Load what the first story needs before the bot takes updates: the scrubber's word
+    lists and name lists (``bot.privacy.names``, loaded on first use) took 1–2 s of CPU,
+    in the event loop, on the first story after every start, so every resident's reply
+    waited for them (the first-reply p99 of bench/load.py at 50 residents)."""
+    from bot.privacy.scrub import scrub  # noqa: PLC0415 - only the running bot needs it
+
+    scrub("Ik ging gisteren met Fatma naar het buurthuis aan de Dorpsstraat.")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -44,6 +61,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings.catalogue()  # a broken SURVEY_PACK stops here, in one line
     configure_logging(secrets=[settings.telegram_bot_token.get_secret_value(), settings.webhook_secret()])
     application = build_application(settings)
+    sys.setswitchinterval(SWITCH_INTERVAL_S)  # the storage's writer thread (see the constant)
+    _warm_up()
     if settings.webhook_url:
         application.run_webhook(allowed_updates=Update.ALL_TYPES, **webhook_options(settings))
     else:
@@ -114,10 +133,18 @@ def cmd_export(args: argparse.Namespace) -> int:
         for note in exc.notes:
             print(f"note: {note}", file=sys.stderr)
         return 1
+    except OSError as exc:  # no such folder, --out a folder, disk full: the .part is gone
+        print(f"buurtstem: {cannot_write(args.out, exc)}", file=sys.stderr)
+        return 1
     print(f"wrote {result.path}: {result.rows} rows, {result.respondents} respondents")
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     return 0
+
+
+def cannot_write(out: str, exc: OSError) -> str:
+    """One line saying that ``out`` could not be written (nothing was left behind)."""
+    return f"cannot write {out}: {exc.strerror or exc}; no file written"
 
 
 def refusal_line(exc, k: int) -> str:
@@ -256,6 +283,9 @@ def cmd_chart(args: argparse.Namespace) -> int:
                          k=settings.min_cell_size, language=args.language)
     except ExportRefused as exc:
         print(f"buurtstem: {refusal_line(exc, settings.min_cell_size)}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"buurtstem: {cannot_write(args.out, exc)}", file=sys.stderr)
         return 1
     print(f"wrote {path}")
     return 0

@@ -526,7 +526,7 @@ class OutboxSender:
         self._critical: set[asyncio.Task[None]] = set()
         self._dirty: dict[tuple[int, str], float] = {}  # (round, kind) -> last report
         self._idle_passes = 0
-        self._idle_changed = asyncio.Event()  # set (and replaced) after each idle pass
+        self._changed = asyncio.Event()  # set (and replaced) after an idle pass or a send
 
     # -- control ------------------------------------------------------------------------
     def start(self) -> None:
@@ -590,7 +590,7 @@ class OutboxSender:
                 mark = self._idle_passes
                 self.wake()
                 while self._idle_passes == mark and loop.time() < deadline:
-                    changed = self._idle_changed  # the next idle pass, not a 10 ms poll
+                    changed = self._changed  # the next idle pass, not a 10 ms poll
                     try:
                         await asyncio.wait_for(changed.wait(), max(deadline - loop.time(), 0.001))
                     except TimeoutError:
@@ -599,7 +599,11 @@ class OutboxSender:
                 if idle and await self._due_count() == 0:
                     return
                 continue
-            await asyncio.sleep(0.02)
+            changed = self._changed  # a send finished (or 20 ms: a retry may have come due)
+            try:
+                await asyncio.wait_for(changed.wait(), 0.02)
+            except TimeoutError:
+                pass
         raise TimeoutError(f"outbox not drained after {timeout}s: {due} row(s) due")
 
     # -- main loop ----------------------------------------------------------------------
@@ -616,8 +620,7 @@ class OutboxSender:
                     await self._report(final=True)
                     if not self._inflight:
                         self._idle_passes += 1
-                        self._idle_changed.set()
-                        self._idle_changed = asyncio.Event()
+                        self._notify()
             except Exception:
                 logger.exception("outbox: sending pass failed")
                 delay = self._poll_interval
@@ -840,6 +843,12 @@ class OutboxSender:
         self._slots.release()
         self._dirty.setdefault((row.round_id, row.kind), self._clock.monotonic())
         self._wake_event.set()
+        self._notify()
+
+    def _notify(self) -> None:
+        """Wake :meth:`drain`: an idle pass ended or a send finished."""
+        self._changed.set()
+        self._changed = asyncio.Event()
 
     async def _deliver(self, dispatch: _Dispatch) -> None:
         row = dispatch.row

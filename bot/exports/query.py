@@ -256,8 +256,10 @@ class RowPlan:
 
     @property
     def respondents(self) -> int:
-        """Distinct labels in the file."""
-        return len({v[0] for v in self.rows.values()})
+        """Distinct people in the file (a label stands for a respondent-round, so one
+        person in two rounds has two labels but counts once here, as the caption says
+        "deelnemers")."""
+        return len({pseudonym for _round, pseudonym in self.rows})
 
 
 def _plan_records(conn: sqlite3.Connection, *, tz: ZoneInfo, round_ids: Sequence[int] | None,

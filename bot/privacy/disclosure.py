@@ -423,9 +423,10 @@ class Published:
     Attributes:
         levels: The round's :class:`Levels`, chosen when its first row file showed anyone;
             later files use these or coarser ones (never finer, never incomparable).
-        values: Record key -> the values a row file showed for it (``centre``,
-            ``language``, ``mode``, ``answered_on``); a later file shows the same values
-            or a coarsening of them.
+        values: Record key -> the values the first row file that showed it showed
+            (``centre``, ``language``, ``mode``, ``answered_on``): the finest that an
+            analyst holding every file knows. A later file shows them made coarser to the
+            round's levels (:func:`_coarser`), never finer.
     """
 
     levels: Levels
@@ -445,8 +446,8 @@ class Generalisation:
         small_before: Records in a class smaller than k without any generalisation.
         by_round: Round -> the levels its records are shown at.
         published: Record key -> the values to remember for it (:class:`Published`):
-            every record shown now, and every record shown before (its values as now
-            coarsened, even where its class is under k today).
+            every record shown now for the first time (its values now), and every record
+            shown before (the values first shown, even where its class is under k today).
         fixed_since: Rounds whose levels came from an earlier row file (:class:`Published`).
     """
 
@@ -494,19 +495,26 @@ def _raw(record: Record, levels: Levels, district_of: Callable[[str], str | None
     }
 
 
-def _coarser(shown: Mapping[str, str], before: Levels, levels: Levels,
+def _coarser(shown: Mapping[str, str], record: Record, levels: Levels,
              district_of: Callable[[str], str | None]) -> dict[str, str]:
-    """Values shown at ``before`` made coarser to ``levels`` (each one at least as coarse).
+    """Values a row file showed for ``record`` made coarser to ``levels`` (each one at
+    least as coarse; one already as coarse stays).
 
-    A function of the shown values alone: two records that looked alike before look alike
-    now, so a file at ``levels`` tells nothing about a record that one at ``before`` did not.
+    A function of the shown values alone (a centre shown as its own code goes to its
+    district or ``all``; a day to its month): two records that looked alike before look
+    alike now, so a file at ``levels`` tells nothing about a record that the earlier
+    one did not.
     """
     centre = shown["centre"]
-    if levels.centre > before.centre:
-        centre = (district_of(centre) or ALL) if levels.centre == 1 else ALL
+    if levels.centre == 2:
+        centre = ALL
+    elif levels.centre == 1 and centre == record.centre:
+        centre = district_of(centre) or ALL
     day = shown["answered_on"]
-    if levels.date > before.date:
-        day = day[:7] if levels.date == 1 else ""
+    if levels.date == 2:
+        day = ""
+    elif levels.date == 1:
+        day = day[:7]
     return {
         "centre": centre,
         "language": shown["language"] if levels.language < 2 else ALL,
@@ -534,8 +542,8 @@ def _at(records: Sequence[Record], levels: Levels, k: int, district_of: Callable
     shown = []
     for r in records:
         before = published.values.get(r.key) if published is not None else None
-        if before is not None and published is not None:
-            shown.append(_coarser(before, published.levels, levels, district_of))
+        if before is not None:
+            shown.append(_coarser(before, r, levels, district_of))
         else:
             shown.append(_raw(r, levels, district_of))
     if levels.language == 1:
@@ -543,11 +551,33 @@ def _at(records: Sequence[Record], levels: Levels, k: int, district_of: Callable
     return shown
 
 
-def _small(records: Sequence[Record], shown: Sequence[Mapping[str, str]], k: int) -> list[bool]:
-    """Per record: is it in a class (round and quasi-identifiers) under ``k``?"""
+def _small(records: Sequence[Record], shown: Sequence[Mapping[str, str]], k: int,
+           new: Sequence[bool] | None = None, plain: Sequence[bool] | None = None) -> list[bool]:
+    """Per record: is it in a class (round and quasi-identifiers) under ``k``?
+
+    With ``new`` and ``plain`` (a round that earlier row files showed): a record no
+    earlier file showed (``new``) also needs ``k`` in its class whom no earlier file
+    showed finer (``plain``: new ones, and records shown before with these very values).
+    An analyst holding the earlier file knows the finer values of the others (the day,
+    centre or language it showed) and can rule them out, so without this a newcomer in a
+    class of 5 with 4 records shown finer before was alone among those that could be a
+    given person (a tester's attack: the round moved coarser after an erasure). Leaving
+    records out can shrink a class below ``k``, so this repeats until nothing changes.
+    """
     keys = [(r.round, *(v[c] for c in QUASI_IDENTIFIERS)) for r, v in zip(records, shown)]
-    sizes = Counter(keys)
-    return [sizes[key] < k for key in keys]
+    if new is None or plain is None:
+        sizes = Counter(keys)
+        return [sizes[key] < k for key in keys]
+    out = [False] * len(keys)
+    while True:
+        sizes = Counter(key for key, o in zip(keys, out) if not o)
+        plains = Counter(key for key, o, p in zip(keys, out, plain) if not o and p)
+        changed = False
+        for i, key in enumerate(keys):
+            if not out[i] and (sizes[key] < k or (new[i] and plains[key] < k)):
+                out[i] = changed = True
+        if not changed:
+            return out
 
 
 def generalise(records: Sequence[Record], k: int,
@@ -566,7 +596,8 @@ def generalise(records: Sequence[Record], k: int,
     coarse as its levels in every quasi-identifier are searched, a record shown before
     keeps its shown values (made coarser to the node, :func:`_coarser`), and only those
     records count towards :data:`MAX_LEFT_OUT` (newcomers in a small class wait for
-    others; they never make the round coarser). So any two row files of the round nest:
+    others; they never make the round coarser), and a newcomer also needs ``k`` in its
+    class whom no earlier file showed finer (:func:`_small`). So any two row files of the round nest:
     for every respondent in both, one file's values are a coarsening of the other's, and
     linking them by the answers gives the finer file's classes, never a smaller one
     (Sweeney 2002, section 4: "unsorted matching", "complementary release" and "temporal"
@@ -591,11 +622,12 @@ def generalise(records: Sequence[Record], k: int,
     small_before = sum(_small(records, [_raw(r, Levels(), district_of) for r in records], k))
     base = published.levels if published is not None else Levels()
     if fixed and published is not None:
-        present = [(r, dict(published.values[r.key])) for r in records if r.key in published.values]
+        present = [(r, _coarser(published.values[r.key], r, base, district_of))
+                   for r in records if r.key in published.values]
         small = _small([r for r, _v in present], [v for _r, v in present], k)
         values = {r.key: v for (r, v), out in zip(present, small) if not out}
         return Generalisation(base, values, len(records) - len(values), len(records), small_before,
-                              published={r.key: v for r, v in present})
+                              published={r.key: dict(published.values[r.key]) for r, _v in present})
     old = [published is not None and r.key in published.values for r in records]
     counted = sum(old) if published is not None else len(records)
     has_districts = any(district_of(r.centre) for r in records)
@@ -607,7 +639,11 @@ def generalise(records: Sequence[Record], k: int,
                 and mode >= base.mode):
             continue
         shown = _at(records, levels, k, district_of, published)
-        small = _small(records, shown, k)
+        if published is None:
+            small = _small(records, shown, k)
+        else:
+            plain = [not was or v == published.values[r.key] for r, v, was in zip(records, shown, old)]
+            small = _small(records, shown, k, [not was for was in old], plain)
         left = sum(s for s, o in zip(small, old) if o or published is None)
         within = left <= MAX_LEFT_OUT * counted
         rank = (not within, levels.loss if within else 0, left, sum(small), levels.loss)
@@ -616,7 +652,9 @@ def generalise(records: Sequence[Record], k: int,
     assert best is not None
     _rank, levels, shown, small = best
     values = {r.key: v for r, v, out in zip(records, shown, small) if not out}
-    remembered = {r.key: v for r, v, out, was in zip(records, shown, small, old) if was or not out}
+    # the first values shown stay stored (the finest an analyst holding every file knows)
+    remembered = {r.key: dict(published.values[r.key]) if was and published is not None else v
+                  for r, v, out, was in zip(records, shown, small, old) if was or not out}
     return Generalisation(levels, values, sum(small), len(records), small_before,
                           published=remembered)
 

@@ -262,6 +262,7 @@ class _Failure:
     times: int
     chat_id: int | None
     delay: float
+    releases: int = 0  # release_delayed() calls before this rule: a later one ends its delay
 
     def error(self) -> ApiError:
         description = self.description
@@ -944,7 +945,8 @@ class BotApiSimulator:
             raise ValueError("times must be >= 1 and delay >= 0")
         method = self._canonical.get(method.lower(), method)
         self._failures.append(
-            _Failure(method, status, retry_after, description, times, chat_id, delay)
+            _Failure(method, status, retry_after, description, times, chat_id, delay,
+                     self._releases)
         )
 
     def continue_after(self, update_id: int) -> None:
@@ -955,20 +957,15 @@ class BotApiSimulator:
         self._next_update_id = max(self._next_update_id, update_id + 1)
 
     def release_delayed(self) -> None:
-        """End the wait of every call that a ``delay`` of :meth:`fail` holds now: each
-        answers (status 200) or fails at once; so do the calls still to come under the
-        rules given so far (their ``delay`` is dropped, their status kept). A rule given
-        after this call holds its calls again.
+        """End the ``delay`` of every :meth:`fail` rule added so far: a call they hold now
+        answers (status 200) or fails at once, and one that takes such a rule later is
+        not held (it may reach the simulator after the release: calls run alongside).
 
         A test can hold a call with a long ``delay`` for exactly as long as it needs (e.g.
         until the bot has sent what must not wait for that call) and then let it go,
         instead of choosing a delay long enough for a slow machine and waiting it out.
-        The call need not have arrived yet: a call the bot made alongside another may reach
-        the simulator after the test saw the other's effect and released (that call would
-        otherwise be held for the rule's whole ``delay``).
+        Rules added after this call delay as usual.
         """
-        for failure in self._failures:
-            failure.delay = 0.0
         self._releases += 1
         self._notify()
 
@@ -1155,15 +1152,12 @@ class BotApiSimulator:
         failure = self._take_failure(method, params)
         if failure is None:
             return await handler(params)
-        # held from now on: a release_delayed() after this line ends the wait, also one
-        # that comes before the task below first runs
-        releases = self._releases
         if failure.status == 200:  # late but effective: finish even if the client leaves
-            task = asyncio.ensure_future(self._late(failure.delay, releases, handler, params))
+            task = asyncio.ensure_future(self._late(failure, handler, params))
             self._tasks.add(task)
             task.add_done_callback(self._forget_task)
             return await asyncio.shield(task)
-        await self._sleep(failure.delay, releases)
+        await self._sleep(failure)
         raise failure.error()
 
     def _forget_task(self, task: asyncio.Task[Any]) -> None:
@@ -1171,29 +1165,27 @@ class BotApiSimulator:
         if not task.cancelled():
             task.exception()  # retrieved: the client may have left before the answer
 
-    async def _late(
-        self, delay: float, releases: int, handler: Handler, params: JSONDict
-    ) -> Any:
+    async def _late(self, failure: _Failure, handler: Handler, params: JSONDict) -> Any:
         self._inflight += 1
         try:
-            await self._sleep(delay, releases)
+            await self._sleep(failure)
             return await handler(params)
         finally:
             self._inflight -= 1
             self._touch()
 
-    async def _sleep(self, delay: float, releases: int) -> None:
-        """Wait ``delay`` seconds, or less: until the simulator closes or
-        :meth:`release_delayed` is called after ``releases`` was read."""
-        if delay > 0:
+    async def _sleep(self, failure: _Failure) -> None:
+        """Wait out ``failure``'s delay, unless the simulator closes or
+        :meth:`release_delayed` was or is called after the rule was added."""
+        if failure.delay > 0 and failure.releases == self._releases:
             try:
-                await asyncio.wait_for(self._closed(releases), delay)
+                await asyncio.wait_for(self._closed(failure.releases), failure.delay)
             except TimeoutError:
                 pass
 
     async def _closed(self, releases: int | None = None) -> None:
-        """Return when the simulator closes (or :meth:`release_delayed` is called after
-        ``releases`` was read)."""
+        """Return when the simulator closes (or, given ``releases``, when
+        :meth:`release_delayed` has been called more often than that)."""
         while not self._closing and (releases is None or releases == self._releases):
             await self._changed.wait()
 

@@ -17,6 +17,7 @@ from bot.exports.summary import TABLE_COLUMNS, VALUES, summary_table
 from bot.privacy import disclosure as dc
 from bot.storage import Storage
 from bot.survey import catalogue
+from tests.support.data import answered_resident as _resident
 
 TZ = ZoneInfo("Europe/Amsterdam")
 K = 5
@@ -107,26 +108,6 @@ def test_story_quotable_needs_consent_and_k_per_centre_and_language():
 
 
 # -- a database like the demo's --------------------------------------------------------
-async def _resident(store, round_id: int, n: int, centre: str, lang: str, rng, *, finish: bool = True,
-                    mode: str = "self") -> str:
-    who = f"{n:064x}"
-    await store.start_participation(round_id, who, centre_code=centre, language=lang, mode=mode)
-    for item in catalogue().survey_items("short"):
-        if item.type == "scale":
-            await store.record_answer(round_id=round_id, respondent=who, item_id=item.id, status="answered",
-                                      language=lang, centre_code=centre, value=rng.randint(1, 5), mode=mode)
-        elif item.type == "cards":
-            await store.record_answer(round_id=round_id, respondent=who, item_id=item.id, status="answered",
-                                      language=lang, centre_code=centre, mode=mode,
-                                      choices=[o.id for o in item.options[: rng.randint(1, 3)]])
-        else:
-            await store.record_answer(round_id=round_id, respondent=who, item_id=item.id, status="answered",
-                                      language=lang, centre_code=centre, text=f"Verhaal {n}.", mode=mode)
-    if finish:
-        await store.finish_participation(round_id, who)
-    return who
-
-
 @pytest.fixture
 async def demo_db(tmp_path):
     """40 residents over 4 centres and 6 languages (like the demo), one round, closed."""

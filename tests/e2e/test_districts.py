@@ -21,7 +21,7 @@ from bot.exports.summary import breakdown_table, count_answers, summary_table, s
 from bot.privacy.disclosure import OUTPUTS, roll_up
 from bot.storage import Storage
 from bot.survey import catalogue
-from tests.e2e.test_disclosure import _resident
+from tests.support.data import answered_resident as _resident
 
 K = 5
 TZ = ZoneInfo("Europe/Amsterdam")

@@ -23,6 +23,9 @@ from tests.support.chat import (
     story_ids,
     teller,
 )
+from tests.support.chat import (
+    export_file as _export_file,
+)
 from tests.support.harness import ADMIN_ID, settle
 from tests.support.harness import db_rows as rows
 
@@ -406,19 +409,6 @@ def test_every_scrubber_placeholder_reads_back_in_the_residents_language():
 
 
 # -- 1. the coordinator's review work leaves the chat ----------------------------------
-async def _export_file(sim, user, round_id: int, button: str):
-    """/export → round → ``button``; the document sent (None if none)."""
-    start = len(user.messages)
-    user.send_text("/export")
-    await settle(sim)
-    user.press_button(f"#{round_id}")
-    await settle(sim)
-    user.press_button(button)
-    await settle(sim)
-    docs = [m for m in user.messages[start:] if m.document]
-    return docs[-1] if docs else None
-
-
 async def _reviewed_round(sim, harness):
     """Six Dutch tellers at Shalom; the admin approves and codes two, shortlists one and
     chooses one with a reason; the Polish teller's story (alone in Polish) is approved too."""

@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from bot.translation import MachineTranslator
-from tests.e2e.test_e2e_coordinator import _export_file
 from tests.support.chat import data, open_stories, press, teller
+from tests.support.chat import export_file as _export_file
 from tests.support.harness import ADMIN_ID, BotHarness
 
 STORY = "Komşularımı burada tanıdım, artık yalnız değilim."

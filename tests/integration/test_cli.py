@@ -62,6 +62,24 @@ def test_export_csv_of_a_round(db, tmp_path, capsys):
     assert "k-anonymous" in capsys.readouterr().err
 
 
+async def test_an_export_or_chart_that_cannot_be_written_says_so_in_one_line(db, tmp_path, capsys):
+    """--out in a folder that does not exist, or a folder itself: one line, exit 1, nothing
+    left behind (it was a traceback)."""
+    store = await Storage.open(db)
+    await store.set_round_status(1, "closed")       # the six are released: figures to draw
+    await store.close()
+    (tmp_path / "a-folder").mkdir()
+    for argv in (["export", "--round", "1", "--out", str(tmp_path / "missing" / "x.csv")],
+                 ["export", "--round", "1", "--format", "xlsx", "--out", str(tmp_path / "missing" / "x.xlsx")],
+                 ["export", "--round", "1", "--out", str(tmp_path / "a-folder")],
+                 ["chart", "--round", "1", "--out", str(tmp_path / "missing" / "x.png")]):
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[0].startswith("buurtstem: cannot write ") and err[0].endswith("; no file written")
+        assert "Traceback" not in "\n".join(err)
+    assert not list(tmp_path.rglob("*.part")) and not list((tmp_path / "a-folder").iterdir())
+
+
 async def test_export_of_one_respondent_is_refused_in_one_line(db, tmp_path, capsys):
     store = await Storage.open(db)
     small = await store.create_round("short", ["bijbetje"])

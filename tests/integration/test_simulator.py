@@ -449,9 +449,14 @@ async def test_release_delayed_lets_held_calls_go_at_once(sim: BotApiSimulator, 
     with pytest.raises(NetworkError):
         await asyncio.wait_for(failing, 5)
     assert [m.text for m in resident.messages] == ["laat"]
-    sim.fail("sendMessage", status=200, delay=0.2)  # a later delay is not released before
+    sim.fail("sendMessage", status=200, delay=60)  # released before its call arrives:
+    sim.release_delayed()                          # the call is not held at all
+    assert (await asyncio.wait_for(bot.send_message(21, "na het loslaten"), 5)).text
+    sim.fail("sendMessage", status=200, delay=0.2)  # a rule added after a release delays
+    started = time.monotonic()
     await bot.send_message(21, "weer laat")
-    assert [m.text for m in resident.messages] == ["laat", "weer laat"]
+    assert time.monotonic() - started >= 0.2
+    assert [m.text for m in resident.messages] == ["laat", "na het loslaten", "weer laat"]
 
 
 async def test_release_delayed_also_lets_go_calls_that_arrive_after_it(

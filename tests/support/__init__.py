@@ -1,2 +1,3 @@
-"""Helpers shared by the tests: the bot harness against the simulator (:mod:`.harness`) and
-what a resident, a coordinator or a story reviewer does in the chat (:mod:`.chat`)."""
+"""Helpers shared by the tests: the bot harness against the simulator (:mod:`.harness`), what
+a resident, a coordinator or a story reviewer does in the chat (:mod:`.chat`) and residents
+put straight into the database (:mod:`.data`)."""

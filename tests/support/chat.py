@@ -189,3 +189,17 @@ async def select_with_reason(sim, user, message, reason: str, level: str = "c") 
 async def story_ids(harness) -> dict[str, int]:
     return {text: aid for aid, text in db_rows(
         harness, "SELECT id, text FROM answers WHERE item_id LIKE 'msc.change%'")}
+
+
+# -- exports ---------------------------------------------------------------------------
+async def export_file(sim, user, round_id: int, button: str):
+    """/export → round → ``button``; the document sent (None if none)."""
+    start = len(user.messages)
+    user.send_text("/export")
+    await settle(sim)
+    user.press_button(f"#{round_id}")
+    await settle(sim)
+    user.press_button(button)
+    await settle(sim)
+    docs = [m for m in user.messages[start:] if m.document]
+    return docs[-1] if docs else None
