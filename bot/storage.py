@@ -578,6 +578,15 @@ class Storage:
         )
         return row is not None
 
+    async def last_update_id(self) -> int | None:
+        """The highest update id handled (and not yet pruned) or waiting in the inbox;
+        ``None`` when none is kept."""
+        row = await self._fetchone(
+            "SELECT MAX(update_id) FROM (SELECT update_id FROM processed_updates"
+            " UNION ALL SELECT update_id FROM inbox)"
+        )
+        return None if row is None else row[0]
+
     async def inbox_put(self, rows: Sequence[tuple[int, int | None, str]]) -> None:
         """Store fetched updates in the inbox, in one transaction (:mod:`bot.inbox`).
 
