@@ -112,13 +112,18 @@ DEMO_CENTRES = 2
 DEMO_DATABASE = "buurtstem-demo.sqlite3"
 
 
-def demo_settings(base_url: str, db_path: Path, pack: Path | None = None) -> Settings:
-    """Settings for an offline run against the simulator (fresh random pseudonym secret)."""
+def demo_settings(base_url: str, db_path: Path, pack: Path | None = None,
+                  pseudonym_secret: str | None = None) -> Settings:
+    """Settings for an offline run against the simulator.
+
+    Args:
+        pseudonym_secret: The key of the pseudonyms; None: a fresh random one.
+    """
     return Settings(
         telegram_bot_token=DEMO_TOKEN,
         telegram_api_base_url=base_url,
         database_path=db_path,
-        pseudonym_secret=secrets.token_hex(16),
+        pseudonym_secret=pseudonym_secret or secrets.token_hex(16),
         admin_ids=frozenset({ADMIN_ID}),
         survey_pack=pack,
         _env_file=None,
@@ -449,6 +454,21 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
     return summary
 
 
+def _kept_secret(db_path: Path) -> str:
+    """The pseudonym secret of a terminal chat's own database (``chat --db FILE``), kept
+    beside it in ``FILE.secret`` (made on first use, readable by its owner only): a
+    second chat on the same file is the same resident, who goes on where they were
+    (with a fresh secret each run their answers would belong to a stranger)."""
+    path = db_path.with_name(db_path.name + ".secret")
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        secret = secrets.token_hex(16)
+        path.touch(mode=0o600)
+        path.write_text(secret + "\n", encoding="ascii")
+        return secret
+
+
 async def run_terminal(*, language: str = "nl", survey: str = "short", db: str | None = None,
                        pack: Path | None = None) -> None:
     """Chat with the bot from the terminal as a resident (simulator on loopback).
@@ -467,8 +487,12 @@ async def run_terminal(*, language: str = "nl", survey: str = "short", db: str |
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(db) if db else Path(tmp) / "chat.sqlite3"
         async with BotApiSimulator(token=DEMO_TOKEN) as sim:
-            settings = demo_settings(sim.base_url, db_path, pack)
+            settings = demo_settings(sim.base_url, db_path, pack,
+                                     _kept_secret(db_path) if db else None)
             storage = await Storage.open(db_path)
+            last = await storage.last_update_id()  # an earlier chat on this --db
+            if last is not None:
+                sim.continue_after(last)
             await storage.seed_centres(cat.centres or catalogue().centres)
             if not [r for r in await storage.rounds() if r.is_open]:
                 await storage.create_round(survey, [], pin=survey_pin(cat, survey))

@@ -578,6 +578,15 @@ class Storage:
         )
         return row is not None
 
+    async def last_update_id(self) -> int | None:
+        """The highest update id handled (and not yet pruned) or waiting in the inbox;
+        ``None`` when none is kept."""
+        row = await self._fetchone(
+            "SELECT MAX(update_id) FROM (SELECT update_id FROM processed_updates"
+            " UNION ALL SELECT update_id FROM inbox)"
+        )
+        return None if row is None else row[0]
+
     async def inbox_put(self, rows: Sequence[tuple[int, int | None, str]]) -> None:
         """Store fetched updates in the inbox, in one transaction (:mod:`bot.inbox`).
 
@@ -758,9 +767,14 @@ class Storage:
             (chat_id, language, centre_code, consent_version, utcnow().date().isoformat()),
         ))
 
-    async def update_contact(self, chat_id: int, **fields: object) -> bool:
+    async def update_contact(self, chat_id: int, chat_state: ChatState | None = None,
+                             **fields: object) -> bool:
         """Set some of ``language``, ``centre_code``, ``opted_in``, ``reachable``,
         ``feedback_opt_in``. Returns False if there is no such contact.
+
+        Args:
+            chat_state: The chat's state to write in the same transaction (e.g. the
+                feedback question answered), or None.
 
         Raises:
             ValueError: For any other field name.
@@ -770,9 +784,18 @@ class Storage:
             raise ValueError(f"cannot update contact fields {sorted(set(fields) - allowed)}")
         assignments = ", ".join(f"{name} = ?" for name in fields)
         values = [int(v) if isinstance(v, bool) else v for v in fields.values()]
-        return await self._run(_CONTACT, lambda db: db.execute(
-            f"UPDATE contacts SET {assignments} WHERE chat_id = ?", (*values, chat_id)
-        ).rowcount > 0)
+
+        def body(db: sqlite3.Connection) -> bool:
+            found = db.execute(f"UPDATE contacts SET {assignments} WHERE chat_id = ?",
+                               (*values, chat_id)).rowcount > 0
+            if chat_state is not None:
+                _put_state(db, chat_id, chat_state)
+            return found
+
+        found = await self._run(_CONTACT, body)
+        if chat_state is not None:
+            self._cached_state(chat_id, chat_state)
+        return found
 
     async def forget(self, chat_id: int, respondent: str) -> int:
         """Delete a resident's contact, outbox rows, participations, chat state, unhandled
@@ -1032,12 +1055,19 @@ class Storage:
             (_iso(utcnow()), round_id, respondent),
         ))
 
-    async def set_quote_consent(self, round_id: int, respondent: str, ok: bool) -> None:
-        """Store the teller's answer to "may we quote your story without your name?"."""
-        await self._run(_PARTICIPATION, lambda db: db.execute(
-            "UPDATE participations SET quote_ok = ? WHERE round_id = ? AND respondent = ?",
-            (1 if ok else 0, round_id, respondent),
-        ))
+    async def set_quote_consent(self, round_id: int, respondent: str, ok: bool,
+                                chat_state: tuple[int, ChatState] | None = None) -> None:
+        """Store the teller's answer to "may we quote your story without your name?"
+        (and ``chat_state = (chat id, state)`` in the same transaction, if given)."""
+        def body(db: sqlite3.Connection) -> None:
+            db.execute("UPDATE participations SET quote_ok = ? WHERE round_id = ? AND respondent = ?",
+                       (1 if ok else 0, round_id, respondent))
+            if chat_state is not None:
+                _put_state(db, *chat_state)
+
+        await self._run(_PARTICIPATION, body)
+        if chat_state is not None:
+            self._cached_state(*chat_state)
 
     async def quote_consent(self, round_id: int, respondent: str) -> bool | None:
         """The teller's quote consent in a round: True, False, or None (not asked yet)."""

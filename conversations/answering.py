@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import ContextTypes
@@ -266,21 +267,30 @@ async def _on_press(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.A
             await edit_markup(query, None)
             await context.bot.send_message(session.chat_id, "✏️ " + tr._("Typ je nieuwe antwoord."))
         return
+    # what comes next is decided now, so the choice and the state it leads to (the
+    # next question, or the quote or feedback question) are one write
+    items = svc.catalogue.survey_items(round_.survey)
+    answers = await svc.storage.answers(round_.id, session.respondent)
+    facts = await _facts(context, session, round_, items, answers)
     if isinstance(step, flow.Confirmed):
         label = tr._("Klopt")
+        following = flow.decide(step.state, answers, facts, flow.Next())
     elif isinstance(step, flow.Choice) and step.question == "quote":
-        await svc.storage.set_quote_consent(round_.id, session.respondent, step.yes)
+        following = flow.decide(step.state, answers, replace(facts, quote_answered=True), flow.Next())
+        await svc.storage.set_quote_consent(round_.id, session.respondent, step.yes,
+                                            chat_state=(session.chat_id, following.state))
         label = tr._("Ja, dat mag") if step.yes else tr._("Nee, liever niet")
     elif isinstance(step, flow.Choice):
+        following = flow.decide(step.state, answers, facts, flow.Next())
         if session.mode == "self":
-            await svc.storage.update_contact(session.chat_id, feedback_opt_in=step.yes)
+            await svc.storage.update_contact(session.chat_id, chat_state=following.state,
+                                             feedback_opt_in=step.yes)
         label = tr._("Ja, graag") if step.yes else tr._("Nee, dank je")
     else:
         raise TypeError(f"unexpected step {type(step).__name__}")
-    await save_state(context, session.chat_id, step.state)
     async with answer_alongside(query):
         await edit_markup(query, keyboards.chosen(label))
-        await ask_next(context, session, round_)  # asks the quote or feedback question when due
+        await show(context, session, round_, following)  # stores its state if not stored yet
 
 
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Answer) -> None:
@@ -432,9 +442,12 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str 
     elif isinstance(step, flow.NeedText):
         await message.reply_text(tr._("Typ je antwoord. Of druk op Overslaan."))
     elif isinstance(step, flow.Confirmed):
-        await save_state(context, session.chat_id, step.state)
+        # what follows the read-back is decided now: its state is one write, before replies
+        following = flow.decide(step.state, answers, await _facts(context, session, round_, items, answers),
+                                flow.Next())
+        await save_state(context, session.chat_id, following.state)
         await message.reply_text("✅ " + tr._("Klopt"))
-        await ask_next(context, session, round_)
+        await show(context, session, round_, following)
     elif isinstance(step, flow.StoreNumber):
         if not await store_answer(update, context, session, round_, participation.centre_code, items[step.pos],
                                   lambda _revision: step.state, status="answered", value=step.value):

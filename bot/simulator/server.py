@@ -949,6 +949,13 @@ class BotApiSimulator:
                      self._releases)
         )
 
+    def continue_after(self, update_id: int) -> None:
+        """Give new updates ids above ``update_id``, as Telegram does for a bot that has
+        handled that one: a simulator started on a bot's existing database (``python -m
+        bot chat --db``) must not reuse ids the bot has marked handled, or the bot drops
+        every update as a redelivery."""
+        self._next_update_id = max(self._next_update_id, update_id + 1)
+
     def release_delayed(self) -> None:
         """End the ``delay`` of every :meth:`fail` rule added so far: a call they hold now
         answers (status 200) or fails at once, and one that takes such a rule later is

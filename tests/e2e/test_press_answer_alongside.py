@@ -26,7 +26,7 @@ async def test_the_next_question_does_not_wait_for_the_spinner_to_stop(sim, harn
     # the next question is out while the answer to the press is still on its way
     assert len(sim.callback_answers) == answered
     assert [m.text_or_caption.split("\n")[0] for m in user.messages[before:]] == ["Vraag 2 van 22"]
-    sim.release_delayed()  # the answer to the press lands now
+    sim.release_delayed()  # the answer to the press lands now (also one still on its way)
     await settle(sim)
     assert not any(d.startswith("a:") for d in data_of(first))  # the old keyboard: the choice
     assert len(sim.callback_answers) == answered + 1  # answered once, with no text

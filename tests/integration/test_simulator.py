@@ -459,6 +459,23 @@ async def test_release_delayed_lets_held_calls_go_at_once(sim: BotApiSimulator, 
     assert [m.text for m in resident.messages] == ["laat", "na het loslaten", "weer laat"]
 
 
+async def test_release_delayed_also_lets_go_calls_that_arrive_after_it(
+    sim: BotApiSimulator, bot: Bot
+) -> None:
+    # A call the bot makes alongside another (the answer to a press next to the next
+    # question) can reach the simulator after the test saw the other and released: it
+    # must not be held for the rule's whole delay then (the answer-alongside flake).
+    resident = sim.user(22)
+    sim.fail("sendMessage", status=200, delay=60)
+    sim.fail("sendMessage", status=502, delay=60)
+    sim.release_delayed()  # before either call has arrived
+    sent = await asyncio.wait_for(bot.send_message(22, "laat", read_timeout=30), 5)
+    assert sent.text == "laat"
+    with pytest.raises(NetworkError):  # the rule's status stays; only its delay is gone
+        await asyncio.wait_for(bot.send_message(22, "mislukt", read_timeout=30), 5)
+    assert [m.text for m in resident.messages] == ["laat"]
+
+
 async def test_block_and_unblock(sim: BotApiSimulator, bot: Bot) -> None:
     resident = sim.user(20)
     sim.block(20)
