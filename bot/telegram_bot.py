@@ -109,9 +109,20 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-#: Keyboard edits made inside :func:`answer_alongside` (this task only): the last one
-#: started, which the next waits for (edits keep their order among themselves), and all.
-_ALONGSIDE: ContextVar[list[asyncio.Future] | None] = ContextVar("buurtstem_alongside", default=None)
+class _Alongside:
+    """The calls of one :func:`answer_alongside` block: its keyboard edits (the last one
+    started is the one the next waits for: edits keep their order among themselves), and
+    whether another call of the block (the next question) reached the resident."""
+
+    __slots__ = ("delivered", "edits")
+
+    def __init__(self) -> None:
+        self.edits: list[asyncio.Future] = []
+        self.delivered = False
+
+
+#: The :func:`answer_alongside` block this task is in, if any.
+_ALONGSIDE: ContextVar[_Alongside | None] = ContextVar("buurtstem_alongside", default=None)
 
 
 @asynccontextmanager
@@ -125,30 +136,37 @@ async def answer_alongside(query: CallbackQuery) -> AsyncIterator[None]:
     follows (the next question); edits keep their order among themselves, the block's
     other calls keep theirs. All are waited for when the block ends, also when it raises:
     then the first error of an edit or of the answer is raised (or logged, when the block
-    raised itself). :meth:`RobustBot.answer_callback_query` retries and shrugs off an
+    raised itself). An edit's error is only logged when another call of the block went
+    through (the next question was sent): the old keyboard is then only cosmetic (a
+    deleted or too old message, a lasting 429 or 5xx), and an apology ("try again") next
+    to a question the resident already has would only confuse them. :meth:`RobustBot.answer_callback_query` retries and shrugs off an
     expired query as before; an edit is retried as any call inside an update.
 
     Args:
         query: The pressed button's callback query, not yet answered.
     """
     answer = asyncio.ensure_future(query.answer())
-    edits: list[asyncio.Future] = []
-    token = _ALONGSIDE.set(edits)
+    block = _Alongside()
+    token = _ALONGSIDE.set(block)
     try:
         yield
     except BaseException:
         _ALONGSIDE.reset(token)
-        for call in (answer, *edits):
+        for call in (answer, *block.edits):
             try:
                 await call
             except Exception as exc:  # noqa: BLE001 - the block's own error is the one to raise
                 log.info("Call alongside a button's answer failed (%s)", type(exc).__name__)
         raise
     _ALONGSIDE.reset(token)
-    results = await asyncio.gather(answer, *edits, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
+    results = await asyncio.gather(answer, *block.edits, return_exceptions=True)
+    for index, result in enumerate(results):
+        if not isinstance(result, BaseException):
+            continue
+        if index > 0 and block.delivered and isinstance(result, Exception):
+            log.info("Keyboard edit alongside the next question failed (%s)", type(result).__name__)
+            continue
+        raise result
 
 
 async def _after(previous: asyncio.Future | None, call: Awaitable[_T]) -> _T:
@@ -187,6 +205,9 @@ def slim_update(raw: object) -> object:
     kept = {key: value for key, value in message.items() if key in _MESSAGE_KEPT}
     return {**raw, "callback_query": {**query, "message": kept}}
 
+
+#: Calls of an :func:`answer_alongside` block that do not bring the resident the next step.
+_NOT_DELIVERING = frozenset({"editMessageReplyMarkup", "answerCallbackQuery"})
 
 #: Calls whose answer (the edited message) nobody reads: they give ``True``.
 _NEVER_READ = frozenset({"editMessageReplyMarkup"})
@@ -280,6 +301,9 @@ class RobustBot(ExtBot):
         for attempt in range(REPLY_ATTEMPTS):
             try:
                 result = await super()._do_post(endpoint, data, **kwargs)
+                block = _ALONGSIDE.get()
+                if block is not None and endpoint not in _NOT_DELIVERING:
+                    block.delivered = True
                 if isinstance(result, dict) and (endpoint in _NEVER_READ or _UNPARSED.get()):
                     return True  # not parsed into a Message: nobody reads it
                 return result
@@ -307,9 +331,10 @@ class RobustBot(ExtBot):
         :func:`answer_alongside` it gives ``True`` at once and the edit goes out alongside
         the block's next calls (after the block's earlier edits), waited for at its end.
         """
-        edits = _ALONGSIDE.get()
-        if edits is None:
+        block = _ALONGSIDE.get()
+        if block is None:
             return await super().edit_message_reply_markup(*args, **kwargs)
+        edits = block.edits
         call = super().edit_message_reply_markup(*args, **kwargs)
         edits.append(asyncio.ensure_future(_after(edits[-1] if edits else None, call)))
         return True
