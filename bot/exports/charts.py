@@ -342,7 +342,14 @@ def draw_indicator_chart(
         fig.supxlabel(tr._(SUBTITLE), fontsize=9, color="#333333")
 
     suppressed = ",".join(b.item_id for b in bars if not b.drawn)
-    fig.savefig(out, format="png", dpi=DPI,
-                metadata={"Title": heading, "Description": caption or "", "Software": "Buurtstem",
-                          "Suppressed": suppressed})
+    # written next to its place and renamed into it: a failure (disk full, a folder in
+    # the way) leaves no half-written PNG, as the export files (docs/privacy.md)
+    part = out.with_name(f".{out.name}.part")
+    try:
+        fig.savefig(part, format="png", dpi=DPI,
+                    metadata={"Title": heading, "Description": caption or "", "Software": "Buurtstem",
+                              "Suppressed": suppressed})
+        part.replace(out)
+    finally:
+        part.unlink(missing_ok=True)
     return out

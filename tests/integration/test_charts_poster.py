@@ -86,6 +86,21 @@ def test_draw_indicator_chart_png(tmp_path: Path, cat, language):
         assert im.text["Title"] == "Shalom, ronde 1"
 
 
+
+def test_a_chart_that_fails_while_writing_leaves_nothing(tmp_path: Path, cat, monkeypatch):
+    """The PNG is written next to its place and renamed: a failure halfway (disk full)
+    leaves neither a half-written chart nor its part file."""
+    from matplotlib.figure import Figure
+
+    def half_then_fail(self, fname, **kwargs):
+        Path(fname).write_bytes(PNG_MAGIC)         # a PNG cut short
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", half_then_fail)
+    with pytest.raises(OSError):
+        draw_indicator_chart(answers(cat, few="ind.trust.supported"), cat, tmp_path / "chart.png")
+    assert list(tmp_path.iterdir()) == []
+
 def test_chart_texts_come_from_the_catalogues_and_arabic_falls_back_to_english(tmp_path, cat):
     assert Translator("nl")._(TOO_FEW, k=5) == "minder dan 5 antwoorden"
     assert Translator("en")._(TOO_FEW, k=5) == "fewer than 5 answers"
