@@ -40,3 +40,22 @@ async def test_a_failed_keyboard_edit_does_not_apologise_for_a_sent_question(
     await settle(sim)
     assert [m.text_or_caption.split("\n")[0] for m in user.messages[before + 1:]] == ["Vraag 3 van 22"]
     assert db_rows(harness, "SELECT COUNT(*) FROM answers") == [(2,)]
+
+
+async def test_a_held_keyboard_edit_does_not_hold_the_next_question(sim, harness):
+    from tests.support.harness import until
+
+    await harness.prepare("indicators", ["shalom"])
+    await harness.start()
+    user = sim.user(885)
+    await onboard(sim, user)
+    first = last_with(user, "a:")
+    sim.fail("editMessageReplyMarkup", status=200, delay=60, chat_id=user.chat_id)  # a slow edit
+    before = len(user.messages)
+    user.press(first, _value(first))
+    await until(lambda: len(user.messages) > before)  # the next question, while the edit waits
+    sim.release_delayed()
+    await settle(sim)
+    assert [m.text_or_caption.split("\n")[0] for m in user.messages[before:]] == ["Vraag 2 van 22"]
+    assert db_rows(harness, "SELECT COUNT(*) FROM answers") == [(1,)]
+    assert [[b["callback_data"] for b in row] for row in first.inline_keyboard] == [["x"]]  # the edit arrived
