@@ -15,7 +15,8 @@ simulator, which keeps every update until the bot confirms it (as Telegram does)
   taps the same button again (or sends the same text), as a person does; one still
   without an answer after :data:`MAX_NUDGES` taps is **stuck**.
 * **faults** (``--faults``): the same round, no kills, but single Bot API calls fail: a
-  429 with ``retry_after``, a 502, a call that hangs past the bot's time-out, a 403.
+  429 with ``retry_after``, a 502, a call that hangs past the bot's time-out, a 403, an
+  old keyboard whose edit fails every try (no apology: the next question went out).
 
 Counted at the end (after a clean stop, so every handled update is marked):
 
@@ -413,6 +414,7 @@ FAULTS = (
     ("sendPhoto", 200, None, 1, 11.0),   # hangs past the bot's 10 s read time-out, then lands
     ("sendMessage", 403, None, 1, 0.0),  # a single refused call (not a real block)
     ("sendPhoto", 500, None, 3, 0.0),    # fails every try: the resident taps again
+    ("editMessageReplyMarkup", 502, None, 3, 0.0),  # the old keyboard stays; no apology
 )
 
 
