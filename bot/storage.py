@@ -282,6 +282,17 @@ class _UpdateReads:
 
 _READS: ContextVar[_UpdateReads | None] = ContextVar("buurtstem_update_reads", default=None)
 
+#: An update is handled: its id is kept for the duplicate check, and its inbox row (its
+#: payload, kept until then so a crash loses nothing) goes in the same transaction.
+_MARK_HANDLED = "INSERT OR IGNORE INTO processed_updates VALUES (?, ?)"
+_DROP_HANDLED = "DELETE FROM inbox WHERE update_id = ?"
+
+
+def _handled_params(update_ids: list[int]) -> tuple[list[tuple[int, str | None]], list[tuple[int]]]:
+    """Parameters of :data:`_MARK_HANDLED` and :data:`_DROP_HANDLED` for ``update_ids``, now."""
+    now = _iso(utcnow())
+    return [(i, now) for i in update_ids], [(i,) for i in update_ids]
+
 
 def begin_update() -> None:
     """Start caching this update's reads (call once per update, in the update's own task).
@@ -440,33 +451,46 @@ class Storage:
         ``forget`` (None: all cached reads, shared ones too). Writes the remembered
         handled update ids with it."""
         async with self._lock:
-            marks = list(self._unmarked)
-            reads = _READS.get()
-            own = current_update_id() if reads is not None and not reads.marked else None
-            if own is not None:
-                marks.append(own)  # the update's first write carries its handled mark
+            marks, own_reads = self._marks_to_write()
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 if marks:
-                    now = _iso(utcnow())
-                    await self._writer.executemany(
-                        "INSERT OR IGNORE INTO processed_updates VALUES (?, ?)",
-                        [(update_id, now) for update_id in marks],
-                    )
-                    await self._writer.executemany(  # handled: its payload goes (inbox)
-                        "DELETE FROM inbox WHERE update_id = ?", [(i,) for i in marks]
-                    )
+                    kept, dropped = _handled_params(marks)
+                    await self._writer.executemany(_MARK_HANDLED, kept)
+                    await self._writer.executemany(_DROP_HANDLED, dropped)
                 yield self._writer
             except BaseException:
                 await self._writer.rollback()
                 raise
             else:
                 await self._writer.commit()
-                self._unmarked.difference_update(marks)
-                if own is not None and reads is not None:
-                    reads.marked = True
+                self._marks_written(marks, own_reads)
             finally:
                 self._forget_reads(forget)
+
+    def _marks_to_write(self) -> tuple[list[int], _UpdateReads | None]:
+        """The handled update ids the next write carries: those remembered, plus this
+        update's own if this is its first write (the update's first write carries its
+        handled mark).
+
+        Returns:
+            ``(update ids, this update's reads if its own id is among them, else None)``.
+        """
+        marks = list(self._unmarked)
+        reads = _READS.get()
+        if reads is None or reads.marked:
+            return marks, None
+        own = current_update_id()
+        if own is None:
+            return marks, None
+        marks.append(own)
+        return marks, reads
+
+    def _marks_written(self, marks: list[int], own_reads: _UpdateReads | None) -> None:
+        """After a commit: forget the remembered ids it wrote and note this update as marked."""
+        self._unmarked.difference_update(marks)
+        if own_reads is not None:
+            own_reads.marked = True
 
     def _forget_reads(self, forget: frozenset[str] | None) -> None:
         """Drop this update's cached reads of the kinds in ``forget`` after a write (None:
@@ -494,19 +518,13 @@ class Storage:
             Exception: What ``body`` raises (nothing is stored then).
         """
         async with self._lock:
-            marks = list(self._unmarked)
-            reads = _READS.get()
-            own = current_update_id() if reads is not None and not reads.marked else None
-            if own is not None:
-                marks.append(own)  # the update's first write carries its handled mark
+            marks, own_reads = self._marks_to_write()
             try:
                 result = await asyncio.get_running_loop().run_in_executor(
                     self._write_thread, self._transact, marks, body)
             finally:
                 self._forget_reads(forget)
-            self._unmarked.difference_update(marks)
-            if own is not None and reads is not None:
-                reads.marked = True
+            self._marks_written(marks, own_reads)
             return result
 
     def _transact(self, marks: list[int], body: Callable[[sqlite3.Connection], _T]) -> _T:
@@ -516,10 +534,9 @@ class Storage:
         db.execute("BEGIN IMMEDIATE")
         try:
             if marks:
-                now = _iso(utcnow())
-                db.executemany("INSERT OR IGNORE INTO processed_updates VALUES (?, ?)",
-                               [(update_id, now) for update_id in marks])
-                db.executemany("DELETE FROM inbox WHERE update_id = ?", [(i,) for i in marks])
+                kept, dropped = _handled_params(marks)
+                db.executemany(_MARK_HANDLED, kept)
+                db.executemany(_DROP_HANDLED, dropped)
             result = body(db)
         except BaseException:
             db.execute("ROLLBACK")
@@ -1155,9 +1172,8 @@ class Storage:
                  centre_code, mode, now),
             )
             if update_id is not None:
-                db.execute("INSERT OR IGNORE INTO processed_updates VALUES (?, ?)",
-                           (update_id, now))
-                db.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
+                db.execute(_MARK_HANDLED, (update_id, now))
+                db.execute(_DROP_HANDLED, (update_id,))
             found = db.execute(
                 "SELECT revision FROM answers WHERE round_id = ? AND respondent = ?"
                 " AND item_id = ?",
