@@ -1807,16 +1807,32 @@ class BotApiSimulator:
             parse_mode=_param_str(params, "parse_mode"),
         )  # fmt: skip
 
-    async def _send_photo(self, params: JSONDict) -> JSONDict:
-        """https://core.telegram.org/bots/api#sendphoto: upload (≤ 10 MB, w + h ≤ 10000,
-        ratio ≤ 20) or a known photo ``file_id``; caption ≤ 1024 chars."""
+    def _captioned_upload(
+        self, params: JSONDict, kind: str
+    ) -> tuple[JSONDict, str | None, list[JSONDict], JSONDict | None, _StoredFile]:
+        """What sendPhoto, sendDocument and sendVoice check alike, in the Bot API's order:
+        the chat, the caption (≤ 1024 chars) and its entities, the keyboard, the chat's
+        rate, then the file in parameter ``kind`` (an upload or a known ``file_id``).
+
+        Returns:
+            ``(chat, caption, caption entities, reply markup, stored file)``.
+
+        Raises:
+            ApiError: What the first failing check raises.
+        """
         chat = self._chat(params)
         caption, entities = self._formatted(
             params, "caption", "caption_entities", limit=MAX_CAPTION, required=False
         )
         markup = self._markup(params)
         self._rate_check(chat["id"])
-        stored, _ = self._input_file(params, "photo", "photo")
+        stored, _ = self._input_file(params, kind, kind)
+        return chat, caption, entities, markup, stored
+
+    async def _send_photo(self, params: JSONDict) -> JSONDict:
+        """https://core.telegram.org/bots/api#sendphoto: upload (≤ 10 MB, w + h ≤ 10000,
+        ratio ≤ 20) or a known photo ``file_id``; caption ≤ 1024 chars."""
+        chat, caption, entities, markup, stored = self._captioned_upload(params, "photo")
         return self._record(
             chat, "sendPhoto", caption=caption, entities=entities, reply_markup=markup,
             parse_mode=_param_str(params, "parse_mode"),
@@ -1826,13 +1842,7 @@ class BotApiSimulator:
     async def _send_document(self, params: JSONDict) -> JSONDict:
         """https://core.telegram.org/bots/api#senddocument: upload (≤ 50 MB) or a known
         document ``file_id``; the MIME type is guessed from the name if not given."""
-        chat = self._chat(params)
-        caption, entities = self._formatted(
-            params, "caption", "caption_entities", limit=MAX_CAPTION, required=False
-        )
-        markup = self._markup(params)
-        self._rate_check(chat["id"])
-        stored, _ = self._input_file(params, "document", "document")
+        chat, caption, entities, markup, stored = self._captioned_upload(params, "document")
         keys = ("file_name", "mime_type", "file_id", "file_size")
         document = {key: stored.payload[key] for key in keys}
         return self._record(
@@ -1844,13 +1854,7 @@ class BotApiSimulator:
     async def _send_voice(self, params: JSONDict) -> JSONDict:
         """https://core.telegram.org/bots/api#sendvoice: an OGG/Opus upload (multipart) or
         a known voice ``file_id`` (sent again without uploading); caption ≤ 1024 chars."""
-        chat = self._chat(params)
-        caption, entities = self._formatted(
-            params, "caption", "caption_entities", limit=MAX_CAPTION, required=False
-        )
-        markup = self._markup(params)
-        self._rate_check(chat["id"])
-        stored, _ = self._input_file(params, "voice", "voice")
+        chat, caption, entities, markup, stored = self._captioned_upload(params, "voice")
         return self._record(
             chat, "sendVoice", caption=caption, entities=entities, reply_markup=markup,
             parse_mode=_param_str(params, "parse_mode"), voice=dict(stored.payload),
