@@ -14,6 +14,7 @@ from tests.support.chat import (  # noqa: F401 - also imported from here by othe
     COORD_A,
     COORD_B,
     confirm_readbacks,
+    consent_yes,
     data_of,
     last_with,
     make_coordinator,
@@ -521,9 +522,7 @@ async def test_admin_help_says_how_to_keep_the_centres_and_archive_works(sim, st
     resident = sim.user(RESIDENT)
     resident.send_text("/start")
     await settle(sim)
-    consent = last_with(resident, "c:y")
-    resident.press(consent, next(d for d in data_of(consent) if d.startswith("c:y")))
-    await settle(sim)
+    await consent_yes(sim, resident)
     offered = [b["text"] for row in last_with(resident, "ce:").reply_markup["inline_keyboard"] for b in row]
     assert "Bij Betje" not in offered and "Buurt- en Kerkhuis Shalom" in offered
 

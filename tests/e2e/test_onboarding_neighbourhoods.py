@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from tests.support.chat import data_of, last_with
+from tests.support.chat import consent_yes, last_with
 from tests.support.harness import BotHarness, db_rows, settle
 
 #: District Noord: eight centres in two neighbourhoods (more than a handful); Zuid: one.
@@ -53,9 +53,7 @@ async def test_district_then_neighbourhood_then_centre_with_back_buttons(sim, tm
         user = sim.user(6601, language_code="nl")
         user.send_text("/start")
         await settle(sim)
-        consent = last_with(user, "c:y")
-        user.press(consent, next(d for d in data_of(consent) if d.startswith("c:y")))
-        await settle(sim)
+        await consent_yes(sim, user)
         assert user.last.text == "In welk deel van de stad is je centrum?"
         assert {"Noord", "Zuid"} <= set(labels(user))
         user.press_button("Noord", user.last)

@@ -13,7 +13,7 @@ from bot.__main__ import main
 from bot.survey.catalogue import DATA_DIR, PACKS_DIR, load_pack
 from bot.survey.xlsform import load_xlsform
 from tests.e2e.test_xlsform_e2e import _broken_form
-from tests.support.chat import data_of, last_with
+from tests.support.chat import consent_yes, last_with
 
 MAASTRICHT = PACKS_DIR / "maastricht"
 
@@ -106,9 +106,7 @@ async def test_many_centres_in_districts_are_picked_district_first(sim, tmp_path
         user = sim.user(5151, language_code="nl")
         user.send_text("/start")
         await settle(sim)
-        consent = last_with(user, "c:y")
-        user.press(consent, next(d for d in data_of(consent) if d.startswith("c:y")))
-        await settle(sim)
+        await consent_yes(sim, user)
         assert user.last.text == "In welk deel van de stad is je centrum?"
         assert [b for row in user.buttons() for b, _ in row] == ["Noord", "Noord-West", "Oost", "Zuidwest"]  # + the installation's
         user.press_button("Noord", user.last)

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from bot.survey.models import Centre
 from bot.survey.xlsform import XLSFormError, load_xlsform
-from tests.support.chat import data_of, last_with
+from tests.support.chat import consent_yes, last_with
 from tests.support.harness import settle
 
 
@@ -93,9 +93,7 @@ async def test_a_centre_outside_the_districts_can_still_be_chosen(sim, harness) 
     user = sim.user(4242)
     user.send_text("/start")
     await settle(sim)
-    consent = last_with(user, "c:y")
-    user.press(consent, next(d for d in data_of(consent) if d.startswith("c:y")))
-    await settle(sim)
+    await consent_yes(sim, user)
     pick = last_with(user, "ce:")
     labels = [b["text"] for row in pick.reply_markup["inline_keyboard"] for b in row]
     assert labels[:2] == ["Noord", "Zuidwest"] and labels[2:] == ["Het Losse Huis"]
@@ -149,9 +147,7 @@ def test_chat_tries_a_pack_from_the_terminal(tmp_path, monkeypatch, capsys) -> N
     async def drive(sim, user) -> None:
         user.send_text("/start")
         await settle(sim)
-        consent = last_with(user, "c:y")
-        user.press(consent, next(d for d in data_of(consent) if d.startswith("c:y")))
-        await settle(sim)
+        await consent_yes(sim, user)
         seen.append([b["text"] for row in user.last.reply_markup["inline_keyboard"] for b in row])
         user.press_button("Wijk 1", user.last)
         await settle(sim)

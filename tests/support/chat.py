@@ -37,6 +37,11 @@ async def onboard(sim, user, centre: str = "shalom", lang_button: str | None = N
     if lang_button:
         user.press_button(lang_button)
         await settle(sim)
+    await consent_yes(sim, user)
+
+
+async def consent_yes(sim, user) -> None:
+    """Press "yes" under the last consent question the user got."""
     consent = last_with(user, "c:y")
     user.press(consent, next(d for d in data_of(consent) if d.startswith("c:y")))
     await settle(sim)
