@@ -82,6 +82,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings.catalogue()  # a broken SURVEY_PACK
     settings.pseudonym_key()
     check_catalogues()
+    token = settings.telegram_bot_token
+    if token is None:  # _settings() (require_bot) refused a missing token already
+        raise SystemExit(EXIT_SETTINGS)
     with _start_without_gc():
         # lazy: only what this command needs (see the module docstring)
         from telegram import Update
@@ -89,8 +92,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from bot.app import build_application, webhook_options
         from bot.logs import configure_logging
 
-        configure_logging(secrets=[settings.telegram_bot_token.get_secret_value(),
-                                   settings.webhook_secret()])
+        configure_logging(secrets=[token.get_secret_value(), settings.webhook_secret()])
         application = build_application(settings)
         sys.setswitchinterval(SWITCH_INTERVAL_S)  # the storage's writer thread (see the constant)
         _warm_up()

@@ -38,7 +38,7 @@ from telegram.ext import (
 
 import admin
 import conversations
-from admin import lifecycle, scheduling, story_text
+from admin import round_views, scheduling, story_text
 from admin.commands import menu as staff_menu
 from bot import callback_data as cd
 from bot.chat import RESIDENT_COMMANDS, lang_of
@@ -130,7 +130,7 @@ async def _out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         message = update.edited_message
         if (message is not None and message.chat.type == ChatType.PRIVATE and message.from_user
                 and (message.text or message.caption) and not (message.text or "").startswith("/")):
-            await edits.on_edited(update, context)
+            await edits.on_edited(update, context, message)
         raise ApplicationHandlerStop
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
@@ -305,7 +305,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
             return await invitations.render(svc, row)
 
         async def on_progress(round_id, kind, status):
-            await lifecycle.report_progress(application, round_id, kind, status)
+            await round_views.report_progress(application, round_id, kind, status)
 
         sender = OutboxSender(application.bot, store, render, on_progress=on_progress)
         application.bot_data["outbox"] = sender

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.request import HTTPXRequest
 
 from bot.clock import Clock, ScaledClock
 from bot.outbox import (
@@ -25,7 +24,7 @@ from bot.outbox import (
 from bot.simulator import BotApiSimulator
 from bot.storage import Storage
 from bot.survey import catalogue
-from tests.support.harness import until
+from tests.support.harness import ptb_bot, until
 
 TOKEN = "123456:OUTBOX-TEST-token"
 FIRST_CHAT = 5_000_001
@@ -150,15 +149,13 @@ async def until_settled(storage: Storage, round_id: int, kind: str = "invite", t
 
 @pytest.fixture
 async def bot(api: BotApiSimulator) -> AsyncIterator[SpyBot]:
-    async with Bot(TOKEN, base_url=api.base_url, base_file_url=api.base_file_url) as client:
+    async with ptb_bot(api) as client:
         yield SpyBot(client)
 
 
 @pytest.fixture
 async def limited_bot(limited_api: BotApiSimulator) -> AsyncIterator[SpyBot]:
-    async with Bot(
-        TOKEN, base_url=limited_api.base_url, base_file_url=limited_api.base_file_url
-    ) as client:
+    async with ptb_bot(limited_api) as client:
         yield SpyBot(client)
 
 
@@ -399,8 +396,7 @@ async def test_a_send_that_timed_out_is_retried_only_if_at_least_once(storage, r
     [chat] = await residents(storage, api, 1)
     await enqueue(storage, round_id, [chat], kind)
     api.fail("sendMessage", status=200, delay=0.6)  # delivered, but late
-    async with Bot(TOKEN, base_url=api.base_url, base_file_url=api.base_file_url,
-                   request=HTTPXRequest(read_timeout=0.2)) as client:
+    async with ptb_bot(api, read_timeout=0.2) as client:
         sender = Sender(SpyBot(client), storage, render, rate=200, backoff=0.01)
         sender.start()
         await sender.drain(timeout=10)
