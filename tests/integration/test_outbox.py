@@ -61,6 +61,16 @@ class SpyBot:
         self.read_timeouts = collections.deque(read_timeouts)
         self.calls: collections.Counter[int] = collections.Counter()
         self.log: list[tuple[float, float, int, str]] = []  # start, end, chat, outcome
+        self._logged = asyncio.Event()
+
+    async def changed(self) -> None:
+        """Return when the next call has ended (a line was added to :attr:`log`)."""
+        await self._logged.wait()
+
+    def _add(self, entry: tuple[float, float, int, str]) -> None:
+        self.log.append(entry)
+        self._logged.set()
+        self._logged = asyncio.Event()
 
     async def send_message(self, *, chat_id: int, text: str, reply_markup=None):
         start = self.clock.monotonic()
@@ -71,9 +81,9 @@ class SpyBot:
                 chat_id=chat_id, text=text, reply_markup=reply_markup, **timeout
             )
         except Exception as error:
-            self.log.append((start, self.clock.monotonic(), chat_id, type(error).__name__))
+            self._add((start, self.clock.monotonic(), chat_id, type(error).__name__))
             raise
-        self.log.append((start, self.clock.monotonic(), chat_id, "ok"))
+        self._add((start, self.clock.monotonic(), chat_id, "ok"))
         return result
 
 
