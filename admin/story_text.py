@@ -15,7 +15,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes, MessageHandler, filters
+from telegram.ext import MessageHandler, filters
 
 from admin.auth import staff_tr
 from admin.story_card import (
@@ -38,7 +38,7 @@ from bot.survey.state import StaffPending
 log = logging.getLogger(__name__)
 
 #: ``async (update, context)``: a handler of typed text.
-TextHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+TextHandler = Callable[[Update, BuurtContext], Coroutine[Any, Any, None]]
 
 
 async def ask_reason(update: Update, context: BuurtContext, role: Role, round_: Round,

@@ -59,7 +59,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = _settings()
     settings.catalogue()  # a broken SURVEY_PACK stops here, in one line
-    configure_logging(secrets=[settings.telegram_bot_token.get_secret_value(), settings.webhook_secret()])
+    token = settings.telegram_bot_token
+    if token is None:  # _settings() (require_bot) refused a missing token already
+        raise SystemExit(EXIT_SETTINGS)
+    configure_logging(secrets=[token.get_secret_value(), settings.webhook_secret()])
     application = build_application(settings)
     sys.setswitchinterval(SWITCH_INTERVAL_S)  # the storage's writer thread (see the constant)
     _warm_up()

@@ -130,7 +130,7 @@ async def _out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         message = update.edited_message
         if (message is not None and message.chat.type == ChatType.PRIVATE and message.from_user
                 and (message.text or message.caption) and not (message.text or "").startswith("/")):
-            await edits.on_edited(update, context)
+            await edits.on_edited(update, context, message)
         raise ApplicationHandlerStop
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:

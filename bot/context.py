@@ -189,6 +189,19 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         return user.id
 
     @property
+    def sender_data(self) -> dict[Any, Any]:
+        """The sender's ``user_data`` (python-telegram-bot keeps one dict per user).
+
+        Raises:
+            RuntimeError: The update has no sender (group -1 stops such updates, so every
+                handler of groups 0 and 1 has one).
+        """
+        data = self.user_data
+        if data is None:
+            raise RuntimeError("this update has no sender")
+        return data
+
+    @property
     def arguments(self) -> list[str]:
         """A command's words after the command (``context.args``; empty if none)."""
         return list(self.args or [])

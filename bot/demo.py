@@ -15,10 +15,12 @@ import secrets
 import sqlite3
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from telegram import Update
+from telegram.ext import Application, Updater
 
 from bot.app import build_application
 from bot.demo_msc import simulate_panel
@@ -349,6 +351,20 @@ def demo_catalogue(pack: Path | None, survey: str):
     return cat, survey if survey in cat.surveys else next(iter(cat.surveys))
 
 
+def _hooks(application: Application) -> tuple[Callable[[Application], Awaitable[None]],
+                                               Callable[[Application], Awaitable[None]], Updater]:
+    """``(post_init, post_shutdown, updater)`` of the bot, to run it as ``run_polling()`` would.
+
+    Raises:
+        RuntimeError: The application lacks one (``build_application`` sets both hooks and
+            the builder gives it an updater, so only a changed builder gets here).
+    """
+    post_init, post_shutdown, updater = application.post_init, application.post_shutdown, application.updater
+    if post_init is None or post_shutdown is None or updater is None:
+        raise RuntimeError("build_application must set post_init, post_shutdown and an updater")
+    return post_init, post_shutdown, updater
+
+
 async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("demo-output"),
                    survey: str = "short", pack: Path | None = None) -> DemoSummary:
     """Run the offline demo and return its summary (see module docstring).
@@ -371,10 +387,11 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
             await storage.seed_centres(centre_list)
             round_ = await storage.create_round(survey, [], pin=survey_pin(cat, survey))
             application = build_application(settings, storage=storage)
+            post_init, post_shutdown, updater = _hooks(application)
             async with application:
-                await application.post_init(application)  # as run_polling() would
+                await post_init(application)  # as run_polling() would
                 await application.start()
-                await application.updater.start_polling(
+                await updater.start_polling(
                     poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
                 )
                 try:
@@ -408,9 +425,9 @@ async def run_demo(*, residents: int = 30, seed: int = 1, out_dir: Path = Path("
                     await application.bot_data["outbox"].drain(timeout=30)
                     files = await coordinator_export(sim, out_dir)
                 finally:
-                    await application.updater.stop()
+                    await updater.stop()
                     await application.stop()
-                    await application.post_shutdown(application)
+                    await post_shutdown(application)
             await storage.close()
         conn = sqlite3.connect(db_path)
         summary.answers = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
@@ -497,15 +514,16 @@ async def run_terminal(*, language: str = "nl", survey: str = "short", db: str |
             if not [r for r in await storage.rounds() if r.is_open]:
                 await storage.create_round(survey, [], pin=survey_pin(cat, survey))
             application = build_application(settings, storage=storage)
+            post_init, post_shutdown, updater = _hooks(application)
             async with application:
-                await application.post_init(application)  # as run_polling() would
+                await post_init(application)  # as run_polling() would
                 await application.start()
-                await application.updater.start_polling(poll_interval=0.0, timeout=1)
+                await updater.start_polling(poll_interval=0.0, timeout=1)
                 user = sim.user(800000001, first_name="Resident", language_code=language)
                 print("Buurtstem terminal chat. Type /start to begin, a number to press a button"
                       " ('12 to type the number 12), /quit to stop.")
                 await run_terminal_chat(sim, user)
-                await application.updater.stop()
+                await updater.stop()
                 await application.stop()
-                await application.post_shutdown(application)
+                await post_shutdown(application)
             await storage.close()

@@ -64,7 +64,10 @@ async def _send(user, text: str, *, contains: str | None = None):
 def _info(message) -> tuple[int, int, int, str]:
     """(answer id, position 1-based, total, "domain · centre" line) of a story message."""
     lines = (message.text or "").split("\n")
-    answer_id = int(_FIRST_LINE.search(lines[0]).group(1))
+    first = _FIRST_LINE.search(lines[0])
+    if first is None:
+        raise ValueError("not a story message: its first line ends without #<answer id>")
+    answer_id = int(first.group(1))
     counter = next(t for t, d in _buttons(message) if d == "x" and "/" in t)
     k, n = (int(x) for x in counter.split("/"))
     return answer_id, k, n, lines[1]
@@ -72,6 +75,18 @@ def _info(message) -> tuple[int, int, int, str]:
 
 def _find(message, prefix: str, infix: str = "") -> str | None:
     return next((d for _t, d in _buttons(message) if d.startswith(prefix) and infix in d), None)
+
+
+def _button(message, prefix: str, infix: str = "") -> str:
+    """The data of the message's button to press (:func:`_find`).
+
+    Raises:
+        LookupError: The message has no such button (the panel changed under the demo).
+    """
+    data = _find(message, prefix, infix)
+    if data is None:
+        raise LookupError(f"no button {prefix}…{infix} under the message")
+    return data
 
 
 async def _select(user, message, data: str, reason: str) -> None:
@@ -90,7 +105,7 @@ async def _page_to(user, message, target: int) -> None:
         _aid, k, _n, _line = _info(message)
         if k == target:
             return
-        arrow = _find(message, "ad:stp:", f".{k - 2 if k > target else k}.")
+        arrow = _button(message, "ad:stp:", f".{k - 2 if k > target else k}.")
         await _press(user, message, arrow)
 
 
@@ -124,23 +139,23 @@ async def simulate_panel(sim, admin_user_id: int, round_id: int, rng: random.Ran
     for position in range(1, total + 1):
         _aid, k, _n, line = _info(story_msg)
         if position == withhold_at:
-            await _press(user, story_msg, _find(story_msg, "ad:stw:"))
+            await _press(user, story_msg, _button(story_msg, "ad:stw:"))
             counts["withheld"] += 1
         else:
             codes = [d for _t, d in _buttons(story_msg) if d.startswith("ad:stc:")]
             for index in sorted(rng.sample(range(len(codes)), k=rng.randint(1, 3))):
                 await _press(user, story_msg, [d for _t, d in _buttons(story_msg) if d.startswith("ad:stc:")][index])
                 counts["codes"] += 1
-            await _press(user, story_msg, _find(story_msg, "ad:sta:"))
+            await _press(user, story_msg, _button(story_msg, "ad:sta:"))
             counts["approved"] += 1
             groups.setdefault(line, []).append(k)
         if position < total:
-            await _press(user, story_msg, _find(story_msg, "ad:stp:", f".{k}."))
+            await _press(user, story_msg, _button(story_msg, "ad:stp:", f".{k}."))
     # pass 2: one story per centre and domain, with a typed reason
     for line in sorted(groups):
         target = rng.choice(groups[line])
         await _page_to(user, story_msg, target)
-        await _select(user, story_msg, _find(story_msg, "ad:stx:", ".c."), rng.choice(REASONS))
+        await _select(user, story_msg, _button(story_msg, "ad:stx:", ".c."), rng.choice(REASONS))
         counts["selected_centre"] += 1
     # pass 3 (several centres): the admin selects per domain among the centre selections
     if counts["selected_centre"]:
@@ -152,10 +167,10 @@ async def simulate_panel(sim, admin_user_id: int, round_id: int, rng: random.Ran
                 _aid, k, _n, line = _info(pool)
                 by_domain.setdefault(line.split(" · ")[0], []).append(k)
                 if position < size:
-                    await _press(user, pool, _find(pool, "ad:stp:", f".{k}."))
+                    await _press(user, pool, _button(pool, "ad:stp:", f".{k}."))
             for domain in sorted(by_domain):
                 await _page_to(user, pool, rng.choice(by_domain[domain]))
-                await _select(user, pool, _find(pool, "ad:stx:", ".a."), rng.choice(REASONS))
+                await _select(user, pool, _button(pool, "ad:stx:", ".a."), rng.choice(REASONS))
                 counts["selected_all"] += 1
     if not counts["selected_centre"]:
         return counts
@@ -163,7 +178,7 @@ async def simulate_panel(sim, admin_user_id: int, round_id: int, rng: random.Ran
     user.send_text(f"/stories {round_id} final")
     await _until(lambda: any(_find(m, "ad:stf:") for m in user.messages[start:]), what="final question")
     done = next(m for m in user.messages[start:] if _find(m, "ad:stf:"))
-    await _press(user, done, _find(done, "ad:stf:", ".n"))       # preview seen: final, send now
+    await _press(user, done, _button(done, "ad:stf:", ".n"))       # preview seen: final, send now
     if "🔒" not in (done.text or ""):
         return counts
     counts["final"] = 1

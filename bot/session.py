@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.i18n import Translator, negotiate_language
@@ -121,7 +122,7 @@ async def current_round(context: ContextTypes.DEFAULT_TYPE, session: Session) ->
     return await storage.open_round_for(session.centre_code, session.respondent)
 
 
-async def interview_guard(update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def interview_guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """During an assisted interview, resident commands (/stop, /forget, /language) would act
     on the coordinator's own data: refuse them with a hint. True if refused."""
     chat = update.effective_chat
@@ -129,7 +130,9 @@ async def interview_guard(update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         return False
     user = update.effective_user
     tr = Translator(negotiate_language(user.language_code if user else None))
-    await update.effective_message.reply_text(
-        tr._("Je neemt nu een interview af. Stop eerst met /interview stop.")
-    )
+    message = update.effective_message
+    if message is not None:  # always, for a command; refused all the same without one
+        await message.reply_text(
+            tr._("Je neemt nu een interview af. Stop eerst met /interview stop.")
+        )
     return True

@@ -672,21 +672,21 @@ class Storage:
         neighbourhood and district are filled in from the pack where still unknown.
         """
         now = _iso(utcnow())
-        added = 0
+        centres = list(centres)
         async with self.transaction() as db:
-            for centre in centres:
-                cur = await db.execute(
-                    "INSERT OR IGNORE INTO centres (code, name, neighbourhood, district, created_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (centre.code, centre.name, centre.neighbourhood, centre.district, now),
-                )
-                added += cur.rowcount
-                if not cur.rowcount:
-                    await db.execute(
-                        "UPDATE centres SET neighbourhood = COALESCE(neighbourhood, ?),"
-                        " district = COALESCE(district, ?) WHERE code = ?",
-                        (centre.neighbourhood, centre.district, centre.code),
-                    )
+            # two statements for all centres (one call of the database's thread each, not
+            # two per centre); on a centre just inserted the update changes nothing
+            cur = await db.executemany(
+                "INSERT OR IGNORE INTO centres (code, name, neighbourhood, district, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(c.code, c.name, c.neighbourhood, c.district, now) for c in centres],
+            )
+            added = cur.rowcount
+            await db.executemany(
+                "UPDATE centres SET neighbourhood = COALESCE(neighbourhood, ?),"
+                " district = COALESCE(district, ?) WHERE code = ?",
+                [(c.neighbourhood, c.district, c.code) for c in centres],
+            )
         return added
 
     async def centre_places(self) -> dict[str, tuple[str | None, str | None]]:

@@ -22,6 +22,7 @@ from telegram.ext import ContextTypes
 
 from bot import callback_data as cd
 from bot.chat import lang_of
+from bot.context import BuurtContext
 from bot.i18n import Translator
 from bot.privacy.scrub import cap, scrub
 from bot.services import services
@@ -160,11 +161,11 @@ async def _refuse_closed(query: CallbackQuery, tr: Translator) -> None:
     await edit_markup(query, None)
 
 
-async def on_go(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Go) -> None:
+async def on_go(update: Update, context: BuurtContext, cb: cd.Go) -> None:
     """Starts a round from an invitation's Start button."""
-    query = update.callback_query
+    query = context.query
     svc = services(context)
-    session = await session_for(context, query.message.chat.id)
+    session = await session_for(context, context.chat_id)
     round_ = await svc.storage.round(cb.round_id)
     if session is None:
         await query.answer(Translator(lang_of(update))._("Stuur eerst /start."))
@@ -181,15 +182,15 @@ async def on_go(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Go) -
         await begin(context, session, round_)
 
 
-async def _tapped_round(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Change | cd.Answer
+async def _tapped_round(update: Update, context: BuurtContext, cb: cd.Change | cd.Answer
                         ) -> tuple[Session, Translator, Round] | None:
     """The resident's session, translator and the open round a button belongs to.
 
     Answers the callback query and returns ``None`` where the tap cannot go on: no
     session ("send /start first"), a stopped resident, or a round that is gone or closed.
     """
-    query = update.callback_query
-    session = await session_for(context, query.message.chat.id)
+    query = context.query
+    session = await session_for(context, context.chat_id)
     tr = Translator(session.language if session else lang_of(update))
     if session is None:
         await query.answer(tr._("Stuur eerst /start."))
@@ -204,10 +205,10 @@ async def _tapped_round(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: 
     return session, tr, round_
 
 
-async def on_change(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Change) -> None:
+async def on_change(update: Update, context: BuurtContext, cb: cd.Change) -> None:
     """"Change my answers" after finishing: re-open the last answered question (its
     "previous question" button goes further back), while the round is open."""
-    query = update.callback_query
+    query = context.query
     tapped = await _tapped_round(update, context, cb)
     if tapped is None:
         return
@@ -249,10 +250,10 @@ def _allowed_positions(state: ChatState, round_id: int, pos: int | None) -> set[
     return allowed
 
 
-async def _on_press(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Answer, session: Session,
+async def _on_press(update: Update, context: BuurtContext, cb: cd.Answer, session: Session,
                     round_: Round, tr: Translator) -> None:
     """Read-back buttons (right, change) and the quote and feedback questions' yes / no."""
-    query = update.callback_query
+    query = context.query
     svc = services(context)
     step = await _decide(context, session, round_, flow.Pressed(cb.action, cb.pos))  # type: ignore[arg-type]
     if isinstance(step, flow.Dead):
@@ -293,9 +294,9 @@ async def _on_press(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.A
         await show(context, session, round_, following)  # stores its state if not stored yet
 
 
-async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Answer) -> None:
+async def on_answer(update: Update, context: BuurtContext, cb: cd.Answer) -> None:
     """Stores a button answer after checking it belongs to the respondent's open item."""
-    query = update.callback_query
+    query = context.query
     svc = services(context)
     tapped = await _tapped_round(update, context, cb)
     if tapped is None:
@@ -406,13 +407,13 @@ async def store_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, sessi
 
 
 # -- typed text -----------------------------------------------------------------------
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | None = None) -> None:
+async def on_text(update: Update, context: BuurtContext, text: str | None = None) -> None:
     """Stores typed text as the answer to an open free-text item (scrubbed and capped).
 
     Args:
         text: The text to take instead of the message's own (a photo's caption).
     """
-    message = update.effective_message
+    message = context.message
     typed = (message.text if text is None else text) or ""
     session = await session_for(context, message.chat.id)
     if session is None:
@@ -461,11 +462,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str 
         raise TypeError(f"unexpected step {type(step).__name__}")
 
 
-async def _store_text(update: Update, context: ContextTypes.DEFAULT_TYPE, session: Session, round_: Round,
+async def _store_text(update: Update, context: BuurtContext, session: Session, round_: Round,
                       participation: Participation, item: Item, step: flow.StoreText, scrubbed: bool) -> None:
     """Store a typed answer (capped) with the state it leads to; then the privacy notes,
     and the read-back or the next item."""
-    message = update.effective_message
+    message = context.message
     tr = Translator(session.language)
     text, was_cut = cap(step.text, item.max_length)
     remember = not was_cut and session.mode == "self"  # an assisted interview leaves

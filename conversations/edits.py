@@ -4,7 +4,7 @@ state remembers which message was which part: :attr:`bot.survey.state.ChatState.
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.i18n import Translator
@@ -16,10 +16,14 @@ from conversations import answering
 from conversations.render import closed_text, shown_text
 
 
-async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message) -> None:
     """An edited answer replaces its part of the answer; any other edit gets a short reply
-    saying how to change an answer."""
-    message = update.edited_message
+    saying how to change an answer.
+
+    Args:
+        message: The edited message (``update.edited_message``, which ``bot.app`` checked:
+            a private chat's text or caption, from a user).
+    """
     session = await session_for(context, message.chat.id)
     if session is None or session.stopped:
         return

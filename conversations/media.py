@@ -5,9 +5,9 @@ the typed answer)."""
 from __future__ import annotations
 
 from telegram import Message, Update
-from telegram.ext import ContextTypes
 
 from bot.chat import lang_of
+from bot.context import BuurtContext
 from bot.i18n import N_, Translator
 from bot.services import services
 from bot.session import session_for
@@ -44,9 +44,9 @@ def _message_kind(message: Message) -> str:
     return "other"
 
 
-async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_other(update: Update, context: BuurtContext) -> None:
     """Answers a sticker, photo, voice note, location, contact… politely; stores nothing."""
-    message = update.effective_message
+    message = context.message
     taps: RecentTaps | None = context.application.bot_data.get("taps")
     if message.media_group_id and taps is not None \
             and not taps.first_of_album(message.chat.id, message.media_group_id):

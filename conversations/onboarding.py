@@ -16,7 +16,9 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import callback_data as cd
-from bot.i18n import Translator, language_name, negotiate_language, offered_languages
+from bot.chat import lang_of
+from bot.context import BuurtContext
+from bot.i18n import Translator, language_name, offered_languages
 from bot.services import CONSENT_VERSION, services
 from bot.session import current_round, session_for
 from bot.telegram_bot import answer_alongside
@@ -57,10 +59,10 @@ def _centre_arg(context: ContextTypes.DEFAULT_TYPE) -> str | None:
         return None
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BuurtContext) -> None:
     """Greets the resident and asks for a language (or resumes a known resident's round)."""
     svc = services(context)
-    chat_id = update.effective_chat.id
+    chat_id = context.chat_id
     payload = _centre_arg(context)
     centre = payload if payload and await svc.storage.centre_name(payload) else None
     contact = await svc.storage.contact(chat_id)
@@ -71,30 +73,32 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not contact.opted_in:
             await svc.storage.update_contact(chat_id, opted_in=True)
         contact = await svc.storage.contact(chat_id)
+        if contact is None:  # erased meanwhile (/forget handled at the same time): no one to welcome
+            return
         tr = Translator(contact.language)
         welcome = tr._("Welkom terug bij Buurtstem!")
-        if moved:  # a QR code of another centre: say so, the questions may change with it
+        if moved and centre is not None:  # a QR code of another centre: say so, the questions may change with it
             welcome += "\n" + tr._("Je centrum is nu: {centre}.", centre=await svc.storage.centre_name(centre))
-        await update.effective_message.reply_text(welcome)
+        await context.message.reply_text(welcome)
         await _continue(update, context, chat_id)
         return
-    lang = negotiate_language(update.effective_user.language_code)
-    context.user_data["centre"] = centre
+    lang = lang_of(update)
+    context.sender_data["centre"] = centre
     tr = Translator(lang)
-    await update.effective_message.reply_text(
+    await context.message.reply_text(
         "👋 " + tr._("Hallo! Ik ben Buurtstem.") + "\n\n"
         + tr._("Ik heb {language} voor je gekozen. Kies hieronder een andere taal als je wilt.",
                language=language_name(lang)),
         reply_markup=keyboards.languages(lang),
     )
-    await _show_consent(context, update.effective_chat.id, tr, centre)
+    await _show_consent(context, chat_id, tr, centre)
 
 
-async def _show_consent(context: ContextTypes.DEFAULT_TYPE, chat_id: int, tr: Translator, centre: str | None) -> None:
+async def _show_consent(context: BuurtContext, chat_id: int, tr: Translator, centre: str | None) -> None:
     """Send the consent text with its buttons; remember it, so a typed "yes" counts too."""
     text = consent_text(tr, services(context).settings.min_cell_size)
     message = await context.bot.send_message(chat_id, text, reply_markup=keyboards.consent(tr, centre))
-    context.user_data[CONSENT_SHOWN] = {"lang": tr.language, "centre": centre, "message_id": message.message_id}
+    context.sender_data[CONSENT_SHOWN] = {"lang": tr.language, "centre": centre, "message_id": message.message_id}
 
 
 #: ``user_data`` key: the consent question on screen (language, deep-link centre, message id).
@@ -117,20 +121,20 @@ def _words(text: str) -> str:
     return " ".join(kept.split())
 
 
-async def typed_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def typed_consent(update: Update, context: BuurtContext) -> bool:
     """Text typed while the consent question is on screen (no contact yet).
 
     "Evet", "ja", "yes", "tak", "так", "نعم" … count as the Yes button (the centre of the
     QR code is kept), "nee", "no" … as No; anything else shows the question again.
     Returns False if no consent question is waiting in this chat.
     """
-    shown = context.user_data.get(CONSENT_SHOWN)
+    shown = context.sender_data.get(CONSENT_SHOWN)
     if shown is None:
         return False
-    chat_id = update.effective_chat.id
+    chat_id = context.chat_id
     lang, centre = shown["lang"], shown["centre"]
     tr = Translator(lang)
-    answer = _words(update.effective_message.text or "")
+    answer = _words(context.message.text or "")
     if answer in CONSENT_YES or answer in CONSENT_NO:
         yes = answer in CONSENT_YES
         try:
@@ -141,17 +145,17 @@ async def typed_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> b
             log.debug("consent keyboard not edited")
         await _consented(update, context, chat_id, lang, centre if yes else None, yes)
         return True
-    await update.effective_message.reply_text(
+    await context.message.reply_text(
         tr._("Druk alsjeblieft op een van de knoppen."))
     await _show_consent(context, chat_id, tr, centre)
     return True
 
 
-async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Lang) -> None:
+async def on_language(update: Update, context: BuurtContext, cb: cd.Lang) -> None:
     """Switches language: before consent, shows the consent text again; later, saves it."""
-    query = update.callback_query
+    query = context.query
     svc = services(context)
-    chat_id = query.message.chat.id
+    chat_id = context.chat_id
     lang = cb.lang if cb.lang in offered_languages() else "nl"
     tr = Translator(lang)
     await query.answer(language_name(lang))
@@ -161,7 +165,7 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd
         log.debug("language keyboard unchanged")
     contact = await svc.storage.contact(chat_id)
     if contact is None:
-        centre = context.user_data.get("centre")
+        centre = context.sender_data.get("centre")
         await _show_consent(context, chat_id, tr, centre)
         return
     await svc.storage.update_contact(chat_id, language=lang)
@@ -169,11 +173,11 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd
     await _continue(update, context, chat_id, quiet=True)
 
 
-async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Consent) -> None:
+async def on_consent(update: Update, context: BuurtContext, cb: cd.Consent) -> None:
     """Records nothing on "no"; on "yes" asks for the centre (or saves the deep-link one)."""
-    query = update.callback_query
+    query = context.query
     svc = services(context)
-    chat_id = query.message.chat.id
+    chat_id = context.chat_id
     lang = cb.lang if cb.lang in offered_languages() else "nl"
     tr = Translator(lang)
     async with answer_alongside(query):
@@ -186,19 +190,19 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.
         await _consented(update, context, chat_id, lang, cb.centre, bool(cb.yes))
 
 
-async def _consented(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str,
+async def _consented(update: Update, context: BuurtContext, chat_id: int, lang: str,
                      centre: str | None, yes: bool) -> None:
     """The answer to the consent question (button or typed): nothing stored on "no"; on
     "yes" the deep-link centre is saved, or the resident is asked for one."""
     svc = services(context)
     tr = Translator(lang)
-    context.user_data.pop(CONSENT_SHOWN, None)
+    context.sender_data.pop(CONSENT_SHOWN, None)
     if not yes:
         await context.bot.send_message(
             chat_id, tr._("Dat is goed. Ik heb niets van je bewaard. Wil je later toch meedoen? Stuur /start.")
         )
         return
-    context.user_data["consented"] = True
+    context.sender_data["consented"] = True
     centre = centre if centre and await svc.storage.centre_name(centre) else None
     if centre:
         await _save(update, context, chat_id, lang, centre)
@@ -245,11 +249,11 @@ async def _districts(svc) -> list[str]:
     return names if len(places) > MANY_CENTRES and len(names) > 1 else []
 
 
-async def _on_district(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Centre, tr: Translator) -> None:
+async def _on_district(update: Update, context: BuurtContext, cb: cd.Centre, tr: Translator) -> None:
     """Shows the centres of the chosen district (the second step of picking a centre)."""
-    query = update.callback_query
+    query = context.query
     svc = services(context)
-    chat_id = query.message.chat.id
+    chat_id = context.chat_id
     names = await _districts(svc)
     step = cb.centre or "_d99"
     if step == "_b":  # back to the districts
@@ -289,11 +293,11 @@ async def _on_district(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: c
                                                                       back=cd.back_to_districts(tr.language)))
 
 
-async def on_centre(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.Centre) -> None:
+async def on_centre(update: Update, context: BuurtContext, cb: cd.Centre) -> None:
     """Saves the contact with the chosen centre (consent was given to get this button)."""
-    query = update.callback_query
+    query = context.query
     svc = services(context)
-    chat_id = query.message.chat.id
+    chat_id = context.chat_id
     lang = cb.lang if cb.lang in offered_languages() else "nl"
     tr = Translator(lang)
     if (cb.centre or "").startswith(("_d", "_n", "_b")):
@@ -310,7 +314,7 @@ async def on_centre(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
             await svc.storage.update_contact(chat_id, centre_code=cb.centre)
             await _continue(update, context, chat_id)
             return
-        if not context.user_data.get("consented"):
+        if not context.sender_data.get("consented"):
             # No consent seen in this chat (a forged button, or the bot restarted in between):
             # ask again rather than store anything.
             await context.bot.send_message(chat_id, consent_text(tr, services(context).settings.min_cell_size), reply_markup=keyboards.consent(tr, cb.centre))
@@ -318,12 +322,12 @@ async def on_centre(update: Update, context: ContextTypes.DEFAULT_TYPE, cb: cd.C
         await _save(update, context, chat_id, lang, cb.centre)
 
 
-async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str, centre: str) -> None:
+async def _save(update: Update, context: BuurtContext, chat_id: int, lang: str, centre: str) -> None:
     svc = services(context)
     await svc.storage.save_contact(chat_id, language=lang, centre_code=centre, consent_version=CONSENT_VERSION)
-    context.user_data.pop("centre", None)
-    context.user_data.pop("consented", None)
-    if not context.user_data and update.effective_user is not None:
+    context.sender_data.pop("centre", None)
+    context.sender_data.pop("consented", None)
+    if not context.sender_data and update.effective_user is not None:
         # nothing left to remember: no empty dict kept per resident (memory flat in residents)
         context.application.drop_user_data(update.effective_user.id)
     tr = Translator(lang)
@@ -332,13 +336,15 @@ async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int
     await _continue(update, context, chat_id)
 
 
-async def _continue(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, quiet: bool = False) -> None:
+async def _continue(update: Update, context: BuurtContext, chat_id: int, quiet: bool = False) -> None:
     """Start or resume the open round of the resident's centre, or say there is none."""
     svc = services(context)
     contact = await svc.storage.contact(chat_id)
     if contact is None:
         return
     session = await session_for(context, chat_id)
+    if session is None:  # the contact was just read, so a session exists; erased meanwhile: nothing to start
+        return
     round_ = await current_round(context, session)
     tr = Translator(contact.language)
     if round_ is None:

@@ -82,22 +82,25 @@ class BotHarness:
 
     async def prepare(self, survey: str | None = "praatplaat", centres: list[str] | None = None):
         """Seed centres and open a round before the bot starts; returns the round."""
-        if not self.db_path.exists():
-            await migrated_database(self.db_path)
-        store = await Storage.open(self.db_path)
+        store = await self._open_storage()
         await store.seed_centres(catalogue().centres)  # the installation's centres
         await store.seed_centres(self.settings.catalogue().centres)  # and the pack's
-        round_ = await store.create_round(survey, centres or []) if survey else None
-        await store.close()
-        return round_
+        return await store.create_round(survey, centres or []) if survey else None
+
+    async def _open_storage(self) -> Storage:
+        """The harness's storage: the one :meth:`prepare` left open for :meth:`start` (one
+        ``Storage.open`` and ``close`` per harness, not two), else a new one (on a copy of
+        the migrated schema if the file is new)."""
+        if self.storage is None:
+            if not self.db_path.exists():
+                await migrated_database(self.db_path)
+            self.storage = await Storage.open(self.db_path)
+        return self.storage
 
     async def start(self) -> None:
         """Start the bot as ``run`` does: long polling, or the webhook server when the
         settings name a ``webhook_url``."""
-        if not self.db_path.exists():
-            await migrated_database(self.db_path)
-        self.storage = await Storage.open(self.db_path)
-        self.application = build_application(self.settings, storage=self.storage)
+        self.application = build_application(self.settings, storage=await self._open_storage())
         self.application.bot.use_clock(ScaledClock(RETRY_SPEED))
         report_handled(self.application, self.sim)
         await self.application.initialize()
@@ -113,15 +116,18 @@ class BotHarness:
             )
 
     async def stop(self) -> None:
-        if self.application is None:
-            return
-        await self.application.updater.stop()
-        await self.application.stop()
-        await self.application.post_shutdown(self.application)  # run_polling() would call it
-        await self.application.shutdown()
-        await self.storage.close()
-        self.application = None
-        self.sim.forget_unhandled()  # fetched but dropped at stop: redelivered, not awaited
+        """Stop the bot as ``run`` does and close the storage (also one :meth:`prepare`
+        left open for a bot never started)."""
+        if self.application is not None:
+            await self.application.updater.stop()
+            await self.application.stop()
+            await self.application.post_shutdown(self.application)  # run_polling() would
+            await self.application.shutdown()
+            self.application = None
+            self.sim.forget_unhandled()  # fetched but dropped at stop: redelivered, not awaited
+        if self.storage is not None:
+            await self.storage.close()
+            self.storage = None
 
     async def _outbox_idle(self) -> None:
         """Idle probe for :meth:`BotApiSimulator.wait_idle`: the outbox sent what is due."""
