@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from admin import lifecycle
+from admin import round_views
 from admin.auth import role_of, staff_only, staff_tr
 from bot import callback_data as cd
 from bot.context import BuurtContext
@@ -35,7 +35,7 @@ async def interview(update: Update, context: BuurtContext, role: Role) -> None:
     if not rounds:
         await context.message.reply_text(tr._("Er is geen open ronde voor jouw centrum."))
         return
-    buttons = [[InlineKeyboardButton(lifecycle.survey_label(r, tr, svc.catalogue), callback_data=cd.admin("ivr", str(r.id)))] for r in rounds[:10]]
+    buttons = [[InlineKeyboardButton(round_views.survey_label(r, tr, svc.catalogue), callback_data=cd.admin("ivr", str(r.id)))] for r in rounds[:10]]
     await context.message.reply_text(
         tr._("Interview voor iemand zonder telefoon. Voor welke ronde?"), reply_markup=InlineKeyboardMarkup(buttons)
     )

@@ -207,7 +207,7 @@ def render_progress(progress: RoundProgress, round_label: str, items: list[str],
     Args:
         progress: The raw counts (with :attr:`RoundProgress.by_status` filled for the
             per-question part).
-        round_label: First line (see :func:`admin.lifecycle.round_label`).
+        round_label: First line (see :func:`admin.round_views.round_label`).
         items: Item ids of the round's survey, in order (:func:`progress_items`).
         tr: The coordinator's language.
         k: Minimum cell size (``MIN_CELL_SIZE``).

@@ -9,7 +9,7 @@ that should have opened or closed while the bot was down is caught up at start (
 "Rounds and scheduling"). The rules themselves are in :mod:`bot.rounds`, shared with the
 chat commands and the command line. The coordinators of a round's centres get one short
 message per scheduled opening, closing or reminder, with their centres' figures
-(:func:`admin.lifecycle.tell_coordinators`).
+(:func:`admin.round_views.tell_coordinators`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from admin import lifecycle
+from admin import round_views
 from bot import rounds
 from bot.rounds import CATCH_UP_LATE, DueReport, prune_processed_updates, purge_free_text
 from bot.services import Services
@@ -39,7 +39,7 @@ async def apply_due(application: Application, now: datetime | None = None) -> Du
     report = await rounds.apply_due(_services(application), now)
     for name in ("opened", "closed", "reminded"):
         for round_id in getattr(report, name):
-            await lifecycle.tell_coordinators(application, round_id, name)
+            await round_views.tell_coordinators(application, round_id, name)
     return report
 
 

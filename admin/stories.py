@@ -53,7 +53,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
-from admin import lifecycle
+from admin import round_views
 from admin.auth import staff_only, staff_tr
 from admin.progress import shown
 from admin.story_card import (
@@ -97,7 +97,7 @@ async def stories(update: Update, context: BuurtContext, role: Role) -> None:
     args = context.arguments
     if not args:
         usage = tr._("Gebruik: /stories RONDE. Daarna: /stories RONDE gekozen (de gekozen verhalen), /stories RONDE final (keuze definitief maken).")
-        picked = await lifecycle.pick_round(update, context, role, tr, "stories", view=True, intro=usage)
+        picked = await round_views.pick_round(update, context, role, tr, "stories", view=True, intro=usage)
         if picked is None:
             return
         args = [str(picked.id)]

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from admin import lifecycle
+from admin import round_views
 from admin.auth import staff_only, staff_tr
 from admin.progress import shown
 from bot import callback_data as cd
@@ -197,8 +197,8 @@ async def _create(update: Update, context: BuurtContext, state: NewRound, tr: Tr
     if status == "open":
         await rounds_service.open_round(svc, round_.id)
     await context.query.edit_message_text(
-        tr._("Ronde {round} is aangemaakt.", round=round_.id) + "\n" + lifecycle.round_label(
+        tr._("Ronde {round} is aangemaakt.", round=round_.id) + "\n" + round_views.round_label(
             await svc.storage.round(round_.id) or round_, tr, svc.settings.tz, svc.catalogue)
     )
     if status == "open":
-        await lifecycle.announce_progress(context.application, context.chat_id, tr.language, round_.id, "invite")
+        await round_views.announce_progress(context.application, context.chat_id, tr.language, round_.id, "invite")

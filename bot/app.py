@@ -38,7 +38,7 @@ from telegram.ext import (
 
 import admin
 import conversations
-from admin import lifecycle, scheduling, story_text
+from admin import round_views, scheduling, story_text
 from admin.commands import menu as staff_menu
 from bot import callback_data as cd
 from bot.chat import RESIDENT_COMMANDS, lang_of
@@ -305,7 +305,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
             return await invitations.render(svc, row)
 
         async def on_progress(round_id, kind, status):
-            await lifecycle.report_progress(application, round_id, kind, status)
+            await round_views.report_progress(application, round_id, kind, status)
 
         sender = OutboxSender(application.bot, store, render, on_progress=on_progress)
         application.bot_data["outbox"] = sender

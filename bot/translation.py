@@ -22,6 +22,7 @@ the text and the two languages), so paging back and forth asks once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -40,6 +41,12 @@ CACHE_SIZE = 512
 
 #: Longest text sent (characters); longer stories are cut (a story is capped at 2,000).
 MAX_CHARS = 5000
+
+
+@functools.cache
+def _tls_context():
+    """The TLS context of httpx's defaults (the certifi CA bundle, certificates verified), made once."""
+    return httpx.create_ssl_context()
 
 
 class MachineTranslator:
@@ -61,6 +68,9 @@ class MachineTranslator:
         self.api_key = api_key
         self.timeout = timeout
         self._transport = transport
+        #: One TLS context for every call: each new client otherwise reads the whole CA
+        #: bundle again (~30 ms of CPU per translation asked).
+        self._tls = _tls_context()
         self._clock = clock
         self._cache: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self._paused_until = 0.0
@@ -77,7 +87,7 @@ class MachineTranslator:
         if key is None or key in self._cache or self._paused():
             return self._cache.get(key) if key else None
         try:
-            with httpx.Client(timeout=self.timeout, transport=self._transport) as client:  # type: ignore[arg-type]
+            with httpx.Client(timeout=self.timeout, transport=self._transport, verify=self._tls) as client:  # type: ignore[arg-type]
                 response = client.post(self.endpoint, json=self._body(text, source, target))
             return self._keep(key, response)
         except (httpx.HTTPError, ValueError) as exc:
@@ -89,7 +99,8 @@ class MachineTranslator:
         if key is None or key in self._cache or self._paused():
             return self._cache.get(key) if key else None
         try:
-            async with httpx.AsyncClient(timeout=self.timeout, transport=self._transport) as client:  # type: ignore[arg-type]
+            async with httpx.AsyncClient(timeout=self.timeout, verify=self._tls,
+                                         transport=self._transport) as client:  # type: ignore[arg-type]
                 response = await client.post(self.endpoint, json=self._body(text, source, target))
             return self._keep(key, response)
         except (httpx.HTTPError, ValueError) as exc:

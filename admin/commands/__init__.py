@@ -21,7 +21,7 @@ __all__ = ["on_pick"]
 
 
 async def on_pick(update: Update, context: BuurtContext, cb: cd.Pick) -> None:
-    """A round button of :func:`admin.lifecycle.pick_round`: run the command for that round."""
+    """A round button of :func:`admin.round_views.pick_round`: run the command for that round."""
     query = context.query
     command, _, raw = cb.arg.partition(".")
     handler = {"open": rounds.open_, "close": rounds.close, "cancel": rounds.cancel,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from admin import lifecycle
+from admin import round_views
 from admin.auth import role_of, staff_only, staff_tr
-from admin.lifecycle import round_arg
+from admin.round_views import round_arg
 from bot import callback_data as cd
 from bot.context import BuurtContext
 from bot.exports.service import ExportRefused, export_filename, run_chart, run_export
@@ -46,7 +46,7 @@ async def export(update: Update, context: BuurtContext, role: Role) -> None:
     tr = staff_tr(update)
     buttons = [[InlineKeyboardButton(tr._("Alle rondes"), callback_data=cd.export(None))]]
     for r in [r for r in await svc.storage.rounds() if role.sees(r.centres)][:10]:
-        buttons.append([InlineKeyboardButton(lifecycle.round_label(r, tr, svc.settings.tz, svc.catalogue)[:60], callback_data=cd.export(r.id))])
+        buttons.append([InlineKeyboardButton(round_views.round_label(r, tr, svc.settings.tz, svc.catalogue)[:60], callback_data=cd.export(r.id))])
     await context.message.reply_text(
         tr._("Welke ronde wil je exporteren?"), reply_markup=InlineKeyboardMarkup(buttons)
     )

@@ -9,9 +9,8 @@ import asyncio
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from admin import lifecycle
+from admin import round_views
 from admin.auth import role_of, staff_only, staff_tr
-from admin.lifecycle import round_arg
 from admin.progress import (
     item_status_counts,
     progress_items,
@@ -20,6 +19,7 @@ from admin.progress import (
     round_progress,
     shown,
 )
+from admin.round_views import round_arg
 from bot import callback_data as cd
 from bot import rounds as rounds_service
 from bot.context import BuurtContext
@@ -40,7 +40,7 @@ async def list_rounds(update: Update, context: BuurtContext, role: Role) -> None
         await context.message.reply_text(tr._("Er zijn nog geen rondes. Maak er een met /newround."))
         return
     shared = tr._("ook in andere centra")
-    lines = [lifecycle.round_label(r, tr, svc.settings.tz, svc.catalogue) + ("" if role.covers(r.centres) else f" · {shared}")
+    lines = [round_views.round_label(r, tr, svc.settings.tz, svc.catalogue) + ("" if role.covers(r.centres) else f" · {shared}")
              for r in found[:30]]
     await context.message.reply_text("\n".join(lines))
 
@@ -73,7 +73,7 @@ async def _ask_confirmation(update: Update, context: BuurtContext, round_: Round
     """Say what opening, closing or cancelling will do, and to how many residents; ask yes/no."""
     svc = context.svc
     k = svc.settings.min_cell_size
-    label = lifecycle.round_label(round_, tr, svc.settings.tz, svc.catalogue)
+    label = round_views.round_label(round_, tr, svc.settings.tz, svc.catalogue)
     started, finished = await rounds_service.respondent_counts(svc, round_.id)
     if action == "open":
         reach = await rounds_service.reachable_residents(svc, round_.centres)
@@ -123,7 +123,7 @@ async def on_confirm(update: Update, context: BuurtContext, cb: cd.Confirm) -> N
             return
         await rounds_service.open_round(svc, round_.id)
         await query.edit_message_text(tr._("Ronde {round} is open.", round=round_.id))
-        await lifecycle.announce_progress(context.application, context.chat_id, tr.language,
+        await round_views.announce_progress(context.application, context.chat_id, tr.language,
                                           round_.id, "invite")
         return
     if round_.status not in ("open", "scheduled"):
@@ -197,7 +197,7 @@ async def progress_(update: Update, context: BuurtContext, role: Role) -> None:
     survey_items = svc.catalogue.survey_items(round_.survey)
     items = progress_items(survey_items)
     questions = {i.id: question_text(i, tr.language) for i in survey_items}
-    label = lifecycle.round_label(round_, tr, svc.settings.tz, svc.catalogue)
+    label = round_views.round_label(round_, tr, svc.settings.tz, svc.catalogue)
     await context.message.reply_text(
         render_progress(counts, label, items, tr, k,
                         scope=await _share_line(svc, role, round_, tr), questions=questions)

@@ -11,7 +11,6 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from telegram import Bot
 
 from bot.outbox import OutboxSender, enqueue, progress
 from bot.simulator import BotApiSimulator
@@ -19,7 +18,7 @@ from bot.storage import Storage
 from bot.survey import catalogue
 from tests.integration.test_outbox import TOKEN, SpyBot, per_chat, render, residents
 from tests.support.clock import VirtualClock
-from tests.support.harness import ADMIN_ID, db_rows, settle, until
+from tests.support.harness import ADMIN_ID, db_rows, ptb_bot, settle, until
 
 
 @pytest.fixture
@@ -53,8 +52,7 @@ def most_in_one_second(starts: list[float]) -> int:
 async def test_a_flood_wait_is_honoured_after_a_restart(storage, round_id, clock):
     # 160 residents (the issue had 400); invitations 31 and 120 get 429 retry_after=30; killed 5 s
     # after the second 429 and started again.
-    async with BotApiSimulator(token=TOKEN, clock=clock) as api, Bot(
-            TOKEN, base_url=api.base_url, base_file_url=api.base_file_url) as client:
+    async with BotApiSimulator(token=TOKEN, clock=clock) as api, ptb_bot(api) as client:
         spy = SpyBot(client, clock)
         chats = await residents(storage, api, 160)
         await enqueue(storage, round_id, chats, "invite")
@@ -86,8 +84,8 @@ async def test_a_flood_wait_is_honoured_after_a_restart(storage, round_id, clock
 
 
 async def test_the_rate_holds_in_every_second_across_a_restart(storage, round_id, clock):
-    async with BotApiSimulator(token=TOKEN, enforce_limits=True, clock=clock) as api, Bot(
-            TOKEN, base_url=api.base_url, base_file_url=api.base_file_url) as client:
+    async with BotApiSimulator(token=TOKEN, enforce_limits=True, clock=clock) as api, ptb_bot(
+            api) as client:
         spy = SpyBot(client, clock)
         chats = await residents(storage, api, 60)
         await enqueue(storage, round_id, chats, "invite")

@@ -25,7 +25,7 @@ from bot.simulator import BotApiSimulator
 from bot.storage import Storage
 from bot.survey import catalogue
 from tests.support.clock import VirtualClock
-from tests.support.harness import until
+from tests.support.harness import ptb_bot, until
 
 TOKEN = "123456:OUTBOX-TEST-token"
 FIRST_CHAT = 5_000_001
@@ -174,15 +174,13 @@ async def until_settled(storage: Storage, round_id: int, kind: str = "invite", t
 
 @pytest.fixture
 async def bot(api: BotApiSimulator, clock) -> AsyncIterator[SpyBot]:
-    async with Bot(TOKEN, base_url=api.base_url, base_file_url=api.base_file_url) as client:
+    async with ptb_bot(api) as client:
         yield SpyBot(client, clock)
 
 
 @pytest.fixture
 async def limited_bot(limited_api: BotApiSimulator, clock) -> AsyncIterator[SpyBot]:
-    async with Bot(
-        TOKEN, base_url=limited_api.base_url, base_file_url=limited_api.base_file_url
-    ) as client:
+    async with ptb_bot(limited_api) as client:
         yield SpyBot(client, clock)
 
 

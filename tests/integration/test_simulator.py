@@ -52,7 +52,7 @@ from telegram.ext import (
 
 from bot.simulator import BotApiSimulator, SimUser, run_terminal_chat
 from tests.support.clock import VirtualClock
-from tests.support.harness import until
+from tests.support.harness import ptb_bot, ptb_request, until
 
 REAL_UPDATES = Path(__file__).resolve().parents[3] / "shared" / "real-updates"
 
@@ -94,7 +94,7 @@ async def sim() -> AsyncIterator[BotApiSimulator]:
 
 @pytest.fixture
 async def bot(sim: BotApiSimulator) -> AsyncIterator[Bot]:
-    async with Bot(sim.token, base_url=sim.base_url, base_file_url=sim.base_file_url) as client:
+    async with ptb_bot(sim) as client:
         yield client
 
 
@@ -117,6 +117,8 @@ def build_app(sim: BotApiSimulator) -> Application:
         .token(sim.token)
         .base_url(sim.base_url)
         .base_file_url(sim.base_file_url)
+        .request(ptb_request(connection_pool_size=256))  # the builder's defaults
+        .get_updates_request(ptb_request(connection_pool_size=1))
         .build()
     )
 
@@ -144,7 +146,7 @@ async def test_start_required_and_urls(sim: BotApiSimulator) -> None:
 
 async def test_wrong_token_and_unknown_method(sim: BotApiSimulator) -> None:
     with pytest.raises(InvalidToken):  # Bot.initialize() already calls getMe
-        async with Bot("999:WRONG", base_url=sim.base_url) as wrong:
+        async with ptb_bot(sim, "999:WRONG") as wrong:
             await wrong.get_me()
     url = f"{sim.base_url}{sim.token}/sendCarrierPigeon"
     async with aiohttp.ClientSession() as http, http.post(url) as response:
@@ -369,9 +371,7 @@ async def test_long_poll_answers_when_update_arrives(sim: BotApiSimulator, bot: 
     clock = VirtualClock()
     clock.attach()
     try:
-        async with BotApiSimulator(clock=clock) as timed, Bot(
-            timed.token, base_url=timed.base_url, base_file_url=timed.base_file_url
-        ) as client:
+        async with BotApiSimulator(clock=clock) as timed, ptb_bot(timed) as client:
             started = clock.monotonic()
             assert await client.get_updates(timeout=dtm.timedelta(seconds=1)) == ()
             assert 0.9 < clock.monotonic() - started < 2.0
@@ -510,7 +510,7 @@ async def test_enforce_limits(bot: Bot) -> None:
     async with BotApiSimulator(enforce_limits=True) as limited:
         for chat_id in range(1, 33):
             limited.user(chat_id)
-        async with Bot(limited.token, base_url=limited.base_url) as client:
+        async with ptb_bot(limited) as client:
             await client.send_message(1, "eerste")
             with pytest.raises(RetryAfter):
                 await client.send_message(1, "tweede binnen 1 s")

@@ -16,10 +16,12 @@ from bot import app as bot_app
 from bot import callback_data as cd
 from bot.chat import RESIDENT_COMMANDS
 from bot.context import BuurtContext, PayloadHandler
+from tests.support.harness import ptb_request
 
 
 def _application():
     application = (ApplicationBuilder().token("123456:TEST-TOKEN-abcdef")
+                   .request(ptb_request()).get_updates_request(ptb_request())  # never used
                    .context_types(ContextTypes(context=BuurtContext)).build())
     bot_app.register_handlers(application)
     return application

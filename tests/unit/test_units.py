@@ -222,7 +222,7 @@ def test_example_secret_and_missing_database_folder_are_refused(tmp_path):
 def test_round_label_names_the_survey_in_the_staff_language():
     from zoneinfo import ZoneInfo
 
-    from admin.lifecycle import round_label, survey_label
+    from admin.round_views import round_label, survey_label
     from bot.i18n import Translator
     from bot.storage import Round
     from bot.survey import catalogue
