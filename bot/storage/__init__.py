@@ -39,7 +39,9 @@ Fewer round trips (each aiosqlite read or write is a hop to the connection's thr
   :data:`MARK_BATCH` ids), not in a transaction of their own.
 
 The database must be a file: several connections share it (``":memory:"`` cannot be
-shared). SQL is kept portable.
+shared). SQL is kept portable. The records reads return and the stored form of times are
+:mod:`bot.storage.records`; opening the connections and the rows of a finished read,
+:mod:`bot.storage.connections`. Import them from ``bot.storage``.
 """
 
 from __future__ import annotations
@@ -48,166 +50,32 @@ import asyncio
 import json
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
 import aiosqlite
 
+from bot.storage.connections import CACHE_KIB, ReadConnection
+from bot.storage.connections import connect as _connect
+from bot.storage.connections import connect_sync as _connect_sync
+from bot.storage.records import Answer, Contact, Participation, Round, utcnow
+from bot.storage.records import iso as _iso
+from bot.storage.records import parse_dt as _dt
 from bot.survey.models import Centre
 from bot.survey.state import ChatState
 from bot.updates import current_update_id
 
+__all__ = [
+    "CACHE_KIB", "MARK_BATCH", "MARK_DELAY", "SHARED_TTL", "Answer", "Contact", "Participation",
+    "ReadConnection", "Round", "Storage", "begin_update", "utcnow",
+]
 
-def utcnow() -> datetime:
-    """Current time, timezone-aware UTC."""
-    return datetime.now(UTC)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-@dataclass(frozen=True, slots=True)
-class Contact:
-    """A resident who consented: what is needed to send invitations, nothing more."""
-
-    chat_id: int
-    language: str
-    centre_code: str | None
-    opted_in: bool
-    reachable: bool
-    consent_version: str
-    feedback_opt_in: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Round:
-    """A survey round: a survey, its centres and its window (UTC datetimes).
-
-    ``opens_at`` is the planned opening (None for a round made to be opened by hand);
-    ``opened_at`` the moment it really opened (by plan, ``/open`` or the wizard).
-    """
-
-    id: int
-    survey: str
-    status: str
-    opens_at: datetime | None
-    closes_at: datetime | None
-    centres: tuple[str, ...]
-    text_purged_at: datetime | None = None
-    opened_at: datetime | None = None
-
-    @property
-    def is_open(self) -> bool:
-        """True while answers are taken."""
-        return self.status == "open"
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """A stored answer of one respondent to one item."""
-
-    item_id: str
-    status: str
-    value: int | None
-    choices: tuple[str, ...]
-    text: str | None
-    revision: int
-
-
-@dataclass(frozen=True, slots=True)
-class Participation:
-    """A respondent's take part in a round."""
-
-    round_id: int
-    respondent: str
-    centre_code: str
-    language: str
-    mode: str
-    finished: bool
-
-
-class _Rows:
-    """The rows of one finished read, used like an aiosqlite cursor (``async with``,
-    ``await``, ``fetchone``, ``fetchall``, ``async for``)."""
-
-    __slots__ = ("_pending", "_rows")
-
-    def __init__(self, pending: Awaitable[Iterable[aiosqlite.Row]]) -> None:
-        self._pending: Awaitable[Iterable[aiosqlite.Row]] | None = pending
-        self._rows: list[aiosqlite.Row] = []
-
-    def __await__(self):
-        return self._load().__await__()
-
-    async def _load(self) -> _Rows:
-        if self._pending is not None:
-            self._rows = list(await self._pending)
-            self._pending = None
-        return self
-
-    async def __aenter__(self) -> _Rows:
-        return await self._load()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._rows = []
-
-    async def fetchone(self) -> aiosqlite.Row | None:
-        """The next row, or None."""
-        return self._rows.pop(0) if self._rows else None
-
-    async def fetchall(self) -> list[aiosqlite.Row]:
-        """The remaining rows."""
-        rows, self._rows = self._rows, []
-        return rows
-
-    async def close(self) -> None:
-        """Drop the remaining rows."""
-        self._rows = []
-
-    def __aiter__(self):
-        return self
-
-    async def __anext__(self) -> aiosqlite.Row:
-        if not self._rows:
-            raise StopAsyncIteration
-        return self._rows.pop(0)
-
-
-class ReadConnection:
-    """The read-only connection: :meth:`execute` fetches all rows in one call.
-
-    Args:
-        conn: An open aiosqlite connection with ``PRAGMA query_only=ON``.
-    """
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
-
-    def execute(self, sql: str, params: Sequence = ()) -> _Rows:
-        """Run a query; use the result as ``async with db.execute(...) as cur`` or await it."""
-        return _Rows(self._conn.execute_fetchall(sql, params))
-
-    async def close(self) -> None:
-        """Close the connection."""
-        await self._conn.close()
-
-
-#: KiB of SQLite page cache per connection (SQLite's default is 2,000): with the default,
-#: the bot's peak memory grew 2 MB more from 50 to 1,000 residents (bench/load.py), as
-#: the four caches fill with the growing database; the operating system caches the file.
-CACHE_KIB = 256
 #: Seconds the shared caches (rounds, centres) are trusted without a change seen here.
 SHARED_TTL = 2.0
 #: Handled update ids kept in memory before they are written in a transaction of their own.
@@ -301,31 +169,6 @@ def begin_update() -> None:
     tasks outside an update (scheduler, outbox, command line) read the database directly.
     """
     _READS.set(_UpdateReads())
-
-
-async def _connect(path: Path | str) -> aiosqlite.Connection:
-    db = await aiosqlite.connect(str(path))
-    db.row_factory = aiosqlite.Row
-    await db.execute("PRAGMA foreign_keys=ON")
-    await db.execute("PRAGMA busy_timeout=5000")
-    await db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-    return db
-
-
-def _connect_sync(path: Path | str, *, writer: bool) -> sqlite3.Connection:
-    """A plain connection: the writer waits up to 5 s for another process's lock (it runs
-    in its own thread); the reader never waits (it runs in the event loop's thread)."""
-    db = sqlite3.connect(str(path), timeout=5.0 if writer else 0.0, isolation_level=None,
-                         check_same_thread=writer)
-    db.row_factory = sqlite3.Row
-    db.execute("PRAGMA foreign_keys=ON")
-    db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-    if writer:
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA secure_delete=ON")  # as on the aiosqlite writer (see open)
-    else:
-        db.execute("PRAGMA query_only=ON")
-    return db
 
 
 _T = TypeVar("_T")
