@@ -479,81 +479,86 @@ class Generalisation:
         return text
 
 
-def _raw(record: Record, levels: Levels, district_of: Callable[[str], str | None]) -> dict[str, str]:
-    """A record's values at ``levels`` (the language as it is; :func:`_recode` follows)."""
-    if levels.centre == 0:
-        centre = record.centre
-    elif levels.centre == 1:
-        centre = district_of(record.centre) or ALL
-    else:
-        centre = ALL
-    return {
-        "centre": centre,
-        "language": record.language if levels.language < 2 else ALL,
-        "mode": record.mode if levels.mode == 0 else ALL,
-        "answered_on": (record.day, record.day[:7], "")[levels.date],
-    }
+#: Every node of the generalisation lattice (date, centre, language, mode), least
+#: information lost first; nodes of equal loss in ``product`` order (the search's ties).
+_LATTICE: tuple[Levels, ...] = tuple(sorted(
+    (Levels(*node) for node in product(range(3), range(3), range(3), range(2))),
+    key=lambda levels: levels.loss))
+
+#: A record's quasi-identifiers with its round, as a class key: (round, centre, language,
+#: mode, answered_on) (:data:`QUASI_IDENTIFIERS` order).
+_Key = tuple[int, str, str, str, str]
 
 
-def _coarser(shown: Mapping[str, str], record: Record, levels: Levels,
-             district_of: Callable[[str], str | None]) -> dict[str, str]:
-    """Values a row file showed for ``record`` made coarser to ``levels`` (each one at
-    least as coarse; one already as coarse stays).
+@dataclass(frozen=True)
+class _Ladder:
+    """One record's values at every level of each quasi-identifier, worked out once for
+    the lattice search (each node then only picks from them).
 
-    A function of the shown values alone (a centre shown as its own code goes to its
-    district or ``all``; a day to its month): two records that looked alike before look
-    alike now, so a file at ``levels`` tells nothing about a record that the earlier
-    one did not.
+    From the record's own values, or, for a record shown before, from the values shown
+    (``Published.values``) made coarser: a centre shown as its own code goes to its
+    district (or ``all`` where it has none) and then to ``all``; a centre already shown
+    as a district or ``all`` stays until ``all``; a day goes to its month, then to none.
+    A function of the shown values alone: two records that looked alike before look
+    alike at every coarser node, so a file there tells nothing about a record that the
+    earlier one did not.
+
+    Attributes:
+        round: Round id.
+        centre: Centre at levels 0, 1, 2.
+        language: Language at level 0 (level 1 recodes it per node, level 2 is ``all``).
+        mode: Mode at levels 0, 1.
+        date: ``answered_on`` at levels 0, 1, 2.
+        before: The values shown before as ``(centre, language, mode, answered_on)``,
+            or None for a record no earlier file showed.
     """
-    centre = shown["centre"]
-    if levels.centre == 2:
-        centre = ALL
-    elif levels.centre == 1 and centre == record.centre:
-        centre = district_of(centre) or ALL
-    day = shown["answered_on"]
-    if levels.date == 2:
-        day = ""
-    elif levels.date == 1:
-        day = day[:7]
-    return {
-        "centre": centre,
-        "language": shown["language"] if levels.language < 2 else ALL,
-        "mode": shown["mode"] if levels.mode == 0 else ALL,
-        "answered_on": day,
-    }
+
+    round: int
+    centre: tuple[str, str, str]
+    language: str
+    mode: tuple[str, str]
+    date: tuple[str, str, str]
+    before: tuple[str, str, str, str] | None
 
 
-def _recode(shown: Sequence[dict[str, str]], rounds: Sequence[int], k: int) -> None:
-    """Language level 1 (local recoding): within each class of the other quasi-identifiers
-    (and the round), a language shown by fewer than ``k`` becomes ``other``."""
-    def rest(r: int, v: Mapping[str, str]) -> tuple:
-        return (r, v["centre"], v["mode"], v["answered_on"])
-
-    counts = Counter((rest(r, v), v["language"]) for r, v in zip(rounds, shown))
-    for r, v in zip(rounds, shown):
-        if v["language"] not in (OTHER_LANGUAGE, ALL) and counts[(rest(r, v), v["language"])] < k:
-            v["language"] = OTHER_LANGUAGE
-
-
-def _at(records: Sequence[Record], levels: Levels, k: int, district_of: Callable[[str], str | None],
-        published: Published | None) -> list[dict[str, str]]:
-    """Every record's values at ``levels``: a record shown before, its shown values made
-    coarser (:func:`_coarser`); any other, its own values (:func:`_raw`)."""
-    shown = []
-    for r in records:
-        before = published.values.get(r.key) if published is not None else None
-        if before is not None:
-            shown.append(_coarser(before, r, levels, district_of))
-        else:
-            shown.append(_raw(r, levels, district_of))
-    if levels.language == 1:
-        _recode(shown, [r.round for r in records], k)
-    return shown
+def _ladder(record: Record, district_of: Callable[[str], str | None],
+            before: Mapping[str, str] | None) -> _Ladder:
+    """The :class:`_Ladder` of ``record`` (``before``: what an earlier file showed)."""
+    if before is None:
+        centre, language, mode, day = record.centre, record.language, record.mode, record.day
+        shown = None
+    else:
+        centre, language, mode, day = (before["centre"], before["language"], before["mode"],
+                                       before["answered_on"])
+        shown = (centre, language, mode, day)
+    district = (district_of(centre) or ALL) if centre == record.centre else centre
+    return _Ladder(record.round, (centre, district, ALL), language, (mode, ALL),
+                   (day, day[:7], ""), shown)
 
 
-def _small(records: Sequence[Record], shown: Sequence[Mapping[str, str]], k: int,
-           new: Sequence[bool] | None = None, plain: Sequence[bool] | None = None) -> list[bool]:
-    """Per record: is it in a class (round and quasi-identifiers) under ``k``?
+def _keys(ladders: Sequence[_Ladder], levels: Levels, k: int, recode: bool = True) -> list[_Key]:
+    """Every record's class key at ``levels``.
+
+    Language level 1 is local recoding (unless ``recode`` is False: the values stored
+    for a fixed file are recoded already): within each class of the other
+    quasi-identifiers (and the round), a language shown by fewer than ``k`` becomes
+    ``other``.
+    """
+    c, m, d = levels.centre, levels.mode, levels.date
+    if levels.language == 2:
+        return [(x.round, x.centre[c], ALL, x.mode[m], x.date[d]) for x in ladders]
+    keys = [(x.round, x.centre[c], x.language, x.mode[m], x.date[d]) for x in ladders]
+    if levels.language == 1 and recode:
+        counts = Counter(keys)
+        keys = [(r, centre, OTHER_LANGUAGE, mode, day)
+                if language not in (OTHER_LANGUAGE, ALL) and counts[key] < k else key
+                for key, (r, centre, language, mode, day) in zip(keys, keys)]
+    return keys
+
+
+def _small(keys: Sequence[_Key], k: int, new: Sequence[bool] | None = None,
+           plain: Sequence[bool] | None = None) -> list[bool]:
+    """Per record (its class key): is it in a class (round and quasi-identifiers) under ``k``?
 
     With ``new`` and ``plain`` (a round that earlier row files showed): a record no
     earlier file showed (``new``) also needs ``k`` in its class whom no earlier file
@@ -564,7 +569,6 @@ def _small(records: Sequence[Record], shown: Sequence[Mapping[str, str]], k: int
     given person (a tester's attack: the round moved coarser after an erasure). Leaving
     records out can shrink a class below ``k``, so this repeats until nothing changes.
     """
-    keys = [(r.round, *(v[c] for c in QUASI_IDENTIFIERS)) for r, v in zip(records, shown)]
     if new is None or plain is None:
         sizes = Counter(keys)
         return [sizes[key] < k for key in keys]
@@ -580,17 +584,25 @@ def _small(records: Sequence[Record], shown: Sequence[Mapping[str, str]], k: int
             return out
 
 
+def _shown(key: _Key) -> dict[str, str]:
+    """The values a row file shows for a class key (:data:`QUASI_IDENTIFIERS`)."""
+    return {"centre": key[1], "language": key[2], "mode": key[3], "answered_on": key[4]}
+
+
 def generalise(records: Sequence[Record], k: int,
                district_of: Callable[[str], str | None] = lambda _code: None, *,
                published: Published | None = None, fixed: bool = False) -> Generalisation:
     """Make respondent-rounds k-anonymous on :data:`QUASI_IDENTIFIERS` (with the round).
 
-    A full search of the small generalisation lattice (3 date x 3 centre x 3 language x
+    A search of the small generalisation lattice (3 date x 3 centre x 3 language x
     2 mode levels = 54 nodes, cf. Incognito/OLA): for each node the records in classes
     smaller than ``k`` are counted; the least generalised node (lowest
     :attr:`Levels.loss`) that leaves out at most :data:`MAX_LEFT_OUT` of the records is
     chosen (ties: fewer left out), else the node that leaves out fewest. Records still
-    in a class under ``k`` are left out (local suppression) and counted.
+    in a class under ``k`` are left out (local suppression) and counted. Nodes are tried
+    least loss first, so the search stops at the first loss above that of a node within
+    :data:`MAX_LEFT_OUT` (no node from there on could be chosen); each record's values
+    at every level are worked out once (:class:`_Ladder`), a node only picks from them.
 
     With ``published`` (what the round's earlier row files showed) only nodes at least as
     coarse as its levels in every quasi-identifier are searched, a record shown before
@@ -619,38 +631,46 @@ def generalise(records: Sequence[Record], k: int,
     records = list(records)
     if not records:
         return Generalisation(published.levels if published else Levels(), {}, 0, 0, 0)
-    small_before = sum(_small(records, [_raw(r, Levels(), district_of) for r in records], k))
+    own = [_ladder(r, district_of, None) for r in records]
+    small_before = sum(_small(_keys(own, Levels(), k), k))
     base = published.levels if published is not None else Levels()
+    if published is not None:
+        ladders = [_ladder(r, district_of, published.values.get(r.key)) for r in records]
+    else:
+        ladders = own
     if fixed and published is not None:
-        present = [(r, _coarser(published.values[r.key], r, base, district_of))
-                   for r in records if r.key in published.values]
-        small = _small([r for r, _v in present], [v for _r, v in present], k)
-        values = {r.key: v for (r, v), out in zip(present, small) if not out}
+        present = [(r, x) for r, x in zip(records, ladders) if x.before is not None]
+        keys = _keys([x for _r, x in present], base, k, recode=False)
+        values = {r.key: _shown(key) for (r, _x), key, out in zip(present, keys, _small(keys, k))
+                  if not out}
         return Generalisation(base, values, len(records) - len(values), len(records), small_before,
-                              published={r.key: dict(published.values[r.key]) for r, _v in present})
-    old = [published is not None and r.key in published.values for r in records]
+                              published={r.key: dict(published.values[r.key]) for r, _x in present})
+    old = [x.before is not None for x in ladders]
+    new = [not was for was in old]
     counted = sum(old) if published is not None else len(records)
     has_districts = any(district_of(r.centre) for r in records)
     best: tuple | None = None
-    for date, centre, language, mode in product(range(3), range(3), range(3), range(2)):
-        levels = Levels(date, centre, language, mode)
-        if (centre == 1 and not has_districts and base.centre != 1) or not (
-                date >= base.date and centre >= base.centre and language >= base.language
-                and mode >= base.mode):
+    for levels in _LATTICE:
+        if best is not None and not best[0][0] and levels.loss > best[1].loss:
+            break       # a node within MAX_LEFT_OUT was found; every node from here loses more
+        if (levels.centre == 1 and not has_districts and base.centre != 1) or not (
+                levels.date >= base.date and levels.centre >= base.centre
+                and levels.language >= base.language and levels.mode >= base.mode):
             continue
-        shown = _at(records, levels, k, district_of, published)
+        keys = _keys(ladders, levels, k)
         if published is None:
-            small = _small(records, shown, k)
+            small = _small(keys, k)
         else:
-            plain = [not was or v == published.values[r.key] for r, v, was in zip(records, shown, old)]
-            small = _small(records, shown, k, [not was for was in old], plain)
+            plain = [x.before is None or key[1:] == x.before for x, key in zip(ladders, keys)]
+            small = _small(keys, k, new, plain)
         left = sum(s for s, o in zip(small, old) if o or published is None)
         within = left <= MAX_LEFT_OUT * counted
         rank = (not within, levels.loss if within else 0, left, sum(small), levels.loss)
         if best is None or rank < best[0]:
-            best = (rank, levels, shown, small)
+            best = (rank, levels, keys, small)
     assert best is not None
-    _rank, levels, shown, small = best
+    _rank, levels, keys, small = best
+    shown = [_shown(key) for key in keys]
     values = {r.key: v for r, v, out in zip(records, shown, small) if not out}
     # the first values shown stay stored (the finest an analyst holding every file knows)
     remembered = {r.key: dict(published.values[r.key]) if was and published is not None else v

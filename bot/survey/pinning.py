@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 
 from bot.survey.catalogue import Catalogue
 from bot.survey.models import Item, MainGoal, Scale, SubGoal, Survey, TextRules
@@ -65,11 +66,38 @@ def pinned_catalogue(cat: Catalogue, snapshots: Iterable[str]) -> Catalogue:
         snapshots: JSON texts of :func:`survey_snapshot`, oldest round first.
 
     Returns:
-        A new catalogue (``cat`` itself when there is no snapshot).
+        A new catalogue (``cat`` itself when there is no snapshot). The same ``cat`` and
+        snapshots give the same (immutable) catalogue again without reading the
+        snapshots anew: every export reads them, some twice (parsing and validating a
+        survey's items costs about a millisecond).
     """
-    loaded = [json.loads(s) for s in snapshots]
-    if not loaded:
+    texts = tuple(snapshots)
+    if not texts:
         return cat
+    return _pinned(_Same(cat), texts)
+
+
+class _Same:
+    """A catalogue as a cache key: the same object (a :class:`Catalogue` holds dicts, so
+    it has no hash of its own; the cache keeps it alive, so its id is not reused)."""
+
+    __slots__ = ("cat",)
+
+    def __init__(self, cat: Catalogue) -> None:
+        self.cat = cat
+
+    def __hash__(self) -> int:
+        return id(self.cat)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.cat is self.cat
+
+
+@lru_cache(maxsize=32)
+def _pinned(base: _Same, snapshots: tuple[str, ...]) -> Catalogue:
+    """:func:`pinned_catalogue` of ``base.cat`` (one or more snapshots)."""
+    cat = base.cat
+    loaded = [json.loads(s) for s in snapshots]
     items, goals, subs, surveys = dict(cat.items), dict(cat.main_goals), dict(cat.sub_goals), dict(cat.surveys)
     scale = cat.scale
     versions = {snap["version"] for snap in loaded}

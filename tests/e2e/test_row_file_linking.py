@@ -85,15 +85,27 @@ def _read(path: Path, wide: bool) -> dict[tuple, tuple]:
     if not path.exists():
         return {}
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    seen: dict[str, tuple[dict, tuple]] = {}
-    for row in rows:
+        rows = csv.reader(fh)
+        header = next(rows, None)
+        if header is None:
+            return {}
+        at = {name: i for i, name in enumerate(header)}
+        seen: dict[str, tuple[dict, tuple]] = {}
         if wide:
-            quasi = tuple(row[c] for c in ("ronde", "centrum", "taal", "modus", "datum"))
-            seen[row["respondent"]] = ({i: row[i] for i in SCALE}, quasi)
-        elif row["item_id"] in SCALE:
-            quasi = (row["round"], *(row[c] for c in dc.QUASI_IDENTIFIERS))
-            seen.setdefault(row["respondent"], ({}, quasi))[0][row["item_id"]] = row["value"]
+            quasi_at = [at[c] for c in ("ronde", "centrum", "taal", "modus", "datum")]
+            scale_at = [(i, at[i]) for i in SCALE]
+            who_at = at["respondent"]
+            for row in rows:
+                seen[row[who_at]] = ({i: row[j] for i, j in scale_at},
+                                     tuple(row[j] for j in quasi_at))
+        else:
+            quasi_at = [at["round"], *(at[c] for c in dc.QUASI_IDENTIFIERS)]
+            who_at, item_at, value_at = at["respondent"], at["item_id"], at["value"]
+            scale = set(SCALE)
+            for row in rows:
+                if row[item_at] in scale:
+                    answers = seen.setdefault(row[who_at], ({}, tuple(row[j] for j in quasi_at)))[0]
+                    answers[row[item_at]] = row[value_at]
     out: dict[tuple, tuple] = {}
     for answers, quasi in seen.values():
         key = tuple(answers.get(i, "") for i in SCALE)
@@ -129,7 +141,7 @@ def rebuilt(one: dict[tuple, tuple], two: dict[tuple, tuple], k: int = K) -> int
     linked = one.keys() & two.keys()
     if not linked:
         return 0
-    finer = {p: tuple(_finer(a, b) for a, b in zip(one[p], two[p])) for p in linked}
+    finer = {p: one[p] if one[p] == two[p] else tuple(map(_finer, one[p], two[p])) for p in linked}
 
     def sizes(values: dict) -> dict:
         count: dict = {}

@@ -87,7 +87,14 @@ def unextracted(code: dict[MsgId, list[str]]) -> list[str]:
         method_map, _options = parse_mapping_cfg(fh, str(ROOT / "babel.cfg"))
     known = {m[0] if isinstance(m, tuple) else m for m in code}
     problems = []
-    for path in sorted(ROOT.rglob("*.py")):
+    # a pattern matches from the start of the path (babel's pathmatch), so its files lie
+    # under the directory its text names before the first wildcard: walk only those (not
+    # .venv and its thousands of files)
+    roots: set[Path] = set()
+    for pattern, _method in method_map:
+        literal = re.split(r"[?*]", pattern.removeprefix("^").removeprefix("./"), maxsplit=1)[0]
+        roots.add(ROOT / literal.rpartition("/")[0])
+    for path in sorted({path for root in roots for path in root.rglob("*.py")}):
         rel = path.relative_to(ROOT).as_posix()
         if not any(pathmatch(pattern, rel) for pattern, _method in method_map):
             continue
