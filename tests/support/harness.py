@@ -16,7 +16,7 @@ from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
 from bot.app import build_application, webhook_options
-from bot.clock import ScaledClock
+from bot.clock import SYSTEM_CLOCK, Clock, ScaledClock
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.survey import catalogue
@@ -98,6 +98,7 @@ class BotHarness:
         self.settings = make_settings(sim.base_url, db_path, **overrides)
         self.application = None
         self.storage: Storage | None = None
+        self.clock: Clock = SYSTEM_CLOCK  # the bot's outbox and services (build_application)
         sim.track_handling()
         sim.add_idle_probe(self._outbox_idle)
 
@@ -121,7 +122,9 @@ class BotHarness:
     async def start(self) -> None:
         """Start the bot as ``run`` does: long polling, or the webhook server when the
         settings name a ``webhook_url``."""
-        self.application = build_application(self.settings, storage=await self._open_storage())
+        self.application = build_application(
+            self.settings, storage=await self._open_storage(), clock=self.clock
+        )
         self.application.bot.use_clock(ScaledClock(RETRY_SPEED))
         report_handled(self.application, self.sim)
         await self.application.initialize()
