@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from telegram import Update
 
-from bot import storage as storage_module
 from bot.storage import Storage, begin_update
+from bot.storage import core as storage_core
 from bot.survey import catalogue
 from bot.updates import ChatOrderedProcessor, chat_key
 from tests.support.harness import db_rows
@@ -178,7 +178,7 @@ async def test_rounds_cache_sees_this_process_at_once_and_others_after_the_ttl(t
         assert (await storage.round(first.id)).status == "closed"
         second = await other.create_round("short", ["shalom"])  # the command line's
         assert await storage.round(second.id) is None  # trusted for SHARED_TTL seconds
-        monkeypatch.setattr(storage_module, "SHARED_TTL", 0.0)
+        monkeypatch.setattr(storage_core, "SHARED_TTL", 0.0)
         assert (await storage.round(second.id)).is_open
         assert (await storage.open_round_for("shalom")).id == second.id
     finally:
