@@ -655,8 +655,8 @@ class BotApiSimulator:
         enforce_limits: Answer 429 like Telegram above 30 messages/s overall, 1 message/s
             per chat, 20 messages/min per group (Bot API FAQ). Counts ``send*`` methods
             except ``sendChatAction``.
-        clock: The time the flood limits are measured in (tests share a faster
-            :class:`~bot.clock.ScaledClock` with the bot's outbox).
+        clock: The time the flood limits and the long polls of ``getUpdates`` are measured
+            in (tests share a faster or virtual clock with the bot's outbox).
 
     Attributes:
         token: The bot token.
@@ -1578,19 +1578,15 @@ class BotApiSimulator:
         elif offset < 0:
             self._queue = self._queue[offset:]
         self._notify()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = self.clock.monotonic() + timeout
         while True:
             changed = self._changed
             batch = self._deliverable(limit)
-            if batch or self._closing or loop.time() >= deadline:
+            if batch or self._closing or self.clock.monotonic() >= deadline:
                 break
             if generation != self._poll_generation:
                 raise ApiError(409, _STATUS_TEXT[409])
-            try:
-                await asyncio.wait_for(changed.wait(), deadline - loop.time())
-            except TimeoutError:
-                pass
+            await self.clock.wait(changed, deadline - self.clock.monotonic())
         for entry in batch:
             entry.issued = True
             if self._tracking:

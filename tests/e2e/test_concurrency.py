@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from telegram import Update
 
-from bot import storage as storage_module
 from bot.storage import Storage, begin_update
+from bot.storage import core as storage_core
 from bot.survey import catalogue
 from bot.updates import ChatOrderedProcessor, chat_key
 from tests.support.harness import db_rows
@@ -130,13 +130,14 @@ async def test_two_residents_interleave_without_waiting_for_each_other(sim, harn
     await harness.prepare("short")
     await harness.start()
     slow, quick = sim.user(501, language_code="nl"), sim.user(502, language_code="nl")
-    sim.fail("sendMessage", status=200, delay=1.0, chat_id=slow.chat_id)
+    sim.fail("sendMessage", status=200, delay=60, chat_id=slow.chat_id)  # held until released
     slow.send_text("/start shalom")
     slow.send_text("/help")  # must be answered after the /start, though /start is slow
     quick.send_text("/start shalom")
     [welcome] = await quick.wait_reply(timeout=5)
     assert slow.messages == []  # the slow chat's first reply is still under way
     assert welcome.reply_markup is not None
+    sim.release_delayed()
     replies = await slow.wait_reply(count=2, timeout=5)
     assert replies[0].text.startswith("👋")  # the /start welcome first
     assert "/forget" in replies[1].text  # then /help
@@ -177,7 +178,7 @@ async def test_rounds_cache_sees_this_process_at_once_and_others_after_the_ttl(t
         assert (await storage.round(first.id)).status == "closed"
         second = await other.create_round("short", ["shalom"])  # the command line's
         assert await storage.round(second.id) is None  # trusted for SHARED_TTL seconds
-        monkeypatch.setattr(storage_module, "SHARED_TTL", 0.0)
+        monkeypatch.setattr(storage_core, "SHARED_TTL", 0.0)
         assert (await storage.round(second.id)).is_open
         assert (await storage.open_round_for("shalom")).id == second.id
     finally:

@@ -1,8 +1,8 @@
 """Flood waits, pacing and broadcast progress across a restart (issue 18.3).
 
 A "restart" is a second :class:`OutboxSender` on the same database after the first one
-stopped, as the bot does after a crash or a deploy. Waits run on a fast clock
-(:class:`bot.clock.ScaledClock`), so a 30 s ``retry_after`` takes about a second.
+stopped, as the bot does after a crash or a deploy. Waits run on a virtual clock
+(:class:`tests.support.clock.VirtualClock`), so a 30 s ``retry_after`` costs no wall time.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.clock import ScaledClock
 from bot.outbox import OutboxSender, enqueue, progress
 from bot.simulator import BotApiSimulator
 from bot.storage import Storage
 from bot.survey import catalogue
 from tests.integration.test_outbox import TOKEN, SpyBot, per_chat, render, residents
+from tests.support.clock import VirtualClock
 from tests.support.harness import ADMIN_ID, db_rows, ptb_bot, settle, until
 
 
@@ -27,6 +27,14 @@ async def storage(tmp_path) -> AsyncIterator[Storage]:
     await store.seed_centres(catalogue().centres)
     yield store
     await store.close()
+
+
+@pytest.fixture
+async def clock() -> AsyncIterator[VirtualClock]:
+    virtual = VirtualClock()
+    virtual.attach()
+    yield virtual
+    virtual.detach()
 
 
 @pytest.fixture
@@ -41,10 +49,9 @@ def most_in_one_second(starts: list[float]) -> int:
 
 
 @pytest.mark.slow(seconds=3)
-async def test_a_flood_wait_is_honoured_after_a_restart(storage, round_id):
+async def test_a_flood_wait_is_honoured_after_a_restart(storage, round_id, clock):
     # 160 residents (the issue had 400); invitations 31 and 120 get 429 retry_after=30; killed 5 s
     # after the second 429 and started again.
-    clock = ScaledClock(60.0)
     async with BotApiSimulator(token=TOKEN, clock=clock) as api, ptb_bot(api) as client:
         spy = SpyBot(client, clock)
         chats = await residents(storage, api, 160)
@@ -57,8 +64,8 @@ async def test_a_flood_wait_is_honoured_after_a_restart(storage, round_id):
 
         first = OutboxSender(spy, storage, render, clock=clock)
         first.start()
-        while len(floods()) < 2:
-            await asyncio.sleep(0.005)
+        while len(floods()) < 2:  # the clock stands still until this task has looked
+            await asyncio.wait_for(spy.changed(), 10)
         await clock.sleep(5)
         await first.stop()
         killed_at = clock.monotonic()
@@ -76,16 +83,16 @@ async def test_a_flood_wait_is_honoured_after_a_restart(storage, round_id):
     assert first.stats["rate_limited"] == 2 and second.stats["rate_limited"] == 0
 
 
-async def test_the_rate_holds_in_every_second_across_a_restart(storage, round_id):
-    clock = ScaledClock(4.0)  # the limits hold in clock seconds; four times faster than real
-    async with BotApiSimulator(token=TOKEN, enforce_limits=True, clock=clock) as api, ptb_bot(api) as client:
+async def test_the_rate_holds_in_every_second_across_a_restart(storage, round_id, clock):
+    async with BotApiSimulator(token=TOKEN, enforce_limits=True, clock=clock) as api, ptb_bot(
+            api) as client:
         spy = SpyBot(client, clock)
         chats = await residents(storage, api, 60)
         await enqueue(storage, round_id, chats, "invite")
         first = OutboxSender(spy, storage, render, clock=clock)
         first.start()
-        while len(api.sent) < 30:
-            await asyncio.sleep(0.005)
+        while len(api.sent) < 30:  # stopped once the 30th has arrived
+            assert await api.wait_change(timeout=10), "the broadcast stalled"
         await first.stop()
         restarted_at = clock.monotonic()
         second = OutboxSender(spy, storage, render, clock=clock)
@@ -102,7 +109,8 @@ async def test_the_rate_holds_in_every_second_across_a_restart(storage, round_id
 
 
 @pytest.mark.slow
-async def test_the_coordinators_progress_message_is_rebuilt_after_a_restart(sim, harness):
+async def test_the_coordinators_progress_message_is_rebuilt_after_a_restart(sim, harness, clock):
+    harness.clock = clock  # the bot's outbox: 40 paced invitations cost no wall time
     await harness.prepare(None)
     store = await Storage.open(harness.db_path)
     await store.create_round("short", ["shalom"], status="scheduled")
@@ -120,7 +128,8 @@ async def test_the_coordinators_progress_message_is_rebuilt_after_a_restart(sim,
     admin.send_text("/open 1")
     await until(lambda: any("nu openen" in (m.text or "") for m in admin.messages))
     admin.press_button("Ja, nu openen en uitnodigen")  # /open asks first (issue 16 point 4)
-    await until(lambda: sum(1 for m in sim.sent if m.chat_id > 7_000_000) >= 12)
+    while sum(1 for m in sim.sent if m.chat_id > 7_000_000) < 12:  # restarted mid-way
+        assert await sim.wait_change(timeout=10), "the broadcast stalled"
     await harness.restart()
     await harness.application.bot_data["outbox"].drain(timeout=20)
     await settle(sim)

@@ -51,6 +51,7 @@ from telegram.ext import (
 )
 
 from bot.simulator import BotApiSimulator, SimUser, run_terminal_chat
+from tests.support.clock import VirtualClock
 from tests.support.harness import ptb_bot, ptb_request, until
 
 REAL_UPDATES = Path(__file__).resolve().parents[3] / "shared" / "real-updates"
@@ -355,16 +356,27 @@ async def test_offset_confirms_and_drops(sim: BotApiSimulator, bot: Bot) -> None
 
 async def test_long_poll_answers_when_update_arrives(sim: BotApiSimulator, bot: Bot) -> None:
     resident = sim.user(14)
-    loop = asyncio.get_running_loop()
-    loop.call_later(0.2, resident.send_text, "laat")
     started = time.perf_counter()
-    updates = await bot.get_updates(timeout=dtm.timedelta(seconds=5))
-    assert 0.15 < time.perf_counter() - started < 1.0
+    poll = asyncio.ensure_future(bot.get_updates(timeout=dtm.timedelta(seconds=5)))
+    # the poll is waiting in the simulator (its generation is counted right before it
+    # waits, with no await in between) when the update arrives
+    await until(lambda: sim._poll_generation == 1)
+    assert not poll.done()
+    resident.send_text("laat")
+    updates = await asyncio.wait_for(poll, 5)
+    assert time.perf_counter() - started < 1.0  # at the update, long before the 5 s
     assert updates[0].message.text == "laat"
-    started = time.perf_counter()
-    assert await bot.get_updates(offset=updates[0].update_id + 1, timeout=dtm.timedelta(
-        seconds=1)) == ()  # fmt: skip
-    assert 0.9 < time.perf_counter() - started < 2.0
+    # nothing arrives: the poll answers () when its timeout is over, not before, on a virtual
+    # clock (tests/support/clock.py) so the second costs no wall time
+    clock = VirtualClock()
+    clock.attach()
+    try:
+        async with BotApiSimulator(clock=clock) as timed, ptb_bot(timed) as client:
+            started = clock.monotonic()
+            assert await client.get_updates(timeout=dtm.timedelta(seconds=1)) == ()
+            assert 0.9 < clock.monotonic() - started < 2.0
+    finally:
+        clock.detach()
 
 
 async def test_opt_in_update_types(sim: BotApiSimulator, bot: Bot) -> None:
@@ -431,10 +443,10 @@ async def test_fail_filters_by_chat_and_status(sim: BotApiSimulator, bot: Bot) -
 
 async def test_fail_delay_times_out_client(sim: BotApiSimulator, bot: Bot) -> None:
     resident = sim.user(19)
-    sim.fail("sendMessage", status=200, delay=0.5)
+    sim.fail("sendMessage", status=200, delay=0.2)
     with pytest.raises(TimedOut):
-        await bot.send_message(19, "laat", read_timeout=0.1)
-    await until(lambda: resident.messages, timeout=5)  # when its 0.5 s are over
+        await bot.send_message(19, "laat", read_timeout=0.05)
+    await until(lambda: resident.messages, timeout=5)  # when its 0.2 s are over
     assert [m.text for m in resident.messages] == ["laat"]  # took effect anyway
 
 

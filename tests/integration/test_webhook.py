@@ -105,10 +105,11 @@ async def test_cli_run_with_webhook_url_serves_a_resident(sim, tmp_path):
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         user = sim.user(303, language_code="pl")
-        for _ in range(200):                      # wait until the bot registered its webhook
-            if (await api(sim, "getWebhookInfo"))[1]["result"]["url"]:
-                break
-            await asyncio.sleep(0.05)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while not (await api(sim, "getWebhookInfo"))[1]["result"]["url"]:  # until the bot
+            # registered its webhook: look again after each of its calls, not every 50 ms
+            assert await sim.wait_change(max(deadline - loop.time(), 0.01)), "no webhook set"
         user.send_text("/start")
         reply = await user.wait_reply(timeout=10)
         assert reply[0].text                      # the welcome arrived over the webhook
