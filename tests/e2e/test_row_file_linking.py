@@ -53,22 +53,20 @@ async def _template(path: Path) -> int:
 
 def _add(path: Path, round_id: int, people: list[tuple]) -> None:
     """Residents who answered every question of the short survey (direct SQL: fast)."""
+    participations, answers = [], []
+    for who, centre, lang, mode, day, values, cards in people:
+        at = f"2026-03-{day:02d}T10:00:00+00:00"
+        participations.append((round_id, who, centre, lang, mode, at, at))
+        answers += [(round_id, who, item_id, value, None, lang, centre, mode, at)
+                    for item_id, value in zip(SCALE, values)]
+        answers.append((round_id, who, CARDS.id, None, cards, lang, centre, mode, at))
     conn = sqlite3.connect(path)
     with conn:
-        for who, centre, lang, mode, day, values, cards in people:
-            at = f"2026-03-{day:02d}T10:00:00+00:00"
-            conn.execute("INSERT INTO participations (round_id, respondent, centre_code, language, mode,"
-                         " started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (round_id, who, centre, lang, mode, at, at))
-            for item_id, value in zip(SCALE, values):
-                conn.execute("INSERT INTO answers (round_id, respondent, item_id, status, value,"
-                             " language, centre_code, mode, answered_at)"
-                             " VALUES (?, ?, ?, 'answered', ?, ?, ?, ?, ?)",
-                             (round_id, who, item_id, value, lang, centre, mode, at))
-            conn.execute("INSERT INTO answers (round_id, respondent, item_id, status, choices,"
+        conn.executemany("INSERT INTO participations (round_id, respondent, centre_code, language,"
+                         " mode, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?)", participations)
+        conn.executemany("INSERT INTO answers (round_id, respondent, item_id, status, value, choices,"
                          " language, centre_code, mode, answered_at)"
-                         " VALUES (?, ?, ?, 'answered', ?, ?, ?, ?, ?)",
-                         (round_id, who, CARDS.id, cards, lang, centre, mode, at))
+                         " VALUES (?, ?, ?, 'answered', ?, ?, ?, ?, ?, ?)", answers)
     conn.close()
 
 
