@@ -181,12 +181,15 @@ def test_k_anonymity_over_every_file_a_coordinator_or_admin_can_get(demo_db, tmp
                 continue
             sheets: dict[str, list[dict]] = {}
             if fmt == "xlsx":
-                book = openpyxl.load_workbook(out)
-                for ws in book.worksheets:
-                    values = list(ws.iter_rows(values_only=True))
-                    if ws.title not in ("codeboek", "toelichting", "verhalen"):
-                        head = [ENGLISH.get(h, h) for h in values[0]]   # Dutch headers back
-                        sheets[ws.title] = [dict(zip(head, r)) for r in values[1:]]
+                book = openpyxl.load_workbook(out, read_only=True)   # values only: each sheet read once
+                try:
+                    for ws in book.worksheets:
+                        if ws.title not in ("codeboek", "toelichting", "verhalen"):
+                            values = list(ws.iter_rows(values_only=True))
+                            head = [ENGLISH.get(h, h) for h in values[0]]   # Dutch headers back
+                            sheets[ws.title] = [dict(zip(head, r)) for r in values[1:]]
+                finally:
+                    book.close()
                 assert ("antwoorden" in sheets) == (audience == "admin")
             else:
                 sheets["file"] = _csv(out)
@@ -240,7 +243,11 @@ def test_row_order_does_not_link_two_exports(demo_db, tmp_path):
                    **{"fmt": "csv", **kwargs})
         files.append(_profiles_in_file_order(_csv(tmp_path / name)))
     run_export(demo_db, catalogue(), tmp_path / "d.xlsx", fmt="xlsx", tz=TZ, min_cell_size=K)
-    sheet = list(openpyxl.load_workbook(tmp_path / "d.xlsx")["antwoorden"].iter_rows(values_only=True))
+    book = openpyxl.load_workbook(tmp_path / "d.xlsx", read_only=True)   # values only, one sheet
+    try:
+        sheet = list(book["antwoorden"].iter_rows(values_only=True))
+    finally:
+        book.close()
     files.append(_profiles_in_file_order(
         {ENGLISH.get(k, k): ("" if v is None else str(v)) for k, v in zip(sheet[0], r)} for r in sheet[1:]))
     n = len(files[0])

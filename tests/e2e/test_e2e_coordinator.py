@@ -461,7 +461,7 @@ async def test_export_offers_the_stories_document_and_the_effects_table(sim, har
     assert effects[0]["effect_nl"] == effect and effects[0]["mentioned"] == "<5"
     assert effects[0]["in_document"] == "2"        # what the stories document shows
     book = await _export_file(sim, admin, round_.id, "Excel (xlsx)")
-    wb = load_workbook(io.BytesIO(book.document_bytes))
+    wb = load_workbook(io.BytesIO(book.document_bytes), read_only=True)   # values only
     assert "effecten" in wb.sheetnames
     sheet = list(wb["verhalen"].iter_rows(values_only=True))
     assert sheet[0][:4] == ("ronde", "centrum", "maand", "taal")            # Dutch headers
@@ -509,11 +509,14 @@ async def test_review_exports_resist_differencing_and_linking(sim, harness, tmp_
                 run_export(harness.db_path, cat, out, fmt=fmt, tz=tz, audience=audience,
                            centres=centres, round_ids=[round_.id], min_cell_size=5)
                 if fmt == "xlsx":
-                    wb = load_workbook(out)
-                    for sheet in ("verhalen", "effecten"):
-                        got[f"{audience}-{sheet}"] = list(wb[sheet].iter_rows(values_only=True))
-                    got[f"{audience}-answers"] = (list(wb["antwoorden"].iter_rows(values_only=True))
-                                                  if "antwoorden" in wb.sheetnames else [])
+                    wb = load_workbook(out, read_only=True)   # values only: just these sheets read
+                    try:
+                        for sheet in ("verhalen", "effecten"):
+                            got[f"{audience}-{sheet}"] = list(wb[sheet].iter_rows(values_only=True))
+                        got[f"{audience}-answers"] = (list(wb["antwoorden"].iter_rows(values_only=True))
+                                                      if "antwoorden" in wb.sheetnames else [])
+                    finally:
+                        wb.close()
                 else:
                     got[f"{audience}-{fmt}"] = out.read_bytes()
         return got
@@ -646,7 +649,8 @@ async def test_analyst_files_one_row_per_respondent_only_what_was_asked(sim, har
     long = await _export_file(sim, admin, round_.id, "CSV (komma)")
     labels = {r["respondent"] for r in csv.DictReader(io.StringIO(long.document_bytes.decode("utf-8-sig")))}
     assert labels and not labels & {r["respondent"] for r in wide}   # two exports share no label
-    book = load_workbook(io.BytesIO((await _export_file(sim, admin, round_.id, "Excel (xlsx)")).document_bytes))
+    book = load_workbook(io.BytesIO((await _export_file(sim, admin, round_.id, "Excel (xlsx)")).document_bytes),
+                         read_only=True)                               # values only: sheets read on use
     assert book.sheetnames[:3] == ["antwoorden", "antwoorden_breed", "samenvatting"]
     sheet = list(book["antwoorden_breed"].iter_rows(values_only=True))
     assert isinstance(sheet[1][sheet[0].index("ind.livability.at_home")], int)   # a number, not text
