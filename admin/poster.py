@@ -216,7 +216,9 @@ def make_poster(
             _centred(draw, y + i * step, text, font)
 
     buf = io.BytesIO()
-    page.save(buf, format="PNG", dpi=(DPI, DPI), optimize=True)
+    # zlib's default level: optimize=True (level 9) took three times the CPU (0.18 against
+    # 0.06 s) for a file 7 % smaller (79 against 84 kB)
+    page.save(buf, format="PNG", dpi=(DPI, DPI))
     data = buf.getvalue()
     if out is not None:
         Path(out).write_bytes(data)

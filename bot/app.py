@@ -42,6 +42,7 @@ from admin import round_views, scheduling, story_text
 from admin.commands import menu as staff_menu
 from bot import callback_data as cd
 from bot.chat import RESIDENT_COMMANDS, lang_of
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.context import BuurtContext, PayloadHandler
 from bot.http import AiohttpRequest
 from bot.i18n import (
@@ -258,12 +259,17 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def build_application(settings: Settings, *, storage: Storage | None = None) -> Application:
+def build_application(
+    settings: Settings, *, storage: Storage | None = None, clock: Clock = SYSTEM_CLOCK
+) -> Application:
     """Build the bot: handlers, storage opened in ``post_init``, closed in ``post_shutdown``.
 
     Args:
         settings: Loaded settings (token, Bot API base url, database path, secrets).
         storage: An already open storage to use (tests); else one is opened at start.
+        clock: The time of the outbox (pacing, retries, progress reports) and of the
+            services (:attr:`bot.services.Services.clock`); tests pass a faster or virtual
+            one, the product the system clock.
 
     Raises:
         SettingsError: ``TELEGRAM_BOT_TOKEN`` or ``PSEUDONYM_SECRET`` is not set, or an
@@ -278,15 +284,18 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         raise SettingsError(str(exc)) from None
     token = settings.telegram_bot_token.get_secret_value()
     base_url = settings.telegram_api_base_url
+    # A TLS context reads the whole CA bundle (~50 ms of CPU): only for an https Bot API, not
+    # for a local one over http (the simulator; the test suite starts the bot ~15 times).
+    tls = tls_context() if urlsplit(base_url).scheme == "https" else None
     bot = RobustBot(
         token,
         base_url=base_url,
         base_file_url=file_base_url(base_url),
         request=AiohttpRequest(connection_pool_size=HTTP_POOL_SIZE, read_timeout=10,
                                write_timeout=20, pool_timeout=HTTP_POOL_TIMEOUT,
-                               ssl_context=tls_context()),
+                               ssl_context=tls),
         get_updates_request=AiohttpRequest(connection_pool_size=1, read_timeout=10,
-                                           ssl_context=tls_context()),
+                                           ssl_context=tls),
     )
 
     async def post_init(application: Application) -> None:
@@ -296,7 +305,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         await store.seed_centres(cat.centres)
         svc = Services(
             settings=settings, storage=store, catalogue=cat, begin_answering=answering.begin,
-            translator=translation_from_settings(settings),
+            translator=translation_from_settings(settings), clock=clock,
         )
         application.bot_data["services"] = svc
         await set_commands(application)
@@ -307,7 +316,7 @@ def build_application(settings: Settings, *, storage: Storage | None = None) -> 
         async def on_progress(round_id, kind, status):
             await round_views.report_progress(application, round_id, kind, status)
 
-        sender = OutboxSender(application.bot, store, render, on_progress=on_progress)
+        sender = OutboxSender(application.bot, store, render, on_progress=on_progress, clock=clock)
         application.bot_data["outbox"] = sender
         svc.wake_outbox = sender.wake
         sender.start()

@@ -109,7 +109,8 @@ async def test_the_rate_holds_in_every_second_across_a_restart(storage, round_id
 
 
 @pytest.mark.slow
-async def test_the_coordinators_progress_message_is_rebuilt_after_a_restart(sim, harness):
+async def test_the_coordinators_progress_message_is_rebuilt_after_a_restart(sim, harness, clock):
+    harness.clock = clock  # the bot's outbox: 40 paced invitations cost no wall time
     await harness.prepare(None)
     store = await Storage.open(harness.db_path)
     await store.create_round("short", ["shalom"], status="scheduled")
@@ -127,7 +128,8 @@ async def test_the_coordinators_progress_message_is_rebuilt_after_a_restart(sim,
     admin.send_text("/open 1")
     await until(lambda: any("nu openen" in (m.text or "") for m in admin.messages))
     admin.press_button("Ja, nu openen en uitnodigen")  # /open asks first (issue 16 point 4)
-    await until(lambda: sum(1 for m in sim.sent if m.chat_id > 7_000_000) >= 12)
+    while sum(1 for m in sim.sent if m.chat_id > 7_000_000) < 12:  # restarted mid-way
+        assert await sim.wait_change(timeout=10), "the broadcast stalled"
     await harness.restart()
     await harness.application.bot_data["outbox"].drain(timeout=20)
     await settle(sim)

@@ -16,19 +16,16 @@ from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
 from bot.app import build_application, webhook_options
-from bot.clock import ScaledClock
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.survey import catalogue
 from bot.telegram_bot import tls_context
+from tests.support.clock import VirtualClock
 
 TOKEN = "123456:TEST-TOKEN-abcdef"
 ADMIN_ID = 900000001
 SHARED = Path(__file__).resolve().parents[3] / "shared"
-#: The bot's waits between the tries of a Bot API call (back-off 0.5 s and 1 s, a 429's
-#: ``retry_after``) pass this many times faster in the tests: the same tries in the same
-#: order, without seconds of waiting (``bot.telegram_bot.RobustBot.use_clock``).
-RETRY_SPEED = 20.0
 
 
 class _GivenSettings(Settings):
@@ -110,6 +107,8 @@ class BotHarness:
         self.settings = make_settings(sim.base_url, db_path, **overrides)
         self.application = None
         self.storage: Storage | None = None
+        self.clock: Clock = SYSTEM_CLOCK  # the bot's outbox and services (build_application)
+        self._retry_clock = VirtualClock()
         sim.track_handling()
         sim.add_idle_probe(self._outbox_idle)
 
@@ -133,8 +132,15 @@ class BotHarness:
     async def start(self) -> None:
         """Start the bot as ``run`` does: long polling, or the webhook server when the
         settings name a ``webhook_url``."""
-        self.application = build_application(self.settings, storage=await self._open_storage())
-        self.application.bot.use_clock(ScaledClock(RETRY_SPEED))
+        self.application = build_application(
+            self.settings, storage=await self._open_storage(), clock=self.clock
+        )
+        # the bot's waits between the tries of a Bot API call (back-off 0.5 s and 1 s, a
+        # 429's retry_after) on a virtual clock: the same tries in the same order, with no
+        # wall time waited (``bot.telegram_bot.RobustBot.use_clock``)
+        self._retry_clock = VirtualClock()
+        self._retry_clock.attach()
+        self.application.bot.use_clock(self._retry_clock)
         report_handled(self.application, self.sim)
         await self.application.initialize()
         await self.application.post_init(self.application)  # run_polling() would call it
@@ -157,6 +163,7 @@ class BotHarness:
             await self.application.post_shutdown(self.application)  # run_polling() would
             await self.application.shutdown()
             self.application = None
+            self._retry_clock.detach()
             self.sim.forget_unhandled()  # fetched but dropped at stop: redelivered, not awaited
         if self.storage is not None:
             await self.storage.close()
