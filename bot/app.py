@@ -284,15 +284,18 @@ def build_application(
         raise SettingsError(str(exc)) from None
     token = settings.telegram_bot_token.get_secret_value()
     base_url = settings.telegram_api_base_url
+    # A TLS context reads the whole CA bundle (~50 ms of CPU): only for an https Bot API, not
+    # for a local one over http (the simulator; the test suite starts the bot ~15 times).
+    tls = tls_context() if urlsplit(base_url).scheme == "https" else None
     bot = RobustBot(
         token,
         base_url=base_url,
         base_file_url=file_base_url(base_url),
         request=AiohttpRequest(connection_pool_size=HTTP_POOL_SIZE, read_timeout=10,
                                write_timeout=20, pool_timeout=HTTP_POOL_TIMEOUT,
-                               ssl_context=tls_context()),
+                               ssl_context=tls),
         get_updates_request=AiohttpRequest(connection_pool_size=1, read_timeout=10,
-                                           ssl_context=tls_context()),
+                                           ssl_context=tls),
     )
 
     async def post_init(application: Application) -> None:

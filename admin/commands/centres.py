@@ -10,7 +10,6 @@ import re
 from telegram import Update
 
 from admin.auth import staff_only, staff_tr
-from admin.poster import make_poster
 from admin.progress import shown
 from bot.context import BuurtContext
 from bot.i18n import Translator
@@ -85,6 +84,9 @@ async def qr(update: Update, context: BuurtContext, role: Role) -> None:
     name = await svc.storage.centre_name(code) or code
     link = f"https://t.me/{context.bot.username}?start={code}"
     lines = {lang: Translator(lang)._("Scan en vertel je verhaal") for lang in LANGUAGES}
+    # Pillow and segno (70 ms of CPU) load at the first /qr, not at every start of the bot
+    from admin.poster import make_poster  # noqa: PLC0415 - see the comment above
+
     png = await asyncio.to_thread(make_poster, name, link, lines)
     await context.message.reply_document(
         document=io.BytesIO(png), filename=f"buurtstem-poster-{code}.png", caption=link

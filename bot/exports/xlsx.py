@@ -48,7 +48,7 @@ from typing import BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -173,9 +173,26 @@ def _text_cell(ws, value: str) -> WriteOnlyCell:
     return cell
 
 
+def _text(ws, value: str) -> str | WriteOnlyCell:
+    """A string for ``ws.append``, cleaned (:func:`clean_text`) and stored as text.
+
+    openpyxl stores a plain string as text unless it reads as a formula (``=…``) or an
+    error value (``#N/A`` …): those become a cell typed as text (:func:`_text_cell`), the
+    rest stay plain strings, which ``append`` writes the same way without the cost of a
+    cell object of their own (it tries each value as a cell value first, and a cell
+    object fails that try).
+    """
+    text = clean_text(value)
+    if text.startswith("=") or text in ERROR_CODES:
+        cell = WriteOnlyCell(ws, value=text)
+        cell.data_type = "s"
+        return cell
+    return text
+
+
 def _cells(ws, values: Sequence) -> list:
-    """Values -> row for ``ws.append``: strings become typed, cleaned text cells."""
-    return [_text_cell(ws, v) if isinstance(v, str) else v for v in values]
+    """Values -> row for ``ws.append``: strings become cleaned text (:func:`_text`)."""
+    return [_text(ws, v) if isinstance(v, str) else v for v in values]
 
 
 def _display_len(value) -> int:

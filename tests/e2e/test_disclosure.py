@@ -18,6 +18,7 @@ from bot.privacy import disclosure as dc
 from bot.storage import Storage
 from bot.survey import catalogue
 from tests.support.data import answered_resident as _resident
+from tests.support.templates import copy_of
 
 TZ = ZoneInfo("Europe/Amsterdam")
 K = 5
@@ -108,10 +109,7 @@ def test_story_quotable_needs_consent_and_k_per_centre_and_language():
 
 
 # -- a database like the demo's --------------------------------------------------------
-@pytest.fixture
-async def demo_db(tmp_path):
-    """40 residents over 4 centres and 6 languages (like the demo), one round, closed."""
-    path = tmp_path / "d.sqlite3"
+async def _fill_demo(path):
     store = await Storage.open(path)
     await store.seed_centres(catalogue().centres)
     round_ = await store.create_round("short", [])
@@ -126,7 +124,13 @@ async def demo_db(tmp_path):
     conn.execute("UPDATE answers SET answered_at = '2026-03-0' || (1 + id % 7) || 'T10:00:00+00:00'")
     conn.commit()
     conn.close()
-    return path
+
+
+@pytest.fixture
+async def demo_db(tmp_path):
+    """40 residents over 4 centres and 6 languages (like the demo), one round, closed
+    (filled once per process, copied per test)."""
+    return await copy_of(_fill_demo, tmp_path / "d.sqlite3")
 
 
 def _english() -> dict[str, str]:

@@ -261,15 +261,20 @@ async def _scope(template: Path, round_id: int, seed: int, folder: Path, figures
         name.unlink()
 
 
-async def attack(scopes: int, seed: int = 0) -> Figures:
-    """Run the attack on ``scopes`` random scopes; returns the :class:`Figures`."""
+async def attack(scopes: int, seed: int = 0, folder: Path | None = None) -> Figures:
+    """Run the attack on ``scopes`` random scopes; returns the :class:`Figures`.
+
+    The databases and files go to ``folder`` (the test's ``tmp_path``, which the suite
+    keeps in memory where it can), else to a temporary directory.
+    """
+    if folder is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            return await attack(scopes, seed, Path(tmp))
     figures = Figures()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        template = folder / "template.sqlite3"
-        round_id = await _template(template)
-        for number in range(scopes):
-            await _scope(template, round_id, seed * 100_000 + number, folder, figures)
+    template = folder / "template.sqlite3"
+    round_id = await _template(template)
+    for number in range(scopes):
+        await _scope(template, round_id, seed * 100_000 + number, folder, figures)
     return figures
 
 
@@ -288,10 +293,10 @@ def test_the_linking_rule_sees_incomparable_levels():
 
 
 @pytest.mark.slow(seconds=5)
-async def test_linking_two_row_files_of_a_round_rebuilds_no_class_under_k():
+async def test_linking_two_row_files_of_a_round_rebuilds_no_class_under_k(tmp_path):
     """Before and after more residents answer, and after one is erased: every pair of the
     round's row files (long and wide), linked by the answers, rebuilds no class under k."""
-    figures = await attack(40)
+    figures = await attack(40, folder=tmp_path)
     assert figures.scopes == 40 and figures.files == 40 * 7
     assert (figures.attacked, figures.respondents, figures.singled, figures.pairs) == (0, 0, 0, {})
 

@@ -9,11 +9,10 @@ import pytest
 from bot.__main__ import main
 from bot.storage import Storage
 from bot.survey import catalogue
+from tests.support.templates import copy_of
 
 
-@pytest.fixture
-async def db(tmp_path, monkeypatch):
-    path = tmp_path / "bot.sqlite3"
+async def _fill(path):
     store = await Storage.open(path)
     await store.seed_centres(catalogue().centres)
     round_ = await store.create_round("short", ["shalom"])
@@ -25,6 +24,13 @@ async def db(tmp_path, monkeypatch):
         await store.record_answer(round_id=round_.id, respondent=who, item_id="ind.cohesion.less_lonely",
                                   status="answered", language="nl", centre_code="shalom", value=4)
     await store.close()
+
+
+@pytest.fixture
+async def db(tmp_path, monkeypatch):
+    """Six residents at Shalom (a story and an indicator each; filled once per process,
+    copied per test), the working folder and the environment of an offline command."""
+    path = await copy_of(_fill, tmp_path / "bot.sqlite3")
     monkeypatch.chdir(tmp_path)
     # offline commands need only the database: no token, no pseudonym secret
     for name in ("TELEGRAM_BOT_TOKEN", "PSEUDONYM_SECRET", "EXPORT_SECRET"):

@@ -17,6 +17,7 @@ from bot.privacy.disclosure import QUASI_IDENTIFIERS, smallest_class
 from bot.privacy.pseudonym import respondent_pseudonym
 from bot.storage import Storage
 from bot.survey import catalogue
+from tests.support.templates import copy_of
 
 TZ = ZoneInfo("Europe/Amsterdam")
 SECRET = b"test-secret-0123456789"
@@ -24,9 +25,7 @@ TRICKY = ["=HYPERLINK(\"http://x\");\"quoted\"\nnew line, comma", "-1", "@sum", 
           "Bel 06-12345678", "\tTab", "Çok güzel", "الحمد لله ١٢٣", ""]
 
 
-@pytest.fixture
-async def db(tmp_path):
-    path = tmp_path / "e.sqlite3"
+async def _fill(path):
     store = await Storage.open(path)
     cat = catalogue()
     await store.seed_centres(cat.centres)
@@ -60,7 +59,13 @@ async def db(tmp_path):
     conn.execute("UPDATE answers SET answered_at = '2026-03-31T23:30:00+00:00' WHERE id % 7 = 0")
     conn.commit()
     conn.close()
-    return path
+
+
+@pytest.fixture
+async def db(tmp_path):
+    """Twelve residents of two centres answer the full survey (free text with CSV traps),
+    three of them a little of a second round (filled once per process, copied per test)."""
+    return await copy_of(_fill, tmp_path / "e.sqlite3")
 
 
 @pytest.mark.parametrize("dialect", ["rfc4180", "excel-nl"])

@@ -197,3 +197,22 @@ async def test_a_long_poll_asks_for_no_more_updates_than_fit_in_the_backlog(sim)
         assert [u.message.text for u in first] == ["bericht 0", "bericht 1"]  # 2 fit
         assert len(await bot.get_updates(offset=first[-1].update_id + 1, timeout=0)) == 3  # a stop's last call: as asked
         bot.use_backlog(None)
+
+
+def test_an_https_bot_api_is_verified_with_the_process_tls_context(tmp_path):
+    """Over https both clients use the one TLS context (certifi's CAs, certificates
+    checked); a local Bot API over plain http (the simulator) reads no CA bundle."""
+    import ssl
+
+    from bot.app import build_application
+    from bot.telegram_bot import tls_context
+    from tests.support.harness import make_settings
+
+    def contexts(base_url: str) -> list:
+        bot = build_application(make_settings(base_url, tmp_path / "b.sqlite3")).bot
+        return [request._ssl for request in bot._request]
+
+    secure = contexts("https://api.telegram.org/bot")
+    assert secure == [tls_context(), tls_context()]
+    assert tls_context().verify_mode == ssl.CERT_REQUIRED and tls_context().check_hostname
+    assert contexts("http://127.0.0.1:8081/bot") == [None, None]

@@ -26,6 +26,7 @@ from bot.exports.service import run_export
 from bot.privacy.pseudonym import respondent_pseudonym
 from bot.storage import Storage
 from bot.survey import catalogue
+from tests.support.templates import copy_of
 
 TZ = ZoneInfo("Europe/Amsterdam")
 K = 5
@@ -39,8 +40,12 @@ def pseudonym(chat_id: int) -> str:
 async def db(tmp_path):
     """Eight Dutch residents at Shalom answer the praatplaat survey; resident 1 tells a
     story about the neighbourhood (the only one to pick that domain) and skips "why", says
-    yes to quoting, and the story is approved; the others tell no story."""
-    path = tmp_path / "l.sqlite3"
+    yes to quoting, and the story is approved; the others tell no story (filled once per
+    process, copied per test)."""
+    return await copy_of(_fill, tmp_path / "l.sqlite3")
+
+
+async def _fill(path):
     store = await Storage.open(path)
     cat = catalogue()
     await store.seed_centres(cat.centres)
@@ -77,7 +82,6 @@ async def db(tmp_path):
                  (answer_id,))
     conn.commit()
     conn.close()
-    return path
 
 
 def _last_domain(cat) -> str:
