@@ -68,7 +68,7 @@ _temporary_files_in_memory()
 
 def pytest_collection_finish(session):
     """Freeze what collection loaded (every module, test and fixture definition: about
-    200,000 objects that live to the end): the garbage collector's full collections during
+    170,000 objects that live to the end): the garbage collector's full collections during
     the run went through all of them each time."""
     gc.freeze()
 
