@@ -42,17 +42,25 @@ _import_wordfreq_on_a_short_stack()
 
 
 def _temporary_files_in_memory() -> None:
-    """Put ``tmp_path`` under ``/dev/shm`` (memory) where there is one, through pytest's
-    ``PYTEST_DEBUG_TEMPROOT`` (same numbered folders, same clean-up; a temp root given
-    in the environment wins).
+    """Put ``tmp_path`` under ``/dev/shm`` (memory) where there is one with room (at least
+    :data:`_MEMORY_TEMP_ROOT_MIN_FREE` free), through pytest's ``PYTEST_DEBUG_TEMPROOT``
+    (same numbered folders, same clean-up; a temp root given in the environment wins).
 
     On a disk, each test bot's SQLite database waited for the disk at the first commit
     (the WAL file is created) and at the close (the checkpoint syncs): about 15 ms of
     wall time per bot, with the processor idle. The database code is the same.
     """
     memory = Path("/dev/shm")
-    if "PYTEST_DEBUG_TEMPROOT" not in os.environ and memory.is_dir() and os.access(memory, os.W_OK):
+    if "PYTEST_DEBUG_TEMPROOT" in os.environ or not memory.is_dir() or not os.access(memory, os.W_OK):
+        return
+    free = os.statvfs(memory)
+    if free.f_bavail * free.f_frsize >= _MEMORY_TEMP_ROOT_MIN_FREE:  # not a container's 64 MB
         os.environ["PYTEST_DEBUG_TEMPROOT"] = str(memory)
+
+
+#: Free bytes ``/dev/shm`` needs to hold the temporary files: a run writes about 20 MB and
+#: pytest keeps the last three runs' folders.
+_MEMORY_TEMP_ROOT_MIN_FREE = 1 << 30
 
 
 _temporary_files_in_memory()
@@ -60,7 +68,7 @@ _temporary_files_in_memory()
 
 def pytest_collection_finish(session):
     """Freeze what collection loaded (every module, test and fixture definition: about
-    200,000 objects that live to the end): the garbage collector's full collections during
+    170,000 objects that live to the end): the garbage collector's full collections during
     the run went through all of them each time."""
     gc.freeze()
 

@@ -655,8 +655,9 @@ class BotApiSimulator:
         enforce_limits: Answer 429 like Telegram above 30 messages/s overall, 1 message/s
             per chat, 20 messages/min per group (Bot API FAQ). Counts ``send*`` methods
             except ``sendChatAction``.
-        clock: The time the flood limits and the long polls of ``getUpdates`` are measured
-            in (tests share a faster or virtual clock with the bot's outbox).
+        clock: The time the flood limits, the long polls of ``getUpdates`` and the pause
+            between webhook retries are measured in (tests share a faster or virtual clock
+            with the bot's outbox).
 
     Attributes:
         token: The bot token.
@@ -1690,7 +1691,7 @@ class BotApiSimulator:
                 else:
                     hook.last_error_date, hook.last_error_message = int(time.time()), error
                     entry.issued = False
-                    await asyncio.sleep(WEBHOOK_RETRY_S)
+                    await self.clock.sleep(WEBHOOK_RETRY_S)
 
     async def _get_webhook_info(self, params: JSONDict) -> JSONDict:
         """https://core.telegram.org/bots/api#getwebhookinfo"""

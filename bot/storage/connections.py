@@ -88,14 +88,18 @@ class ReadConnection:
         await self._conn.close()
 
 
-async def connect(path: Path | str) -> aiosqlite.Connection:
+async def connect(path: Path | str, *pragmas: str) -> aiosqlite.Connection:
     """An aiosqlite connection with the storage's settings (rows by name, foreign keys,
-    a 5 s wait for a lock, :data:`CACHE_KIB` of page cache)."""
+    a 5 s wait for a lock, :data:`CACHE_KIB` of page cache), then ``pragmas`` (whole
+    statements, e.g. ``"PRAGMA query_only=ON"``) in that order.
+
+    The settings go in one script: one call of the connection's thread instead of one per
+    statement (each call is a round trip between two threads).
+    """
     db = await aiosqlite.connect(str(path))
     db.row_factory = aiosqlite.Row
-    await db.execute("PRAGMA foreign_keys=ON")
-    await db.execute("PRAGMA busy_timeout=5000")
-    await db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+    await db.executescript(";\n".join(("PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000",
+                                        f"PRAGMA cache_size=-{CACHE_KIB}", *pragmas)) + ";")
     return db
 
 

@@ -154,16 +154,13 @@ class StorageCore:
         """
         if str(path) == ":memory:":
             raise ValueError("the database must be a file (several connections share it)")
-        writer = await _connect(path)
-        await writer.execute("PRAGMA journal_mode=WAL")
-        await writer.execute("PRAGMA synchronous=NORMAL")
         # Deleted rows are overwritten with zeros, not just unlinked, so an erased story
         # cannot be read back from free pages of the file (issue 11: /forget leaves nothing).
-        await writer.execute("PRAGMA secure_delete=ON")
+        writer = await _connect(path, "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                                "PRAGMA secure_delete=ON")
         storage = cls(writer)
         await storage.migrate()
-        reader = await _connect(path)
-        await reader.execute("PRAGMA query_only=ON")
+        reader = await _connect(path, "PRAGMA query_only=ON")
         storage.db = ReadConnection(reader)
         storage._reader = _connect_sync(path, writer=False)
         storage._sync_writer = await asyncio.get_running_loop().run_in_executor(
@@ -202,8 +199,8 @@ class StorageCore:
             "CREATE TABLE IF NOT EXISTS schema_migrations "
             "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
-        async with self._writer.execute("SELECT version FROM schema_migrations") as cur:
-            done = {row[0] for row in await cur.fetchall()}
+        done = {row[0] for row in await self._writer.execute_fetchall(
+            "SELECT version FROM schema_migrations")}
         applied = []
         folder = resources.files("bot") / "migrations"
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):

@@ -607,14 +607,14 @@ async def test_real_application_roundtrip(sim: BotApiSimulator) -> None:
         assert [m.text for m in replies] == ["Je schreef: hallo", "Je schreef: nog iets"]
         await sim.wait_idle()
         with pytest.raises(TimeoutError, match="0 of 1"):
-            await resident.wait_reply(timeout=0.2, after=len(resident.messages))
+            await resident.wait_reply(timeout=0.05, after=len(resident.messages))
     assert sim.calls["getUpdates"] >= 2
 
 
 async def test_wait_idle_times_out_without_bot(sim: BotApiSimulator) -> None:
     sim.user(24).send_text("niemand luistert")
     with pytest.raises(TimeoutError, match="1 update"):
-        await sim.wait_idle(timeout=0.2)
+        await sim.wait_idle(timeout=0.05)
 
 
 async def test_commands_by_scope_and_language(sim: BotApiSimulator, bot: Bot) -> None:
@@ -653,8 +653,25 @@ async def test_terminal_chat(sim: BotApiSimulator) -> None:
     assert [m.text for m in resident.messages][-1] == "Je schreef: hallo"  # "x" never sent
 
 
-async def test_webhook_delivery_retries_and_getupdates_conflicts(sim: BotApiSimulator, bot: Bot) -> None:
+@pytest.fixture
+async def virtual_clock() -> AsyncIterator[VirtualClock]:
+    clock = VirtualClock()
+    clock.attach()
+    yield clock
+    clock.detach()
+
+
+async def test_webhook_delivery_retries_and_getupdates_conflicts(virtual_clock) -> None:
     from aiohttp import web
+
+    # the pause before the retry of a failed delivery is on the simulator's (virtual) clock
+    started = virtual_clock.monotonic()
+    async with BotApiSimulator(clock=virtual_clock) as sim, ptb_bot(sim) as bot:
+        await _webhook_delivery_retries_and_getupdates_conflicts(sim, bot, web)
+    assert virtual_clock.monotonic() - started >= 0.2  # the retry waited its pause
+
+
+async def _webhook_delivery_retries_and_getupdates_conflicts(sim, bot, web) -> None:
 
     received: list[tuple[str | None, dict]] = []
     fail_first = [True]

@@ -28,6 +28,19 @@ ADMIN_ID = 900000001
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 
 
+class _GivenSettings(Settings):
+    """:class:`~bot.settings.Settings` from the given values only: the same fields and
+    checks, but no ``.env`` file and no environment variables (a test bot must not take
+    the machine's ``TELEGRAM_BOT_TOKEN`` or ``DATABASE_PATH``). Looking every field up in
+    the environment was most of the 1.5 ms of CPU per settings object (0.3 ms without)."""
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings):
+        """Only the keyword arguments."""
+        return (init_settings,)
+
+
 def make_settings(base_url: str, db_path: Path, **overrides) -> Settings:
     """Settings for a test bot against the simulator."""
     values = {
@@ -36,10 +49,9 @@ def make_settings(base_url: str, db_path: Path, **overrides) -> Settings:
         "database_path": db_path,
         "pseudonym_secret": "test-secret-0123456789",
         "admin_ids": frozenset({ADMIN_ID}),
-        "_env_file": None,
     }
     values.update(overrides)
-    return Settings(**values)
+    return _GivenSettings(**values)
 
 
 def ptb_request(**options) -> HTTPXRequest:
