@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import importlib
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -99,6 +100,26 @@ def pytest_collection_modifyitems(config, items):
         return 0.0 if mark is None else -float(mark.kwargs.get("seconds", 2))
 
     items.sort(key=key)
+
+
+@pytest.hookimpl(trylast=True)  # after the fixtures' own teardown (which may stop a bot)
+def pytest_runtest_teardown(item):
+    """A test that started bots from the fork server (:mod:`tests.support.bot_process`)
+    must leave none running: one still running is killed and the test fails."""
+    bots = sys.modules.get("tests.support.bot_process")
+    left = bots.leftovers() if bots is not None else []
+    if left:
+        for process in left:
+            process.kill()
+            process.join()
+        raise AssertionError(f"{item.nodeid} left bot processes running: {[p.pid for p in left]}")
+
+
+def pytest_sessionfinish(session):
+    """Stop this worker's bot fork server (and any bot left), if it started one."""
+    bots = sys.modules.get("tests.support.bot_process")
+    if bots is not None:
+        bots.shutdown()
 
 
 @pytest.fixture
