@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import importlib
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -39,6 +40,21 @@ def _import_wordfreq_on_a_short_stack() -> None:
 
 
 _import_wordfreq_on_a_short_stack()
+
+
+def _import_anyio_before_any_test() -> None:
+    """Import ``anyio`` now, in the main thread, before a bot or another thread runs.
+
+    httpx's transport loads it at its first request, and on import anyio parses its own
+    source with :mod:`ast`. Python 3.11's AST builder is not re-entrant (CPython
+    gh-106905): a parse in one thread while another parses (a bot command line run in
+    ``asyncio.to_thread``), or inside a garbage collection that runs during a parse, raises
+    ``SystemError: AST constructor recursion depth mismatch``.
+    """
+    importlib.import_module("anyio")
+
+
+_import_anyio_before_any_test()
 
 
 def _temporary_files_in_memory() -> None:
@@ -84,6 +100,26 @@ def pytest_collection_modifyitems(config, items):
         return 0.0 if mark is None else -float(mark.kwargs.get("seconds", 2))
 
     items.sort(key=key)
+
+
+@pytest.hookimpl(trylast=True)  # after the fixtures' own teardown (which may stop a bot)
+def pytest_runtest_teardown(item):
+    """A test that started bots from the fork server (:mod:`tests.support.bot_process`)
+    must leave none running: one still running is killed and the test fails."""
+    bots = sys.modules.get("tests.support.bot_process")
+    left = bots.leftovers() if bots is not None else []
+    if left:
+        for process in left:
+            process.kill()
+            process.join()
+        raise AssertionError(f"{item.nodeid} left bot processes running: {[p.pid for p in left]}")
+
+
+def pytest_sessionfinish(session):
+    """Stop this worker's bot fork server (and any bot left), if it started one."""
+    bots = sys.modules.get("tests.support.bot_process")
+    if bots is not None:
+        bots.shutdown()
 
 
 @pytest.fixture

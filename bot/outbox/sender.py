@@ -125,6 +125,7 @@ class OutboxSender:
         self._reports = Reports(storage, on_progress, progress_every, clock)
         self._idle_passes = 0
         self._changed = asyncio.Event()  # set (and replaced) after an idle pass or a send
+        self._resting = False  # between passes, waiting for the next one (wake or timer)
     # -- control ------------------------------------------------------------------------
     def start(self) -> None:
         """Start the background task (it first recovers rows left ``sending``).
@@ -177,8 +178,10 @@ class OutboxSender:
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        due = await self._due_count()
+        if due == 0 and self._rests():
+            return  # a pass now would find nothing to send and nothing to report
         self.wake()
-        due = 0
         while loop.time() < deadline:
             due = await self._due_count()
             if due == 0 and not self._inflight:
@@ -225,7 +228,19 @@ class OutboxSender:
                 continue
             if self._reports.owed:
                 delay = min(delay, max(self._progress_every, 0.05))
-            await self._clock.wait(self._wake_event, delay)
+            self._resting = True
+            try:
+                await self._clock.wait(self._wake_event, delay)
+            finally:
+                self._resting = False
+
+    def _rests(self) -> bool:
+        """The sender waits between passes with nothing in flight, no report owed and no
+        wake pending: its last pass found nothing to send now, and a pass would find the
+        same unless a row has come due since (which :meth:`drain` counts first)."""
+        return (self._resting and not self._wake_event.is_set() and not self._inflight
+                and not self._reports.owed and self._task is not None
+                and not self._task.done())
 
     async def _recover(self) -> None:
         pairs, again, recovered = await queue.recover_cut_rows(self._storage, self._clock)

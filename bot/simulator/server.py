@@ -731,7 +731,9 @@ class BotApiSimulator:
         self._tracking = False  # a bot reports handled updates (see track_handling)
         self._unhandled: set[int] = set()  # delivered update ids not yet reported handled
         self._idle_probes: list[Callable[[], Awaitable[None]]] = []
-        self._changed = asyncio.Event()
+        self._changed = asyncio.Event()  # any change (see _notify)
+        self._arrived = asyncio.Event()  # what a waiting long poll waits for (_wake_polls)
+        self._may_be_idle = asyncio.Event()  # a change that left nothing pending (_notify)
         self._closing = False
         self._releases = 0  # calls to release_delayed(): ends the waits of delayed calls
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -795,6 +797,7 @@ class BotApiSimulator:
     async def stop(self) -> None:
         """End waiting long polls, stop serving and release the port."""
         self._closing = True
+        self._wake_polls()
         self._notify()
         for task in list(self._tasks):
             task.cancel()
@@ -892,6 +895,7 @@ class BotApiSimulator:
                 self._callbacks.setdefault(value["id"], False)
         entry = _Queued(update_id, update, late=update_id < self._max_offset)
         bisect.insort_right(self._queue, entry, key=lambda q: q.update_id)
+        self._wake_polls()
         self._notify()
         return update_id
 
@@ -1064,7 +1068,7 @@ class BotApiSimulator:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            changed = self._changed
+            may_be_idle = self._may_be_idle
             now = loop.time()
             if not self._queue and self._inflight == 0:
                 if not self._tracking:
@@ -1089,7 +1093,7 @@ class BotApiSimulator:
             wait = min(deadline - now, 0.05)
             if self._tracking:
                 try:
-                    await asyncio.wait_for(changed.wait(), wait)
+                    await asyncio.wait_for(may_be_idle.wait(), wait)
                 except TimeoutError:
                     pass
             else:
@@ -1109,8 +1113,22 @@ class BotApiSimulator:
         return True
 
     def _notify(self) -> None:
+        """Wake the waiters on any change (:meth:`wait_change`, :meth:`SimUser.wait_reply`,
+        a webhook delivery) and, if the change left no update queued or unhandled and no
+        request in flight, :meth:`wait_idle` (which has nothing to check otherwise: a tap
+        makes about seven changes and only the last leaves the simulator idle)."""
         self._changed.set()
         self._changed = asyncio.Event()
+        if not self._queue and not self._inflight and not self._unhandled:
+            self._may_be_idle.set()
+            self._may_be_idle = asyncio.Event()
+
+    def _wake_polls(self) -> None:
+        """Wake a waiting ``getUpdates``: an update was queued, a newer ``getUpdates``
+        came (the waiting one ends with 409) or the simulator closes. Other changes (the
+        bot's own calls, handled reports) cannot end a long poll, so they do not wake it."""
+        self._arrived.set()
+        self._arrived = asyncio.Event()
 
     def _touch(self) -> None:
         self._last_activity = asyncio.get_running_loop().time()
@@ -1174,6 +1192,7 @@ class BotApiSimulator:
         finally:
             self._inflight -= 1
             self._touch()
+            self._notify()
 
     async def _sleep(self, failure: _Failure) -> None:
         """Wait out ``failure``'s delay, unless the simulator closes or
@@ -1578,16 +1597,17 @@ class BotApiSimulator:
             self._max_offset = max(self._max_offset, offset)
         elif offset < 0:
             self._queue = self._queue[offset:]
+        self._wake_polls()  # a long poll still waiting ends with 409
         self._notify()
         deadline = self.clock.monotonic() + timeout
         while True:
-            changed = self._changed
+            arrived = self._arrived
             batch = self._deliverable(limit)
             if batch or self._closing or self.clock.monotonic() >= deadline:
                 break
             if generation != self._poll_generation:
                 raise ApiError(409, _STATUS_TEXT[409])
-            await self.clock.wait(changed, deadline - self.clock.monotonic())
+            await self.clock.wait(arrived, deadline - self.clock.monotonic())
         for entry in batch:
             entry.issued = True
             if self._tracking:

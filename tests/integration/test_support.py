@@ -33,3 +33,26 @@ async def test_the_migrated_copy_is_the_database_a_fresh_open_makes(tmp_path):
     assert expected[1] and expected[2] == [("wal",), (0,)]
     assert _dump(tmp_path / "copy.sqlite3") == expected
     assert _dump(tmp_path / "again.sqlite3") == expected
+
+
+async def test_a_forked_bot_that_fails_at_start_ends_like_python_m_bot_run(tmp_path):
+    """A bot forked from the test worker's fork server (tests/support/bot_process.py) with a
+    bad setting ends as ``python -m bot run`` does (status 2, one line naming the setting,
+    no token), that line in its log (its stderr); once waited for, the server has reaped it
+    (no zombie) and nothing is left running."""
+    import os
+    from pathlib import Path
+
+    from tests.support import bot_process
+
+    env = {"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": "not-a-token-SECRET",
+           "PSEUDONYM_SECRET": "z" * 20}
+    log = tmp_path / "bot.log"
+    proc = await bot_process.start_async(env, cwd=tmp_path, log=log)
+    assert proc.pid != os.getpid()
+    assert await bot_process.wait(proc, 30) == 2
+    err = log.read_text()
+    assert err.strip().count("\n") == 0 and "TELEGRAM_BOT_TOKEN is invalid" in err
+    assert "SECRET" not in err
+    assert not Path(f"/proc/{proc.pid}").exists()
+    assert bot_process.leftovers() == []

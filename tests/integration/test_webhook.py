@@ -91,33 +91,36 @@ def test_webhook_settings(tmp_path, monkeypatch):
 
 
 async def test_cli_run_with_webhook_url_serves_a_resident(sim, tmp_path):
-    """``python -m bot run`` (a real process) takes the webhook path when WEBHOOK_URL is set."""
-    import asyncio
+    """The bot's ``run`` command (``bot.__main__.main(["run"])`` in a process of its own,
+    as ``python -m bot run``: tests/support/bot_process.py) takes the webhook path when
+    WEBHOOK_URL is set, and its log holds neither the token nor the secret."""
     import os
-    import sys
+
+    from tests.support import bot_process
 
     port = free_port()
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": sim.base_url,
            "PSEUDONYM_SECRET": "cli-secret-0123456789", "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
            "WEBHOOK_URL": f"http://127.0.0.1:{port}/hook", "WEBHOOK_PORT": str(port)}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    log = tmp_path / "bot.log"
+    proc = await bot_process.start_async(env, cwd=tmp_path, log=log)
     try:
         user = sim.user(303, language_code="pl")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 10
         while not (await api(sim, "getWebhookInfo"))[1]["result"]["url"]:  # until the bot
             # registered its webhook: look again after each of its calls, not every 50 ms
+            assert proc.is_alive(), bot_process.log_tail(log)
             assert await sim.wait_change(max(deadline - loop.time(), 0.01)), "no webhook set"
         user.send_text("/start")
         reply = await user.wait_reply(timeout=10)
         assert reply[0].text                      # the welcome arrived over the webhook
         assert sim.calls["getUpdates"] == 0
     finally:
-        proc.terminate()
-        _out, err = await asyncio.wait_for(proc.communicate(), 20)
-    assert TOKEN not in err.decode() and "cli-secret" not in err.decode()
+        code = await bot_process.stop(proc, 20)
+    err = log.read_text()
+    assert code == 0, err
+    assert TOKEN not in err and "cli-secret" not in err
 
 
 async def test_the_webhook_answers_only_once_the_update_is_in_the_inbox(sim, hooked):

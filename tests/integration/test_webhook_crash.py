@@ -7,18 +7,18 @@ import asyncio
 import os
 import signal
 import sqlite3
-import sys
 
 import pytest
 
 from tests.integration.test_webhook import api, free_port
+from tests.support import bot_process
 from tests.support.harness import TOKEN
 
 
-async def _serving(sim, proc) -> None:
+async def _serving(sim, proc, log) -> None:
     """Wait until the bot process has registered its webhook."""
     while not (await api(sim, "getWebhookInfo"))[1]["result"]["url"]:
-        assert proc.returncode is None, "bot exited"
+        assert proc.is_alive(), f"bot exited with {proc.exitcode}: {bot_process.log_tail(log)}"
         await sim.wait_change(0.5)
 
 
@@ -42,33 +42,31 @@ async def test_a_webhook_update_answered_then_killed_is_handled_after_the_restar
         return await send(params)
 
     sim._methods["sendMessage"] = held_send
-    start = [sys.executable, "-m", "bot", "run"]
-    kw = {"cwd": tmp_path, "env": env, "stdout": asyncio.subprocess.DEVNULL,
-          "stderr": asyncio.subprocess.PIPE}
-    proc = await asyncio.create_subprocess_exec(*start, **kw)
+    log = tmp_path / "bot.log"
+    # the bot's own process, as `python -m bot run` (tests/support/bot_process.py)
+    proc = await bot_process.start_async(env, cwd=tmp_path, log=log)
     second = None
     try:
-        await _serving(sim, proc)
+        await _serving(sim, proc, log)
         user = sim.user(304)
         user.send_text("/start")
         await asyncio.wait_for(attempted.wait(), 20)  # handling: the 200 went before
-        proc.send_signal(signal.SIGKILL)
-        await proc.wait()
+        proc.kill()
+        assert await bot_process.wait(proc, 20) == -signal.SIGKILL
         killed.set()
         with sqlite3.connect(db) as conn:
             left = conn.execute("SELECT update_id FROM inbox").fetchall()
         assert len(left) == 1  # fetched, answered 200, not handled
         assert user.messages == []
         await api(sim, "deleteWebhook")  # as after a crash: the next run sets it again
-        second = await asyncio.create_subprocess_exec(*start, **kw)
+        second = await bot_process.start_async(env, cwd=tmp_path, log=log)
         reply = await user.wait_reply(timeout=20)
         assert reply and reply[0].text
-        second.terminate()  # a clean stop writes the handled marks still in memory
-        await asyncio.wait_for(second.communicate(), 20)
+        # a clean stop writes the handled marks still in memory
+        assert await bot_process.stop(second, 20) == 0, bot_process.log_tail(log)
         with sqlite3.connect(db) as conn:
             assert conn.execute("SELECT COUNT(*) FROM inbox").fetchone() == (0,)
     finally:
         for p in (proc, second):
-            if p is not None and p.returncode is None:
-                p.terminate()
-                await asyncio.wait_for(p.communicate(), 20)
+            if p is not None:
+                await bot_process.stop(p, 20)
