@@ -42,6 +42,21 @@ def _import_wordfreq_on_a_short_stack() -> None:
 _import_wordfreq_on_a_short_stack()
 
 
+def _import_anyio_before_any_test() -> None:
+    """Import ``anyio`` now, in the main thread, before a bot or another thread runs.
+
+    httpx's transport loads it at its first request, and on import anyio parses its own
+    source with :mod:`ast`. Python 3.11's AST builder is not re-entrant (CPython
+    gh-106905): a parse in one thread while another parses (a bot command line run in
+    ``asyncio.to_thread``), or inside a garbage collection that runs during a parse, raises
+    ``SystemError: AST constructor recursion depth mismatch``.
+    """
+    importlib.import_module("anyio")
+
+
+_import_anyio_before_any_test()
+
+
 def _temporary_files_in_memory() -> None:
     """Put ``tmp_path`` under ``/dev/shm`` (memory) where there is one with room (at least
     :data:`_MEMORY_TEMP_ROOT_MIN_FREE` free), through pytest's ``PYTEST_DEBUG_TEMPROOT``
