@@ -14,10 +14,12 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import logging
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.i18n import LANGUAGE_NAMES, CatalogueError, check_catalogues, is_rtl
 from bot.settings import Settings, SettingsError, load_settings
@@ -90,6 +92,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     with _start_without_gc():
         # lazy: only what this command needs (see the module docstring)
         from telegram import Update
+        from telegram.error import InvalidToken, NetworkError
 
         from bot.app import build_application, webhook_options
         from bot.logs import configure_logging
@@ -98,11 +101,38 @@ def cmd_run(args: argparse.Namespace) -> int:
         application = build_application(settings)
         sys.setswitchinterval(SWITCH_INTERVAL_S)  # the storage's writer thread (see the constant)
         _warm_up()
-    if settings.webhook_url:
-        application.run_webhook(allowed_updates=Update.ALL_TYPES, **webhook_options(settings))
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    # A start that fails at its first call (getMe): one line, not python-telegram-bot's two
+    # tracebacks, the first of which (logged) and the second (raised) both carry the token
+    # in InvalidToken's message.
+    quiet = _QuietBootstrap()
+    logging.getLogger("telegram.ext").addFilter(quiet)
+    try:
+        if settings.webhook_url:
+            application.run_webhook(allowed_updates=Update.ALL_TYPES, **webhook_options(settings))
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print("buurtstem: TELEGRAM_BOT_TOKEN was refused by the Bot API server "
+              "(copy the bot's token from @BotFather again)", file=sys.stderr)
+        return EXIT_SETTINGS
+    except NetworkError as exc:
+        host = urlsplit(settings.telegram_api_base_url).netloc
+        print(f"buurtstem: cannot reach the Bot API server at {host} "
+              f"({type(exc).__name__}); is the network up?", file=sys.stderr)
+        return 1
+    finally:
+        logging.getLogger("telegram.ext").removeFilter(quiet)
     return 0
+
+
+class _QuietBootstrap(logging.Filter):
+    """Drops python-telegram-bot's log record of a failed start (its ``Bootstrap`` retry loop
+    logs the exception with its traceback, then raises it): :func:`cmd_run` says it in one line.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for the bootstrap loop's records that carry an exception."""
+        return not (record.exc_info and "Bootstrap" in str(record.msg) + str(record.args))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -246,9 +276,17 @@ def _export_msc(args: argparse.Namespace, settings: Settings, fmt: str) -> int:
 
             grant("export.effects", args.audience, settings.min_cell_size)
             rows = effects_table(conn, settings.catalogue(), rounds, k=settings.min_cell_size)
-            write_table_csv(EFFECT_COLUMNS, ([r[c] for c in EFFECT_COLUMNS] for r in rows),
-                            Path(args.out), dialect=args.dialect)
+            part = out.with_name(f".{out.name}.part")  # as the other exports: no half file
+            try:
+                write_table_csv(EFFECT_COLUMNS, ([r[c] for c in EFFECT_COLUMNS] for r in rows),
+                                part, dialect=args.dialect)
+                part.replace(out)
+            finally:
+                part.unlink(missing_ok=True)
             print(f"wrote {args.out}")
+    except OSError as exc:  # no such folder, --out a folder (or a file), disk full
+        print(f"buurtstem: {cannot_write(args.out, exc)}", file=sys.stderr)
+        return 1
     finally:
         conn.close()
     return 0

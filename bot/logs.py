@@ -28,6 +28,12 @@ class RedactingFilter(logging.Filter):
             record.msg = "Error while parsing updates (payload withheld)"
             record.args = ()
             record.exc_info = None
+        if self._secrets and record.exc_info and record.exc_info[0] is not None:
+            # a traceback's text (exception messages, reprs in it) is redacted as well
+            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            for secret in self._secrets:
+                text = text.replace(secret, "[token]")
+            record.exc_text = text
         if self._secrets:
             message = record.getMessage()
             if any(secret in message for secret in self._secrets):

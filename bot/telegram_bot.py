@@ -63,7 +63,7 @@ from typing import Protocol, TypeVar
 import httpx
 from telegram import CallbackQuery, Update
 from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
@@ -289,6 +289,24 @@ class RobustBot(ExtBot):
         product keeps :data:`~bot.clock.SYSTEM_CLOCK`; tests give a faster
         :class:`~bot.clock.ScaledClock`."""
         self._clock = clock
+
+    async def initialize(self) -> None:
+        """Open the HTTP sessions and check the token (``getMe``), as ``ExtBot`` does, except
+        that a failed check closes the sessions again and that a refused token's error does
+        not carry the token (python-telegram-bot puts it in the message, which ends up in
+        tracebacks and logs).
+
+        Raises:
+            telegram.error.InvalidToken: The server refused the token.
+            telegram.error.TelegramError: ``getMe`` failed otherwise (network, time-out).
+        """
+        try:
+            await super().initialize()
+        except BaseException as exc:
+            await self.shutdown()
+            if isinstance(exc, InvalidToken):
+                raise InvalidToken("The bot token was rejected by the server.") from exc.__cause__
+            raise
 
     async def _do_post(self, endpoint: str, data, **kwargs):  # type: ignore[override]
         """Post one Bot API call, tried again inside an update after 429/5xx/time-outs.

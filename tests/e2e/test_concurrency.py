@@ -13,6 +13,10 @@ from bot.survey import catalogue
 from bot.updates import ChatOrderedProcessor, chat_key
 from tests.support.harness import db_rows
 
+#: Seconds any wait of these tests may take: a processor or storage that serialises what
+#: should run at once (or lets through what should wait) fails the test, never hangs it.
+BOUND = 10
+
 
 def _update(update_id: int, chat_id: int) -> Update:
     return Update.de_json(
@@ -36,11 +40,11 @@ async def test_one_chat_in_order_other_chats_at_once():
     first = asyncio.create_task(processor.process_update(_update(1, 10), work("a1", release)))
     second = asyncio.create_task(processor.process_update(_update(2, 10), work("a2")))
     other = asyncio.create_task(processor.process_update(_update(3, 20), work("b1")))
-    await other  # chat 20 is not held up by chat 10's slow update
+    await asyncio.wait_for(other, BOUND)  # chat 20 is not held up by chat 10's slow update
     assert log == ["start a1", "start b1", "end b1"]
     assert processor.waiting_chats == 1
     release.set()
-    await asyncio.gather(first, second)
+    await asyncio.wait_for(asyncio.gather(first, second), BOUND)
     assert log[3:] == ["end a1", "start a2", "end a2"]  # a2 only after a1 finished
     assert processor.waiting_chats == 0  # nothing kept per chat once idle
 
@@ -59,10 +63,13 @@ async def test_slots_bound_the_updates_running_at_once():
 
     tasks = [asyncio.create_task(processor.process_update(_update(i, 100 + i), work()))
              for i in range(5)]
-    while running < 2:
-        await asyncio.sleep(0)
+    async def two_running() -> None:
+        while running < 2:
+            await asyncio.sleep(0)
+
+    await asyncio.wait_for(two_running(), BOUND)
     gate.set()
-    await asyncio.gather(*tasks)
+    await asyncio.wait_for(asyncio.gather(*tasks), BOUND)
     assert peak == 2
     with pytest.raises(ValueError):
         ChatOrderedProcessor(limit=0)
@@ -97,10 +104,10 @@ async def test_a_read_never_sees_another_chats_open_transaction(tmp_path):
                 await finish.wait()  # still open while chat B reads
 
         task = asyncio.create_task(chat_a())
-        await inside.wait()
+        await asyncio.wait_for(inside.wait(), BOUND)
         assert await storage.contact(1) is None  # not committed: invisible, and no wait
         finish.set()
-        await task
+        await asyncio.wait_for(task, BOUND)
         contact = await storage.contact(1)
         assert contact is not None and contact.centre_code == "shalom"
     finally:
@@ -229,11 +236,11 @@ async def test_a_rounds_read_under_way_when_a_round_closes_does_not_cache_it_as_
 
         storage._rounds = slow_rounds
         reader = asyncio.create_task(storage.round(round_.id))
-        await loaded.wait()
+        await asyncio.wait_for(loaded.wait(), BOUND)
         storage._rounds = real
         await storage.set_round_status(round_.id, "closed")
         store.set()
-        assert (await reader).status == "open"  # that read began before the close
+        assert (await asyncio.wait_for(reader, BOUND)).status == "open"  # that read began before the close
         assert (await storage.round(round_.id)).status == "closed"
         assert await storage.open_round_for("shalom") is None
     finally:

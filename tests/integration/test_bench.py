@@ -82,18 +82,21 @@ async def test_load_bench_stops_a_bot_without_blocking_the_simulator(tmp_path):
         f"while not pathlib.Path({str(answered)!r}).exists(): time.sleep(0.01)\n"
     )])
 
-    async def simulator() -> None:  # answers only while the loop is free
+    async def until_ready() -> None:  # bounded: a child that dies first fails the test
         while not ready.exists():
+            assert child.poll() is None, "the child exited before it was ready"
             await asyncio.sleep(0.01)
+
+    async def simulator() -> None:  # answers only while the loop is free
+        await asyncio.wait_for(until_ready(), 30)
         await asyncio.sleep(0.05)  # the stop has begun
         answered.touch()
 
     helper = asyncio.create_task(simulator())
     try:
-        while not ready.exists():
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(until_ready(), 30)
         status = await load._stop(child, timeout=15)
-        await helper
+        await asyncio.wait_for(helper, 30)
     finally:
         if child.poll() is None:  # the test failed before the stop: leave no process behind
             child.kill()

@@ -552,14 +552,16 @@ async def test_no_delayed_ack_stall_for_nagle_client(sim: BotApiSimulator) -> No
 
     def client() -> float:
         timings = []
-        with socket.create_connection(("127.0.0.1", sim.port)) as conn:
+        with socket.create_connection(("127.0.0.1", sim.port), timeout=10) as conn:
             for _ in range(20):
                 started = time.perf_counter()
                 conn.sendall(head)
                 conn.sendall(body)
                 data = b""
                 while not data.endswith(b"}}"):
-                    data += conn.recv(65536)
+                    chunk = conn.recv(65536)  # bounded: the socket's time-out
+                    assert chunk, f"the simulator closed the connection after {data!r}"
+                    data += chunk
                 timings.append(time.perf_counter() - started)
         return statistics.median(timings[1:]) * 1000
 

@@ -55,4 +55,14 @@ async def test_a_forked_bot_that_fails_at_start_ends_like_python_m_bot_run(tmp_p
     assert err.strip().count("\n") == 0 and "TELEGRAM_BOT_TOKEN is invalid" in err
     assert "SECRET" not in err
     assert not Path(f"/proc/{proc.pid}").exists()
+    # what the server loaded does not stand in for what this environment says: a bot whose
+    # LOCALES_DIR lacks a catalogue refuses to start (as in test_catalogues_packaged.py)
+    (tmp_path / "locales").mkdir()
+    env.update(TELEGRAM_BOT_TOKEN="123456:TEST-TOKEN-abcdef", LOCALES_DIR=str(tmp_path / "locales"),
+               DATABASE_PATH=str(tmp_path / "db.sqlite3"),
+               TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot")
+    log = tmp_path / "second.log"
+    proc = await bot_process.start_async(env, cwd=tmp_path, log=log)
+    assert await bot_process.wait(proc, 30) == 2
+    assert "catalogue for" in log.read_text() and "not found" in log.read_text(), log.read_text()
     assert bot_process.leftovers() == []

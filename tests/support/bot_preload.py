@@ -4,7 +4,7 @@ Importing this module imports what ``python -m bot run`` imports before it takes
 (python-telegram-bot, the settings, the application and its handlers, the logging set-up)
 and does the scrubber's warm-up (``bot.__main__._warm_up``: its word and name lists), about
 1 s of CPU that every bot forked from the server then has already. Nothing here reads the
-bot's settings or environment, opens a database or starts a thread or an event loop: the
+bot's settings or environment (nor loads what depends on it: the interface's catalogues), opens a database or starts a thread or an event loop: the
 server forks every bot from this state. :func:`check_forkable` says so, or raises.
 """
 
@@ -51,12 +51,12 @@ def _load() -> None:
         import bot.app  # noqa: F401 - loaded for the forked bots
         import bot.logs  # noqa: F401 - loaded for the forked bots
         from bot.__main__ import _warm_up
-        from bot.i18n import check_catalogues
         from bot.survey import catalogue
 
         _warm_up()
         catalogue()  # the default pack, loaded once per process (cached by its path)
-        check_catalogues()
+        # Not the interface's catalogues (bot.i18n.translations): where they are read from
+        # depends on the environment (LOCALES_DIR), which each bot sets for itself.
     finally:
         gc.enable()
     gc.freeze()  # lives as long as the server and its bots: full collections skip it

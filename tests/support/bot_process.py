@@ -13,7 +13,7 @@ as ``python -m bot run`` (``bot.__main__.main(["run"])``), in ``exitcode``; its 
 to ``/dev/null`` and its stderr to a log file; the server reaps it (no zombie left once
 :func:`wait` returned). It differs from ``python -m bot run`` in what a fork shares: the bot's
 modules were imported before its environment was set (in ``bot`` only ``bot/__init__``
-reads it at import, and it is run again here), bots of one server share a string hash seed,
+reads it at import, and it is run again here; the server loads nothing that depends on it), bots of one server share a string hash seed,
 and ``atexit`` functions do not run (multiprocessing ends the process with ``os._exit``
 after flushing stdout and stderr).
 
@@ -58,8 +58,10 @@ def run_bot(env: dict[str, str], cwd: str, log: str) -> None:
     os.environ.clear()
     os.environ.update(env)
     importlib.reload(sys.modules["bot"])  # its environment defaults, as at a fresh import
+    from bot.i18n import translations
     from tests.support.bot_preload import check_forkable
 
+    translations.cache_clear()  # read from this environment's LOCALES_DIR, as at a fresh start
     check_forkable()
     import bot.__main__
 

@@ -26,7 +26,7 @@ async def test_an_update_waits_for_room_and_goes_on_when_one_is_handled():
     assert queue.get_nowait().update_id == 1  # taken off at once, as the application does
     assert await _pending(third)  # taken off is not handled
     queue.task_done()
-    await third
+    await asyncio.wait_for(third, 5)  # bounded: a waiter never woken fails, not hangs
     assert [queue.get_nowait().update_id for _ in range(2)] == [2, 3]
     assert queue.pending == 2
 
@@ -51,7 +51,7 @@ async def test_a_cancelled_waiter_passes_its_turn_on():
     first.cancel()
     with pytest.raises(asyncio.CancelledError):
         await first
-    await second
+    await asyncio.wait_for(second, 5)  # a turn not passed on fails, not hangs
     assert queue.get_nowait().update_id == 3
 
 
