@@ -276,9 +276,17 @@ def _export_msc(args: argparse.Namespace, settings: Settings, fmt: str) -> int:
 
             grant("export.effects", args.audience, settings.min_cell_size)
             rows = effects_table(conn, settings.catalogue(), rounds, k=settings.min_cell_size)
-            write_table_csv(EFFECT_COLUMNS, ([r[c] for c in EFFECT_COLUMNS] for r in rows),
-                            Path(args.out), dialect=args.dialect)
+            part = out.with_name(f".{out.name}.part")  # as the other exports: no half file
+            try:
+                write_table_csv(EFFECT_COLUMNS, ([r[c] for c in EFFECT_COLUMNS] for r in rows),
+                                part, dialect=args.dialect)
+                part.replace(out)
+            finally:
+                part.unlink(missing_ok=True)
             print(f"wrote {args.out}")
+    except OSError as exc:  # no such folder, --out a folder (or a file), disk full
+        print(f"buurtstem: {cannot_write(args.out, exc)}", file=sys.stderr)
+        return 1
     finally:
         conn.close()
     return 0

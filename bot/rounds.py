@@ -127,6 +127,8 @@ async def end_round(svc: Services, round_id: int, status: str = "closed") -> Non
     Raises:
         RoundNotFound: No such round.
         RoundEnded: The round is already closed or cancelled.
+        bot.settings.SettingsError: Its selection is final (feedback held until now) and
+            ``PSEUDONYM_SECRET`` is not set; nothing was changed.
         ValueError: ``status`` is neither ``closed`` nor ``cancelled``.
     """
     if status not in ("closed", "cancelled"):
@@ -134,6 +136,12 @@ async def end_round(svc: Services, round_id: int, status: str = "closed") -> Non
     round_ = await _round(svc, round_id)
     if round_.status not in ("open", "scheduled"):
         raise RoundEnded(round_id, round_.status)
+    held = await msc.final_at(svc.storage, round_id) is not None
+    if held:
+        # the held feedback goes to storytellers found by their pseudonym: without the key
+        # (the command line without PSEUDONYM_SECRET) stop before anything changes, not
+        # after the round is closed, when the feedback could never be queued any more
+        svc.settings.pseudonym_key()
     await svc.storage.set_round_status(round_id, status)
     async with svc.storage.transaction() as db:
         await db.execute(
@@ -141,7 +149,7 @@ async def end_round(svc: Services, round_id: int, status: str = "closed") -> Non
             " WHERE round_id = ? AND status = 'pending' AND kind <> 'feedback'",
             (round_id,),
         )
-    if await msc.final_at(svc.storage, round_id) is not None:
+    if held:
         if await msc.queue_feedback(svc.storage, svc.catalogue, round_id, svc.respondent):
             svc.wake_outbox()
     log.info("Round %s %s", round_id, status)

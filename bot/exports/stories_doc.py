@@ -501,6 +501,9 @@ def write_stories_files(conn: sqlite3.Connection, cat: Catalogue, out_dir: Path 
 
     Returns:
         The three paths, in that order.
+
+    Raises:
+        OSError: A file cannot be written (none of the three is then left half-written).
     """
     k = grant("export.stories", audience, k).k
     grant("export.effects", audience, k)
@@ -508,12 +511,20 @@ def write_stories_files(conn: sqlite3.Connection, cat: Catalogue, out_dir: Path 
     out.mkdir(parents=True, exist_ok=True)
     records = translate_records(load_stories(conn, cat, round_ids, centres, tz=tz, k=k),
                                 translator, language)
-    md = out / "verhalen.md"
-    md.write_text(stories_markdown(records, cat, language=language), encoding="utf-8")
-    page = out / "verhalen.html"
-    page.write_text(stories_html(records, cat, language=language), encoding="utf-8")
-    table = out / "effecten.csv"
-    rows = effects_table(conn, cat, round_ids, centres, k=k)
-    write_table_csv(EFFECT_COLUMNS, ([row[c] for c in EFFECT_COLUMNS] for row in rows), table, dialect=dialect)
+    md, page, table = out / "verhalen.md", out / "verhalen.html", out / "effecten.csv"
+    # each written next to its place and all three renamed into place once all are written:
+    # a failure (disk full) leaves no half-written file, as the other exports
+    parts = [path.with_name(f".{path.name}.part") for path in (md, page, table)]
+    try:
+        parts[0].write_text(stories_markdown(records, cat, language=language), encoding="utf-8")
+        parts[1].write_text(stories_html(records, cat, language=language), encoding="utf-8")
+        rows = effects_table(conn, cat, round_ids, centres, k=k)
+        write_table_csv(EFFECT_COLUMNS, ([row[c] for c in EFFECT_COLUMNS] for row in rows), parts[2],
+                        dialect=dialect)
+        for part, path in zip(parts, (md, page, table), strict=True):
+            part.replace(path)
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)
     return [md, page, table]
 

@@ -117,3 +117,26 @@ async def test_cli_open_queues_the_invitations_as_the_chat_does(tmp_path, offlin
     assert sorted((c, k, s) for r, c, k, s, _a, _e in state["outbox"] if r == 2) == [
         (chat, "invite", "pending") for chat in RESIDENTS
     ]
+
+
+async def test_cli_close_waits_for_the_pseudonym_key_when_feedback_was_held_for_it(
+        tmp_path, offline_env, capsys, monkeypatch):
+    """A selection made final "send when the round closes": closing queues the storytellers'
+    feedback, found by their pseudonyms, so it needs ``PSEUDONYM_SECRET``. Without it the
+    command line closed the round first and stopped after: the feedback was never queued
+    and never could be (the round was closed; /close in the chat queues it). Now it stops
+    before changing anything, in one line."""
+    path = tmp_path / "bot.sqlite3"
+    await round_with_queued_messages(path)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE rounds SET selection_final_at = '2026-12-01T10:00:00+00:00' WHERE id = 1")
+    conn.close()
+    offline_env(path)
+    before = lifecycle_state(path)
+    assert await cli(["rounds", "close", "1"]) == 2
+    assert capsys.readouterr().err.strip() == "buurtstem: PSEUDONYM_SECRET is not set"
+    assert lifecycle_state(path) == before  # still open, nothing skipped
+    monkeypatch.setenv("PSEUDONYM_SECRET", "rounds-secret-0123456789")
+    assert await cli(["rounds", "close", "1"]) == 0
+    assert lifecycle_state(path)["rounds"] == [(1, "closed", 1, 1)]

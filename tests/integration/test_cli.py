@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import gc
+import sys
 
 import pytest
 
@@ -68,9 +70,13 @@ def test_export_csv_of_a_round(db, tmp_path, capsys):
     assert "k-anonymous" in capsys.readouterr().err
 
 
-async def test_an_export_or_chart_that_cannot_be_written_says_so_in_one_line(db, tmp_path, capsys):
+async def test_an_export_or_chart_that_cannot_be_written_says_so_in_one_line(db, tmp_path, capsys,
+                                                                            monkeypatch):
     """--out in a folder that does not exist, or a folder itself: one line, exit 1, nothing
-    left behind (it was a traceback)."""
+    left behind (it was a traceback), not even an open spreadsheet whose clean-up fails
+    later in a garbage collection."""
+    unraisable: list = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
     store = await Storage.open(db)
     await store.set_round_status(1, "closed")       # the six are released: figures to draw
     await store.close()
@@ -84,6 +90,8 @@ async def test_an_export_or_chart_that_cannot_be_written_says_so_in_one_line(db,
         assert err[0].startswith("buurtstem: cannot write ") and err[0].endswith("; no file written")
         assert "Traceback" not in "\n".join(err)
     assert not list(tmp_path.rglob("*.part")) and not list((tmp_path / "a-folder").iterdir())
+    gc.collect()
+    assert [(u.exc_type, u.object) for u in unraisable] == []
 
 
 async def test_export_of_one_respondent_is_refused_in_one_line(db, tmp_path, capsys):
@@ -120,6 +128,37 @@ def test_stories_need_a_folder(db, tmp_path, capsys):
     assert main(["export", "--format", "stories", "--out", str(folder)]) == 0
     assert sorted(f.name for f in folder.iterdir()) == ["effecten.csv", "verhalen.html", "verhalen.md"]
     assert (folder / "verhalen.md").read_text(encoding="utf-8").startswith("# Verhalen")
+
+
+def test_stories_and_effects_that_cannot_be_written_say_so_in_one_line(db, tmp_path, capsys, monkeypatch):
+    """As the other exports: one line, exit 1, nothing half-written (was a traceback)."""
+    folder, missing, blocked = tmp_path / "folder", tmp_path / "missing" / "e.csv", tmp_path / "file"
+    folder.mkdir()
+    blocked.write_text("x")
+    for argv, reason in ((["--format", "effects", "--out", str(folder)], "Is a directory"),
+                         (["--format", "effects", "--out", str(missing)], "No such file or directory"),
+                         (["--format", "stories", "--out", str(blocked / "st")], "Not a directory")):
+        assert main(["export", *argv]) == 1
+        assert capsys.readouterr().err.strip() == f"buurtstem: cannot write {argv[-1]}: {reason}; no file written"
+    assert list(folder.iterdir()) == [] and blocked.read_text() == "x"
+
+    def disk_full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    # the disk fills up at the third file of the stories: none of the three is left
+    monkeypatch.setattr("bot.exports.stories_doc.write_table_csv", disk_full)
+    assert main(["export", "--format", "stories", "--out", str(tmp_path / "st")]) == 1
+    assert capsys.readouterr().err.strip().endswith("No space left on device; no file written")
+    assert list((tmp_path / "st").iterdir()) == []
+
+    def half_then_full(_header, _rows, out, **_kwargs):
+        out.write_text("ronde,")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("bot.exports.csv_writer.write_table_csv", half_then_full)
+    assert main(["export", "--format", "effects", "--out", str(tmp_path / "e.csv")]) == 1
+    assert capsys.readouterr().err.strip().endswith("No space left on device; no file written")
+    assert not list(tmp_path.glob("*e.csv*"))
 
 
 def test_rounds_list(db, capsys):
