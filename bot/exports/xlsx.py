@@ -399,7 +399,20 @@ def write_xlsx(
     for values in about:
         ws.append(_cells(ws, values))
 
-    if isinstance(out, (str, Path)):
-        wb.save(str(out))
-    else:
-        wb.save(out)
+    try:
+        wb.save(str(out) if isinstance(out, (str, Path)) else out)
+    except BaseException:
+        _finish_sheets(wb)
+        raise
+
+
+def _finish_sheets(wb: Workbook) -> None:
+    """End the write-only sheets of ``wb`` that a failed save left open (no file is written).
+
+    Each sheet streams its rows into a temporary file through a generator; left open, the
+    garbage collector closed it later, after that file, so the sheet's XML end failed
+    ("I/O operation on closed file") as an ignored error in the middle of other work.
+    """
+    for ws in wb.worksheets:
+        if not ws.closed:
+            ws.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import gc
+import sys
 
 import pytest
 
@@ -68,9 +70,13 @@ def test_export_csv_of_a_round(db, tmp_path, capsys):
     assert "k-anonymous" in capsys.readouterr().err
 
 
-async def test_an_export_or_chart_that_cannot_be_written_says_so_in_one_line(db, tmp_path, capsys):
+async def test_an_export_or_chart_that_cannot_be_written_says_so_in_one_line(db, tmp_path, capsys,
+                                                                            monkeypatch):
     """--out in a folder that does not exist, or a folder itself: one line, exit 1, nothing
-    left behind (it was a traceback)."""
+    left behind (it was a traceback), not even an open spreadsheet whose clean-up fails
+    later in a garbage collection."""
+    unraisable: list = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
     store = await Storage.open(db)
     await store.set_round_status(1, "closed")       # the six are released: figures to draw
     await store.close()
@@ -84,6 +90,8 @@ async def test_an_export_or_chart_that_cannot_be_written_says_so_in_one_line(db,
         assert err[0].startswith("buurtstem: cannot write ") and err[0].endswith("; no file written")
         assert "Traceback" not in "\n".join(err)
     assert not list(tmp_path.rglob("*.part")) and not list((tmp_path / "a-folder").iterdir())
+    gc.collect()
+    assert [(u.exc_type, u.object) for u in unraisable] == []
 
 
 async def test_export_of_one_respondent_is_refused_in_one_line(db, tmp_path, capsys):
