@@ -43,15 +43,16 @@ _import_wordfreq_on_a_short_stack()
 
 
 def _import_anyio_before_any_test() -> None:
-    """Import ``anyio`` now, in the main thread, before a bot or another thread runs.
+    """Import ``anyio`` and ``anyio.abc`` now, in the main thread, before a bot or another
+    thread runs.
 
-    httpx's transport loads it at its first request, and on import anyio parses its own
+    httpx's transport loads them at its first request, and on import each parses its own
     source with :mod:`ast`. Python 3.11's AST builder is not re-entrant (CPython
     gh-106905): a parse in one thread while another parses (a bot command line run in
     ``asyncio.to_thread``), or inside a garbage collection that runs during a parse, raises
     ``SystemError: AST constructor recursion depth mismatch``.
     """
-    importlib.import_module("anyio")
+    importlib.import_module("anyio.abc")
 
 
 _import_anyio_before_any_test()

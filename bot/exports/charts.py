@@ -120,6 +120,40 @@ def _bars(spans: list[tuple[int, float, float]], **look: Any) -> PolyCollection:
 _LAYOUT = ConstrainedLayoutEngine(w_pad=0.12, h_pad=0.06)
 
 
+#: Least room between the labels of two neighbouring rows, in inches (about 4 px).
+_LABEL_GAP_IN = 0.04
+
+
+def _grow_to_fit_labels(fig: Figure, axes: Any) -> None:
+    """Make the figure taller (never wider) until neighbouring rows' labels do not touch.
+
+    Question texts in English, Turkish, Polish and Ukrainian wrap to three or four lines;
+    22 rows on the 14-inch figure left each row about 0.47 inch (52 px), and two
+    neighbouring labels of three and four lines (50 and 66 px) ran into each other. The
+    labels and rows are measured after the layout, the figure grown by what the tightest
+    pair lacks, and the layout run again (only then: a chart whose labels fit, such as
+    the Dutch one with its short labels, keeps its size and is laid out once).
+    """
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # FigureCanvasAgg
+    gap = _LABEL_GAP_IN * fig.dpi
+    for _ in range(3):  # the layout's margins hardly move: the second pass fits
+        short, rows_px = 1.0, 0.0
+        for ax in axes:
+            heights = [t.get_window_extent(renderer).height for t in ax.get_yticklabels()
+                       if t.get_text()]
+            if not heights:
+                continue
+            box = ax.get_window_extent(renderer).height
+            need = max(((a + b) / 2 + gap for a, b in zip(heights, heights[1:], strict=False)),
+                       default=0.0)
+            short = max(short, need / (box / len(heights)))
+            rows_px += box
+        if short <= 1.0:
+            return
+        fig.set_figheight(fig.get_figheight() + rows_px / fig.dpi * (short - 1.0))
+        _LAYOUT.execute(fig)
+
+
 def palette(points: int) -> tuple[str, ...]:
     """The fill of each point of a scale with ``points`` points (2 … 11), lowest first.
 
@@ -375,6 +409,7 @@ def draw_indicator_chart(
     # set, savefig first draws the whole figure without output only to lay it out, then
     # again to the PNG (matplotlib's print_figure); this way the chart is drawn once.
     _LAYOUT.execute(fig)
+    _grow_to_fit_labels(fig, axes)
 
     suppressed = ",".join(b.item_id for b in bars if not b.drawn)
     # written next to its place and renamed into it: a failure (disk full, a folder in
