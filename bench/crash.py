@@ -12,9 +12,14 @@ simulator, which keeps every update until the bot confirms it (as Telegram does)
 * **answers**: ``--kills`` rounds; in each, ``--residents`` residents start the ``short``
   round at once (closed loop, as in ``bench/load.py``; a resident asked the same question
   twice gives the same answer), the bot is killed at a random point of the burst (after
-  2–95 % of the residents' updates) and restarted at once, and the residents finish. A resident who hears nothing for :data:`NUDGE_S` seconds
-  taps the same button again (or sends the same text), as a person does; one still
-  without an answer after :data:`MAX_NUDGES` taps is **stuck**.
+  2–95 % of the residents' updates) and restarted at once, and the residents finish. A
+  resident who hears nothing for :data:`NUDGE_S` seconds taps the same button again (or
+  sends the same text), as a person does; one still without an answer after
+  :data:`MAX_NUDGES` taps is **stuck**. A resident who was waiting when the bot was
+  killed taps again as soon as the restarted bot is idle (every update confirmed, no call
+  in flight: :meth:`CrashSimulator.catch_up`) without the reply: it was lost at the kill
+  and more silence would only cost time (the same tap, sooner; if the bot only looked
+  idle, a tap more, never one less).
 * **faults** (``--faults``): the same round, no kills, but single Bot API calls fail: a
   429 with ``retry_after``, a 502, a call that hangs past the bot's time-out, a 403, an
   old keyboard whose edit fails every try (no apology: the next question went out).
@@ -92,6 +97,9 @@ class CrashSimulator(load.LoadSimulator):
         #: Per chat, the text or caption of each question as it was sent (with answer
         #: buttons; an answered question's buttons are edited away later).
         self.questions: dict[int, list[str]] = {}
+        #: Set once a bot restarted after a kill is idle (:meth:`catch_up`); waits that
+        #: began before the kill end then. A fresh event per kill.
+        self.caught_up = asyncio.Event()
 
     def inject_update(self, update: dict) -> int:  # noqa: D102 - remembers the ids
         update_id = super().inject_update(update)
@@ -129,6 +137,17 @@ class CrashSimulator(load.LoadSimulator):
             if self._discard:
                 raise ApiError(502, "Bad Gateway")
         return await super()._dispatch(request, method)
+
+    async def catch_up(self, timeout: float = 60.0) -> None:
+        """After a restart: wait until the bot is idle (every update confirmed, no Bot API
+        call in flight, 50 ms quiet: :meth:`wait_idle`), then set :attr:`caught_up` for the
+        waits that began before the kill, and start a fresh event for later ones."""
+        try:
+            await self.wait_idle(timeout)
+        except TimeoutError:
+            pass  # never idle: the waits end anyway (a tap too many, never one too few)
+        done, self.caught_up = self.caught_up, asyncio.Event()
+        done.set()
 
     async def confirmed(self, update_id: int, timeout: float = 60.0) -> None:
         """Wait until the bot has confirmed ``update_id`` (a getUpdates offset past it)."""
@@ -275,13 +294,43 @@ async def _prompt(sim, uid: int, ready, nudge, result: RoundResult, nudge_s: flo
     silence (a person does), at most ``max_nudges`` times."""
     for attempt in range(max_nudges + 1):
         try:
-            return await load._until(sim, uid, ready, timeout=nudge_s)
+            return await _until_or_restart(sim, uid, ready, nudge_s)
         except TimeoutError:
             if attempt == max_nudges:
                 raise
             result.nudges += 1
             nudge()
     raise AssertionError("unreachable")
+
+
+async def _until_or_restart(sim, uid: int, ready, timeout: float):
+    """``ready()``'s prompt, waited for at most ``timeout`` seconds of silence; or, for a
+    wait that began before a kill, only until the restarted bot is idle
+    (:attr:`CrashSimulator.caught_up`): a reply it has not sent by then was lost at the
+    kill and silence would only add time (a person would tap again, later).
+
+    Raises:
+        TimeoutError: No prompt: the resident taps again.
+    """
+    caught_up = sim.caught_up
+    event = sim.events.setdefault(uid, asyncio.Event())
+    deadline = time.perf_counter() + timeout
+    while True:
+        found = ready()
+        if found:
+            return found
+        if caught_up.is_set():
+            raise TimeoutError(uid)
+        event.clear()
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            raise TimeoutError(uid)
+        waits = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(caught_up.wait())]
+        try:
+            await asyncio.wait(waits, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waits:
+                waiter.cancel()
 
 
 async def crash_resident(sim, uid: int, lang: str, centre: str, result: RoundResult,
@@ -393,6 +442,7 @@ async def _one_killed_round(folder: Path, residents: int, kill_at: int,
                 await bot.kill()
                 result.kills += 1
                 await bot.start()
+                await sim.catch_up()
             outcomes = await asyncio.gather(*tasks, return_exceptions=True)
         finally:
             for task in tasks:

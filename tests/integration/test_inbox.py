@@ -62,7 +62,10 @@ async def test_residents_finish_a_round_under_kills_with_nothing_lost_or_doubled
     """The crash benchmark in small (bench/crash.py): two rounds of 6 residents, the bot
     SIGKILLed at a random point of each burst and restarted; a resident who hears
     nothing taps or types again, as a person does (here after 2.5 s, up to 9 times: the
-    bench's 20 s x 3, in short waits, so a reply lost at the kill costs 2.5 s, not 20)."""
+    bench's 20 s x 3, in short waits). A reply lost at the kill costs no silence at all: a
+    resident who was waiting at the kill taps again once the restarted bot is idle
+    (bench/crash.py, CrashSimulator.catch_up; before, each kill round waited out 2.5 s of
+    silence for it: 7.3 -> about 3 s)."""
     bench = _crash_bench()
     result = await bench.answers_under_kills(tmp_path, residents=6, kills=2, seed=7, nudge_s=2.5,
                                              max_nudges=9)
