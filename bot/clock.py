@@ -38,8 +38,9 @@ class Clock:
         Returns:
             ``True`` if the event was set, ``False`` on time-out.
         """
-        try:
-            await asyncio.wait_for(event.wait(), max(seconds, 0.0))
+        try:  # asyncio.timeout, not wait_for: no task of its own per wait
+            async with asyncio.timeout(max(seconds, 0.0)):
+                await event.wait()
         except TimeoutError:
             return False
         return True

@@ -313,14 +313,14 @@ async def next_retry_at(storage: Storage, clock: Clock) -> float | None:
 
 
 async def due_count(storage: Storage, clock: Clock) -> int:
-    """Rows due now: ``sending``, or ``pending`` with no retry time or one that has come."""
-    async with storage.db.execute(
+    """Rows due now: ``sending``, or ``pending`` with no retry time or one that has come
+    (by the index on ``status``, in the event loop's thread: :meth:`Storage.fetch_here`)."""
+    rows = await storage.fetch_here(
         "SELECT COUNT(*) FROM outbox WHERE status = 'sending' OR (status = 'pending'"
         " AND (next_attempt_at IS NULL OR next_attempt_at <= ?))",
         (stamp(clock=clock),),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row is not None else 0
+    )
+    return int(rows[0][0]) if rows else 0
 
 
 # ---------------------------------------------------------------------- one send

@@ -191,8 +191,9 @@ class OutboxSender:
                 self.wake()
                 while self._idle_passes == mark and loop.time() < deadline:
                     changed = self._changed  # the next idle pass, not a 10 ms poll
-                    try:
-                        await asyncio.wait_for(changed.wait(), max(deadline - loop.time(), 0.001))
+                    try:  # (asyncio.timeout: no task per wait, as wait_for makes)
+                        async with asyncio.timeout(max(deadline - loop.time(), 0.001)):
+                            await changed.wait()
                     except TimeoutError:
                         pass
                 idle = self._idle_passes != mark and not self._inflight
@@ -201,7 +202,8 @@ class OutboxSender:
                 continue
             changed = self._changed  # a send finished (or 20 ms: a retry may have come due)
             try:
-                await asyncio.wait_for(changed.wait(), 0.02)
+                async with asyncio.timeout(0.02):
+                    await changed.wait()
             except TimeoutError:
                 pass
         raise TimeoutError(f"outbox not drained after {timeout}s: {due} row(s) due")

@@ -621,7 +621,8 @@ class SimUser:
                     f"{start} within {timeout}s: {got}"
                 )
             try:
-                await asyncio.wait_for(changed.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await changed.wait()
             except TimeoutError:
                 pass
 
@@ -1080,7 +1081,8 @@ class BotApiSimulator:
                         return
                     mark = self._last_activity
                     for probe in self._idle_probes:
-                        await asyncio.wait_for(probe(), max(deadline - loop.time(), 0.001))
+                        async with asyncio.timeout(max(deadline - loop.time(), 0.001)):
+                            await probe()  # (asyncio.timeout: no task per wait, as wait_for)
                     if mark == self._last_activity and not self._queue and not self._unhandled:
                         return
                     continue
@@ -1093,7 +1095,8 @@ class BotApiSimulator:
             wait = min(deadline - now, 0.05)
             if self._tracking:
                 try:
-                    await asyncio.wait_for(may_be_idle.wait(), wait)
+                    async with asyncio.timeout(wait):
+                        await may_be_idle.wait()
                 except TimeoutError:
                     pass
             else:
@@ -1107,7 +1110,8 @@ class BotApiSimulator:
             ``True`` on a change, ``False`` on time-out.
         """
         try:
-            await asyncio.wait_for(self._changed.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._changed.wait()
         except TimeoutError:
             return False
         return True
@@ -1226,8 +1230,8 @@ class BotApiSimulator:
         if not request.body_exists:
             return params
         if request.content_type == "application/json":
-            try:
-                data = await request.json()
+            try:  # the bytes as they came (json.loads finds UTF-8/16/32 itself)
+                data = json.loads(await request.read())
             except ValueError:
                 raise _bad("can't parse JSON object") from None
             if not isinstance(data, dict):

@@ -377,6 +377,17 @@ class StorageCore:
         async with self.db.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
+    async def fetch_here(self, sql: str, params: Sequence = ()) -> list[aiosqlite.Row]:
+        """All rows of a short read-only query, on the reader in the event loop's thread
+        (as the storage's own lookups; on :attr:`db` only when the file is locked).
+
+        For a query by index that runs very often from outside :mod:`bot.storage` (the
+        outbox's count of due rows after every update a test waits for): about 7 µs here
+        against 90 µs of CPU for a hop to :attr:`db`'s thread. Anything that may scan a
+        large table goes to :attr:`db`, which does not hold up the event loop.
+        """
+        return await self._fetchall(sql, params)
+
     async def _fetchone(self, sql: str, params: Sequence = ()) -> aiosqlite.Row | None:
         rows = await self._fetchall(sql, params)
         return rows[0] if rows else None

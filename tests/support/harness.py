@@ -170,8 +170,16 @@ class BotHarness:
             self.storage = None
 
     async def _outbox_idle(self) -> None:
-        """Idle probe for :meth:`BotApiSimulator.wait_idle`: the outbox sent what is due."""
-        sender = self.application.bot_data.get("outbox") if self.application else None
+        """Idle probe for :meth:`BotApiSimulator.wait_idle`: no update waits in the bot or
+        is being handled (one the simulator did not deliver, e.g. a test's own POST to the
+        webhook, is known only here), and the outbox sent what is due."""
+        application = self.application
+        if application is None:
+            return
+        while (application.update_queue.qsize()
+               or application.update_processor.current_concurrent_updates):
+            await asyncio.sleep(0.005)  # bounded by wait_idle's time-out
+        sender = application.bot_data.get("outbox")
         if sender is not None:
             await sender.drain(timeout=10)
 
