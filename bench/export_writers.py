@@ -7,6 +7,7 @@ run because tracing slows Python down several-fold).
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 import time
@@ -40,9 +41,12 @@ def synthetic(n: int):
         )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Time both dialects, then measure peak allocations."""
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rows", nargs="?", type=int, default=1_000_000,
+                        help="rows to write (default 1,000,000)")
+    n = parser.parse_args(argv).rows
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "answers.csv"
         t0 = time.perf_counter()

@@ -16,6 +16,7 @@ import contextlib
 import gc
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -478,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (SettingsError, CatalogueError) as exc:  # e.g. --panel without EXPORT_SECRET
         print(f"buurtstem: {exc}", file=sys.stderr)
+        return EXIT_SETTINGS
+    except sqlite3.DatabaseError as exc:  # DATABASE_PATH a folder, not a database, unreadable
+        print(f"buurtstem: the database (DATABASE_PATH) cannot be used: {exc}", file=sys.stderr)
         return EXIT_SETTINGS
     except KeyboardInterrupt:
         return 130

@@ -14,6 +14,7 @@ Note: order matters. Handler groups run from low to high, one handler per group:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +34,7 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     ContextTypes,
+    JobQueue,
     TypeHandler,
 )
 
@@ -208,6 +210,37 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.warning("Could not send the error apology")
 
 
+class PromptJobQueue(JobQueue):
+    """python-telegram-bot's :class:`~telegram.ext.JobQueue`, whose ``stop`` returns as
+    soon as the scheduler has shut down instead of after a fixed 10 ms pause.
+
+    APScheduler's ``AsyncIOScheduler.shutdown`` only schedules the shutdown in the event
+    loop (``call_soon_threadsafe``); PTB's ``JobQueue.stop`` then sleeps 10 ms "to give it
+    a tiny bit of time". Here ``stop`` waits for exactly that callback: the scheduler no
+    longer running, which it is after one pass of the loop (bounded by 1 s, as a shutdown
+    must not hang). Everything else, and the wait for running jobs, is PTB's (v22).
+    """
+
+    __slots__ = ()
+
+    async def stop(self, wait: bool = True) -> None:
+        """Shut the job queue down (as ``JobQueue.stop``).
+
+        Args:
+            wait: Wait until the jobs running now have finished.
+
+        Raises:
+            TimeoutError: The scheduler did not shut down within 1 s.
+        """
+        if wait:  # PTB's own wait: AsyncIOExecutor would just cancel them
+            await asyncio.gather(*self._executor._pending_futures, return_exceptions=True)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=wait)
+            async with asyncio.timeout(1):
+                while self.scheduler.running:  # until the scheduled shutdown has run
+                    await asyncio.sleep(0)
+
+
 # -- lifecycle -------------------------------------------------------------------------
 async def set_commands(application: Application) -> None:
     """Sets the command menus: residents' per language (``setMyCommands`` with
@@ -344,6 +377,7 @@ def build_application(
         ApplicationBuilder()
         .bot(bot)
         .update_queue(queue)
+        .job_queue(PromptJobQueue())
         .concurrent_updates(ChatOrderedProcessor(UPDATE_SLOTS))
         .post_init(post_init)
         .post_shutdown(post_shutdown)

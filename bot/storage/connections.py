@@ -8,6 +8,7 @@ so no statement stays open between two awaits (:mod:`bot.storage` says why).
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Awaitable, Iterable, Sequence
 from pathlib import Path
@@ -96,10 +97,25 @@ async def connect(path: Path | str, *pragmas: str) -> aiosqlite.Connection:
     The settings go in one script: one call of the connection's thread instead of one per
     statement (each call is a round trip between two threads).
     """
-    db = await aiosqlite.connect(str(path))
+    pending = aiosqlite.connect(str(path))
+    try:
+        db = await pending
+    except BaseException:
+        # aiosqlite stops the connection's thread without waiting for it; the thread then
+        # reports to the event loop, which a command's asyncio.run has closed by then
+        # ("Event loop is closed" printed from the thread): wait for it here
+        thread = getattr(pending, "_thread", None)
+        if thread is not None and thread.is_alive():
+            await asyncio.get_running_loop().run_in_executor(None, thread.join, 5.0)
+        raise
     db.row_factory = aiosqlite.Row
-    await db.executescript(";\n".join(("PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000",
-                                        f"PRAGMA cache_size=-{CACHE_KIB}", *pragmas)) + ";")
+    try:
+        await db.executescript(";\n".join(("PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000",
+                                            f"PRAGMA cache_size=-{CACHE_KIB}", *pragmas)) + ";")
+    except BaseException:
+        # e.g. "file is not a database": the connection's thread would keep the process alive
+        await db.close()
+        raise
     return db
 
 

@@ -151,6 +151,8 @@ class StorageCore:
 
         Raises:
             ValueError: ``path`` is ``":memory:"`` (it cannot be shared by connections).
+            sqlite3.Error: The file cannot be opened or is not a database (nothing is left
+                open).
         """
         if str(path) == ":memory:":
             raise ValueError("the database must be a file (several connections share it)")
@@ -159,12 +161,23 @@ class StorageCore:
         writer = await _connect(path, "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
                                 "PRAGMA secure_delete=ON")
         storage = cls(writer)
-        await storage.migrate()
-        reader = await _connect(path, "PRAGMA query_only=ON")
-        storage.db = ReadConnection(reader)
-        storage._reader = _connect_sync(path, writer=False)
-        storage._sync_writer = await asyncio.get_running_loop().run_in_executor(
-            storage._write_thread, lambda: _connect_sync(path, writer=True))
+        try:
+            await storage.migrate()
+            reader = await _connect(path, "PRAGMA query_only=ON")
+            storage.db = ReadConnection(reader)
+            storage._reader = _connect_sync(path, writer=False)
+            storage._sync_writer = await asyncio.get_running_loop().run_in_executor(
+                storage._write_thread, lambda: _connect_sync(path, writer=True))
+        except BaseException:
+            # close what is open: a connection's thread left running kept the process alive
+            # after the error (a bot or `rounds list` on a broken file hung instead of exiting)
+            if storage.db is not writer:
+                await storage.db.close()
+            if storage._reader is not None:
+                storage._reader.close()
+            storage._write_thread.shutdown(wait=False)
+            await writer.close()
+            raise
         return storage
 
     async def close(self) -> None:

@@ -54,6 +54,19 @@ def test_shell_joined_rows_equal_our_export(tmp_path):
     assert seconds > 0 and peak_mb > 0
 
 
+def test_the_writers_bench_answers_help_and_takes_a_row_count(capsys):
+    """``bench/export_writers.py --help`` printed a ValueError traceback (int('--help'))."""
+    spec = importlib.util.spec_from_file_location("bench_writers", ROOT / "bench" / "export_writers.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(SystemExit) as done:
+        module.main(["--help"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("usage: ")
+    module.main(["40"])
+    out = capsys.readouterr().out
+    assert "rfc4180  : 40 rows" in out and "excel-nl : 40 rows" in out
+
+
 def test_same_rows_sees_a_difference(tmp_path):
     bench = _bench()
     (tmp_path / "a.csv").write_bytes(b"\xef\xbb\xbfround,text\r\n1,x\r\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import subprocess
 import sys
 
 import pytest
@@ -159,6 +160,36 @@ def test_stories_and_effects_that_cannot_be_written_say_so_in_one_line(db, tmp_p
     assert main(["export", "--format", "effects", "--out", str(tmp_path / "e.csv")]) == 1
     assert capsys.readouterr().err.strip().endswith("No space left on device; no file written")
     assert not list(tmp_path.glob("*e.csv*"))
+
+
+BROKEN_DB = "buurtstem: the database (DATABASE_PATH) cannot be used: file is not a database"
+
+
+@pytest.mark.parametrize("argv", [["export", "--out", "x.csv"], ["chart", "--out", "x.png"]])
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path, monkeypatch, capsys, argv):
+    """Was a traceback."""
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"not a database " * 20)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_PATH", str(bad))
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip() == BROKEN_DB
+    assert not (tmp_path / argv[-1]).exists()
+
+
+def test_rounds_on_a_file_that_is_not_a_database_ends_in_one_line(tmp_path):
+    """``rounds`` (and ``run``) open the storage: it left a connection's thread running
+    after the error, so the process printed a traceback and then never ended. A process
+    of its own (bounded by its time-out), as an operator runs it."""
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"not a database " * 20)
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_PATH": str(bad)}
+    try:
+        done = subprocess.run([sys.executable, "-m", "bot", "rounds", "list"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=30, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("python -m bot rounds list did not end on a broken database")
+    assert (done.returncode, done.stderr.strip(), done.stdout) == (2, BROKEN_DB, "")
 
 
 def test_rounds_list(db, capsys):
