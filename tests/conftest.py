@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.clock import VirtualClock
 from tests.support.harness import (  # noqa: F401 - re-exported for tests that import them from here
     ADMIN_ID,
     SHARED,
@@ -129,6 +130,17 @@ async def sim():
 
     async with BotApiSimulator(token=TOKEN) as simulator:
         yield simulator
+
+
+@pytest.fixture
+async def clock():
+    """A :class:`tests.support.clock.VirtualClock` attached to the test's event loop: time
+    jumps to the next deadline when everything waits (pacing, flood waits, back-off, the
+    simulator's pauses cost no wall time; every figure is in clock seconds)."""
+    virtual = VirtualClock()
+    virtual.attach()
+    yield virtual
+    virtual.detach()
 
 
 @pytest.fixture

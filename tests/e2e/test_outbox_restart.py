@@ -17,7 +17,6 @@ from bot.simulator import BotApiSimulator
 from bot.storage import Storage
 from bot.survey import catalogue
 from tests.integration.test_outbox import TOKEN, SpyBot, per_chat, render, residents
-from tests.support.clock import VirtualClock
 from tests.support.harness import ADMIN_ID, db_rows, ptb_bot, settle, until
 
 
@@ -28,13 +27,6 @@ async def storage(tmp_path) -> AsyncIterator[Storage]:
     yield store
     await store.close()
 
-
-@pytest.fixture
-async def clock() -> AsyncIterator[VirtualClock]:
-    virtual = VirtualClock()
-    virtual.attach()
-    yield virtual
-    virtual.detach()
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from bot.outbox import (
 from bot.simulator import BotApiSimulator
 from bot.storage import Storage
 from bot.survey import catalogue
-from tests.support.clock import VirtualClock
 from tests.support.harness import ptb_bot, until
 
 TOKEN = "123456:OUTBOX-TEST-token"
@@ -34,13 +33,6 @@ FIRST_CHAT = 5_000_001
 #: code runs and jumps when everything waits, so pacing, flood waits and back-off cost no
 #: wall time. Every figure below (rates, gaps, pauses, back-off) is in clock seconds.
 
-
-@pytest.fixture
-async def clock() -> AsyncIterator[VirtualClock]:
-    virtual = VirtualClock()
-    virtual.attach()
-    yield virtual
-    virtual.detach()
 
 
 def Sender(bot, storage, render, **options) -> OutboxSender:  # noqa: N802 - reads as the class
