@@ -294,43 +294,16 @@ async def _prompt(sim, uid: int, ready, nudge, result: RoundResult, nudge_s: flo
     silence (a person does), at most ``max_nudges`` times."""
     for attempt in range(max_nudges + 1):
         try:
-            return await _until_or_restart(sim, uid, ready, nudge_s)
+            # a wait that began before a kill lasts only until the restarted bot is idle
+            # (CrashSimulator.caught_up): a reply it has not sent by then was lost at the
+            # kill, and silence would only add time (a person would tap again, later)
+            return await load._until(sim, uid, ready, nudge_s, give_up=sim.caught_up)
         except TimeoutError:
             if attempt == max_nudges:
                 raise
             result.nudges += 1
             nudge()
     raise AssertionError("unreachable")
-
-
-async def _until_or_restart(sim, uid: int, ready, timeout: float):
-    """``ready()``'s prompt, waited for at most ``timeout`` seconds of silence; or, for a
-    wait that began before a kill, only until the restarted bot is idle
-    (:attr:`CrashSimulator.caught_up`): a reply it has not sent by then was lost at the
-    kill and silence would only add time (a person would tap again, later).
-
-    Raises:
-        TimeoutError: No prompt: the resident taps again.
-    """
-    caught_up = sim.caught_up
-    event = sim.events.setdefault(uid, asyncio.Event())
-    deadline = time.perf_counter() + timeout
-    while True:
-        found = ready()
-        if found:
-            return found
-        if caught_up.is_set():
-            raise TimeoutError(uid)
-        event.clear()
-        remaining = deadline - time.perf_counter()
-        if remaining <= 0:
-            raise TimeoutError(uid)
-        waits = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(caught_up.wait())]
-        try:
-            await asyncio.wait(waits, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waits:
-                waiter.cancel()
 
 
 async def crash_resident(sim, uid: int, lang: str, centre: str, result: RoundResult,

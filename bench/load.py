@@ -131,22 +131,38 @@ def _chat_of(update: dict) -> int | None:
     return None
 
 
-async def _until(sim: LoadSimulator, chat_id: int, ready, timeout: float = WAIT_S):
-    """Wait until ``ready()`` gives something true (re-checked whenever the chat changes)."""
+async def _until(sim: LoadSimulator, chat_id: int, ready, timeout: float = WAIT_S,
+                 give_up: asyncio.Event | None = None):
+    """Wait until ``ready()`` gives something true (re-checked whenever the chat changes).
+
+    Raises:
+        TimeoutError: Not within ``timeout`` seconds, or ``give_up`` was set first
+            (``bench/crash.py``: the restarted bot caught up without the reply).
+    """
     event = sim.events.setdefault(chat_id, asyncio.Event())
     deadline = time.perf_counter() + timeout
     while True:
         found = ready()
         if found:
             return found
+        if give_up is not None and give_up.is_set():
+            raise TimeoutError(chat_id)
         event.clear()
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             raise TimeoutError(chat_id)
+        if give_up is None:
+            try:
+                await asyncio.wait_for(event.wait(), remaining)
+            except TimeoutError:
+                pass
+            continue
+        waits = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(give_up.wait())]
         try:
-            await asyncio.wait_for(event.wait(), remaining)
-        except TimeoutError:
-            pass
+            await asyncio.wait(waits, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waits:
+                waiter.cancel()
 
 
 def _data(message: SentMessage | None) -> list[str]:
