@@ -33,6 +33,22 @@ from bot.storage import Contact, Storage
 __all__ = ["BuurtContext", "PayloadHandler", "buurt"]
 
 P = TypeVar("P", bound=Payload)
+T = TypeVar("T")
+
+#: What a property of :class:`BuurtContext` says when :meth:`BuurtContext.load` has not run.
+_NOT_LOADED = "BuurtContext.load has not run for this update"
+
+
+def _required(value: T | None, problem: str) -> T:
+    """``value``, narrowed from optional.
+
+    Raises:
+        RuntimeError: ``value`` is None; the message is ``problem`` (a handler registered
+            for updates that lack what it reads).
+    """
+    if value is None:
+        raise RuntimeError(problem)
+    return value
 
 
 class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -97,7 +113,7 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
             RuntimeError: :meth:`load` has not run (a handler outside groups 0 and 1).
         """
         if not self._loaded:
-            raise RuntimeError("BuurtContext.load has not run for this update")
+            raise RuntimeError(_NOT_LOADED)
         return self._contact
 
     @property
@@ -107,9 +123,7 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         Raises:
             RuntimeError: :meth:`load` has not run.
         """
-        if self._tr is None:
-            raise RuntimeError("BuurtContext.load has not run for this update")
-        return self._tr
+        return _required(self._tr, _NOT_LOADED)
 
     async def role(self) -> Role:
         """The sender's role, read at the first call and kept for the rest of the update."""
@@ -122,9 +136,7 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
     # types every part of an Update as optional, while group -1 lets only private chats
     # with a sender through and each handler's filter or pattern guarantees the rest.
     def _of_update(self) -> Update:
-        if self._update is None:
-            raise RuntimeError("BuurtContext.load has not run for this update")
-        return self._update
+        return _required(self._update, _NOT_LOADED)
 
     @property
     def message(self) -> Message:
@@ -133,10 +145,7 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         Raises:
             RuntimeError: The update has none (a handler registered for the wrong updates).
         """
-        message = self._of_update().effective_message
-        if message is None:
-            raise RuntimeError("this update has no message")
-        return message
+        return _required(self._of_update().effective_message, "this update has no message")
 
     @property
     def query(self) -> CallbackQuery:
@@ -145,10 +154,7 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         Raises:
             RuntimeError: The update is not a button press.
         """
-        query = self._of_update().callback_query
-        if query is None:
-            raise RuntimeError("this update is not a button press")
-        return query
+        return _required(self._of_update().callback_query, "this update is not a button press")
 
     @property
     def pressed_message_id(self) -> int:
@@ -159,10 +165,7 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
             RuntimeError: The update is not a button press under a message (group -1
                 stops presses under inline messages).
         """
-        pressed = self.query.message
-        if pressed is None:
-            raise RuntimeError("this button press is under no message")
-        return pressed.message_id
+        return _required(self.query.message, "this button press is under no message").message_id
 
     @property
     def chat_id(self) -> int:
@@ -171,10 +174,7 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         Raises:
             RuntimeError: The update has no chat (group -1 stops such updates).
         """
-        chat = self._of_update().effective_chat
-        if chat is None:
-            raise RuntimeError("this update has no chat")
-        return chat.id
+        return _required(self._of_update().effective_chat, "this update has no chat").id
 
     @property
     def user_id(self) -> int:
@@ -183,10 +183,7 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         Raises:
             RuntimeError: The update has no sender (group -1 stops such updates).
         """
-        user = self._of_update().effective_user
-        if user is None:
-            raise RuntimeError("this update has no sender")
-        return user.id
+        return _required(self._of_update().effective_user, "this update has no sender").id
 
     @property
     def sender_data(self) -> dict[Any, Any]:
@@ -196,10 +193,7 @@ class BuurtContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
             RuntimeError: The update has no sender (group -1 stops such updates, so every
                 handler of groups 0 and 1 has one).
         """
-        data = self.user_data
-        if data is None:
-            raise RuntimeError("this update has no sender")
-        return data
+        return _required(self.user_data, "this update has no sender")
 
     @property
     def arguments(self) -> list[str]:
