@@ -19,7 +19,39 @@ if [ ! -x .venv/bin/python ]; then
         fi
     fi
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+# pip took about 12 s (7 s of CPU) to find that everything was installed already, at every
+# `sh scripts/test.sh`: it runs only when what it installs from changed since it last
+# succeeded (the packaging files, the package folders; their checksum in .venv/installed).
+installed=$(cat pyproject.toml setup.py MANIFEST.in; find bot admin conversations -type d ! -name __pycache__ | LC_ALL=C sort)
+installed=$(printf '%s' "$installed" | cksum)
+if [ "$(cat .venv/installed 2>/dev/null)" != "$installed" ]; then
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+    echo "$installed" > .venv/installed
+fi
+# import-linter (the import contracts: scripts/check.sh, tests/unit/test_house.py) lives in a
+# folder of its own, .venv/lint, run by the .venv/bin/lint-imports written here. Among the
+# packages it brings is click, and where click can be imported, httpx (python-telegram-bot's
+# HTTP client) loads its command-line client (click, rich, pygments) at every import: about
+# 0.1 s of CPU in every process that imports telegram (each test worker, the bot fork server
+# of each, every `python -m bot` a test starts). A .venv from before (import-linter in it)
+# loses it here.
+lint_req="import-linter>=2.13,<3"
+if [ "$(cat .venv/lint/requirement 2>/dev/null)" != "$lint_req" ]; then
+    if .venv/bin/python -m pip show -q import-linter 2>/dev/null; then
+        .venv/bin/python -m pip uninstall -q -y import-linter grimp click rich markdown-it-py mdurl
+    fi
+    rm -rf .venv/lint
+    .venv/bin/python -m pip install -q --disable-pip-version-check --target .venv/lint "$lint_req"
+    echo "$lint_req" > .venv/lint/requirement
+    cat > .venv/bin/lint-imports <<'WRAPPER'
+#!/bin/sh
+# import-linter's lint-imports, installed in .venv/lint by scripts/setup.sh.
+venv=$(cd "$(dirname "$0")/.." && pwd)
+PYTHONPATH="$venv/lint${PYTHONPATH:+:$PYTHONPATH}" exec "$venv/bin/python" -c \
+    'import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())' "$@"
+WRAPPER
+    chmod +x .venv/bin/lint-imports
+fi
 if ! out=$(.venv/bin/pybabel compile -d locales -D messages 2>&1); then
     echo "$out" >&2
     exit 1
