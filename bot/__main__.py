@@ -304,8 +304,8 @@ async def _rounds(args: argparse.Namespace) -> int:
     try:
         await storage.seed_centres(cat.centres)
         if args.action in ("open", "close"):
-            # lazy: opening and closing queue messages (the outbox, python-telegram-bot's
-            # types); listing (and a database that cannot be opened) needs neither
+            # lazy: only opening and closing need the round lifecycle (the outbox, the
+            # stories' scrubber); listing, or a database that cannot be opened, does not
             from bot import rounds
         if args.action == "open":
             if args.survey not in cat.surveys:
