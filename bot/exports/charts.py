@@ -25,6 +25,7 @@ colorbrewer2.org; 3 to 11 classes), a diverging scheme marked colour-blind safe.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 
 from bot.exports.rows import AnswerRow
 from bot.exports.summary import count_answers
@@ -124,34 +126,54 @@ _LAYOUT = ConstrainedLayoutEngine(w_pad=0.12, h_pad=0.06)
 _LABEL_GAP_IN = 0.04
 
 
-def _grow_to_fit_labels(fig: Figure, axes: Any) -> None:
+def _grow_to_fit_labels(fig: Figure, axes: Any, below: Text | None = None) -> None:
     """Make the figure taller (never wider) until neighbouring rows' labels do not touch.
 
     Question texts in English, Turkish, Polish and Ukrainian wrap to three or four lines;
     22 rows on the 14-inch figure left each row about 0.47 inch (52 px), and two
     neighbouring labels of three and four lines (50 and 66 px) ran into each other. The
-    labels and rows are measured after the layout, the figure grown by what the tightest
-    pair lacks, and the layout run again (only then: a chart whose labels fit, such as
-    the Dutch one with its short labels, keeps its size and is laid out once).
+    labels and rows are measured after the layout and the figure grown by what the
+    tightest pair lacks (a chart whose labels fit, such as the Dutch one with its short
+    labels, keeps its size).
+
+    The layout is not run again: its margins (headings, tick labels, legends, pads) are
+    sizes in points, the same at any height, and the rows of each panel keep their
+    ratios, so a second constrained layout only makes every panel taller by the same
+    factor and keeps each margin. That is done here by moving the panels (and
+    ``below``, a figure text placed from the bottom edge), at the cost of arithmetic
+    instead of measuring every text again.
     """
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # FigureCanvasAgg
     gap = _LABEL_GAP_IN * fig.dpi
-    for _ in range(3):  # the layout's margins hardly move: the second pass fits
-        short, rows_px = 1.0, 0.0
-        for ax in axes:
-            heights = [t.get_window_extent(renderer).height for t in ax.get_yticklabels()
-                       if t.get_text()]
-            if not heights:
-                continue
-            box = ax.get_window_extent(renderer).height
-            need = max(((a + b) / 2 + gap for a, b in zip(heights, heights[1:], strict=False)),
-                       default=0.0)
-            short = max(short, need / (box / len(heights)))
-            rows_px += box
-        if short <= 1.0:
-            return
-        fig.set_figheight(fig.get_figheight() + rows_px / fig.dpi * (short - 1.0))
-        _LAYOUT.execute(fig)
+    short = 1.0
+    boxes = [ax.get_window_extent(renderer).frozen() for ax in axes]  # pixels, as laid out
+    for ax, box in zip(axes, boxes, strict=True):
+        heights = [t.get_window_extent(renderer).height for t in ax.get_yticklabels()
+                   if t.get_text()]
+        if not heights:
+            continue
+        need = max(((a + b) / 2 + gap for a, b in zip(heights, heights[1:], strict=False)),
+                   default=0.0)
+        short = max(short, need / (box.height / len(heights)))
+    if short <= 1.0:
+        return
+    old = fig.bbox.height
+    rows = sum(box.height for box in boxes)
+    new = math.ceil(old + rows * (short - 1.0))  # whole pixels: the PNG's height
+    grow = (new - (old - rows)) / rows  # >= short: the panels take the rounding
+    fig.set_figheight(new / fig.dpi)
+    top = 0.0  # from the top edge, in pixels of the grown figure
+    above = old  # the old top edge of the space above the next panel
+    for ax, box in zip(axes, boxes, strict=True):
+        top += above - box.y1  # the margin above the panel, as laid out
+        height = box.height * grow
+        x0, _, width, _ = ax.get_position().bounds
+        ax.set_position((x0, (new - top - height) / new, width, height / new))
+        top += height
+        above = box.y0
+    if below is not None:
+        x, y = below.get_position()
+        below.set_position((x, y * old / new))
 
 
 def palette(points: int) -> tuple[str, ...]:
@@ -324,6 +346,7 @@ def draw_indicator_chart(
     values = cat.scale.values
     fills = palette(len(values)) if values else ()  # a pack without scale items: no bars
     any_hidden = False
+    below: Text | None = None  # the subtitle under the bars, if not in a legend
     collapsed_keys: set[str] = set()
     for ax, goal in zip(axes, goals, strict=True):
         rows = [b for b in bars if b.main_goal == goal]
@@ -403,13 +426,13 @@ def draw_indicator_chart(
                    loc="outside lower center", fontsize=10, frameon=False,
                    title=tr._(SUBTITLE), title_fontproperties={"size": 9})
     else:
-        fig.supxlabel(tr._(SUBTITLE), fontsize=9, color="#333333")
+        below = fig.supxlabel(tr._(SUBTITLE), fontsize=9, color="#333333")
 
     # Constrained layout, run once here instead of set on the figure: with a layout engine
     # set, savefig first draws the whole figure without output only to lay it out, then
     # again to the PNG (matplotlib's print_figure); this way the chart is drawn once.
     _LAYOUT.execute(fig)
-    _grow_to_fit_labels(fig, axes)
+    _grow_to_fit_labels(fig, axes, below)
 
     suppressed = ",".join(b.item_id for b in bars if not b.drawn)
     # written next to its place and renamed into it: a failure (disk full, a folder in
