@@ -111,7 +111,9 @@ _BAR_EDGE = 0.8
 
 def _bars(spans: list[tuple[int, float, float]], **look: Any) -> PolyCollection:
     """The bar segments ``(row, left, width)`` of one look as one artist (a collection
-    draws in one call what a rectangle per segment draws in many)."""
+    draws in one call what a rectangle per segment draws in many). Give the colours as
+    ``facecolors`` and ``edgecolors``: a collection made without them first takes the
+    default colour ``C0`` of the colour cycle, which costs a read of the cycle each."""
     half = _BAR_HEIGHT / 2
     return PolyCollection([[(x, y - half), (x, y + half), (x + w, y + half), (x + w, y - half)]
                            for y, x, w in spans], linewidth=_BAR_EDGE, **look)
@@ -386,24 +388,26 @@ def draw_indicator_chart(
                 left += share
             ax.text(1.01, y, f"n = {bar.n}", ha="left", va="center", fontsize=10)
         for (fill, hatch, edge), spans in segments.items():
-            ax.add_collection(_bars(spans, facecolor=fill, hatch=hatch or None, edgecolor=edge),
+            ax.add_collection(_bars(spans, facecolors=fill, hatch=hatch or None, edgecolors=edge),
                               autolim=False)
-        ax.set_yticks(list(ys), [textwrap.fill(b.label, _WRAP) for b in rows], fontsize=10)
+        ax.tick_params(axis="y", length=0, labelsize=10)
+        ax.tick_params(axis="x", labelsize=9)
+        ax.set_yticks(list(ys), [textwrap.fill(b.label, _WRAP) for b in rows])
         ax.set_xlim(0, 1)
         ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
-        ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"],
-                      fontsize=9)
-        ax.tick_params(axis="y", length=0)
+        ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"])
         # the axes have no axis labels: placing them by hand spares matplotlib measuring
         # every tick label again on each layout pass and draw only to put an empty label
         ax.xaxis.set_label_coords(0.5, 0.0)
         ax.yaxis.set_label_coords(0.0, 0.5)
         ax.axvline(0.5, color="#777777", linewidth=0.6, linestyle=":", zorder=0)
         ax.spines[["top", "right", "left"]].set_visible(False)
-        if goal:
+        if goal:  # at its place (y given): matplotlib's search for room above measured
+            # every tick label for each title on each layout pass and draw; nothing
+            # is above the panel (no ticks on top) for it to move the title away from
             texts = cat.main_goals[goal].text
             ax.set_title(texts.get(language) or texts.get("nl") or next(iter(texts.values()), ""),
-                         loc="left", fontsize=13, fontweight="bold")
+                         loc="left", fontsize=13, fontweight="bold", y=1.0)
 
     handles = [Patch(facecolor=fills[i], edgecolor="#888888",
                      label=f"{p.value} {p.label.get(language, p.label['nl'])}")
