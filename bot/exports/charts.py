@@ -25,7 +25,9 @@ colorbrewer2.org; 3 to 11 classes), a diverging scheme marked colour-blind safe.
 
 from __future__ import annotations
 
+import errno
 import math
+import os
 import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -305,7 +307,8 @@ def draw_indicator_chart(
     caption: str | None = None,
     only: Iterable[str] | None = None,
 ) -> Path:
-    """Draw the indicator chart as a PNG (1210 x 1540 px).
+    """Draw the indicator chart as a PNG (1210 x 1540 px; taller where the indicator
+    labels need it, see :func:`_grow_to_fit_labels`).
 
     Args:
         summary_or_rows: Answer rows of one group (e.g. one centre and round), or the
@@ -325,8 +328,44 @@ def draw_indicator_chart(
     Returns:
         ``out`` as a :class:`~pathlib.Path`. The PNG's text chunks record
         ``Suppressed`` (comma-separated ids of indicators not drawn).
+
+    Raises:
+        OSError: ``out`` cannot be written (its folder does not exist, ``out`` is a
+            folder, the disk is full). Nothing is left at ``out`` or beside it.
     """
     out = Path(out)
+    # written next to its place and renamed into it: a failure (disk full, a folder in
+    # the way) leaves no half-written PNG, as the export files (docs/privacy.md). The
+    # part file is made first, so a place that cannot be written fails before the
+    # drawing (nearly all of the CPU), not after it.
+    if out.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(out))
+    part = out.with_name(f".{out.name}.part")
+    part.touch()
+    try:
+        fig, heading, suppressed = _figure(summary_or_rows, cat, k=k, language=language,
+                                           title=title, caption=caption, only=only)
+        fig.savefig(part, format="png", dpi=DPI, pil_kwargs={"compress_level": PNG_COMPRESSION},
+                    metadata={"Title": heading, "Description": caption or "", "Software": "Buurtstem",
+                              "Suppressed": suppressed})
+        part.replace(out)
+    finally:
+        part.unlink(missing_ok=True)
+    return out
+
+
+def _figure(
+    summary_or_rows: Iterable[AnswerRow] | Iterable[dict],
+    cat: Catalogue,
+    *,
+    k: int,
+    language: str,
+    title: str | None,
+    caption: str | None,
+    only: Iterable[str] | None,
+) -> tuple[Figure, str, str]:
+    """The laid-out figure of :func:`draw_indicator_chart`, its heading and the ids of
+    the indicators not drawn (comma-separated)."""
     language = chart_language(language)
     tr = Translator(language)
     bars = chart_plan(summary_or_rows, cat, k=k, language=language, only=only)
@@ -438,15 +477,4 @@ def draw_indicator_chart(
     _LAYOUT.execute(fig)
     _grow_to_fit_labels(fig, axes, below)
 
-    suppressed = ",".join(b.item_id for b in bars if not b.drawn)
-    # written next to its place and renamed into it: a failure (disk full, a folder in
-    # the way) leaves no half-written PNG, as the export files (docs/privacy.md)
-    part = out.with_name(f".{out.name}.part")
-    try:
-        fig.savefig(part, format="png", dpi=DPI, pil_kwargs={"compress_level": PNG_COMPRESSION},
-                    metadata={"Title": heading, "Description": caption or "", "Software": "Buurtstem",
-                              "Suppressed": suppressed})
-        part.replace(out)
-    finally:
-        part.unlink(missing_ok=True)
-    return out
+    return fig, heading, ",".join(b.item_id for b in bars if not b.drawn)
