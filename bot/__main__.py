@@ -294,7 +294,6 @@ def _export_msc(args: argparse.Namespace, settings: Settings, fmt: str) -> int:
 
 
 async def _rounds(args: argparse.Namespace) -> int:
-    from bot import rounds
     from bot.services import Services
     from bot.storage import Storage
 
@@ -304,6 +303,10 @@ async def _rounds(args: argparse.Namespace) -> int:
     svc = Services(settings=settings, storage=storage, catalogue=cat)
     try:
         await storage.seed_centres(cat.centres)
+        if args.action in ("open", "close"):
+            # lazy: opening and closing queue messages (the outbox, python-telegram-bot's
+            # types); listing (and a database that cannot be opened) needs neither
+            from bot import rounds
         if args.action == "open":
             if args.survey not in cat.surveys:
                 print(f"buurtstem: unknown survey {args.survey!r}; choose one of "
