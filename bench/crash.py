@@ -15,14 +15,17 @@ simulator, which keeps every update until the bot confirms it (as Telegram does)
   2–95 % of the residents' updates) and restarted at once, and the residents finish. A
   resident who hears nothing for :data:`NUDGE_S` seconds taps the same button again (or
   sends the same text), as a person does; one still without an answer after
-  :data:`MAX_NUDGES` taps is **stuck**. A resident who was waiting when the bot was
-  killed taps again as soon as the restarted bot is idle (every update confirmed, no call
-  in flight: :meth:`CrashSimulator.catch_up`) without the reply: it was lost at the kill
-  and more silence would only cost time (the same tap, sooner; if the bot only looked
+  :data:`MAX_NUDGES` taps is **stuck**. A resident whose reply is known lost taps again at
+  once instead of after the silence (the same tap, sooner: :meth:`CrashSimulator.reply_lost`):
+  at the kill, when the killed bot had marked the resident's latest update handled (the
+  restarted bot does not handle it again); else once the restarted bot is idle (every
+  update confirmed, no call in flight: :meth:`CrashSimulator.catch_up`; if it only looked
   idle, a tap more, never one less).
 * **faults** (``--faults``): the same round, no kills, but single Bot API calls fail: a
   429 with ``retry_after``, a 502, a call that hangs past the bot's time-out, a 403, an
-  old keyboard whose edit fails every try (no apology: the next question went out).
+  old keyboard whose edit fails every try (no apology: the next question went out). A
+  resident whose reply failed its last try (one the bot does not try again: a 403, the
+  third 5xx) taps again at once, not after the silence.
 
 Counted at the end (after a clean stop, so every handled update is marked):
 
@@ -57,6 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.simulator.server import ApiError  # noqa: E402
+from bot.telegram_bot import REPLY_ATTEMPTS, REPLY_MAX_WAIT  # noqa: E402
 from tests.support import bot_process  # noqa: E402
 
 
@@ -83,6 +87,22 @@ MAX_NUDGES = 3
 #: Bot API methods a held simulator does not answer (see :meth:`CrashSimulator.hold`).
 _HELD = frozenset({"sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup",
                    "answerCallbackQuery"})
+#: Bot API methods that carry a resident's reply (the next question, the thanks); a
+#: failed keyboard edit or spinner loses none (the next question goes out all the same).
+_REPLIES = frozenset({"sendMessage", "sendPhoto", "editMessageText"})
+#: Statuses python-telegram-bot raises as errors no retry can fix (BadRequest, Forbidden,
+#: InvalidToken, Conflict): the bot does not try them again (bot/telegram_bot.py).
+_NOT_RETRIED = frozenset({400, 401, 403, 404, 409})
+
+
+def _tried_again(failure, tries: int) -> bool:
+    """Whether the bot tries a reply again after ``failure`` failed its ``tries``-th try
+    in a row (its policy inside an update, :meth:`bot.telegram_bot.RobustBot._do_post`:
+    429 and 5xx again, at most :data:`~bot.telegram_bot.REPLY_ATTEMPTS` tries and
+    :data:`~bot.telegram_bot.REPLY_MAX_WAIT` seconds of ``retry_after``)."""
+    if failure.status in _NOT_RETRIED or tries >= REPLY_ATTEMPTS:
+        return False
+    return not (failure.status == 429 and (failure.retry_after or 0) > REPLY_MAX_WAIT)
 
 
 class CrashSimulator(load.LoadSimulator):
@@ -97,13 +117,20 @@ class CrashSimulator(load.LoadSimulator):
         #: Per chat, the text or caption of each question as it was sent (with answer
         #: buttons; an answered question's buttons are edited away later).
         self.questions: dict[int, list[str]] = {}
-        #: Set once a bot restarted after a kill is idle (:meth:`catch_up`); waits that
-        #: began before the kill end then. A fresh event per kill.
-        self.caught_up = asyncio.Event()
+        #: Per chat, the event that ends its resident's current wait for a reply
+        #: (:meth:`reply_lost`); replaced once set.
+        self._lost: dict[int, asyncio.Event] = {}
+        #: Per (method, chat), the tries of one call failed in a row so far.
+        self._failed_tries: dict[tuple[str, int], int] = {}
+        #: Per chat, the id of the latest update its resident sent.
+        self._latest: dict[int, int] = {}
 
     def inject_update(self, update: dict) -> int:  # noqa: D102 - remembers the ids
         update_id = super().inject_update(update)
         self.update_ids.append(update_id)
+        chat_id = load._chat_of(update)
+        if chat_id is not None:
+            self._latest[chat_id] = update_id
         return update_id
 
     def _record(self, chat, method, **fields):  # noqa: D102 - remembers the questions sent
@@ -138,16 +165,57 @@ class CrashSimulator(load.LoadSimulator):
                 raise ApiError(502, "Bad Gateway")
         return await super()._dispatch(request, method)
 
+    def reply_lost(self, chat_id: int) -> asyncio.Event:
+        """The event that ends the current wait of ``chat_id``'s resident for a reply: set
+        when a reply to that chat is known lost, by a kill (:meth:`catch_up`) or by a Bot
+        API call of it that failed its last try (:meth:`_take_failure`). A wait takes it
+        when it begins; once set, later waits get a fresh one."""
+        return self._lost.setdefault(chat_id, asyncio.Event())
+
+    def _lose(self, chat_ids) -> None:
+        for chat_id in list(chat_ids):
+            event = self._lost.pop(chat_id, None)
+            if event is not None:
+                event.set()
+
+    def _take_failure(self, method, params):  # noqa: D102 - sees a reply's last failed try
+        failure = super()._take_failure(method, params)
+        if method not in _REPLIES:
+            return failure  # a keyboard edit or a spinner: the next question still comes
+        try:
+            chat_id = int(params.get("chat_id"))
+        except (TypeError, ValueError):
+            return failure
+        key = (method, chat_id)
+        if failure is None or failure.status == 200:  # this try goes through
+            self._failed_tries.pop(key, None)
+            return failure
+        tries = self._failed_tries.pop(key, 0) + 1
+        if _tried_again(failure, tries):
+            self._failed_tries[key] = tries
+        else:  # the bot gives the reply up: its resident need not wait out any silence
+            self._lose([chat_id])
+        return failure
+
+    def lost_at_kill(self, handled: set[int]) -> None:
+        """After a kill: end the waits (:meth:`reply_lost`) of the residents whose latest
+        update the killed bot had marked ``handled`` (its ids in the database): the
+        restarted bot does not handle such an update again, so a reply to it not sent by
+        now never comes. (An update not marked is handled again from the inbox, or sent
+        again by Telegram, and its reply comes: that wait goes on, up to
+        :meth:`catch_up`.)"""
+        self._lose([chat for chat, update_id in self._latest.items() if update_id in handled])
+
     async def catch_up(self, timeout: float = 60.0) -> None:
         """After a restart: wait until the bot is idle (every update confirmed, no Bot API
-        call in flight, 50 ms quiet: :meth:`wait_idle`), then set :attr:`caught_up` for the
-        waits that began before the kill, and start a fresh event for later ones."""
+        call in flight, 50 ms quiet: :meth:`wait_idle`), then end the waits that began
+        before (:meth:`reply_lost`): a reply the bot has not sent by then was lost at the
+        kill (one :meth:`lost_at_kill` did not see: a tap more, never one less)."""
         try:
             await self.wait_idle(timeout)
         except TimeoutError:
             pass  # never idle: the waits end anyway (a tap too many, never one too few)
-        done, self.caught_up = self.caught_up, asyncio.Event()
-        done.set()
+        self._lose(self._lost)
 
     async def confirmed(self, update_id: int, timeout: float = 60.0) -> None:
         """Wait until the bot has confirmed ``update_id`` (a getUpdates offset past it)."""
@@ -210,10 +278,19 @@ class BotProcess:
                 if (" ERROR " in line and "graceful shutdown" not in line) or "Traceback" in line]
 
 
+def handled(db: Path) -> set[int]:
+    """The update ids the bot has marked handled in ``db`` (read only: after a kill, the
+    database is left as the killed bot left it for the restarted one)."""
+    conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+    try:
+        return {row[0] for row in conn.execute("SELECT update_id FROM processed_updates")}
+    finally:
+        conn.close()
+
+
 def unhandled(db: Path, update_ids: list[int]) -> list[int]:
     """The ids among ``update_ids`` the bot never marked handled."""
-    with sqlite3.connect(db) as conn:
-        done = {row[0] for row in conn.execute("SELECT update_id FROM processed_updates")}
+    done = handled(db)
     return [u for u in update_ids if u not in done]
 
 
@@ -294,10 +371,10 @@ async def _prompt(sim, uid: int, ready, nudge, result: RoundResult, nudge_s: flo
     silence (a person does), at most ``max_nudges`` times."""
     for attempt in range(max_nudges + 1):
         try:
-            # a wait that began before a kill lasts only until the restarted bot is idle
-            # (CrashSimulator.caught_up): a reply it has not sent by then was lost at the
-            # kill, and silence would only add time (a person would tap again, later)
-            return await load._until(sim, uid, ready, nudge_s, give_up=sim.caught_up)
+            # a wait ends as soon as its reply is known lost (CrashSimulator.reply_lost: a
+            # kill, or the last try of a send the bot gives up): silence would only add
+            # time (a person would tap again, later)
+            return await load._until(sim, uid, ready, nudge_s, give_up=sim.reply_lost(uid))
         except TimeoutError:
             if attempt == max_nudges:
                 raise
@@ -414,6 +491,7 @@ async def _one_killed_round(folder: Path, residents: int, kill_at: int,
             if not all(t.done() for t in tasks):
                 await bot.kill()
                 result.kills += 1
+                sim.lost_at_kill(handled(db))
                 await bot.start()
                 await sim.catch_up()
             outcomes = await asyncio.gather(*tasks, return_exceptions=True)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-from telegram.ext import ContextTypes
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.privacy.pseudonym import deletion_pseudonym, respondent_pseudonym
@@ -19,6 +17,9 @@ from bot.roles import Roles
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.survey import Catalogue
+
+if TYPE_CHECKING:  # only for the annotation: the command line builds Services without Telegram
+    from telegram.ext import ContextTypes
 
 
 def _nothing() -> None:

@@ -8,7 +8,7 @@ update and replaces an unparseable one by an empty ``Update`` with the same id, 
 handler matches, so the offset moves on and the valid updates are handled. It stores
 each batch in the inbox (:mod:`bot.inbox`) before returning it.
 
-Inside an update (a resident's conversation, see :func:`bot.updates.in_update`) a Bot API
+Inside an update (a resident's conversation, see :func:`bot.update_scope.in_update`) a Bot API
 call that fails briefly is tried again (:meth:`RobustBot._do_post`): after a 429 it waits
 ``retry_after``; after a 5xx, a network error or a time-out it backs off (0.5 s, 1 s); at
 most :data:`REPLY_ATTEMPTS` tries and :data:`REPLY_MAX_WAIT` seconds of waiting, so a blip
@@ -68,7 +68,7 @@ from telegram.ext import ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import SYSTEM_CLOCK, Clock
-from bot.updates import in_update
+from bot.update_scope import in_update
 
 
 class BatchStore(Protocol):

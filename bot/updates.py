@@ -31,11 +31,12 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Awaitable
-from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.update_scope import IN_UPDATE, UPDATE_ID
 
 #: Updates handled at once (each mostly waits on the Bot API or the database).
 DEFAULT_LIMIT = 64
@@ -50,21 +51,6 @@ _ACCEPTED = 100_000
 #: throughput); with a 50 ms Bot API round trip 4 times as many gave about 15 % more
 #: updates/s at 200 residents (a full queue waits a ``getUpdates`` round trip to refill).
 DEFAULT_BACKLOG = DEFAULT_LIMIT
-
-
-_IN_UPDATE: ContextVar[bool] = ContextVar("buurtstem_in_update", default=False)
-_UPDATE_ID: ContextVar[int | None] = ContextVar("buurtstem_update_id", default=None)
-
-
-def in_update() -> bool:
-    """True while handling an update (in the update's own task), e.g. a resident's reply;
-    False in the outbox, the scheduler and start-up."""
-    return _IN_UPDATE.get()
-
-
-def current_update_id() -> int | None:
-    """The id of the update being handled in this task (None outside an update)."""
-    return _UPDATE_ID.get()
 
 
 def chat_key(update: object) -> int | None:
@@ -186,9 +172,9 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Await ``coroutine`` after the chat's earlier updates, in a free handler slot."""
-        _IN_UPDATE.set(True)  # this task's context only: the update's own calls
+        IN_UPDATE.set(True)  # this task's context only: the update's own calls
         if isinstance(update, Update):
-            _UPDATE_ID.set(update.update_id)
+            UPDATE_ID.set(update.update_id)
         key = chat_key(update)
         if key is None:
             async with self._running:

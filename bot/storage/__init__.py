@@ -29,7 +29,7 @@ from bot.storage.records import iso as _iso
 from bot.storage.records import parse_dt as _dt
 from bot.survey.models import Centre
 from bot.survey.state import ChatState
-from bot.updates import current_update_id
+from bot.update_scope import current_update_id
 
 __all__ = [
     "CACHE_KIB", "MARK_BATCH", "MARK_DELAY", "SHARED_TTL", "Answer", "Contact", "Participation",

@@ -65,7 +65,7 @@ from bot.storage.connections import connect as _connect
 from bot.storage.connections import connect_sync as _connect_sync
 from bot.storage.records import iso as _iso
 from bot.storage.records import utcnow
-from bot.updates import current_update_id
+from bot.update_scope import current_update_id
 
 __all__ = ["DROP_HANDLED", "MARK_BATCH", "MARK_DELAY", "MARK_HANDLED", "READS", "SHARED_TTL",
            "StorageCore", "UpdateReads", "begin_update"]

@@ -63,9 +63,10 @@ async def test_residents_finish_a_round_under_kills_with_nothing_lost_or_doubled
     SIGKILLed at a random point of each burst and restarted; a resident who hears
     nothing taps or types again, as a person does (here after 2.5 s, up to 9 times: the
     bench's 20 s x 3, in short waits). A reply lost at the kill costs no silence at all: a
-    resident who was waiting at the kill taps again once the restarted bot is idle
-    (bench/crash.py, CrashSimulator.catch_up; before, each kill round waited out 2.5 s of
-    silence for it: 7.3 -> about 3 s)."""
+    resident whose latest update the killed bot had marked handled taps again at once, any
+    other who was waiting at the kill once the restarted bot is idle (bench/crash.py,
+    CrashSimulator.reply_lost; before, each kill round waited out 2.5 s of silence for
+    it: 7.3 -> about 3 s; then for the idle bot, the other residents' round: about 2 s)."""
     bench = _crash_bench()
     result = await bench.answers_under_kills(tmp_path, residents=6, kills=2, seed=7, nudge_s=2.5,
                                              max_nudges=9)
@@ -78,7 +79,9 @@ async def test_residents_finish_a_round_under_kills_with_nothing_lost_or_doubled
 async def test_residents_finish_a_round_under_bot_api_faults(tmp_path):
     """Single Bot API calls fail: a 429 with retry_after, a 502, two 500s on a button's
     answer, a 429 on an edit, a single 403, a reply that fails all its tries and an old
-    keyboard's edit that fails all its tries."""
+    keyboard's edit that fails all its tries. A resident whose reply failed its last try
+    (the 403; the third 500) taps again at once, not after 2.5 s of silence
+    (bench/crash.py, CrashSimulator.reply_lost)."""
     bench = _crash_bench()
     faults = tuple(f for f in bench.FAULTS if f[4] == 0)  # the 11 s hang: bench only
     result = await bench.answers_under_faults(tmp_path, residents=len(faults), nudge_s=2.5,
