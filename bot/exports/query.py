@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import msc
-from bot.exports.rows import AnswerRow
+from bot.exports.rows import AnswerRow, new_answer_row
 from bot.exports.scope import scope_sql, where
 from bot.privacy.disclosure import (
     QUASI_IDENTIFIERS,
@@ -189,14 +189,14 @@ def _answer_rows(conn, cat, *, tz, round_ids, centres, panel_secret, rescrub, re
             if choices:
                 for option in json.loads(choices):
                     opt_label, opt_goal = option_info.get((item_id, option), ("", ""))
-                    yield AnswerRow(round_id, centre, who, language, item_id, item_type,
-                                    opt_goal or main_goal, sub_goal, status, option, opt_label,
-                                    "", mode, day)
+                    yield new_answer_row(round_id, centre, who, language, item_id, item_type,
+                                         opt_goal or main_goal, sub_goal, status, option,
+                                         opt_label, "", mode, day)
                 continue
             value_label = option_info.get(("_scale", value), ("", ""))[0] if value else ""
-            yield AnswerRow(round_id, centre, who, language, item_id, item_type, main_goal,
-                            sub_goal, status, "" if value is None else str(value), value_label,
-                            text or "", mode, day)
+            yield new_answer_row(round_id, centre, who, language, item_id, item_type, main_goal,
+                                 sub_goal, status, "" if value is None else str(value),
+                                 value_label, text or "", mode, day)
 
 
 # -- disclosure: who aggregates may include, and the k-anonymous row plan -----------------
