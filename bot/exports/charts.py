@@ -25,6 +25,9 @@ colorbrewer2.org; 3 to 11 classes), a diverging scheme marked colour-blind safe.
 
 from __future__ import annotations
 
+import errno
+import math
+import os
 import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,6 +39,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 
 from bot.exports.rows import AnswerRow
 from bot.exports.summary import count_answers
@@ -109,7 +113,9 @@ _BAR_EDGE = 0.8
 
 def _bars(spans: list[tuple[int, float, float]], **look: Any) -> PolyCollection:
     """The bar segments ``(row, left, width)`` of one look as one artist (a collection
-    draws in one call what a rectangle per segment draws in many)."""
+    draws in one call what a rectangle per segment draws in many). Give the colours as
+    ``facecolors`` and ``edgecolors``: a collection made without them first takes the
+    default colour ``C0`` of the colour cycle, which costs a read of the cycle each."""
     half = _BAR_HEIGHT / 2
     return PolyCollection([[(x, y - half), (x, y + half), (x + w, y + half), (x + w, y - half)]
                            for y, x, w in spans], linewidth=_BAR_EDGE, **look)
@@ -124,34 +130,54 @@ _LAYOUT = ConstrainedLayoutEngine(w_pad=0.12, h_pad=0.06)
 _LABEL_GAP_IN = 0.04
 
 
-def _grow_to_fit_labels(fig: Figure, axes: Any) -> None:
+def _grow_to_fit_labels(fig: Figure, axes: Any, below: Text | None = None) -> None:
     """Make the figure taller (never wider) until neighbouring rows' labels do not touch.
 
     Question texts in English, Turkish, Polish and Ukrainian wrap to three or four lines;
     22 rows on the 14-inch figure left each row about 0.47 inch (52 px), and two
     neighbouring labels of three and four lines (50 and 66 px) ran into each other. The
-    labels and rows are measured after the layout, the figure grown by what the tightest
-    pair lacks, and the layout run again (only then: a chart whose labels fit, such as
-    the Dutch one with its short labels, keeps its size and is laid out once).
+    labels and rows are measured after the layout and the figure grown by what the
+    tightest pair lacks (a chart whose labels fit, such as the Dutch one with its short
+    labels, keeps its size).
+
+    The layout is not run again: its margins (headings, tick labels, legends, pads) are
+    sizes in points, the same at any height, and the rows of each panel keep their
+    ratios, so a second constrained layout only makes every panel taller by the same
+    factor and keeps each margin. That is done here by moving the panels (and
+    ``below``, a figure text placed from the bottom edge), at the cost of arithmetic
+    instead of measuring every text again.
     """
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # FigureCanvasAgg
     gap = _LABEL_GAP_IN * fig.dpi
-    for _ in range(3):  # the layout's margins hardly move: the second pass fits
-        short, rows_px = 1.0, 0.0
-        for ax in axes:
-            heights = [t.get_window_extent(renderer).height for t in ax.get_yticklabels()
-                       if t.get_text()]
-            if not heights:
-                continue
-            box = ax.get_window_extent(renderer).height
-            need = max(((a + b) / 2 + gap for a, b in zip(heights, heights[1:], strict=False)),
-                       default=0.0)
-            short = max(short, need / (box / len(heights)))
-            rows_px += box
-        if short <= 1.0:
-            return
-        fig.set_figheight(fig.get_figheight() + rows_px / fig.dpi * (short - 1.0))
-        _LAYOUT.execute(fig)
+    short = 1.0
+    boxes = [ax.get_window_extent(renderer).frozen() for ax in axes]  # pixels, as laid out
+    for ax, box in zip(axes, boxes, strict=True):
+        heights = [t.get_window_extent(renderer).height for t in ax.get_yticklabels()
+                   if t.get_text()]
+        if not heights:
+            continue
+        need = max(((a + b) / 2 + gap for a, b in zip(heights, heights[1:], strict=False)),
+                   default=0.0)
+        short = max(short, need / (box.height / len(heights)))
+    if short <= 1.0:
+        return
+    old = fig.bbox.height
+    rows = sum(box.height for box in boxes)
+    new = math.ceil(old + rows * (short - 1.0))  # whole pixels: the PNG's height
+    grow = (new - (old - rows)) / rows  # >= short: the panels take the rounding
+    fig.set_figheight(new / fig.dpi)
+    top = 0.0  # from the top edge, in pixels of the grown figure
+    above = old  # the old top edge of the space above the next panel
+    for ax, box in zip(axes, boxes, strict=True):
+        top += above - box.y1  # the margin above the panel, as laid out
+        height = box.height * grow
+        x0, _, width, _ = ax.get_position().bounds
+        ax.set_position((x0, (new - top - height) / new, width, height / new))
+        top += height
+        above = box.y0
+    if below is not None:
+        x, y = below.get_position()
+        below.set_position((x, y * old / new))
 
 
 def palette(points: int) -> tuple[str, ...]:
@@ -281,7 +307,8 @@ def draw_indicator_chart(
     caption: str | None = None,
     only: Iterable[str] | None = None,
 ) -> Path:
-    """Draw the indicator chart as a PNG (1210 x 1540 px).
+    """Draw the indicator chart as a PNG (1210 x 1540 px; taller where the indicator
+    labels need it, see :func:`_grow_to_fit_labels`).
 
     Args:
         summary_or_rows: Answer rows of one group (e.g. one centre and round), or the
@@ -301,8 +328,44 @@ def draw_indicator_chart(
     Returns:
         ``out`` as a :class:`~pathlib.Path`. The PNG's text chunks record
         ``Suppressed`` (comma-separated ids of indicators not drawn).
+
+    Raises:
+        OSError: ``out`` cannot be written (its folder does not exist, ``out`` is a
+            folder, the disk is full). Nothing is left at ``out`` or beside it.
     """
     out = Path(out)
+    # written next to its place and renamed into it: a failure (disk full, a folder in
+    # the way) leaves no half-written PNG, as the export files (docs/privacy.md). The
+    # part file is made first, so a place that cannot be written fails before the
+    # drawing (nearly all of the CPU), not after it.
+    if out.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(out))
+    part = out.with_name(f".{out.name}.part")
+    part.touch()
+    try:
+        fig, heading, suppressed = _figure(summary_or_rows, cat, k=k, language=language,
+                                           title=title, caption=caption, only=only)
+        fig.savefig(part, format="png", dpi=DPI, pil_kwargs={"compress_level": PNG_COMPRESSION},
+                    metadata={"Title": heading, "Description": caption or "", "Software": "Buurtstem",
+                              "Suppressed": suppressed})
+        part.replace(out)
+    finally:
+        part.unlink(missing_ok=True)
+    return out
+
+
+def _figure(
+    summary_or_rows: Iterable[AnswerRow] | Iterable[dict],
+    cat: Catalogue,
+    *,
+    k: int,
+    language: str,
+    title: str | None,
+    caption: str | None,
+    only: Iterable[str] | None,
+) -> tuple[Figure, str, str]:
+    """The laid-out figure of :func:`draw_indicator_chart`, its heading and the ids of
+    the indicators not drawn (comma-separated)."""
     language = chart_language(language)
     tr = Translator(language)
     bars = chart_plan(summary_or_rows, cat, k=k, language=language, only=only)
@@ -324,6 +387,7 @@ def draw_indicator_chart(
     values = cat.scale.values
     fills = palette(len(values)) if values else ()  # a pack without scale items: no bars
     any_hidden = False
+    below: Text | None = None  # the subtitle under the bars, if not in a legend
     collapsed_keys: set[str] = set()
     for ax, goal in zip(axes, goals, strict=True):
         rows = [b for b in bars if b.main_goal == goal]
@@ -363,24 +427,26 @@ def draw_indicator_chart(
                 left += share
             ax.text(1.01, y, f"n = {bar.n}", ha="left", va="center", fontsize=10)
         for (fill, hatch, edge), spans in segments.items():
-            ax.add_collection(_bars(spans, facecolor=fill, hatch=hatch or None, edgecolor=edge),
+            ax.add_collection(_bars(spans, facecolors=fill, hatch=hatch or None, edgecolors=edge),
                               autolim=False)
-        ax.set_yticks(list(ys), [textwrap.fill(b.label, _WRAP) for b in rows], fontsize=10)
+        ax.tick_params(axis="y", length=0, labelsize=10)
+        ax.tick_params(axis="x", labelsize=9)
+        ax.set_yticks(list(ys), [textwrap.fill(b.label, _WRAP) for b in rows])
         ax.set_xlim(0, 1)
         ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
-        ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"],
-                      fontsize=9)
-        ax.tick_params(axis="y", length=0)
+        ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"])
         # the axes have no axis labels: placing them by hand spares matplotlib measuring
         # every tick label again on each layout pass and draw only to put an empty label
         ax.xaxis.set_label_coords(0.5, 0.0)
         ax.yaxis.set_label_coords(0.0, 0.5)
         ax.axvline(0.5, color="#777777", linewidth=0.6, linestyle=":", zorder=0)
         ax.spines[["top", "right", "left"]].set_visible(False)
-        if goal:
+        if goal:  # at its place (y given): matplotlib's search for room above measured
+            # every tick label for each title on each layout pass and draw; nothing
+            # is above the panel (no ticks on top) for it to move the title away from
             texts = cat.main_goals[goal].text
             ax.set_title(texts.get(language) or texts.get("nl") or next(iter(texts.values()), ""),
-                         loc="left", fontsize=13, fontweight="bold")
+                         loc="left", fontsize=13, fontweight="bold", y=1.0)
 
     handles = [Patch(facecolor=fills[i], edgecolor="#888888",
                      label=f"{p.value} {p.label.get(language, p.label['nl'])}")
@@ -403,23 +469,12 @@ def draw_indicator_chart(
                    loc="outside lower center", fontsize=10, frameon=False,
                    title=tr._(SUBTITLE), title_fontproperties={"size": 9})
     else:
-        fig.supxlabel(tr._(SUBTITLE), fontsize=9, color="#333333")
+        below = fig.supxlabel(tr._(SUBTITLE), fontsize=9, color="#333333")
 
     # Constrained layout, run once here instead of set on the figure: with a layout engine
     # set, savefig first draws the whole figure without output only to lay it out, then
     # again to the PNG (matplotlib's print_figure); this way the chart is drawn once.
     _LAYOUT.execute(fig)
-    _grow_to_fit_labels(fig, axes)
+    _grow_to_fit_labels(fig, axes, below)
 
-    suppressed = ",".join(b.item_id for b in bars if not b.drawn)
-    # written next to its place and renamed into it: a failure (disk full, a folder in
-    # the way) leaves no half-written PNG, as the export files (docs/privacy.md)
-    part = out.with_name(f".{out.name}.part")
-    try:
-        fig.savefig(part, format="png", dpi=DPI, pil_kwargs={"compress_level": PNG_COMPRESSION},
-                    metadata={"Title": heading, "Description": caption or "", "Software": "Buurtstem",
-                              "Suppressed": suppressed})
-        part.replace(out)
-    finally:
-        part.unlink(missing_ok=True)
-    return out
+    return fig, heading, ",".join(b.item_id for b in bars if not b.drawn)
