@@ -81,31 +81,54 @@ def wide_rows(rows: Iterable[AnswerRow], cat: Catalogue, items: Sequence[str]
     """
     header = wide_header(cat, items)
     at = {name: i for i, name in enumerate(header)}
+    columns = _item_columns(cat, at)
+    width, fixed = len(header), len(WIDE_FIXED)
     table: dict[tuple[int, str], list] = {}
     for row in rows:
         key = (row.round, row.respondent)
         values = table.get(key)
         if values is None:
-            values = [None] * len(header)
-            values[:len(WIDE_FIXED)] = [row.round, row.respondent, row.centre, row.language,
-                                        row.mode, str(row.answered_on)]
+            values = [None] * width
+            values[:fixed] = [row.round, row.respondent, row.centre, row.language,
+                              row.mode, str(row.answered_on)]
             table[key] = values
-        item = cat.items.get(row.item_id)
-        status_at = at.get(f"{row.item_id}_status")
-        if item is None or status_at is None:
+        plan = columns.get(row.item_id)
+        if plan is None:
             continue
+        kind, status_at, value_at, options = plan
         values[status_at] = STATUS_NL.get(row.status, row.status)
         if row.status != "answered":
             continue
-        if item.type in ("scale", "number"):
-            values[at[item.id]] = _number(row.value)
-        elif item.type == "single":
-            values[at[item.id]] = row.value
-        elif item.type in ("choice", "cards"):
-            for opt in item.options:              # answered: every option is 1 or 0
-                column = at[f"{item.id}.{opt.id}"]
+        if kind == "number":
+            values[value_at] = _number(row.value)
+        elif kind == "single":
+            values[value_at] = row.value
+        elif kind == "several":
+            for column in options.values():       # answered: every option is 1 or 0
                 if values[column] is None:
                     values[column] = 0
-            if f"{item.id}.{row.value}" in at:
-                values[at[f"{item.id}.{row.value}"]] = 1
+            if row.value in options:
+                values[options[row.value]] = 1
     return header, list(table.values())
+
+
+def _item_columns(cat: Catalogue, at: dict[str, int]) -> dict[str, tuple]:
+    """Item id -> (kind, status column, value column, option id -> column) of the items
+    with a ``_status`` column in ``at`` (the header's column numbers), worked out once per
+    file instead of once per row. Kind: ``number`` (scale, number), ``single``,
+    ``several`` (choice, cards; ``options`` in catalogue order) or ``status`` (the rest)."""
+    out: dict[str, tuple] = {}
+    for item_id, item in cat.items.items():
+        status_at = at.get(f"{item_id}_status")
+        if status_at is None:
+            continue
+        if item.type in ("scale", "number"):
+            out[item_id] = ("number", status_at, at[item.id], {})
+        elif item.type == "single":
+            out[item_id] = ("single", status_at, at[item.id], {})
+        elif item.type in ("choice", "cards"):
+            options = {opt.id: at[f"{item.id}.{opt.id}"] for opt in item.options}
+            out[item_id] = ("several", status_at, None, options)
+        else:
+            out[item_id] = ("status", status_at, None, {})
+    return out

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
-from itertools import chain, islice
+from itertools import chain, islice, zip_longest
 from pathlib import Path
 from typing import BinaryIO
 
@@ -190,9 +190,26 @@ def _text(ws, value: str) -> str | WriteOnlyCell:
     return text
 
 
-def _cells(ws, values: Sequence) -> list:
-    """Values -> row for ``ws.append``: strings become cleaned text (:func:`_text`)."""
-    return [_text(ws, v) if isinstance(v, str) else v for v in values]
+class _Texts(dict):
+    """The cleaned text (:func:`clean_text`) of each distinct string of one workbook, or
+    None for one that must be a typed cell (:func:`_text`).
+
+    A sheet repeats the same few strings (item ids, goals, statuses, centres) in every
+    row; each is cleaned once. Kept per workbook, so no answer outlives its export.
+    """
+
+    def __missing__(self, value: str) -> str | None:
+        text = clean_text(value)
+        plain = None if text.startswith("=") or text in ERROR_CODES else text
+        self[value] = plain
+        return plain
+
+
+def _cells(ws, values: Sequence, texts: _Texts) -> list:
+    """Values -> row for ``ws.append``: strings become cleaned text (:func:`_text`), found
+    in ``texts`` where seen before."""
+    return [(_text(ws, v) if (t := texts[v]) is None else t) if isinstance(v, str) else v
+            for v in values]
 
 
 def _display_len(value) -> int:
@@ -200,15 +217,15 @@ def _display_len(value) -> int:
         return 0
     if isinstance(value, date):
         return 10
-    return max((len(line) for line in str(value).splitlines()), default=0)
+    return max(map(len, str(value).splitlines()), default=0)
 
 
 def _size_columns(ws, header: Sequence[str], sample: Iterable[Sequence]) -> None:
     """Set column widths from the header and a sample of rows (before the first append)."""
     widths = [len(h) + 2 for h in header]
-    for row in sample:
-        for i, value in enumerate(row):
-            widths[i] = max(widths[i], _display_len(value) + 2)
+    # column by column; a short row's missing cells count as empty (None: width 0)
+    for i, column in enumerate(zip_longest(*sample)):
+        widths[i] = max(widths[i], max(map(_display_len, column)) + 2)
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = min(width, MAX_WIDTH)
 
@@ -285,22 +302,25 @@ def write_xlsx(
         OSError: If ``out`` cannot be written.
     """
     wb = Workbook(write_only=True)
+    texts = _Texts()
     counts = None
     if rows is not None:
         it: Iterator[AnswerRow] = iter(rows)
         head = list(islice(it, _SAMPLE_ROWS))
-        answers = _start_sheet(wb, "antwoorden", ANSWER_COLUMNS, (_answer_values(r) for r in head))
+        head_values = [_answer_values(r) for r in head]   # sized from, then written
+        answers = _start_sheet(wb, "antwoorden", ANSWER_COLUMNS, head_values)
         written = 0
 
         def stream() -> Iterator[AnswerRow]:
             nonlocal written
-            for row in chain(head, it):
+            rest = ((row, _answer_values(row)) for row in it)
+            for row, row_values in chain(zip(head, head_values), rest):
                 written += 1
                 if written >= MAX_ROWS:
                     raise ValueError(
                         f"more than {MAX_ROWS - 1:,} answers do not fit in an XLSX sheet; use CSV"
                     )
-                values = _cells(answers, _answer_values(row))
+                values = _cells(answers, row_values, texts)
                 values[-1] = _date_cell(answers, row.answered_on)
                 answers.append(values)
                 yield row
@@ -311,7 +331,7 @@ def write_xlsx(
         ws = _start_sheet(wb, "antwoorden_breed", header, table[:_SAMPLE_ROWS])
         at = list(header).index("datum") if "datum" in header else None
         for values in table:
-            cells = _cells(ws, values)
+            cells = _cells(ws, values, texts)
             if at is not None:
                 cells[at] = _date_cell(ws, values[at])
             ws.append(cells)
@@ -322,20 +342,20 @@ def write_xlsx(
     table = [[r[c] for c in columns] for r in summary]
     ws = _start_sheet(wb, "samenvatting", columns, table)
     for values in table:
-        ws.append(_cells(ws, values))
+        ws.append(_cells(ws, values, texts))
 
     if breakdown:
         columns = breakdown_columns(cat.scale.values)
         table = [[r[c] for c in columns] for r in breakdown]
         ws = _start_sheet(wb, "per_wijk", columns, table)
         for values in table:
-            ws.append(_cells(ws, values))
+            ws.append(_cells(ws, values, texts))
 
     if cards is not None:
         table = [[r[c] for c in CARD_COLUMNS] for r in cards]
         ws = _start_sheet(wb, "kaarten", CARD_COLUMNS, table)
         for values in table:
-            ws.append(_cells(ws, values))
+            ws.append(_cells(ws, values, texts))
 
     if stories is not None:
         tr = Translator("nl")
@@ -356,7 +376,7 @@ def write_xlsx(
                 line += [s.translation, s.why_translation]
         ws = _start_sheet(wb, "verhalen", story_columns, story_rows)
         for line in story_rows:
-            ws.append(_cells(ws, line))
+            ws.append(_cells(ws, line, texts))
 
     if effects is not None:
         table = []
@@ -366,12 +386,12 @@ def write_xlsx(
                           row["in_document"]])
         ws = _start_sheet(wb, "effecten", EFFECT_SHEET_COLUMNS, table)
         for values in table:
-            ws.append(_cells(ws, values))
+            ws.append(_cells(ws, values, texts))
 
     book = [[r[c] for c in CODEBOOK_COLUMNS] for r in codebook_rows(cat)]
     ws = _start_sheet(wb, "codeboek", CODEBOOK_COLUMNS, book, dutch=False)  # the codebook's keys
     for values in book:
-        ws.append(_cells(ws, values))
+        ws.append(_cells(ws, values, texts))
 
     points = [f"{p.value} = {p.label['nl']}" for p in cat.scale.points]
     no_middle = "" if len(points) % 2 else " (even aantal punten: geen midden, midden blijft leeg)"
@@ -397,7 +417,7 @@ def write_xlsx(
     ws = _start_sheet(wb, "toelichting", ["toelichting"], [])
     ws.column_dimensions["A"].width = 120
     for values in about:
-        ws.append(_cells(ws, values))
+        ws.append(_cells(ws, values, texts))
 
     try:
         wb.save(str(out) if isinstance(out, (str, Path)) else out)

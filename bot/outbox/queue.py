@@ -23,13 +23,14 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from telegram import InlineKeyboardMarkup
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.outbox.retry import INTERRUPTED, UNCONFIRMED, at_least_once
 from bot.storage import Storage
+
+if TYPE_CHECKING:  # only named in Render: the queue itself never imports python-telegram-bot
+    from telegram import InlineKeyboardMarkup
 
 __all__ = [
     "BATCH_SIZE", "FLOOD_WAIT", "REACHABLE", "OutboxRow", "Render", "call_stamps_since",
@@ -85,7 +86,7 @@ class OutboxRow:
 
 #: Turns a row into the message text and optional inline keyboard (localised by
 #: ``row.language``). May raise: the row is then retried like a failed send.
-Render = Callable[[OutboxRow], Awaitable[tuple[str, InlineKeyboardMarkup | None]]]
+Render = Callable[[OutboxRow], Awaitable[tuple[str, "InlineKeyboardMarkup | None"]]]
 
 
 # ---------------------------------------------------------------------- queueing

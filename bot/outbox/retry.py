@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import warnings
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from telegram.error import RetryAfter
-from telegram.warnings import PTBDeprecationWarning
+if TYPE_CHECKING:
+    from telegram.error import RetryAfter
 
 __all__ = ["INTERRUPTED", "TIMED_OUT", "UNCONFIRMED", "at_least_once", "backoff_delay", "describe",
            "retry_after_seconds"]
@@ -68,6 +68,10 @@ def backoff_delay(backoff: float, attempts: int) -> float:
 
 def retry_after_seconds(error: RetryAfter) -> float:
     """``RetryAfter.retry_after`` in seconds (int or timedelta depending on PTB_TIMEDELTA)."""
+    # python-telegram-bot is loaded by now (it raised ``error``); the queue's other users
+    # (the command line's rounds and exports) import this module without it
+    from telegram.warnings import PTBDeprecationWarning  # noqa: PLC0415 - see above
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value: Any = error.retry_after
