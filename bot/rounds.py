@@ -291,12 +291,19 @@ async def purge_free_text(storage: Storage, retention_days: int, now: datetime) 
 
 
 async def prune_processed_updates(storage: Storage, now: datetime) -> int:
-    """Forget update ids older than :data:`UPDATE_MEMORY`; returns how many were removed."""
+    """Forget update ids older than :data:`UPDATE_MEMORY`; returns how many were removed.
+
+    Looks first on the reader: when none is that old (at every start of a new bot and on
+    most ticks), no write transaction is made for nothing.
+    """
+    cutoff = ((now - UPDATE_MEMORY).isoformat(),)
+    async with storage.db.execute(
+        "SELECT 1 FROM processed_updates WHERE processed_at < ? LIMIT 1", cutoff
+    ) as cur:
+        if await cur.fetchone() is None:
+            return 0
     async with storage.transaction() as db:
-        cur = await db.execute(
-            "DELETE FROM processed_updates WHERE processed_at < ?",
-            ((now - UPDATE_MEMORY).isoformat(),),
-        )
+        cur = await db.execute("DELETE FROM processed_updates WHERE processed_at < ?", cutoff)
         return cur.rowcount
 
 

@@ -54,7 +54,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Self, TypeVar
 
@@ -94,6 +96,17 @@ READS: ContextVar[UpdateReads | None] = ContextVar("buurtstem_update_reads", def
 #: payload, kept until then so a crash loses nothing) goes in the same transaction.
 MARK_HANDLED = "INSERT OR IGNORE INTO processed_updates VALUES (?, ?)"
 DROP_HANDLED = "DELETE FROM inbox WHERE update_id = ?"
+
+
+@cache
+def _migration_files() -> tuple[tuple[int, Traversable], ...]:
+    """The numbered migrations ``bot/migrations/NNNN_*.sql`` as ``(version, file)``, in
+    order; listed once per process (the folder is part of the installed package), not at
+    every :meth:`StorageCore.open` (~0.3 ms of CPU through :mod:`importlib.resources`)."""
+    folder = resources.files("bot") / "migrations"
+    return tuple((int(entry.name.split("_", 1)[0]), entry)
+                 for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+                 if entry.name.endswith(".sql"))
 
 
 def _handled_params(update_ids: list[int]) -> tuple[list[tuple[int, str | None]], list[tuple[int]]]:
@@ -215,11 +228,7 @@ class StorageCore:
         done = {row[0] for row in await self._writer.execute_fetchall(
             "SELECT version FROM schema_migrations")}
         applied = []
-        folder = resources.files("bot") / "migrations"
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-            if not entry.name.endswith(".sql"):
-                continue
-            version = int(entry.name.split("_", 1)[0])
+        for version, entry in _migration_files():
             if version in done:
                 continue
             script = entry.read_text(encoding="utf-8")
