@@ -228,6 +228,7 @@ def write_answers_csv_sql(
     db_path: Path | None = None,
     include_text: bool = False,
     k: int = 5,
+    drop_tables: bool = True,
 ) -> tuple[int, int]:
     """Write the answers export with SQLite doing the heavy lifting.
 
@@ -248,6 +249,8 @@ def write_answers_csv_sql(
             analyst's row file carries no free text (a story quoted elsewhere with its
             centre and language would undo the generalisation).
         k: ``MIN_CELL_SIZE`` for a plan made here.
+        drop_tables: Drop the temporary helper tables at the end (False: the caller
+            closes ``conn`` right after, which drops them anyway).
 
     Returns:
         ``(rows written, respondents)``.
@@ -274,8 +277,9 @@ def write_answers_csv_sql(
         else:
             rows = _write_lines(conn, _line_sql(d, a_where, False, include_text), params, fh)
     respondents = plan.respondents
-    for table in _SCHEMA:
-        conn.execute(f"DROP TABLE temp.{table}")
+    if drop_tables:
+        for table in _SCHEMA:
+            conn.execute(f"DROP TABLE temp.{table}")
     return rows, respondents
 
 

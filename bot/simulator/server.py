@@ -877,8 +877,9 @@ class BotApiSimulator:
     def inject_update(self, update: JSONDict) -> int:
         """Queue a raw ``Update`` dict for ``getUpdates`` (e.g. a captured real payload).
 
-        The update is deep-copied (one a :class:`SimUser` built is not: nothing else holds it). Chats it mentions become known (so the bot may answer
-        them) and a ``callback_query`` id becomes answerable. An update whose id is below
+        The update is deep-copied (one a :class:`SimUser` built is not: nothing else holds
+        it). Chats it mentions become known (so the bot may answer them) and a
+        ``callback_query`` id becomes answerable. An update whose id is below
         an offset the bot already confirmed is still delivered once (Telegram never does
         this; it lets a test redeliver an update to check deduplication).
 

@@ -35,6 +35,7 @@ async def test_each_language_completes_the_short_round(sim, harness, lang):
             user.press(q, next(d for d in data_of(q) if ":d." in d))
         else:
             user.send_text("Heel goed. 👍")
+            await settle(sim)
             await until(lambda: user.last is not q)        # the read-back has come
         await settle(sim)
         await confirm_readbacks(sim, user)

@@ -63,8 +63,8 @@ async def confirm_readbacks(sim, user) -> None:
             return
         pressed = user.last
         user.press(pressed, flag)
+        await settle(sim)                                 # the press handled, then:
         await until(lambda: user.last is not pressed)     # every press brings a new message
-        await settle(sim)
 
 
 async def answer_all_text(sim, user, texts: list[str]) -> None:

@@ -233,8 +233,14 @@ async def settle(sim, seconds: float = 0.05) -> None:
 
 async def until(condition, timeout: float = 10.0) -> None:
     """Wait until ``condition()`` is true (work in a thread, e.g. a poster or an export,
-    can outlast :func:`settle`); fails the test after ``timeout`` seconds."""
+    can outlast :func:`settle`); fails the test after ``timeout`` seconds.
+
+    Looks again after 1 ms, then after twice as long each time up to every 10 ms: a
+    reply the bot is about to send (a few ms of work) is seen without waiting out a whole
+    10 ms step, and a long wait still looks only every 10 ms."""
     deadline = time.monotonic() + timeout
+    pause = 0.001
     while not condition():
         assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(pause)
+        pause = min(2 * pause, 0.01)
