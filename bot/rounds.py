@@ -236,11 +236,12 @@ async def apply_due(svc: Services, now: datetime | None = None) -> DueReport:
         elif round_.status == "open" and round_.closes_at and round_.closes_at <= now:
             await end_round(svc, round_.id, "closed")
             report.closed.append(round_.id)
-    async with storage.db.execute(
+    # the small rounds table, on the reader in the event loop's thread (Storage.fetch_here):
+    # no hop to a connection's thread at every tick
+    planned = await storage.fetch_here(
         "SELECT id, closes_at, remind_days_before FROM rounds WHERE status = 'open'"
         " AND remind_days_before IS NOT NULL AND reminded_at IS NULL AND closes_at IS NOT NULL"
-    ) as cur:
-        planned = await cur.fetchall()
+    )
     for round_id, closes_at, days in planned:
         if reminder_due(datetime.fromisoformat(closes_at), days, now, svc.settings.tz):
             await remind(svc, round_id)
@@ -267,11 +268,10 @@ async def purge_free_text(storage: Storage, retention_days: int, now: datetime) 
         The purged round ids.
     """
     cutoff = (now - timedelta(days=retention_days)).isoformat()
-    async with storage.db.execute(
+    due = [row[0] for row in await storage.fetch_here(  # the small rounds table, here
         "SELECT id FROM rounds WHERE status IN ('closed', 'cancelled') AND closed_at IS NOT NULL"
         " AND closed_at <= ? AND text_purged_at IS NULL", (cutoff,),
-    ) as cur:
-        due = [row[0] for row in await cur.fetchall()]
+    )]
     for round_id in due:
         async with storage.transaction() as db:
             await db.execute(
