@@ -235,8 +235,12 @@ class BotProcess:
     its SIGKILL and its exit status are as with ``python -m bot run``.
     """
 
-    def __init__(self, sim: CrashSimulator, db: Path, log: Path) -> None:
+    def __init__(self, sim: CrashSimulator, db: Path, log: Path,
+                 virtual_retry_waits: bool = False) -> None:
         self.sim = sim
+        #: The bot's waits between the tries of a failed call take no wall time
+        #: (:func:`tests.support.bot_process.start`); the tries are the same.
+        self.virtual_retry_waits = virtual_retry_waits
         self.env = load._bot_env(sim, db)
         self.env["PSEUDONYM_SECRET"] = "crash-bench-secret-0123456789"  # same over restarts
         self.log = log
@@ -246,7 +250,8 @@ class BotProcess:
     async def start(self, timeout: float = 90.0) -> None:
         """Start the bot and wait until it polls (its start-up work is done by then)."""
         polls = self.sim.calls["getUpdates"]
-        self.process = await bot_process.start_async(self.env, cwd=ROOT, log=self.log)
+        self.process = await bot_process.start_async(
+            self.env, cwd=ROOT, log=self.log, virtual_retry_waits=self.virtual_retry_waits)
         self.starts += 1
         deadline = time.monotonic() + timeout
         while self.sim.calls["getUpdates"] == polls:
@@ -527,15 +532,18 @@ FAULTS = (
 
 
 async def answers_under_faults(folder: Path, residents: int, nudge_s: float = NUDGE_S,
-                               faults: tuple = FAULTS, max_nudges: int = MAX_NUDGES) -> RoundResult:
+                               faults: tuple = FAULTS, max_nudges: int = MAX_NUDGES,
+                               virtual_retry_waits: bool = False) -> RoundResult:
     """``residents`` complete the short round while single Bot API calls fail (one fault
-    per resident, kinds in turn: ``faults``, by default :data:`FAULTS`)."""
+    per resident, kinds in turn: ``faults``, by default :data:`FAULTS`).
+    ``virtual_retry_waits``: the bot's waits between the tries of a failed call (back-off,
+    ``retry_after``) take no wall time (the suite; the benchmark waits them out)."""
     db = folder / "faults.sqlite3"
     centres = await load._prepare_database(db)
     result = RoundResult(residents)
     started = time.perf_counter()
     async with CrashSimulator() as sim:
-        bot = BotProcess(sim, db, folder / "faults.log")
+        bot = BotProcess(sim, db, folder / "faults.log", virtual_retry_waits=virtual_retry_waits)
         await bot.start()
         plan = [(load.FIRST_USER + i, load.LANGUAGES[i % len(load.LANGUAGES)], centres[i % len(centres)])
                 for i in range(residents)]

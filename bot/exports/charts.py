@@ -397,6 +397,13 @@ def _figure(
     any_hidden = False
     below: Text | None = None  # the subtitle under the bars, if not in a legend
     collapsed_keys: set[str] = set()
+    def inside(ax: Any, x: float, y: float, share: str, colour: str) -> None:
+        # a share inside its bar, in the panel's data coordinates but added to the figure:
+        # Axes.text clips every text to the panel's patch (its transform made anew each
+        # time), which a text inside a bar never needs; ~0.1 ms of CPU less each, ~90 a chart
+        fig.add_artist(Text(x, y, share, ha="center", va="center", fontsize=9, color=colour,
+                            transform=ax.transData, clip_on=False, in_layout=False), clip=False)
+
     for ax, goal in zip(axes, goals, strict=True):
         rows = [b for b in bars if b.main_goal == goal]
         ys = range(len(rows))
@@ -419,8 +426,7 @@ def _figure(
                     look = (COLLAPSED_FILL[key], "..", "white")
                     segments.setdefault(look, []).append((y, left, share))
                     if share >= 0.07:
-                        ax.text(left + share / 2, y, f"{share:.0%}", ha="center", va="center",
-                                fontsize=9, color="black", in_layout=False)
+                        inside(ax, left + share / 2, y, f"{share:.0%}", "black")
                 elif key == "hidden":
                     any_hidden = True
                     gap = min(HIDDEN_GAP, share / 2) if left > 0 else 0.0
@@ -430,8 +436,7 @@ def _figure(
                     fill = fills[values.index(key)]
                     segments.setdefault((fill, "", "white"), []).append((y, left, share))
                     if share >= 0.07:
-                        ax.text(left + share / 2, y, f"{share:.0%}", ha="center",
-                                va="center", fontsize=9, color=ink(fill), in_layout=False)
+                        inside(ax, left + share / 2, y, f"{share:.0%}", ink(fill))
                 left += share
             ax.text(1.01, y, f"n = {bar.n}", ha="left", va="center", fontsize=10)
         for (fill, hatch, edge), spans in segments.items():

@@ -34,6 +34,7 @@ class FakeLibreTranslate:
     def __init__(self) -> None:
         self.mode = "ok"
         self.requests: list[dict] = []
+        self.received = threading.Event()  # set once a request is in ``requests``
         self.release = threading.Event()
         fake = self
 
@@ -41,6 +42,7 @@ class FakeLibreTranslate:
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.requests.append(body)
+                fake.received.set()
                 if fake.mode == "hang":
                     fake.release.wait(30)
                     return
@@ -107,12 +109,17 @@ def test_translates_once_then_from_memory_and_never_the_same_language(fake):
 async def test_a_failing_service_gives_no_translation_and_is_left_alone_a_while(fake, mode, caplog):
     caplog.set_level(logging.DEBUG)
     clock = Clock()
-    mt = MachineTranslator(fake.url, timeout=0.3, clock=clock)
+    # a hang is the client's time-out, waited out in full: a short one (httpx times each
+    # step, connect, write and read, on its own, so the request is sent whatever the load);
+    # the other answers come at once and do not wait for it
+    mt = MachineTranslator(fake.url, timeout=0.05 if mode == "hang" else 2.0, clock=clock)
     fake.mode = mode
     assert await mt.atranslate(STORY, "tr", "nl") is None
     assert mt.translate(WHY, "tr", "nl") is None          # paused: not asked again
+    assert fake.received.wait(5)                          # (a hung one: read by now)
     assert len(fake.requests) == 1
     fake.mode = "ok"
+    mt.timeout = 2.0                                      # an answer, on a loaded machine too
     clock.now += 61                                        # the pause is over
     assert await mt.atranslate(WHY, "tr", "nl") == f"[MT nl] {WHY}"
     logged = "\n".join(r.getMessage() for r in caplog.records)

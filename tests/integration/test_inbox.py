@@ -81,11 +81,14 @@ async def test_residents_finish_a_round_under_bot_api_faults(tmp_path):
     answer, a 429 on an edit, a single 403, a reply that fails all its tries and an old
     keyboard's edit that fails all its tries. A resident whose reply failed its last try
     (the 403; the third 500) taps again at once, not after 2.5 s of silence
-    (bench/crash.py, CrashSimulator.reply_lost)."""
+    (bench/crash.py, CrashSimulator.reply_lost). The bot's waits between tries (back-off,
+    retry_after) are on a virtual clock, as in the in-process harness: the same tries,
+    no wall time (2.5 -> about 1 s)."""
     bench = _crash_bench()
     faults = tuple(f for f in bench.FAULTS if f[4] == 0)  # the 11 s hang: bench only
     result = await bench.answers_under_faults(tmp_path, residents=len(faults), nudge_s=2.5,
-                                              faults=faults, max_nudges=9)
+                                              faults=faults, max_nudges=9,
+                                              virtual_retry_waits=True)
     assert result.faults == 7
     assert (result.lost, result.doubled, result.stuck) == (0, 0, 0), result.line("faults")
 

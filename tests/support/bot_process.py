@@ -15,7 +15,9 @@ to ``/dev/null`` and its stderr to a log file; the server reaps it (no zombie le
 modules were imported before its environment was set (in ``bot`` only ``bot/__init__``
 reads it at import, and it is run again here; the server loads nothing that depends on it), bots of one server share a string hash seed,
 and ``atexit`` functions do not run (multiprocessing ends the process with ``os._exit``
-after flushing stdout and stderr).
+after flushing stdout and stderr). On request (``virtual_retry_waits``, the fault test of
+``bench/crash.py``) its waits between the tries of a failed Bot API call are on a virtual
+clock, as the in-process harness's bots' are.
 
 The tests of the command line itself (exit codes and messages of ``python -m bot``) still
 start ``python -m bot``.
@@ -41,9 +43,10 @@ _context: ForkServerContext | None = None
 _started: list[BaseProcess] = []
 
 
-def run_bot(env: dict[str, str], cwd: str, log: str) -> None:
+def run_bot(env: dict[str, str], cwd: str, log: str, virtual_retry_waits: bool = False) -> None:
     """The bot's process (runs in the forked child): ``python -m bot run`` with ``env`` as
-    its whole environment, in folder ``cwd``, stderr appended to ``log``.
+    its whole environment, in folder ``cwd``, stderr appended to ``log``;
+    ``virtual_retry_waits``: see :func:`start`.
 
     Exits with the status of ``bot.__main__.main(["run"])`` (2 for a bad setting, 0 after
     a clean stop).
@@ -63,31 +66,57 @@ def run_bot(env: dict[str, str], cwd: str, log: str) -> None:
 
     translations.cache_clear()  # read from this environment's LOCALES_DIR, as at a fresh start
     check_forkable()
+    if virtual_retry_waits:
+        _virtual_retry_waits()
     import bot.__main__
 
     sys.argv = [bot.__main__.__file__, "run"]
     sys.exit(bot.__main__.main(["run"]))
 
 
-def start(env: Mapping[str, str], *, cwd: Path, log: Path) -> BaseProcess:
+def _virtual_retry_waits() -> None:
+    """Put the bot's waits between the tries of a Bot API call (back-off 0.5 s and 1 s, a
+    429's ``retry_after``: ``bot.telegram_bot.RobustBot.use_clock``) on a virtual clock
+    attached to the bot's event loop at its first wait, as the in-process harness does
+    (``tests/support/harness.py``): the same tries in the same order, each wait over as
+    soon as the bot has nothing else to do, no wall time spent on it."""
+    from bot.telegram_bot import RobustBot
+    from tests.support.clock import VirtualClock
+
+    class RetryClock(VirtualClock):
+        async def sleep(self, seconds: float) -> None:
+            if not self.attached:
+                self.attach()  # the loop python-telegram-bot's run_polling runs
+            await super().sleep(seconds)
+
+    RobustBot._clock = RetryClock()  # every bot of this process (the one Application's)
+
+
+def start(env: Mapping[str, str], *, cwd: Path, log: Path,
+          virtual_retry_waits: bool = False) -> BaseProcess:
     """Fork a bot (:func:`run_bot`) from this process's fork server, started if needed.
 
     The first call waits until the server has loaded the bot (about 1 s of CPU); in an
-    event loop use :func:`start_async`.
+    event loop use :func:`start_async`. ``virtual_retry_waits``: the bot's waits between
+    the tries of a failed Bot API call take no wall time (a virtual clock); the tries and
+    their order are the same (for fault tests; default: real waits, as the product).
     """
     global _context
     if _context is None:
         _context = multiprocessing.get_context("forkserver")
         _context.set_forkserver_preload(PRELOAD)
-    process = _context.Process(target=run_bot, args=(dict(env), str(cwd), str(log)), name="bot")
+    process = _context.Process(target=run_bot, name="bot",
+                               args=(dict(env), str(cwd), str(log), virtual_retry_waits))
     process.start()
     _started.append(process)
     return process
 
 
-async def start_async(env: Mapping[str, str], *, cwd: Path, log: Path) -> BaseProcess:
+async def start_async(env: Mapping[str, str], *, cwd: Path, log: Path,
+                      virtual_retry_waits: bool = False) -> BaseProcess:
     """:func:`start` in a thread, so the event loop (the simulator) keeps serving."""
-    return await asyncio.to_thread(start, env, cwd=cwd, log=log)
+    return await asyncio.to_thread(start, env, cwd=cwd, log=log,
+                                   virtual_retry_waits=virtual_retry_waits)
 
 
 async def wait(process: BaseProcess, timeout: float | None = None) -> int | None:

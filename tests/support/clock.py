@@ -141,6 +141,11 @@ class VirtualClock(Clock):
 
         self._detach = detach
 
+    @property
+    def attached(self) -> bool:
+        """Whether the clock jumps with an event loop (:meth:`attach`, :meth:`detach`)."""
+        return self._detach is not None
+
     def detach(self) -> None:
         """Stop jumping (idempotent); sleepers still waiting stay asleep."""
         if self._detach is not None:
