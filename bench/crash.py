@@ -27,7 +27,8 @@ simulator, which keeps every update until the bot confirms it (as Telegram does)
   resident whose reply failed its last try (one the bot does not try again: a 403, the
   third 5xx) taps again at once, not after the silence.
 
-Counted at the end (after a clean stop, so every handled update is marked):
+Counted at the end (once the bot is idle after the last resident finished, and after a
+clean stop, so every handled update is marked):
 
 * **lost**: an update a resident sent that the bot never handled (not marked processed);
 * **doubled**: answers stored twice (a revision above 1: these residents never change
