@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import msc
-from bot.exports.rows import AnswerRow
+from bot.exports.rows import AnswerRow, new_answer_row
 from bot.exports.scope import scope_sql, where
 from bot.privacy.disclosure import (
     QUASI_IDENTIFIERS,
@@ -189,14 +189,14 @@ def _answer_rows(conn, cat, *, tz, round_ids, centres, panel_secret, rescrub, re
             if choices:
                 for option in json.loads(choices):
                     opt_label, opt_goal = option_info.get((item_id, option), ("", ""))
-                    yield AnswerRow(round_id, centre, who, language, item_id, item_type,
-                                    opt_goal or main_goal, sub_goal, status, option, opt_label,
-                                    "", mode, day)
+                    yield new_answer_row(round_id, centre, who, language, item_id, item_type,
+                                         opt_goal or main_goal, sub_goal, status, option,
+                                         opt_label, "", mode, day)
                 continue
             value_label = option_info.get(("_scale", value), ("", ""))[0] if value else ""
-            yield AnswerRow(round_id, centre, who, language, item_id, item_type, main_goal,
-                            sub_goal, status, "" if value is None else str(value), value_label,
-                            text or "", mode, day)
+            yield new_answer_row(round_id, centre, who, language, item_id, item_type, main_goal,
+                                 sub_goal, status, "" if value is None else str(value),
+                                 value_label, text or "", mode, day)
 
 
 # -- disclosure: who aggregates may include, and the k-anonymous row plan -----------------
@@ -212,23 +212,42 @@ def released_respondents(conn: sqlite3.Connection, round_ids: Sequence[int] | No
     Returns:
         A :class:`bot.privacy.disclosure.Release`.
     """
+    return respondents_and_release(conn, round_ids, centres, k)[1]
+
+
+def respondents_and_release(conn: sqlite3.Connection, round_ids: Sequence[int] | None = None,
+                            centres: Sequence[str] | None = None, k: int = 5):
+    """The number of respondents in the scope and :func:`released_respondents`, from one
+    read of ``answers_shown`` (an export needs both).
+
+    Returns:
+        ``(respondents, release)``: distinct respondents with an answer shown in the scope
+        (a person in two rounds counts once) and the
+        :class:`bot.privacy.disclosure.Release`.
+    """
     conditions, params = scope_sql(round_ids, centres, alias="a")
+    # LEFT JOIN rounds: an answer whose round row is missing still counts as a respondent
+    # of the scope, but is never released (an inner join left it out of the release)
     sql = (
         "SELECT a.round_id, MIN(a.centre_code), a.respondent,"
         " COALESCE(MAX(p.finished_at), MAX(a.answered_at)), MIN(a.id),"
-        " MAX(p.finished_at IS NOT NULL OR r.status IN ('closed', 'cancelled'))"
-        " FROM answers_shown a JOIN rounds r ON r.id = a.round_id"
+        " MAX(p.finished_at IS NOT NULL OR r.status IN ('closed', 'cancelled')),"
+        " MAX(r.id IS NOT NULL)"
+        " FROM answers_shown a LEFT JOIN rounds r ON r.id = a.round_id"
         " LEFT JOIN participations p ON p.round_id = a.round_id AND p.respondent = a.respondent"
         + where(conditions) + " GROUP BY a.round_id, a.respondent"
     )
+    rows = conn.execute(sql, params).fetchall()
+    if not rows:                     # nobody: nothing to release, whatever the gaps
+        return 0, release((), k)
     # order: finishing time, ties broken by the first answer's id (kept by an erasure's gap)
     participants = [(r, c, p, (key, first), bool(done))
-                    for r, c, p, key, first, done in conn.execute(sql, params)]
+                    for r, c, p, key, first, done, has_round in rows if has_round]
     gap_conditions, gap_params = scope_sql(round_ids, centres)
     gaps = [(r, c, (key, first)) for r, c, key, first in conn.execute(
         "SELECT round_id, centre_code, order_key, first_answer FROM release_gaps"
         + where(gap_conditions), gap_params)]
-    return release(participants, k, gaps)
+    return len({row[2] for row in rows}), release(participants, k, gaps)
 
 
 #: One respondent-round of a row file: (label, centre, language, mode, answered_on), the
@@ -271,11 +290,14 @@ def _plan_records(conn: sqlite3.Connection, *, tz: ZoneInfo, round_ids: Sequence
         conditions = [*conditions, f"item_id NOT IN ({','.join('?' * len(hidden))})"]
         params = [*params, *sorted(hidden)]
     records = []
+    days: dict[str, str] = {}      # first answer's time -> local day (few distinct times)
     for round_id, pseudonym, centre, language, mode, first in conn.execute(
         "SELECT round_id, respondent, MIN(centre_code), MIN(language), MIN(mode), MIN(answered_at)"
         f" FROM answers_shown{where(conditions)} GROUP BY round_id, respondent", params,
     ):
-        day = datetime.fromisoformat(first).astimezone(tz).date().isoformat()
+        day = days.get(first)
+        if day is None:
+            day = days[first] = datetime.fromisoformat(first).astimezone(tz).date().isoformat()
         records.append(Record((round_id, pseudonym), round_id, centre, language, mode, day))
     return records
 

@@ -17,7 +17,7 @@ from bot.exports.query import (
     connect_readonly,
     iter_answer_rows,
     pinned,
-    released_respondents,
+    respondents_and_release,
     row_plan,
     settle_row_levels,
 )
@@ -234,15 +234,17 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
         cat = pinned(conn, cat, round_ids)  # an old round reads the survey it asked
         notes = purge_notes(conn, round_ids)
         purged = tuple(notes)
-        respondents = _respondents(conn, round_ids, centres)
-        if respondents == 0:
-            raise ExportRefused("empty", notes=notes)
         if fmt in ("stories", "effects"):
+            if _respondents(conn, round_ids, centres) == 0:
+                raise ExportRefused("empty", notes=notes)
             return _write_msc(conn, cat, out, allowed, fmt=fmt, tz=tz, round_ids=round_ids,
                               centres=centres, k=k, language=language, notes=notes,
                               translator=translator)
+        # the scope's respondents and those aggregates may show, from one query
+        respondents, released = respondents_and_release(conn, round_ids, centres, k)
+        if respondents == 0:
+            raise ExportRefused("empty", notes=notes)
         dialect: Dialect = "excel-nl" if fmt == "excel-nl" else "rfc4180"
-        released = released_respondents(conn, round_ids, centres, k)
         if released.held_back:
             notes.append(f"{released.held_back} respondent(s) not yet in the figures: aggregates"
                          f" count respondents in batches of {k} per round and centre.")
@@ -296,7 +298,8 @@ def _write(db_path, cat: Catalogue, out: Path, allowed: Grant, *, fmt: str, tz: 
             else:
                 n, _ = write_answers_csv_sql(
                     conn, cat, out, tz=tz, dialect=dialect, round_ids=round_ids, centres=centres,
-                    plan=plan, workers=workers, db_path=Path(db_path))
+                    plan=plan, workers=workers, db_path=Path(db_path),
+                    drop_tables=False)   # the connection is closed right after
             return (out, n, plan.respondents, tuple(notes), allowed.audience, released.held_back,
                     left_out)
         if not released:
@@ -501,10 +504,9 @@ def run_chart(
     conn = connect_readonly(db_path)
     try:
         cat = pinned(conn, cat, round_ids)  # an old round reads the survey it asked
-        respondents = _respondents(conn, round_ids, centres)
+        respondents, released = respondents_and_release(conn, round_ids, centres, k)
         if respondents == 0:
             raise ExportRefused("empty")
-        released = released_respondents(conn, round_ids, centres, k)
         if not released:
             raise ExportRefused("too_small", respondents, released.held_back)
         rows = list(iter_answer_rows(conn, cat, tz=tz, round_ids=round_ids, centres=centres,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -325,6 +326,10 @@ async def due_count(storage: Storage, clock: Clock) -> int:
 
 
 # ---------------------------------------------------------------------- one send
+#
+# Each change of a row's status is one transaction of plain sqlite3 calls run in one call
+# of the storage's writer thread (:meth:`bot.storage.Storage.transact`): a send (marked
+# ``sending``, then ``sent``) takes two round trips between threads instead of nine.
 
 
 async def mark_sending(storage: Storage, row_id: int, clock: Clock) -> int | None:
@@ -335,100 +340,105 @@ async def mark_sending(storage: Storage, row_id: int, clock: Clock) -> int | Non
         already handled, deleted, its retry not due, or its contact gone, opted out or
         unreachable.
     """
-    async with storage.transaction() as db:
-        cursor = await db.execute(
+    params = (stamp(clock=clock), row_id, stamp(clock=clock))
+
+    def body(db: sqlite3.Connection) -> int | None:
+        cursor = db.execute(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, called_at = ?"
             " WHERE id = ? AND status = 'pending'"
             " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
             " AND EXISTS (SELECT 1 FROM contacts c WHERE c.chat_id = outbox.chat_id"
             " AND c.opted_in = 1 AND c.reachable = 1)",
-            (stamp(clock=clock), row_id, stamp(clock=clock)),
+            params,
         )
         if cursor.rowcount != 1:
             return None
-        async with db.execute("SELECT attempts FROM outbox WHERE id = ?", (row_id,)) as cur:
-            found = await cur.fetchone()
+        found = db.execute("SELECT attempts FROM outbox WHERE id = ?", (row_id,)).fetchone()
         return found[0] if found is not None else 0
+
+    return await storage.transact(body)
 
 
 async def mark_sent(storage: Storage, row_id: int, sent_at: str, called_at: str,
                     note: str | None = None) -> None:
     """A ``sending`` row was delivered (``note`` None), or may have been (``note``, e.g.
     :data:`bot.outbox.retry.TIMED_OUT`, kept as ``last_error``)."""
-    async with storage.transaction() as db:
-        if note is not None:
-            await db.execute(
-                "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = ?,"
-                " next_attempt_at = NULL, called_at = ? WHERE id = ? AND status = 'sending'",
-                (sent_at, note, called_at, row_id),
-            )
-            return
-        await db.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL,"
-            " next_attempt_at = NULL, called_at = ? WHERE id = ? AND status = 'sending'",
-            (sent_at, called_at, row_id),
-        )
+    if note is not None:
+        sql = ("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = ?,"
+               " next_attempt_at = NULL, called_at = ? WHERE id = ? AND status = 'sending'")
+        params: tuple[Any, ...] = (sent_at, note, called_at, row_id)
+    else:
+        sql = ("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL,"
+               " next_attempt_at = NULL, called_at = ? WHERE id = ? AND status = 'sending'")
+        params = (sent_at, called_at, row_id)
+    await storage.transact(lambda db: db.execute(sql, params))
 
 
 async def requeue(storage: Storage, row_id: int, reason: str, wait_until: str | None = None) -> None:
     """Back to ``pending`` without counting an attempt (429 / pause); with
     ``wait_until`` (a 429) that wait is stored for a sender started during it."""
-    async with storage.transaction() as db:
-        await db.execute(
+
+    def body(db: sqlite3.Connection) -> None:
+        db.execute(
             "UPDATE outbox SET status = 'pending', attempts = attempts - 1, last_error = ?"
             " WHERE id = ? AND status = 'sending'",
             (reason, row_id),
         )
         if wait_until is not None:
-            await db.execute(
+            db.execute(
                 "INSERT INTO outbox_state (key, value) VALUES (?, ?) ON CONFLICT (key)"
                 " DO UPDATE SET value = MAX(value, excluded.value)",
                 (FLOOD_WAIT, wait_until),
             )
 
+    await storage.transact(body)
+
 
 async def mark_blocked(storage: Storage, row: OutboxRow, reason: str) -> None:
     """The resident blocked the bot or their chat is gone: the row is ``blocked`` and the
     contact ``reachable = 0`` (one transaction)."""
-    async with storage.transaction() as db:
-        await db.execute(
+
+    def body(db: sqlite3.Connection) -> None:
+        db.execute(
             "UPDATE outbox SET status = 'blocked', last_error = ?, next_attempt_at = NULL"
             " WHERE id = ? AND status = 'sending'",
             (reason, row.id),
         )
-        await db.execute("UPDATE contacts SET reachable = 0 WHERE chat_id = ?", (row.chat_id,))
+        db.execute("UPDATE contacts SET reachable = 0 WHERE chat_id = ?", (row.chat_id,))
+
+    await storage.transact(body)
 
 
-async def mark_failed(db: Any, row_id: int, reason: str) -> None:
-    """Inside a transaction: a ``sending`` row is given up (``failed``)."""
-    await db.execute(
+def mark_failed(db: sqlite3.Connection, row_id: int, reason: str) -> None:
+    """Inside a transaction (:meth:`bot.storage.Storage.transact`): a ``sending`` row is
+    given up (``failed``)."""
+    db.execute(
         "UPDATE outbox SET status = 'failed', last_error = ?, next_attempt_at = NULL"
         " WHERE id = ? AND status = 'sending'",
         (reason, row_id),
     )
 
 
-async def mark_retry(db: Any, row_id: int, reason: str, next_attempt_at: str) -> None:
-    """Inside a transaction: a ``sending`` row goes back to ``pending`` until
-    ``next_attempt_at`` (a :func:`stamp`)."""
-    await db.execute(
+def mark_retry(db: sqlite3.Connection, row_id: int, reason: str, next_attempt_at: str) -> None:
+    """Inside a transaction (:meth:`bot.storage.Storage.transact`): a ``sending`` row goes
+    back to ``pending`` until ``next_attempt_at`` (a :func:`stamp`)."""
+    db.execute(
         "UPDATE outbox SET status = 'pending', last_error = ?, next_attempt_at = ?"
         " WHERE id = ? AND status = 'sending'",
         (reason, next_attempt_at, row_id),
     )
 
 
-async def count_render_attempt(db: Any, row_id: int) -> int | None:
-    """Inside a transaction: mark a ``pending`` row ``sending`` and count an attempt whose
-    render failed (so a broken template cannot loop); its attempts, or None if the row
-    was no longer pending."""
-    cursor = await db.execute(
+def count_render_attempt(db: sqlite3.Connection, row_id: int) -> int | None:
+    """Inside a transaction (:meth:`bot.storage.Storage.transact`): mark a ``pending`` row
+    ``sending`` and count an attempt whose render failed (so a broken template cannot
+    loop); its attempts, or None if the row was no longer pending."""
+    cursor = db.execute(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
         " WHERE id = ? AND status = 'pending'",
         (row_id,),
     )
     if cursor.rowcount != 1:
         return None
-    async with db.execute("SELECT attempts FROM outbox WHERE id = ?", (row_id,)) as cur:
-        found = await cur.fetchone()
-        return found[0] if found is not None else 0
+    found = db.execute("SELECT attempts FROM outbox WHERE id = ?", (row_id,)).fetchone()
+    return found[0] if found is not None else 0

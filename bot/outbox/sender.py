@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -465,36 +466,57 @@ class OutboxSender:
         logger.info("outbox: row %d: resident unreachable (%s)", row.id, type(error).__name__)
 
     async def _retry_or_fail(self, row_id: int, attempts: int, error: Exception) -> None:
-        async with self._storage.transaction() as db:
-            await self._record_error(db, row_id, attempts, error)
+        reason = describe(error)
+        give_up = attempts >= self._max_attempts
+        retry_at = None if give_up else stamp(backoff_delay(self._backoff, attempts), self._clock)
+        self._count_error(row_id, attempts, error)
+        await self._storage.transact(
+            lambda db: self._record_error(db, row_id, reason, give_up, retry_at))
 
-    async def _record_error(self, db: Any, row_id: int, attempts: int, error: Exception) -> None:
-        """Inside a transaction: ``failed`` after the last attempt, else ``pending`` with
-        ``next_attempt_at`` = now + ``backoff * 2**(attempts - 1)`` seconds."""
+    @staticmethod
+    def _record_error(db: sqlite3.Connection, row_id: int, reason: str, give_up: bool,
+                      retry_at: str | None) -> None:
+        """Inside a transaction: ``failed`` (``give_up``), else ``pending`` until
+        ``retry_at`` (a :func:`bot.outbox.queue.stamp`)."""
+        if give_up or retry_at is None:
+            queue.mark_failed(db, row_id, reason)
+        else:
+            queue.mark_retry(db, row_id, reason, retry_at)
+
+    def _count_error(self, row_id: int, attempts: int, error: Exception) -> None:
+        """Count and log a failed attempt: ``failed`` after the last attempt, else a retry
+        after ``backoff * 2**(attempts - 1)`` seconds."""
         if attempts >= self._max_attempts:
-            await queue.mark_failed(db, row_id, describe(error))
             self.stats["failed"] += 1
             logger.warning(
                 "outbox: row %d: failed after %d attempt(s) (%s)",
                 row_id, attempts, type(error).__name__,
             )  # fmt: skip
             return
-        delay = backoff_delay(self._backoff, attempts)
-        await queue.mark_retry(db, row_id, describe(error), stamp(delay, self._clock))
         self.stats["retried"] += 1
         logger.info(
             "outbox: row %d: attempt %d failed (%s), retry in %.1f s",
-            row_id, attempts, type(error).__name__, delay,
+            row_id, attempts, type(error).__name__, backoff_delay(self._backoff, attempts),
         )  # fmt: skip
 
     async def _render_failed(self, row: OutboxRow, error: Exception) -> None:
         """Count a failed render as an attempt (so a broken template cannot loop); one
         transaction, so a cancellation cannot leave the row ``sending``."""
-        async with self._storage.transaction() as db:
-            attempts = await queue.count_render_attempt(db, row.id)
+        reason = describe(error)
+
+        def body(db: sqlite3.Connection) -> int | None:
+            attempts = queue.count_render_attempt(db, row.id)
             if attempts is None:
-                return
-            await self._record_error(db, row.id, attempts, error)
+                return None
+            give_up = attempts >= self._max_attempts
+            retry_at = (None if give_up else
+                        stamp(backoff_delay(self._backoff, attempts), self._clock))
+            self._record_error(db, row.id, reason, give_up, retry_at)
+            return attempts
+
+        attempts = await self._storage.transact(body)
+        if attempts is not None:
+            self._count_error(row.id, attempts, error)
 
     # -- progress -----------------------------------------------------------------------
     async def _report(self, *, final: bool) -> None:

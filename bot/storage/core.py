@@ -250,6 +250,21 @@ class StorageCore:
         async with self._write(None) as db:
             yield db
 
+    async def transact(self, body: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``body(connection)`` in one transaction, in one call of the second writer's
+        thread (:meth:`_run`: ``BEGIN IMMEDIATE`` … ``COMMIT``, ``ROLLBACK`` if it raises):
+        a :meth:`transaction` of plain :mod:`sqlite3` calls in one round trip instead of
+        one per statement. Afterwards every cached read is dropped, as after
+        :meth:`transaction`. Keep it short: SQL only.
+
+        Returns:
+            What ``body`` returns.
+
+        Raises:
+            Exception: What ``body`` raises (nothing is stored then).
+        """
+        return await self._run(None, body)
+
     @asynccontextmanager
     async def _write(self, forget: frozenset[str] | None) -> AsyncIterator[aiosqlite.Connection]:
         """A transaction that then drops this update's cached reads of the kinds in
@@ -310,11 +325,12 @@ class StorageCore:
             for key in [k for k in reads.cache if k[0] in forget]:
                 del reads.cache[key]
 
-    async def _run(self, forget: frozenset[str], body: Callable[[sqlite3.Connection], _T]) -> _T:
+    async def _run(self, forget: frozenset[str] | None, body: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``body(connection)`` in one transaction on the second writer, in one call
         of its thread (``BEGIN IMMEDIATE``, the remembered handled update ids, the body,
         ``COMMIT``; ``ROLLBACK`` if the body raises), then drop this update's cached reads
-        of the kinds in ``forget``. One at a time with :meth:`transaction`.
+        of the kinds in ``forget`` (None: every cached read, shared ones too). One at a time
+        with :meth:`transaction`.
 
         Returns:
             What ``body`` returns.

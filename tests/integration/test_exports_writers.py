@@ -5,9 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import tracemalloc
-from dataclasses import fields
+from dataclasses import FrozenInstanceError, fields
 from datetime import date
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from openpyxl import load_workbook
 
 from bot.exports.codebook import CODEBOOK_COLUMNS, codebook_rows, write_codebook_csv
 from bot.exports.csv_writer import write_answers_csv, write_readme
-from bot.exports.rows import ANSWER_COLUMNS, AnswerRow
+from bot.exports.rows import ANSWER_COLUMNS, AnswerRow, new_answer_row
 from bot.exports.safety import neutralise, suppress
 from bot.exports.summary import (
     SUMMARY_COLUMNS,
@@ -221,16 +220,25 @@ def test_csv_rejects_unknown_dialect():
         write_answers_csv(ROWS, io.BytesIO(), dialect="tsv")  # type: ignore[arg-type]
 
 
+def test_new_answer_row_is_the_rows_own_constructor_faster():
+    values = [getattr(ROWS[1], f.name) for f in fields(AnswerRow)]
+    made = new_answer_row(*values)
+    assert type(made) is AnswerRow and made == AnswerRow(*values) == ROWS[1]
+    assert hash(made) == hash(ROWS[1]) and made.as_tuple() == ROWS[1].as_tuple()
+    with pytest.raises(FrozenInstanceError):
+        made.value = "5"  # type: ignore[misc]
+
+
 def test_csv_streams_in_constant_memory(tmp_path: Path):
     story = row(text="Een verhaal over de buurt " * 3)
     # the same answer under a new label each time, made with few allocations (tracemalloc
-    # traces every one of them)
-    make = partial(AnswerRow, **{f.name: getattr(story, f.name) for f in fields(AnswerRow)
-                                 if f.name != "respondent"})
+    # traces every one of them): positional, no keyword dictionary per row
+    values = [getattr(story, f.name) for f in fields(AnswerRow)]
+    before, after = values[:2], values[3:]           # all but the respondent
 
     def many(n):
         for i in range(n):
-            yield make(respondent=f"R{i:06d}")
+            yield new_answer_row(*before, f"R{i:06d}", *after)
 
     peaks = []
     for n in (5_000, 50_000):

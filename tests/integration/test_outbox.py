@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.clock import Clock
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.outbox import (
     UNCONFIRMED,
     BroadcastProgress,
@@ -422,7 +422,12 @@ async def test_a_send_that_timed_out_is_retried_only_if_at_least_once(
     if copies == 2:  # the retry answers slower than the first call's time-out (a loaded
         api.fail("sendMessage", status=200, delay=0.3)  # machine): it must not time out
     bot.read_timeouts.append(0.2)
-    sender = Sender(bot, storage, render, rate=200, backoff=0.01)
+    # real time, not the virtual clock: this test waits for real time-outs and delays, and
+    # while it did, the virtual clock jumped from one of the sender's polls to the next as
+    # fast as the CPU allowed (~450 idle passes, 0.4 s of CPU). No 1 s between two calls
+    # to the chat (other tests check it): the retry comes after the 0.01 s back-off
+    bot.clock = SYSTEM_CLOCK
+    sender = Sender(bot, storage, render, rate=200, backoff=0.01, per_chat_interval=0)
     sender.start()
     await until_settled(storage, round_id, kind)  # a retry (invitation) included
     assert [outcome for _, _, _, outcome in bot.log][0] == "TimedOut"
