@@ -15,7 +15,6 @@ layout add on top. Target (issue 12): the chart at most 2.5 x its floor.
 from __future__ import annotations
 
 import argparse
-import io
 import statistics
 import sys
 import tempfile
@@ -85,10 +84,8 @@ def draw_floor(texts: list[tuple[str, float]], out: Path) -> None:
     for i, (text, size) in enumerate(texts):
         fig.text(0.02 + 0.3 * (i % 3), 1 - (i // 3 + 1) / (len(texts) // 3 + 2), text,
                  fontsize=size)
-    pixels = io.BytesIO()
-    fig.savefig(pixels, format="rgba", dpi=charts.DPI)
-    width, height = (int(v) for v in fig.bbox.size)
-    charts.write_png(out, pixels.getbuffer(), width, height, dpi=charts.DPI, text={})
+    fig.savefig(out, format="png", dpi=charts.DPI,
+                pil_kwargs={"compress_level": charts.PNG_COMPRESSION})
 
 
 def cpu(call) -> float:

@@ -27,7 +27,8 @@ simulator, which keeps every update until the bot confirms it (as Telegram does)
   resident whose reply failed its last try (one the bot does not try again: a 403, the
   third 5xx) taps again at once, not after the silence.
 
-Counted at the end (after a clean stop, so every handled update is marked):
+Counted at the end (once the bot is idle after the last resident finished, and after a
+clean stop, so every handled update is marked):
 
 * **lost**: an update a resident sent that the bot never handled (not marked processed);
 * **doubled**: answers stored twice (a revision above 1: these residents never change
@@ -216,6 +217,17 @@ class CrashSimulator(load.LoadSimulator):
         except TimeoutError:
             pass  # never idle: the waits end anyway (a tap too many, never one too few)
         self._lose(self._lost)
+
+    async def settle(self, timeout: float = 30.0) -> None:
+        """Once every resident has finished: wait until the bot is idle (:meth:`wait_idle`)
+        before it is stopped. A tap repeated just before the reply it was missing came (a
+        reply in flight at a kill, or only slow) may still be queued; stopped at once, the
+        bot would never fetch it, and it would count as lost, though only the count's end
+        came first. Not idle within ``timeout``: goes on (the count then shows it)."""
+        try:
+            await self.wait_idle(timeout)
+        except TimeoutError:
+            pass
 
     async def confirmed(self, update_id: int, timeout: float = 60.0) -> None:
         """Wait until the bot has confirmed ``update_id`` (a getUpdates offset past it)."""
@@ -500,6 +512,7 @@ async def _one_killed_round(folder: Path, residents: int, kill_at: int,
                 await bot.start()
                 await sim.catch_up()
             outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+            await sim.settle()
         finally:
             for task in tasks:
                 task.cancel()
@@ -558,6 +571,7 @@ async def answers_under_faults(folder: Path, residents: int, nudge_s: float = NU
                 *(crash_resident(sim, uid, lang, centre, result, nudge_s, max_nudges)
                   for uid, lang, centre in plan),
                 return_exceptions=True)
+            await sim.settle()
         finally:
             await bot.stop()
             await bot.kill()

@@ -12,10 +12,8 @@ Only buttons the bot drew are pressed; only messages a person could type are sen
 
 from __future__ import annotations
 
-import asyncio
 import random
 import re
-import time
 
 #: Reasons the simulated panel types (the panel's own words; no story is quoted).
 REASONS = (
@@ -34,19 +32,13 @@ def _buttons(message) -> list[tuple[str, str]]:
     return [(b.get("text", ""), b.get("callback_data", "")) for row in rows for b in row]
 
 
-async def _until(condition, timeout: float = 10.0, what: str = "the bot") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} did not answer in time")
-        await asyncio.sleep(0.005)
 
 
 async def _press(user, message, data: str) -> None:
     """Press a button and wait until the message was redrawn."""
     before = message.edits
     user.press(message, data)
-    await _until(lambda: message.edits > before, what=f"button {data}")
+    await user.wait_until(lambda: message.edits > before, what=f"button {data}")
 
 
 async def _send(user, text: str, *, contains: str | None = None):
@@ -57,7 +49,7 @@ async def _send(user, text: str, *, contains: str | None = None):
     def arrived():
         return any(contains is None or contains in (m.text or "") for m in user.messages[start:])
 
-    await _until(arrived, what=f"reply to {text[:20]!r}")
+    await user.wait_until(arrived, what=f"reply to {text[:20]!r}")
     return next(m for m in user.messages[start:] if contains is None or contains in (m.text or ""))
 
 
@@ -94,9 +86,9 @@ async def _select(user, message, data: str, reason: str) -> None:
     before = message.edits
     start = len(user.messages)
     user.press(message, data)
-    await _until(lambda: any("🏆" in (m.text or "") for m in user.messages[start:]), what="reason question")
+    await user.wait_until(lambda: any("🏆" in (m.text or "") for m in user.messages[start:]), what="reason question")
     await _send(user, reason, contains="🏆")
-    await _until(lambda: message.edits > before, what="story after selection")
+    await user.wait_until(lambda: message.edits > before, what="story after selection")
 
 
 async def _page_to(user, message, target: int) -> None:
@@ -176,7 +168,7 @@ async def simulate_panel(sim, admin_user_id: int, round_id: int, rng: random.Ran
         return counts
     start = len(user.messages)
     user.send_text(f"/stories {round_id} final")
-    await _until(lambda: any(_find(m, "ad:stf:") for m in user.messages[start:]), what="final question")
+    await user.wait_until(lambda: any(_find(m, "ad:stf:") for m in user.messages[start:]), what="final question")
     done = next(m for m in user.messages[start:] if _find(m, "ad:stf:"))
     await _press(user, done, _button(done, "ad:stf:", ".n"))       # preview seen: final, send now
     if "🔒" not in (done.text or ""):

@@ -18,6 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -70,31 +71,64 @@ def _tables(conn: sqlite3.Connection, cat: Catalogue, plan, d: str, *,
     Cells that always stand side by side in a line are also joined here, once per item,
     option or respondent-round (``meta``: type, main goal, sub-goal; ``value_label``:
     an option's value and label; ``head``: centre, label, language; ``tail``: mode, date),
-    so SQLite concatenates five pieces fewer per line.
+    so SQLite concatenates five pieces fewer per line. The catalogue's tables are made once
+    per catalogue (:func:`_catalogue_tables`).
     """
 
     def cell(value: str) -> str:
         return csv_field(value, d) if as_cells else value
 
+    labels = []
+    for (round_id, pseudonym), (label, centre, language, mode, day) in plan.rows.items():
+        centre, language, mode = cell(centre), cell(language), cell(mode)
+        labels.append((round_id, pseudonym, label, centre, language, mode, day,
+                       f"{centre}{d}{label}{d}{language}", f"{mode}{d}{day}"))
     return {
-        "bs_items": [(i.id, cell(i.type), cell(i.main_goal or ""), cell(i.sub_goal or ""),
-                      d.join((cell(i.type), cell(i.main_goal or ""), cell(i.sub_goal or ""))))
-                     for i in cat.items.values()],
-        "bs_scale": [(p.value, cell(p.label["nl"])) for p in cat.scale.points],
-        "bs_options": [(i.id, o.id, cell(o.id), cell(o.label["nl"]),
-                        cell(o.main_goal or i.main_goal or ""),
-                        d.join((cell(i.type), cell(o.main_goal or i.main_goal or ""),
-                                cell(i.sub_goal or ""))),
-                        d.join((cell(o.id), cell(o.label["nl"]))))
-                       for i in cat.items.values() for o in i.options],
-        "bs_labels": [(round_id, pseudonym, label, cell(centre), cell(language), cell(mode), day,
-                       d.join((cell(centre), label, cell(language))), d.join((cell(mode), day)))
-                      for (round_id, pseudonym), (label, centre, language, mode, day)
-                      in plan.rows.items()],
+        **_catalogue_tables(_Same(cat), d, as_cells),
+        "bs_labels": labels,
         # questions no row file shows (free text and what decides it: they would tie a
         # quoted story to its teller's row, bot.privacy.disclosure.row_file_hidden_items)
         "bs_hidden": [(item_id,) for item_id in sorted(plan.hidden_items)],
     }
+
+
+class _Same:
+    """A catalogue as a cache key: the same object (a :class:`Catalogue` holds dicts, so
+    it has no hash of its own; the cache keeps it alive, so its id is not reused)."""
+
+    __slots__ = ("cat",)
+
+    def __init__(self, cat: Catalogue) -> None:
+        self.cat = cat
+
+    def __hash__(self) -> int:
+        return id(self.cat)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.cat is self.cat
+
+
+@lru_cache(maxsize=8)
+def _catalogue_tables(base: _Same, d: str, as_cells: bool) -> dict[str, list[tuple]]:
+    """The catalogue's helper tables of :func:`_tables` (``bs_items``, ``bs_scale``,
+    ``bs_options``), made once per catalogue (immutable: a pinned one is a new object,
+    :func:`bot.survey.pinning.pinned_catalogue`), delimiter and ``as_cells``; the lists are
+    only read."""
+
+    def cell(value: str) -> str:
+        return csv_field(value, d) if as_cells else value
+
+    items, options = [], []
+    for i in base.cat.items.values():
+        kind, goal, sub = cell(i.type), cell(i.main_goal or ""), cell(i.sub_goal or "")
+        items.append((i.id, kind, goal, sub, f"{kind}{d}{goal}{d}{sub}"))
+        for o in i.options:
+            value, label, own = cell(o.id), cell(o.label["nl"]), cell(o.main_goal or i.main_goal or "")
+            options.append((i.id, o.id, value, label, own, f"{kind}{d}{own}{d}{sub}",
+                            f"{value}{d}{label}"))
+    return {"bs_items": items,
+            "bs_scale": [(p.value, cell(p.label["nl"])) for p in base.cat.scale.points],
+            "bs_options": options}
 
 
 _SCHEMA = {

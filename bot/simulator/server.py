@@ -635,6 +635,24 @@ class SimUser:
             except TimeoutError:
                 pass
 
+    async def wait_until(self, condition: Callable[[], bool], *, timeout: float = 10.0,
+                         what: str = "the bot") -> None:
+        """Wait until ``condition()`` is true, looking again at every change of the
+        simulator (a message sent, edited or deleted, a button answered, …; at least every
+        50 ms), not on a fixed poll: for conditions on the chat that :meth:`wait_reply`
+        cannot say (a message redrawn, a reply containing a word).
+
+        Raises:
+            TimeoutError: Still false after ``timeout`` seconds (the message names ``what``).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not condition():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"{what} did not answer in time")
+            await self._sim.wait_change(min(remaining, 0.05))
+
     # -- internals
 
     def _resolve(self, message: SentMessage | int) -> SentMessage:

@@ -114,13 +114,13 @@ def test_draw_indicator_chart_png(tmp_path: Path, cat, language, monkeypatch):
 def test_a_chart_that_fails_while_writing_leaves_nothing(tmp_path: Path, cat, monkeypatch):
     """The PNG is written next to its place and renamed: a failure halfway (disk full)
     leaves neither a half-written chart nor its part file."""
-    from bot.exports import charts
+    from matplotlib.figure import Figure
 
-    def half_then_fail(path, rgba, width, height, **kwargs):
-        Path(path).write_bytes(PNG_MAGIC)          # a PNG cut short
+    def half_then_fail(self, fname, **kwargs):
+        Path(fname).write_bytes(PNG_MAGIC)         # a PNG cut short
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(charts, "write_png", half_then_fail)
+    monkeypatch.setattr(Figure, "savefig", half_then_fail)
     with pytest.raises(OSError):
         draw_indicator_chart(answers(cat, few="ind.trust.supported"), cat, tmp_path / "chart.png",
                              only=[cat.indicators[0].id])

@@ -109,6 +109,7 @@ class BotHarness:
         self.storage: Storage | None = None
         self.clock: Clock = SYSTEM_CLOCK  # the bot's outbox and services (build_application)
         self._retry_clock = VirtualClock()
+        self._peek: sqlite3.Connection | None = None  # db_rows's, while the storage is open
         sim.track_handling()
         sim.add_idle_probe(self._outbox_idle)
 
@@ -157,6 +158,9 @@ class BotHarness:
     async def stop(self) -> None:
         """Stop the bot as ``run`` does and close the storage (also one :meth:`prepare`
         left open for a bot never started)."""
+        if self._peek is not None:  # before the storage: its close stays the last one
+            self._peek.close()
+            self._peek = None
         if self.application is not None:
             await self.application.updater.stop()
             await self.application.stop()
@@ -212,7 +216,18 @@ def report_handled(application: Application, sim) -> None:
 
 
 def db_rows(harness, sql: str, params=()) -> list[tuple]:
-    """Run a query on the harness's database (a separate sqlite3 connection)."""
+    """Run a query on the harness's database (a separate sqlite3 connection).
+
+    While the harness's storage is open the connection is kept for the next query and
+    closed by :meth:`BotHarness.stop` before the storage (whose close, the last one, still
+    checkpoints the file): a new connection read the whole schema again, ~0.6 ms of CPU
+    per query. Otherwise (a stopped harness, another object with a ``db_path``) a new
+    connection each time, as before. Queries only: nothing here commits.
+    """
+    if isinstance(harness, BotHarness) and harness.storage is not None:
+        if harness._peek is None:
+            harness._peek = sqlite3.connect(harness.db_path)
+        return harness._peek.execute(sql, params).fetchall()
     conn = sqlite3.connect(harness.db_path)
     try:
         return conn.execute(sql, params).fetchall()
