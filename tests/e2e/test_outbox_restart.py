@@ -16,8 +16,8 @@ from bot.outbox import OutboxSender, enqueue, progress
 from bot.simulator import BotApiSimulator
 from bot.storage import Storage
 from bot.survey import catalogue
-from tests.integration.test_outbox import TOKEN, SpyBot, per_chat, render, residents
-from tests.support.harness import ADMIN_ID, db_rows, ptb_bot, settle, until
+from tests.integration.test_outbox import TOKEN, SpyBot, aio_bot, per_chat, render, residents
+from tests.support.harness import ADMIN_ID, db_rows, settle, until
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def most_in_one_second(starts: list[float]) -> int:
 async def test_a_flood_wait_is_honoured_after_a_restart(storage, round_id, clock):
     # 160 residents (the issue had 400); invitations 31 and 120 get 429 retry_after=30; killed 5 s
     # after the second 429 and started again.
-    async with BotApiSimulator(token=TOKEN, clock=clock) as api, ptb_bot(api) as client:
+    async with BotApiSimulator(token=TOKEN, clock=clock) as api, aio_bot(api) as client:
         spy = SpyBot(client, clock)
         chats = await residents(storage, api, 160)
         await enqueue(storage, round_id, chats, "invite")
@@ -76,7 +76,7 @@ async def test_a_flood_wait_is_honoured_after_a_restart(storage, round_id, clock
 
 
 async def test_the_rate_holds_in_every_second_across_a_restart(storage, round_id, clock):
-    async with BotApiSimulator(token=TOKEN, enforce_limits=True, clock=clock) as api, ptb_bot(
+    async with BotApiSimulator(token=TOKEN, enforce_limits=True, clock=clock) as api, aio_bot(
             api) as client:
         spy = SpyBot(client, clock)
         chats = await residents(storage, api, 60)
