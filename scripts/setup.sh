@@ -22,11 +22,18 @@ fi
 # pip took about 12 s (7 s of CPU) to find that everything was installed already, at every
 # `sh scripts/test.sh`: it runs only when what it installs from changed since it last
 # succeeded (the packaging files, the package folders; their checksum in .venv/installed).
-installed=$(cat pyproject.toml setup.py MANIFEST.in; find bot admin conversations -type d ! -name __pycache__ | LC_ALL=C sort)
-installed=$(printf '%s' "$installed" | cksum)
-if [ "$(cat .venv/installed 2>/dev/null)" != "$installed" ]; then
+# The checksum also covers what is installed (the distributions in site-packages, whose path
+# names the Python version): a package uninstalled or changed by hand, or a .venv made again
+# for another Python, runs pip again as it did before the checksum.
+installed_state() {
+    { cat pyproject.toml setup.py MANIFEST.in
+      find bot admin conversations -type d ! -name __pycache__ | LC_ALL=C sort
+      ls -d .venv/lib/python*/site-packages/*.dist-info 2>/dev/null | LC_ALL=C sort
+    } | cksum
+}
+if [ "$(cat .venv/installed 2>/dev/null)" != "$(installed_state)" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
-    echo "$installed" > .venv/installed
+    installed_state > .venv/installed
 fi
 # import-linter (the import contracts: scripts/check.sh, tests/unit/test_house.py) lives in a
 # folder of its own, .venv/lint, run by the .venv/bin/lint-imports written here. Among the
@@ -35,13 +42,14 @@ fi
 # 0.1 s of CPU in every process that imports telegram (each test worker, the bot fork server
 # of each, every `python -m bot` a test starts). A .venv from before (import-linter in it)
 # loses it here.
-lint_req="import-linter>=2.13,<3"
-if [ "$(cat .venv/lint/requirement 2>/dev/null)" != "$lint_req" ]; then
+# The marker names the Python it was installed for (grimp is compiled for one).
+lint_req="import-linter>=2.13,<3 $(ls -d .venv/lib/python*/site-packages 2>/dev/null | LC_ALL=C sort | tr '\n' ' ')"
+if [ "$(cat .venv/lint/requirement 2>/dev/null)" != "$lint_req" ] || [ ! -x .venv/bin/lint-imports ]; then
     if .venv/bin/python -m pip show -q import-linter 2>/dev/null; then
         .venv/bin/python -m pip uninstall -q -y import-linter grimp click rich markdown-it-py mdurl
     fi
     rm -rf .venv/lint
-    .venv/bin/python -m pip install -q --disable-pip-version-check --target .venv/lint "$lint_req"
+    .venv/bin/python -m pip install -q --disable-pip-version-check --target .venv/lint "${lint_req%% *}"
     echo "$lint_req" > .venv/lint/requirement
     cat > .venv/bin/lint-imports <<'WRAPPER'
 #!/bin/sh

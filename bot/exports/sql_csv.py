@@ -29,6 +29,7 @@ from bot.exports.safety import neutralise
 from bot.exports.scope import scope_sql, where
 from bot.privacy.scrub import scrub
 from bot.survey import Catalogue
+from bot.survey.pinning import CatalogueKey
 
 #: What exports read: the answers without withheld stories, with coordinators' redactions
 #: in place (a view, see migration 0003).
@@ -84,7 +85,7 @@ def _tables(conn: sqlite3.Connection, cat: Catalogue, plan, d: str, *,
         labels.append((round_id, pseudonym, label, centre, language, mode, day,
                        f"{centre}{d}{label}{d}{language}", f"{mode}{d}{day}"))
     return {
-        **_catalogue_tables(_Same(cat), d, as_cells),
+        **_catalogue_tables(CatalogueKey(cat), d, as_cells),
         "bs_labels": labels,
         # questions no row file shows (free text and what decides it: they would tie a
         # quoted story to its teller's row, bot.privacy.disclosure.row_file_hidden_items)
@@ -92,24 +93,8 @@ def _tables(conn: sqlite3.Connection, cat: Catalogue, plan, d: str, *,
     }
 
 
-class _Same:
-    """A catalogue as a cache key: the same object (a :class:`Catalogue` holds dicts, so
-    it has no hash of its own; the cache keeps it alive, so its id is not reused)."""
-
-    __slots__ = ("cat",)
-
-    def __init__(self, cat: Catalogue) -> None:
-        self.cat = cat
-
-    def __hash__(self) -> int:
-        return id(self.cat)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Same) and other.cat is self.cat
-
-
 @lru_cache(maxsize=8)
-def _catalogue_tables(base: _Same, d: str, as_cells: bool) -> dict[str, list[tuple]]:
+def _catalogue_tables(base: CatalogueKey, d: str, as_cells: bool) -> dict[str, list[tuple]]:
     """The catalogue's helper tables of :func:`_tables` (``bs_items``, ``bs_scale``,
     ``bs_options``), made once per catalogue (immutable: a pinned one is a new object,
     :func:`bot.survey.pinning.pinned_catalogue`), delimiter and ``as_cells``; the lists are

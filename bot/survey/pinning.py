@@ -74,12 +74,18 @@ def pinned_catalogue(cat: Catalogue, snapshots: Iterable[str]) -> Catalogue:
     texts = tuple(snapshots)
     if not texts:
         return cat
-    return _pinned(_Same(cat), texts)
+    return _pinned(CatalogueKey(cat), texts)
 
 
-class _Same:
-    """A catalogue as a cache key: the same object (a :class:`Catalogue` holds dicts, so
-    it has no hash of its own; the cache keeps it alive, so its id is not reused)."""
+class CatalogueKey:
+    """A catalogue as a cache key (for :func:`functools.lru_cache`): the same object. A
+    :class:`Catalogue` holds dicts, so it has no hash of its own; the cache keeps the key,
+    and so the catalogue, alive, so its ``id`` is not reused. Catalogues are immutable (a
+    pinned one is a new object), so what is cached for one stays true.
+
+    Used here (:func:`pinned_catalogue`) and by the SQL row file's catalogue tables
+    (:mod:`bot.exports.sql_csv`).
+    """
 
     __slots__ = ("cat",)
 
@@ -90,11 +96,11 @@ class _Same:
         return id(self.cat)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Same) and other.cat is self.cat
+        return isinstance(other, CatalogueKey) and other.cat is self.cat
 
 
 @lru_cache(maxsize=32)
-def _pinned(base: _Same, snapshots: tuple[str, ...]) -> Catalogue:
+def _pinned(base: CatalogueKey, snapshots: tuple[str, ...]) -> Catalogue:
     """:func:`pinned_catalogue` of ``base.cat`` (one or more snapshots)."""
     cat = base.cat
     loaded = [json.loads(s) for s in snapshots]
