@@ -351,6 +351,42 @@ def demo_catalogue(pack: Path | None, survey: str):
     return cat, survey if survey in cat.surveys else next(iter(cat.surveys))
 
 
+def report_handled(application: Application, sim: BotApiSimulator) -> None:
+    """Make ``sim.wait_idle`` wait for ``application`` to finish every update, not for silence.
+
+    The terminal chat reads its next line once the simulator is idle. Without this, idle
+    meant "50 ms without a Bot API call": a handler that works longer than that between
+    two calls (database reads under a busy CPU, e.g. between the thanks for a centre and
+    the first question) looked finished, and the next line (or a test's next tap) came
+    before its reply. Now the bot reports each update when ``process_update`` has finished
+    it (every path, polling or webhook, goes through it) and the outbox's due rows are
+    awaited too (:meth:`bot.simulator.BotApiSimulator.track_handling`).
+
+    ``Application`` has ``__slots__``, so ``process_update`` cannot be replaced on the
+    instance; the instance gets a slot-less subclass instead (same memory layout).
+    """
+    base = type(application)
+
+    class Reporting(base):  # type: ignore[misc, valid-type]
+        __slots__ = ()
+
+        async def process_update(self, update: object) -> None:
+            try:
+                await super().process_update(update)
+            finally:
+                if isinstance(update, Update):
+                    sim.report_handled(update.update_id)
+
+    async def outbox_idle() -> None:
+        sender = application.bot_data.get("outbox")
+        if sender is not None and application.running:
+            await sender.drain(timeout=10)  # bounded by wait_idle's own time-out too
+
+    application.__class__ = Reporting
+    sim.track_handling()
+    sim.add_idle_probe(outbox_idle)
+
+
 def _hooks(application: Application) -> tuple[Callable[[Application], Awaitable[None]],
                                                Callable[[Application], Awaitable[None]], Updater]:
     """``(post_init, post_shutdown, updater)`` of the bot, to run it as ``run_polling()`` would.
@@ -514,6 +550,7 @@ async def run_terminal(*, language: str = "nl", survey: str = "short", db: str |
             if not [r for r in await storage.rounds() if r.is_open]:
                 await storage.create_round(survey, [], pin=survey_pin(cat, survey))
             application = build_application(settings, storage=storage)
+            report_handled(application, sim)
             post_init, post_shutdown, updater = _hooks(application)
             async with application:
                 await post_init(application)  # as run_polling() would

@@ -852,6 +852,15 @@ class BotApiSimulator:
         self._require_started()
         return f"http://{self.host}:{self.port}/file/bot"
 
+    @property
+    def webhook_url(self) -> str:
+        """The URL the bot's ``setWebhook`` registered, ``""`` without a webhook (what
+        ``getWebhookInfo`` answers as ``url``). Read without a request, so a wait can look
+        and then :meth:`wait_change` with no change slipping in between (a look through
+        ``getWebhookInfo`` is itself a change, and the bot's ``setWebhook`` may be handled
+        while its answer is on the way back)."""
+        return self._webhook.url if self._webhook is not None else ""
+
     def _require_started(self) -> None:
         if self._runner is None:
             raise RuntimeError("BotApiSimulator is not running: call start() first")

@@ -108,10 +108,13 @@ async def test_cli_run_with_webhook_url_serves_a_resident(sim, tmp_path):
         user = sim.user(303, language_code="pl")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 10
-        while not (await api(sim, "getWebhookInfo"))[1]["result"]["url"]:  # until the bot
-            # registered its webhook: look again after each of its calls, not every 50 ms
+        while not sim.webhook_url:  # until the bot registered its webhook: look again
+            # after each of its calls, not every 50 ms. (Not through getWebhookInfo: its
+            # answer was on the way back while the bot's setWebhook was handled, and the
+            # wait then began after that change, for one that never came.)
             assert proc.is_alive(), bot_process.log_tail(log)
             assert await sim.wait_change(max(deadline - loop.time(), 0.01)), "no webhook set"
+        assert (await api(sim, "getWebhookInfo"))[1]["result"]["url"] == sim.webhook_url
         user.send_text("/start")
         reply = await user.wait_reply(timeout=10)
         assert reply[0].text                      # the welcome arrived over the webhook

@@ -16,10 +16,14 @@ from tests.support.harness import TOKEN
 
 
 async def _serving(sim, proc, log) -> None:
-    """Wait until the bot process has registered its webhook."""
-    while not (await api(sim, "getWebhookInfo"))[1]["result"]["url"]:
+    """Wait until the bot process has registered its webhook (looked at on the simulator,
+    then waiting for its next change: see test_webhook's CLI test), at most 10 s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while not sim.webhook_url:
         assert proc.is_alive(), f"bot exited with {proc.exitcode}: {bot_process.log_tail(log)}"
-        await sim.wait_change(0.5)
+        assert await sim.wait_change(max(deadline - loop.time(), 0.01)), "no webhook set"
+    assert (await api(sim, "getWebhookInfo"))[1]["result"]["url"] == sim.webhook_url
 
 
 @pytest.mark.slow(seconds=3)
