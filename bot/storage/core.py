@@ -279,11 +279,14 @@ class StorageCore:
                     await self._writer.executemany(MARK_HANDLED, kept)
                     await self._writer.executemany(DROP_HANDLED, dropped)
                 yield self._writer
+                await self._writer.commit()
             except BaseException:
-                await self._writer.rollback()
+                # also when COMMIT failed (a full disk, a deferred constraint): SQLite may
+                # leave the transaction open, holding the write lock and every later write
+                if self._writer.in_transaction:
+                    await self._writer.rollback()
                 raise
             else:
-                await self._writer.commit()
                 self._marks_written(marks, own_reads)
             finally:
                 self._forget_reads(forget)
@@ -359,10 +362,11 @@ class StorageCore:
                 db.executemany(MARK_HANDLED, kept)
                 db.executemany(DROP_HANDLED, dropped)
             result = body(db)
+            db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # also after a failed COMMIT (see _write)
+                db.execute("ROLLBACK")
             raise
-        db.execute("COMMIT")
         return result
 
     async def _per_update(self, key: tuple, load):

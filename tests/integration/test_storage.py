@@ -78,3 +78,31 @@ async def test_forget_removes_contact_and_answers(tmp_path, storage):
 async def test_round_validation(storage):
     with pytest.raises(ValueError, match="unknown centre"):
         await storage.create_round("short", ["nope"])
+
+
+def _orphan(db) -> None:
+    """A row whose foreign key is checked at COMMIT (deferred), which then fails."""
+    db.execute("PRAGMA defer_foreign_keys=ON")
+    db.execute("CREATE TABLE IF NOT EXISTS orphans (centre TEXT REFERENCES centres(code))")
+    db.execute("INSERT INTO orphans VALUES ('no such centre')")
+
+
+async def test_a_failed_commit_is_rolled_back_and_later_writes_still_work(storage):
+    # a COMMIT can fail (a full disk, a deferred constraint) and SQLite then leaves the
+    # transaction open: without a rollback it kept the write lock, and every later write
+    # failed ("cannot start a transaction within a transaction", "database is locked")
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        await storage.transact(_orphan)
+    assert await storage.transact(lambda db: db.execute("SELECT count(*) FROM centres").fetchone()[0]) == 11
+
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        async with storage.transaction() as db:
+            await db.execute("PRAGMA defer_foreign_keys=ON")
+            await db.execute("CREATE TABLE orphans2 (centre TEXT REFERENCES centres(code))")
+            await db.execute("INSERT INTO orphans2 VALUES ('no such centre')")
+    async with storage.transaction() as db:
+        await db.execute("UPDATE centres SET name = 'Renamed' WHERE code = 'shalom'")
+    assert await storage.transact(lambda db: db.execute(
+        "SELECT name FROM centres WHERE code = 'shalom'").fetchone()[0]) == "Renamed"
+    async with storage.db.execute("SELECT name FROM sqlite_master WHERE name LIKE 'orphans%'") as cur:
+        assert await cur.fetchall() == []  # nothing of the failed transactions was kept
