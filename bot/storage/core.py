@@ -252,7 +252,8 @@ class StorageCore:
 
     async def transact(self, body: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``body(connection)`` in one transaction, in one call of the second writer's
-        thread (:meth:`_run`: ``BEGIN IMMEDIATE`` … ``COMMIT``, ``ROLLBACK`` if it raises):
+        thread (:meth:`_run`: ``BEGIN IMMEDIATE`` … ``COMMIT``, ``ROLLBACK`` if it or the
+        ``COMMIT`` raises):
         a :meth:`transaction` of plain :mod:`sqlite3` calls in one round trip instead of
         one per statement. Afterwards every cached read is dropped, as after
         :meth:`transaction`. Keep it short: SQL only.
