@@ -351,19 +351,14 @@ def demo_catalogue(pack: Path | None, survey: str):
     return cat, survey if survey in cat.surveys else next(iter(cat.surveys))
 
 
-def report_handled(application: Application, sim: BotApiSimulator) -> None:
-    """Make ``sim.wait_idle`` wait for ``application`` to finish every update, not for silence.
-
-    The terminal chat reads its next line once the simulator is idle. Without this, idle
-    meant "50 ms without a Bot API call": a handler that works longer than that between
-    two calls (database reads under a busy CPU, e.g. between the thanks for a centre and
-    the first question) looked finished, and the next line (or a test's next tap) came
-    before its reply. Now the bot reports each update when ``process_update`` has finished
-    it (every path, polling or webhook, goes through it) and the outbox's due rows are
-    awaited too (:meth:`bot.simulator.BotApiSimulator.track_handling`).
+def report_each_update(application: Application, sim: BotApiSimulator) -> None:
+    """Make ``application`` tell ``sim`` when it has finished handling each update
+    (:meth:`bot.simulator.BotApiSimulator.report_handled`), on every path (polling, webhook,
+    concurrent updates): all go through ``process_update``.
 
     ``Application`` has ``__slots__``, so ``process_update`` cannot be replaced on the
-    instance; the instance gets a slot-less subclass instead (same memory layout).
+    instance; the instance gets a slot-less subclass instead (same memory layout). The
+    test harness uses this too (``tests/support/harness.py``).
     """
     base = type(application)
 
@@ -377,12 +372,27 @@ def report_handled(application: Application, sim: BotApiSimulator) -> None:
                 if isinstance(update, Update):
                     sim.report_handled(update.update_id)
 
+    application.__class__ = Reporting
+
+
+def report_handled(application: Application, sim: BotApiSimulator) -> None:
+    """Make ``sim.wait_idle`` wait for ``application`` to finish every update, not for silence.
+
+    The terminal chat reads its next line once the simulator is idle. Without this, idle
+    meant "50 ms without a Bot API call": a handler that works longer than that between
+    two calls (database reads under a busy CPU, e.g. between the thanks for a centre and
+    the first question) looked finished, and the next line (or a test's next tap) came
+    before its reply. Now the bot reports each update when ``process_update`` has finished
+    it (:func:`report_each_update`) and the outbox's due rows are awaited too
+    (:meth:`bot.simulator.BotApiSimulator.track_handling`).
+    """
+
     async def outbox_idle() -> None:
         sender = application.bot_data.get("outbox")
         if sender is not None and application.running:
             await sender.drain(timeout=10)  # bounded by wait_idle's own time-out too
 
-    application.__class__ = Reporting
+    report_each_update(application, sim)
     sim.track_handling()
     sim.add_idle_probe(outbox_idle)
 

@@ -17,6 +17,7 @@ from telegram.request import HTTPXRequest
 
 from bot.app import build_application, webhook_options
 from bot.clock import SYSTEM_CLOCK, Clock
+from bot.demo import report_each_update
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.survey import catalogue
@@ -194,25 +195,9 @@ class BotHarness:
 
 def report_handled(application: Application, sim) -> None:
     """Make ``application`` tell ``sim`` when it has finished handling each update, so
-    :func:`settle` waits for exactly that instead of for silence.
-
-    ``Application`` has ``__slots__``, so ``process_update`` cannot be replaced on the
-    instance; the instance gets a slot-less subclass instead (same memory layout). Every
-    path (polling, webhook, concurrent updates) goes through ``process_update``.
-    """
-    base = type(application)
-
-    class Reporting(base):  # type: ignore[misc, valid-type]
-        __slots__ = ()
-
-        async def process_update(self, update: object) -> None:
-            try:
-                await super().process_update(update)
-            finally:
-                if isinstance(update, Update):
-                    sim.report_handled(update.update_id)
-
-    application.__class__ = Reporting
+    :func:`settle` waits for exactly that instead of for silence
+    (:func:`bot.demo.report_each_update`, which the terminal chat uses too)."""
+    report_each_update(application, sim)
 
 
 def db_rows(harness, sql: str, params=()) -> list[tuple]:
