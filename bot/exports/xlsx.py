@@ -173,28 +173,15 @@ def _text_cell(ws, value: str) -> WriteOnlyCell:
     return cell
 
 
-def _text(ws, value: str) -> str | WriteOnlyCell:
-    """A string for ``ws.append``, cleaned (:func:`clean_text`) and stored as text.
-
-    openpyxl stores a plain string as text unless it reads as a formula (``=…``) or an
-    error value (``#N/A`` …): those become a cell typed as text (:func:`_text_cell`), the
-    rest stay plain strings, which ``append`` writes the same way without the cost of a
-    cell object of their own (it tries each value as a cell value first, and a cell
-    object fails that try).
-    """
-    text = clean_text(value)
-    if text.startswith("=") or text in ERROR_CODES:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.data_type = "s"
-        return cell
-    return text
-
-
 class _Texts(dict):
     """The cleaned text (:func:`clean_text`) of each distinct string of one workbook, or
-    None for one that must be a typed cell (:func:`_text`).
+    None for one that must be a cell typed as text (:func:`_text_cell`).
 
-    A sheet repeats the same few strings (item ids, goals, statuses, centres) in every
+    openpyxl stores a plain string as text unless it reads as a formula (``=…``) or an
+    error value (``#N/A`` …): only those need a typed cell; the rest stay plain strings,
+    which ``append`` writes the same way without the cost of a cell object of their own
+    (it tries each value as a cell value first, and a cell object fails that try). A
+    sheet repeats the same few strings (item ids, goals, statuses, centres) in every
     row; each is cleaned once. Kept per workbook, so no answer outlives its export.
     """
 
@@ -206,9 +193,9 @@ class _Texts(dict):
 
 
 def _cells(ws, values: Sequence, texts: _Texts) -> list:
-    """Values -> row for ``ws.append``: strings become cleaned text (:func:`_text`), found
-    in ``texts`` where seen before."""
-    return [(_text(ws, v) if (t := texts[v]) is None else t) if isinstance(v, str) else v
+    """Values -> row for ``ws.append``: strings become their cleaned text (``texts``), or a
+    cell typed as text where that reads as a formula or an error value."""
+    return [(_text_cell(ws, v) if (t := texts[v]) is None else t) if isinstance(v, str) else v
             for v in values]
 
 
