@@ -266,6 +266,7 @@ def _export_msc(args: argparse.Namespace, settings: Settings, fmt: str) -> int:
     """``--format stories`` (folder: verhalen.md/.html, effecten.csv) or ``effects`` (CSV)."""
     # lazy: only what this command needs (see the module docstring)
     from bot.exports.csv_writer import write_table_csv
+    from bot.exports.files import written_whole
     from bot.exports.query import connect_readonly
     from bot.exports.stories_doc import EFFECT_COLUMNS, effects_table, write_stories_files
     from bot.translation import from_settings as translation_from_settings
@@ -289,13 +290,9 @@ def _export_msc(args: argparse.Namespace, settings: Settings, fmt: str) -> int:
 
             grant("export.effects", args.audience, settings.min_cell_size)
             rows = effects_table(conn, settings.catalogue(), rounds, k=settings.min_cell_size)
-            part = out.with_name(f".{out.name}.part")  # as the other exports: no half file
-            try:
+            with written_whole(out) as (part,):  # as the other exports: no half file
                 write_table_csv(EFFECT_COLUMNS, ([r[c] for c in EFFECT_COLUMNS] for r in rows),
                                 part, dialect=args.dialect)
-                part.replace(out)
-            finally:
-                part.unlink(missing_ok=True)
             print(f"wrote {args.out}")
     except OSError as exc:  # no such folder, --out a folder (or a file), disk full
         print(f"buurtstem: {cannot_write(args.out, exc)}", file=sys.stderr)

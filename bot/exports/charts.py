@@ -41,6 +41,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Patch
 from matplotlib.text import Text
 
+from bot.exports.files import written_whole
 from bot.exports.rows import AnswerRow
 from bot.exports.summary import count_answers
 from bot.i18n import LANGUAGE_NAMES, N_, Translator, is_rtl
@@ -340,17 +341,13 @@ def draw_indicator_chart(
     # drawing (nearly all of the CPU), not after it.
     if out.is_dir():
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(out))
-    part = out.with_name(f".{out.name}.part")
-    part.touch()
-    try:
+    with written_whole(out) as (part,):
+        part.touch()
         fig, heading, suppressed = _figure(summary_or_rows, cat, k=k, language=language,
                                            title=title, caption=caption, only=only)
         fig.savefig(part, format="png", dpi=DPI, pil_kwargs={"compress_level": PNG_COMPRESSION},
                     metadata={"Title": heading, "Description": caption or "", "Software": "Buurtstem",
                               "Suppressed": suppressed})
-        part.replace(out)
-    finally:
-        part.unlink(missing_ok=True)
     return out
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.exports import stories_doc
 from bot.exports.codebook import write_codebook_csv
 from bot.exports.csv_writer import Dialect, write_table_csv
+from bot.exports.files import written_whole
 from bot.exports.query import (
     asked_items,
     connect_readonly,
@@ -198,14 +199,10 @@ def run_export(
     allowed = grant(f"export.{fmt}", audience, min_cell_size)
     k = allowed.k
     out = Path(out)
-    part = out.with_name(f".{out.name}.part")
-    try:
+    with written_whole(out) as (part,):
         result = _write(db_path, cat, part, allowed, fmt=fmt, tz=tz, round_ids=round_ids,
                         centres=centres, panel_secret=panel_secret, k=k, workers=workers,
                         language=language, translator=translator)
-        part.replace(out)
-    finally:
-        part.unlink(missing_ok=True)
     return ExportResult(out, *result[1:])
 
 

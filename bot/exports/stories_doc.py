@@ -42,6 +42,7 @@ from babel.dates import format_date
 
 from bot import msc
 from bot.exports.csv_writer import Dialect, write_table_csv
+from bot.exports.files import written_whole
 from bot.exports.safety import suppress
 from bot.i18n import Translator
 from bot.privacy.disclosure import grant, story_quotable
@@ -514,17 +515,11 @@ def write_stories_files(conn: sqlite3.Connection, cat: Catalogue, out_dir: Path 
     md, page, table = out / "verhalen.md", out / "verhalen.html", out / "effecten.csv"
     # each written next to its place and all three renamed into place once all are written:
     # a failure (disk full) leaves no half-written file, as the other exports
-    parts = [path.with_name(f".{path.name}.part") for path in (md, page, table)]
-    try:
+    with written_whole(md, page, table) as parts:
         parts[0].write_text(stories_markdown(records, cat, language=language), encoding="utf-8")
         parts[1].write_text(stories_html(records, cat, language=language), encoding="utf-8")
         rows = effects_table(conn, cat, round_ids, centres, k=k)
         write_table_csv(EFFECT_COLUMNS, ([row[c] for c in EFFECT_COLUMNS] for row in rows), parts[2],
                         dialect=dialect)
-        for part, path in zip(parts, (md, page, table), strict=True):
-            part.replace(path)
-    finally:
-        for part in parts:
-            part.unlink(missing_ok=True)
     return [md, page, table]
 
