@@ -467,18 +467,24 @@ class OutboxSender:
 
     async def _retry_or_fail(self, row_id: int, attempts: int, error: Exception) -> None:
         reason = describe(error)
-        give_up = attempts >= self._max_attempts
-        retry_at = None if give_up else stamp(backoff_delay(self._backoff, attempts), self._clock)
+        retry_at = self._retry_at(attempts)
         self._count_error(row_id, attempts, error)
-        await self._storage.transact(
-            lambda db: self._record_error(db, row_id, reason, give_up, retry_at))
+        await self._storage.transact(lambda db: self._record_error(db, row_id, reason, retry_at))
+
+    def _retry_at(self, attempts: int) -> str | None:
+        """When a row whose ``attempts``-th try failed is tried again (a
+        :func:`bot.outbox.queue.stamp`, ``backoff * 2**(attempts - 1)`` seconds from now), or
+        None after the last attempt."""
+        if attempts >= self._max_attempts:
+            return None
+        return stamp(backoff_delay(self._backoff, attempts), self._clock)
 
     @staticmethod
-    def _record_error(db: sqlite3.Connection, row_id: int, reason: str, give_up: bool,
+    def _record_error(db: sqlite3.Connection, row_id: int, reason: str,
                       retry_at: str | None) -> None:
-        """Inside a transaction: ``failed`` (``give_up``), else ``pending`` until
-        ``retry_at`` (a :func:`bot.outbox.queue.stamp`)."""
-        if give_up or retry_at is None:
+        """Inside a transaction: ``failed`` (``retry_at`` None), else ``pending`` until
+        ``retry_at`` (:meth:`_retry_at`)."""
+        if retry_at is None:
             queue.mark_failed(db, row_id, reason)
         else:
             queue.mark_retry(db, row_id, reason, retry_at)
@@ -508,10 +514,7 @@ class OutboxSender:
             attempts = queue.count_render_attempt(db, row.id)
             if attempts is None:
                 return None
-            give_up = attempts >= self._max_attempts
-            retry_at = (None if give_up else
-                        stamp(backoff_delay(self._backoff, attempts), self._clock))
-            self._record_error(db, row.id, reason, give_up, retry_at)
+            self._record_error(db, row.id, reason, self._retry_at(attempts))
             return attempts
 
         attempts = await self._storage.transact(body)
