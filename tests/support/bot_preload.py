@@ -11,7 +11,6 @@ server forks every bot from this state. :func:`check_forkable` says so, or raise
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import threading
 
@@ -43,23 +42,22 @@ def check_forkable() -> None:
 
 
 def _load() -> None:
-    gc.disable()  # as cmd_run does (bot.__main__._start_without_gc): no collections while loading
-    try:
+    # as cmd_run loads the bot: no collections while loading, then frozen (it lives as long
+    # as the server and its bots: full collections skip it)
+    from bot.__main__ import _start_without_gc, _warm_up
+
+    with _start_without_gc():
         import telegram  # noqa: F401 - loaded for the forked bots
         import telegram.ext  # noqa: F401 - loaded for the forked bots
 
         import bot.app  # noqa: F401 - loaded for the forked bots
         import bot.logs  # noqa: F401 - loaded for the forked bots
-        from bot.__main__ import _warm_up
         from bot.survey import catalogue
 
         _warm_up()
         catalogue()  # the default pack, loaded once per process (cached by its path)
         # Not the interface's catalogues (bot.i18n.translations): where they are read from
         # depends on the environment (LOCALES_DIR), which each bot sets for itself.
-    finally:
-        gc.enable()
-    gc.freeze()  # lives as long as the server and its bots: full collections skip it
     check_forkable()
 
 
